@@ -1,0 +1,49 @@
+"""Domain exceptions.
+
+Every error a user can cause is a :class:`DesistError` whose message is one line saying what was wrong,
+where, and what was expected. Entry points (CLI, web) turn these into exit status 2 or an HTTP 4xx;
+they never show a traceback.
+"""
+
+from __future__ import annotations
+
+
+class DesistError(Exception):
+    """Base class for errors a user can cause (bad input, a forbidden action, a conflict)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(DesistError):
+    """A record, file or argument is malformed: names what, where, and what was expected."""
+
+
+class NotFound(DesistError):
+    """A referenced thing (person, referral, group, programme) does not exist."""
+
+
+class Forbidden(DesistError):
+    """The actor's role may not do this."""
+
+
+class InvalidTransition(DesistError):
+    """A state change the rules do not allow (e.g. leaving a closed referral status)."""
+
+
+class Conflict(DesistError):
+    """Someone else changed the same thing first, or a uniqueness rule (duplicate referral) was hit."""
+
+
+class CapacityError(DesistError):
+    """A group is full or no longer takes joiners."""
+
+
+class AnalysisError(DesistError):
+    """The data cannot support the requested analysis (no common support, separation, too few treated)."""

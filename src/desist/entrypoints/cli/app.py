@@ -16,6 +16,7 @@ from desist.domain.errors import DesistError
 COMMAND_MODULES = (
     "desist.entrypoints.cli.risk",
     "desist.entrypoints.cli.recommend",
+    "desist.entrypoints.cli.db",
     "desist.entrypoints.cli.casework",
     "desist.entrypoints.cli.evaluate",
 )

@@ -1,0 +1,292 @@
+"""Read, validate and write bulk records for ``desist risk`` and ``desist recommend``.
+
+Files are a JSON list of objects or a CSV with a header row (empty cells become None). Each record is
+validated with a pydantic model; every problem becomes one line naming the record (row number and id), the
+field and what was expected, e.g. ``record 3 (id P-003): field 'age': 7 is out of range, expected 10 to 110``.
+Callers validate and score everything before writing anything, so a failing run leaves no half-written output.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any, Literal
+
+import annotated_types
+from pydantic import BaseModel, ValidationError
+
+from desist.domain.errors import InputError
+from desist.domain.risk.base import FieldError
+
+OnError = Literal["fail", "skip"]
+OutputFormat = Literal["json", "csv", "table"]
+
+_RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+_DATE_ERRORS = {"date_parsing", "date_from_datetime_parsing", "date_type", "date_from_datetime_inexact"}
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One refused record: where (row, id), which field, the value given and what was wrong."""
+
+    row: int
+    id: str | None
+    field: str
+    value: Any
+    message: str
+
+    def __str__(self) -> str:
+        where = f"record {self.row}" + (f" (id {self.id})" if self.id else "")
+        return f"{where}: field '{self.field}': {self.message}"
+
+
+@dataclass
+class Validated:
+    """Validated records as (1-based row, model), plus the rejects."""
+
+    valid: list[tuple[int, BaseModel]] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------------- reading
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """Read a JSON list of objects or a CSV (header row) into dicts; empty CSV cells become None.
+
+    Raises
+    ------
+    InputError
+        The file is missing, unreadable, or not a list of objects / a CSV with a header.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"input file {path}: not found, expected a JSON or CSV file of records") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"input file {path}: cannot be read ({type(exc).__name__}), expected a UTF-8 JSON or CSV file"
+        ) from None
+    if path.suffix.lower() == ".json" or (path.suffix.lower() != ".csv" and text.lstrip()[:1] in "[{"):
+        return _parse_json(text, path)
+    return _parse_csv(text, path)
+
+
+def _parse_json(text: str, path: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"input file {path}: invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}), "
+            f"expected a JSON list of objects"
+        ) from None
+    if not isinstance(data, list):
+        raise InputError(
+            f"input file {path}: top level is a {type(data).__name__}, expected a JSON list of objects"
+        )
+    for i, rec in enumerate(data, start=1):
+        if not isinstance(rec, dict):
+            raise InputError(f"input file {path}: record {i} is a {type(rec).__name__}, expected an object")
+    return data
+
+
+def _parse_csv(text: str, path: Path) -> list[dict[str, Any]]:
+    reader = csv.DictReader(text.splitlines())
+    if not reader.fieldnames or not any(h.strip() for h in reader.fieldnames):
+        raise InputError(
+            f"input file {path}: no header row, expected a CSV with field names in the first row"
+        )
+    out = []
+    for i, row in enumerate(reader, start=1):
+        if None in row:  # more cells than headers
+            raise InputError(
+                f"input file {path}: record {i} has {len(reader.fieldnames) + len(row[None])} cells, "
+                f"expected {len(reader.fieldnames)} (one per header)"
+            )
+        out.append(
+            {k.strip(): (v.strip() if v is not None and v.strip() != "" else None) for k, v in row.items()}
+        )
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------
+# validation
+def validate_records(
+    records: Sequence[dict[str, Any]], model: type[BaseModel], *, on_error: OnError = "fail"
+) -> Validated:
+    """Validate each record with ``model``.
+
+    Parameters
+    ----------
+    records : sequence of dict
+        As read by :func:`read_records`.
+    model : pydantic model class
+        The input model (extra fields are ignored by the risk models).
+    on_error : {"fail", "skip"}
+        ``fail`` raises on the first bad record (after checking them all); ``skip`` returns the rejects.
+
+    Raises
+    ------
+    InputError
+        ``on_error="fail"`` and a record is invalid: the first reject's one-line message.
+    """
+    result = Validated()
+    for row, rec in enumerate(records, start=1):
+        try:
+            result.valid.append((row, model.model_validate(rec)))
+        except (ValidationError, FieldError) as exc:
+            result.rejects.append(to_reject(row, rec, exc, model))
+    if on_error == "fail" and result.rejects:
+        raise InputError(str(result.rejects[0]))
+    return result
+
+
+def record_id(rec: dict[str, Any]) -> str | None:
+    """The record's id as text, if it has one."""
+    value = rec.get("id")
+    if value is None or value == "":
+        return None
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def to_reject(
+    row: int, rec: dict[str, Any], exc: ValidationError | FieldError, model: type[BaseModel] | None = None
+) -> Reject:
+    """Turn a validation or field error into a :class:`Reject` (first problem only, one line)."""
+    rid = record_id(rec)
+    if isinstance(exc, FieldError):
+        return Reject(row, rid, exc.field, exc.value, exc.detail)
+    err = exc.errors(include_url=False)[0]
+    name = ".".join(str(p) for p in err["loc"]) or "record"
+    top = str(err["loc"][0]) if err["loc"] else ""
+    value = rec.get(top) if top else None
+    return Reject(row, rid, name, value, _message(err, value, top in rec, _expected(model, top)))
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            float(value)
+            return value
+        except ValueError:
+            return repr(value)
+    return json.dumps(value) if isinstance(value, bool | type(None)) else repr(value)
+
+
+def _message(err: Any, value: Any, present: bool, expected: tuple[str, str]) -> str:
+    kind, what = err["type"], expected[0]
+    if kind == "missing" or value is None or not present:
+        return f"missing, expected {what}"
+    if kind in _RANGE_ERRORS:
+        return f"{_show(value)} is out of range, expected {expected[1] or what}"
+    if kind in {"enum", "literal_error"}:
+        return f"{_show(value)} is not a known value, expected {what}"
+    if kind in _DATE_ERRORS:
+        return f"{_show(value)} is not a valid date, expected {what}"
+    return f"{_show(value)} is not valid, expected {what}"
+
+
+def _expected(model: type[BaseModel] | None, name: str) -> tuple[str, str]:
+    """(description of a valid value, its range) for a model field, read from its type and constraints."""
+    info = model.model_fields.get(name) if model is not None else None
+    if info is None:
+        return "a valid value", ""
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    if "expected" in extra:
+        return str(extra["expected"]), ""
+    lo = max((m.ge for m in info.metadata if isinstance(m, annotated_types.Ge)), default=None)
+    hi = min((m.le for m in info.metadata if isinstance(m, annotated_types.Le)), default=None)
+    span = (
+        f"{_num(lo)} to {_num(hi)}"
+        if lo is not None and hi is not None
+        else (f"at least {_num(lo)}" if lo is not None else (f"at most {_num(hi)}" if hi is not None else ""))
+    )
+    return _describe(info.annotation, span), span
+
+
+def _num(x: Any) -> str:
+    return str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)
+
+
+def _describe(annotation: Any, span: str) -> str:
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+        annotation = args[0]
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) is Literal:
+        return "one of " + ", ".join(str(a) for a in typing.get_args(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return "one of " + ", ".join(str(m.value) for m in annotation)
+    if annotation is bool:
+        return "true or false (or yes/no, 1/0)"
+    if annotation is int:
+        return f"a whole number {span}".rstrip()
+    if annotation is float:
+        return f"a number {span}".rstrip()
+    if annotation is dt.date:
+        return "a date YYYY-MM-DD"
+    if annotation is str:
+        return "text"
+    return "a valid value"
+
+
+# ---------------------------------------------------------------------------------------------------- writing
+def write_rejects(path: Path, rejects: Iterable[Reject]) -> None:
+    """Write rejected records as CSV with columns row,id,field,value,message."""
+    with Path(path).open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["row", "id", "field", "value", "message"])
+        for r in rejects:
+            w.writerow([r.row, r.id or "", r.field, "" if r.value is None else r.value, str(r)])
+
+
+def flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested dicts into dotted column names; lists become JSON text."""
+    out: dict[str, Any] = {}
+    for k, v in row.items():
+        name = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(flatten(v, f"{name}."))
+        elif isinstance(v, list | tuple):
+            out[name] = json.dumps(v, default=str)
+        else:
+            out[name] = v
+    return out
+
+
+def write_output(rows: list[dict[str, Any]], fmt: OutputFormat, title: str) -> None:
+    """Write result rows to stdout as JSON (a list), CSV (flattened, dotted names) or a Rich table."""
+    if fmt == "json":
+        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+        return
+    flat = [flatten(r) for r in rows]
+    columns: list[str] = list(dict.fromkeys(c for r in flat for c in r))
+    if fmt == "csv":
+        w = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        w.writeheader()
+        w.writerows(flat)
+        return
+    if fmt == "table":
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title)
+        for c in columns:
+            table.add_column(c, overflow="fold")
+        for r in flat:
+            table.add_row(*("" if r.get(c) is None else _cell(r.get(c)) for c in columns))
+        Console().print(table)
+        return
+    raise InputError(f"--format {fmt!r}: unknown, expected json, csv or table")
+
+
+def _cell(v: Any) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)

@@ -1,0 +1,82 @@
+"""Load the risk tools' point tables and cut-offs from ``desist/data/risk/*.yaml``.
+
+Facts are data (ARCHITECTURE rule 8): the scoring modules hold no numbers of their own. Every banded table
+uses half-open cuts, so ``Cuts(cuts=[c1, c2], values=[v0, v1, v2])`` maps ``x < c1 -> v0``, ``c1 <= x < c2 ->
+v1`` and ``x >= c2 -> v2``. One representation serves the scalar path (``bisect``) and the vectorised path
+(``numpy.searchsorted``), so both read the same thresholds.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+import yaml
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Cuts(Generic[T]):
+    """A banded lookup: ``len(values) == len(cuts) + 1``, cuts strictly increasing."""
+
+    cuts: tuple[float, ...]
+    values: tuple[T, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.values) != len(self.cuts) + 1:
+            raise ValueError(f"table needs {len(self.cuts) + 1} values for {len(self.cuts)} cuts")
+        if any(b <= a for a, b in zip(self.cuts, self.cuts[1:], strict=False)):
+            raise ValueError(f"cuts must increase: {self.cuts}")
+
+    def lookup(self, x: float) -> T:
+        """Value of the band holding ``x``."""
+        return self.values[bisect_right(self.cuts, x)]
+
+    def index_array(self, x: np.ndarray) -> np.ndarray:
+        """Band index for every element of ``x`` (same half-open rule as :meth:`lookup`)."""
+        return np.searchsorted(np.asarray(self.cuts, dtype=float), x, side="right")
+
+    def lookup_array(self, x: np.ndarray) -> np.ndarray:
+        """Values for every element of ``x``."""
+        return np.asarray(self.values)[self.index_array(x)]
+
+
+def cuts(entry: dict[str, Any], values_key: str = "points") -> Cuts[Any]:
+    """Build a :class:`Cuts` from a YAML entry with ``cuts`` and ``points`` (or ``labels``...)."""
+    return Cuts(tuple(float(c) for c in entry["cuts"]), tuple(entry[values_key]))
+
+
+def _check_sources(node: Any, path: str, inherited: bool) -> None:
+    """Every table (a mapping with cuts/points/labels) must say where it came from and whether it was
+    checked."""
+    if isinstance(node, dict):
+        here = inherited or ("source" in node and "verified" in node)
+        if any(k in node for k in ("cuts", "points", "points_if_false", "rules")) and not here:
+            raise ValueError(f"risk table {path} lacks 'source' and 'verified'")
+        for k, v in node.items():
+            _check_sources(v, f"{path}.{k}", here)
+
+
+@cache
+def load_table(tool: str) -> dict[str, Any]:
+    """Read ``desist/data/risk/<tool>.yaml`` once, checking that every table carries source and verified.
+
+    Parameters
+    ----------
+    tool : str
+        One of ``osp``, ``static99r``, ``rm2000``, ``pni``.
+
+    Returns
+    -------
+    dict
+        The parsed YAML (treat as read-only; it is cached).
+    """
+    text = resources.files("desist").joinpath("data", "risk", f"{tool}.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    _check_sources(data, tool, inherited=False)
+    return data

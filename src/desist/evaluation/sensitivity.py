@@ -1,0 +1,297 @@
+"""Sensitivity analysis: how strong would hidden bias have to be to explain the result away?
+
+Three tools, each answering a different worry about an observational comparison:
+
+* :func:`e_value` (VanderWeele & Ding 2017): the minimum strength of association, on the risk-ratio scale,
+  that an unmeasured confounder would need with both treatment and outcome to explain the estimate away.
+* Rosenbaum bounds for matched pairs (:func:`rosenbaum_binary`, :func:`rosenbaum_wilcoxon`,
+  :func:`rosenbaum_grid`): the largest odds Gamma of differential selection into treatment within a pair
+  that the conclusion survives.
+* :func:`innocent_deniers`: the seed's scenario, re-estimating as more men maintaining innocence are assumed innocent.
+
+The check values (E(3.9) = 7.26, the Gamma table for 110/12 discordant pairs) are in domain.md section 6 and in
+the tests. No maintained Python library implements these (R has EValue and rbounds), so they are written here
+from the published formulas.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from desist.domain.errors import AnalysisError, InputError
+
+MEASURES = ("RR", "OR", "HR")
+
+
+class EValue(NamedTuple):
+    """E-values for a point estimate and for the confidence limit nearest the null (1.0 if the CI crosses 1)."""
+
+    point: float
+    ci: float | None
+
+
+def _e_rr(rr: float) -> float:
+    """E-value for a risk ratio (VanderWeele & Ding 2017, eq. 1); protective ratios are inverted first."""
+    if rr < 1:
+        rr = 1.0 / rr
+    return rr + math.sqrt(rr * (rr - 1.0))
+
+
+def _to_rr(value: float, measure: str, rare: bool) -> float:
+    """Approximate a ratio on the risk-ratio scale (VanderWeele & Ding 2017, section 4).
+
+    OR: RR ~ OR for a rare outcome (< 15%), sqrt(OR) for a common one.
+    HR: RR ~ HR for a rare outcome, (1 - 0.5^sqrt(HR)) / (1 - 0.5^sqrt(1/HR)) for a common one.
+    """
+    if measure == "RR" or rare:
+        return value
+    if measure == "OR":
+        return math.sqrt(value)
+    return (1.0 - 0.5 ** math.sqrt(value)) / (1.0 - 0.5 ** math.sqrt(1.0 / value))
+
+
+def e_value(
+    estimate: float,
+    lo: float | None = None,
+    hi: float | None = None,
+    measure: str = "RR",
+    rare: bool = False,
+) -> EValue:
+    """E-value for a ratio estimate and its confidence interval.
+
+    Parameters
+    ----------
+    estimate : float
+        The ratio (risk ratio, odds ratio or hazard ratio), > 0.
+    lo, hi : float, optional
+        The confidence limits. The CI E-value uses the limit nearest 1 and is 1.0 when the CI includes 1.
+    measure : {"RR", "OR", "HR"}
+        Scale of ``estimate``. OR and HR are converted to the risk-ratio scale first.
+    rare : bool
+        Whether the outcome is rare (< 15% by the end of follow-up). For a rare outcome OR and HR approximate
+        RR directly; otherwise the common-outcome conversions are used (sqrt(OR); the HR formula in domain.md).
+        Default False, the conservative choice for reoffending over several years.
+
+    Returns
+    -------
+    EValue
+        ``point`` and ``ci`` (None when no limit was given).
+
+    Examples
+    --------
+    >>> round(e_value(3.9).point, 2)
+    7.26
+    >>> e_value(0.8, 0.6, 1.1).ci
+    1.0
+    """
+    measure = measure.upper()
+    if measure not in MEASURES:
+        raise InputError(f"e_value: measure {measure!r} is not supported; expected one of {', '.join(MEASURES)}")
+    for name, v in (("estimate", estimate), ("lo", lo), ("hi", hi)):
+        if v is not None and not (v > 0 and math.isfinite(v)):
+            raise InputError(f"e_value: {name} = {v} is not a positive finite ratio")
+    if lo is not None and hi is not None and lo > hi:
+        raise InputError(f"e_value: lower limit {lo} is above upper limit {hi}")
+    point = _e_rr(_to_rr(estimate, measure, rare))
+    # the CI E-value uses the limit on the estimate's side of 1, nearest the null
+    limit = lo if estimate >= 1 else hi
+    if limit is None:
+        return EValue(point, None)
+    if (estimate >= 1 and limit <= 1) or (estimate < 1 and limit >= 1):
+        return EValue(point, 1.0)
+    return EValue(point, _e_rr(_to_rr(limit, measure, rare)))
+
+
+def rosenbaum_binary(treated_only: int, control_only: int, gamma: float) -> float:
+    """Upper one-sided p-value of McNemar's test for matched pairs under hidden bias ``gamma``.
+
+    With D = treated_only + control_only discordant pairs, the bound is
+    P(Binomial(D, gamma / (1 + gamma)) >= treated_only) (Rosenbaum 2002, section 4.3.2).
+    The test is of "more treated-only events than chance"; to test a reduction, swap the counts.
+
+    Examples
+    --------
+    >>> f"{rosenbaum_binary(110, 12, 3.0):.1e}"
+    '2.0e-05'
+    """
+    if treated_only < 0 or control_only < 0 or int(treated_only) != treated_only or int(control_only) != control_only:
+        raise InputError(
+            f"rosenbaum_binary: counts must be whole numbers >= 0, got {treated_only} and {control_only}"
+        )
+    if not gamma >= 1:
+        raise InputError(f"rosenbaum_binary: gamma = {gamma} must be >= 1")
+    d = int(treated_only) + int(control_only)
+    if d == 0:
+        return 1.0
+    p_plus = gamma / (1.0 + gamma)
+    return float(stats.binom.sf(int(treated_only) - 1, d, p_plus))
+
+
+def rosenbaum_wilcoxon(differences, gamma: float) -> float:
+    """Upper one-sided p-value of Wilcoxon's signed rank test for matched pairs under hidden bias ``gamma``.
+
+    ``differences`` are treated minus control outcomes per pair (positive = treated higher). Zero differences
+    are dropped and tied absolute differences get average ranks; the bound uses the large-sample normal
+    approximation as R's ``rbounds::psens`` does: E = p+ * sum(r), V = p+ (1 - p+) * sum(r^2),
+    p+ = gamma / (1 + gamma).
+    """
+    if not gamma >= 1:
+        raise InputError(f"rosenbaum_wilcoxon: gamma = {gamma} must be >= 1")
+    d = np.asarray(differences, dtype=float)
+    d = d[np.isfinite(d) & (d != 0)]
+    if d.size == 0:
+        return 1.0
+    ranks = stats.rankdata(np.abs(d))
+    t_plus = ranks[d > 0].sum()
+    p_plus = gamma / (1.0 + gamma)
+    mean = p_plus * ranks.sum()
+    var = p_plus * (1 - p_plus) * np.sum(ranks**2)
+    return float(stats.norm.sf((t_plus - mean) / math.sqrt(var)))
+
+
+def _critical_gamma(pfun, alpha: float, upper: float = 1000.0) -> float | None:
+    """Smallest Gamma at which pfun(Gamma) reaches alpha; None if significant beyond ``upper``; 1.0 if never."""
+    if pfun(1.0) >= alpha:
+        return 1.0
+    if pfun(upper) < alpha:
+        return None
+    return float(optimize.brentq(lambda g: pfun(g) - alpha, 1.0, upper, xtol=1e-6))
+
+
+def rosenbaum_grid(
+    *,
+    treated_only: int | None = None,
+    control_only: int | None = None,
+    differences=None,
+    gammas=None,
+    alpha: float = 0.05,
+) -> tuple[pd.DataFrame, float | None]:
+    """Rosenbaum bounds over a grid of Gamma and the Gamma at which significance is lost.
+
+    Give either the discordant-pair counts (binary outcome) or the paired ``differences`` (continuous).
+
+    Returns
+    -------
+    table : DataFrame
+        Columns ``gamma`` and ``p_upper``.
+    gamma_critical : float or None
+        The Gamma at which the upper p-value first reaches ``alpha`` (1.0: not significant even without
+        hidden bias; None: still significant at Gamma = 1000).
+    """
+    if differences is not None:
+        def pfun(g: float) -> float:
+            return rosenbaum_wilcoxon(differences, g)
+    elif treated_only is not None and control_only is not None:
+        def pfun(g: float) -> float:
+            return rosenbaum_binary(treated_only, control_only, g)
+    else:
+        raise InputError("rosenbaum_grid: give treated_only and control_only, or differences")
+    grid = np.asarray(gammas if gammas is not None else np.round(np.arange(1.0, 6.01, 0.25), 2), dtype=float)
+    table = pd.DataFrame({"gamma": grid, "p_upper": [pfun(float(g)) for g in grid]})
+    return table, _critical_gamma(pfun, alpha)
+
+
+def innocent_deniers(
+    y,
+    treated,
+    weights,
+    deniers,
+    *,
+    base_rate: float | None = None,
+    fractions=None,
+    clusters=None,
+    name: str = "outcome",
+) -> pd.DataFrame:
+    """Re-estimate the effect assuming a fraction of men maintaining innocence are in fact innocent.
+
+    The seed's worry: men who maintained innocence could not join SOTP, so they sit in the comparison group;
+    if some were wrongly convicted their (low) reoffending flatters the comparison group and makes the
+    programme look worse. For each assumed fraction f (0 to 1) of deniers being innocent:
+
+    * with ``base_rate`` given, the innocent men's outcome is set to that rate (e.g. the general population's
+      rate of a first sexual conviction over the same window);
+    * with ``base_rate=None`` the innocent men are removed.
+
+    Which deniers are innocent is unknown, so the function uses the expectation over that choice: a denier's
+    outcome becomes (1 - f) * y + f * base_rate, or his weight becomes (1 - f) * weight. This makes the curve
+    exact and free of simulation noise. The design (who is matched to whom) is held fixed.
+
+    Parameters
+    ----------
+    y, treated, weights, clusters
+        As for :func:`desist.evaluation.outcomes.estimate_outcome`.
+    deniers : array-like of bool
+        Whether each man maintained innocence.
+    base_rate : float, optional
+        Outcome assumed for an innocent man; None removes them instead.
+    fractions : array-like, optional
+        Assumed innocent fractions; default 0, 0.1, ..., 1.
+
+    Returns
+    -------
+    DataFrame
+        ``fraction, treated_mean, control_mean, estimate, ci_low, ci_high, p_value`` (NaN where an arm is
+        left empty), with ``attrs["scenario"]`` describing the assumption.
+    """
+    from desist.evaluation.outcomes import estimate_outcome, outcome_type
+
+    y = np.asarray(y, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    den = pd.Series(deniers).fillna(False).astype(bool).to_numpy()
+    if len(den) != len(y):
+        raise InputError("innocent deniers: the deniers column differs in length from the outcome")
+    if base_rate is not None and not (np.isfinite(base_rate) and base_rate >= 0):
+        raise InputError(f"innocent deniers: base rate {base_rate} must be a number >= 0")
+    kind = outcome_type(y[w > 0])
+    grid = np.asarray(fractions if fractions is not None else np.round(np.linspace(0, 1, 11), 2), dtype=float)
+    if ((grid < 0) | (grid > 1)).any():
+        raise InputError("innocent deniers: fractions must lie between 0 and 1")
+    rows = []
+    for f in grid:
+        if base_rate is None:
+            yy, ww = y, np.where(den, (1 - f) * w, w)
+        else:
+            yy, ww = np.where(den, (1 - f) * y + f * base_rate, y), w
+        try:
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                r = estimate_outcome(yy, treated, ww, clusters, name=name, kind=kind)
+            rows.append((f, r.treated_mean, r.control_mean, r.estimate, r.ci[0], r.ci[1], r.p_value))
+        except (AnalysisError, InputError):
+            rows.append((f, *[np.nan] * 6))
+    table = pd.DataFrame(
+        rows, columns=["fraction", "treated_mean", "control_mean", "estimate", "ci_low", "ci_high", "p_value"]
+    )
+    table.attrs["scenario"] = (
+        f"innocent deniers' outcome set to {base_rate}" if base_rate is not None else "innocent deniers removed"
+    )
+    table.attrs["n_deniers"] = {"treated": int((den & np.asarray(treated, bool) & (w > 0)).sum()),
+                                "control": int((den & ~np.asarray(treated, bool) & (w > 0)).sum())}
+    return table
+
+
+def plot_deniers(table: pd.DataFrame, ax=None, path=None):
+    """Estimate and 95% CI against the assumed innocent fraction; returns the matplotlib Figure."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig, ax = (plt.subplots(figsize=(6, 4)) if ax is None else (ax.figure, ax))
+    ax.fill_between(table.fraction, table.ci_low, table.ci_high, alpha=0.25, label="95% CI")
+    ax.plot(table.fraction, table.estimate, marker="o", label="estimate")
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_xlabel("assumed fraction of men maintaining innocence who are innocent")
+    ax.set_ylabel("difference (treated - comparison)")
+    ax.set_title(table.attrs.get("scenario", "innocent deniers"))
+    ax.legend()
+    if path is not None:
+        fig.savefig(path, bbox_inches="tight")
+    return fig

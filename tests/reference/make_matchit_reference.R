@@ -1,0 +1,92 @@
+# Regenerate the MatchIt reference fixtures that tests/unit/evaluation/test_matching.py compares against.
+#   apt-get install -y r-base-core r-cran-matchit      (Debian bookworm: R 4.2.2, MatchIt 4.5.1)
+#   cd tests/reference && Rscript make_matchit_reference.R
+# Writes, for every option set <name>: <name>_units.csv (row, distance, weights, subclass, discarded) and, for
+# nearest-neighbour matching, <name>_mm.csv (treated row, matched control rows; 1-based, NA = none).
+# R is needed only to regenerate these files, never at test time.
+suppressPackageStartupMessages(library(MatchIt))
+stopifnot(packageVersion("MatchIt") >= "4.5.0")
+
+data("lalonde", package = "MatchIt")
+lalonde$race <- as.character(lalonde$race)
+write.csv(lalonde, "lalonde.csv", row.names = FALSE)
+
+# Simulated data: a risk band for exact matching and a confounded treatment.
+set.seed(20261129)
+n <- 3000
+sim <- data.frame(
+  age = round(rnorm(n, 38, 11)),
+  priors = rpois(n, 2),
+  band = sample(c("low", "medium", "high", "very high"), n, replace = TRUE, prob = c(.35, .35, .2, .1)),
+  custody = rbinom(n, 1, .6)
+)
+lp <- -2.2 + 0.03 * (sim$age - 38) + 0.25 * sim$priors + 0.6 * (sim$band == "high") +
+  0.9 * (sim$band == "very high") - 0.3 * sim$custody
+sim$treat <- rbinom(n, 1, plogis(lp))
+write.csv(sim, "sim.csv", row.names = FALSE)
+
+f_l <- treat ~ age + educ + race + married + nodegree + re74 + re75
+f_s <- treat ~ age + priors + band + custody
+
+save_fit <- function(name, m) {
+  units <- data.frame(
+    row = seq_along(m$treat),
+    distance = if (is.null(m$distance)) NA else format(m$distance, digits = 17),
+    weights = format(m$weights, digits = 17),
+    subclass = if (is.null(m$subclass)) NA else as.integer(as.character(m$subclass)),
+    discarded = as.integer(m$discarded)
+  )
+  write.csv(units, paste0(name, "_units.csv"), row.names = FALSE)
+  if (!is.null(m$match.matrix)) {
+    rn <- names(m$treat)
+    mm <- matrix(match(m$match.matrix, rn), nrow = nrow(m$match.matrix))
+    out <- data.frame(treated = match(rownames(m$match.matrix), rn), mm)
+    names(out) <- c("treated", paste0("m", seq_len(ncol(mm))))
+    write.csv(out, paste0(name, "_mm.csv"), row.names = FALSE, na = "")
+  }
+}
+
+# MatchIt 4.5.1-4.5.3's vectorised matcher nn_matchC_vec calls C's integer abs() on double distances, so every
+# difference below 1 counts as 0: calipers on the propensity score are ignored and the left neighbour always wins
+# (MatchIt issue #163, fixed in 4.5.4). Debian bookworm ships 4.5.1, so we first save one fit made with that code
+# as shipped (desist's tests reproduce it by emulating the bug), then route nearest-neighbour matching through
+# MatchIt's general matcher nn_matchC, which makes the same greedy choices with correct distances (ties aside:
+# nn_matchC takes the first control in data order, the fixed nn_matchC_vec the one sorted to the left).
+save_fit("v451raw_lalonde_caliper", matchit(f_l, data = lalonde, caliper = 0.1))
+ns <- asNamespace("MatchIt")
+fixed_dispatch <- function(treat, ord, ratio, discarded, reuse.max, distance, distance_mat, ex, caliper.dist,
+                           caliper.covs, caliper.covs.mat, mahcovs, antiexactcovs, unit.id, verbose) {
+  ns$nn_matchC(treat, ord, ratio, discarded, reuse.max, distance, distance_mat, ex, caliper.dist,
+               caliper.covs, caliper.covs.mat, mahcovs, antiexactcovs, unit.id, verbose)
+}
+environment(fixed_dispatch) <- ns
+assignInNamespace("nn_matchC_dispatch", fixed_dispatch, ns = "MatchIt")
+
+fits <- list(
+  lalonde_nn1 = quote(matchit(f_l, data = lalonde)),
+  lalonde_nn2_replace = quote(matchit(f_l, data = lalonde, ratio = 2, replace = TRUE)),
+  lalonde_caliper = quote(matchit(f_l, data = lalonde, caliper = 0.1)),
+  lalonde_exact_race = quote(matchit(f_l, data = lalonde, exact = ~race)),
+  lalonde_discard_both = quote(matchit(f_l, data = lalonde, discard = "both")),
+  lalonde_nn3_smallest = quote(matchit(f_l, data = lalonde, ratio = 3, m.order = "smallest")),
+  lalonde_logit_caliper_ratio2 = quote(matchit(f_l, data = lalonde, link = "linear.logit", ratio = 2,
+                                               caliper = 0.2)),
+  lalonde_data_order = quote(matchit(f_l, data = lalonde, m.order = "data")),
+  lalonde_mahalanobis = quote(matchit(f_l, data = lalonde, distance = "mahalanobis")),
+  lalonde_subclass6_att = quote(matchit(f_l, data = lalonde, method = "subclass", subclass = 6)),
+  lalonde_subclass6_ate = quote(matchit(f_l, data = lalonde, method = "subclass", subclass = 6,
+                                        estimand = "ATE")),
+  sim_nn1_caliper_exact = quote(matchit(f_s, data = sim, caliper = 0.05, exact = ~band)),
+  sim_nn3_raw_caliper = quote(matchit(f_s, data = sim, ratio = 3, caliper = 0.02, std.caliper = FALSE)),
+  sim_nn2_replace_caliper = quote(matchit(f_s, data = sim, ratio = 2, replace = TRUE, caliper = 0.1)),
+  sim_subclass10_ate = quote(matchit(f_s, data = sim, method = "subclass", subclass = 10, estimand = "ATE"))
+)
+for (name in names(fits)) {
+  m <- suppressWarnings(eval(fits[[name]]))
+  save_fit(name, m)
+  cat(name, ": matched treated", sum(m$weights[m$treat == 1] > 0), "controls", sum(m$weights[m$treat == 0] > 0), "\n")
+}
+# glm coefficients, to check the propensity model itself
+co <- coef(glm(f_l, data = lalonde, family = binomial))
+write.csv(data.frame(term = names(co), estimate = format(co, digits = 17)), "lalonde_glm_coef.csv", row.names = FALSE)
+writeLines(c(paste("R", getRversion()), paste("MatchIt", packageVersion("MatchIt"))), "VERSIONS.txt")

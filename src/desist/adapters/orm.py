@@ -1,0 +1,346 @@
+"""Storage tables for casework (SQLAlchemy 2, declarative mapped classes).
+
+We map *storage* classes here and keep the rules in ``desist.domain`` as pure functions over plain values.
+This is a deliberate departure from ARCHITECTURE.md's imperative mapping onto domain classes: the rules
+(referral state machine, capacity and mixing, incentive review) take and return values, so mapping the
+domain classes themselves would only couple them to SQLAlchemy's instrumentation without gaining anything.
+
+Conventions
+-----------
+- Integer surrogate keys (``id``); natural keys are unique constraints (prison number, PNC number,
+  outcome person + offence date + kind, ...), which is what makes re-imports a no-op.
+- Mutable rows that people edit concurrently (person, referral, programme_group, enrolment) carry a
+  ``version`` column used as SQLAlchemy's ``version_id_col``: an UPDATE from a stale read matches no row
+  and raises ``StaleDataError``, which the unit of work turns into ``Conflict``.
+- Closed vocabularies are strings checked by the database (portable across SQLite and PostgreSQL, unlike
+  native enums, and visible in exports as plain text).
+- ``audit_log`` is append-only: the service API offers no update or delete, and database triggers reject
+  UPDATE and DELETE on both SQLite and PostgreSQL (see :data:`AUDIT_APPEND_ONLY_DDL`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+#: constraint naming so Alembic migrations and error messages name things predictably
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: JSON on SQLite, JSONB on PostgreSQL (indexable, compact)
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+SEXES = ("M", "F")
+GROUP_KINDS = ("closed", "rolling")
+ATTENDANCE = ("attended", "absent", "excused")
+INCENTIVE_LEVELS = ("Entry", "Basic", "Standard", "Enhanced")
+HISTORY_RESULTS = ("completed", "incomplete")
+OUTCOME_KINDS = ("sexual_contact", "sexual_images", "violent", "other")
+AUDIT_ACTIONS = ("insert", "update", "delete")
+#: referral statuses nothing leaves (domain.md section 2); an open referral is any other status
+CLOSED_REFERRAL_STATUSES = ("NOT_ELIGIBLE", "NOT_SUITABLE", "WITHDRAWN", "DESELECTED", "PROGRAMME_COMPLETE")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def utcnow() -> dt.datetime:
+    """Now in UTC (timezone-aware)."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+class Person(Base):
+    __tablename__ = "person"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prison_number: Mapped[str] = mapped_column(String(20), unique=True)
+    pnc_number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    date_of_birth: Mapped[dt.date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(1))
+    establishment: Mapped[str | None] = mapped_column(String(100))
+    probation_region: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    __table_args__ = (CheckConstraint(_in("sex", SEXES), name="sex"),)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Sentence(Base):
+    """A sentence / custody episode; natural key person + start date."""
+
+    __tablename__ = "sentence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    release_date: Mapped[dt.date | None] = mapped_column(Date)
+    licence_end_date: Mapped[dt.date | None] = mapped_column(Date)
+    custodial: Mapped[bool] = mapped_column(Boolean, default=True)
+    index_offence: Mapped[str | None] = mapped_column(String(200))
+    __table_args__ = (UniqueConstraint("person_id", "start_date"),)
+
+
+class Assessment(Base):
+    """One tool applied to one man on one date, inputs and outputs frozen as they were then."""
+
+    __tablename__ = "assessment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    assessed_on: Mapped[dt.date] = mapped_column(Date)
+    tool: Mapped[str] = mapped_column(String(30))
+    inputs: Mapped[dict[str, Any]] = mapped_column()
+    outputs: Mapped[dict[str, Any] | None] = mapped_column()
+    assessor: Mapped[str | None] = mapped_column(String(100))
+    __table_args__ = (UniqueConstraint("person_id", "assessed_on", "tool"),)
+
+
+class Offering(Base):
+    """A catalogue programme offered at a site."""
+
+    __tablename__ = "offering"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_code: Mapped[str] = mapped_column(String(40))
+    site: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    __table_args__ = (UniqueConstraint("programme_code", "site"),)
+
+
+class ProgrammeGroup(Base):
+    """A group running an offering; closed groups stop taking joiners after ``last_joining_session``."""
+
+    __tablename__ = "programme_group"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offering.id"), index=True)
+    label: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10))
+    capacity: Mapped[int] = mapped_column(Integer)
+    facilitators: Mapped[list[Any]] = mapped_column(default=list)
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    session_plan: Mapped[list[Any]] = mapped_column(default=list)
+    last_joining_session: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    __table_args__ = (
+        CheckConstraint(_in("kind", GROUP_KINDS), name="kind"),
+        CheckConstraint("capacity > 0", name="capacity_positive"),
+    )
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Referral(Base):
+    """A referral of a man to an offering; status history in ``referral_status_change``.
+
+    At most one *open* referral per person and offering: a partial unique index enforces it in the
+    database, so two simultaneous duplicates cannot both commit.
+    """
+
+    __tablename__ = "referral"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offering.id"), index=True)
+    status: Mapped[str] = mapped_column(String(40))
+    referrer: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    __table_args__ = (
+        Index(
+            "uq_referral_open_person_offering",
+            "person_id",
+            "offering_id",
+            unique=True,
+            sqlite_where=text(f"NOT ({_in('status', CLOSED_REFERRAL_STATUSES)})"),
+            postgresql_where=text(f"NOT ({_in('status', CLOSED_REFERRAL_STATUSES)})"),
+        ),
+    )
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ReferralStatusChange(Base):
+    __tablename__ = "referral_status_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    from_status: Mapped[str | None] = mapped_column(String(40))
+    to_status: Mapped[str] = mapped_column(String(40))
+    reason_category: Mapped[str | None] = mapped_column(String(60))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Enrolment(Base):
+    """A man's place in a group; ``joined_session`` tracks where a rolling-group member came in."""
+
+    __tablename__ = "enrolment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("programme_group.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"), index=True)
+    joined_on: Mapped[dt.date] = mapped_column(Date)
+    joined_session: Mapped[int | None] = mapped_column(Integer)
+    left_on: Mapped[dt.date | None] = mapped_column(Date)
+    completed: Mapped[bool | None] = mapped_column(Boolean)
+    targets_met: Mapped[bool | None] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    __table_args__ = (UniqueConstraint("group_id", "person_id"),)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class GroupSession(Base):
+    __tablename__ = "group_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("programme_group.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    topic: Mapped[str | None] = mapped_column(String(200))
+    __table_args__ = (UniqueConstraint("group_id", "number"),)
+
+
+class Attendance(Base):
+    __tablename__ = "attendance"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("group_session.id"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        UniqueConstraint("session_id", "enrolment_id"),
+        CheckConstraint(_in("status", ATTENDANCE), name="status"),
+    )
+
+
+class IncentiveLevelChange(Base):
+    __tablename__ = "incentive_level_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    level: Mapped[str] = mapped_column(String(10))
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    reason_category: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (CheckConstraint(_in("level", INCENTIVE_LEVELS), name="level"),)
+
+
+class ProgrammeHistory(Base):
+    """Programmes a man started, including those done before the system existed (``source``)."""
+
+    __tablename__ = "programme_history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    programme_code: Mapped[str] = mapped_column(String(40))
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    result: Mapped[str] = mapped_column(String(12))
+    targets_met: Mapped[bool | None] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(40))
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
+    __table_args__ = (
+        UniqueConstraint("person_id", "programme_code", "started_on"),
+        CheckConstraint(_in("result", HISTORY_RESULTS), name="result"),
+    )
+
+
+class Outcome(Base):
+    """A proven reoffence; natural key person + offence date + kind."""
+
+    __tablename__ = "outcome"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    offence_date: Mapped[dt.date] = mapped_column(Date)
+    proven_date: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))
+    disposal: Mapped[str | None] = mapped_column(String(100))
+    __table_args__ = (
+        UniqueConstraint("person_id", "offence_date", "kind"),
+        CheckConstraint(_in("kind", OUTCOME_KINDS), name="kind"),
+        CheckConstraint("proven_date >= offence_date", name="proven_after_offence"),
+    )
+
+
+class AuditLog(Base):
+    """Append-only record of every write: who, when, which row, and its column values before and after."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(10))
+    before: Mapped[dict[str, Any] | None] = mapped_column()
+    after: Mapped[dict[str, Any] | None] = mapped_column()
+    __table_args__ = (
+        Index("ix_audit_log_entity", "entity", "entity_id"),
+        CheckConstraint(_in("action", AUDIT_ACTIONS), name="action"),
+    )
+
+
+#: tables written through the unit of work (everything but the audit log itself)
+AUDITED_TABLES = tuple(t for t in Base.metadata.sorted_tables if t.name != "audit_log")
+
+#: DDL making audit_log append-only, per dialect; run by the migration and by ``metadata.create_all``
+AUDIT_APPEND_ONLY_DDL: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    ),
+    "postgresql": (
+        "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
+        "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
+        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+        "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+    ),
+}
+AUDIT_APPEND_ONLY_DROP: dict[str, tuple[str, ...]] = {
+    "sqlite": ("DROP TRIGGER IF EXISTS audit_log_no_update", "DROP TRIGGER IF EXISTS audit_log_no_delete"),
+    "postgresql": (
+        "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log",
+        "DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log",
+        "DROP FUNCTION IF EXISTS audit_log_append_only()",
+    ),
+}
+
+
+@event.listens_for(AuditLog.__table__, "after_create")
+def _audit_append_only(target: Any, connection: Any, **_: Any) -> None:
+    for statement in AUDIT_APPEND_ONLY_DDL.get(connection.dialect.name, ()):
+        connection.exec_driver_sql(statement)
+
+
+@event.listens_for(AuditLog.__table__, "before_drop")
+def _audit_drop_triggers(target: Any, connection: Any, **_: Any) -> None:
+    for statement in AUDIT_APPEND_ONLY_DROP.get(connection.dialect.name, ()):
+        connection.exec_driver_sql(statement)

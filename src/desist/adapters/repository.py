@@ -1,0 +1,91 @@
+"""Small query helpers the services share. Each raises :class:`NotFound` / :class:`Conflict` with one line.
+
+Locking
+-------
+On PostgreSQL :func:`lock` takes a row lock (``SELECT ... FOR UPDATE``) so capacity checks and status
+changes serialise on the row. On SQLite every unit of work already holds the database write lock from
+its first statement (``BEGIN IMMEDIATE``, see ``desist.adapters.engine``), so ``FOR UPDATE`` is not needed
+and SQLAlchemy leaves it out.
+
+Optimistic locking across requests: a user reads a referral (version 3), edits it in a form, and submits
+later. Pass the version they saw as ``expected_version``; if someone changed it meanwhile the version has
+moved on and :func:`get` raises :class:`Conflict`. Within one unit of work SQLAlchemy's ``version_id_col``
+does the same check on UPDATE.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desist.adapters.orm import Base, Offering, Person
+from desist.domain.errors import Conflict, NotFound
+
+M = TypeVar("M", bound=Base)
+
+
+def _label(model: type[Base]) -> str:
+    return str(model.__tablename__).replace("_", " ")
+
+
+def get(session: Session, model: type[M], id_: int, *, expected_version: int | None = None,
+        for_update: bool = False) -> M:
+    """Load a row by id, optionally locking it and checking the version the caller last saw.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    model : mapped class
+    id_ : int
+    expected_version : int, optional
+        The ``version`` the caller read earlier; a different current version raises :class:`Conflict`.
+    for_update : bool
+        Lock the row until the transaction ends (PostgreSQL).
+    """
+    obj = session.get(model, id_, with_for_update=for_update or None)
+    if obj is None:
+        raise NotFound(f"{_label(model)} {id_} does not exist")
+    if expected_version is not None:
+        current = getattr(obj, "version", None)
+        if current != expected_version:
+            raise Conflict(
+                f"{_label(model)} {id_} was changed by someone else (version {current}, you had "
+                f"{expected_version}); reload it and try again"
+            )
+    return obj
+
+
+def lock(session: Session, model: type[M], id_: int) -> M:
+    """Load a row and hold a write lock on it until commit (capacity checks, status changes)."""
+    return get(session, model, id_, for_update=True)
+
+
+def person_by_prison_number(session: Session, prison_number: str) -> Person:
+    """The person with this prison number, or :class:`NotFound`."""
+    person = session.scalars(select(Person).where(Person.prison_number == prison_number)).one_or_none()
+    if person is None:
+        raise NotFound(f"no person with prison number {prison_number!r}")
+    return person
+
+
+def person_ids_by_prison_number(session: Session, prison_numbers: Any = None) -> dict[str, int]:
+    """Map prison number -> person id, for all people or only the numbers given (importers resolve rows)."""
+    stmt = select(Person.prison_number, Person.id)
+    if prison_numbers is not None:
+        numbers = list(prison_numbers)
+        if not numbers:
+            return {}
+        stmt = stmt.where(Person.prison_number.in_(numbers))
+    return {number: pid for number, pid in session.execute(stmt)}
+
+
+def offering_by_code(session: Session, programme_code: str, site: str) -> Offering:
+    """The offering of ``programme_code`` at ``site``, or :class:`NotFound`."""
+    offering = session.scalars(
+        select(Offering).where(Offering.programme_code == programme_code, Offering.site == site)
+    ).one_or_none()
+    if offering is None:
+        raise NotFound(f"no offering of programme {programme_code!r} at {site!r}")
+    return offering

@@ -1,0 +1,54 @@
+"""Settings, read from the environment (prefix ``DESIST_``) when the application is built, never at import.
+
+Example
+-------
+>>> from desist.config import Settings
+>>> Settings(database_url="sqlite:///:memory:").database_url
+'sqlite:///:memory:'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB_FILE = "desist.db"
+
+
+class Settings(BaseSettings):
+    """Application settings.
+
+    Parameters
+    ----------
+    database_url : str, optional
+        SQLAlchemy URL (``DESIST_DATABASE_URL``), e.g. ``postgresql+psycopg://user@host/db``. When unset,
+        a SQLite file at ``db_path`` is used.
+    db_path : pathlib.Path
+        The SQLite file used when no URL is given (``DESIST_DB_PATH``); default ``desist.db`` in the
+        current directory.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="DESIST_", extra="ignore")
+
+    database_url: str = ""
+    db_path: Path = Path(DEFAULT_DB_FILE)
+
+    @model_validator(mode="after")
+    def _default_url(self) -> Settings:
+        # The embedded default: a file beside the user, resolved now so a later chdir cannot move it.
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.db_path.expanduser().resolve()}"
+        return self
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Build settings from the environment now; keyword overrides win (e.g. a ``--url`` option).
+
+    Parameters
+    ----------
+    **overrides
+        Field values that take precedence over the environment; ``None`` values are ignored.
+    """
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,241 @@
+"""Single-record casework: people, sentences, assessments and outcomes, plus the lookups other services share.
+
+Bulk files go through the importers; these use cases record one thing at a time (a new reception, an
+assessment just done) and give the referral, group and incentive services one way to find a man and his
+current risk profile.
+
+Example
+-------
+>>> # with UnitOfWork(session_factory, actor="j.smith") as uow:
+>>> #     register_person(uow, prison_number="A1234BC", date_of_birth=date(1980, 1, 2), sex="M")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desist.adapters.orm import Assessment, Outcome, Person, Sentence
+from desist.domain.errors import InputError, NotFound
+from desist.domain.groups import Member, OffenceType, RiskBand, parse_enum
+from desist.services.unit_of_work import UnitOfWork
+
+#: keys of ``assessment.outputs`` the mixing rules read (documented contract with the importers)
+RISK_BAND_KEY = "risk_band"
+OFFENCE_TYPE_KEY = "offence_type"
+
+
+@dataclass(frozen=True)
+class PersonView:
+    id: int
+    prison_number: str
+    pnc_number: str | None
+    date_of_birth: dt.date
+    sex: str
+    establishment: str | None
+    probation_region: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def person_view(p: Person) -> PersonView:
+    return PersonView(
+        p.id, p.prison_number, p.pnc_number, p.date_of_birth, p.sex, p.establishment, p.probation_region
+    )
+
+
+def find_person(session: Session, person: int | str) -> Person:
+    """A person by internal id (int, or digits) or prison number; :class:`NotFound` otherwise."""
+    if isinstance(person, int) or (isinstance(person, str) and person.strip().isdigit()):
+        found = session.get(Person, int(person))
+    else:
+        found = session.scalars(select(Person).where(Person.prison_number == person.strip().upper())).first()
+    if found is None:
+        raise NotFound(f"person {person!r}: not found; expected an internal id or a known prison number")
+    return found
+
+
+def register_person(
+    uow: UnitOfWork,
+    *,
+    prison_number: str,
+    date_of_birth: dt.date,
+    sex: str,
+    establishment: str | None = None,
+    probation_region: str | None = None,
+    pnc_number: str | None = None,
+) -> PersonView:
+    """Record a new man; a prison number already on file is a Conflict (via the unique constraint)."""
+    number = (prison_number or "").strip().upper()
+    if not number:
+        raise InputError("prison number: empty; expected an identifier such as A1234BC")
+    if sex not in ("M", "F"):
+        raise InputError(f"sex: {sex!r}; expected M or F")
+    if date_of_birth > dt.date.today():
+        raise InputError(f"date of birth: {date_of_birth.isoformat()} is in the future")
+    with uow:
+        person = Person(
+            prison_number=number,
+            date_of_birth=date_of_birth,
+            sex=sex,
+            establishment=establishment,
+            probation_region=probation_region,
+            pnc_number=pnc_number,
+        )
+        uow.session.add(person)
+        uow.session.flush()
+        view = person_view(person)
+        uow.commit()
+    return view
+
+
+def record_sentence(
+    uow: UnitOfWork,
+    *,
+    person: int | str,
+    start_date: dt.date,
+    release_date: dt.date | None = None,
+    licence_end_date: dt.date | None = None,
+    custodial: bool = True,
+    index_offence: str | None = None,
+) -> dict[str, Any]:
+    """Record a sentence or custody episode (release date drives waiting-list priority)."""
+    if release_date is not None and release_date < start_date:
+        raise InputError(
+            f"release date: {release_date.isoformat()} is before the start {start_date.isoformat()}"
+        )
+    if licence_end_date is not None and release_date is not None and licence_end_date < release_date:
+        raise InputError(
+            f"licence end: {licence_end_date.isoformat()} is before release {release_date.isoformat()}"
+        )
+    with uow:
+        p = find_person(uow.session, person)
+        row = Sentence(
+            person_id=p.id,
+            start_date=start_date,
+            release_date=release_date,
+            licence_end_date=licence_end_date,
+            custodial=custodial,
+            index_offence=index_offence,
+        )
+        uow.session.add(row)
+        uow.session.flush()
+        out = {"id": row.id, "person_id": p.id, "start_date": start_date, "release_date": release_date}
+        uow.commit()
+    return out
+
+
+def record_assessment(
+    uow: UnitOfWork,
+    *,
+    person: int | str,
+    assessed_on: dt.date,
+    tool: str,
+    inputs: dict[str, Any],
+    outputs: dict[str, Any] | None = None,
+    assessor: str | None = None,
+) -> dict[str, Any]:
+    """Record one tool's inputs and outputs as they were on ``assessed_on``.
+
+    ``outputs["risk_band"]`` (low ... very_high) and ``outputs["offence_type"]`` (contact/non_contact),
+    when present, are what the group mixing rules use; they are validated here so a bad value is refused now
+    rather than at allocation.
+    """
+    outputs = dict(outputs or {})
+    for key, enum in ((RISK_BAND_KEY, RiskBand), (OFFENCE_TYPE_KEY, OffenceType)):
+        if key in outputs:
+            outputs[key] = parse_enum(enum, outputs[key], f"assessment output {key}").value
+    if not tool or not tool.strip():
+        raise InputError("assessment tool: empty; expected a tool name such as OSP or RM2000")
+    with uow:
+        p = find_person(uow.session, person)
+        row = Assessment(
+            person_id=p.id,
+            assessed_on=assessed_on,
+            tool=tool.strip(),
+            inputs=inputs,
+            outputs=outputs,
+            assessor=assessor,
+        )
+        uow.session.add(row)
+        uow.session.flush()
+        out = {
+            "id": row.id,
+            "person_id": p.id,
+            "assessed_on": assessed_on,
+            "tool": row.tool,
+            "outputs": outputs,
+        }
+        uow.commit()
+    return out
+
+
+def record_outcome(
+    uow: UnitOfWork,
+    *,
+    person: int | str,
+    offence_date: dt.date,
+    proven_date: dt.date,
+    kind: str,
+    disposal: str | None = None,
+) -> dict[str, Any]:
+    """Record one proven reoffence (kind: sexual_contact, sexual_images, violent or other)."""
+    kinds = ("sexual_contact", "sexual_images", "violent", "other")
+    if kind not in kinds:
+        raise InputError(f"outcome kind: {kind!r}; expected one of {', '.join(kinds)}")
+    if proven_date < offence_date:
+        raise InputError(
+            f"proven date: {proven_date.isoformat()} is before the offence {offence_date.isoformat()}"
+        )
+    with uow:
+        p = find_person(uow.session, person)
+        row = Outcome(
+            person_id=p.id, offence_date=offence_date, proven_date=proven_date, kind=kind, disposal=disposal
+        )
+        uow.session.add(row)
+        uow.session.flush()
+        out = {"id": row.id, "person_id": p.id, "kind": kind, "offence_date": offence_date}
+        uow.commit()
+    return out
+
+
+def risk_member(session: Session, person_id: int, key: Any, on: dt.date | None = None) -> Member:
+    """The mixing-rule view of a man: risk band and offence type from his latest assessment that has them.
+
+    Looks back from ``on`` (default today) through his assessments, newest first, taking the first value of
+    each key found, so a later tool without an offence type does not hide an earlier one.
+    """
+    on = on or dt.date.today()
+    rows = session.scalars(
+        select(Assessment)
+        .where(Assessment.person_id == person_id, Assessment.assessed_on <= on)
+        .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())
+    )
+    band: RiskBand | None = None
+    offence: OffenceType | None = None
+    for a in rows:
+        outputs = a.outputs or {}
+        if band is None and outputs.get(RISK_BAND_KEY):
+            band = parse_enum(RiskBand, outputs[RISK_BAND_KEY], f"assessment {a.id} {RISK_BAND_KEY}")
+        if offence is None and outputs.get(OFFENCE_TYPE_KEY):
+            offence = parse_enum(
+                OffenceType, outputs[OFFENCE_TYPE_KEY], f"assessment {a.id} {OFFENCE_TYPE_KEY}"
+            )
+        if band is not None and offence is not None:
+            break
+    return Member(key, band, offence)
+
+
+def release_date(session: Session, person_id: int) -> dt.date | None:
+    """Release date of the man's most recent sentence (None when none is recorded)."""
+    return session.scalars(
+        select(Sentence.release_date)
+        .where(Sentence.person_id == person_id)
+        .order_by(Sentence.start_date.desc(), Sentence.id.desc())
+        .limit(1)
+    ).first()

@@ -1,0 +1,210 @@
+"""Incentive (IEP) use cases: change a man's level with a reason, show his history, and the 2017 Basic review.
+
+Every change is a new ``incentive_level_change`` row (history is never rewritten), so the unit of work's
+audit log holds one insert per change, with the actor and time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desist.adapters.orm import IncentiveLevelChange, Person
+from desist.domain.errors import InputError
+from desist.domain.incentives import (
+    BASIC_REVIEW_REASON,
+    IncentiveLevel,
+    LevelReason,
+    LevelReasonCategory,
+    LevelRecord,
+    check_level_change,
+    select_for_basic_review,
+)
+from desist.services.casework import find_person
+from desist.services.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class LevelChangeView:
+    person_id: int
+    prison_number: str
+    from_level: str | None
+    to_level: str
+    effective_on: dt.date
+    reason_category: str
+    reason: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _stored(level: IncentiveLevel) -> str:
+    return level.value.capitalize()  # the table stores "Basic", "Standard", ...
+
+
+def _latest(session: Session, person_id: int) -> IncentiveLevelChange | None:
+    return session.scalars(
+        select(IncentiveLevelChange)
+        .where(IncentiveLevelChange.person_id == person_id)
+        .order_by(IncentiveLevelChange.effective_on.desc(), IncentiveLevelChange.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _flag(person: Person, name: str, given: bool | None) -> bool:
+    # The person record's flag (when the schema has it) or what the caller states; either protects him.
+    return bool(getattr(person, name, False)) or bool(given)
+
+
+def set_level(
+    uow: UnitOfWork,
+    *,
+    person: int | str,
+    level: IncentiveLevel,
+    reason: LevelReason,
+    on: dt.date | None = None,
+    maintains_innocence: bool | None = None,
+    recognised_appellant: bool | None = None,
+) -> LevelChangeView:
+    """Change a man's incentive level from ``on`` (default today), with a reason.
+
+    Raises
+    ------
+    InvalidTransition
+        Same level, a level that did not exist then (Entry outside 2013-2019), or Basic for not taking part
+        in programmes while he maintains innocence or is a recognised appellant.
+    InputError
+        A date before his latest recorded change (history is appended in order).
+    """
+    on = on or dt.date.today()
+    with uow:
+        s = uow.session
+        p = find_person(s, person)
+        latest = _latest(s, p.id)
+        if latest is not None and on < latest.effective_on:
+            raise InputError(
+                f"person {p.prison_number}: date {on.isoformat()} is before his latest level change "
+                f"({latest.effective_on.isoformat()}); expected changes in date order"
+            )
+        current = IncentiveLevel(latest.level.lower()) if latest else None
+        check_level_change(
+            current,
+            level,
+            reason,
+            on,
+            maintains_innocence=_flag(p, "maintains_innocence", maintains_innocence),
+            recognised_appellant=_flag(p, "recognised_appellant", recognised_appellant),
+            where=f"person {p.prison_number}",
+        )
+        s.add(
+            IncentiveLevelChange(
+                person_id=p.id,
+                level=_stored(level),
+                effective_on=on,
+                reason_category=reason.category.value,
+                reason=reason.text,
+                actor=uow.actor,
+            )
+        )
+        view = LevelChangeView(
+            p.id,
+            p.prison_number,
+            current.value if current else None,
+            level.value,
+            on,
+            reason.category.value,
+            reason.text,
+        )
+        uow.commit()
+    return view
+
+
+def level_history(uow: UnitOfWork, person: int | str) -> list[LevelChangeView]:
+    """A man's level changes in the order they took effect."""
+    with uow:
+        s = uow.session
+        p = find_person(s, person)
+        rows = s.scalars(
+            select(IncentiveLevelChange)
+            .where(IncentiveLevelChange.person_id == p.id)
+            .order_by(IncentiveLevelChange.effective_on, IncentiveLevelChange.id)
+        )
+        out, before = [], None
+        for r in rows:
+            out.append(
+                LevelChangeView(
+                    p.id,
+                    p.prison_number,
+                    before,
+                    r.level.lower(),
+                    r.effective_on,
+                    r.reason_category,
+                    r.reason,
+                )
+            )
+            before = r.level.lower()
+        return out
+
+
+def _latest_records(session: Session) -> list[LevelRecord]:
+    # Latest change per person: walk all changes in order and keep the last (portable; no window functions).
+    latest: dict[int, IncentiveLevelChange] = {}
+    for r in session.scalars(
+        select(IncentiveLevelChange).order_by(IncentiveLevelChange.effective_on, IncentiveLevelChange.id)
+    ):
+        latest[r.person_id] = r
+    records = []
+    for r in latest.values():
+        try:
+            category = LevelReasonCategory(r.reason_category)
+        except ValueError:  # imported history may carry categories outside ours; never selected
+            category = LevelReasonCategory.OTHER
+        records.append(LevelRecord(r.person_id, IncentiveLevel(r.level.lower()), category, r.effective_on))
+    return records
+
+
+def review_basic(
+    uow: UnitOfWork, *, on: dt.date | None = None, dry_run: bool = False
+) -> list[LevelChangeView]:
+    """The 2017 review: everyone held on Basic for maintaining innocence or non-participation -> Standard.
+
+    Each move is its own level-change row with the policy reason, so the audit log shows one record per man.
+    Men on Basic for behaviour are left alone. With ``dry_run`` nothing is written.
+    """
+    on = on or dt.date.today()
+    with uow:
+        s = uow.session
+        chosen = select_for_basic_review(_latest_records(s))
+        out = []
+        for rec in chosen:
+            p = s.get(Person, rec.person_id)
+            assert p is not None
+            if on < rec.effective_date:
+                raise InputError(
+                    f"review date {on.isoformat()}: before {p.prison_number}'s Basic level "
+                    f"({rec.effective_date.isoformat()}); expected a later date"
+                )
+            reason = BASIC_REVIEW_REASON
+            check_level_change(IncentiveLevel.BASIC, IncentiveLevel.STANDARD, reason, on)
+            s.add(
+                IncentiveLevelChange(
+                    person_id=p.id,
+                    level=_stored(IncentiveLevel.STANDARD),
+                    effective_on=on,
+                    reason_category=reason.category.value,
+                    reason=reason.text,
+                    actor=uow.actor,
+                )
+            )
+            out.append(
+                LevelChangeView(
+                    p.id, p.prison_number, "basic", "standard", on, reason.category.value, reason.text
+                )
+            )
+        if not dry_run:
+            uow.commit()
+    return out

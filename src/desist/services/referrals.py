@@ -1,0 +1,389 @@
+"""Referral use cases: create (no duplicates), move through the state machine with history, show and list.
+
+Each use case opens the unit of work, checks the pure rules in :mod:`desist.domain.referrals`, writes, and
+commits once; the unit of work records every row it writes in the audit log. Concurrent changes to one
+referral are caught by its version column (optimistic locking): the second writer gets :class:`Conflict`.
+A caller that showed the referral to a person passes ``expected_version`` so a change made by someone else
+in between is refused too, even when the two changes do not overlap in time.
+
+Leaving ON_PROGRAMME (completion or a deselection) also closes the man's enrolment and writes his
+programme history; completion first checks attendance and treatment targets (:mod:`desist.domain.groups`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desist.adapters.orm import (
+    Attendance,
+    Enrolment,
+    GroupSession,
+    Offering,
+    Person,
+    ProgrammeGroup,
+    ProgrammeHistory,
+    Referral,
+    ReferralStatusChange,
+)
+from desist.domain.errors import Conflict, InputError, NotFound
+from desist.domain.groups import GroupPolicy, Progress, check_completion
+from desist.domain.referrals import (
+    Reason,
+    ReferralStatus,
+    Role,
+    Transition,
+    check_transition,
+)
+from desist.services.casework import find_person
+from desist.services.unit_of_work import UnitOfWork
+
+S = ReferralStatus
+
+
+@dataclass(frozen=True)
+class StatusChangeView:
+    at: dt.datetime
+    actor: str
+    from_status: str | None
+    to_status: str
+    reason_category: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    id: int
+    person_id: int
+    prison_number: str
+    offering_id: int
+    programme_code: str
+    site: str
+    status: str
+    referrer: str
+    version: int
+    created_at: dt.datetime
+    history: tuple[StatusChangeView, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def referral_view(session: Session, r: Referral, with_history: bool = True) -> ReferralView:
+    person = session.get(Person, r.person_id)
+    offering = session.get(Offering, r.offering_id)
+    assert person is not None and offering is not None  # foreign keys guarantee both
+    history: tuple[StatusChangeView, ...] = ()
+    if with_history:
+        rows = session.scalars(
+            select(ReferralStatusChange)
+            .where(ReferralStatusChange.referral_id == r.id)
+            .order_by(ReferralStatusChange.id)
+        )
+        history = tuple(
+            StatusChangeView(c.changed_at, c.actor, c.from_status, c.to_status, c.reason_category, c.reason)
+            for c in rows
+        )
+    return ReferralView(
+        r.id,
+        r.person_id,
+        person.prison_number,
+        r.offering_id,
+        offering.programme_code,
+        offering.site,
+        r.status,
+        r.referrer,
+        r.version,
+        r.created_at,
+        history,
+    )
+
+
+def get_referral(session: Session, referral_id: int) -> Referral:
+    found = session.get(Referral, referral_id)
+    if found is None:
+        raise NotFound(f"referral {referral_id}: not found")
+    return found
+
+
+def create_referral(uow: UnitOfWork, *, person: int | str, offering_id: int, role: Role) -> ReferralView:
+    """Start a referral (REFERRAL_STARTED) of a man to an offering; the acting user is the referrer.
+
+    Raises
+    ------
+    Conflict
+        The man already has an open referral to this offering (also enforced by a unique index, so two
+        simultaneous duplicates cannot both commit).
+    """
+    with uow:
+        s = uow.session
+        p = find_person(s, person)
+        offering = s.get(Offering, offering_id)
+        if offering is None:
+            raise NotFound(f"offering {offering_id}: not found")
+        if not offering.active:
+            raise InputError(
+                f"offering {offering_id} ({offering.programme_code} at {offering.site}): not active"
+            )
+        closed = [st.value for st in S if st.closed]
+        existing = s.scalars(
+            select(Referral).where(
+                Referral.person_id == p.id,
+                Referral.offering_id == offering_id,
+                Referral.status.not_in(closed),
+            )
+        ).first()
+        if existing is not None:
+            raise Conflict(
+                f"person {p.prison_number}: already has open referral {existing.id} ({existing.status}) "
+                f"to offering {offering_id}; a second active referral is a duplicate"
+            )
+        r = Referral(
+            person_id=p.id, offering_id=offering_id, status=S.REFERRAL_STARTED.value, referrer=uow.actor
+        )
+        s.add(r)
+        s.flush()
+        s.add(
+            ReferralStatusChange(
+                referral_id=r.id,
+                actor=f"{uow.actor} ({role.value})",
+                from_status=None,
+                to_status=S.REFERRAL_STARTED.value,
+            )
+        )
+        s.flush()
+        view = referral_view(s, r)
+        uow.commit()
+    return view
+
+
+def apply_transition(
+    session: Session,
+    referral: Referral,
+    target: ReferralStatus,
+    role: Role,
+    actor: str,
+    reason: Reason | None = None,
+    *,
+    assessment_confirmed: bool = False,
+    programme_history_reviewed: bool = False,
+    note: str | None = None,
+) -> Transition:
+    """Check and apply one move inside an open transaction: update status, append to its history."""
+    t = check_transition(
+        S(referral.status),
+        target,
+        role,
+        reason,
+        assessment_confirmed=assessment_confirmed,
+        programme_history_reviewed=programme_history_reviewed,
+        where=f"referral {referral.id}",
+    )
+    referral.status = target.value
+    text = reason.text if reason else note
+    session.add(
+        ReferralStatusChange(
+            referral_id=referral.id,
+            actor=f"{actor} ({role.value})",
+            from_status=t.source.value,
+            to_status=target.value,
+            reason_category=reason.category.value if reason else None,
+            reason=text,
+        )
+    )
+    return t
+
+
+def open_enrolment(session: Session, referral: Referral) -> Enrolment | None:
+    """The man's current place in a group for this referral (joined, not yet left)."""
+    return session.scalars(
+        select(Enrolment).where(Enrolment.referral_id == referral.id, Enrolment.left_on.is_(None))
+    ).first()
+
+
+def enrolment_progress(session: Session, enrolment: Enrolment, targets_met: bool) -> Progress:
+    """Sessions planned, held since he joined, and attended, for one member (rolling: his own stage)."""
+    group = session.get(ProgrammeGroup, enrolment.group_id)
+    assert group is not None
+    first = enrolment.joined_session or 1
+    held = session.scalars(
+        select(GroupSession.id).where(GroupSession.group_id == group.id, GroupSession.number >= first)
+    ).all()
+    attended = session.scalars(
+        select(Attendance.id).where(Attendance.enrolment_id == enrolment.id, Attendance.status == "attended")
+    ).all()
+    return Progress(
+        planned_sessions=len(group.session_plan or []),
+        sessions_offered=len(held),
+        sessions_attended=len(attended),
+        targets_met=targets_met,
+    )
+
+
+def _leave_programme(
+    session: Session,
+    referral: Referral,
+    t: Transition,
+    on: dt.date,
+    targets_met: bool | None,
+    policy: GroupPolicy,
+) -> None:
+    """Close the enrolment and write programme history for a completion or deselection."""
+    enrolment = open_enrolment(session, referral)
+    if enrolment is None:
+        raise NotFound(f"referral {referral.id}: ON_PROGRAMME but no open group place found")
+    if t.is_completion:
+        progress = enrolment_progress(session, enrolment, bool(targets_met))
+        check_completion(progress, policy, where=f"referral {referral.id}")
+    if on < enrolment.joined_on:
+        raise InputError(
+            f"date: {on.isoformat()} is before he joined the group on {enrolment.joined_on.isoformat()}"
+        )
+    enrolment.left_on = on
+    enrolment.completed = t.is_completion
+    enrolment.targets_met = bool(targets_met) if t.is_completion else targets_met
+    offering = session.get(Offering, referral.offering_id)
+    assert offering is not None
+    session.add(
+        ProgrammeHistory(
+            person_id=referral.person_id,
+            programme_code=offering.programme_code,
+            started_on=enrolment.joined_on,
+            ended_on=on,
+            result="completed" if t.is_completion else "incomplete",
+            targets_met=enrolment.targets_met,
+            source="desist",
+            referral_id=referral.id,
+        )
+    )
+
+
+def move_referral(
+    uow: UnitOfWork,
+    referral_id: int,
+    target: ReferralStatus,
+    role: Role,
+    *,
+    reason: Reason | None = None,
+    expected_version: int | None = None,
+    assessment_confirmed: bool = False,
+    programme_history_reviewed: bool = False,
+    targets_met: bool | None = None,
+    on: dt.date | None = None,
+    policy: GroupPolicy | None = None,
+) -> ReferralView:
+    """Move a referral to ``target`` and record who, when, from, to and why.
+
+    Parameters
+    ----------
+    expected_version : int, optional
+        The version the caller last saw; if the referral changed since, :class:`Conflict`.
+    assessment_confirmed, programme_history_reviewed : bool
+        The referrer's confirmations, needed to submit.
+    targets_met : bool, optional
+        For completion (needed) and deselection (recorded if given).
+    on : date, optional
+        The day a completion or deselection takes effect (default today).
+
+    Raises
+    ------
+    InvalidTransition, Forbidden, InputError
+        From the state machine; and moving to ON_PROGRAMME here (use group enrolment).
+    Conflict
+        Someone else changed the referral first.
+    """
+    with uow:
+        r = move_in_session(
+            uow.session,
+            uow.actor,
+            referral_id,
+            target,
+            role,
+            reason=reason,
+            expected_version=expected_version,
+            assessment_confirmed=assessment_confirmed,
+            programme_history_reviewed=programme_history_reviewed,
+            targets_met=targets_met,
+            on=on,
+            policy=policy,
+        )
+        view = referral_view(uow.session, r)
+        uow.commit()
+    return view
+
+
+def move_in_session(
+    s: Session,
+    actor: str,
+    referral_id: int,
+    target: ReferralStatus,
+    role: Role,
+    *,
+    reason: Reason | None = None,
+    expected_version: int | None = None,
+    assessment_confirmed: bool = False,
+    programme_history_reviewed: bool = False,
+    targets_met: bool | None = None,
+    on: dt.date | None = None,
+    policy: GroupPolicy | None = None,
+) -> Referral:
+    """The body of :func:`move_referral` inside a transaction the caller owns (for group use cases)."""
+    if target is S.ON_PROGRAMME:
+        raise InputError(
+            f"referral {referral_id}: ON_PROGRAMME is set by enrolling him in a group; "
+            "expected `desist group enrol` (or allocate)"
+        )
+    r = get_referral(s, referral_id)
+    if expected_version is not None and r.version != expected_version:
+        raise Conflict(
+            f"referral {referral_id}: changed by someone else (now version {r.version}, "
+            f"you saw {expected_version}); reload it and try again"
+        )
+    note = None
+    if target is S.REFERRAL_SUBMITTED and r.status == S.REFERRAL_STARTED.value:
+        note = "submitted: assessment confirmed; programme history reviewed"
+    t = apply_transition(
+        s,
+        r,
+        target,
+        role,
+        actor,
+        reason,
+        assessment_confirmed=assessment_confirmed,
+        programme_history_reviewed=programme_history_reviewed,
+        note=note,
+    )
+    if t.writes_programme_history:
+        _leave_programme(s, r, t, on or dt.date.today(), targets_met, policy or GroupPolicy())
+    s.flush()
+    return r
+
+
+def show_referral(uow: UnitOfWork, referral_id: int) -> ReferralView:
+    """A referral with its full status history."""
+    with uow:
+        return referral_view(uow.session, get_referral(uow.session, referral_id))
+
+
+def list_referrals(
+    uow: UnitOfWork,
+    *,
+    status: ReferralStatus | None = None,
+    offering_id: int | None = None,
+    person: int | str | None = None,
+) -> list[ReferralView]:
+    """Referrals, oldest first, optionally filtered by status, offering or person (no history)."""
+    with uow:
+        s = uow.session
+        q = select(Referral).order_by(Referral.id)
+        if status is not None:
+            q = q.where(Referral.status == status.value)
+        if offering_id is not None:
+            q = q.where(Referral.offering_id == offering_id)
+        if person is not None:
+            q = q.where(Referral.person_id == find_person(s, person).id)
+        return [referral_view(s, r, with_history=False) for r in s.scalars(q)]

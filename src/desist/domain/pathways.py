@@ -1,0 +1,247 @@
+"""The pathway engine: which programmes to offer a man on a date, best first, and why not the others.
+
+``recommend`` accounts for *every* programme in the catalogue: each is either recommended (with the reasons it
+fits) or excluded (with every reason it does not), never both. It works in two steps:
+
+1. hard rules, one programme at a time (:mod:`desist.domain.eligibility`): availability on the date, setting,
+   offence type, LDC, age, denial, risk range, the low-risk policy, need, prerequisites and time to release;
+2. risk-need-responsivity across the survivors: intensity follows risk (the programmes nearest his risk
+   level win, the rest are excluded naming the one that won), and image-only men get the internet programme.
+
+Example
+-------
+>>> from desist.domain.profile import Profile
+>>> man = Profile.model_validate({"id": "P-1", "sex": "M", "age": 30, "contact_adult_sanctions": 1,
+...     "contact_child_sanctions": 0, "paraphilia_sanctions": 0, "indecent_image_sanctions": 0,
+...     "total_sanctions": 2, "age_at_last_sexual_offence": 28, "stranger_victim": True, "in_custody": True,
+...     "offence_in_last_5_years": True, "sexual_offence_in_last_5_years": True, "setting": "custody",
+...     "ldc": False, "offence_type": "contact_adult", "maintains_innocence": False, "months_to_release": 30})
+>>> [r.code for r in recommend(man, as_of=date(2019, 6, 1)).recommended]
+['KAIZEN']
+>>> [r.code for r in recommend(man, as_of=date(2012, 6, 1)).recommended]
+['SOTP-CORE']
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from desist.domain.assessment import Assessment, assess
+from desist.domain.catalogue import Audience, Catalogue, Intensity, Programme, Role, default_catalogue
+from desist.domain.eligibility import Policy, Reason, hard_reasons, intensity_word, positive_reasons
+from desist.domain.profile import OffenceType, Profile
+from desist.domain.risk.bands import Band, Pathway
+
+__all__ = ["Excluded", "Policy", "Recommendation", "Recommended", "recommend"]
+
+#: recommended programmes are listed main programme first, then sexual-interest work, then boosters
+ROLE_ORDER = {Role.TREATMENT: 0, Role.FOLLOW_ON: 0, Role.SEXUAL_INTEREST: 1, Role.BOOSTER: 2}
+_RANKED = (Intensity.LOW, Intensity.MODERATE, Intensity.HIGH)
+
+
+@dataclass(frozen=True)
+class Recommended:
+    code: str
+    name: str
+    reasons: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "reasons": list(self.reasons)}
+
+
+@dataclass(frozen=True)
+class Excluded:
+    code: str
+    reasons: tuple[str, ...]
+    kinds: tuple[str, ...] = ()  # machine-readable reason kinds, for summaries
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "reasons": list(self.reasons)}
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The programmes recommended (best first) and every other programme with why it was excluded."""
+
+    id: str | None
+    as_of: date
+    pathway: Pathway
+    assessment: Assessment
+    recommended: tuple[Recommended, ...]
+    excluded: tuple[Excluded, ...]
+    reason: str | None  # why nothing was recommended (None when something was)
+    policy: Policy
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``desist recommend``."""
+        return {
+            "id": self.id,
+            "as_of": self.as_of.isoformat(),
+            "pathway": str(self.pathway),
+            "risk": self.assessment.to_dict(),
+            "recommended": [r.to_dict() for r in self.recommended],
+            "excluded": [e.to_dict() for e in self.excluded],
+            "reason": self.reason,
+        }
+
+
+def recommend(
+    profile: Profile,
+    as_of: date | None = None,
+    policy: Policy | None = None,
+    catalogue: Catalogue | None = None,
+) -> Recommendation:
+    """Recommend programmes for one man on a date, with reasons for every programme in the catalogue.
+
+    Parameters
+    ----------
+    profile : Profile
+        The man's risk-tool inputs and situation.
+    as_of : date, optional
+        The date whose menu applies; defaults to ``profile.as_of``, then today.
+    policy : Policy, optional
+        Policy switches (``offer_low_risk``); default: low-risk men are not offered programmes.
+    catalogue : Catalogue, optional
+        Default: the packaged ``programmes.yaml``.
+
+    Returns
+    -------
+    Recommendation
+    """
+    policy = policy or Policy()
+    catalogue = catalogue or default_catalogue()
+    day = as_of or profile.as_of or date.today()
+    a = assess(profile, day, catalogue)
+
+    failed: dict[str, list[Reason]] = {}
+    passed: list[Programme] = []
+    for p in catalogue:
+        reasons = hard_reasons(p, profile, a, policy, catalogue)
+        if reasons:
+            failed[p.code] = reasons
+        else:
+            passed.append(p)
+
+    chosen, dropped = _responsivity(passed, profile, a)
+    failed.update(dropped)
+    chosen.sort(key=lambda p: ROLE_ORDER[p.role])  # stable: catalogue order within a role
+    recommended = tuple(
+        Recommended(p.code, p.name, tuple(positive_reasons(p, profile, a, catalogue))) for p in chosen
+    )
+    excluded = tuple(
+        Excluded(p.code, tuple(r.text for r in failed[p.code]), tuple(r.kind for r in failed[p.code]))
+        for p in catalogue
+        if p.code in failed
+    )
+    reason = None if recommended else _why_none(a, excluded, policy)
+    return Recommendation(profile.id, day, a.pathway, a, recommended, excluded, reason, policy)
+
+
+def _responsivity(
+    passed: list[Programme], profile: Profile, a: Assessment
+) -> tuple[list[Programme], dict[str, list[Reason]]]:
+    """Among programmes that pass every hard rule, keep the main programmes that fit his risk and offence."""
+    dropped: dict[str, list[Reason]] = {}
+    main = [p for p in passed if p.role is Role.TREATMENT]
+    others = [p for p in passed if p.role is not Role.TREATMENT]
+    if not main:
+        return others, dropped
+
+    if profile.offence_type is OffenceType.IMAGES_ONLY:
+        internet = [p for p in main if p.audience.value is Audience.IMAGES]
+        if internet:
+            names = _names(internet)
+            for p in main:
+                if p not in internet:
+                    dropped[p.code] = [Reason(
+                        "internet_programme",
+                        f"Image-only offence: the internet programme {names} is the better fit for him.",
+                    )]
+            main = internet
+
+    if a.target is None:  # the PNI found low need: no main programme is indicated
+        for p in main:
+            dropped[p.code] = [Reason(
+                "pathway",
+                "His PNI pathway is ALTERNATIVE_PATHWAY (his assessed need is low), so a main accredited"
+                " programme is not indicated; consider alternative interventions.",
+            )]
+        return others, dropped
+
+    ranked = [p for p in main if p.intensity.value in _RANKED]
+    if ranked:
+        want = _RANKED.index(a.target)
+        # nearest intensity to the one his risk calls for; on a tie the less intensive (do no harm)
+        best = min({_RANKED.index(p.intensity.value) for p in ranked}, key=lambda i: (abs(i - want), i))
+        winners = [p for p in ranked if _RANKED.index(p.intensity.value) == best]
+        for p in ranked:
+            if p in winners:
+                continue
+            level = _RANKED.index(p.intensity.value)
+            too = "high" if level < best else "low"
+            dropped[p.code] = [Reason(
+                f"risk_too_{too}",
+                f"Risk too {too} for {intensity_word(p.intensity.value)} intensity: intensity follows risk,"
+                f" and {_names(winners)} ({intensity_word(_RANKED[best])} intensity) matches his"
+                f" {a.target_basis} better.",
+            )]
+        main = winners + [p for p in main if p not in ranked]
+    return main + others, dropped
+
+
+def _names(programmes: list[Programme]) -> str:
+    return " or ".join(f"{p.name} ({p.code})" for p in programmes)
+
+
+_SUMMARY = {
+    "not_available": "not running on that date",
+    "setting": "not run in his setting",
+    "audience": "for a different offence type",
+    "ldc": "a learning-disability mismatch",
+    "age": "below the minimum age",
+    "denial": "denial not accepted",
+    "risk_too_low": "risk too low",
+    "risk_too_high": "risk too high",
+    "risk_not_applicable": "no OSP level",
+    "pathway": "the PNI pathway",
+    "low_risk_policy": "the low-risk policy",
+    "need": "no sexual-interest need",
+    "hsp_score": "HSP offence score too low",
+    "prerequisite": "a missing prerequisite",
+    "time": "not enough time before release",
+    "pre_release": "not yet in the pre-release window",
+    "completed": "already completed",
+    "internet_programme": "the internet programme fits better",
+}
+
+
+def _why_none(a: Assessment, excluded: tuple[Excluded, ...], policy: Policy) -> str:
+    """One sentence a programme manager can act on, saying why no programme fits."""
+    if a.band is Band.NOT_APPLICABLE:
+        return (
+            "No programme fits: OSP does not give him a risk level (no sexual sanction recorded, or not a"
+            " man), so no sexual-offending programme can be matched to his risk."
+        )
+    if a.target is None:
+        return (
+            "No programme fits: his PNI pathway is ALTERNATIVE_PATHWAY (low assessed need); consider"
+            " alternative interventions."
+        )
+    if a.band is Band.LOW and not policy.offer_low_risk:
+        return (
+            f"No programme recommended: his {a.basis} risk is LOW, and men assessed as low risk are not"
+            " routinely offered accredited programmes (NOMS FOI 94074); the low-risk policy switch"
+            " changes this."
+        )
+    running = [e for e in excluded if "not_available" not in e.kinds]
+    counts = Counter(k for e in running for k in dict.fromkeys(e.kinds))
+    if not counts:
+        return f"No programme fits: none in the catalogue was running on {a.day.isoformat()}."
+    top = ", ".join(f"{_SUMMARY.get(k, k)} ({n})" for k, n in counts.most_common(3))
+    return (
+        f"No programme fits: of the {len(running)} programmes running on {a.day.isoformat()},"
+        f" the commonest reasons were {top}."
+    )

@@ -90,3 +90,16 @@ for (name in names(fits)) {
 co <- coef(glm(f_l, data = lalonde, family = binomial))
 write.csv(data.frame(term = names(co), estimate = format(co, digits = 17)), "lalonde_glm_coef.csv", row.names = FALSE)
 writeLines(c(paste("R", getRversion()), paste("MatchIt", packageVersion("MatchIt"))), "VERSIONS.txt")
+
+# Balance as MatchIt's summary reports it (un-matched and matched), for balance_table's checks.
+bal_fixture <- function(name, m) {
+  s <- summary(m, un = TRUE)
+  if (is.null(s$sum.matched)) s$sum.matched <- s$sum.across
+  keep <- c("Means Treated", "Means Control", "Std. Mean Diff.", "Var. Ratio", "eCDF Max")
+  out <- rbind(data.frame(sample = "before", term = rownames(s$sum.all), s$sum.all[, keep], check.names = FALSE),
+               data.frame(sample = "after", term = rownames(s$sum.matched), s$sum.matched[, keep],
+                          check.names = FALSE))
+  write.csv(out, paste0(name, "_balance.csv"), row.names = FALSE)
+}
+bal_fixture("lalonde_nn1", matchit(f_l, data = lalonde))
+bal_fixture("lalonde_subclass6_ate", matchit(f_l, data = lalonde, method = "subclass", subclass = 6, estimand = "ATE"))

@@ -69,7 +69,7 @@ def is_categorical(col: pd.Series) -> bool:
     )
 
 
-def design_matrix(data: Any, covariates: list[str]) -> pd.DataFrame:
+def design_matrix(data: Any, covariates: list[str], drop_first: bool = True) -> pd.DataFrame:
     """Numeric design matrix (no intercept) for ``covariates``, coded as R's model formulas code them.
 
     Parameters
@@ -78,6 +78,8 @@ def design_matrix(data: Any, covariates: list[str]) -> pd.DataFrame:
     covariates : list of str
         Column names. Numeric columns pass through as float; string, categorical and boolean columns become
         one 0/1 column per level except the first (columns named ``"col_level"``).
+    drop_first : bool
+        False keeps a column for every level (for balance tables, which report each category).
 
     Returns
     -------
@@ -109,7 +111,7 @@ def design_matrix(data: Any, covariates: list[str]) -> pd.DataFrame:
         if is_categorical(col):
             levels = _levels(col)
             values = col.to_numpy()
-            for level in levels[1:]:
+            for level in levels[1:] if drop_first else levels:
                 parts[f"{name}_{level}"] = (values == level).astype(float)
         else:
             try:

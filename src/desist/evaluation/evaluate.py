@@ -1,0 +1,329 @@
+"""The evaluation pipeline in one object: design (matching or weighting), balance, outcome, survival,
+sensitivity and subgroups, configured once and fitted on a DataFrame.
+
+Example
+-------
+>>> ev = Evaluation(treatment="treated", outcome="reoffended_2y", covariates=["age", "risk_band"])  # doctest: +SKIP
+>>> ev.fit(data).summary()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from desist.domain.errors import AnalysisError, InputError
+from desist.evaluation.outcomes import JDL_MIN_TREATED, OutcomeResult, estimate_outcome, outcome_type
+from desist.evaluation.report import plain_language
+from desist.evaluation.sensitivity import e_value, innocent_deniers, rosenbaum_matched
+
+METHODS = ("nearest", "subclass", "ipw", "aipw")
+MIN_TREATED = 10
+
+
+class Evaluation:
+    """Did the programme change the outcome? A MatchIt-then-outcome analysis with sensitivity checks.
+
+    Parameters
+    ----------
+    treatment, outcome : str
+        Column names; treatment is 0/1 (or bool).
+    covariates : list of str
+        Confounders for the design; string columns become dummies as in R's formulas.
+    method : {"nearest", "subclass", "ipw", "aipw"}
+    estimand : {"ATT", "ATE"}
+        Nearest-neighbour matching estimates the ATT only (as MatchIt).
+    ratio, replace, caliper, std_caliper, order, exact, distance, discard, n_subclasses, trim
+        Design settings, passed to the matcher or weighter (MatchIt's meanings).
+    time, event : str, optional
+        Time to first proven reoffence and event indicator: adds weighted Kaplan-Meier, log-rank and Cox.
+    subgroup : str, optional
+        Column whose levels are analysed separately (the design refitted in each), with an interaction test.
+    deniers : str, optional
+        Column marking men who maintained innocence: adds the innocent-deniers sensitivity scenario.
+    denier_base_rate : float, optional
+        Outcome assumed for an innocent denier; None removes them instead.
+    bootstrap : int
+        Cluster-bootstrap replicates for the outcome CIs (0 = analytic robust SEs).
+    missing : {"error", "drop"}
+        What to do with rows missing any column used.
+    window : str, optional
+        Words for the follow-up window in the plain-language paragraph ("within two years").
+    random_state : int, optional
+
+    Attributes
+    ----------
+    design_ : the fitted matcher, weighter or AIPW estimator
+    weights_, treated_, subclass_ : design weights, treatment, pair/subclass ids
+    n_ : dict of sample sizes;  balance_ : DataFrame;  outcome_ : OutcomeResult;  survival_ : SurvivalResult
+    sensitivity_ : dict;  deniers_ : DataFrame;  subgroups_ : SubgroupResult;  plain_language_ : str
+    warnings_ : list of str;  dropped_ : int (rows dropped for missing values)
+    """
+
+    def __init__(
+        self, treatment: str, outcome: str, covariates: list[str], *, method: str = "nearest",
+        estimand: str = "ATT", ratio: int = 1, replace: bool = False, caliper: float | None = None,
+        std_caliper: bool = True, order: str | None = None, exact: list[str] | None = None,
+        distance: str = "glm", discard: str = "none", n_subclasses: int = 6, trim: float | None = None,
+        time: str | None = None, event: str | None = None, subgroup: str | None = None,
+        deniers: str | None = None, denier_base_rate: float | None = None, bootstrap: int = 0,
+        missing: str = "error", window: str | None = None, random_state: int | None = None,
+    ) -> None:
+        self.treatment, self.outcome, self.covariates = treatment, outcome, covariates
+        self.method, self.estimand, self.ratio, self.replace = method, estimand, ratio, replace
+        self.caliper, self.std_caliper, self.order, self.exact = caliper, std_caliper, order, exact
+        self.distance, self.discard, self.n_subclasses, self.trim = distance, discard, n_subclasses, trim
+        self.time, self.event, self.subgroup = time, event, subgroup
+        self.deniers, self.denier_base_rate = deniers, denier_base_rate
+        self.bootstrap, self.missing, self.window, self.random_state = bootstrap, missing, window, random_state
+
+    # ---------------------------------------------------------------- input
+    def _columns(self) -> list[str]:
+        cols = [self.treatment, self.outcome, *self.covariates, *(self.exact or [])]
+        cols += [c for c in (self.time, self.event, self.subgroup, self.deniers) if c]
+        return list(dict.fromkeys(cols))
+
+    def _prepare(self, data: Any) -> pd.DataFrame:
+        from desist.evaluation.design import as_pandas, check_columns, treatment_vector
+
+        if self.method not in METHODS:
+            raise InputError(f"method {self.method!r}: expected one of {', '.join(METHODS)}")
+        if self.estimand not in ("ATT", "ATE"):
+            raise InputError(f"estimand {self.estimand!r}: expected ATT or ATE")
+        if self.method == "nearest" and self.estimand == "ATE":
+            raise InputError("estimand ATE: nearest-neighbour matching estimates the ATT; use ipw, aipw or subclass")
+        if self.missing not in ("error", "drop"):
+            raise InputError(f"missing {self.missing!r}: expected error or drop")
+        if (self.time is None) != (self.event is None):
+            raise InputError("survival: give both --time and --event, or neither")
+        df = as_pandas(data)
+        check_columns(df, self._columns(), "column")
+        counts = df[self._columns()].isna().sum()
+        counts = counts[counts > 0]
+        self.dropped_ = 0
+        if len(counts):
+            if self.missing == "error":
+                detail = ", ".join(f"{c}: {int(k)}" for c, k in counts.items())
+                raise InputError(f"missing values in {detail} (of {len(df)} rows); expected complete data "
+                                 "or --missing drop")
+            keep = df[self._columns()].notna().all(axis=1)
+            self.dropped_ = int((~keep).sum())
+            df = df[keep]
+        df = df.reset_index(drop=True)
+        t = treatment_vector(df, self.treatment)
+        if t.sum() < MIN_TREATED:
+            raise AnalysisError(f"only {int(t.sum())} treated people in {self.treatment!r}; at least "
+                                f"{MIN_TREATED} are needed for any estimate")
+        return df
+
+    # ---------------------------------------------------------------- design + outcome
+    def _design(self, df: pd.DataFrame, covariates: list[str], exact: list[str] | None):
+        if self.method == "nearest":
+            from desist.evaluation.matching import NearestNeighborMatcher
+
+            return NearestNeighborMatcher(
+                distance=self.distance, ratio=self.ratio, replace=self.replace, caliper=self.caliper,
+                std_caliper=self.std_caliper, order=self.order, exact=exact, discard=self.discard,
+                estimand=self.estimand, random_state=self.random_state,
+            ).fit(df, self.treatment, covariates)
+        if self.method == "subclass":
+            from desist.evaluation.matching import SubclassMatcher
+
+            return SubclassMatcher(n_subclasses=self.n_subclasses, estimand=self.estimand,
+                                   distance=self.distance).fit(df, self.treatment, covariates)
+        from desist.evaluation.weighting import IPWWeighter
+
+        return IPWWeighter(estimand=self.estimand, trim=self.trim,
+                           method="gbm" if self.distance == "gbm" else "glm",
+                           random_state=self.random_state).fit(df, self.treatment, covariates)
+
+    def _clusters(self, design) -> pd.Series | None:
+        # pairs are clusters only when each control appears in one matched set (MatchIt's advice)
+        if self.method == "nearest" and not self.replace:
+            return design.subclass_.reset_index(drop=True)
+        return None
+
+    def _fit_one(self, df: pd.DataFrame, covariates: list[str], exact: list[str] | None):
+        design = self._design(df, covariates, exact)
+        t = np.asarray(design.treated_, dtype=bool)
+        w = np.asarray(design.weights_, dtype=float)
+        if not ((w > 0) & t).any():
+            raise AnalysisError("no common support: no treated person could be matched or weighted; "
+                                "check the caliper, exact and discard options")
+        y = df[self.outcome]
+        if self.method == "aipw":
+            from desist.evaluation.aipw import AIPWEstimator
+            from desist.evaluation.design import design_matrix
+
+            est = AIPWEstimator(estimand=self.estimand, trim=self.trim,
+                                method="gbm" if self.distance == "gbm" else "glm", random_state=self.random_state)
+            result = est.fit(design_matrix(df, covariates), t, pd.to_numeric(y, errors="coerce"),
+                             name=self.outcome).result_
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = estimate_outcome(y, t, w, self._clusters(design), name=self.outcome,
+                                          estimand=self.estimand, bootstrap=self.bootstrap, seed=self.random_state)
+        return design, result
+
+    # ---------------------------------------------------------------- fit
+    def fit(self, data: Any) -> Evaluation:
+        """Run the design, balance, outcome, survival, sensitivity and subgroup steps; returns self."""
+        from desist.evaluation.balance import balance_table
+
+        df = self._prepare(data)
+        self.data_ = df
+        self.design_, self.outcome_ = self._fit_one(df, self.covariates, self.exact)
+        d = self.design_
+        self.treated_ = np.asarray(d.treated_, dtype=bool)
+        self.weights_ = np.asarray(d.weights_, dtype=float)
+        self.subclass_ = self._clusters(d)
+        self.n_ = dict(d.n_)
+        self.balance_ = balance_table(df, self.treatment, self.covariates, weights=self.weights_,
+                                      estimand=self.estimand)
+        self.warnings_ = list(self.outcome_.warnings)
+        if self.dropped_:
+            self.warnings_.append(f"{self.dropped_} rows with missing values were dropped")
+        flagged = self.balance_[self.balance_["smd_after"].abs() > 0.1]
+        if len(flagged):
+            self.warnings_.append("covariates still imbalanced after the design (|SMD| > 0.1): "
+                                  + ", ".join(map(str, flagged["covariate"])))
+        self.survival_ = None
+        if self.time:
+            from desist.evaluation.survival import compare_survival
+
+            self.survival_ = compare_survival(df, self.time, self.event, self.treated_, self.weights_,
+                                              self.subclass_)
+        self.sensitivity_ = self._sensitivity(df)
+        self.subgroups_ = None
+        if self.subgroup:
+            from desist.evaluation.subgroups import subgroup_effects
+
+            covs = [c for c in self.covariates if c != self.subgroup]
+            exact = [c for c in (self.exact or []) if c != self.subgroup] or None
+            self.subgroups_ = subgroup_effects(df, self.subgroup, self.treatment,
+                                               lambda part: self._fit_one(part.reset_index(drop=True), covs,
+                                                                          exact)[1],
+                                               min_treated=MIN_TREATED)
+        window = self.window
+        comparison = "the matched comparison group" if self.method in ("nearest", "subclass") else \
+            "the weighted comparison group"
+        self.plain_language_ = plain_language(self.outcome_, window=window, comparison=comparison)
+        self.fitted_at_ = datetime.now(UTC).isoformat(timespec="seconds")
+        return self
+
+    def _sensitivity(self, df: pd.DataFrame) -> dict:
+        o = self.outcome_
+        y = pd.to_numeric(df[self.outcome], errors="coerce").to_numpy(dtype=float)
+        if o.type == "binary" and o.risk_ratio is not None:
+            rr = o.risk_ratio
+            ev = e_value(rr.estimate, *rr.ci, measure="RR")
+            e_block = {"measure": "RR", "estimate": rr.estimate, "point": ev.point, "ci": ev.ci}
+        else:
+            # VanderWeele & Ding (2017): a standardised difference d maps to RR ~ exp(0.91 d)
+            sd = float(np.std(y[~self.treated_], ddof=1)) or float(np.std(y, ddof=1))
+            if sd > 0:
+                conv = [math.exp(0.91 * v / sd) for v in (o.estimate, *o.ci)]
+                ev = e_value(conv[0], conv[1], conv[2], measure="RR")
+                e_block = {"measure": "SMD (RR ~ exp(0.91 d))", "estimate": o.estimate / sd, "point": ev.point,
+                           "ci": ev.ci}
+            else:
+                e_block = {}
+        if self.survival_ is not None:
+            s = self.survival_
+            rare = (df[self.event].astype(float).mean() < 0.15)
+            evh = e_value(s.hazard_ratio, *s.ci, measure="HR", rare=bool(rare))
+            e_block["hazard_ratio"] = {"rare_outcome": bool(rare), "point": evh.point, "ci": evh.ci}
+        if self.method == "nearest" and not self.replace and self.ratio == 1:
+            ros = rosenbaum_matched(y, self.design_.match_treated_, self.design_.match_matrix_, o.estimate,
+                                    binary=o.type == "binary")
+        else:
+            ros = {"available": False,
+                   "reason": "Rosenbaum bounds need 1:1 pair matching without replacement (--method nearest)"}
+        out = {"e_value": e_block, "rosenbaum": ros}
+        self.deniers_ = None
+        if self.deniers:
+            den = df[self.deniers]
+            if not set(pd.unique(den)) <= {0, 1, True, False}:
+                raise InputError(f"deniers column {self.deniers!r}: expected 0/1 (maintains innocence)")
+            self.deniers_ = innocent_deniers(y, self.treated_, self.weights_, den.astype(bool).to_numpy(),
+                                             base_rate=self.denier_base_rate, clusters=self.subclass_,
+                                             name=self.outcome)
+            out["deniers"] = {"scenario": self.deniers_.attrs["scenario"],
+                              "n_deniers": self.deniers_.attrs["n_deniers"],
+                              "table": self.deniers_.to_dict(orient="records")}
+        return out
+
+    # ---------------------------------------------------------------- views
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "outcome_"):
+            raise AnalysisError("this Evaluation is not fitted yet; call fit(data) first")
+
+    def summary(self) -> pd.DataFrame:
+        """Effect measures with 95% CIs: difference (and risk/odds ratios), plus the hazard ratio if fitted."""
+        self._check_fitted()
+        frame = self.outcome_.to_frame()
+        if self.survival_ is not None:
+            s = self.survival_
+            frame.loc[len(frame)] = ["hazard_ratio", s.hazard_ratio, s.ci[0], s.ci[1], s.p_value]
+        return frame
+
+    def to_dict(self) -> dict:
+        """The CLI's JSON result."""
+        self._check_fitted()
+        bal = self.balance_.astype(object).where(self.balance_.notna(), None).to_dict(orient="records")
+        return {
+            "estimand": self.estimand,
+            "method": self.method,
+            "settings": {k: getattr(self, k) for k in ("ratio", "replace", "caliper", "order", "exact", "distance",
+                                                       "bootstrap", "random_state") if k in self.__dict__},
+            "n": self.n_,
+            "outcome": self.outcome_.to_dict(),
+            "balance": bal,
+            "sensitivity": self.sensitivity_,
+            "subgroups": self.subgroups_.to_dict() if self.subgroups_ is not None else None,
+            **({"survival": self.survival_.to_dict()} if self.survival_ is not None else {}),
+            "plain_language": self.plain_language_,
+            "warnings": self.warnings_,
+            "rows_dropped": self.dropped_,
+            "fitted_at": self.fitted_at_,
+        }
+
+    def plot_balance(self, path=None, threshold: float = 0.1):
+        """Love plot of SMDs before and after the design."""
+        from desist.evaluation.balance import love_plot
+
+        self._check_fitted()
+        return love_plot(self.balance_, path=path, threshold=threshold)
+
+    def plot_survival(self, path=None):
+        from desist.evaluation.survival import plot_survival
+
+        self._check_fitted()
+        if self.survival_ is None:
+            raise InputError("plot_survival: no survival analysis; give time and event columns")
+        return plot_survival(self.survival_, path=path)
+
+    def plot_deniers(self, path=None):
+        from desist.evaluation.sensitivity import plot_deniers
+
+        self._check_fitted()
+        if self.deniers_ is None:
+            raise InputError("plot_deniers: no innocent-deniers scenario; give the deniers column")
+        return plot_deniers(self.deniers_, path=path)
+
+    def plot_subgroups(self, path=None):
+        from desist.evaluation.subgroups import plot_subgroups
+
+        self._check_fitted()
+        if self.subgroups_ is None:
+            raise InputError("plot_subgroups: no subgroup analysis; give the subgroup column")
+        return plot_subgroups(self.subgroups_, path=path)
+
+
+__all__ = ["Evaluation", "OutcomeResult", "JDL_MIN_TREATED", "outcome_type"]

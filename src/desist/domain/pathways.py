@@ -185,7 +185,7 @@ def _responsivity(
             dropped[p.code] = [Reason(
                 f"risk_too_{too}",
                 f"Risk too {too} for {intensity_word(p.intensity.value)} intensity: intensity follows risk,"
-                f" and {_names(winners)} ({intensity_word(_RANKED[best])} intensity) matches his"
+                f" and the {intensity_word(_RANKED[best])}-intensity {_names(winners)} matches his"
                 f" {a.target_basis} better.",
             )]
         main = winners + [p for p in main if p not in ranked]

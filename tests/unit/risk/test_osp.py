@@ -20,8 +20,11 @@ def test_baseline_scores_zero(osp_in):
 
 @pytest.mark.parametrize(
     ("field", "table"),
-    [("contact_adult_sanctions", [0, 5, 10, 15, 15]), ("contact_child_sanctions", [0, 3, 6, 9, 9]),
-     ("paraphilia_sanctions", [0, 2, 4, 6, 6])],
+    [
+        ("contact_adult_sanctions", [0, 5, 10, 15, 15]),
+        ("contact_child_sanctions", [0, 3, 6, 9, 9]),
+        ("paraphilia_sanctions", [0, 2, 4, 6, 6]),
+    ],
 )
 def test_sanction_count_points(osp_in, field, table):
     for count, expected in enumerate(table):
@@ -31,8 +34,20 @@ def test_sanction_count_points(osp_in, field, table):
 
 @pytest.mark.parametrize(
     ("age", "points"),
-    [(17, 14), (18, 14), (19, 14), (20, 14), (21, 13), (30, 10), (57, 1), (58, 1), (59, 1), (60, 0), (61, 0),
-     (90, 0)],
+    [
+        (17, 14),
+        (18, 14),
+        (19, 14),
+        (20, 14),
+        (21, 13),
+        (30, 10),
+        (57, 1),
+        (58, 1),
+        (59, 1),
+        (60, 0),
+        (61, 0),
+        (90, 0),
+    ],
 )
 def test_current_age_points(osp_in, age, points):
     # ceil((60 - age) / 3) between 18 and 59; under 18 -> 14; 60+ -> 0
@@ -52,9 +67,13 @@ def test_total_sanctions_and_stranger(osp_in):
 
 def _with_points(osp_in, points: int, **kw):
     """A record with exactly `points` OSP/DC points, built from age (0-14) plus other items."""
-    # contact adult 3+ = 15, age at last offence 18+ = 10, total > 1 = 6, stranger = 4: pick a subset, then age
-    parts = {"contact_adult_sanctions": 0, "age_at_last_sexual_offence": 15, "total_sanctions": 1,
-             "stranger_victim": False}
+    # contact adult 3+ = 15, age at last offence 18+ = 10, total > 1 = 6, stranger = 4; then age
+    parts = {
+        "contact_adult_sanctions": 0,
+        "age_at_last_sexual_offence": 15,
+        "total_sanctions": 1,
+        "stranger_victim": False,
+    }
     rest = points
     if rest >= 15:
         parts["contact_adult_sanctions"], parts["total_sanctions"], rest = 3, 3, rest - 15 - 6
@@ -72,15 +91,25 @@ def _with_points(osp_in, points: int, **kw):
 
 @pytest.mark.parametrize(
     ("points", "band"),
-    [(21, Band.LOW), (22, Band.MEDIUM), (29, Band.MEDIUM), (30, Band.HIGH), (35, Band.HIGH),
-     (36, Band.VERY_HIGH)],
+    [
+        (21, Band.LOW),
+        (22, Band.MEDIUM),
+        (29, Band.MEDIUM),
+        (30, Band.HIGH),
+        (35, Band.HIGH),
+        (36, Band.VERY_HIGH),
+    ],
 )
 def test_dc_band_boundaries(osp_in, points, band):
     assert _with_points(osp_in, points).dc.band is band
 
 
-COMMUNITY = dict(in_custody=False, years_since_community_date=5, offence_in_last_5_years=False,
-                 sexual_offence_in_last_5_years=False)
+COMMUNITY = dict(
+    in_custody=False,
+    years_since_community_date=5,
+    offence_in_last_5_years=False,
+    sexual_offence_in_last_5_years=False,
+)
 
 
 @pytest.mark.parametrize(
@@ -96,8 +125,13 @@ def test_community_drop_one_band(osp_in, points, dropped):
 
 @pytest.mark.parametrize(
     "change",
-    [dict(in_custody=True), dict(years_since_community_date=4.99), dict(years_since_community_date=None),
-     dict(offence_in_last_5_years=True), dict(sexual_offence_in_last_5_years=True)],
+    [
+        dict(in_custody=True),
+        dict(years_since_community_date=4.99),
+        dict(years_since_community_date=None),
+        dict(offence_in_last_5_years=True),
+        dict(sexual_offence_in_last_5_years=True),
+    ],
 )
 def test_no_community_drop(osp_in, change):
     r = _with_points(osp_in, 36, **{**COMMUNITY, **change})
@@ -121,7 +155,11 @@ def test_probability_in_result(osp_in):
 
 def test_women_and_no_sexual_sanctions_not_applicable(osp_in):
     woman = osp.score(osp_in(sex="F", contact_adult_sanctions=2, total_sanctions=2))
-    assert (woman.dc.band, woman.dc.points, woman.iic.band) == (Band.NOT_APPLICABLE, None, Band.NOT_APPLICABLE)
+    assert (woman.dc.band, woman.dc.points, woman.iic.band) == (
+        Band.NOT_APPLICABLE,
+        None,
+        Band.NOT_APPLICABLE,
+    )
     none = osp.score(osp_in(indecent_image_sanctions=0, age_at_last_sexual_offence=None))
     assert none.dc.band is Band.NOT_APPLICABLE and none.iic.band is Band.NOT_APPLICABLE
     assert none.iic.probability is None and none.dc.probability is None
@@ -129,12 +167,14 @@ def test_women_and_no_sexual_sanctions_not_applicable(osp_in):
 
 @pytest.mark.parametrize(
     ("counts", "band", "p"),
-    [({"indecent_image_sanctions": 2, "contact_child_sanctions": 3}, Band.HIGH, 0.1031),
-     ({"indecent_image_sanctions": 1, "contact_child_sanctions": 3}, Band.MEDIUM, 0.03328),
-     ({"indecent_image_sanctions": 0, "contact_child_sanctions": 2}, Band.LOW, 0.00926),
-     ({"indecent_image_sanctions": 0, "contact_child_sanctions": 1}, Band.LOW, 0.00634),
-     ({"indecent_image_sanctions": 0, "contact_adult_sanctions": 1}, Band.LOW, 0.00281),
-     ({"indecent_image_sanctions": 0, "paraphilia_sanctions": 4}, Band.LOW, 0.00281)],
+    [
+        ({"indecent_image_sanctions": 2, "contact_child_sanctions": 3}, Band.HIGH, 0.1031),
+        ({"indecent_image_sanctions": 1, "contact_child_sanctions": 3}, Band.MEDIUM, 0.03328),
+        ({"indecent_image_sanctions": 0, "contact_child_sanctions": 2}, Band.LOW, 0.00926),
+        ({"indecent_image_sanctions": 0, "contact_child_sanctions": 1}, Band.LOW, 0.00634),
+        ({"indecent_image_sanctions": 0, "contact_adult_sanctions": 1}, Band.LOW, 0.00281),
+        ({"indecent_image_sanctions": 0, "paraphilia_sanctions": 4}, Band.LOW, 0.00281),
+    ],
 )
 def test_iic_first_match_wins(osp_in, counts, band, p):
     r = osp.score(osp_in(**{**counts, "total_sanctions": 4}))

@@ -10,11 +10,19 @@ from desist.domain.risk.bands import Band
 
 def test_baseline_low(rm_in):
     r = rm2000.score(rm_in())
-    assert (r.s.points, r.s.category, r.v.points, r.v.category, r.c.category) == (0, Band.LOW, 0, Band.LOW, Band.LOW)
+    assert (r.s.points, r.s.category, r.v.points, r.v.category, r.c.category) == (
+        0,
+        Band.LOW,
+        0,
+        Band.LOW,
+        Band.LOW,
+    )
 
 
-@pytest.mark.parametrize(("age", "s", "v"), [(18, 2, 3), (24, 2, 3), (25, 1, 2), (34, 1, 2), (35, 0, 1),
-                                             (44, 0, 1), (45, 0, 0), (70, 0, 0)])
+@pytest.mark.parametrize(
+    ("age", "s", "v"),
+    [(18, 2, 3), (24, 2, 3), (25, 1, 2), (34, 1, 2), (35, 0, 1), (44, 0, 1), (45, 0, 0), (70, 0, 0)],
+)
 def test_age_points(rm_in, age, s, v):
     r = rm2000.score(rm_in(age_at_commencement_of_risk=age))
     assert r.s.items["age_at_commencement_of_risk"] == s
@@ -33,11 +41,23 @@ def test_criminal_appearances(rm_in, n, points):
 
 @pytest.mark.parametrize(
     ("kw", "points", "category"),
-    [({}, 0, Band.LOW), ({"criminal_appearances": 5}, 1, Band.LOW), ({"sexual_appearances": 2,
-      "criminal_appearances": 5}, 2, Band.MEDIUM), ({"sexual_appearances": 3, "criminal_appearances": 5}, 3,
-     Band.MEDIUM), ({"sexual_appearances": 5, "criminal_appearances": 5}, 4, Band.HIGH),
-     ({"age_at_commencement_of_risk": 30, "sexual_appearances": 5, "criminal_appearances": 5}, 5, Band.HIGH),
-     ({"age_at_commencement_of_risk": 20, "sexual_appearances": 5, "criminal_appearances": 5}, 6, Band.VERY_HIGH)],
+    [
+        ({}, 0, Band.LOW),
+        ({"criminal_appearances": 5}, 1, Band.LOW),
+        ({"sexual_appearances": 2, "criminal_appearances": 5}, 2, Band.MEDIUM),
+        ({"sexual_appearances": 3, "criminal_appearances": 5}, 3, Band.MEDIUM),
+        ({"sexual_appearances": 5, "criminal_appearances": 5}, 4, Band.HIGH),
+        (
+            {"age_at_commencement_of_risk": 30, "sexual_appearances": 5, "criminal_appearances": 5},
+            5,
+            Band.HIGH,
+        ),
+        (
+            {"age_at_commencement_of_risk": 20, "sexual_appearances": 5, "criminal_appearances": 5},
+            6,
+            Band.VERY_HIGH,
+        ),
+    ],
 )
 def test_s_step1_categories(rm_in, kw, points, category):
     r = rm2000.score(rm_in(**kw))
@@ -49,9 +69,14 @@ AGG = ["male_victim", "stranger_victim", "never_married", "noncontact_sexual_off
 
 @pytest.mark.parametrize(
     ("n_factors", "start_kw", "expected"),
-    [(1, {}, Band.LOW), (2, {}, Band.MEDIUM), (3, {}, Band.MEDIUM), (4, {}, Band.HIGH),
-     (2, {"sexual_appearances": 5, "criminal_appearances": 5}, Band.VERY_HIGH),
-     (4, {"sexual_appearances": 5, "criminal_appearances": 5}, Band.VERY_HIGH)],
+    [
+        (1, {}, Band.LOW),
+        (2, {}, Band.MEDIUM),
+        (3, {}, Band.MEDIUM),
+        (4, {}, Band.HIGH),
+        (2, {"sexual_appearances": 5, "criminal_appearances": 5}, Band.VERY_HIGH),
+        (4, {"sexual_appearances": 5, "criminal_appearances": 5}, Band.VERY_HIGH),
+    ],
 )
 def test_s_step2_raises(rm_in, n_factors, start_kw, expected):
     r = rm2000.score(rm_in(**start_kw, **{f: True for f in AGG[:n_factors]}))
@@ -61,13 +86,16 @@ def test_s_step2_raises(rm_in, n_factors, start_kw, expected):
 
 @pytest.mark.parametrize(
     ("kw", "points", "category"),
-    [({"age_at_commencement_of_risk": 40}, 1, Band.LOW), ({"age_at_commencement_of_risk": 30}, 2, Band.MEDIUM),
-     ({"age_at_commencement_of_risk": 20}, 3, Band.MEDIUM), ({"age_at_commencement_of_risk": 20,
-                                                             "violent_appearances": 1}, 4, Band.HIGH),
-     ({"burglary": True, "violent_appearances": 3}, 4, Band.HIGH), ({"burglary": True, "violent_appearances": 2,
-                                                                    "age_at_commencement_of_risk": 40}, 5, Band.HIGH),
-     ({"burglary": True, "violent_appearances": 4, "age_at_commencement_of_risk": 40}, 6, Band.VERY_HIGH),
-     ({"burglary": True, "violent_appearances": 4, "age_at_commencement_of_risk": 18}, 8, Band.VERY_HIGH)],
+    [
+        ({"age_at_commencement_of_risk": 40}, 1, Band.LOW),
+        ({"age_at_commencement_of_risk": 30}, 2, Band.MEDIUM),
+        ({"age_at_commencement_of_risk": 20}, 3, Band.MEDIUM),
+        ({"age_at_commencement_of_risk": 20, "violent_appearances": 1}, 4, Band.HIGH),
+        ({"burglary": True, "violent_appearances": 3}, 4, Band.HIGH),
+        ({"burglary": True, "violent_appearances": 2, "age_at_commencement_of_risk": 40}, 5, Band.HIGH),
+        ({"burglary": True, "violent_appearances": 4, "age_at_commencement_of_risk": 40}, 6, Band.VERY_HIGH),
+        ({"burglary": True, "violent_appearances": 4, "age_at_commencement_of_risk": 18}, 8, Band.VERY_HIGH),
+    ],
 )
 def test_v_totals(rm_in, kw, points, category):
     r = rm2000.score(rm_in(**kw))
@@ -76,9 +104,15 @@ def test_v_totals(rm_in, kw, points, category):
 
 @pytest.mark.parametrize(
     ("s", "v", "points", "category"),
-    [(Band.LOW, Band.LOW, 2, Band.LOW), (Band.LOW, Band.MEDIUM, 3, Band.LOW), (Band.MEDIUM, Band.MEDIUM, 4,
-     Band.MEDIUM), (Band.HIGH, Band.MEDIUM, 5, Band.MEDIUM), (Band.HIGH, Band.HIGH, 6, Band.HIGH),
-     (Band.VERY_HIGH, Band.HIGH, 7, Band.HIGH), (Band.VERY_HIGH, Band.VERY_HIGH, 8, Band.VERY_HIGH)],
+    [
+        (Band.LOW, Band.LOW, 2, Band.LOW),
+        (Band.LOW, Band.MEDIUM, 3, Band.LOW),
+        (Band.MEDIUM, Band.MEDIUM, 4, Band.MEDIUM),
+        (Band.HIGH, Band.MEDIUM, 5, Band.MEDIUM),
+        (Band.HIGH, Band.HIGH, 6, Band.HIGH),
+        (Band.VERY_HIGH, Band.HIGH, 7, Band.HIGH),
+        (Band.VERY_HIGH, Band.VERY_HIGH, 8, Band.VERY_HIGH),
+    ],
 )
 def test_c_combines(s, v, points, category):
     c = rm2000.combine(s, v)

@@ -9,7 +9,7 @@ categories into points (LOW 1 .. VERY_HIGH 4), sums them and bands the sum.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -23,7 +23,7 @@ class Rm2000Input(RecordModel):
 
     sex: Sex | None = None
     age_at_commencement_of_risk: AdultAge
-    sexual_appearances: Count = Field(ge=1)  # includes the index appearance
+    sexual_appearances: Annotated[int, Field(ge=1, le=500)]  # includes the index appearance
     criminal_appearances: Count
     male_victim: bool
     stranger_victim: bool

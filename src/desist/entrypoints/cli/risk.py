@@ -96,6 +96,10 @@ def score_records(
     return [r for _, r in sorted(rows, key=lambda t: t[0])], rejects
 
 
+def _without_items(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: _without_items(v) if isinstance(v, dict) else v for k, v in row.items() if k != "items"}
+
+
 def register(app: typer.Typer) -> None:
     """Add ``desist risk`` to the app."""
 
@@ -124,6 +128,8 @@ def register(app: typer.Typer) -> None:
             raise fail(exc.message) from None
         if rejects_path is not None:
             write_rejects(rejects_path, rejects)
-        write_output(rows, fmt.value, tool_spec(tool).title)
+        # a table is read on screen: it shows scores and bands, and leaves item breakdowns to json/csv
+        shown = [_without_items(r) for r in rows] if fmt is Format.table else rows
+        write_output(shown, fmt.value, tool_spec(tool).title)
         for r in rejects:
             typer.echo(f"skipped: {r}", err=True)

@@ -1,9 +1,274 @@
-"""CLI commands: casework (registered by app.build_app)."""
+"""CLI commands for casework: ``desist person``, ``desist offering`` and ``desist referral``.
+
+Groups and incentives are in :mod:`desist.entrypoints.cli.casework_groups`; both are registered here.
+Each command only parses its arguments, calls one service use case and prints the result; errors a user
+can cause are :class:`~desist.domain.errors.DesistError` (one line, exit 2, mapped by ``app.main``).
+"""
 
 from __future__ import annotations
 
 import typer
 
+from desist.entrypoints.cli.casework_common import (
+    ActorOpt,
+    FormatOpt,
+    RoleOpt,
+    check_format,
+    database_errors,
+    date_opt,
+    emit_json,
+    role,
+    uow_factory,
+)
+
+
+def _print_referral(view, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    if fmt == "json":
+        emit_json(view)
+        return
+    typer.echo(
+        f"referral {view.id}: {view.status} (version {view.version}) - person {view.prison_number}, "
+        f"offering {view.offering_id} {view.programme_code} at {view.site}, referred by {view.referrer}"
+    )
+    for h in view.history:
+        why = (
+            f" [{h.reason_category}] {h.reason}"
+            if h.reason_category
+            else (f" ({h.reason})" if h.reason else "")
+        )
+        typer.echo(f"  {h.at:%Y-%m-%d %H:%M} {h.from_status or '-'} -> {h.to_status} by {h.actor}{why}")
+
+
+def register_person(app: typer.Typer) -> None:
+    person = typer.Typer(
+        help="Record a man, his sentence and his assessments (single records).", no_args_is_help=True
+    )
+    app.add_typer(person, name="person")
+
+    @person.command("add")
+    def add(
+        prison_number: str = typer.Option(..., "--prison-number", help="e.g. A1234BC"),
+        dob: str = typer.Option(..., "--dob", help="Date of birth, YYYY-MM-DD."),
+        sex: str = typer.Option("M", "--sex", help="M or F."),
+        establishment: str = typer.Option(None, "--establishment"),
+        region: str = typer.Option(None, "--probation-region"),
+        pnc: str = typer.Option(None, "--pnc"),
+        actor: str = ActorOpt,
+    ) -> None:
+        """Record a new man."""
+        from desist.services.casework import register_person as service
+
+        with database_errors():
+            p = service(
+                uow_factory(actor)(),
+                prison_number=prison_number,
+                date_of_birth=date_opt(dob, "--dob"),
+                sex=sex,
+                establishment=establishment,
+                probation_region=region,
+                pnc_number=pnc,
+            )
+        typer.echo(f"person {p.id}: {p.prison_number}")
+
+    @person.command("sentence")
+    def sentence(
+        person_key: str = typer.Argument(..., metavar="PERSON", help="Prison number or internal id."),
+        start: str = typer.Option(..., "--start"),
+        release: str = typer.Option(None, "--release"),
+        licence_end: str = typer.Option(None, "--licence-end"),
+        community: bool = typer.Option(False, "--community", help="A community sentence (not custodial)."),
+        offence: str = typer.Option(None, "--offence"),
+        actor: str = ActorOpt,
+    ) -> None:
+        """Record a sentence or custody episode."""
+        from desist.services.casework import record_sentence
+
+        with database_errors():
+            out = record_sentence(
+                uow_factory(actor)(),
+                person=person_key,
+                start_date=date_opt(start, "--start"),
+                release_date=date_opt(release, "--release"),
+                licence_end_date=date_opt(licence_end, "--licence-end"),
+                custodial=not community,
+                index_offence=offence,
+            )
+        typer.echo(f"sentence {out['id']}: person {person_key}, release {out['release_date'] or 'not set'}")
+
+    @person.command("assess")
+    def assess(
+        person_key: str = typer.Argument(..., metavar="PERSON"),
+        tool: str = typer.Option(..., "--tool", help="e.g. OSP, RM2000, Static-99R."),
+        on: str = typer.Option(..., "--on", help="Assessment date, YYYY-MM-DD."),
+        risk_band: str = typer.Option(None, "--risk-band", help="low, medium, high or very_high."),
+        offence_type: str = typer.Option(None, "--offence-type", help="contact or non_contact."),
+        assessor: str = typer.Option(None, "--assessor"),
+        actor: str = ActorOpt,
+    ) -> None:
+        """Record an assessment's result (the band the group mixing rules use)."""
+        from desist.services.casework import record_assessment
+
+        outputs = {k: v for k, v in (("risk_band", risk_band), ("offence_type", offence_type)) if v}
+        with database_errors():
+            out = record_assessment(
+                uow_factory(actor)(),
+                person=person_key,
+                assessed_on=date_opt(on, "--on"),
+                tool=tool,
+                inputs={},
+                outputs=outputs,
+                assessor=assessor,
+            )
+        typer.echo(
+            f"assessment {out['id']}: person {person_key}, {out['tool']} on {out['assessed_on']} {outputs}"
+        )
+
+
+def register_offering(app: typer.Typer) -> None:
+    offering = typer.Typer(help="Programmes offered at a site.", no_args_is_help=True)
+    app.add_typer(offering, name="offering")
+
+    @offering.command("create")
+    def create(
+        programme: str = typer.Option(..., "--programme", help="Catalogue programme code, e.g. Horizon."),
+        site: str = typer.Option(..., "--site"),
+        actor: str = ActorOpt,
+        role_name: str = RoleOpt,
+    ) -> None:
+        """Offer a programme at a site."""
+        from desist.services.groups import create_offering
+
+        with database_errors():
+            o = create_offering(
+                uow_factory(actor)(), programme_code=programme, site=site, role=role(role_name)
+            )
+        typer.echo(f"offering {o['id']}: {o['programme_code']} at {o['site']}")
+
+
+def register_referral(app: typer.Typer) -> None:
+    referral = typer.Typer(
+        help="Referrals and their status (the accredited-programmes workflow).", no_args_is_help=True
+    )
+    app.add_typer(referral, name="referral")
+
+    @referral.command("create")
+    def create(
+        person: str = typer.Option(..., "--person", help="Prison number or internal id."),
+        offering: int = typer.Option(..., "--offering", help="Offering id."),
+        actor: str = ActorOpt,
+        role_name: str = typer.Option("referrer", "--role", envvar="DESIST_ROLE"),
+        fmt: str = FormatOpt,
+    ) -> None:
+        """Start a referral (REFERRAL_STARTED); a second open referral to the same offering is refused."""
+        from desist.services.referrals import create_referral
+
+        check_format(fmt)
+        with database_errors():
+            view = create_referral(
+                uow_factory(actor)(), person=person, offering_id=offering, role=role(role_name)
+            )
+        _print_referral(view, fmt)
+
+    @referral.command("submit")
+    def submit(
+        referral_id: int = typer.Argument(..., metavar="REFERRAL"),
+        assessment_confirmed: bool = typer.Option(
+            False, "--assessment-confirmed", help="The assessment is confirmed."
+        ),
+        history_reviewed: bool = typer.Option(
+            False, "--history-reviewed", help="Programme history reviewed."
+        ),
+        actor: str = ActorOpt,
+        role_name: str = typer.Option("referrer", "--role", envvar="DESIST_ROLE"),
+        fmt: str = FormatOpt,
+    ) -> None:
+        """Submit a started referral (needs --assessment-confirmed and --history-reviewed)."""
+        from desist.domain.referrals import ReferralStatus
+        from desist.services.referrals import move_referral
+
+        check_format(fmt)
+        with database_errors():
+            view = move_referral(
+                uow_factory(actor)(),
+                referral_id,
+                ReferralStatus.REFERRAL_SUBMITTED,
+                role(role_name),
+                assessment_confirmed=assessment_confirmed,
+                programme_history_reviewed=history_reviewed,
+            )
+        _print_referral(view, fmt)
+
+    @referral.command("move")
+    def move(
+        referral_id: int = typer.Argument(..., metavar="REFERRAL"),
+        to: str = typer.Option(..., "--to", help="Target status, e.g. AWAITING_ASSESSMENT."),
+        reason_category: str = typer.Option(None, "--reason-category", help="motivation, operational, ..."),
+        reason: str = typer.Option(None, "--reason", help="Why (needed to withdraw, deselect or hold)."),
+        expect_version: int = typer.Option(
+            None, "--expect-version", help="Refuse if it changed since you saw it."
+        ),
+        targets_met: bool = typer.Option(None, "--targets-met/--targets-not-met"),
+        on: str = typer.Option(None, "--on", help="Effective date of completion/deselection (YYYY-MM-DD)."),
+        actor: str = ActorOpt,
+        role_name: str = RoleOpt,
+        fmt: str = FormatOpt,
+    ) -> None:
+        """Move a referral to another status (the state machine decides who may)."""
+        from desist.domain.referrals import Reason, parse_status
+        from desist.services.referrals import move_referral
+
+        check_format(fmt)
+        target, why = parse_status(to, "--to"), Reason.parse(reason_category, reason)
+        with database_errors():
+            view = move_referral(
+                uow_factory(actor)(),
+                referral_id,
+                target,
+                role(role_name),
+                reason=why,
+                expected_version=expect_version,
+                targets_met=targets_met,
+                on=date_opt(on, "--on"),
+            )
+        _print_referral(view, fmt)
+
+    @referral.command("show")
+    def show(referral_id: int = typer.Argument(..., metavar="REFERRAL"), fmt: str = FormatOpt) -> None:
+        """Show a referral with its full status history."""
+        from desist.services.referrals import show_referral
+
+        check_format(fmt)
+        with database_errors():
+            view = show_referral(uow_factory("cli:read")(), referral_id)
+        _print_referral(view, fmt)
+
+    @referral.command("list")
+    def list_(
+        status: str = typer.Option(None, "--status"),
+        offering: int = typer.Option(None, "--offering"),
+        person: str = typer.Option(None, "--person"),
+        fmt: str = FormatOpt,
+    ) -> None:
+        """List referrals, optionally by status, offering or person."""
+        from desist.domain.referrals import parse_status
+        from desist.services.referrals import list_referrals
+
+        check_format(fmt)
+        st = parse_status(status, "--status") if status else None
+        with database_errors():
+            views = list_referrals(uow_factory("cli:read")(), status=st, offering_id=offering, person=person)
+        if fmt == "json":
+            emit_json(views)
+            return
+        for v in views:
+            typer.echo(f"{v.id}\t{v.status}\t{v.prison_number}\t{v.programme_code} at {v.site}\tv{v.version}")
+
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app (filled in by the owning work)."""
+    """Add ``person``, ``offering``, ``referral``, ``group`` and ``incentive`` commands to the app."""
+    from desist.entrypoints.cli import casework_groups
+
+    register_person(app)
+    register_offering(app)
+    register_referral(app)
+    casework_groups.register(app)

@@ -1,0 +1,97 @@
+"""Shared pieces of the casework commands: the database, the acting user, and argument parsing.
+
+The engine is built when a command runs (never at import), from ``DESIST_DATABASE_URL`` or the SQLite file
+``DESIST_DB_PATH`` (default ``desist.db``), so tests and scripts choose the database by environment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+import typer
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from desist.domain.errors import InputError
+from desist.domain.referrals import Role, parse_role
+
+ActorOpt = typer.Option(
+    ..., "--actor", envvar="DESIST_ACTOR", help="Who is acting (recorded in the audit log)."
+)
+RoleOpt = typer.Option(
+    "programme_team", "--role", envvar="DESIST_ROLE", help="referrer or programme_team (who may do what)."
+)
+FormatOpt = typer.Option("text", "--format", help="text or json.")
+
+
+def uow_factory(actor: str) -> Callable[[], Any]:
+    """A function returning fresh units of work on the configured database, acting as ``actor``."""
+    from desist.adapters.engine import make_engine, make_session_factory
+    from desist.config import get_settings
+    from desist.services.unit_of_work import UnitOfWork
+
+    if not actor or not actor.strip():
+        raise InputError("--actor: empty; expected the name of the person acting")
+    sessions = make_session_factory(make_engine(get_settings().database_url))
+    return lambda: UnitOfWork(sessions, actor=actor.strip())
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Turn 'no such table' (a database never initialised) into one line instead of a traceback."""
+    try:
+        yield
+    except (OperationalError, ProgrammingError) as exc:
+        text = str(exc.orig) if exc.orig is not None else str(exc)
+        if "no such table" in text or "does not exist" in text:
+            from desist.config import get_settings
+
+            raise InputError(
+                f"database {get_settings().database_url}: not initialised; expected `desist db init` first"
+            ) from None
+        raise
+
+
+def role(value: str) -> Role:
+    return parse_role(value)
+
+
+def date_opt(value: str | None, option: str) -> dt.date | None:
+    """Parse an ISO date given to ``option``; None stays None."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(f"{option}: {value!r} is not a date; expected YYYY-MM-DD") from None
+
+
+def people_list(value: str | None) -> list[str]:
+    """Comma-separated people (prison numbers or ids)."""
+    return [p.strip() for p in (value or "").split(",") if p.strip()]
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return _plain(asdict(value))
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def emit_json(value: Any) -> None:
+    typer.echo(json.dumps(_plain(value), indent=2, sort_keys=False))
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in ("text", "json"):
+        raise InputError(f"--format: {fmt!r}; expected text or json")
+    return fmt

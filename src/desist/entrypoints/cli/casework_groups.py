@@ -1,0 +1,341 @@
+"""CLI commands: ``desist group`` (allocation, sessions, attendance, completion) and ``desist incentive``."""
+
+from __future__ import annotations
+
+import typer
+
+from desist.entrypoints.cli.casework_common import (
+    ActorOpt,
+    FormatOpt,
+    RoleOpt,
+    check_format,
+    database_errors,
+    date_opt,
+    emit_json,
+    people_list,
+    role,
+    uow_factory,
+)
+
+
+def _print_group(view, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    if fmt == "json":
+        emit_json(view.to_dict())
+        return
+    limit = f", joiners until session {view.last_joining_session}" if view.last_joining_session else ""
+    typer.echo(
+        f"group {view.id}: {view.kind} {view.programme_code} at {view.site}"
+        f"{' (' + view.label + ')' if view.label else ''} - {view.places_taken} of {view.capacity} places, "
+        f"{view.sessions_held} of {view.planned_sessions} sessions held{limit}"
+    )
+    for m in view.members:
+        state = "in group" if m.left_on is None else ("completed" if m.completed else "left")
+        typer.echo(
+            f"  {m.prison_number}\treferral {m.referral_id}\tjoined session {m.joined_session}\t"
+            f"attended {m.sessions_attended}/{m.sessions_offered} ({m.attendance_rate:.0%} of plan)\t{state}"
+        )
+
+
+def _marks(attended: str | None, absent: str | None, excused: str | None) -> dict[str, str]:
+    marks: dict[str, str] = {}
+    for status, people in (("attended", attended), ("absent", absent), ("excused", excused)):
+        for p in people_list(people):
+            marks[p] = status
+    return marks
+
+
+def register_group(app: typer.Typer) -> None:
+    group = typer.Typer(
+        help="Groups: allocate from the waiting list, sessions, attendance, completion.", no_args_is_help=True
+    )
+    app.add_typer(group, name="group")
+
+    @group.command("create")
+    def create(
+        offering: int = typer.Option(..., "--offering", help="Offering id."),
+        kind: str = typer.Option(..., "--kind", help="closed or rolling."),
+        capacity: int = typer.Option(..., "--capacity"),
+        sessions: int = typer.Option(..., "--sessions", help="Number of sessions in the plan."),
+        last_joining_session: int = typer.Option(None, "--last-joining-session", help="Closed groups only."),
+        label: str = typer.Option(None, "--label"),
+        facilitator: list[str] = typer.Option(None, "--facilitator"),
+        start: str = typer.Option(None, "--start"),
+        actor: str = ActorOpt,
+        role_name: str = RoleOpt,
+        fmt: str = FormatOpt,
+    ) -> None:
+        """Create a closed or rolling group for an offering."""
+        from desist.domain.groups import GroupKind, parse_enum
+        from desist.services.groups import create_group
+
+        check_format(fmt)
+        with database_errors():
+            view = create_group(
+                uow_factory(actor)(),
+                offering_id=offering,
+                kind=parse_enum(GroupKind, kind, "--kind"),
+                capacity=capacity,
+                planned_sessions=sessions,
+                role=role(role_name),
+                label=label,
+                facilitators=list(facilitator or []),
+                start_date=date_opt(start, "--start"),
+                last_joining_session=last_joining_session,
+            )
+        _print_group(view, fmt)
+
+    @group.command("waiting")
+    def waiting(offering: int = typer.Option(..., "--offering"), fmt: str = FormatOpt) -> None:
+        """The waiting list for an offering, in priority order (earliest release, then referral date)."""
+        from desist.services.groups import waiting_list
+
+        check_format(fmt)
+        with database_errors():
+            entries = waiting_list(uow_factory("cli:read")(), offering)
+        if fmt == "json":
+            emit_json(entries)
+            return
+        for i, e in enumerate(entries, 1):
+            band = e.member.risk_band.value if e.member.risk_band else "unknown"
+            typer.echo(
+                f"{i}. referral {e.referral_id}\trelease {e.release_date or 'none'}\t"
+                f"referred {e.referral_date}\trisk {band}"
+            )
+
+    @group.command("allocate")
+    def allocate(
+        group_id: int = typer.Argument(..., metavar="GROUP"),
+        on: str = typer.Option(None, "--on", help="Joining date (default today)."),
+        actor: str = ActorOpt,
+        role_name: str = RoleOpt,
+        fmt: str = FormatOpt,
+    ) -> None:
+        """Fill free places from the waiting list in priority order, within the mixing rules."""
+        from desist.services.groups import allocate as service
+
+        check_format(fmt)
+        with database_errors():
+            result = service(
+                uow_factory(actor)(), group_id=group_id, role=role(role_name), on=date_opt(on, "--on")
+            )
+        if fmt == "json":
+            emit_json(result)
+            return
+        typer.echo(f"allocated referrals {', '.join(map(str, result.enrolled_referrals)) or 'none'}")
+        for rid, why in result.passed_over:
+            typer.echo(f"passed over referral {rid}: {why}")
+        _print_group(result.group, fmt)
+
+    @group.command("enrol")
+    def enrol(
+        group_id: int = typer.Argument(..., metavar="GROUP"),
+        referral: int = typer.Option(..., "--referral"),
+        on: str = typer.Option(None, "--on"),
+        actor: str = ActorOpt,
+        role_name: str = RoleOpt,
+        fmt: str = FormatOpt,
+    ) -> None:
+        """Enrol one man (his referral must be ASSESSED_SUITABLE) if there is a place and the rules allow."""
+        from desist.services.groups import enrol as service
+
+        check_format(fmt)
+        with database_errors():
+            view = service(
+                uow_factory(actor)(),
+                group_id=group_id,
+                referral_id=referral,
+                role=role(role_name),
+                on=date_opt(on, "--on"),
+            )
+        _print_group(view, fmt)
+
+    @group.command("session")
+    def session(
+        group_id: int = typer.Argument(..., metavar="GROUP"),
+        on: str = typer.Option(..., "--on", help="Date held, YYYY-MM-DD."),
+        topic: str = typer.Option(None, "--topic"),
+        attended: str = typer.Option(None, "--attended", help="Comma-separated prison numbers."),
+        absent: str = typer.Option(None, "--absent"),
+        excused: str = typer.Option(None, "--excused"),
+        actor: str = ActorOpt,
+        role_name: str = RoleOpt,
+    ) -> None:
+        """Record the group's next session, optionally with attendance."""
+        from desist.services.groups import record_session
+
+        with database_errors():
+            out = record_session(
+                uow_factory(actor)(),
+                group_id=group_id,
+                held_on=date_opt(on, "--on"),
+                role=role(role_name),
+                topic=topic,
+                attendance=_marks(attended, absent, excused),
+            )
+        typer.echo(
+            f"group {group_id}: session {out['session']} held {out['held_on']}, {out['marked']} marked"
+        )
+
+    @group.command("attend")
+    def attend(
+        group_id: int = typer.Argument(..., metavar="GROUP"),
+        session_number: int = typer.Option(..., "--session"),
+        attended: str = typer.Option(None, "--attended"),
+        absent: str = typer.Option(None, "--absent"),
+        excused: str = typer.Option(None, "--excused"),
+        actor: str = ActorOpt,
+        role_name: str = RoleOpt,
+    ) -> None:
+        """Mark (or correct) attendance at a session already held."""
+        from desist.services.groups import record_attendance
+
+        with database_errors():
+            out = record_attendance(
+                uow_factory(actor)(),
+                group_id=group_id,
+                session_number=session_number,
+                marks=_marks(attended, absent, excused),
+                role=role(role_name),
+            )
+        typer.echo(f"group {group_id}: session {out['session']}, {out['marked']} marked")
+
+    @group.command("complete")
+    def complete(
+        group_id: int = typer.Argument(..., metavar="GROUP"),
+        person: str = typer.Option(..., "--person"),
+        targets_met: bool = typer.Option(..., "--targets-met/--targets-not-met"),
+        on: str = typer.Option(None, "--on"),
+        actor: str = ActorOpt,
+        role_name: str = RoleOpt,
+    ) -> None:
+        """Complete a member (attendance threshold and treatment targets are checked)."""
+        from desist.services.groups import complete as service
+
+        with database_errors():
+            view = service(
+                uow_factory(actor)(),
+                group_id=group_id,
+                person=person,
+                role=role(role_name),
+                targets_met=targets_met,
+                on=date_opt(on, "--on"),
+            )
+        typer.echo(f"referral {view.id}: {view.status}; programme history written for {view.prison_number}")
+
+    @group.command("deselect")
+    def deselect(
+        group_id: int = typer.Argument(..., metavar="GROUP"),
+        person: str = typer.Option(..., "--person"),
+        reason_category: str = typer.Option(..., "--reason-category"),
+        reason: str = typer.Option(..., "--reason"),
+        to: str = typer.Option(
+            "DESELECTED", "--to", help="DESELECTED, or ASSESSED_SUITABLE/SUITABLE_NOT_READY."
+        ),
+        on: str = typer.Option(None, "--on"),
+        actor: str = ActorOpt,
+        role_name: str = RoleOpt,
+    ) -> None:
+        """Take a man out of a group, with a reason (the referral closes or stays open)."""
+        from desist.domain.referrals import Reason, parse_status
+        from desist.services.groups import deselect as service
+
+        why = Reason.parse(reason_category, reason)
+        with database_errors():
+            view = service(
+                uow_factory(actor)(),
+                group_id=group_id,
+                person=person,
+                role=role(role_name),
+                reason=why,
+                to=parse_status(to, "--to"),
+                on=date_opt(on, "--on"),
+            )
+        typer.echo(f"referral {view.id}: {view.status}; programme history written for {view.prison_number}")
+
+    @group.command("show")
+    def show(group_id: int = typer.Argument(..., metavar="GROUP"), fmt: str = FormatOpt) -> None:
+        """Show a group and each member's progress."""
+        from desist.services.groups import show_group
+
+        check_format(fmt)
+        with database_errors():
+            view = show_group(uow_factory("cli:read")(), group_id)
+        _print_group(view, fmt)
+
+
+def register_incentive(app: typer.Typer) -> None:
+    incentive = typer.Typer(help="Incentive (IEP) levels and the 2017 Basic review.", no_args_is_help=True)
+    app.add_typer(incentive, name="incentive")
+
+    @incentive.command("set")
+    def set_(
+        person: str = typer.Option(..., "--person"),
+        level: str = typer.Option(..., "--level", help="basic, entry, standard or enhanced."),
+        reason_category: str = typer.Option(..., "--reason-category"),
+        reason: str = typer.Option(..., "--reason"),
+        on: str = typer.Option(None, "--on"),
+        maintains_innocence: bool = typer.Option(False, "--maintains-innocence"),
+        appellant: bool = typer.Option(False, "--appellant", help="A recognised appellant."),
+        actor: str = ActorOpt,
+    ) -> None:
+        """Change a man's level, with a reason."""
+        from desist.domain.incentives import LevelReason, parse_level
+        from desist.services.incentives import set_level
+
+        lvl, why = parse_level(level, "--level"), LevelReason.parse(reason_category, reason)
+        with database_errors():
+            v = set_level(
+                uow_factory(actor)(),
+                person=person,
+                level=lvl,
+                reason=why,
+                on=date_opt(on, "--on"),
+                maintains_innocence=maintains_innocence,
+                recognised_appellant=appellant,
+            )
+        typer.echo(
+            f"{v.prison_number}: {v.from_level or 'none'} -> {v.to_level} from {v.effective_on} "
+            f"[{v.reason_category}] {v.reason}"
+        )
+
+    @incentive.command("review-basic")
+    def review_basic(
+        on: str = typer.Option(None, "--on", help="Date the reversal takes effect."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="List who would move; write nothing."),
+        actor: str = ActorOpt,
+        fmt: str = FormatOpt,
+    ) -> None:
+        """Move everyone on Basic for maintaining innocence / non-participation to Standard (2017 review)."""
+        from desist.services.incentives import review_basic as service
+
+        check_format(fmt)
+        with database_errors():
+            moved = service(uow_factory(actor)(), on=date_opt(on, "--on"), dry_run=dry_run)
+        if fmt == "json":
+            emit_json(moved)
+            return
+        verb = "would move" if dry_run else "moved"
+        typer.echo(f"{verb} {len(moved)} men from basic to standard")
+        for v in moved:
+            typer.echo(f"  {v.prison_number}")
+
+    @incentive.command("history")
+    def history(person: str = typer.Option(..., "--person"), fmt: str = FormatOpt) -> None:
+        """A man's level changes in date order."""
+        from desist.services.incentives import level_history
+
+        check_format(fmt)
+        with database_errors():
+            rows = level_history(uow_factory("cli:read")(), person)
+        if fmt == "json":
+            emit_json(rows)
+            return
+        for v in rows:
+            typer.echo(
+                f"{v.effective_on}\t{v.from_level or '-'} -> {v.to_level}\t[{v.reason_category}] {v.reason}"
+            )
+
+
+def register(app: typer.Typer) -> None:
+    register_group(app)
+    register_incentive(app)

@@ -5,16 +5,16 @@ for match number r = 1..ratio, for each treated unit in the matching order, take
 control on its left and on its right in that sorted list; a side whose nearest available control lies outside
 the caliper is empty; the nearer one is taken. Without replacement a control is then removed.
 
-Ties (controls exactly as far away, common when covariates are discrete) go to the control first in data order,
-as MatchIt's general matcher ``nn_matchC`` (``which.min`` over eligible controls in data order) decides them.
+Ties (controls exactly as far away, common when covariates are discrete) go to the control first in data
+order, as MatchIt's general matcher ``nn_matchC`` decides them (``which.min`` over controls in data order).
 MatchIt's vectorised ``nn_matchC_vec`` prefers the left neighbour instead; in 4.5.1-4.5.3 it also truncated
 distances to integers (MatchIt issue #163), which is why the reference fixtures use ``nn_matchC``.
 
 MatchIt walks the sorted list one unit at a time, which is quadratic when many controls are used up. We keep
 the same decisions but find "nearest available on the left/right" with two union-find "next available"
-structures over the sorted controls (path halving), so each search is near O(1) amortised and the whole match is
-O(n log n) for the sort. No library provides a deletable nearest-neighbour search with MatchIt's exact tie rule,
-which is why this is hand-written.
+structures over the sorted controls (path halving), so each search is near O(1) amortised and the whole
+match is O(n log n) for the sort. No library provides a deletable nearest-neighbour search with MatchIt's
+exact tie rule, which is why this is hand-written.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def sorted_controls(distance: np.ndarray, treated: np.ndarray, eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sorted_controls(
+    distance: np.ndarray, treated: np.ndarray, eligible: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Sort units once; return eligible controls in sorted order and each unit's insertion point among them.
 
     ``insert[i]`` is the number of eligible controls that precede unit ``i`` in the stable sort of all units
@@ -33,7 +35,9 @@ def sorted_controls(distance: np.ndarray, treated: np.ndarray, eligible: np.ndar
     is_ctrl = (~treated) & eligible
     ctrl_in_order = is_ctrl[order]
     controls = order[ctrl_in_order]
-    before = np.cumsum(ctrl_in_order) - ctrl_in_order  # eligible controls strictly before each sorted position
+    before = (
+        np.cumsum(ctrl_in_order) - ctrl_in_order
+    )  # eligible controls strictly before each sorted position
     insert = np.empty(len(distance), dtype=np.int64)
     insert[order] = before
     return controls, insert
@@ -79,7 +83,7 @@ def match_1d_without_replacement(
 
     Returns
     -------
-    (len(order), ratio) int array of positional indices of matched controls (-1: none), rows in ``order``'s order.
+    (len(order), ratio) int array of positional indices of matched controls (-1: none), rows as ``order``.
     """
     controls, insert = sorted_controls(distance, treated, eligible)
     n0 = len(controls)
@@ -89,7 +93,8 @@ def match_1d_without_replacement(
     cd = distance[controls].tolist()
     ci = controls.tolist()
     bs = block_starts(distance[controls]).tolist()
-    # right[j]: smallest available sorted position >= j (n0 = none); left[j]: 1 + largest available < j (0 = none)
+    # right[j]: smallest available sorted position >= j (n0: none)
+    # left[j]: 1 + largest available sorted position < j (0: none)
     right = list(range(n0 + 1))
     left = list(range(n0 + 1))
     rows = [i for i, u in enumerate(order.tolist()) if eligible[u]]
@@ -165,7 +170,7 @@ def match_1d_with_replacement(
         return mm
     cd = distance[controls]
     bs = block_starts(cd)
-    be = (n0 - 1 - block_starts(cd[::-1])[::-1])  # last position of each block
+    be = n0 - 1 - block_starts(cd[::-1])[::-1]  # last position of each block
     cal = np.inf if caliper is None else float(caliper)
     for i, u in enumerate(order.tolist()):
         if not eligible[u]:
@@ -193,7 +198,8 @@ def match_matrix_distance(
     """Greedy matching on a multivariate (Mahalanobis-transformed) space, as MatchIt's ``nn_matchC``.
 
     ``X`` is already transformed so that Euclidean distance is the Mahalanobis distance. Each search is
-    O(n0 * p); this path is for data sets of moderate size. Ties go to the control first in data order.
+    O(n0 * p); this path is for data sets of moderate size. Ties (to a relative 1e-12) go to the control first
+    in data order, as MatchIt's ``which.min``.
     """
     ctrl = np.flatnonzero((~treated) & eligible)
     mm = np.full((len(order), ratio), -1, dtype=np.int64)
@@ -218,7 +224,8 @@ def match_matrix_distance(
                 return mm
             idx = np.flatnonzero(available)
             dist = np.sqrt(((Xc[idx] - X[u]) ** 2).sum(axis=1))
-            j = idx[int(np.argmin(dist))]
+            # rounding differs between implementations, so distances equal to 1e-12 count as ties (data order)
+            j = idx[int(np.argmax(dist <= dist.min() * (1 + 1e-12) + 1e-300))]
             mm[i, r] = ctrl[j]
             available[j] = False
     return mm

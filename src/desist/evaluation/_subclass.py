@@ -24,7 +24,9 @@ def nearest_weights(mm: np.ndarray, treated_rows: np.ndarray, n: int, treated: n
     ctrl = ~treated
     total = w[ctrl].sum()
     if total == 0 or not matched_row.any():
-        raise AnalysisError("matching: no units were matched; expected some controls within the caliper/strata")
+        raise AnalysisError(
+            "matching: no units were matched; expected some controls within the caliper/strata"
+        )
     w[ctrl] *= (w[ctrl] > 0).sum() / total
     return w
 
@@ -93,7 +95,7 @@ def _scoot(sub: np.ndarray, treated: np.ndarray, x: np.ndarray, min_n: int = 1) 
                     cand = np.flatnonzero((treated == g) & (sub == src + 1))
                     move = cand[np.flatnonzero(x[cand] == x[cand].max())[0]]
                 else:
-                    src = f + 1 + int(np.min(np.flatnonzero(row[f + 1:] > 0)))
+                    src = f + 1 + int(np.min(np.flatnonzero(row[f + 1 :] > 0)))
                     cand = np.flatnonzero((treated == g) & (sub == src + 1))
                     move = cand[np.flatnonzero(x[cand] == x[cand].min())[0]]
                 sub[move] = f + 1
@@ -106,10 +108,10 @@ def _scoot(sub: np.ndarray, treated: np.ndarray, x: np.ndarray, min_n: int = 1) 
 def subclassify(
     distance: np.ndarray, treated: np.ndarray, discarded: np.ndarray, n_subclasses: int, estimand: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """MatchIt's ``matchit2subclass``: quantile subclasses of the distance; returns (subclass 1.., 0 = none; cuts).
+    """MatchIt's ``matchit2subclass``: quantile subclasses; returns (subclass 1.., 0 = none; cuts).
 
     Cut points are type-7 quantiles (R's default, numpy's "linear") of the treated distances (ATT), control
-    distances (ATC) or all (ATE); ``findInterval(..., all.inside = TRUE)`` puts the extremes in the end classes.
+    distances (ATC) or all (ATE); ``findInterval(all.inside = TRUE)`` puts the extremes in the end classes.
     """
     probs = np.linspace(0, 1, n_subclasses + 1)
     base = {"ATT": distance[treated], "ATC": distance[~treated]}.get(estimand, distance)

@@ -1,9 +1,9 @@
-"""Covariate balance before and after a design: standardised mean differences, variance ratios, eCDF distances.
+"""Covariate balance before and after a design: standardised mean differences, variance ratios, eCDF gaps.
 
 Definitions follow R's cobalt (and MatchIt's ``summary``): the SMD denominator is always computed in the
-*unadjusted* sample, so before and after are on the same scale - the treated SD for the ATT, the control SD for
-the ATC, and sqrt((var_treated + var_control) / 2) for the ATE. Binary covariates get the raw difference in
-proportions (cobalt's default ``binary = "raw"``); MatchIt's summary would standardise them too. Weighted
+*unadjusted* sample, so before and after are on the same scale - the treated SD for the ATT, the control SD
+for the ATC, and sqrt((var_treated + var_control) / 2) for the ATE. Binary covariates get the raw difference
+in proportions (cobalt's default ``binary = "raw"``); MatchIt's summary would standardise them too. Weighted
 variances use the unbiased weighted estimator sum w (x - m)^2 / (sum w - sum w^2 / sum w).
 Thresholds (domain.md section 6): |SMD| < 0.1, < 0.05 for key covariates; variance ratio within 0.5-2.
 """
@@ -53,7 +53,9 @@ def _flag(smd: float) -> str:
     return ">0.1" if a > THRESHOLD else (">0.05" if a > STRICT_THRESHOLD else "ok")
 
 
-def _stats(x: np.ndarray, t: np.ndarray, w: np.ndarray, denom: float, binary: bool) -> tuple[float, float, float]:
+def _stats(
+    x: np.ndarray, t: np.ndarray, w: np.ndarray, denom: float, binary: bool
+) -> tuple[float, float, float]:
     x1, x0, w1, w0 = x[t], x[~t], w[t], w[~t]
     if w1.sum() <= 0 or w0.sum() <= 0:
         return float("nan"), float("nan"), float("nan")
@@ -163,7 +165,9 @@ def love_plot(table: pd.DataFrame, path: Any = None, threshold: float = THRESHOL
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     y = np.arange(len(tab))
-    ax.scatter(tab["smd_before"].abs(), y, marker="o", facecolors="none", edgecolors="tab:red", label="Before")
+    ax.scatter(
+        tab["smd_before"].abs(), y, marker="o", facecolors="none", edgecolors="tab:red", label="Before"
+    )
     ax.scatter(tab["smd_after"].abs(), y, marker="o", color="tab:blue", label="After")
     ax.axvline(STRICT_THRESHOLD, color="grey", linestyle=":", linewidth=1)
     ax.axvline(threshold, color="black", linestyle="--", linewidth=1)
@@ -171,7 +175,7 @@ def love_plot(table: pd.DataFrame, path: Any = None, threshold: float = THRESHOL
     ax.set_yticklabels(tab["covariate"])
     ax.set_xlabel("Absolute standardised mean difference (binary: difference in proportions)")
     ax.set_xlim(left=0)
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="best", frameon=True)
     ax.set_title("Covariate balance")
     fig.tight_layout()
     if path is not None:

@@ -22,9 +22,7 @@ def as_pandas(data: Any) -> pd.DataFrame:
         return data
     if hasattr(data, "to_pandas") and type(data).__module__.startswith("polars"):
         return data.to_pandas()
-    raise InputError(
-        f"data: expected a pandas or polars DataFrame, got {type(data).__name__}"
-    )
+    raise InputError(f"data: expected a pandas or polars DataFrame, got {type(data).__name__}")
 
 
 def check_columns(data: pd.DataFrame, columns: Sequence[str], what: str = "column") -> None:
@@ -47,7 +45,7 @@ def check_missing(data: pd.DataFrame, columns: Sequence[str]) -> None:
     if len(counts):
         detail = ", ".join(f"{c}: {int(n)}" for c, n in counts.items())
         raise InputError(
-            f"missing values in {detail} (of {len(data)} rows): expected complete data; drop or impute them first"
+            f"missing values in {detail} (of {len(data)} rows): expected complete data; drop or impute first"
         )
 
 
@@ -117,7 +115,9 @@ def design_matrix(data: Any, covariates: list[str], drop_first: bool = True) -> 
             try:
                 parts[name] = col.to_numpy(dtype=float)
             except (TypeError, ValueError) as exc:
-                raise InputError(f"covariate {name!r}: expected numbers or categories, got {col.dtype}") from exc
+                raise InputError(
+                    f"covariate {name!r}: expected numbers or categories, got {col.dtype}"
+                ) from exc
             if not np.all(np.isfinite(parts[name])):
                 raise InputError(f"covariate {name!r}: has infinite values; expected finite numbers")
     return pd.DataFrame(parts, index=df.index)
@@ -136,7 +136,9 @@ def treatment_vector(data: Any, treatment: str) -> np.ndarray:
     col = df[treatment]
     n_missing = int(col.isna().sum())
     if n_missing:
-        raise InputError(f"treatment column {treatment!r}: {n_missing} missing values; expected 0/1 for every row")
+        raise InputError(
+            f"treatment column {treatment!r}: {n_missing} missing values; expected 0/1 for every row"
+        )
     values = pd.unique(col)
     allowed = {0, 1}
     try:

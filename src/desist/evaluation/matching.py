@@ -1,8 +1,9 @@
-"""Matching designs with R MatchIt's semantics: greedy nearest neighbour and propensity-score subclassification.
+"""Matching designs with R MatchIt's semantics: greedy nearest neighbour and propensity subclassification.
 
 For the same data and options (``distance="glm"``, ``ratio``, ``replace``, ``caliper``/``std_caliper``,
 ``order`` = MatchIt's ``m.order``, ``exact``, ``discard``) these give MatchIt 4.5's matched pairs, weights and
-subclasses; ``tests/reference/`` holds MatchIt fixtures the tests compare against. Matchers never see outcomes.
+subclasses; ``tests/reference/`` holds the MatchIt fixtures the tests compare against. Matchers never see
+outcomes.
 """
 
 from __future__ import annotations
@@ -82,7 +83,9 @@ class _Matcher:
                 check_missing(df, [dist])
                 dist = df[dist].to_numpy(dtype=float)
             else:
-                raise InputError(f"distance {dist!r}: expected one of {', '.join(DISTANCES)} or a column name")
+                raise InputError(
+                    f"distance {dist!r}: expected one of {', '.join(DISTANCES)} or a column name"
+                )
         self.propensity_ = None
         if isinstance(dist, str) and dist == "mahalanobis":
             self.distance_ = np.full(len(df), np.nan)
@@ -186,7 +189,9 @@ class NearestNeighborMatcher(_Matcher):
 
     def _check(self) -> None:
         if not isinstance(self.ratio, (int, np.integer)) or self.ratio < 1:
-            raise InputError(f"ratio {self.ratio!r}: expected a whole number of controls per treated unit, >= 1")
+            raise InputError(
+                f"ratio {self.ratio!r}: expected a whole number of controls per treated unit, >= 1"
+            )
         if self.estimand not in ("ATT", "ATC"):
             raise InputError(f"estimand {self.estimand!r}: nearest-neighbour matching supports ATT or ATC")
         if self.order is not None and self.order not in ORDERS:
@@ -221,10 +226,14 @@ class NearestNeighborMatcher(_Matcher):
         else:
             rank = focal_idx[np.argsort(-d[focal_idx] if order == "largest" else d[focal_idx], kind="stable")]
         strata = (
-            pd.MultiIndex.from_frame(df[exact].astype(str)).factorize()[0] if exact else np.zeros(len(df), int)
+            pd.MultiIndex.from_frame(df[exact].astype(str)).factorize()[0]
+            if exact
+            else np.zeros(len(df), int)
         )
         if exact and not np.intersect1d(strata[focal], strata[~focal]).size:
-            raise AnalysisError(f"exact matching on {', '.join(exact)}: no stratum has both groups; no matches")
+            raise AnalysisError(
+                f"exact matching on {', '.join(exact)}: no stratum has both groups; no matches"
+            )
         mm = np.full((len(rank), self.ratio), -1, dtype=np.int64)
         mX = mahalanobis_transform(self._mahal_X, self.treated_, keep) if mahal else None
         for s in np.unique(strata):
@@ -270,7 +279,8 @@ class SubclassMatcher(_Matcher):
     """Subclassification on the propensity score, as ``MatchIt::matchit(method = "subclass")``.
 
     Cut points are quantiles of the distance among the treated (ATT), controls (ATC) or everyone (ATE); a
-    subclass lacking treated or controls borrows the nearest units from its neighbours (MatchIt's ``min.n = 1``).
+    subclass lacking treated or controls borrows the nearest units from its neighbours
+    (MatchIt's ``min.n = 1``).
     Weights are MatchIt's subclass weights for the estimand.
     """
 
@@ -297,7 +307,9 @@ class SubclassMatcher(_Matcher):
         if self.distance == "mahalanobis":
             raise InputError("distance 'mahalanobis': subclassification needs a propensity-score distance")
         df, _ = self._prepare(data, treatment, covariates)
-        sub, cuts = subclassify(self.distance_, self.treated_, self.discarded_, self.n_subclasses, self.estimand)
+        sub, cuts = subclassify(
+            self.distance_, self.treated_, self.discarded_, self.n_subclasses, self.estimand
+        )
         self.weights_ = subclass_weights(sub, self.treated_, self.estimand)
         ids = pd.array(sub, dtype="Int64")
         ids[sub == 0] = pd.NA

@@ -43,19 +43,23 @@ def _independent_columns(X: np.ndarray, tol: float = 1e-7) -> list[int]:
 
 
 def separating_covariate(X: pd.DataFrame, t: np.ndarray) -> str | None:
-    """Name a column that on its own (quasi-)separates treated from untreated, if there is one."""
+    """Name a column that on its own (quasi-)separates treated from untreated, if there is one.
+
+    Checks ranges (continuous: groups do not overlap) and, for 0/1 columns, a level held by one group only.
+    """
     for name in X.columns:
-        x = X[name].to_numpy()
+        x = X[name].to_numpy(dtype=float)
         x1, x0 = x[t], x[~t]
-        if x1.max() < x0.min() or x1.min() > x0.max() or x1.max() <= x0.min() or x1.min() >= x0.max():
+        if x1.max() < x0.min() or x1.min() > x0.max():
             return str(name)
-        levels = np.unique(x)
-        if len(levels) == 2:
-            for level in levels:
+        lo, hi = x.min(), x.max()
+        if lo != hi and np.all((x == lo) | (x == hi)):
+            for level in (lo, hi):
                 sel = x == level
                 share = t[sel].mean()
                 if share in (0.0, 1.0):
-                    return f"{name} (= {level:g}: all {'treated' if share == 1.0 else 'untreated'})"
+                    who = "treated" if share == 1.0 else "untreated"
+                    return f"{name} (every row with {name} = {level:g} is {who})"
     return None
 
 
@@ -143,6 +147,15 @@ class PropensityModel:
         ps = expit(eta)
         if not np.all(np.isfinite(ps)) or ps.min() < _EPS or ps.max() > 1 - _EPS:
             raise separation("fitted probabilities numerically 0 or 1")
+        if ps.min() < 1e-8 or ps.max() > 1 - 1e-8:
+            # quasi-complete separation: ML estimates diverge (R's glm stops early and warns); refuse if one
+            # covariate explains it, since its coefficient and the scores of its rows are then meaningless
+            who = separating_covariate(X, t)
+            if who:
+                raise AnalysisError(
+                    f"propensity model: quasi-perfect separation; covariate {who}; expected both groups at "
+                    "every level (drop or coarsen that covariate)"
+                )
         coef = pd.Series(np.nan, index=names, dtype=float)
         coef.iloc[keep] = model.params
         self.coef_ = coef

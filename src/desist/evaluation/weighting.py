@@ -17,7 +17,9 @@ from desist.evaluation.design import as_pandas, check_columns, design_matrix, tr
 from desist.evaluation.propensity import PropensityModel
 
 
-def ipw_weights(ps: np.ndarray, treated: np.ndarray, estimand: str = "ATE", stabilize: bool = False) -> np.ndarray:
+def ipw_weights(
+    ps: np.ndarray, treated: np.ndarray, estimand: str = "ATE", stabilize: bool = False
+) -> np.ndarray:
     """Inverse probability weights from propensity scores.
 
     Parameters

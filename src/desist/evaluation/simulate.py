@@ -21,6 +21,7 @@ def simulate_cohort(
     score_effect: float = -2.0,
     seed: int | None = 0,
     selection: float = 1.0,
+    intercept: float = -1.5,
 ) -> pd.DataFrame:
     """Simulate one row per man with covariates, treatment and outcomes with a known effect.
 
@@ -36,6 +37,9 @@ def simulate_cohort(
     seed : int, optional
     selection : float
         Strength of selection into treatment on the covariates (0 = randomised).
+    intercept : float
+        Intercept of the treatment model's logit: -1.5 treats about a third, -2.5 about one in seven (as in the
+        MoJ's 2017 SOTP evaluation, 2,562 treated against 13,219 comparison men).
 
     Returns
     -------
@@ -52,7 +56,7 @@ def simulate_cohort(
     prior = rng.poisson(0.3 + 0.4 * risk)
     setting = rng.choice(["prison", "community"], size=n, p=[0.6, 0.4])
     deny = rng.random(n) < 0.15
-    lin = -1.5 + selection * (0.55 * risk + 0.25 * prior - 0.025 * (age - 42) + 0.4 * (setting == "prison")) \
+    lin = intercept + selection * (0.55 * risk + 0.25 * prior - 0.025 * (age - 42) + 0.4 * (setting == "prison")) \
         - 2.5 * deny
     treated = rng.random(n) < 1 / (1 + np.exp(-lin))
     # two-year reoffending probability without treatment: rises with risk and priors, falls with age

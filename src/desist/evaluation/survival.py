@@ -88,7 +88,7 @@ def compare_survival(
     keep = w > 0
     if not (keep & tr).any() or not (keep & ~tr).any():
         raise AnalysisError("survival: an arm has no people with weight > 0")
-    df = pd.DataFrame({"T": t[keep], "E": e[keep], "treated": tr[keep].astype(int), "w": w[keep]})
+    df = pd.DataFrame({"dur": t[keep], "E": e[keep], "treated": tr[keep].astype(int), "w": w[keep]})
     cluster_col = None
     if clusters is not None:
         cl = pd.Series(clusters).reset_index(drop=True)[keep].reset_index(drop=True)
@@ -101,17 +101,17 @@ def compare_survival(
     cph = CoxPHFitter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # lifelines warns that weights are not integers; robust SEs handle it
-        cph.fit(df, "T", "E", weights_col="w", robust=True, cluster_col=cluster_col)
+        cph.fit(df, "dur", "E", weights_col="w", robust=True, cluster_col=cluster_col)
     beta = float(cph.params_["treated"])
     se = float(cph.standard_errors_["treated"])
     z = 1.959963984540054
     a, b = df["treated"] == 1, df["treated"] == 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        lr = logrank_test(df.T[a], df.T[b], df.E[a], df.E[b], weights_A=df.w[a], weights_B=df.w[b])
-        km1 = KaplanMeierFitter().fit(df.T[a], df.E[a], weights=df.w[a], label="treated")
-        km0 = KaplanMeierFitter().fit(df.T[b], df.E[b], weights=df.w[b], label="control")
-    timeline = np.unique(df["T"].to_numpy())
+        lr = logrank_test(df.dur[a], df.dur[b], df.E[a], df.E[b], weights_A=df.w[a], weights_B=df.w[b])
+        km1 = KaplanMeierFitter().fit(df.dur[a], df.E[a], weights=df.w[a], label="treated")
+        km0 = KaplanMeierFitter().fit(df.dur[b], df.E[b], weights=df.w[b], label="control")
+    timeline = np.unique(df["dur"].to_numpy())
     curves = pd.DataFrame(
         {
             "timeline": timeline,

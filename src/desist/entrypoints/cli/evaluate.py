@@ -1,9 +1,194 @@
-"""CLI commands: evaluate (registered by app.build_app)."""
+"""CLI commands: ``desist evaluate`` (did the programme work?) and ``desist survival`` (a Cox model).
+
+The commands only read the file, translate options into an :class:`~desist.evaluation.evaluate.Evaluation`
+or :func:`~desist.evaluation.survival.fit_cox` call and print the result; every user error is a
+:class:`~desist.domain.errors.DesistError`, printed by ``app.main`` as one line with exit status 2.
+"""
 
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from desist.domain.errors import InputError
+
+FORMATS = ("json", "table")
+
+
+def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
+    if value is not None and value not in allowed:
+        raise InputError(f"{name} {value!r}: expected one of {', '.join(allowed)}")
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else []
+
+
+def read_table(path: Path):
+    """Read a CSV or Parquet file into pandas, with one-line errors."""
+    import pandas as pd
+
+    if not path.exists():
+        raise InputError(f"--data {path}: file not found")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path)
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"--data {path}: could not be read ({first})") from exc
+    raise InputError(f"--data {path}: unsupported file type {suffix!r}; expected .csv or .parquet")
+
+
+def jsonable(obj: Any) -> Any:
+    """Plain JSON values: numpy scalars to Python, NaN/inf to null, tuples to lists."""
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if obj is not None and not isinstance(obj, str | int | float | bool):
+        try:
+            import pandas as pd
+
+            if pd.isna(obj):
+                return None
+        except (TypeError, ValueError):
+            pass
+        return str(obj)
+    return obj
+
+
+def _dump(d: dict) -> str:
+    return json.dumps(jsonable(d), indent=2, allow_nan=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app (filled in by the owning work)."""
+    """Add ``evaluate`` and ``survival`` to the app."""
+
+    @app.command("evaluate")
+    def evaluate(
+        data: Path = typer.Option(..., "--data", help="CSV or Parquet file, one row per person."),
+        treatment: str = typer.Option(..., "--treatment", help="0/1 column: took the programme."),
+        outcome: str = typer.Option(..., "--outcome", help="Outcome column (0/1, count or number)."),
+        covariates: str = typer.Option(..., "--covariates", help="Comma-separated confounders, e.g. age,risk_band"),
+        method: str = typer.Option("nearest", "--method", help="nearest, ipw, aipw or subclass."),
+        ratio: int = typer.Option(1, "--ratio", help="Controls per treated person (nearest)."),
+        replace: bool = typer.Option(False, "--replace", help="Match with replacement (nearest)."),
+        caliper: float | None = typer.Option(None, "--caliper", help="Caliper in SDs of the distance."),
+        order: str | None = typer.Option(None, "--order", help="largest, smallest, random or data."),
+        exact: str | None = typer.Option(None, "--exact", help="Comma-separated columns to match exactly."),
+        estimand: str = typer.Option("ATT", "--estimand", help="ATT or ATE."),
+        distance: str = typer.Option("glm", "--distance", help="glm, logit, gbm or mahalanobis."),
+        time: str | None = typer.Option(None, "--time", help="Time to first reoffence (adds survival)."),
+        event: str | None = typer.Option(None, "--event", help="1 if the time ended in a reoffence."),
+        subgroup: str | None = typer.Option(None, "--subgroup", help="Column for subgroup effects."),
+        deniers: str | None = typer.Option(None, "--deniers", help="0/1 column: maintains innocence."),
+        denier_rate: float | None = typer.Option(
+            None, "--denier-base-rate", help="Outcome for innocent deniers (default: remove them)."
+        ),
+        bootstrap: int = typer.Option(0, "--bootstrap", help="Cluster-bootstrap replicates for CIs."),
+        seed: int | None = typer.Option(None, "--seed", help="Random seed (bootstrap, random order)."),
+        missing: str = typer.Option("error", "--missing", help="error or drop rows with missing values."),
+        window: str | None = typer.Option(None, "--window", help='Words for the window: "within two years".'),
+        plots: Path | None = typer.Option(None, "--plots", help="Directory to write PNG plots to."),
+        fmt: str = typer.Option("table", "--format", help="json or table."),
+    ) -> None:
+        """Estimate the programme's effect on an outcome after matching or weighting, with sensitivity checks."""
+        _choice("--format", fmt, FORMATS)
+        _choice("--method", method, ("nearest", "ipw", "aipw", "subclass"))
+        _choice("--order", order, ("largest", "smallest", "random", "data"))
+        _choice("--estimand", estimand, ("ATT", "ATE"))
+        _choice("--missing", missing, ("error", "drop"))
+        covs = _split(covariates)
+        if not covs:
+            raise InputError("--covariates: expected a comma-separated list of column names")
+        if bootstrap < 0:
+            raise InputError(f"--bootstrap {bootstrap}: expected 0 or a number of replicates")
+        from desist.evaluation.evaluate import Evaluation
+        from desist.evaluation.report import table_text
+
+        df = read_table(data)
+        ev = Evaluation(
+            treatment, outcome, covs, method=method, estimand=estimand, ratio=ratio, replace=replace,
+            caliper=caliper, order=order, exact=_split(exact) or None, distance=distance, time=time, event=event,
+            subgroup=subgroup, deniers=deniers, denier_base_rate=denier_rate, bootstrap=bootstrap,
+            missing=missing, window=window, random_state=seed,
+        ).fit(df)
+        result = ev.to_dict()
+        result["data"] = str(data)
+        if plots is not None:
+            result["plots"] = _write_plots(ev, plots)
+        typer.echo(_dump(result) if fmt == "json" else table_text(jsonable(result)))
+
+    @app.command("survival")
+    def survival(
+        data: Path = typer.Option(..., "--data", help="CSV or Parquet file."),
+        duration: str = typer.Option(..., "--duration", help="Follow-up time column."),
+        event: str = typer.Option(..., "--event", help="1 = event (reoffence), 0 = censored."),
+        covariates: str = typer.Option(..., "--covariates", help="Comma-separated covariates."),
+        ties: str = typer.Option("efron", "--ties", help="efron (lifelines) or breslow (statsmodels)."),
+        weights: str | None = typer.Option(None, "--weights", help="Weights column (robust SEs)."),
+        missing: str = typer.Option("error", "--missing", help="error or drop rows with missing values."),
+        fmt: str = typer.Option("json", "--format", help="json or table."),
+    ) -> None:
+        """Fit a Cox proportional hazards model and print coefficients, hazard ratios and concordance."""
+        _choice("--format", fmt, FORMATS)
+        _choice("--ties", ties, ("efron", "breslow"))
+        _choice("--missing", missing, ("error", "drop"))
+        from desist.evaluation.design import check_columns
+        from desist.evaluation.survival import fit_cox
+
+        covs = _split(covariates)
+        df = read_table(data)
+        used = [duration, event, *covs, *([weights] if weights else [])]
+        check_columns(df, used, "column")
+        counts = df[used].isna().sum()
+        if counts.any():
+            if missing == "error":
+                detail = ", ".join(f"{c}: {int(k)}" for c, k in counts[counts > 0].items())
+                raise InputError(f"missing values in {detail} (of {len(df)} rows); expected complete data "
+                                 "or --missing drop")
+            df = df.dropna(subset=used)
+        res = fit_cox(df, duration, event, covs, ties=ties, weights=weights)
+        out = {"data": str(data), "duration": duration, "event": event, **res.to_dict()}
+        if fmt == "json":
+            typer.echo(_dump(out))
+        else:
+            typer.echo(res.coefficients.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+            typer.echo(f"concordance {res.concordance:.4f}; n = {res.n}, events = {res.events}, ties = {ties}")
+
+
+def _write_plots(ev, folder: Path) -> list[str]:
+    """Save every plot the evaluation supports into ``folder``; returns the file names."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    makers = [("balance", ev.plot_balance)]
+    if ev.survival_ is not None:
+        makers.append(("survival", ev.plot_survival))
+    if ev.deniers_ is not None:
+        makers.append(("deniers", ev.plot_deniers))
+    if ev.subgroups_ is not None:
+        makers.append(("subgroups", ev.plot_subgroups))
+    for name, make in makers:
+        path = folder / f"{name}.png"
+        fig = make(path=path)
+        plt.close(fig)
+        written.append(str(path))
+    return written

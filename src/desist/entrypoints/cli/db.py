@@ -1,9 +1,171 @@
-"""CLI commands: db (registered by app.build_app)."""
+"""Storage CLI: ``desist db init|status``, ``desist import``, ``desist export``, ``desist audit``.
+
+The engine is built inside each command from :class:`desist.config.Settings` (``DESIST_DATABASE_URL``, or
+the SQLite file ``desist.db`` in the current directory), never at import. ``--url`` overrides both.
+"""
 
 from __future__ import annotations
 
+import getpass
+import json
+from pathlib import Path
+
 import typer
+
+from desist.domain.errors import InputError
+
+URL_HELP = "Database URL (default: DESIST_DATABASE_URL, else sqlite file desist.db here)"
+KIND_NAMES = ("people", "sentences", "assessments", "programme-history", "outcomes")
+
+
+def _url(url: str | None) -> str:
+    from desist.config import get_settings
+
+    return get_settings(database_url=url).database_url
+
+
+def _shown(url: str) -> str:
+    from sqlalchemy import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _ready_engine(url: str | None):  # type: ignore[no-untyped-def]
+    """An engine on a database that has been initialised to the current schema (else one clear line)."""
+    from desist.adapters.engine import make_engine
+    from desist.adapters.migrate import current_revision, head_revision
+
+    resolved = _url(url)
+    engine = make_engine(resolved)
+    current = current_revision(engine)
+    if current != head_revision():
+        engine.dispose()
+        state = "not initialised" if current is None else f"at revision {current}"
+        raise InputError(f"database {_shown(resolved)} is {state}; run `desist db init` first")
+    return engine
+
+
+def _default_actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app (filled in by the owning work)."""
+    """Add ``db``, ``import``, ``export`` and ``audit`` to the app."""
+    db = typer.Typer(help="Create, migrate and inspect the casework database.", no_args_is_help=True)
+    app.add_typer(db, name="db")
+
+    @db.command("init")
+    def db_init(url: str = typer.Option(None, "--url", help=URL_HELP)) -> None:
+        """Create the database, or migrate it to the newest schema (safe to repeat)."""
+        from desist.adapters.migrate import current_revision, upgrade
+
+        resolved = _url(url)
+        engine = upgrade(resolved)
+        typer.echo(f"{_shown(resolved)}: schema at revision {current_revision(engine)} (newest)")
+        engine.dispose()
+
+    @db.command("status")
+    def db_status(url: str = typer.Option(None, "--url", help=URL_HELP)) -> None:
+        """Show the schema revision and the row count of every table."""
+        from sqlalchemy import func, select
+
+        from desist.adapters.orm import Base
+
+        engine = _ready_engine(url)
+        typer.echo(f"{_shown(_url(url))}: schema up to date")
+        with engine.connect() as conn:
+            for name, table in sorted(Base.metadata.tables.items()):
+                count = conn.execute(select(func.count()).select_from(table)).scalar_one()
+                typer.echo(f"  {name:<24}{count:>10}")
+        engine.dispose()
+
+    @app.command("import")
+    def import_(
+        kind: str = typer.Argument(..., help="people, sentences, assessments, programme-history or outcomes"),
+        file: Path = typer.Argument(..., help="CSV or Parquet file (columns: docs/import.md)"),
+        url: str = typer.Option(None, "--url", help=URL_HELP),
+        actor: str = typer.Option(None, "--actor", help="Recorded in the audit log (default cli:<user>)"),
+    ) -> None:
+        """Import a file all-or-nothing: any bad row imports nothing and every bad row is listed."""
+        from desist.adapters.engine import make_session_factory
+        from desist.services.imports import ImportRejected, import_file
+
+        if kind not in KIND_NAMES:
+            raise InputError(f"unknown import kind {kind!r}, expected one of {', '.join(KIND_NAMES)}")
+        engine = _ready_engine(url)
+        try:
+            report = import_file(
+                make_session_factory(engine),
+                kind,
+                file,
+                actor=actor or _default_actor(),
+                progress=lambda msg: typer.echo(msg, err=True),
+            )
+        except ImportRejected as exc:
+            for problem in exc.problems:
+                typer.echo(f"error: {exc.path}: {problem}", err=True)
+            raise
+        finally:
+            engine.dispose()
+        typer.echo(report.summary())
+
+    @app.command("export")
+    def export_(
+        table: str = typer.Argument(..., help="A table (e.g. outcome) or an import kind (e.g. outcomes)"),
+        file: Path = typer.Argument(..., help="Output file: .csv or .parquet"),
+        url: str = typer.Option(None, "--url", help=URL_HELP),
+    ) -> None:
+        """Export a table as stored, or an import kind in its import layout (re-importable)."""
+        from desist.adapters.exporters import export
+
+        engine = _ready_engine(url)
+        try:
+            count = export(engine, table, file)
+        finally:
+            engine.dispose()
+        typer.echo(f"{file}: {count} row(s) of {table}")
+
+    @app.command("audit")
+    def audit_(
+        entity: str = typer.Option(None, "--entity", help="Only this table, e.g. referral"),
+        entity_id: str = typer.Option(None, "--id", help="Only this row id (with --entity)"),
+        limit: int = typer.Option(50, "--limit", min=1, help="Newest N entries"),
+        as_json: bool = typer.Option(False, "--json", help="One JSON object per line"),
+        url: str = typer.Option(None, "--url", help=URL_HELP),
+    ) -> None:
+        """Show the audit log, newest first: who changed what, when, before and after."""
+        from sqlalchemy import select
+
+        from desist.adapters.orm import AuditLog
+
+        engine = _ready_engine(url)
+        stmt = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
+        if entity:
+            stmt = stmt.where(AuditLog.entity == entity)
+        if entity_id:
+            stmt = stmt.where(AuditLog.entity_id == entity_id)
+        with engine.connect() as conn:
+            rows = conn.execute(stmt).mappings().all()
+        engine.dispose()
+        for row in rows:
+            if as_json:
+                typer.echo(json.dumps({**row, "at": row["at"].isoformat()}, sort_keys=True, default=str))
+                continue
+            changes = _changes(row["before"], row["after"])
+            typer.echo(
+                f"{row['id']:>6} {row['at']:%Y-%m-%d %H:%M:%S} {row['actor']:<18} {row['action']:<6} "
+                f"{row['entity']} {row['entity_id']}  {changes}"
+            )
+
+
+def _changes(before: dict | None, after: dict | None) -> str:  # type: ignore[type-arg]
+    """A short view: the changed fields for updates, all fields for inserts and deletes."""
+    if before and after:
+        return ", ".join(
+            f"{k}: {before.get(k)!r} -> {after[k]!r}" for k in after if before.get(k) != after[k]
+        )
+    shown = after or before or {}
+    return ", ".join(f"{k}={v!r}" for k, v in shown.items())

@@ -1,0 +1,194 @@
+"""The column schema of each import kind (documented in docs/import.md) and how a row maps to a table.
+
+Every kind except ``people`` names the man by ``prison_number``; the importer swaps it for ``person_id``.
+The natural key of each kind makes re-importing the same file a no-op.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Table
+
+from desist.adapters.importers import Column, Schema
+from desist.adapters.orm import (
+    HISTORY_RESULTS,
+    OUTCOME_KINDS,
+    SEXES,
+    Assessment,
+    Outcome,
+    Person,
+    ProgrammeHistory,
+    Sentence,
+)
+
+PRISON_NUMBER = Column(
+    "prison_number",
+    required=True,
+    upper=True,
+    pattern=r"[A-Z0-9]{1,20}",
+    doc="prison (NOMIS) number, e.g. A1234BC; letters and digits, up to 20",
+)
+#: tools whose inputs an assessment row may carry (the risk tools in desist.domain.risk)
+ASSESSMENT_TOOLS = ("osp", "static99r", "rm2000", "pni")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """An import kind: its file schema, target table, and columns compared on re-import."""
+
+    schema: Schema
+    table: Table
+    #: table columns that identify a row (with person_id in place of prison_number)
+    key: tuple[str, ...]
+    #: table columns whose change makes a re-imported row an update
+    values: tuple[str, ...]
+    #: columns holding JSON (dicts), written as objects, compared as canonical text
+    json_columns: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.schema.kind
+
+
+PEOPLE = Kind(
+    Schema(
+        "people",
+        (
+            PRISON_NUMBER,
+            Column(
+                "pnc_number",
+                upper=True,
+                max_length=20,
+                pattern=r"[0-9]{2,4}/[0-9]{1,7}[A-Z]",
+                doc="Police National Computer number, e.g. 2001/0012345A (optional, unique)",
+            ),
+            Column("date_of_birth", "date", required=True, doc="YYYY-MM-DD"),
+            Column("sex", "choice", required=True, choices=SEXES, upper=True, doc="M or F"),
+            Column("establishment", max_length=100, doc="prison, if in custody (optional)"),
+            Column(
+                "probation_region", max_length=100, doc="probation region, if in the community (optional)"
+            ),
+        ),
+        key=("prison_number",),
+    ),
+    Person.__table__,  # type: ignore[arg-type]
+    key=("prison_number",),
+    values=("pnc_number", "date_of_birth", "sex", "establishment", "probation_region"),
+)
+
+SENTENCES = Kind(
+    Schema(
+        "sentences",
+        (
+            PRISON_NUMBER,
+            Column("start_date", "date", required=True, doc="sentence or custody episode start, YYYY-MM-DD"),
+            Column("release_date", "date", doc="release date (optional)"),
+            Column("licence_end_date", "date", doc="end of licence/supervision (optional)"),
+            Column(
+                "custodial", "bool", default="true", doc="true for custody, false for a community sentence"
+            ),
+            Column("index_offence", max_length=200, doc="index offence in words (optional)"),
+        ),
+        key=("prison_number", "start_date"),
+        ordered_dates=(
+            ("start_date", "release_date"),
+            ("release_date", "licence_end_date"),
+            ("start_date", "licence_end_date"),
+        ),
+    ),
+    Sentence.__table__,  # type: ignore[arg-type]
+    key=("person_id", "start_date"),
+    values=("release_date", "licence_end_date", "custodial", "index_offence"),
+)
+
+ASSESSMENTS = Kind(
+    Schema(
+        "assessments",
+        (
+            PRISON_NUMBER,
+            Column("assessed_on", "date", required=True, doc="date of the assessment, YYYY-MM-DD"),
+            Column(
+                "tool",
+                "choice",
+                required=True,
+                choices=ASSESSMENT_TOOLS,
+                lower=True,
+                doc="one of " + ", ".join(ASSESSMENT_TOOLS),
+            ),
+            Column("inputs", "json", doc="the tool's inputs as a JSON object; or give them as extra columns"),
+            Column("assessor", max_length=100, doc="who assessed (optional)"),
+        ),
+        key=("prison_number", "assessed_on", "tool"),
+        open_columns=True,
+    ),
+    Assessment.__table__,  # type: ignore[arg-type]
+    key=("person_id", "assessed_on", "tool"),
+    values=("inputs", "assessor"),
+    json_columns=("inputs", "outputs"),
+)
+
+PROGRAMME_HISTORY = Kind(
+    Schema(
+        "programme-history",
+        (
+            PRISON_NUMBER,
+            Column(
+                "programme_code",
+                required=True,
+                upper=True,
+                max_length=40,
+                doc="a programme code from the catalogue, e.g. SOTP-CORE, HORIZON",
+            ),
+            Column("started_on", "date", required=True, doc="YYYY-MM-DD"),
+            Column("ended_on", "date", doc="YYYY-MM-DD (optional)"),
+            Column(
+                "result",
+                "choice",
+                required=True,
+                choices=HISTORY_RESULTS,
+                lower=True,
+                doc="completed or incomplete",
+            ),
+            Column("targets_met", "bool", doc="treatment targets met (optional)"),
+            Column(
+                "source",
+                max_length=40,
+                default="pre_system",
+                doc="where the record came from; default pre_system",
+            ),
+        ),
+        key=("prison_number", "programme_code", "started_on"),
+        ordered_dates=(("started_on", "ended_on"),),
+    ),
+    ProgrammeHistory.__table__,  # type: ignore[arg-type]
+    key=("person_id", "programme_code", "started_on"),
+    values=("ended_on", "result", "targets_met", "source"),
+)
+
+OUTCOMES = Kind(
+    Schema(
+        "outcomes",
+        (
+            PRISON_NUMBER,
+            Column("offence_date", "date", required=True, doc="date of the new offence, YYYY-MM-DD"),
+            Column("proven_date", "date", required=True, doc="date it was proven (conviction/caution)"),
+            Column(
+                "kind",
+                "choice",
+                required=True,
+                choices=OUTCOME_KINDS,
+                lower=True,
+                doc="one of " + ", ".join(OUTCOME_KINDS),
+            ),
+            Column("disposal", max_length=100, doc="sentence or disposal in words (optional)"),
+        ),
+        key=("prison_number", "offence_date", "kind"),
+        ordered_dates=(("offence_date", "proven_date"),),
+    ),
+    Outcome.__table__,  # type: ignore[arg-type]
+    key=("person_id", "offence_date", "kind"),
+    values=("proven_date", "disposal"),
+)
+
+KINDS: dict[str, Kind] = {k.name: k for k in (PEOPLE, SENTENCES, ASSESSMENTS, PROGRAMME_HISTORY, OUTCOMES)}

@@ -204,11 +204,56 @@ def record_outcome(
     return out
 
 
+_BAND_ORDER = (RiskBand.LOW, RiskBand.MEDIUM, RiskBand.HIGH, RiskBand.VERY_HIGH)
+
+
+def _band(value: Any) -> RiskBand | None:
+    try:
+        return RiskBand(str(value).strip().lower())
+    except ValueError:  # NOT_APPLICABLE, missing
+        return None
+
+
+def assessment_band(tool: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> RiskBand | None:
+    """The sexual-reoffending band an assessment gives, or None if it gives none.
+
+    An explicit ``outputs["risk_band"]`` wins. A scored OSP uses OSP/DC, and for image-only men the higher
+    of OSP/DC and OSP/IIC (as the catalogue does); a scored RM2000 uses its S scale.
+    """
+    if outputs.get(RISK_BAND_KEY):
+        return _band(outputs[RISK_BAND_KEY])
+    tool = tool.lower()
+    if tool == "osp":
+        dc = _band((outputs.get("osp_dc") or {}).get("band"))
+        iic = _band((outputs.get("osp_iic") or {}).get("band"))
+        if assessment_offence_type(tool, inputs, outputs) is OffenceType.NON_CONTACT and iic is not None:
+            return max((b for b in (dc, iic) if b is not None), key=_BAND_ORDER.index)
+        return dc
+    if tool == "rm2000":
+        return _band((outputs.get("s") or {}).get("category"))
+    return None
+
+
+def assessment_offence_type(tool: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> OffenceType | None:
+    """Contact or non-contact: explicit ``outputs["offence_type"]``, else from OSP's sanction counts."""
+    if outputs.get(OFFENCE_TYPE_KEY):
+        return OffenceType(str(outputs[OFFENCE_TYPE_KEY]))
+    if tool.lower() != "osp":
+        return None
+    contact = int(inputs.get("contact_adult_sanctions") or 0) + int(
+        inputs.get("contact_child_sanctions") or 0
+    )
+    other = int(inputs.get("indecent_image_sanctions") or 0) + int(inputs.get("paraphilia_sanctions") or 0)
+    if contact > 0:
+        return OffenceType.CONTACT
+    return OffenceType.NON_CONTACT if other > 0 else None
+
+
 def risk_member(session: Session, person_id: int, key: Any, on: dt.date | None = None) -> Member:
-    """The mixing-rule view of a man: risk band and offence type from his latest assessment that has them.
+    """The mixing-rule view of a man: risk band and offence type from his latest assessments that give them.
 
     Looks back from ``on`` (default today) through his assessments, newest first, taking the first value of
-    each key found, so a later tool without an offence type does not hide an earlier one.
+    each, so a later tool without an offence type does not hide an earlier one.
     """
     on = on or dt.date.today()
     rows = session.scalars(
@@ -219,13 +264,9 @@ def risk_member(session: Session, person_id: int, key: Any, on: dt.date | None =
     band: RiskBand | None = None
     offence: OffenceType | None = None
     for a in rows:
-        outputs = a.outputs or {}
-        if band is None and outputs.get(RISK_BAND_KEY):
-            band = parse_enum(RiskBand, outputs[RISK_BAND_KEY], f"assessment {a.id} {RISK_BAND_KEY}")
-        if offence is None and outputs.get(OFFENCE_TYPE_KEY):
-            offence = parse_enum(
-                OffenceType, outputs[OFFENCE_TYPE_KEY], f"assessment {a.id} {OFFENCE_TYPE_KEY}"
-            )
+        inputs, outputs = a.inputs or {}, a.outputs or {}
+        band = band or assessment_band(a.tool, inputs, outputs)
+        offence = offence or assessment_offence_type(a.tool, inputs, outputs)
         if band is not None and offence is not None:
             break
     return Member(key, band, offence)

@@ -201,8 +201,9 @@ def _expected(model: type[BaseModel] | None, name: str) -> tuple[str, str]:
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     if "expected" in extra:
         return str(extra["expected"]), ""
-    lo = max((m.ge for m in info.metadata if isinstance(m, annotated_types.Ge)), default=None)
-    hi = min((m.le for m in info.metadata if isinstance(m, annotated_types.Le)), default=None)
+    # pydantic enforces the last bound of each kind when several are stacked; report that one
+    lo = next((m.ge for m in reversed(info.metadata) if isinstance(m, annotated_types.Ge)), None)
+    hi = next((m.le for m in reversed(info.metadata) if isinstance(m, annotated_types.Le)), None)
     span = (
         f"{_num(lo)} to {_num(hi)}"
         if lo is not None and hi is not None
@@ -277,6 +278,10 @@ def write_output(rows: list[dict[str, Any]], fmt: OutputFormat, title: str) -> N
     if fmt == "table":
         from rich.console import Console
         from rich.table import Table
+
+        if not rows:
+            Console().print(f"{title}: no records")
+            return
 
         table = Table(title=title)
         for c in columns:

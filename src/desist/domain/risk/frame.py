@@ -13,7 +13,7 @@ apply.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -41,8 +41,16 @@ def _optional(df: pd.DataFrame, name: str) -> np.ndarray:
     return _num(df, name) if name in df else np.full(len(df), np.nan)
 
 
+def _categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
+    # pandas-stubs type from_codes' categories as an Index; a list is what pandas documents and accepts
+    out: pd.Categorical = cast(Any, pd.Categorical).from_codes(
+        np.asarray(codes, dtype=np.int16), categories=categories
+    )
+    return out
+
+
 def _bands(codes: np.ndarray) -> pd.Categorical:
-    return pd.Categorical.from_codes(codes.astype(np.int8), categories=_BAND_CATS)
+    return _categorical(codes, categories=_BAND_CATS)
 
 
 def _band_codes(values: Any) -> np.ndarray:
@@ -141,10 +149,8 @@ def static99r_frame(df: pd.DataFrame) -> pd.DataFrame:
     )
     for name in FLAG_ITEMS[2:]:
         items[name] = np.where(_flag(df, name), it[name]["points"], 0)
-    total = sum(items.values()).astype(np.int64)
-    level = pd.Categorical.from_codes(
-        cuts(t["levels"], "labels").index_array(total), categories=t["levels"]["labels"]
-    )
+    total: np.ndarray = np.asarray(np.sum(list(items.values()), axis=0, dtype=np.int64))
+    level = _categorical(cuts(t["levels"], "labels").index_array(total), categories=t["levels"]["labels"])
     out = pd.DataFrame({"id": _ids(df), "total": total, "level": level})
     for name, pts in items.items():
         out[f"items.{name}"] = pts.astype(np.int64)
@@ -161,7 +167,7 @@ def rm2000_frame(df: pd.DataFrame) -> pd.DataFrame:
         + cuts(s["sexual_appearances"]).lookup_array(_num(df, "sexual_appearances"))
         + cuts(s["criminal_appearances"]).lookup_array(_num(df, "criminal_appearances"))
     ).astype(np.int64)
-    factors = sum(_flag(df, f).astype(np.int64) for f in s["aggravating_factors"])
+    factors = np.asarray(np.sum([_flag(df, f) for f in s["aggravating_factors"]], axis=0, dtype=np.int64))
     raise_by = cuts(s["step2_raise"], "steps").lookup_array(factors)
     s_code = np.minimum(
         cuts(s["step1_categories"], "labels").index_array(s_points) + raise_by, len(_BAND_WORDS) - 1
@@ -228,7 +234,7 @@ def _pni_risk_rule(
         sc["osp_iic"], [_BAND_CATS.index(b) for b in rule["osp_bands"]]
     )
     sara_codes = [list(NeedLevel).index(NeedLevel(w)) for w in rule["sara"]]
-    return (
+    hit: np.ndarray = (
         (sc["ogrs3"] >= rule["ogrs3"])
         | (sc["ovp"] >= rule["ovp"])
         | (men & osp_hit)
@@ -236,6 +242,7 @@ def _pni_risk_rule(
         | np.isin(sc["sara_partner"], sara_codes)
         | np.isin(sc["sara_others"], sara_codes)
     )
+    return hit
 
 
 def pni_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -297,11 +304,9 @@ def pni_frame(df: pd.DataFrame) -> pd.DataFrame:
     for d in ("sex", "thinking", "relationships", "self_management"):
         out[f"need.{d}"] = _nullable_int(np.nan_to_num(dom[d]), ~np.isnan(dom[d]))
     out["need.overall"] = _nullable_int(np.nan_to_num(overall), ~missing)
-    out["need.level"] = pd.Categorical.from_codes(
-        need_code, categories=[*map(str, levels), MISSING_INFORMATION]
-    )
-    out["risk_level"] = pd.Categorical.from_codes(risk, categories=[str(x) for x in levels])
-    out["pathway"] = pd.Categorical.from_codes(code, categories=[str(p) for p in pathways])
+    out["need.level"] = _categorical(need_code, categories=[*map(str, levels), MISSING_INFORMATION])
+    out["risk_level"] = _categorical(risk, categories=[str(x) for x in levels])
+    out["pathway"] = _categorical(code, categories=[str(p) for p in pathways])
     return out
 
 

@@ -117,7 +117,7 @@ def current_age_points(age: float) -> int:
         return int(t["under_points"])
     if age >= t["zero_from_age"]:
         return 0
-    return math.ceil((t["zero_from_age"] - age) / t["step"])
+    return int(math.ceil((t["zero_from_age"] - age) / t["step"]))
 
 
 def dc_items(inp: OspInput) -> dict[str, int]:

@@ -85,7 +85,7 @@ def items(inp: Static99RInput) -> dict[str, int]:
 def level(total: int) -> tuple[str, str]:
     """2016 risk level word and description for a total."""
     t = load_table("static99r")["levels"]
-    i = cuts(t, "labels").index_array(total).item()
+    i = cuts(t, "labels").index(total)
     return t["labels"][i], t["descriptions"][i]
 
 

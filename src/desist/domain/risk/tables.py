@@ -37,13 +37,19 @@ class Cuts(Generic[T]):
         """Value of the band holding ``x``."""
         return self.values[bisect_right(self.cuts, x)]
 
+    def index(self, x: float) -> int:
+        """Index of the band holding ``x``."""
+        return bisect_right(self.cuts, x)
+
     def index_array(self, x: np.ndarray) -> np.ndarray:
         """Band index for every element of ``x`` (same half-open rule as :meth:`lookup`)."""
-        return np.searchsorted(np.asarray(self.cuts, dtype=float), x, side="right")
+        out: np.ndarray = np.searchsorted(np.asarray(self.cuts, dtype=float), x, side="right")
+        return out
 
     def lookup_array(self, x: np.ndarray) -> np.ndarray:
         """Values for every element of ``x``."""
-        return np.asarray(self.values)[self.index_array(x)]
+        out: np.ndarray = np.asarray(self.values)[self.index_array(x)]
+        return out
 
 
 def cuts(entry: dict[str, Any], values_key: str = "points") -> Cuts[Any]:
@@ -77,6 +83,6 @@ def load_table(tool: str) -> dict[str, Any]:
         The parsed YAML (treat as read-only; it is cached).
     """
     text = resources.files("desist").joinpath("data", "risk", f"{tool}.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data: dict[str, Any] = yaml.safe_load(text)
     _check_sources(data, tool, inherited=False)
     return data

@@ -65,6 +65,8 @@ def score_records(
     tool: Tool, records: list[dict[str, Any]], on_error: str
 ) -> tuple[list[dict[str, Any]], list[Any]]:
     """Validate and score every record; return (output rows, rejects). Raises InputError on ``fail``."""
+    from pydantic import ValidationError
+
     from desist.adapters.records import to_reject, validate_records
     from desist.domain.errors import InputError
     from desist.domain.risk import osp
@@ -81,15 +83,10 @@ def score_records(
                 # the record carries OSP inputs: its OSP bands are computed, not taken from the file
                 o = osp.score(osp.OspInput.model_validate(rec))
                 inp = inp.model_copy(update={"osp_dc_band": o.dc.band, "osp_iic_band": o.iic.band})
-            rows.append((row, {"id": inp.id, **spec.score(inp).to_dict()}))
-        except Exception as exc:  # noqa: BLE001 - only validation/field errors are turned into rejects
-            from pydantic import ValidationError
-
-            if not isinstance(exc, ValidationError | FieldError):
-                raise
-            rejects.append(
-                to_reject(row, rec, exc, osp.OspInput if isinstance(exc, ValidationError) else None)
-            )
+            rows.append((row, {"id": getattr(inp, "id", None), **spec.score(inp).to_dict()}))
+        except (ValidationError, FieldError) as exc:
+            # OSP inputs of a PNI record, or a rule checked while scoring: a reject like any other
+            rejects.append(to_reject(row, rec, exc, osp.OspInput))
     rejects.sort(key=lambda r: r.row)
     if rejects and on_error == OnError.fail:
         raise InputError(str(rejects[0]))

@@ -152,6 +152,15 @@ class Evaluation:
         design = self._design(df, covariates, exact)
         t = np.asarray(design.treated_, dtype=bool)
         w = np.asarray(design.weights_, dtype=float)
+        score = getattr(design, "ps_", None)
+        score = getattr(design, "distance_", None) if score is None else score
+        if score is not None and np.isfinite(score).all():
+            s1, s0 = np.asarray(score)[t], np.asarray(score)[~t]
+            if s1.min() > s0.max() or s1.max() < s0.min():
+                raise AnalysisError(
+                    f"no common support: treated propensity scores ({s1.min():.3g} to {s1.max():.3g}) and "
+                    f"comparison scores ({s0.min():.3g} to {s0.max():.3g}) do not overlap"
+                )
         if not ((w > 0) & t).any():
             raise AnalysisError("no common support: no treated person could be matched or weighted; "
                                 "check the caliper, exact and discard options")

@@ -1,0 +1,186 @@
+"""`desist evaluate` and `desist survival` end to end: JSON keys, values, and one-line errors with exit 2."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines.datasets import load_rossi
+
+from desist.entrypoints.cli import main
+from desist.evaluation.simulate import simulate_cohort
+
+COVS = "age,risk_band,prior_sexual,setting,maintains_innocence"
+
+
+def run(argv, capsys):
+    """Run the CLI in-process; return (exit code, stdout, stderr)."""
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code or 0
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def cohort_csv(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "cohort.csv"
+    simulate_cohort(1500, seed=11, intercept=-2.0).to_csv(path, index=False)
+    return path
+
+
+def test_evaluate_json_has_the_contract_keys(cohort_csv, capsys):
+    code, out, err = run(["evaluate", "--data", str(cohort_csv), "--treatment", "treated", "--outcome",
+                          "reoffended_2y", "--covariates", COVS, "--time", "time_days", "--event", "event",
+                          "--subgroup", "setting", "--seed", "1", "--format", "json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["estimand"] == "ATT" and d["method"] == "nearest"
+    assert set(d["n"]) >= {"treated", "control", "treated_matched", "control_matched"}
+    assert d["n"]["treated_matched"] == d["n"]["control_matched"]  # 1:1 without replacement
+    o = d["outcome"]
+    assert {"name", "type", "treated_mean", "control_mean", "estimate", "ci", "p_value", "risk_ratio",
+            "odds_ratio"} <= set(o)
+    assert o["type"] == "binary"
+    assert o["estimate"] == pytest.approx(o["treated_mean"] - o["control_mean"])
+    assert o["ci"][0] < o["estimate"] < o["ci"][1]
+    assert o["risk_ratio"]["estimate"] == pytest.approx(o["treated_mean"] / o["control_mean"])
+    assert all({"covariate", "smd_before", "smd_after", "variance_ratio_after"} <= set(b) for b in d["balance"])
+    assert d["sensitivity"]["e_value"]["point"] >= 1
+    assert d["sensitivity"]["rosenbaum"]["available"] is True
+    assert [g["level"] for g in d["subgroups"]["groups"]] == ["community", "prison"]
+    assert 0 <= d["subgroups"]["interaction"]["p_value"] <= 1
+    assert d["survival"]["hazard_ratio"] > 0 and "logrank" in d["survival"]
+    assert d["plain_language"].startswith("For every 100 typical men like those treated")
+
+
+def test_continuous_outcome_estimate_is_treated_minus_weighted_control_mean(cohort_csv, capsys):
+    code, out, err = run(["evaluate", "--data", str(cohort_csv), "--treatment", "treated", "--outcome", "score",
+                          "--covariates", COVS, "--ratio", "2", "--replace", "--format", "json"], capsys)
+    assert code == 0, err
+    o = json.loads(out)["outcome"]
+    assert o["type"] == "continuous" and "risk_ratio" not in o
+    assert o["estimate"] == pytest.approx(o["treated_mean"] - o["control_mean"])
+    assert o["ci_method"] == "HC1 robust"
+
+
+@pytest.mark.parametrize("method", ["ipw", "aipw", "subclass"])
+def test_other_methods_and_table_format(cohort_csv, capsys, method):
+    code, out, err = run(["evaluate", "--data", str(cohort_csv), "--treatment", "treated", "--outcome",
+                          "reoffended_2y", "--covariates", COVS, "--method", method, "--estimand", "ATE",
+                          "--format", "table"], capsys)
+    assert code == 0, err
+    assert f"desist evaluation: {method} (ATE)" in out
+    assert "For every 100 men like those in the study, had all been treated" in out
+
+
+def test_bootstrap_is_reproducible_with_seed(cohort_csv, capsys):
+    argv = ["evaluate", "--data", str(cohort_csv), "--treatment", "treated", "--outcome", "reoffended_2y",
+            "--covariates", COVS, "--bootstrap", "200", "--seed", "5", "--format", "json"]
+    first = json.loads(run(argv, capsys)[1])["outcome"]
+    second = json.loads(run(argv, capsys)[1])["outcome"]
+    assert first["ci"] == second["ci"] and "bootstrap" in first["ci_method"]
+
+
+@pytest.fixture(scope="module")
+def bad_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bad")
+    d = simulate_cohort(600, seed=2, intercept=-1.0)
+    files = {}
+    m = d.copy()
+    m.loc[:4, "age"] = np.nan
+    m.loc[:1, "setting"] = None
+    files["missing"] = m
+    nb = d.copy()
+    nb.loc[0, "treated"] = 2
+    files["nonbinary"] = nb
+    sep = d.copy()
+    sep["flag"] = sep["treated"]
+    files["separation"] = sep
+    few = d[(d.treated == 0) | (d.groupby("treated").cumcount() < 7)]
+    files["few"] = few
+    ns = d.copy()
+    ns["unit"] = np.where(ns.treated == 1, "a", "b")
+    files["nosupport"] = ns
+    for name, frame in files.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("file", "extra", "message"),
+    [
+        ("missing", ["--covariates", "age,nope"], "unknown column 'nope'"),
+        ("nonbinary", ["--covariates", "age"], "expected binary 0/1 values, found '0', '1', '2'"),
+        ("missing", ["--covariates", "age,setting"], "missing values in age: 5, setting: 2"),
+        ("separation", ["--covariates", "age,flag"], "perfect separation"),
+        ("few", ["--covariates", "age"], "only 7 treated people"),
+        ("nosupport", ["--covariates", "age", "--exact", "unit"], "no stratum has both groups"),
+        ("missing", ["--covariates", "age", "--method", "magic"], "--method 'magic'"),
+        ("absent", ["--covariates", "age"], "file not found"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(bad_files, capsys, file, extra, message):
+    code, out, err = run(["evaluate", "--data", str(bad_files / f"{file}.csv"), "--treatment", "treated",
+                          "--outcome", "reoffended_2y", "--format", "json", *extra], capsys)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("error: ")
+    assert message in err
+
+
+def test_missing_drop_reports_rows_dropped(bad_files, capsys):
+    code, out, err = run(["evaluate", "--data", str(bad_files / "missing.csv"), "--treatment", "treated",
+                          "--outcome", "reoffended_2y", "--covariates", "age,setting", "--missing", "drop",
+                          "--format", "json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["rows_dropped"] == 5  # rows 0-4 (setting is missing in rows 0-1 too)
+    assert d["n"]["treated"] + d["n"]["control"] == 595
+
+
+@pytest.fixture(scope="module")
+def rossi_csv(tmp_path_factory):
+    path = tmp_path_factory.mktemp("rossi") / "rossi.csv"
+    load_rossi().to_csv(path, index=False)
+    return path
+
+
+def test_survival_efron_matches_r_coxph_on_rossi(rossi_csv, capsys):
+    code, out, err = run(["survival", "--data", str(rossi_csv), "--duration", "week", "--event", "arrest",
+                          "--covariates", "fin,age,race,wexp,mar,paro,prio", "--format", "json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    coef = {c["covariate"]: c for c in d["coefficients"]}
+    # R: coxph(Surv(week, arrest) ~ fin + age + race + wexp + mar + paro + prio, data = Rossi)
+    r_values = {"fin": -0.379, "age": -0.0574, "race": 0.3139, "wexp": -0.1498, "mar": -0.4337, "paro": -0.0849,
+                "prio": 0.0915}
+    for name, value in r_values.items():
+        assert coef[name]["coef"] == pytest.approx(value, abs=6e-4)
+        assert coef[name]["hr"] == pytest.approx(np.exp(coef[name]["coef"]))
+    assert coef["fin"]["se"] == pytest.approx(0.1914, abs=1e-3)
+    assert 0.6 < d["concordance"] < 0.7
+
+
+def test_survival_breslow_and_bad_ties(rossi_csv, capsys):
+    code, out, err = run(["survival", "--data", str(rossi_csv), "--duration", "week", "--event", "arrest",
+                          "--covariates", "fin,age,prio", "--ties", "breslow", "--format", "json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["ties"] == "breslow" and len(d["coefficients"]) == 3
+    code, out, err = run(["survival", "--data", str(rossi_csv), "--duration", "week", "--event", "arrest",
+                          "--covariates", "fin", "--ties", "exact"], capsys)
+    assert code == 2 and "--ties 'exact'" in err
+
+
+def test_parquet_input(tmp_path, capsys):
+    path = tmp_path / "c.parquet"
+    frame = simulate_cohort(800, seed=4, intercept=-1.5)
+    frame["risk_band"] = frame["risk_band"].astype(str)
+    frame.to_parquet(path)
+    code, out, err = run(["evaluate", "--data", str(path), "--treatment", "treated", "--outcome", "score",
+                          "--covariates", "age,risk_band", "--format", "json"], capsys)
+    assert code == 0, err
+    assert pd.notna(json.loads(out)["outcome"]["estimate"])

@@ -261,3 +261,31 @@ def test_console_script_no_traceback(tmp_path):
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr == "error: record 1 (id P-001): field 'age': 7 is out of range, expected 10 to 110\n"
+
+
+def test_pni_csv_with_empty_cells(tmp_path):
+    recs = json.loads((EXAMPLES / "risk_pni.json").read_text())
+    path = tmp_path / "pni.csv"
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(recs[0]))
+        w.writeheader()
+        w.writerows({k: "" if v is None else v for k, v in r.items()} for r in recs)
+    res = run("--tool", "pni", "--input", str(path), "--format", "json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    # N-002 is the worked example in docs/risk-tools.md
+    assert out[1] == {
+        "id": "N-002",
+        "need": {
+            "sex": 1,
+            "thinking": 1,
+            "relationships": 1,
+            "self_management": 1,
+            "overall": 4,
+            "level": "MEDIUM",
+        },
+        "risk_level": "MEDIUM",
+        "pathway": "MODERATE_INTENSITY",
+    }
+    # N-004's empty oasys_12_1 cell is a missing answer
+    assert out[3]["need"]["thinking"] is None and out[3]["pathway"] == "MISSING_INFORMATION"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from desist.domain.risk.bands import Band, shift_band
 from desist.domain.risk.base import Age, Count, FieldError, RecordModel, Sex
@@ -35,7 +35,7 @@ class OspInput(RecordModel):
     age_at_last_sexual_offence: Age | None = None
     stranger_victim: bool
     in_custody: bool
-    years_since_community_date: float | None = None
+    years_since_community_date: Annotated[float | None, Field(ge=0, le=100)] = None
     offence_in_last_5_years: bool
     sexual_offence_in_last_5_years: bool
 
@@ -61,12 +61,6 @@ class OspInput(RecordModel):
                 self.age_at_last_sexual_offence,
                 f"{self.age_at_last_sexual_offence} is above the current age {self.age}, "
                 f"expected at most {self.age}",
-            )
-        if self.years_since_community_date is not None and not 0 <= self.years_since_community_date <= 100:
-            raise FieldError(
-                "years_since_community_date",
-                self.years_since_community_date,
-                f"{self.years_since_community_date} is out of range, expected 0 to 100",
             )
         return self
 

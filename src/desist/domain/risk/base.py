@@ -40,8 +40,10 @@ OasysItem = Annotated[int | None, Field(default=None, ge=0, le=2)]
 
 
 def upper_word(value: Any) -> Any:
-    """Before-validator for band words: accept any case and surrounding spaces."""
-    return _upper(value) if isinstance(value, str) and value.strip() else (None if value == "" else value)
+    """Before-validator for band words: accept any case and surrounding spaces; blank text is missing."""
+    if isinstance(value, str):
+        return value.strip().upper() or None
+    return value
 
 
 class RecordModel(BaseModel):

@@ -17,10 +17,10 @@ import pandas as pd
 from scipy import stats
 
 from desist.domain.errors import DesistError, InputError
-from desist.evaluation.outcomes import OutcomeResult
+from desist.evaluation.outcomes import JDL_MIN_TREATED, OutcomeResult
 
 _COLUMNS = ["level", "n_treated", "n_control", "treated_mean", "control_mean", "estimate", "ci_low", "ci_high",
-            "p_value", "skipped"]
+            "p_value", "skipped", "note"]
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,9 @@ def subgroup_effects(
             continue
         rows.append({**base, "n_treated": r.n_treated, "n_control": r.n_control, "treated_mean": r.treated_mean,
                      "control_mean": r.control_mean, "estimate": r.estimate, "ci_low": r.ci[0],
-                     "ci_high": r.ci[1], "p_value": r.p_value, "se": r.se, "skipped": None})
+                     "ci_high": r.ci[1], "p_value": r.p_value, "se": r.se, "skipped": None,
+                     "note": (f"fewer than {JDL_MIN_TREATED} treated: indicative only"
+                              if r.n_treated < JDL_MIN_TREATED else None)})
     table = pd.DataFrame(rows)
     for c in [*_COLUMNS, "se"]:
         if c not in table.columns:

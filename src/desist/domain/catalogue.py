@@ -229,6 +229,7 @@ class Catalogue:
         self.sources = sources
         self.path = path
         self._by_code = {p.code: p for p in programmes}
+        self._labels = {p.code: f"{p.name} ({p.code})" for p in programmes}
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> Catalogue:
@@ -322,6 +323,10 @@ class Catalogue:
 
     def __len__(self) -> int:
         return len(self.programmes)
+
+    def label(self, code: str) -> str:
+        """``"Name (CODE)"`` for a catalogue code, as reasons name programmes."""
+        return self._labels[code]
 
     @property
     def codes(self) -> tuple[str, ...]:

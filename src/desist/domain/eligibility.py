@@ -8,6 +8,8 @@ is excluded for that reason alone: its other criteria are moot.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
 from typing import NamedTuple
 
 from desist.domain.assessment import Assessment
@@ -69,36 +71,76 @@ def _where(setting: Setting) -> str:
     return "in custody" if setting is Setting.CUSTODY else "in the community"
 
 
+_BAND_WORDS = {b: str(b).replace("_", " ") for b in Band}
+
+
 def _band(band: Band) -> str:
-    return str(band).replace("_", " ")
+    return _BAND_WORDS[band]
 
 
 def _months(m: float) -> str:
     return f"{m:g} month" + ("" if m == 1 else "s")
 
 
-def _name(catalogue: Catalogue, code: str) -> str:
-    return f"{catalogue[code].name} ({code})"
+@dataclass(frozen=True)
+class Menu:
+    """The catalogue on one day: what runs, and the ready-made reason for each programme that does not."""
+
+    day: date
+    available: tuple[Programme, ...]
+    unavailable: dict[str, Reason]
+    internet: str  # "; use iHorizon (IHORIZON)" when an internet programme runs that day, else ""
 
 
-def hard_reasons(
-    p: Programme, man: Profile, a: Assessment, policy: Policy, catalogue: Catalogue
-) -> list[Reason]:
-    """Every hard rule ``p`` fails for this man (empty when it fits)."""
-    if not p.available_on(a.day):
+@lru_cache(maxsize=8192)
+def menu_on(catalogue: Catalogue, day: date) -> Menu:
+    """The menu on ``day`` (cached: a bulk run meets the same dates again and again)."""
+    available = catalogue.as_of(day)
+    unavailable = {}
+    for p in catalogue:
+        if p in available:
+            continue
         end = p.available_to.value
         when = (
             f"it ran from {p.available_from.value.isoformat()} to {end.isoformat()}"
-            if end is not None and end < a.day
+            if end is not None and end < day
             else f"it started on {p.available_from.value.isoformat()}"
         )
-        return [Reason("not_available", f"Not available on {a.day.isoformat()}: {when}.")]
+        unavailable[p.code] = Reason("not_available", f"Not available on {day.isoformat()}: {when}.")
+    internet = [catalogue.label(q.code) for q in available if q.audience.value is Audience.IMAGES]
+    return Menu(day, available, unavailable, f"; use {' or '.join(internet)}" if internet else "")
 
+
+@dataclass(frozen=True)
+class Situation:
+    """Per-man facts every rule reads, worked out once per recommendation rather than once per programme."""
+
+    done: dict[str, bool]  # completed programme code -> treatment targets met
+    finished_treatment: str | None  # a main programme completed with targets met
+    where: str  # "in custody" / "in the community"
+    until: str  # "release" / "the end of his supervision"
+
+    @classmethod
+    def of(cls, man: Profile, catalogue: Catalogue) -> Situation:
+        done = {c.code: c.targets_met for c in man.completed_programmes}
+        finished = next((c for c, met in done.items() if met and catalogue[c].role is Role.TREATMENT), None)
+        custody = man.setting is Setting.CUSTODY
+        return cls(
+            done, finished, "in custody" if custody else "in the community",
+            "release" if custody else "the end of his supervision",
+        )
+
+
+def hard_reasons(
+    p: Programme, man: Profile, a: Assessment, policy: Policy, catalogue: Catalogue, menu: Menu,
+    situation: Situation,
+) -> list[Reason]:
+    """Every hard rule ``p`` (running on the day) fails for this man (empty when it fits)."""
     out: list[Reason] = []
     settings = p.settings.value
     if man.setting not in settings:
         where = " and ".join(str(s) for s in settings)
-        out.append(Reason("setting", f"Runs in {where} only; he is {_where(man.setting)}."))
+        out.append(Reason("setting", f"Runs in {where} only; he is {situation.where}."))
 
     audience = p.audience.value
     image_only = man.offence_type is OffenceType.IMAGES_ONLY
@@ -109,14 +151,12 @@ def hard_reasons(
             f" {_OFFENCE_WORDS[man.offence_type]}.",
         ))
     elif audience is Audience.CONTACT and image_only:
-        internet = [q for q in catalogue.as_of(a.day) if q.audience.value is Audience.IMAGES]
-        instead = f"; use {' or '.join(_name(catalogue, q.code) for q in internet)}" if internet else ""
         out.append(Reason(
-            "audience", f"Internet-only offence: this programme is for contact offending{instead}."
+            "audience", f"Internet-only offence: this programme is for contact offending{menu.internet}."
         ))
 
     ldc = p.ldc.value
-    equivalent = f"the equivalent is {_name(catalogue, ldc.equivalent)}" if ldc.equivalent else ""
+    equivalent = f"the equivalent is {catalogue.label(ldc.equivalent)}" if ldc.equivalent else ""
     if man.ldc and ldc.suitability is LdcSuitability.STANDARD:
         out.append(Reason(
             "ldc",
@@ -142,14 +182,13 @@ def hard_reasons(
 
     out += _risk_reasons(p, a, policy)
     out += _need_reasons(p, man, a)
-    out += _history_reasons(p, man, catalogue)
-    out += _time_reasons(p, man)
+    out += _history_reasons(p, catalogue, situation)
+    out += _time_reasons(p, man, situation)
     return out
 
 
 def _risk_reasons(p: Programme, a: Assessment, policy: Policy) -> list[Reason]:
     crit = p.risk.value
-    word = intensity_word(p.intensity.value)
     if crit.basis == "pni_pathway":
         allowed = " or ".join(str(x) for x in crit.pathways)
         if a.pni is None:
@@ -170,13 +209,14 @@ def _risk_reasons(p: Programme, a: Assessment, policy: Policy) -> list[Reason]:
             f"{a.basis} gives him no risk level (no sexual sanction recorded, or not a man), so his risk"
             " cannot be matched to this programme.",
         )]
-    span = f"{_band(crit.min)} to {_band(crit.max)}" if crit.min != crit.max else _band(crit.min)  # type: ignore[arg-type]
     if not crit.admits(a.band):
+        lo, hi = _band(crit.min), _band(crit.max)  # type: ignore[arg-type]
+        span = f"{lo} to {hi}" if lo != hi else lo
         too = "low" if ORDERED_BANDS.index(a.band) < ORDERED_BANDS.index(crit.min) else "high"  # type: ignore[arg-type]
         return [Reason(
             f"risk_too_{too}",
-            f"Risk too {too} for this {word}-intensity programme: his {a.basis} risk is {_band(a.band)},"
-            f" it is for {span} risk.",
+            f"Risk too {too} for this {intensity_word(p.intensity.value)}-intensity programme: his"
+            f" {a.basis} risk is {_band(a.band)}, it is for {span} risk.",
         )]
     if a.band is Band.LOW and not policy.offer_low_risk:
         return [_low_risk(a.basis)]
@@ -214,40 +254,38 @@ def _need_reasons(p: Programme, man: Profile, a: Assessment) -> list[Reason]:
     return out
 
 
-def _history_reasons(p: Programme, man: Profile, catalogue: Catalogue) -> list[Reason]:
-    done = {c.code: c.targets_met for c in man.completed_programmes}
-    out: list[Reason] = []
+def _history_reasons(p: Programme, catalogue: Catalogue, situation: Situation) -> list[Reason]:
+    done = situation.done
     if done.get(p.code):
         return [Reason("completed", "Already completed, with its treatment targets met.")]
-    if p.role is Role.TREATMENT:
-        finished = [c for c, met in done.items() if met and catalogue[c].role is Role.TREATMENT]
-        if finished:
-            out.append(Reason(
-                "completed",
-                f"He has already completed {_name(catalogue, finished[0])} with its targets met; the next"
-                " step is a follow-on or booster, not a second main programme.",
-            ))
+    out: list[Reason] = []
+    if p.role is Role.TREATMENT and situation.finished_treatment:
+        out.append(Reason(
+            "completed",
+            f"He has already completed {catalogue.label(situation.finished_treatment)} with its targets met;"
+            " the next step is a follow-on or booster, not a second main programme.",
+        ))
     for pre in p.prerequisites.value:
         if any(done.get(c) or (c in done and not pre.targets_met) for c in pre.completed_any_of):
             continue
-        names = " or ".join(_name(catalogue, c) for c in pre.completed_any_of)
         unmet = [c for c in pre.completed_any_of if c in done]
         if unmet:
             text = (
-                f"Prerequisite missing: he completed {_name(catalogue, unmet[0])} without meeting its"
+                f"Prerequisite missing: he completed {catalogue.label(unmet[0])} without meeting its"
                 " treatment targets, which this programme requires."
             )
         else:
+            names = " or ".join(catalogue.label(c) for c in pre.completed_any_of)
             met = " with its treatment targets met" if pre.targets_met else ""
             text = f"Prerequisite missing: needs a completed {names}{met}."
         out.append(Reason("prerequisite", text))
     return out
 
 
-def _time_reasons(p: Programme, man: Profile) -> list[Reason]:
+def _time_reasons(p: Programme, man: Profile, situation: Situation) -> list[Reason]:
     window = p.months_to_release.value
     left = man.months_to_release
-    until = "release" if man.setting is Setting.CUSTODY else "the end of his supervision"
+    until = situation.until
     need = window.min.get(man.setting)
     out: list[Reason] = []
     if need is not None and left < need:
@@ -296,7 +334,7 @@ def positive_reasons(p: Programme, man: Profile, a: Assessment, catalogue: Catal
     done = [c.code for c in man.completed_programmes]
     for pre in p.prerequisites.value:
         follows = next(c for c in pre.completed_any_of if c in done)
-        out.append(f"Follows his completed {_name(catalogue, follows)}.")
+        out.append(f"Follows his completed {catalogue.label(follows)}.")
     if man.maintains_innocence:
         out.append("Open to men who maintain their innocence.")
     until = "release" if man.setting is Setting.CUSTODY else "the end of his supervision"

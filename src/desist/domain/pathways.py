@@ -27,11 +27,20 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from desist.domain.assessment import Assessment, assess
 from desist.domain.catalogue import Audience, Catalogue, Intensity, Programme, Role, default_catalogue
-from desist.domain.eligibility import Policy, Reason, hard_reasons, intensity_word, positive_reasons
+from desist.domain.eligibility import (
+    Policy,
+    Reason,
+    Situation,
+    hard_reasons,
+    intensity_word,
+    menu_on,
+    positive_reasons,
+)
 from desist.domain.profile import OffenceType, Profile
 from desist.domain.risk.bands import Band, Pathway
 
@@ -116,10 +125,12 @@ def recommend(
     day = as_of or profile.as_of or date.today()
     a = assess(profile, day, catalogue)
 
+    menu = menu_on(catalogue, day)
+    situation = Situation.of(profile, catalogue)
     failed: dict[str, list[Reason]] = {}
     passed: list[Programme] = []
-    for p in catalogue:
-        reasons = hard_reasons(p, profile, a, policy, catalogue)
+    for p in menu.available:
+        reasons = hard_reasons(p, profile, a, policy, catalogue, menu, situation)
         if reasons:
             failed[p.code] = reasons
         else:
@@ -131,13 +142,22 @@ def recommend(
     recommended = tuple(
         Recommended(p.code, p.name, tuple(positive_reasons(p, profile, a, catalogue))) for p in chosen
     )
-    excluded = tuple(
-        Excluded(p.code, tuple(r.text for r in failed[p.code]), tuple(r.kind for r in failed[p.code]))
-        for p in catalogue
-        if p.code in failed
-    )
+    excluded = []
+    for p in catalogue:
+        off = menu.unavailable.get(p.code)
+        if off is not None:
+            excluded.append(_off_menu(off, p.code))
+        elif p.code in failed:
+            why = failed[p.code]
+            excluded.append(Excluded(p.code, tuple(r.text for r in why), tuple(r.kind for r in why)))
     reason = None if recommended else _why_none(a, excluded, policy)
-    return Recommendation(profile.id, day, a.pathway, a, recommended, excluded, reason, policy)
+    return Recommendation(profile.id, day, a.pathway, a, recommended, tuple(excluded), reason, policy)
+
+
+@lru_cache(maxsize=65536)
+def _off_menu(reason: Reason, code: str) -> Excluded:
+    # the same day's "not available" exclusions recur across a bulk run; they are immutable, so share them
+    return Excluded(code, (reason.text,), (reason.kind,))
 
 
 def _responsivity(
@@ -218,7 +238,7 @@ _SUMMARY = {
 }
 
 
-def _why_none(a: Assessment, excluded: tuple[Excluded, ...], policy: Policy) -> str:
+def _why_none(a: Assessment, excluded: list[Excluded], policy: Policy) -> str:
     """One sentence a programme manager can act on, saying why no programme fits."""
     if a.band is Band.NOT_APPLICABLE:
         return (

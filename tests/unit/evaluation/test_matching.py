@@ -199,3 +199,14 @@ def test_registry_and_summary(lalonde: pd.DataFrame) -> None:
     s = m.summary()
     assert s.loc["Matched", "Treated"] == 111 and s.loc["All", "Control"] == 429
     assert s.loc["Unmatched", "Treated"] == 185 - 111
+
+
+def test_docs_worked_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "matching.md").read_text()
+    code = "\n".join(re.findall(r"```python\n(.*?)```", doc, re.S))
+    assert "NearestNeighborMatcher" in code
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "docs/matching.md", "exec"), {})  # its own asserts check caliper, exact and balance
+    assert (tmp_path / "love_plot.png").exists()

@@ -1,9 +1,16 @@
 """Insert many rows fast, with an audit row for each, inside the caller's transaction.
 
-PostgreSQL: rows are streamed with ``COPY`` into a temporary table, then one ``INSERT ... SELECT`` moves
-them into the real table and writes their audit rows (``to_jsonb`` of each inserted row) in the same
-statement. That keeps a million rows to seconds while still checking every constraint.
-Other databases (SQLite): SQLAlchemy's batched ``insertmanyvalues`` with ``RETURNING``, in chunks.
+Rows arrive as a DataFrame of canonical text (see :mod:`desist.adapters.importers`): dates
+``YYYY-MM-DD``, booleans ``true``/``false``, JSON as text, ``""`` for missing. Both paths hand the text to
+the database driver column by column instead of building a Python object per cell, because at a million
+rows the per-cell Python work, not the database, is what costs.
+
+- PostgreSQL: the frame is streamed as CSV with ``COPY`` into a temporary table; one
+  ``INSERT ... SELECT ... RETURNING`` moves the rows into the real table (every constraint checked) and
+  writes their audit rows (``to_jsonb`` of each inserted row) in the same statement.
+- SQLite: ``executemany`` on the driver, then one ``INSERT INTO audit_log ... SELECT json_object(...)``
+  over the new ids. The unit of work holds SQLite's write lock from its first statement
+  (``BEGIN IMMEDIATE``), so the rows above the previous highest id are exactly ours.
 
 Nothing here commits: the caller's unit of work does, so a failure (or a killed process) leaves nothing.
 """
@@ -11,110 +18,72 @@ Nothing here commits: the caller's unit of work does, so a failure (or a killed 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import JSON, Boolean, Connection, Date, DateTime, Integer, Table, func, select
 
-from desist.adapters.audit import audit_rows
-from desist.adapters.orm import AuditLog, utcnow
-
-CHUNK_ROWS = 20_000
-_AUDIT = AuditLog.__table__
+from desist.adapters.orm import utcnow
 
 
-def typed_records(
-    frame: pd.DataFrame, table: Table, json_columns: tuple[str, ...] = ()
-) -> Iterator[dict[str, Any]]:
-    """Turn canonical-text rows into Python values for ``table`` ("" -> None, dates, booleans, JSON)."""
-    converters = {name: _converter(table, name, name in json_columns) for name in frame.columns}
-    names = list(frame.columns)
-    for values in frame.itertuples(index=False, name=None):
-        yield {n: converters[n](v) for n, v in zip(names, values, strict=True)}
+def insert_frame(conn: Connection, table: Table, frame: pd.DataFrame, actor: str) -> int:
+    """Insert the rows of ``frame`` (canonical text, columns named as in ``table``) and audit each.
 
-
-def _converter(table: Table, name: str, is_json: bool) -> Any:
-    python_type: type | None
-    try:
-        python_type = table.c[name].type.python_type
-    except NotImplementedError:
-        python_type = None
-    if is_json:
-        return lambda v: v if isinstance(v, dict | list) else (json.loads(v) if v else None)
-    if python_type is dt.date:
-        return lambda v: dt.date.fromisoformat(v) if v else None
-    if python_type is bool:
-        return lambda v: None if v == "" else v == "true"
-    if python_type is int:
-        return lambda v: int(v) if v != "" else None
-    return lambda v: v if v != "" else None
-
-
-def insert_rows(conn: Connection, table: Table, rows: Iterator[dict[str, Any]], actor: str) -> int:
-    """Insert ``rows`` (dicts of column values) into ``table`` and audit each; return how many.
-
-    Columns the rows leave out get their Python-side defaults (evaluated once for the batch) and
-    version columns start at 1, as the ORM would do.
+    Columns the frame leaves out get their Python-side defaults (evaluated once for the batch); version
+    columns start at 1, as the ORM would set them. Returns the number of rows inserted.
     """
-    fill = _defaults(table)
-    rows = ({**fill, **row} for row in rows)
+    if frame.empty:
+        return 0
+    frame = _with_defaults(frame, table, keep_timezone=conn.dialect.name != "sqlite")
     if conn.dialect.name == "postgresql":
-        return _copy_insert(conn, table, rows, actor)
-    total = 0
-    stmt = insert(table).returning(*table.c, sort_by_parameter_order=True)
-    for chunk in _chunks(rows, CHUNK_ROWS):
-        inserted = conn.execute(stmt, chunk).mappings().all()
-        audits = audit_rows(actor, table.name, "insert", ((str(r["id"]), None, dict(r)) for r in inserted))
-        conn.execute(_AUDIT.insert(), audits)
-        total += len(inserted)
-    return total
+        return _copy_insert(conn, table, frame, actor)
+    return _sqlite_insert(conn, table, frame, actor)
 
 
-def _defaults(table: Table) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _with_defaults(frame: pd.DataFrame, table: Table, keep_timezone: bool) -> pd.DataFrame:
+    out = frame.copy()
     for col in table.c:
+        if col.name in out.columns or col.primary_key:
+            continue
         default = col.default
         if col.name == "version":
-            out[col.name] = 1
+            out[col.name] = "1"
         elif default is not None and getattr(default, "is_scalar", False):
-            out[col.name] = default.arg  # type: ignore[attr-defined]
+            value = default.arg  # type: ignore[attr-defined]
+            out[col.name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
         elif default is not None and getattr(default, "is_callable", False):
-            out[col.name] = default.arg(None)  # type: ignore[attr-defined]
-    out.pop("id", None)
+            value = default.arg(None)  # type: ignore[attr-defined]
+            if isinstance(value, dt.datetime):
+                # SQLite keeps naive UTC text, as SQLAlchemy's own DateTime storage does
+                value = value if keep_timezone else value.astimezone(dt.UTC).replace(tzinfo=None)
+                out[col.name] = value.isoformat(sep=" ")
+            else:
+                out[col.name] = str(value)
     return out
 
 
-def _chunks(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    chunk: list[dict[str, Any]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _quoted(names: list[str]) -> str:
+    return ", ".join(f'"{n}"' for n in names)
 
 
-def _copy_insert(conn: Connection, table: Table, rows: Iterator[dict[str, Any]], actor: str) -> int:
-    first = next(rows, None)
-    if first is None:
-        return 0
-    names = list(first)
-    cols = ", ".join(f'"{n}"' for n in names)
-    json_cols = {n for n in names if type(table.c[n].type).__name__ in ("JSON", "JSONB")}
+def _copy_insert(conn: Connection, table: Table, frame: pd.DataFrame, actor: str) -> int:
+    names = list(frame.columns)
+    cols = _quoted(names)
     scratch = f"_desist_import_{table.name}"
-    raw = conn.connection.driver_connection  # psycopg connection, same transaction as ``conn``
+    buffer = io.StringIO()
+    # CSV COPY reads an unquoted empty field as NULL, which is what "" means here.
+    frame.to_csv(buffer, index=False, header=False)
+    buffer.seek(0)
+    raw = conn.connection.driver_connection  # the psycopg connection, in the same transaction as ``conn``
     with raw.cursor() as cur:  # type: ignore[union-attr]
         cur.execute(
             f'CREATE TEMP TABLE "{scratch}" ON COMMIT DROP AS SELECT {cols} FROM "{table.name}" WITH NO DATA'
         )
-        with cur.copy(f'COPY "{scratch}" ({cols}) FROM STDIN') as copy:
-            for row in _prepend(first, rows):
-                copy.write_row(
-                    [json.dumps(row[n]) if n in json_cols and row[n] is not None else row[n] for n in names]
-                )
+        with cur.copy(f'COPY "{scratch}" ({cols}) FROM STDIN WITH (FORMAT csv)') as copy:
+            while chunk := buffer.read(1 << 20):
+                copy.write(chunk)
         cur.execute(
             f'WITH ins AS (INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM "{scratch}" RETURNING *) '
             "INSERT INTO audit_log (actor, at, entity, entity_id, action, before, after) "
@@ -126,6 +95,58 @@ def _copy_insert(conn: Connection, table: Table, rows: Iterator[dict[str, Any]],
     return int(count)
 
 
-def _prepend(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    yield first
-    yield from rest
+def _sqlite_insert(conn: Connection, table: Table, frame: pd.DataFrame, actor: str) -> int:
+    names = list(frame.columns)
+    columns = {}
+    for name in names:
+        values = frame[name].astype(object).where(frame[name] != "", None)
+        if isinstance(table.c[name].type, Boolean):
+            values = values.map({"true": 1, "false": 0, None: None})
+        columns[name] = values.tolist()
+    rows = list(zip(*(columns[n] for n in names), strict=True))
+    start = conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+    placeholders = ", ".join("?" for _ in names)
+    raw = conn.connection.driver_connection
+    cursor = raw.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(f'INSERT INTO "{table.name}" ({_quoted(names)}) VALUES ({placeholders})', rows)
+        pairs = ", ".join(f"'{c.name}', {_sqlite_json_value(c)}" for c in table.c)
+        cursor.execute(
+            "INSERT INTO audit_log (actor, at, entity, entity_id, action, before, after) "
+            f"SELECT ?, ?, ?, CAST(id AS TEXT), 'insert', NULL, json_object({pairs}) "
+            f'FROM "{table.name}" WHERE id > ? ORDER BY id',
+            (actor, utcnow().replace(tzinfo=None).isoformat(sep=" "), table.name, start),
+        )
+    finally:
+        cursor.close()
+    return len(rows)
+
+
+def _sqlite_json_value(column) -> str:  # type: ignore[no-untyped-def]
+    """SQL giving a column's value as the ORM audit listener would write it (true/false, nested JSON)."""
+    name = f'"{column.name}"'
+    if isinstance(column.type, Boolean):
+        return f"CASE WHEN {name} IS NULL THEN NULL WHEN {name} THEN json('true') ELSE json('false') END"
+    if isinstance(column.type, JSON):
+        return f"json({name})"
+    if isinstance(column.type, DateTime):
+        return f"replace({name}, ' ', 'T')"
+    return name
+
+
+def typed(table: Table, name: str, text: str) -> Any:
+    """One canonical-text cell as the Python value for ``table.c[name]`` (for ORM updates)."""
+    if text == "" or text is None:
+        return None
+    column_type = table.c[name].type
+    if isinstance(column_type, JSON):
+        return json.loads(text)
+    if isinstance(column_type, Boolean):
+        return text == "true"
+    if isinstance(column_type, DateTime):
+        return dt.datetime.fromisoformat(text)
+    if isinstance(column_type, Date):
+        return dt.date.fromisoformat(text)
+    if isinstance(column_type, Integer):
+        return int(text)
+    return text

@@ -33,6 +33,9 @@ class Problem:
     value: str
     reason: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "row", int(self.row))  # numpy positions arrive as np.int64
+
     def __str__(self) -> str:
         where = f"row {self.row}" if self.row else "file"
         shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
@@ -100,6 +103,8 @@ def read_table(path: Path | str) -> pd.DataFrame:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{p}: cannot read the file ({first})") from exc
     df.columns = [str(c).strip() for c in df.columns]
+    if suffix == ".csv":  # already text
+        return df
     return df.apply(_as_text) if len(df.columns) else df
 
 
@@ -118,6 +123,8 @@ def _as_text(col: pd.Series) -> pd.Series:
         out = col.astype(object).where(~whole, col.where(whole).astype("Int64").astype(object))
         return out.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
     if col.dtype == object:
+        if pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):
+            return col.fillna("")
         return col.map(cell_text)
     return col.astype("string").fillna("").astype(object)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import JSON, Boolean, Connection, select
 from sqlalchemy.orm import Session
 
 from desist.adapters import bulk
@@ -100,9 +100,7 @@ def import_file(
             raise ImportRejected(path, sorted(set(problems)))
         new, changed, same = _diff(conn, spec, rows)
         say(f"writing {len(new)} new and {len(changed)} changed row(s)")
-        inserted = bulk.insert_rows(
-            conn, spec.table, bulk.typed_records(new, spec.table, spec.json_columns), actor
-        )
+        inserted = bulk.insert_frame(conn, spec.table, new, actor)
         _update(uow.session, spec, changed)
         uow.commit()
     return ImportReport(kind, str(path), len(clean), inserted, len(changed), len(same), tuple(ignored))
@@ -180,7 +178,7 @@ def _diff(
     if stored.empty:
         return rows, rows.iloc[0:0], rows.iloc[0:0]
     for col in [*spec.key, *spec.values]:
-        stored[col] = stored[col].map(cell_text)
+        stored[col] = _as_canonical(stored[col], spec.table.c[col].type)
     merged = rows.merge(stored, on=list(spec.key), how="left", suffixes=("", "__stored"), indicator=True)
     is_new = merged["_merge"] == "left_only"
     differs = pd.Series(False, index=merged.index)
@@ -191,14 +189,20 @@ def _diff(
     return merged[is_new][keep], changed, merged[~is_new & ~differs][keep]
 
 
+def _as_canonical(values: pd.Series, column_type: object) -> pd.Series:
+    """Stored values as the canonical text the importer produces (vectorised where the type allows)."""
+    if isinstance(column_type, Boolean | JSON):
+        return values.map(cell_text)
+    return values.astype(str).where(values.notna(), "")
+
+
 def _update(session: Session, spec: Kind, changed: pd.DataFrame) -> None:
     """Apply changed values through the ORM so the audit listener records before and after."""
     if changed.empty:
         return
     model = next(m.class_ for m in Person.registry.mappers if m.local_table is spec.table)
-    records = bulk.typed_records(changed[["id", *spec.values]], spec.table, spec.json_columns)
-    for record in records:
+    for record in changed[["id", *spec.values]].to_dict("records"):
         obj = session.get(model, int(record.pop("id")))
         for name, value in record.items():
-            setattr(obj, name, value)
+            setattr(obj, name, bulk.typed(spec.table, name, value))
     session.flush()

@@ -32,10 +32,16 @@ def _shown(url: str) -> str:
 
 def _ready_engine(url: str | None):  # type: ignore[no-untyped-def]
     """An engine on a database that has been initialised to the current schema (else one clear line)."""
+    from sqlalchemy import make_url
+
     from desist.adapters.engine import make_engine
     from desist.adapters.migrate import current_revision, head_revision
 
     resolved = _url(url)
+    parsed = make_url(resolved)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
+        # connecting would create an empty file; say what to do instead
+        raise InputError(f"database {_shown(resolved)} does not exist; run `desist db init` first")
     engine = make_engine(resolved)
     current = current_revision(engine)
     if current != head_revision():

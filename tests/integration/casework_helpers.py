@@ -14,7 +14,7 @@ def suitable_referrals(
     *,
     status: ReferralStatus = ReferralStatus.ASSESSED_SUITABLE,
     risk_band: str = "medium",
-    programme_code: str = "Horizon",
+    programme_code: str = "HORIZON",
     site: str = "HMP Test",
 ) -> tuple[list[int], int]:
     """Create an offering and ``n`` men, each with a sentence, an assessment and a referral at ``status``.

@@ -91,9 +91,16 @@ class GroupView:
 def create_offering(uow: UnitOfWork, *, programme_code: str, site: str, role: Role) -> dict[str, Any]:
     """Offer a programme at a site; the same programme at the same site twice is a Conflict."""
     _team_only(role, "create offering")
-    code, place = (programme_code or "").strip(), (site or "").strip()
+    code, place = (programme_code or "").strip().upper(), (site or "").strip()
     if not code or not place:
         raise InputError("offering: programme code and site are both required")
+    from desist.domain.catalogue import Catalogue  # loaded when needed: it reads and validates the YAML
+
+    known = sorted(p.code.upper() for p in Catalogue.load().programmes)
+    if code not in known:
+        raise InputError(
+            f"programme code: {programme_code!r} is not in the catalogue; expected one of {', '.join(known)}"
+        )
     with uow:
         o = Offering(programme_code=code, site=place, active=True)
         uow.session.add(o)

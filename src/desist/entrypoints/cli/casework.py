@@ -13,6 +13,7 @@ from desist.entrypoints.cli.casework_common import (
     ActorOpt,
     FormatOpt,
     RoleOpt,
+    UrlOpt,
     check_format,
     database_errors,
     date_opt,
@@ -54,13 +55,14 @@ def register_person(app: typer.Typer) -> None:
         region: str = typer.Option(None, "--probation-region"),
         pnc: str = typer.Option(None, "--pnc"),
         actor: str = ActorOpt,
+        url: str = UrlOpt,
     ) -> None:
         """Record a new man."""
         from desist.services.casework import register_person as service
 
         with database_errors():
             p = service(
-                uow_factory(actor)(),
+                uow_factory(actor, url)(),
                 prison_number=prison_number,
                 date_of_birth=date_opt(dob, "--dob"),
                 sex=sex,
@@ -79,13 +81,14 @@ def register_person(app: typer.Typer) -> None:
         community: bool = typer.Option(False, "--community", help="A community sentence (not custodial)."),
         offence: str = typer.Option(None, "--offence"),
         actor: str = ActorOpt,
+        url: str = UrlOpt,
     ) -> None:
         """Record a sentence or custody episode."""
         from desist.services.casework import record_sentence
 
         with database_errors():
             out = record_sentence(
-                uow_factory(actor)(),
+                uow_factory(actor, url)(),
                 person=person_key,
                 start_date=date_opt(start, "--start"),
                 release_date=date_opt(release, "--release"),
@@ -104,6 +107,7 @@ def register_person(app: typer.Typer) -> None:
         offence_type: str = typer.Option(None, "--offence-type", help="contact or non_contact."),
         assessor: str = typer.Option(None, "--assessor"),
         actor: str = ActorOpt,
+        url: str = UrlOpt,
     ) -> None:
         """Record an assessment's result (the band the group mixing rules use)."""
         from desist.services.casework import record_assessment
@@ -111,7 +115,7 @@ def register_person(app: typer.Typer) -> None:
         outputs = {k: v for k, v in (("risk_band", risk_band), ("offence_type", offence_type)) if v}
         with database_errors():
             out = record_assessment(
-                uow_factory(actor)(),
+                uow_factory(actor, url)(),
                 person=person_key,
                 assessed_on=date_opt(on, "--on"),
                 tool=tool,
@@ -133,6 +137,7 @@ def register_offering(app: typer.Typer) -> None:
         programme: str = typer.Option(..., "--programme", help="Catalogue programme code, e.g. Horizon."),
         site: str = typer.Option(..., "--site"),
         actor: str = ActorOpt,
+        url: str = UrlOpt,
         role_name: str = RoleOpt,
     ) -> None:
         """Offer a programme at a site."""
@@ -140,7 +145,7 @@ def register_offering(app: typer.Typer) -> None:
 
         with database_errors():
             o = create_offering(
-                uow_factory(actor)(), programme_code=programme, site=site, role=role(role_name)
+                uow_factory(actor, url)(), programme_code=programme, site=site, role=role(role_name)
             )
         typer.echo(f"offering {o['id']}: {o['programme_code']} at {o['site']}")
 
@@ -156,6 +161,7 @@ def register_referral(app: typer.Typer) -> None:
         person: str = typer.Option(..., "--person", help="Prison number or internal id."),
         offering: int = typer.Option(..., "--offering", help="Offering id."),
         actor: str = ActorOpt,
+        url: str = UrlOpt,
         role_name: str = typer.Option("referrer", "--role", envvar="DESIST_ROLE"),
         fmt: str = FormatOpt,
     ) -> None:
@@ -165,7 +171,7 @@ def register_referral(app: typer.Typer) -> None:
         check_format(fmt)
         with database_errors():
             view = create_referral(
-                uow_factory(actor)(), person=person, offering_id=offering, role=role(role_name)
+                uow_factory(actor, url)(), person=person, offering_id=offering, role=role(role_name)
             )
         _print_referral(view, fmt)
 
@@ -179,6 +185,7 @@ def register_referral(app: typer.Typer) -> None:
             False, "--history-reviewed", help="Programme history reviewed."
         ),
         actor: str = ActorOpt,
+        url: str = UrlOpt,
         role_name: str = typer.Option("referrer", "--role", envvar="DESIST_ROLE"),
         fmt: str = FormatOpt,
     ) -> None:
@@ -189,7 +196,7 @@ def register_referral(app: typer.Typer) -> None:
         check_format(fmt)
         with database_errors():
             view = move_referral(
-                uow_factory(actor)(),
+                uow_factory(actor, url)(),
                 referral_id,
                 ReferralStatus.REFERRAL_SUBMITTED,
                 role(role_name),
@@ -210,6 +217,7 @@ def register_referral(app: typer.Typer) -> None:
         targets_met: bool = typer.Option(None, "--targets-met/--targets-not-met"),
         on: str = typer.Option(None, "--on", help="Effective date of completion/deselection (YYYY-MM-DD)."),
         actor: str = ActorOpt,
+        url: str = UrlOpt,
         role_name: str = RoleOpt,
         fmt: str = FormatOpt,
     ) -> None:
@@ -221,7 +229,7 @@ def register_referral(app: typer.Typer) -> None:
         target, why = parse_status(to, "--to"), Reason.parse(reason_category, reason)
         with database_errors():
             view = move_referral(
-                uow_factory(actor)(),
+                uow_factory(actor, url)(),
                 referral_id,
                 target,
                 role(role_name),
@@ -233,13 +241,15 @@ def register_referral(app: typer.Typer) -> None:
         _print_referral(view, fmt)
 
     @referral.command("show")
-    def show(referral_id: int = typer.Argument(..., metavar="REFERRAL"), fmt: str = FormatOpt) -> None:
+    def show(
+        referral_id: int = typer.Argument(..., metavar="REFERRAL"), fmt: str = FormatOpt, url: str = UrlOpt
+    ) -> None:
         """Show a referral with its full status history."""
         from desist.services.referrals import show_referral
 
         check_format(fmt)
         with database_errors():
-            view = show_referral(uow_factory("cli:read")(), referral_id)
+            view = show_referral(uow_factory("cli:read", url)(), referral_id)
         _print_referral(view, fmt)
 
     @referral.command("list")
@@ -248,6 +258,7 @@ def register_referral(app: typer.Typer) -> None:
         offering: int = typer.Option(None, "--offering"),
         person: str = typer.Option(None, "--person"),
         fmt: str = FormatOpt,
+        url: str = UrlOpt,
     ) -> None:
         """List referrals, optionally by status, offering or person."""
         from desist.domain.referrals import parse_status
@@ -256,7 +267,9 @@ def register_referral(app: typer.Typer) -> None:
         check_format(fmt)
         st = parse_status(status, "--status") if status else None
         with database_errors():
-            views = list_referrals(uow_factory("cli:read")(), status=st, offering_id=offering, person=person)
+            views = list_referrals(
+                uow_factory("cli:read", url)(), status=st, offering_id=offering, person=person
+            )
         if fmt == "json":
             emit_json(views)
             return

@@ -14,7 +14,6 @@ from dataclasses import asdict, is_dataclass
 from typing import Any
 
 import typer
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from desist.domain.errors import InputError
 from desist.domain.referrals import Role, parse_role
@@ -26,23 +25,45 @@ RoleOpt = typer.Option(
     "programme_team", "--role", envvar="DESIST_ROLE", help="referrer or programme_team (who may do what)."
 )
 FormatOpt = typer.Option("text", "--format", help="text or json.")
+UrlOpt = typer.Option(
+    None, "--url", help="Database URL (default: DESIST_DATABASE_URL, else sqlite file desist.db here)"
+)
 
 
-def uow_factory(actor: str) -> Callable[[], Any]:
-    """A function returning fresh units of work on the configured database, acting as ``actor``."""
+def _shown(url: str) -> str:
+    from sqlalchemy import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def uow_factory(actor: str, url: str | None = None) -> Callable[[], Any]:
+    """Fresh units of work on the database (``url``, else the settings), acting as ``actor``.
+
+    Refuses, in one line, a database that is not initialised or not at the newest schema.
+    """
     from desist.adapters.engine import make_engine, make_session_factory
+    from desist.adapters.migrate import current_revision, head_revision
     from desist.config import get_settings
     from desist.services.unit_of_work import UnitOfWork
 
     if not actor or not actor.strip():
         raise InputError("--actor: empty; expected the name of the person acting")
-    sessions = make_session_factory(make_engine(get_settings().database_url))
+    resolved = get_settings(database_url=url).database_url
+    engine = make_engine(resolved)
+    current = current_revision(engine)
+    if current != head_revision():
+        engine.dispose()
+        state = "not initialised" if current is None else f"at revision {current}"
+        raise InputError(f"database {_shown(resolved)} is {state}; run `desist db init` first")
+    sessions = make_session_factory(engine)
     return lambda: UnitOfWork(sessions, actor=actor.strip())
 
 
 @contextmanager
 def database_errors() -> Iterator[None]:
     """Turn 'no such table' (a database never initialised) into one line instead of a traceback."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     try:
         yield
     except (OperationalError, ProgrammingError) as exc:

@@ -8,6 +8,7 @@ from desist.entrypoints.cli.casework_common import (
     ActorOpt,
     FormatOpt,
     RoleOpt,
+    UrlOpt,
     check_format,
     database_errors,
     date_opt,
@@ -61,6 +62,7 @@ def register_group(app: typer.Typer) -> None:
         facilitator: list[str] = typer.Option(None, "--facilitator"),
         start: str = typer.Option(None, "--start"),
         actor: str = ActorOpt,
+        url: str = UrlOpt,
         role_name: str = RoleOpt,
         fmt: str = FormatOpt,
     ) -> None:
@@ -71,7 +73,7 @@ def register_group(app: typer.Typer) -> None:
         check_format(fmt)
         with database_errors():
             view = create_group(
-                uow_factory(actor)(),
+                uow_factory(actor, url)(),
                 offering_id=offering,
                 kind=parse_enum(GroupKind, kind, "--kind"),
                 capacity=capacity,
@@ -85,13 +87,15 @@ def register_group(app: typer.Typer) -> None:
         _print_group(view, fmt)
 
     @group.command("waiting")
-    def waiting(offering: int = typer.Option(..., "--offering"), fmt: str = FormatOpt) -> None:
+    def waiting(
+        offering: int = typer.Option(..., "--offering"), fmt: str = FormatOpt, url: str = UrlOpt
+    ) -> None:
         """The waiting list for an offering, in priority order (earliest release, then referral date)."""
         from desist.services.groups import waiting_list
 
         check_format(fmt)
         with database_errors():
-            entries = waiting_list(uow_factory("cli:read")(), offering)
+            entries = waiting_list(uow_factory("cli:read", url)(), offering)
         if fmt == "json":
             emit_json(entries)
             return
@@ -107,6 +111,7 @@ def register_group(app: typer.Typer) -> None:
         group_id: int = typer.Argument(..., metavar="GROUP"),
         on: str = typer.Option(None, "--on", help="Joining date (default today)."),
         actor: str = ActorOpt,
+        url: str = UrlOpt,
         role_name: str = RoleOpt,
         fmt: str = FormatOpt,
     ) -> None:
@@ -116,7 +121,7 @@ def register_group(app: typer.Typer) -> None:
         check_format(fmt)
         with database_errors():
             result = service(
-                uow_factory(actor)(), group_id=group_id, role=role(role_name), on=date_opt(on, "--on")
+                uow_factory(actor, url)(), group_id=group_id, role=role(role_name), on=date_opt(on, "--on")
             )
         if fmt == "json":
             emit_json(result)
@@ -132,6 +137,7 @@ def register_group(app: typer.Typer) -> None:
         referral: int = typer.Option(..., "--referral"),
         on: str = typer.Option(None, "--on"),
         actor: str = ActorOpt,
+        url: str = UrlOpt,
         role_name: str = RoleOpt,
         fmt: str = FormatOpt,
     ) -> None:
@@ -141,7 +147,7 @@ def register_group(app: typer.Typer) -> None:
         check_format(fmt)
         with database_errors():
             view = service(
-                uow_factory(actor)(),
+                uow_factory(actor, url)(),
                 group_id=group_id,
                 referral_id=referral,
                 role=role(role_name),
@@ -158,6 +164,7 @@ def register_group(app: typer.Typer) -> None:
         absent: str = typer.Option(None, "--absent"),
         excused: str = typer.Option(None, "--excused"),
         actor: str = ActorOpt,
+        url: str = UrlOpt,
         role_name: str = RoleOpt,
     ) -> None:
         """Record the group's next session, optionally with attendance."""
@@ -165,7 +172,7 @@ def register_group(app: typer.Typer) -> None:
 
         with database_errors():
             out = record_session(
-                uow_factory(actor)(),
+                uow_factory(actor, url)(),
                 group_id=group_id,
                 held_on=date_opt(on, "--on"),
                 role=role(role_name),
@@ -184,6 +191,7 @@ def register_group(app: typer.Typer) -> None:
         absent: str = typer.Option(None, "--absent"),
         excused: str = typer.Option(None, "--excused"),
         actor: str = ActorOpt,
+        url: str = UrlOpt,
         role_name: str = RoleOpt,
     ) -> None:
         """Mark (or correct) attendance at a session already held."""
@@ -191,7 +199,7 @@ def register_group(app: typer.Typer) -> None:
 
         with database_errors():
             out = record_attendance(
-                uow_factory(actor)(),
+                uow_factory(actor, url)(),
                 group_id=group_id,
                 session_number=session_number,
                 marks=_marks(attended, absent, excused),
@@ -206,6 +214,7 @@ def register_group(app: typer.Typer) -> None:
         targets_met: bool = typer.Option(..., "--targets-met/--targets-not-met"),
         on: str = typer.Option(None, "--on"),
         actor: str = ActorOpt,
+        url: str = UrlOpt,
         role_name: str = RoleOpt,
     ) -> None:
         """Complete a member (attendance threshold and treatment targets are checked)."""
@@ -213,7 +222,7 @@ def register_group(app: typer.Typer) -> None:
 
         with database_errors():
             view = service(
-                uow_factory(actor)(),
+                uow_factory(actor, url)(),
                 group_id=group_id,
                 person=person,
                 role=role(role_name),
@@ -233,6 +242,7 @@ def register_group(app: typer.Typer) -> None:
         ),
         on: str = typer.Option(None, "--on"),
         actor: str = ActorOpt,
+        url: str = UrlOpt,
         role_name: str = RoleOpt,
     ) -> None:
         """Take a man out of a group, with a reason (the referral closes or stays open)."""
@@ -242,7 +252,7 @@ def register_group(app: typer.Typer) -> None:
         why = Reason.parse(reason_category, reason)
         with database_errors():
             view = service(
-                uow_factory(actor)(),
+                uow_factory(actor, url)(),
                 group_id=group_id,
                 person=person,
                 role=role(role_name),
@@ -253,13 +263,15 @@ def register_group(app: typer.Typer) -> None:
         typer.echo(f"referral {view.id}: {view.status}; programme history written for {view.prison_number}")
 
     @group.command("show")
-    def show(group_id: int = typer.Argument(..., metavar="GROUP"), fmt: str = FormatOpt) -> None:
+    def show(
+        group_id: int = typer.Argument(..., metavar="GROUP"), fmt: str = FormatOpt, url: str = UrlOpt
+    ) -> None:
         """Show a group and each member's progress."""
         from desist.services.groups import show_group
 
         check_format(fmt)
         with database_errors():
-            view = show_group(uow_factory("cli:read")(), group_id)
+            view = show_group(uow_factory("cli:read", url)(), group_id)
         _print_group(view, fmt)
 
 
@@ -277,6 +289,7 @@ def register_incentive(app: typer.Typer) -> None:
         maintains_innocence: bool = typer.Option(False, "--maintains-innocence"),
         appellant: bool = typer.Option(False, "--appellant", help="A recognised appellant."),
         actor: str = ActorOpt,
+        url: str = UrlOpt,
     ) -> None:
         """Change a man's level, with a reason."""
         from desist.domain.incentives import LevelReason, parse_level
@@ -285,7 +298,7 @@ def register_incentive(app: typer.Typer) -> None:
         lvl, why = parse_level(level, "--level"), LevelReason.parse(reason_category, reason)
         with database_errors():
             v = set_level(
-                uow_factory(actor)(),
+                uow_factory(actor, url)(),
                 person=person,
                 level=lvl,
                 reason=why,
@@ -303,6 +316,7 @@ def register_incentive(app: typer.Typer) -> None:
         on: str = typer.Option(None, "--on", help="Date the reversal takes effect."),
         dry_run: bool = typer.Option(False, "--dry-run", help="List who would move; write nothing."),
         actor: str = ActorOpt,
+        url: str = UrlOpt,
         fmt: str = FormatOpt,
     ) -> None:
         """Move everyone on Basic for maintaining innocence / non-participation to Standard (2017 review)."""
@@ -310,7 +324,7 @@ def register_incentive(app: typer.Typer) -> None:
 
         check_format(fmt)
         with database_errors():
-            moved = service(uow_factory(actor)(), on=date_opt(on, "--on"), dry_run=dry_run)
+            moved = service(uow_factory(actor, url)(), on=date_opt(on, "--on"), dry_run=dry_run)
         if fmt == "json":
             emit_json(moved)
             return
@@ -320,13 +334,13 @@ def register_incentive(app: typer.Typer) -> None:
             typer.echo(f"  {v.prison_number}")
 
     @incentive.command("history")
-    def history(person: str = typer.Option(..., "--person"), fmt: str = FormatOpt) -> None:
+    def history(person: str = typer.Option(..., "--person"), fmt: str = FormatOpt, url: str = UrlOpt) -> None:
         """A man's level changes in date order."""
         from desist.services.incentives import level_history
 
         check_format(fmt)
         with database_errors():
-            rows = level_history(uow_factory("cli:read")(), person)
+            rows = level_history(uow_factory("cli:read", url)(), person)
         if fmt == "json":
             emit_json(rows)
             return

@@ -1,0 +1,235 @@
+"""End to end through the CLI: the docs walk-through runs as written; bad input gets one line and exit 2."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from desist.entrypoints.cli.app import main
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "casework.md"
+
+
+def _run(argv: list[str], capsys) -> tuple[int, str, str]:
+    """Run the CLI in-process, as ``desist`` would, returning (exit status, stdout, stderr)."""
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def template_db(tmp_path_factory):
+    """Built once through the CLI: one offering, a rolling group of one place, two men assessed suitable."""
+    path = tmp_path_factory.mktemp("template") / "cli.db"
+    env = {"DESIST_DATABASE_URL": f"sqlite:///{path}", "DESIST_ACTOR": "tester"}
+    steps = [
+        ["db", "init"],
+        ["person", "add", "--prison-number", "A2001BB", "--dob", "1980-01-01"],
+        ["person", "add", "--prison-number", "A2002BB", "--dob", "1981-01-01"],
+        ["offering", "create", "--programme", "kaizen", "--site", "HMP Full Sutton"],
+        ["group", "create", "--offering", "1", "--kind", "rolling", "--capacity", "1", "--sessions", "3"],
+    ]
+    for man in ("A2001BB", "A2002BB"):
+        steps += [
+            ["person", "assess", man, "--tool", "OSP", "--on", "2024-01-01", "--risk-band", "high"],
+            ["referral", "create", "--person", man, "--offering", "1", "--role", "referrer"],
+        ]
+    for rid in ("1", "2"):
+        steps.append(
+            ["referral", "submit", rid, "--assessment-confirmed", "--history-reviewed", "--role", "referrer"]
+        )
+        steps += [
+            ["referral", "move", rid, "--to", to]
+            for to in ("AWAITING_ASSESSMENT", "ASSESSMENT_STARTED", "ASSESSED_SUITABLE")
+        ]
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in env.items():
+            mp.setenv(k, v)
+        mp.delenv("DESIST_ROLE", raising=False)
+        for argv in steps:
+            try:
+                main(argv)
+            except SystemExit as exc:
+                assert not exc.code, argv
+    return path
+
+
+@pytest.fixture
+def db(template_db, tmp_path, monkeypatch):
+    """A private copy of the template database for one test."""
+    path = tmp_path / "cli.db"
+    # sqlite3's backup API, not a file copy: the template's latest writes may still be in its WAL file
+    with sqlite3.connect(template_db) as src, sqlite3.connect(path) as dst:
+        src.backup(dst)
+    monkeypatch.setenv("DESIST_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("DESIST_ACTOR", "tester")
+    monkeypatch.delenv("DESIST_ROLE", raising=False)
+    return path
+
+
+def test_happy_path_outputs(db, capsys):
+    code, out, _ = _run(["group", "enrol", "1", "--referral", "1", "--on", "2025-02-03"], capsys)
+    assert code == 0 and "1 of 1 places" in out and "A2001BB\treferral 1\tjoined session 1" in out
+    code, out, _ = _run(["referral", "show", "1", "--format", "json"], capsys)
+    assert code == 0 and '"status": "ON_PROGRAMME"' in out and '"to_status": "ASSESSED_SUITABLE"' in out
+    code, out, _ = _run(["referral", "list", "--status", "assessed_suitable"], capsys)
+    assert out.splitlines() == ["2\tASSESSED_SUITABLE\tA2002BB\tKAIZEN at HMP Full Sutton\tv5"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["group", "enrol", "1", "--referral", "1"],
+            "error: group 1: full (1 of 1 places taken); expected a free place",
+        ),
+        (
+            ["group", "session", "1", "--on", "2025-13-01"],
+            "error: --on: '2025-13-01' is not a date; expected YYYY-MM-DD",
+        ),
+        (
+            ["referral", "move", "1", "--to", "FINISHED"],
+            "error: --to: 'FINISHED' is not a referral status; expected one of",
+        ),
+        (
+            ["referral", "move", "1", "--to", "ON_PROGRAMME"],
+            "error: referral 1: ON_PROGRAMME is set by enrolling",
+        ),
+        (
+            ["referral", "move", "1", "--to", "SUITABLE_NOT_READY", "--role", "referrer"],
+            "error: referral 1: referrer may not move ASSESSED_SUITABLE to SUITABLE_NOT_READY;",
+        ),
+        (
+            ["referral", "move", "1", "--to", "WITHDRAWN"],
+            "error: referral 1: moving ASSESSED_SUITABLE to WITHDRAWN needs a reason",
+        ),
+        (
+            ["referral", "move", "1", "--to", "WITHDRAWN", "--reason-category", "bored", "--reason", "x"],
+            "error: reason category: 'bored' is unknown",
+        ),
+        (
+            ["referral", "move", "1", "--to", "SUITABLE_NOT_READY", "--expect-version", "2"],
+            "error: referral 1: changed by someone else (now version 5, you saw 2)",
+        ),
+        (["referral", "show", "99"], "error: referral 99: not found"),
+        (
+            ["referral", "create", "--person", "A2001BB", "--offering", "1"],
+            "error: person A2001BB: already has open referral 1",
+        ),
+        (
+            ["referral", "create", "--person", "Z9999ZZ", "--offering", "1"],
+            "error: person 'Z9999ZZ': not found",
+        ),
+        (
+            ["offering", "create", "--programme", "SOTP-EVERYTHING", "--site", "x"],
+            "error: programme code: 'SOTP-EVERYTHING'",
+        ),
+        (
+            ["group", "create", "--offering", "1", "--kind", "open", "--capacity", "3", "--sessions", "3"],
+            "error: --kind: 'open' is unknown; expected one of closed, rolling",
+        ),
+        (["group", "show", "1", "--format", "yaml"], "error: --format: 'yaml'; expected text or json"),
+        (
+            ["group", "complete", "1", "--person", "A2002BB", "--targets-met"],
+            "error: referral 2: cannot complete; 0 of 3 planned sessions held since joining",
+        ),
+        (
+            [
+                "incentive",
+                "set",
+                "--person",
+                "A2001BB",
+                "--level",
+                "gold",
+                "--reason-category",
+                "review",
+                "--reason",
+                "x",
+            ],
+            "error: --level: 'gold' is unknown",
+        ),
+        (
+            [
+                "incentive",
+                "set",
+                "--person",
+                "A2001BB",
+                "--level",
+                "entry",
+                "--reason-category",
+                "review",
+                "--reason",
+                "x",
+                "--on",
+                "2021-01-01",
+            ],
+            "error: person A2001BB: entry level did not exist on 2021-01-01",
+        ),
+        (
+            ["person", "add", "--prison-number", "A2003BB", "--dob", "1980-01-01", "--actor", " "],
+            "error: --actor: empty; expected the name of the person acting",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(db, capsys, argv, message):
+    if argv[0] == "group" and argv[1] in ("enrol", "complete"):
+        assert _run(["group", "enrol", "1", "--referral", "2"], capsys)[0] == 0  # A2002BB takes the one place
+    code, _, err = _run(argv, capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith(message), err
+    assert "Traceback" not in err
+
+
+def test_uninitialised_database_is_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DESIST_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    code, _, err = _run(["referral", "list"], capsys)
+    assert code == 2 and err.strip().endswith("is not initialised; run `desist db init` first")
+
+
+@pytest.mark.slow  # ~55 `desist` processes: about 25 s on an idle machine, over a minute on a busy one
+def test_docs_walkthrough_runs(tmp_path):
+    """Every ```bash block of docs/casework.md, in order, in an empty directory, as a user would type them.
+
+    Run with ``python3 -m pytest -m slow tests/e2e/test_cli_casework.py``.
+    """
+    blocks = re.findall(r"```bash\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 8
+    script = tmp_path / "walkthrough.sh"
+    script.write_text("set -euo pipefail\n" + "\n".join(blocks), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DESIST_")}
+    proc = subprocess.run(
+        ["bash", str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out, err = proc.stdout, proc.stderr
+    assert "Traceback" not in err
+    # the refusals the docs show are one line each, with exit status 2
+    assert out.count("refused: 2") == 5
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert errors == [
+        "error: person A1001AA: already has open referral 1 (REFERRAL_SUBMITTED) to offering 1; "
+        "a second active referral is a duplicate",
+        "error: referral 1: referrer may not move REFERRAL_SUBMITTED to AWAITING_ASSESSMENT; "
+        "only the programme team may",
+        "error: referral 3: moving REFERRAL_STARTED to WITHDRAWN needs a reason (category and text); "
+        "categories: motivation, operational, personal, risk, administrative, other",
+        "error: referral 2: cannot complete; attended 2 of 4 sessions (50%), policy needs 80%",
+        "error: person A1003AA: a man maintaining innocence may not be placed on basic for not taking part "
+        "in programmes (rule in force from 2017-06-26)",
+    ]
+    assert "allocated referrals 2, 1" in out  # earliest release first
+    assert "referral 1: PROGRAMME_COMPLETE; programme history written for A1001AA" in out
+    assert "referral 2: DESELECTED; programme history written for A1002AA" in out
+    assert "1,1,HORIZON,2025-01-06,2025-01-17,completed,True,desist,1" in out
+    assert "moved 1 men from basic to standard" in out
+    assert re.search(r"referral_status_change\s+16", out)

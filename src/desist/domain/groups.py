@@ -63,7 +63,8 @@ def _policy_data() -> dict[str, Any]:
     text = (Path(__file__).resolve().parent.parent / "data" / "casework_policy.yaml").read_text(
         encoding="utf-8"
     )
-    return yaml.safe_load(text)
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
 
 
 def policy_data() -> dict[str, Any]:

@@ -47,7 +47,8 @@ def entry_validity() -> tuple[date, date]:
 
 def protection_from() -> date:
     """First day on which denial or an appeal may not keep a man on Basic for not taking part."""
-    return policy_data()["incentives"]["non_participation_protection_from"]["value"]
+    value: date = policy_data()["incentives"]["non_participation_protection_from"]["value"]
+    return value
 
 
 class LevelReasonCategory(StrEnum):

@@ -182,8 +182,11 @@ def _lock_group(session: Session, group_id: int) -> ProgrammeGroup:
 
 
 def _sessions_held(session: Session, group_id: int) -> int:
-    return session.scalar(
-        select(func.count()).select_from(GroupSession).where(GroupSession.group_id == group_id)
+    return int(
+        session.scalar(
+            select(func.count()).select_from(GroupSession).where(GroupSession.group_id == group_id)
+        )
+        or 0
     )
 
 
@@ -379,7 +382,7 @@ def record_session(
     held_on: dt.date,
     role: Role,
     topic: str | None = None,
-    attendance: Mapping[int | str, str] | None = None,
+    attendance: Mapping[Any, str] | None = None,
 ) -> dict[str, Any]:
     """Record the group's next session (numbered in order) and, optionally, who attended it."""
     _team_only(role, f"record a session of group {group_id}")
@@ -405,7 +408,7 @@ def record_session(
     return out
 
 
-def _mark(session: Session, g: ProgrammeGroup, gs: GroupSession, marks: Mapping[int | str, str]) -> int:
+def _mark(session: Session, g: ProgrammeGroup, gs: GroupSession, marks: Mapping[Any, str]) -> int:
     for person_key, status in marks.items():
         if status not in ATTENDANCE_MARKS:
             raise InputError(
@@ -435,7 +438,7 @@ def _mark(session: Session, g: ProgrammeGroup, gs: GroupSession, marks: Mapping[
 
 
 def record_attendance(
-    uow: UnitOfWork, *, group_id: int, session_number: int, marks: Mapping[int | str, str], role: Role
+    uow: UnitOfWork, *, group_id: int, session_number: int, marks: Mapping[Any, str], role: Role
 ) -> dict[str, Any]:
     """Mark attendance at a held session: ``{person (id or prison number): attended|absent|excused}``."""
     _team_only(role, f"record attendance in group {group_id}")

@@ -18,6 +18,7 @@ from desist.entrypoints.cli.casework_common import (
     database_errors,
     date_opt,
     emit_json,
+    required_date,
     role,
     uow_factory,
 )
@@ -64,7 +65,7 @@ def register_person(app: typer.Typer) -> None:
             p = service(
                 uow_factory(actor, url)(),
                 prison_number=prison_number,
-                date_of_birth=date_opt(dob, "--dob"),
+                date_of_birth=required_date(dob, "--dob"),
                 sex=sex,
                 establishment=establishment,
                 probation_region=region,
@@ -90,7 +91,7 @@ def register_person(app: typer.Typer) -> None:
             out = record_sentence(
                 uow_factory(actor, url)(),
                 person=person_key,
-                start_date=date_opt(start, "--start"),
+                start_date=required_date(start, "--start"),
                 release_date=date_opt(release, "--release"),
                 licence_end_date=date_opt(licence_end, "--licence-end"),
                 custodial=not community,
@@ -117,7 +118,7 @@ def register_person(app: typer.Typer) -> None:
             out = record_assessment(
                 uow_factory(actor, url)(),
                 person=person_key,
-                assessed_on=date_opt(on, "--on"),
+                assessed_on=required_date(on, "--on"),
                 tool=tool,
                 inputs={},
                 outputs=outputs,

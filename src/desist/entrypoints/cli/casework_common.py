@@ -91,6 +91,14 @@ def date_opt(value: str | None, option: str) -> dt.date | None:
         raise InputError(f"{option}: {value!r} is not a date; expected YYYY-MM-DD") from None
 
 
+def required_date(value: str, option: str) -> dt.date:
+    """Parse an ISO date given to a required ``option``."""
+    parsed = date_opt(value, option)
+    if parsed is None:
+        raise InputError(f"{option}: missing; expected YYYY-MM-DD")
+    return parsed
+
+
 def people_list(value: str | None) -> list[str]:
     """Comma-separated people (prison numbers or ids)."""
     return [p.strip() for p in (value or "").split(",") if p.strip()]

@@ -14,6 +14,7 @@ from desist.entrypoints.cli.casework_common import (
     date_opt,
     emit_json,
     people_list,
+    required_date,
     role,
     uow_factory,
 )
@@ -174,7 +175,7 @@ def register_group(app: typer.Typer) -> None:
             out = record_session(
                 uow_factory(actor, url)(),
                 group_id=group_id,
-                held_on=date_opt(on, "--on"),
+                held_on=required_date(on, "--on"),
                 role=role(role_name),
                 topic=topic,
                 attendance=_marks(attended, absent, excused),

@@ -32,22 +32,54 @@ def cohort_csv(tmp_path_factory):
 
 
 def test_evaluate_json_has_the_contract_keys(cohort_csv, capsys):
-    code, out, err = run(["evaluate", "--data", str(cohort_csv), "--treatment", "treated", "--outcome",
-                          "reoffended_2y", "--covariates", COVS, "--time", "time_days", "--event", "event",
-                          "--subgroup", "setting", "--seed", "1", "--format", "json"], capsys)
+    code, out, err = run(
+        [
+            "evaluate",
+            "--data",
+            str(cohort_csv),
+            "--treatment",
+            "treated",
+            "--outcome",
+            "reoffended_2y",
+            "--covariates",
+            COVS,
+            "--time",
+            "time_days",
+            "--event",
+            "event",
+            "--subgroup",
+            "setting",
+            "--seed",
+            "1",
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
     assert code == 0, err
     d = json.loads(out)
     assert d["estimand"] == "ATT" and d["method"] == "nearest"
     assert set(d["n"]) >= {"treated", "control", "treated_matched", "control_matched"}
     assert d["n"]["treated_matched"] == d["n"]["control_matched"]  # 1:1 without replacement
     o = d["outcome"]
-    assert {"name", "type", "treated_mean", "control_mean", "estimate", "ci", "p_value", "risk_ratio",
-            "odds_ratio"} <= set(o)
+    assert {
+        "name",
+        "type",
+        "treated_mean",
+        "control_mean",
+        "estimate",
+        "ci",
+        "p_value",
+        "risk_ratio",
+        "odds_ratio",
+    } <= set(o)
     assert o["type"] == "binary"
     assert o["estimate"] == pytest.approx(o["treated_mean"] - o["control_mean"])
     assert o["ci"][0] < o["estimate"] < o["ci"][1]
     assert o["risk_ratio"]["estimate"] == pytest.approx(o["treated_mean"] / o["control_mean"])
-    assert all({"covariate", "smd_before", "smd_after", "variance_ratio_after"} <= set(b) for b in d["balance"])
+    assert all(
+        {"covariate", "smd_before", "smd_after", "variance_ratio_after"} <= set(b) for b in d["balance"]
+    )
     assert d["sensitivity"]["e_value"]["point"] >= 1
     assert d["sensitivity"]["rosenbaum"]["available"] is True
     assert [g["level"] for g in d["subgroups"]["groups"]] == ["community", "prison"]
@@ -57,8 +89,25 @@ def test_evaluate_json_has_the_contract_keys(cohort_csv, capsys):
 
 
 def test_continuous_outcome_estimate_is_treated_minus_weighted_control_mean(cohort_csv, capsys):
-    code, out, err = run(["evaluate", "--data", str(cohort_csv), "--treatment", "treated", "--outcome", "score",
-                          "--covariates", COVS, "--ratio", "2", "--replace", "--format", "json"], capsys)
+    code, out, err = run(
+        [
+            "evaluate",
+            "--data",
+            str(cohort_csv),
+            "--treatment",
+            "treated",
+            "--outcome",
+            "score",
+            "--covariates",
+            COVS,
+            "--ratio",
+            "2",
+            "--replace",
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
     assert code == 0, err
     o = json.loads(out)["outcome"]
     assert o["type"] == "continuous" and "risk_ratio" not in o
@@ -68,17 +117,49 @@ def test_continuous_outcome_estimate_is_treated_minus_weighted_control_mean(coho
 
 @pytest.mark.parametrize("method", ["ipw", "aipw", "subclass"])
 def test_other_methods_and_table_format(cohort_csv, capsys, method):
-    code, out, err = run(["evaluate", "--data", str(cohort_csv), "--treatment", "treated", "--outcome",
-                          "reoffended_2y", "--covariates", COVS, "--method", method, "--estimand", "ATE",
-                          "--format", "table"], capsys)
+    code, out, err = run(
+        [
+            "evaluate",
+            "--data",
+            str(cohort_csv),
+            "--treatment",
+            "treated",
+            "--outcome",
+            "reoffended_2y",
+            "--covariates",
+            COVS,
+            "--method",
+            method,
+            "--estimand",
+            "ATE",
+            "--format",
+            "table",
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert f"desist evaluation: {method} (ATE)" in out
     assert "For every 100 men like those in the study, had all been treated" in out
 
 
 def test_bootstrap_is_reproducible_with_seed(cohort_csv, capsys):
-    argv = ["evaluate", "--data", str(cohort_csv), "--treatment", "treated", "--outcome", "reoffended_2y",
-            "--covariates", COVS, "--bootstrap", "200", "--seed", "5", "--format", "json"]
+    argv = [
+        "evaluate",
+        "--data",
+        str(cohort_csv),
+        "--treatment",
+        "treated",
+        "--outcome",
+        "reoffended_2y",
+        "--covariates",
+        COVS,
+        "--bootstrap",
+        "200",
+        "--seed",
+        "5",
+        "--format",
+        "json",
+    ]
     first = json.loads(run(argv, capsys)[1])["outcome"]
     second = json.loads(run(argv, capsys)[1])["outcome"]
     assert first["ci"] == second["ci"] and "bootstrap" in first["ci_method"]
@@ -123,8 +204,21 @@ def bad_files(tmp_path_factory):
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(bad_files, capsys, file, extra, message):
-    code, out, err = run(["evaluate", "--data", str(bad_files / f"{file}.csv"), "--treatment", "treated",
-                          "--outcome", "reoffended_2y", "--format", "json", *extra], capsys)
+    code, out, err = run(
+        [
+            "evaluate",
+            "--data",
+            str(bad_files / f"{file}.csv"),
+            "--treatment",
+            "treated",
+            "--outcome",
+            "reoffended_2y",
+            "--format",
+            "json",
+            *extra,
+        ],
+        capsys,
+    )
     assert code == 2
     assert out == ""
     assert err.count("\n") == 1 and err.startswith("error: ")
@@ -132,9 +226,24 @@ def test_bad_input_is_one_line_and_exit_2(bad_files, capsys, file, extra, messag
 
 
 def test_missing_drop_reports_rows_dropped(bad_files, capsys):
-    code, out, err = run(["evaluate", "--data", str(bad_files / "missing.csv"), "--treatment", "treated",
-                          "--outcome", "reoffended_2y", "--covariates", "age,setting", "--missing", "drop",
-                          "--format", "json"], capsys)
+    code, out, err = run(
+        [
+            "evaluate",
+            "--data",
+            str(bad_files / "missing.csv"),
+            "--treatment",
+            "treated",
+            "--outcome",
+            "reoffended_2y",
+            "--covariates",
+            "age,setting",
+            "--missing",
+            "drop",
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
     assert code == 0, err
     d = json.loads(out)
     assert d["rows_dropped"] == 5  # rows 0-4 (setting is missing in rows 0-1 too)
@@ -149,14 +258,35 @@ def rossi_csv(tmp_path_factory):
 
 
 def test_survival_efron_matches_r_coxph_on_rossi(rossi_csv, capsys):
-    code, out, err = run(["survival", "--data", str(rossi_csv), "--duration", "week", "--event", "arrest",
-                          "--covariates", "fin,age,race,wexp,mar,paro,prio", "--format", "json"], capsys)
+    code, out, err = run(
+        [
+            "survival",
+            "--data",
+            str(rossi_csv),
+            "--duration",
+            "week",
+            "--event",
+            "arrest",
+            "--covariates",
+            "fin,age,race,wexp,mar,paro,prio",
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
     assert code == 0, err
     d = json.loads(out)
     coef = {c["covariate"]: c for c in d["coefficients"]}
     # R: coxph(Surv(week, arrest) ~ fin + age + race + wexp + mar + paro + prio, data = Rossi)
-    r_values = {"fin": -0.379, "age": -0.0574, "race": 0.3139, "wexp": -0.1498, "mar": -0.4337, "paro": -0.0849,
-                "prio": 0.0915}
+    r_values = {
+        "fin": -0.379,
+        "age": -0.0574,
+        "race": 0.3139,
+        "wexp": -0.1498,
+        "mar": -0.4337,
+        "paro": -0.0849,
+        "prio": 0.0915,
+    }
     for name, value in r_values.items():
         assert coef[name]["coef"] == pytest.approx(value, abs=6e-4)
         assert coef[name]["hr"] == pytest.approx(np.exp(coef[name]["coef"]))
@@ -165,13 +295,43 @@ def test_survival_efron_matches_r_coxph_on_rossi(rossi_csv, capsys):
 
 
 def test_survival_breslow_and_bad_ties(rossi_csv, capsys):
-    code, out, err = run(["survival", "--data", str(rossi_csv), "--duration", "week", "--event", "arrest",
-                          "--covariates", "fin,age,prio", "--ties", "breslow", "--format", "json"], capsys)
+    code, out, err = run(
+        [
+            "survival",
+            "--data",
+            str(rossi_csv),
+            "--duration",
+            "week",
+            "--event",
+            "arrest",
+            "--covariates",
+            "fin,age,prio",
+            "--ties",
+            "breslow",
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
     assert code == 0, err
     d = json.loads(out)
     assert d["ties"] == "breslow" and len(d["coefficients"]) == 3
-    code, out, err = run(["survival", "--data", str(rossi_csv), "--duration", "week", "--event", "arrest",
-                          "--covariates", "fin", "--ties", "exact"], capsys)
+    code, out, err = run(
+        [
+            "survival",
+            "--data",
+            str(rossi_csv),
+            "--duration",
+            "week",
+            "--event",
+            "arrest",
+            "--covariates",
+            "fin",
+            "--ties",
+            "exact",
+        ],
+        capsys,
+    )
     assert code == 2 and "--ties 'exact'" in err
 
 
@@ -180,7 +340,21 @@ def test_parquet_input(tmp_path, capsys):
     frame = simulate_cohort(800, seed=4, intercept=-1.5)
     frame["risk_band"] = frame["risk_band"].astype(str)
     frame.to_parquet(path)
-    code, out, err = run(["evaluate", "--data", str(path), "--treatment", "treated", "--outcome", "score",
-                          "--covariates", "age,risk_band", "--format", "json"], capsys)
+    code, out, err = run(
+        [
+            "evaluate",
+            "--data",
+            str(path),
+            "--treatment",
+            "treated",
+            "--outcome",
+            "score",
+            "--covariates",
+            "age,risk_band",
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert pd.notna(json.loads(out)["outcome"]["estimate"])

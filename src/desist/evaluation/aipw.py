@@ -1,13 +1,13 @@
 """Augmented inverse probability weighting (doubly robust) estimates of the ATT or ATE.
 
 The estimate is consistent if either the propensity model or the outcome model is right. The propensity model
-is :class:`desist.evaluation.propensity.PropensityModel`; the outcome model is a statsmodels GLM (binomial for a
-0/1 outcome, Poisson for a count, Gaussian otherwise) fitted separately in each arm. SEs come from the
-estimated influence function (Lunceford & Davidian 2004 for the ATE; Moodie et al. 2018 / Hahn 1998 for the ATT),
-treating the fitted models as known, which is the usual large-sample approximation.
+is :class:`desist.evaluation.propensity.PropensityModel`; the outcome model is a statsmodels GLM
+(binomial for a 0/1 outcome, Poisson for a count, Gaussian otherwise) fitted separately in each arm. SEs
+come from the estimated influence function (Lunceford & Davidian 2004 for the ATE; Moodie et al. 2018 and
+Hahn 1998 for the ATT), treating the fitted models as known, which is the usual large-sample approximation.
 
-No maintained Python library computes AIPW for the ATT with a glm propensity score and reports arm means with a
-joint covariance (needed for risk and odds ratios), so the few lines of the estimator are written here.
+No maintained Python library computes AIPW for the ATT with a glm propensity score and reports arm means
+with a joint covariance (needed for risk and odds ratios), so the few lines of the estimator are written here.
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ def _arm_model(X: np.ndarray, y: np.ndarray, kind: str, name: str) -> np.ndarray
     try:
         res = sm.GLM(y, X, family=_FAMILIES[kind]()).fit()
     except Exception as exc:  # statsmodels raises PerfectSeparationError / LinAlgError subclasses
-        raise AnalysisError(f"aipw: the outcome model for the {name} arm could not be fitted ({exc})") from exc
+        raise AnalysisError(
+            f"aipw: the outcome model for the {name} arm could not be fitted ({exc})"
+        ) from exc
     return np.asarray(res.params)
 
 
@@ -58,8 +60,13 @@ class AIPWEstimator:
         Influence functions of the two arm means (their covariance gives the SEs).
     """
 
-    def __init__(self, estimand: str = "ATT", method: str = "glm", trim: float | None = None,
-                 random_state: int | None = None) -> None:
+    def __init__(
+        self,
+        estimand: str = "ATT",
+        method: str = "glm",
+        trim: float | None = None,
+        random_state: int | None = None,
+    ) -> None:
         self.estimand = estimand
         self.method = method
         self.trim = trim
@@ -84,7 +91,9 @@ class AIPWEstimator:
         t = np.asarray(t, dtype=bool)
         y = np.asarray(y, dtype=float)
         if np.isnan(y).any():
-            raise InputError(f"outcome {name!r}: {int(np.isnan(y).sum())} missing values; expected complete outcomes")
+            raise InputError(
+                f"outcome {name!r}: {int(np.isnan(y).sum())} missing values; expected complete outcomes"
+            )
         kind = kind or outcome_type(y)
         ps = PropensityModel(method=self.method, random_state=self.random_state).fit(X, t).ps_
         if self.trim:
@@ -114,15 +123,27 @@ class AIPWEstimator:
         n1, n0 = int(t.sum()), int((~t).sum())
         notes = ()
         if n1 < JDL_MIN_TREATED:
-            notes = (f"only {n1} treated people analysed; the Justice Data Lab requires at least {JDL_MIN_TREATED}",)
+            notes = (
+                f"only {n1} treated people analysed; the Justice Data Lab requires at least "
+                f"{JDL_MIN_TREATED}",
+            )
         binary = kind == "binary"
         self.ps_, self.mu1_, self.mu0_, self.influence_ = ps, mu1, mu0, infl
         self.result_ = OutcomeResult(
-            name=name, type=kind, estimand=self.estimand, treated_mean=float(m1), control_mean=float(m0),
-            estimate=diff, se=se, ci=(diff - Z95 * se, diff + Z95 * se),
+            name=name,
+            type=kind,
+            estimand=self.estimand,
+            treated_mean=float(m1),
+            control_mean=float(m0),
+            estimate=diff,
+            se=se,
+            ci=(diff - Z95 * se, diff + Z95 * se),
             p_value=float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else 1.0,
-            ci_method="influence function (AIPW)", n_treated=n1, n_control=n0,
+            ci_method="influence function (AIPW)",
+            n_treated=n1,
+            n_control=n0,
             risk_ratio=_ratio_ci(float(m1), float(m0), cov, "rr") if binary else None,
-            odds_ratio=_ratio_ci(float(m1), float(m0), cov, "or") if binary else None, warnings=notes,
+            odds_ratio=_ratio_ci(float(m1), float(m0), cov, "or") if binary else None,
+            warnings=notes,
         )
         return self

@@ -3,7 +3,7 @@ sensitivity and subgroups, configured once and fitted on a DataFrame.
 
 Example
 -------
->>> ev = Evaluation(treatment="treated", outcome="reoffended_2y", covariates=["age", "risk_band"])  # doctest: +SKIP
+>>> ev = Evaluation("treated", "reoffended_2y", ["age", "risk_band"])  # doctest: +SKIP
 >>> ev.fit(data).summary()  # doctest: +SKIP
 """
 
@@ -66,13 +66,32 @@ class Evaluation:
     """
 
     def __init__(
-        self, treatment: str, outcome: str, covariates: list[str], *, method: str = "nearest",
-        estimand: str = "ATT", ratio: int = 1, replace: bool = False, caliper: float | None = None,
-        std_caliper: bool = True, order: str | None = None, exact: list[str] | None = None,
-        distance: str = "glm", discard: str = "none", n_subclasses: int = 6, trim: float | None = None,
-        time: str | None = None, event: str | None = None, subgroup: str | None = None,
-        deniers: str | None = None, denier_base_rate: float | None = None, bootstrap: int = 0,
-        missing: str = "error", window: str | None = None, random_state: int | None = None,
+        self,
+        treatment: str,
+        outcome: str,
+        covariates: list[str],
+        *,
+        method: str = "nearest",
+        estimand: str = "ATT",
+        ratio: int = 1,
+        replace: bool = False,
+        caliper: float | None = None,
+        std_caliper: bool = True,
+        order: str | None = None,
+        exact: list[str] | None = None,
+        distance: str = "glm",
+        discard: str = "none",
+        n_subclasses: int = 6,
+        trim: float | None = None,
+        time: str | None = None,
+        event: str | None = None,
+        subgroup: str | None = None,
+        deniers: str | None = None,
+        denier_base_rate: float | None = None,
+        bootstrap: int = 0,
+        missing: str = "error",
+        window: str | None = None,
+        random_state: int | None = None,
     ) -> None:
         self.treatment, self.outcome, self.covariates = treatment, outcome, covariates
         self.method, self.estimand, self.ratio, self.replace = method, estimand, ratio, replace
@@ -80,7 +99,12 @@ class Evaluation:
         self.distance, self.discard, self.n_subclasses, self.trim = distance, discard, n_subclasses, trim
         self.time, self.event, self.subgroup = time, event, subgroup
         self.deniers, self.denier_base_rate = deniers, denier_base_rate
-        self.bootstrap, self.missing, self.window, self.random_state = bootstrap, missing, window, random_state
+        self.bootstrap, self.missing, self.window, self.random_state = (
+            bootstrap,
+            missing,
+            window,
+            random_state,
+        )
 
     # ---------------------------------------------------------------- input
     def _columns(self) -> list[str]:
@@ -96,7 +120,9 @@ class Evaluation:
         if self.estimand not in ("ATT", "ATE"):
             raise InputError(f"estimand {self.estimand!r}: expected ATT or ATE")
         if self.method == "nearest" and self.estimand == "ATE":
-            raise InputError("estimand ATE: nearest-neighbour matching estimates the ATT; use ipw, aipw or subclass")
+            raise InputError(
+                "estimand ATE: nearest-neighbour matching estimates the ATT; use ipw, aipw or subclass"
+            )
         if self.missing not in ("error", "drop"):
             raise InputError(f"missing {self.missing!r}: expected error or drop")
         if (self.time is None) != (self.event is None):
@@ -109,16 +135,20 @@ class Evaluation:
         if len(counts):
             if self.missing == "error":
                 detail = ", ".join(f"{c}: {int(k)}" for c, k in counts.items())
-                raise InputError(f"missing values in {detail} (of {len(df)} rows); expected complete data "
-                                 "or --missing drop")
+                raise InputError(
+                    f"missing values in {detail} (of {len(df)} rows); expected complete data "
+                    "or --missing drop"
+                )
             keep = df[self._columns()].notna().all(axis=1)
             self.dropped_ = int((~keep).sum())
             df = df[keep]
         df = df.reset_index(drop=True)
         t = treatment_vector(df, self.treatment)
         if t.sum() < MIN_TREATED:
-            raise AnalysisError(f"only {int(t.sum())} treated people in {self.treatment!r}; at least "
-                                f"{MIN_TREATED} are needed for any estimate")
+            raise AnalysisError(
+                f"only {int(t.sum())} treated people in {self.treatment!r}; at least "
+                f"{MIN_TREATED} are needed for any estimate"
+            )
         return df
 
     # ---------------------------------------------------------------- design + outcome
@@ -127,20 +157,31 @@ class Evaluation:
             from desist.evaluation.matching import NearestNeighborMatcher
 
             return NearestNeighborMatcher(
-                distance=self.distance, ratio=self.ratio, replace=self.replace, caliper=self.caliper,
-                std_caliper=self.std_caliper, order=self.order, exact=exact, discard=self.discard,
-                estimand=self.estimand, random_state=self.random_state,
+                distance=self.distance,
+                ratio=self.ratio,
+                replace=self.replace,
+                caliper=self.caliper,
+                std_caliper=self.std_caliper,
+                order=self.order,
+                exact=exact,
+                discard=self.discard,
+                estimand=self.estimand,
+                random_state=self.random_state,
             ).fit(df, self.treatment, covariates)
         if self.method == "subclass":
             from desist.evaluation.matching import SubclassMatcher
 
-            return SubclassMatcher(n_subclasses=self.n_subclasses, estimand=self.estimand,
-                                   distance=self.distance).fit(df, self.treatment, covariates)
+            return SubclassMatcher(
+                n_subclasses=self.n_subclasses, estimand=self.estimand, distance=self.distance
+            ).fit(df, self.treatment, covariates)
         from desist.evaluation.weighting import IPWWeighter
 
-        return IPWWeighter(estimand=self.estimand, trim=self.trim,
-                           method="gbm" if self.distance == "gbm" else "glm",
-                           random_state=self.random_state).fit(df, self.treatment, covariates)
+        return IPWWeighter(
+            estimand=self.estimand,
+            trim=self.trim,
+            method="gbm" if self.distance == "gbm" else "glm",
+            random_state=self.random_state,
+        ).fit(df, self.treatment, covariates)
 
     def _clusters(self, design) -> pd.Series | None:
         # pairs are clusters only when each control appears in one matched set (MatchIt's advice)
@@ -162,22 +203,37 @@ class Evaluation:
                     f"comparison scores ({s0.min():.3g} to {s0.max():.3g}) do not overlap"
                 )
         if not ((w > 0) & t).any():
-            raise AnalysisError("no common support: no treated person could be matched or weighted; "
-                                "check the caliper, exact and discard options")
+            raise AnalysisError(
+                "no common support: no treated person could be matched or weighted; "
+                "check the caliper, exact and discard options"
+            )
         y = df[self.outcome]
         if self.method == "aipw":
             from desist.evaluation.aipw import AIPWEstimator
             from desist.evaluation.design import design_matrix
 
-            est = AIPWEstimator(estimand=self.estimand, trim=self.trim,
-                                method="gbm" if self.distance == "gbm" else "glm", random_state=self.random_state)
-            result = est.fit(design_matrix(df, covariates), t, pd.to_numeric(y, errors="coerce"),
-                             name=self.outcome).result_
+            est = AIPWEstimator(
+                estimand=self.estimand,
+                trim=self.trim,
+                method="gbm" if self.distance == "gbm" else "glm",
+                random_state=self.random_state,
+            )
+            result = est.fit(
+                design_matrix(df, covariates), t, pd.to_numeric(y, errors="coerce"), name=self.outcome
+            ).result_
         else:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                result = estimate_outcome(y, t, w, self._clusters(design), name=self.outcome,
-                                          estimand=self.estimand, bootstrap=self.bootstrap, seed=self.random_state)
+                result = estimate_outcome(
+                    y,
+                    t,
+                    w,
+                    self._clusters(design),
+                    name=self.outcome,
+                    estimand=self.estimand,
+                    bootstrap=self.bootstrap,
+                    seed=self.random_state,
+                )
         return design, result
 
     # ---------------------------------------------------------------- fit
@@ -193,21 +249,25 @@ class Evaluation:
         self.weights_ = np.asarray(d.weights_, dtype=float)
         self.subclass_ = self._clusters(d)
         self.n_ = dict(d.n_)
-        self.balance_ = balance_table(df, self.treatment, self.covariates, weights=self.weights_,
-                                      estimand=self.estimand)
+        self.balance_ = balance_table(
+            df, self.treatment, self.covariates, weights=self.weights_, estimand=self.estimand
+        )
         self.warnings_ = list(self.outcome_.warnings)
         if self.dropped_:
             self.warnings_.append(f"{self.dropped_} rows with missing values were dropped")
         flagged = self.balance_[self.balance_["smd_after"].abs() > 0.1]
         if len(flagged):
-            self.warnings_.append("covariates still imbalanced after the design (|SMD| > 0.1): "
-                                  + ", ".join(map(str, flagged["covariate"])))
+            self.warnings_.append(
+                "covariates still imbalanced after the design (|SMD| > 0.1): "
+                + ", ".join(map(str, flagged["covariate"]))
+            )
         self.survival_ = None
         if self.time:
             from desist.evaluation.survival import compare_survival
 
-            self.survival_ = compare_survival(df, self.time, self.event, self.treated_, self.weights_,
-                                              self.subclass_)
+            self.survival_ = compare_survival(
+                df, self.time, self.event, self.treated_, self.weights_, self.subclass_
+            )
         self.sensitivity_ = self._sensitivity(df)
         self.subgroups_ = None
         if self.subgroup:
@@ -215,13 +275,19 @@ class Evaluation:
 
             covs = [c for c in self.covariates if c != self.subgroup]
             exact = [c for c in (self.exact or []) if c != self.subgroup] or None
-            self.subgroups_ = subgroup_effects(df, self.subgroup, self.treatment,
-                                               lambda part: self._fit_one(part.reset_index(drop=True), covs,
-                                                                          exact)[1],
-                                               min_treated=MIN_TREATED)
+            self.subgroups_ = subgroup_effects(
+                df,
+                self.subgroup,
+                self.treatment,
+                lambda part: self._fit_one(part.reset_index(drop=True), covs, exact)[1],
+                min_treated=MIN_TREATED,
+            )
         window = self.window
-        comparison = "the matched comparison group" if self.method in ("nearest", "subclass") else \
-            "the weighted comparison group"
+        comparison = (
+            "the matched comparison group"
+            if self.method in ("nearest", "subclass")
+            else "the weighted comparison group"
+        )
         self.plain_language_ = plain_language(self.outcome_, window=window, comparison=comparison)
         self.fitted_at_ = datetime.now(UTC).isoformat(timespec="seconds")
         return self
@@ -239,33 +305,52 @@ class Evaluation:
             if sd > 0:
                 conv = [math.exp(0.91 * v / sd) for v in (o.estimate, *o.ci)]
                 ev = e_value(conv[0], conv[1], conv[2], measure="RR")
-                e_block = {"measure": "SMD (RR ~ exp(0.91 d))", "estimate": o.estimate / sd, "point": ev.point,
-                           "ci": ev.ci}
+                e_block = {
+                    "measure": "SMD (RR ~ exp(0.91 d))",
+                    "estimate": o.estimate / sd,
+                    "point": ev.point,
+                    "ci": ev.ci,
+                }
             else:
                 e_block = {}
         if self.survival_ is not None:
             s = self.survival_
-            rare = (df[self.event].astype(float).mean() < 0.15)
+            rare = df[self.event].astype(float).mean() < 0.15
             evh = e_value(s.hazard_ratio, *s.ci, measure="HR", rare=bool(rare))
             e_block["hazard_ratio"] = {"rare_outcome": bool(rare), "point": evh.point, "ci": evh.ci}
         if self.method == "nearest" and not self.replace and self.ratio == 1:
-            ros = rosenbaum_matched(y, self.design_.match_treated_, self.design_.match_matrix_, o.estimate,
-                                    binary=o.type == "binary")
+            ros = rosenbaum_matched(
+                y,
+                self.design_.match_treated_,
+                self.design_.match_matrix_,
+                o.estimate,
+                binary=o.type == "binary",
+            )
         else:
-            ros = {"available": False,
-                   "reason": "Rosenbaum bounds need 1:1 pair matching without replacement (--method nearest)"}
+            ros = {
+                "available": False,
+                "reason": "Rosenbaum bounds need 1:1 pair matching without replacement (--method nearest)",
+            }
         out = {"e_value": e_block, "rosenbaum": ros}
         self.deniers_ = None
         if self.deniers:
             den = df[self.deniers]
-            if not set(pd.unique(den)) <= {0, 1, True, False}:
+            if not set(pd.unique(den)) <= {0, 1}:
                 raise InputError(f"deniers column {self.deniers!r}: expected 0/1 (maintains innocence)")
-            self.deniers_ = innocent_deniers(y, self.treated_, self.weights_, den.astype(bool).to_numpy(),
-                                             base_rate=self.denier_base_rate, clusters=self.subclass_,
-                                             name=self.outcome)
-            out["deniers"] = {"scenario": self.deniers_.attrs["scenario"],
-                              "n_deniers": self.deniers_.attrs["n_deniers"],
-                              "table": self.deniers_.to_dict(orient="records")}
+            self.deniers_ = innocent_deniers(
+                y,
+                self.treated_,
+                self.weights_,
+                den.astype(bool).to_numpy(),
+                base_rate=self.denier_base_rate,
+                clusters=self.subclass_,
+                name=self.outcome,
+            )
+            out["deniers"] = {
+                "scenario": self.deniers_.attrs["scenario"],
+                "n_deniers": self.deniers_.attrs["n_deniers"],
+                "table": self.deniers_.to_dict(orient="records"),
+            }
         return out
 
     # ---------------------------------------------------------------- views
@@ -274,7 +359,7 @@ class Evaluation:
             raise AnalysisError("this Evaluation is not fitted yet; call fit(data) first")
 
     def summary(self) -> pd.DataFrame:
-        """Effect measures with 95% CIs: difference (and risk/odds ratios), plus the hazard ratio if fitted."""
+        """Effect measures with 95% CIs: difference, risk/odds ratios, and the hazard ratio if fitted."""
         self._check_fitted()
         frame = self.outcome_.to_frame()
         if self.survival_ is not None:
@@ -289,8 +374,20 @@ class Evaluation:
         return {
             "estimand": self.estimand,
             "method": self.method,
-            "settings": {k: getattr(self, k) for k in ("ratio", "replace", "caliper", "order", "exact", "distance",
-                                                       "bootstrap", "random_state") if k in self.__dict__},
+            "settings": {
+                k: getattr(self, k)
+                for k in (
+                    "ratio",
+                    "replace",
+                    "caliper",
+                    "order",
+                    "exact",
+                    "distance",
+                    "bootstrap",
+                    "random_state",
+                )
+                if k in self.__dict__
+            },
             "n": self.n_,
             "outcome": self.outcome_.to_dict(),
             "balance": bal,

@@ -17,15 +17,21 @@ from desist.domain.errors import InputError
 
 def _dates(data: pd.DataFrame, col: str, *, required: bool) -> pd.Series:
     if col not in data.columns:
-        raise InputError(f"follow-up: column {col!r} not found; columns are {', '.join(map(str, data.columns))}")
+        raise InputError(
+            f"follow-up: column {col!r} not found; columns are {', '.join(map(str, data.columns))}"
+        )
     raw = data[col]
     out = pd.to_datetime(raw, errors="coerce")
     bad = out.isna() & raw.notna()
     if bad.any():
         first = raw[bad].iloc[0]
-        raise InputError(f"follow-up: column {col!r} has {int(bad.sum())} values that are not dates (e.g. {first!r})")
+        raise InputError(
+            f"follow-up: column {col!r} has {int(bad.sum())} values that are not dates (e.g. {first!r})"
+        )
     if required and out.isna().any():
-        raise InputError(f"follow-up: column {col!r} has {int(out.isna().sum())} missing dates; expected a date for everyone")
+        raise InputError(
+            f"follow-up: column {col!r} has {int(out.isna().sum())} missing dates; expected one for everyone"
+        )
     return out
 
 
@@ -79,13 +85,19 @@ def jdl_followup(
         try:
             end = pd.Series(pd.Timestamp(end_of_data), index=data.index)
         except (ValueError, TypeError) as exc:
-            raise InputError(f"follow-up: end_of_data {end_of_data!r} is neither a date nor a column") from exc
+            raise InputError(
+                f"follow-up: end_of_data {end_of_data!r} is neither a date nor a column"
+            ) from exc
     if not years > 0:
         raise InputError(f"follow-up: years = {years} must be > 0")
     if (p.notna() & o.isna()).any():
-        raise InputError(f"follow-up: {int((p.notna() & o.isna()).sum())} people have a proven date but no offence date")
+        raise InputError(
+            f"follow-up: {int((p.notna() & o.isna()).sum())} people have a proven date but no offence date"
+        )
     if ((p < o) & p.notna()).any():
-        raise InputError(f"follow-up: {int((p < o).sum())} people have a proven date before their offence date")
+        raise InputError(
+            f"follow-up: {int((p < o).sum())} people have a proven date before their offence date"
+        )
     window = pd.DateOffset(months=int(round(12 * years)))
     waiting = pd.DateOffset(months=waiting_months)
     window_end = s + window

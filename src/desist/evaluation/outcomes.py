@@ -105,7 +105,9 @@ def _as_float(y, name: str) -> np.ndarray:
     arr = pd.to_numeric(pd.Series(np.asarray(y, dtype=object)), errors="coerce").to_numpy(dtype=float)
     bad = np.isnan(arr) & pd.notna(pd.Series(np.asarray(y, dtype=object))).to_numpy()
     if bad.any():
-        raise InputError(f"outcome {name!r}: {int(bad.sum())} values are not numbers; expected 0/1 or numbers")
+        raise InputError(
+            f"outcome {name!r}: {int(bad.sum())} values are not numbers; expected 0/1 or numbers"
+        )
     return arr
 
 
@@ -162,8 +164,12 @@ def _bootstrap(y, t, w, clusters, n_boot: int, seed) -> np.ndarray:
     n_cl = codes.max() + 1
     # per-cluster sums, so each replicate is a weighted sum over cluster counts (no row copying)
     sums = np.column_stack(
-        [np.bincount(codes, wk * yk * tk, n_cl), np.bincount(codes, wk * tk, n_cl),
-         np.bincount(codes, wk * yk * ~tk, n_cl), np.bincount(codes, wk * ~tk, n_cl)]
+        [
+            np.bincount(codes, wk * yk * tk, n_cl),
+            np.bincount(codes, wk * tk, n_cl),
+            np.bincount(codes, wk * yk * ~tk, n_cl),
+            np.bincount(codes, wk * ~tk, n_cl),
+        ]
     )
     rng = np.random.default_rng(seed)
     out = np.empty((n_boot, 2))
@@ -196,8 +202,9 @@ def estimate_outcome(
     Parameters
     ----------
     y : array-like
-        The outcome (0/1, a count, or a number). Missing values are an error: drop them (and re-run the design)
-        or derive a complete fixed-window outcome with :func:`desist.evaluation.followup.jdl_followup`.
+        The outcome (0/1, a count, or a number). Missing values are an error: drop them (and re-run the
+        design) or derive a complete fixed-window outcome with
+        :func:`desist.evaluation.followup.jdl_followup`.
     treated : array-like of bool
     weights : array-like
         Design weights (MatchIt's matching weights, or IPW weights); 0 leaves a person out.
@@ -227,7 +234,9 @@ def estimate_outcome(
         )
     n1, n0 = int((keep & t).sum()), int((keep & ~t).sum())
     if n1 == 0 or n0 == 0:
-        raise AnalysisError(f"outcome {name!r}: no {'treated' if n1 == 0 else 'comparison'} people with weight > 0")
+        raise AnalysisError(
+            f"outcome {name!r}: no {'treated' if n1 == 0 else 'comparison'} people with weight > 0"
+        )
     kind = kind or outcome_type(y[keep])
     params, cov = arm_means(y, t, w, clusters)
     m1, m0 = float(params[0]), float(params[1])
@@ -245,7 +254,9 @@ def estimate_outcome(
         d = bs[:, 0] - bs[:, 1]
         se = float(np.nanstd(d, ddof=1))
         ci = _pct_ci(d)
-        method = f"{'cluster' if has_clusters else 'individual'} bootstrap ({bootstrap} replicates, seed {seed})"
+        method = (
+            f"{'cluster' if has_clusters else 'individual'} bootstrap ({bootstrap} replicates, seed {seed})"
+        )
         if kind == "binary":
             with np.errstate(divide="ignore", invalid="ignore"):
                 rr_b = bs[:, 0] / bs[:, 1]
@@ -263,7 +274,19 @@ def estimate_outcome(
         )
         warnings.warn(notes[-1], stacklevel=2)
     return OutcomeResult(
-        name=name, type=kind, estimand=estimand, treated_mean=m1, control_mean=m0, estimate=diff, se=se,
-        ci=(float(ci[0]), float(ci[1])), p_value=p, ci_method=method, n_treated=n1, n_control=n0,
-        risk_ratio=rr, odds_ratio=orr, warnings=tuple(notes),
+        name=name,
+        type=kind,
+        estimand=estimand,
+        treated_mean=m1,
+        control_mean=m0,
+        estimate=diff,
+        se=se,
+        ci=(float(ci[0]), float(ci[1])),
+        p_value=p,
+        ci_method=method,
+        n_treated=n1,
+        n_control=n0,
+        risk_ratio=rr,
+        odds_ratio=orr,
+        warnings=tuple(notes),
     )

@@ -1,4 +1,4 @@
-"""Words and tables for an evaluation: the Justice Data Lab style paragraph and the ``--format table`` text."""
+"""Words and tables for an evaluation: the Justice Data Lab style paragraph and ``--format table``."""
 
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ def plain_language(
 
     Examples
     --------
-    For a binary outcome: "For every 100 typical men like those treated, 10 reoffended within two years against
-    8.0 in the matched comparison group (difference between +0.4 and +3.6 per 100). ..."
+    For a binary outcome: "For every 100 typical men like those treated, 10 reoffended within two years
+    against 8.0 in the matched comparison group (difference between +0.4 and +3.6 per 100). ..."
     """
     when = f" {window}" if window else ""
     if result.estimand == "ATT":
@@ -91,12 +91,18 @@ def table_text(d: dict) -> str:
     for key in ("risk_ratio", "odds_ratio"):
         if o.get(key):
             rows.append((key.replace("_", " "), o[key]["estimate"], *o[key]["ci"], float("nan")))
-    head = (f"outcome {o['name']} ({o['type']}): treated {o['treated_mean']:.4g}, comparison "
-            f"{o['control_mean']:.4g}; CI {o['ci_method']}")
-    parts.append(_frame_text(head, pd.DataFrame(rows, columns=["measure", "estimate", "ci_low", "ci_high", "p"])))
+    head = (
+        f"outcome {o['name']} ({o['type']}): treated {o['treated_mean']:.4g}, comparison "
+        f"{o['control_mean']:.4g}; CI {o['ci_method']}"
+    )
+    parts.append(
+        _frame_text(head, pd.DataFrame(rows, columns=["measure", "estimate", "ci_low", "ci_high", "p"]))
+    )
     bal = pd.DataFrame(d["balance"])
     if len(bal):
-        keep = [c for c in ("covariate", "smd_before", "smd_after", "variance_ratio_after", "flag") if c in bal]
+        keep = [
+            c for c in ("covariate", "smd_before", "smd_after", "variance_ratio_after", "flag") if c in bal
+        ]
         parts.append(_frame_text("balance", bal[keep]))
     if d.get("survival"):
         s = d["survival"]
@@ -107,13 +113,17 @@ def table_text(d: dict) -> str:
     sens = d["sensitivity"]
     ev = sens.get("e_value") or {}
     if ev:
-        parts.append(f"E-value ({ev['measure']}): point {ev['point']:.3g}, CI {ev['ci']:.3g}" if ev.get("ci")
-                     else f"E-value ({ev['measure']}): point {ev['point']:.3g}")
+        parts.append(
+            f"E-value ({ev['measure']}): point {ev['point']:.3g}, CI {ev['ci']:.3g}"
+            if ev.get("ci")
+            else f"E-value ({ev['measure']}): point {ev['point']:.3g}"
+        )
     ros = sens.get("rosenbaum") or {}
     if ros.get("available"):
         g = ros["gamma_critical"]
-        parts.append(f"Rosenbaum ({ros['test']}): significance lost at Gamma = "
-                     f"{'>1000' if g is None else f'{g:.3g}'}")
+        parts.append(
+            f"Rosenbaum ({ros['test']}): significance lost at Gamma = {'>1000' if g is None else f'{g:.3g}'}"
+        )
     elif ros:
         parts.append(f"Rosenbaum: not available ({ros.get('reason')})")
     if sens.get("deniers"):
@@ -123,8 +133,13 @@ def table_text(d: dict) -> str:
         frame = pd.DataFrame(sg["groups"])
         cols = [c for c in ("level", "n_treated", "estimate", "ci_low", "ci_high", "skipped") if c in frame]
         p = sg["interaction"]["p_value"]
-        parts.append("\n" + _frame_text(f"subgroups by {sg['column']} (interaction p = "
-                                        f"{'n/a' if p is None else f'{p:.3g}'})", frame[cols]))
+        parts.append(
+            "\n"
+            + _frame_text(
+                f"subgroups by {sg['column']} (interaction p = {'n/a' if p is None else f'{p:.3g}'})",
+                frame[cols],
+            )
+        )
     for w in d.get("warnings", []):
         parts.append(f"warning: {w}")
     parts.append("\n" + d["plain_language"])

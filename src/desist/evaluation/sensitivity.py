@@ -7,11 +7,12 @@ Three tools, each answering a different worry about an observational comparison:
 * Rosenbaum bounds for matched pairs (:func:`rosenbaum_binary`, :func:`rosenbaum_wilcoxon`,
   :func:`rosenbaum_grid`): the largest odds Gamma of differential selection into treatment within a pair
   that the conclusion survives.
-* :func:`innocent_deniers`: the seed's scenario, re-estimating as more men maintaining innocence are assumed innocent.
+* :func:`innocent_deniers`: the seed's scenario, re-estimating as more men maintaining innocence are
+  assumed innocent.
 
-The check values (E(3.9) = 7.26, the Gamma table for 110/12 discordant pairs) are in domain.md section 6 and in
-the tests. No maintained Python library implements these (R has EValue and rbounds), so they are written here
-from the published formulas.
+The check values (E(3.9) = 7.26, the Gamma table for 110/12 discordant pairs) are in domain.md section 6
+and in the tests. No maintained Python library implements these (R has EValue and rbounds), so they are
+written here from the published formulas.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ MEASURES = ("RR", "OR", "HR")
 
 
 class EValue(NamedTuple):
-    """E-values for a point estimate and for the confidence limit nearest the null (1.0 if the CI crosses 1)."""
+    """E-values for a point estimate and for the CI limit nearest the null (1.0 if the CI crosses 1)."""
 
     point: float
     ci: float | None
@@ -74,7 +75,7 @@ def e_value(
         Scale of ``estimate``. OR and HR are converted to the risk-ratio scale first.
     rare : bool
         Whether the outcome is rare (< 15% by the end of follow-up). For a rare outcome OR and HR approximate
-        RR directly; otherwise the common-outcome conversions are used (sqrt(OR); the HR formula in domain.md).
+        RR directly; otherwise the common-outcome conversions are used (sqrt(OR); domain.md's HR formula).
         Default False, the conservative choice for reoffending over several years.
 
     Returns
@@ -91,7 +92,9 @@ def e_value(
     """
     measure = measure.upper()
     if measure not in MEASURES:
-        raise InputError(f"e_value: measure {measure!r} is not supported; expected one of {', '.join(MEASURES)}")
+        raise InputError(
+            f"e_value: measure {measure!r} is not supported; expected one of {', '.join(MEASURES)}"
+        )
     for name, v in (("estimate", estimate), ("lo", lo), ("hi", hi)):
         if v is not None and not (v > 0 and math.isfinite(v)):
             raise InputError(f"e_value: {name} = {v} is not a positive finite ratio")
@@ -119,7 +122,12 @@ def rosenbaum_binary(treated_only: int, control_only: int, gamma: float) -> floa
     >>> f"{rosenbaum_binary(110, 12, 3.0):.1e}"
     '2.0e-05'
     """
-    if treated_only < 0 or control_only < 0 or int(treated_only) != treated_only or int(control_only) != control_only:
+    if (
+        treated_only < 0
+        or control_only < 0
+        or int(treated_only) != treated_only
+        or int(control_only) != control_only
+    ):
         raise InputError(
             f"rosenbaum_binary: counts must be whole numbers >= 0, got {treated_only} and {control_only}"
         )
@@ -155,7 +163,7 @@ def rosenbaum_wilcoxon(differences, gamma: float) -> float:
 
 
 def _critical_gamma(pfun, alpha: float, upper: float = 1000.0) -> float | None:
-    """Smallest Gamma at which pfun(Gamma) reaches alpha; None if significant beyond ``upper``; 1.0 if never."""
+    """Smallest Gamma where pfun(Gamma) reaches alpha; None if significant beyond ``upper``; 1.0 if never."""
     if pfun(1.0) >= alpha:
         return 1.0
     if pfun(upper) < alpha:
@@ -184,9 +192,11 @@ def rosenbaum_grid(
         hidden bias; None: still significant at Gamma = 1000).
     """
     if differences is not None:
+
         def pfun(g: float) -> float:
             return rosenbaum_wilcoxon(differences, g)
     elif treated_only is not None and control_only is not None:
+
         def pfun(g: float) -> float:
             return rosenbaum_binary(treated_only, control_only, g)
     else:
@@ -270,10 +280,14 @@ def innocent_deniers(
         rows, columns=["fraction", "treated_mean", "control_mean", "estimate", "ci_low", "ci_high", "p_value"]
     )
     table.attrs["scenario"] = (
-        f"innocent deniers' outcome set to {base_rate}" if base_rate is not None else "innocent deniers removed"
+        f"innocent deniers' outcome set to {base_rate}"
+        if base_rate is not None
+        else "innocent deniers removed"
     )
-    table.attrs["n_deniers"] = {"treated": int((den & np.asarray(treated, bool) & (w > 0)).sum()),
-                                "control": int((den & ~np.asarray(treated, bool) & (w > 0)).sum())}
+    table.attrs["n_deniers"] = {
+        "treated": int((den & np.asarray(treated, bool) & (w > 0)).sum()),
+        "control": int((den & ~np.asarray(treated, bool) & (w > 0)).sum()),
+    }
     return table
 
 
@@ -284,7 +298,7 @@ def plot_deniers(table: pd.DataFrame, ax=None, path=None):
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    fig, ax = (plt.subplots(figsize=(6, 4)) if ax is None else (ax.figure, ax))
+    fig, ax = plt.subplots(figsize=(6, 4)) if ax is None else (ax.figure, ax)
     ax.fill_between(table.fraction, table.ci_low, table.ci_high, alpha=0.25, label="95% CI")
     ax.plot(table.fraction, table.estimate, marker="o", label="estimate")
     ax.axhline(0, color="grey", lw=0.8)
@@ -327,7 +341,11 @@ def rosenbaum_matched(y, match_treated, match_matrix, direction: float, *, binar
         t_only, c_only = int((diff > 0).sum()), int((diff < 0).sum())
         first, second = (t_only, c_only) if sign > 0 else (c_only, t_only)
         table, gcrit = rosenbaum_grid(treated_only=first, control_only=second)
-        info = {"test": "binomial (McNemar) on discordant pairs", "treated_only": t_only, "control_only": c_only}
+        info = {
+            "test": "binomial (McNemar) on discordant pairs",
+            "treated_only": t_only,
+            "control_only": c_only,
+        }
     else:
         table, gcrit = rosenbaum_grid(differences=sign * diff)
         info = {"test": "Wilcoxon signed rank"}

@@ -38,8 +38,8 @@ def simulate_cohort(
     selection : float
         Strength of selection into treatment on the covariates (0 = randomised).
     intercept : float
-        Intercept of the treatment model's logit: -1.5 treats about a third, -2.5 about one in seven (as in the
-        MoJ's 2017 SOTP evaluation, 2,562 treated against 13,219 comparison men).
+        Intercept of the treatment model's logit: -1.5 treats about a third, -2.5 about one in seven (as in
+        the         MoJ's 2017 SOTP evaluation, 2,562 treated against 13,219 comparison men).
 
     Returns
     -------
@@ -56,8 +56,11 @@ def simulate_cohort(
     prior = rng.poisson(0.3 + 0.4 * risk)
     setting = rng.choice(["prison", "community"], size=n, p=[0.6, 0.4])
     deny = rng.random(n) < 0.15
-    lin = intercept + selection * (0.55 * risk + 0.25 * prior - 0.025 * (age - 42) + 0.4 * (setting == "prison")) \
+    lin = (
+        intercept
+        + selection * (0.55 * risk + 0.25 * prior - 0.025 * (age - 42) + 0.4 * (setting == "prison"))
         - 2.5 * deny
+    )
     treated = rng.random(n) < 1 / (1 + np.exp(-lin))
     # two-year reoffending probability without treatment: rises with risk and priors, falls with age
     p0 = np.clip(0.06 + 0.06 * risk + 0.03 * np.minimum(prior, 4) - 0.002 * (age - 42), 0.06, 0.6)

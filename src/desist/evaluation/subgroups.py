@@ -19,8 +19,19 @@ from scipy import stats
 from desist.domain.errors import DesistError, InputError
 from desist.evaluation.outcomes import JDL_MIN_TREATED, OutcomeResult
 
-_COLUMNS = ["level", "n_treated", "n_control", "treated_mean", "control_mean", "estimate", "ci_low", "ci_high",
-            "p_value", "skipped", "note"]
+_COLUMNS = [
+    "level",
+    "n_treated",
+    "n_control",
+    "treated_mean",
+    "control_mean",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "skipped",
+    "note",
+]
 
 
 @dataclass(frozen=True)
@@ -51,7 +62,7 @@ class SubgroupResult:
 
 
 def heterogeneity(estimates, ses) -> tuple[float | None, int, float | None]:
-    """Cochran's Q = sum w_i (b_i - b_pooled)^2, w_i = 1/se_i^2, on k - 1 df; None when fewer than 2 groups."""
+    """Cochran's Q = sum w_i (b_i - b_pooled)^2, w_i = 1/se_i^2, on k - 1 df; None below 2 groups."""
     b = np.asarray(estimates, dtype=float)
     se = np.asarray(ses, dtype=float)
     ok = np.isfinite(b) & np.isfinite(se) & (se > 0)
@@ -105,17 +116,34 @@ def subgroup_effects(
         except DesistError as exc:  # e.g. separation or no matches inside this subgroup: report, don't abort
             rows.append({**base, "skipped": exc.message})
             continue
-        rows.append({**base, "n_treated": r.n_treated, "n_control": r.n_control, "treated_mean": r.treated_mean,
-                     "control_mean": r.control_mean, "estimate": r.estimate, "ci_low": r.ci[0],
-                     "ci_high": r.ci[1], "p_value": r.p_value, "se": r.se, "skipped": None,
-                     "note": (f"fewer than {JDL_MIN_TREATED} treated: indicative only"
-                              if r.n_treated < JDL_MIN_TREATED else None)})
+        rows.append(
+            {
+                **base,
+                "n_treated": r.n_treated,
+                "n_control": r.n_control,
+                "treated_mean": r.treated_mean,
+                "control_mean": r.control_mean,
+                "estimate": r.estimate,
+                "ci_low": r.ci[0],
+                "ci_high": r.ci[1],
+                "p_value": r.p_value,
+                "se": r.se,
+                "skipped": None,
+                "note": (
+                    f"fewer than {JDL_MIN_TREATED} treated: indicative only"
+                    if r.n_treated < JDL_MIN_TREATED
+                    else None
+                ),
+            }
+        )
     table = pd.DataFrame(rows)
     for c in [*_COLUMNS, "se"]:
         if c not in table.columns:
             table[c] = np.nan
     q, df, p = heterogeneity(table["estimate"], table["se"])
-    return SubgroupResult(column=column, table=table[[*_COLUMNS, "se"]], q_statistic=q, df=df, p_interaction=p)
+    return SubgroupResult(
+        column=column, table=table[[*_COLUMNS, "se"]], q_statistic=q, df=df, p_interaction=p
+    )
 
 
 def plot_subgroups(result: SubgroupResult, ax=None, path=None):
@@ -126,10 +154,15 @@ def plot_subgroups(result: SubgroupResult, ax=None, path=None):
     import matplotlib.pyplot as plt
 
     tab = result.table[result.table["skipped"].isna()]
-    fig, ax = (plt.subplots(figsize=(6, 1 + 0.5 * max(len(tab), 1))) if ax is None else (ax.figure, ax))
+    fig, ax = plt.subplots(figsize=(6, 1 + 0.5 * max(len(tab), 1))) if ax is None else (ax.figure, ax)
     ypos = np.arange(len(tab))[::-1]
-    ax.errorbar(tab["estimate"], ypos, xerr=[tab["estimate"] - tab["ci_low"], tab["ci_high"] - tab["estimate"]],
-                fmt="o", capsize=3)
+    ax.errorbar(
+        tab["estimate"],
+        ypos,
+        xerr=[tab["estimate"] - tab["ci_low"], tab["ci_high"] - tab["estimate"]],
+        fmt="o",
+        capsize=3,
+    )
     ax.set_yticks(ypos, tab["level"])
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_xlabel("difference (treated - comparison)")

@@ -24,7 +24,9 @@ TIES = ("efron", "breslow")
 def _check_survival(data: pd.DataFrame, duration: str, event: str) -> tuple[np.ndarray, np.ndarray]:
     for col in (duration, event):
         if col not in data.columns:
-            raise InputError(f"survival: column {col!r} not found; columns are {', '.join(map(str, data.columns))}")
+            raise InputError(
+                f"survival: column {col!r} not found; columns are {', '.join(map(str, data.columns))}"
+            )
     t = pd.to_numeric(data[duration], errors="coerce").to_numpy(dtype=float)
     e = pd.to_numeric(data[event], errors="coerce").to_numpy(dtype=float)
     if np.isnan(t).any() or np.isnan(e).any():
@@ -35,7 +37,9 @@ def _check_survival(data: pd.DataFrame, duration: str, event: str) -> tuple[np.n
     if (t < 0).any():
         raise InputError(f"survival: {int((t < 0).sum())} negative durations in {duration!r}; expected >= 0")
     if not set(np.unique(e).tolist()) <= {0.0, 1.0}:
-        raise InputError(f"survival: event column {event!r} must be 0/1, found {sorted(set(np.unique(e).tolist()))[:5]}")
+        raise InputError(
+            f"survival: event column {event!r} must be 0/1, found {sorted(set(np.unique(e).tolist()))[:5]}"
+        )
     if e.sum() == 0:
         raise AnalysisError(f"survival: no events in {event!r}; a survival model needs at least one")
     return t, e.astype(int)
@@ -191,7 +195,7 @@ def fit_cox(
     if ties not in TIES:
         raise InputError(f"survival: ties {ties!r} is not supported; expected one of {', '.join(TIES)}")
     if ties == "breslow" and weights:
-        # statsmodels' PHReg silently ignores weights, and lifelines has no Breslow: refuse rather than mislead
+        # PHReg silently ignores weights and lifelines has no Breslow: refuse rather than mislead
         raise InputError("survival: --weights needs --ties efron; Breslow ties are available unweighted only")
     if not covariates:
         raise InputError("survival: no covariates given; expected --covariates a,b")
@@ -204,7 +208,10 @@ def fit_cox(
     X = pd.get_dummies(data[covariates], drop_first=True, dtype=float)
     if X.isna().any().any():
         counts = X.isna().sum()
-        raise InputError("survival: missing covariate values: " + ", ".join(f"{k} {v}" for k, v in counts[counts > 0].items()))
+        raise InputError(
+            "survival: missing covariate values: "
+            + ", ".join(f"{k} {v}" for k, v in counts[counts > 0].items())
+        )
     w = None
     if weights:
         w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)
@@ -230,7 +237,12 @@ def fit_cox(
         p = pd.Series(res.pvalues, index=X.columns)
         conc = float(concordance_index(t, -(X.to_numpy() @ coef.to_numpy()), e))
     table = pd.DataFrame(
-        {"covariate": X.columns, "coef": coef.to_numpy(), "se": se.to_numpy(),
-         "hr": np.exp(coef.to_numpy()), "p": p.to_numpy()}
+        {
+            "covariate": X.columns,
+            "coef": coef.to_numpy(),
+            "se": se.to_numpy(),
+            "hr": np.exp(coef.to_numpy()),
+            "p": p.to_numpy(),
+        }
     )
     return CoxResult(coefficients=table, concordance=conc, ties=ties, n=len(t), events=int(e.sum()))

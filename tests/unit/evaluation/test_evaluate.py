@@ -22,9 +22,19 @@ def cohort():
 
 @pytest.fixture(scope="module")
 def fitted(cohort):
-    return Evaluation("treated", "reoffended_2y", COVS, caliper=0.2, time="time_days", event="event",
-                      subgroup="risk_band", deniers="maintains_innocence", denier_base_rate=0.02,
-                      window="within two years", random_state=3).fit(cohort)
+    return Evaluation(
+        "treated",
+        "reoffended_2y",
+        COVS,
+        caliper=0.2,
+        time="time_days",
+        event="event",
+        subgroup="risk_band",
+        deniers="maintains_innocence",
+        denier_base_rate=0.02,
+        window="within two years",
+        random_state=3,
+    ).fit(cohort)
 
 
 def test_settings_are_stored_untouched_and_fit_returns_self(cohort):
@@ -52,7 +62,8 @@ def test_summary_rows_and_plain_language(fitted):
     assert s.measure.tolist() == ["difference", "risk_ratio", "odds_ratio", "hazard_ratio"]
     o = fitted.outcome_
     assert fitted.plain_language_.startswith(
-        f"For every 100 typical men like those treated, {100 * o.treated_mean:.0f} reoffended within two years"
+        "For every 100 typical men like those treated, "
+        f"{100 * o.treated_mean:.0f} reoffended within two years"
     )
 
 
@@ -83,7 +94,10 @@ def test_subgroups_are_matched_within(fitted, cohort):
 def test_to_dict_is_json_serialisable(fitted):
     d = jsonable(fitted.to_dict())
     text = json.dumps(d, allow_nan=False)
-    assert '"survival"' in text and d["sensitivity"]["deniers"]["scenario"] == "innocent deniers' outcome set to 0.02"
+    assert (
+        '"survival"' in text
+        and d["sensitivity"]["deniers"]["scenario"] == "innocent deniers' outcome set to 0.02"
+    )
 
 
 def test_plots(fitted, tmp_path):
@@ -123,7 +137,12 @@ def test_bad_settings(cohort, kwargs, error, message):
 def test_no_common_support():
     rng = np.random.default_rng(0)
     t = np.r_[np.ones(50), np.zeros(200)].astype(int)
-    frame = pd.DataFrame({"t": t, "age": np.where(t == 1, rng.uniform(60, 70, 250), rng.uniform(20, 30, 250)),
-                          "y": rng.integers(0, 2, 250)})
+    frame = pd.DataFrame(
+        {
+            "t": t,
+            "age": np.where(t == 1, rng.uniform(60, 70, 250), rng.uniform(20, 30, 250)),
+            "y": rng.integers(0, 2, 250),
+        }
+    )
     with pytest.raises(AnalysisError, match="no common support"):
         Evaluation("t", "y", ["age"], method="ipw", distance="gbm").fit(frame)

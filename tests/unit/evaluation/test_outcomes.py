@@ -1,6 +1,5 @@
 """Outcome comparison after matching: arm means, CIs accounting for pairs, ratios, bootstrap, JDL windows."""
 
-
 import warnings
 
 import numpy as np
@@ -51,7 +50,9 @@ def test_pair_cluster_se_equals_paired_difference_se():
     pair = np.r_[np.arange(n), np.arange(n)]
     r = estimate_outcome(y, t, np.ones(2 * n), pair)
     d = y[:n] - y[n:]
-    assert r.se == pytest.approx(d.std(ddof=0) / np.sqrt(n) * np.sqrt(n / (n - 1) * (2 * n - 1) / (2 * n - 2)), rel=1e-6)
+    assert r.se == pytest.approx(
+        d.std(ddof=0) / np.sqrt(n) * np.sqrt(n / (n - 1) * (2 * n - 1) / (2 * n - 2)), rel=1e-6
+    )
     unpaired = estimate_outcome(y, t, np.ones(2 * n))
     assert unpaired.ci_method == "HC1 robust" and unpaired.se > 2 * r.se
 
@@ -126,17 +127,22 @@ def test_plain_language_paragraph():
         r = estimate_outcome(y, t, np.ones(len(y)), pair, name="reoffended")
     text = plain_language(r, window="within two years")
     assert text.startswith("For every 100 typical men like those treated, ")
-    assert f"{100 * r.treated_mean:.1f} reoffended within two years against {100 * r.control_mean:.1f} in the" in text
+    assert (
+        f"{100 * r.treated_mean:.1f} reoffended within two years against {100 * r.control_mean:.1f} in the"
+        in text
+    )
     assert "not statistically significant" in text
     assert f"(difference between {100 * r.ci[0]:+.1f} and {100 * r.ci[1]:+.1f} per 100)" in text
 
 
 def test_jdl_followup_window_waiting_period_and_censoring():
-    d = pd.DataFrame({
-        "start": ["2020-01-01"] * 5 + ["2022-06-01"],
-        "offence": [None, "2020-06-01", "2020-12-01", "2020-12-15", "2022-09-01", "2022-07-01"],
-        "proven": [None, "2020-08-01", "2021-06-30", "2021-07-15", "2022-10-01", "2022-08-01"],
-    })
+    d = pd.DataFrame(
+        {
+            "start": ["2020-01-01"] * 5 + ["2022-06-01"],
+            "offence": [None, "2020-06-01", "2020-12-01", "2020-12-15", "2022-09-01", "2022-07-01"],
+            "proven": [None, "2020-08-01", "2021-06-30", "2021-07-15", "2022-10-01", "2022-08-01"],
+        }
+    )
     out = jdl_followup(d, "start", "offence", "proven", "2022-12-31", years=1)
     # proven by 2021-07-01 (window + 6 months) counts; 2021-07-15 does not
     assert out["reoffended"].tolist()[:5] == [0, 1, 1, 0, 0]

@@ -1,4 +1,4 @@
-"""E-values, Rosenbaum bounds and the innocent-deniers scenario against published check values (domain.md s.6)."""
+"""E-values, Rosenbaum bounds and the innocent-deniers scenario against check values (domain.md s.6)."""
 
 import math
 
@@ -81,12 +81,14 @@ def test_rosenbaum_matched_counts_pairs_in_direction_of_effect():
     out = rosenbaum_matched(y, treated_rows, controls, direction=-1, binary=True)
     assert (out["treated_only"], out["control_only"], out["pairs"]) == (2, 1, 4)
     assert out["direction"] == "treated lower"
-    assert rosenbaum_matched(y, treated_rows, np.column_stack([controls, controls]), 1, binary=True)[
-        "available"] is False
+    assert (
+        rosenbaum_matched(y, treated_rows, np.column_stack([controls, controls]), 1, binary=True)["available"]
+        is False
+    )
 
 
 def test_innocent_deniers_expected_outcome_interpolates_linearly():
-    # 4 controls of whom 2 deny; base rate 0 -> control mean falls from 0.5 to 0.25 as the fraction goes 0 -> 1
+    # 4 controls of whom 2 deny; base rate 0: the control mean falls 0.5 -> 0.25 -> 0 as the fraction rises
     y = np.array([1, 0, 1, 1, 0, 0], float)
     t = np.array([1, 1, 0, 0, 0, 0], bool)
     deny = np.array([0, 0, 1, 1, 0, 0], bool)

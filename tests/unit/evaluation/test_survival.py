@@ -1,4 +1,4 @@
-"""Weighted Kaplan-Meier / log-rank / Cox comparison and the Cox model (Efron via lifelines, Breslow via PHReg)."""
+"""Weighted Kaplan-Meier, log-rank and Cox comparison; the Cox model (Efron: lifelines, Breslow: PHReg)."""
 
 import numpy as np
 import pandas as pd
@@ -12,8 +12,15 @@ from desist.evaluation.survival import compare_survival, fit_cox, plot_survival
 
 ROSSI = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
 # R survival: coxph(Surv(week, arrest) ~ fin + age + race + wexp + mar + paro + prio, data = Rossi) (Efron)
-R_EFRON = {"fin": -0.379, "age": -0.0574, "race": 0.3139, "wexp": -0.1498, "mar": -0.4337, "paro": -0.0849,
-           "prio": 0.0915}
+R_EFRON = {
+    "fin": -0.379,
+    "age": -0.0574,
+    "race": 0.3139,
+    "wexp": -0.1498,
+    "mar": -0.4337,
+    "paro": -0.0849,
+    "prio": 0.0915,
+}
 
 
 def test_efron_matches_r_published_rossi_coefficients():
@@ -61,8 +68,9 @@ def test_weighted_efron_uses_robust_se_and_breslow_refuses_weights():
     d = load_rossi()
     d["w"] = np.where(d.fin == 1, 2.0, 1.0)
     res = fit_cox(d, "week", "arrest", ["fin", "prio"], weights="w")
-    ref = CoxPHFitter().fit(d[["week", "arrest", "fin", "prio", "w"]], "week", "arrest", weights_col="w",
-                            robust=True)
+    ref = CoxPHFitter().fit(
+        d[["week", "arrest", "fin", "prio", "w"]], "week", "arrest", weights_col="w", robust=True
+    )
     assert res.coefficients.se.to_numpy() == pytest.approx(ref.standard_errors_.to_numpy())
     with pytest.raises(InputError, match="--ties efron"):
         fit_cox(d, "week", "arrest", ["fin"], ties="breslow", weights="w")
@@ -112,7 +120,9 @@ def test_compare_survival_recovers_hazard_ratio_and_weighted_km():
     assert res.curves.survival_treated.iloc[-1] == pytest.approx(km.survival_function_.iloc[-1, 0])
     # zero weights drop people: the result equals fitting on the subset
     w2 = np.where(np.arange(len(d)) % 3 == 0, 0.0, 1.0)
-    sub = compare_survival(d[w2 > 0].reset_index(drop=True), "time", "event", treated[w2 > 0], np.ones(int(w2.sum())))
+    sub = compare_survival(
+        d[w2 > 0].reset_index(drop=True), "time", "event", treated[w2 > 0], np.ones(int(w2.sum()))
+    )
     assert compare_survival(d, "time", "event", treated, w2).hazard_ratio == pytest.approx(sub.hazard_ratio)
 
 

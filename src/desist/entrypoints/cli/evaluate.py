@@ -82,7 +82,9 @@ def register(app: typer.Typer) -> None:
         data: Path = typer.Option(..., "--data", help="CSV or Parquet file, one row per person."),
         treatment: str = typer.Option(..., "--treatment", help="0/1 column: took the programme."),
         outcome: str = typer.Option(..., "--outcome", help="Outcome column (0/1, count or number)."),
-        covariates: str = typer.Option(..., "--covariates", help="Comma-separated confounders, e.g. age,risk_band"),
+        covariates: str = typer.Option(
+            ..., "--covariates", help="Comma-separated confounders, e.g. age,risk_band"
+        ),
         method: str = typer.Option("nearest", "--method", help="nearest, ipw, aipw or subclass."),
         ratio: int = typer.Option(1, "--ratio", help="Controls per treated person (nearest)."),
         replace: bool = typer.Option(False, "--replace", help="Match with replacement (nearest)."),
@@ -105,7 +107,7 @@ def register(app: typer.Typer) -> None:
         plots: Path | None = typer.Option(None, "--plots", help="Directory to write PNG plots to."),
         fmt: str = typer.Option("table", "--format", help="json or table."),
     ) -> None:
-        """Estimate the programme's effect on an outcome after matching or weighting, with sensitivity checks."""
+        """Estimate the programme's effect on an outcome after matching or weighting, with sensitivity."""
         _choice("--format", fmt, FORMATS)
         _choice("--method", method, ("nearest", "ipw", "aipw", "subclass"))
         _choice("--order", order, ("largest", "smallest", "random", "data"))
@@ -121,10 +123,26 @@ def register(app: typer.Typer) -> None:
 
         df = read_table(data)
         ev = Evaluation(
-            treatment, outcome, covs, method=method, estimand=estimand, ratio=ratio, replace=replace,
-            caliper=caliper, order=order, exact=_split(exact) or None, distance=distance, time=time, event=event,
-            subgroup=subgroup, deniers=deniers, denier_base_rate=denier_rate, bootstrap=bootstrap,
-            missing=missing, window=window, random_state=seed,
+            treatment,
+            outcome,
+            covs,
+            method=method,
+            estimand=estimand,
+            ratio=ratio,
+            replace=replace,
+            caliper=caliper,
+            order=order,
+            exact=_split(exact) or None,
+            distance=distance,
+            time=time,
+            event=event,
+            subgroup=subgroup,
+            deniers=deniers,
+            denier_base_rate=denier_rate,
+            bootstrap=bootstrap,
+            missing=missing,
+            window=window,
+            random_state=seed,
         ).fit(df)
         result = ev.to_dict()
         result["data"] = str(data)
@@ -158,8 +176,10 @@ def register(app: typer.Typer) -> None:
         if counts.any():
             if missing == "error":
                 detail = ", ".join(f"{c}: {int(k)}" for c, k in counts[counts > 0].items())
-                raise InputError(f"missing values in {detail} (of {len(df)} rows); expected complete data "
-                                 "or --missing drop")
+                raise InputError(
+                    f"missing values in {detail} (of {len(df)} rows); expected complete data "
+                    "or --missing drop"
+                )
             df = df.dropna(subset=used)
         res = fit_cox(df, duration, event, covs, ties=ties, weights=weights)
         out = {"data": str(data), "duration": duration, "event": event, **res.to_dict()}
@@ -167,7 +187,9 @@ def register(app: typer.Typer) -> None:
             typer.echo(_dump(out))
         else:
             typer.echo(res.coefficients.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-            typer.echo(f"concordance {res.concordance:.4f}; n = {res.n}, events = {res.events}, ties = {ties}")
+            typer.echo(
+                f"concordance {res.concordance:.4f}; n = {res.n}, events = {res.events}, ties = {ties}"
+            )
 
 
 def _write_plots(ev, folder: Path) -> list[str]:

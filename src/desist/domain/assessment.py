@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from desist.domain.catalogue import Catalogue, Era, Intensity, hsp_checklist
@@ -46,15 +47,19 @@ INTENSITY_PATHWAY = {
 
 @dataclass(frozen=True)
 class Assessment:
-    """One man's risk and need as the pathway engine reads them on ``day``."""
+    """One man's risk and need as the pathway engine reads them on ``day``.
+
+    ``rm2000`` and ``static99r`` hold the summary the recommendation reports (points and categories; the item
+    breakdown is ``desist risk``'s job), so the scalar and the vectorised paths give identical output.
+    """
 
     day: date
     era: Era
     band: Band
     basis: str
     osp: osp.OspResult
-    rm2000: rm2000.Rm2000Result | None
-    static99r: static99r.Static99RResult | None
+    rm2000: dict[str, Any] | None
+    static99r: dict[str, Any] | None
     pni: pni.PniResult | None
     sexual_interest: bool | None
     hsp_score: int
@@ -75,18 +80,24 @@ class Assessment:
             **self.osp.to_dict(),
         }
         if self.rm2000 is not None:
-            out["rm2000"] = self.rm2000.to_dict()
+            out["rm2000"] = self.rm2000
         if self.static99r is not None:
-            out["static99r"] = self.static99r.to_dict()
+            out["static99r"] = self.static99r
         if self.pni is not None:
             out["pni"] = self.pni.to_dict()
         return out
 
 
+@lru_cache(maxsize=8)
+def _current_from(catalogue: Catalogue) -> date | None:
+    starts = [p.available_from.value for p in catalogue if p.era is Era.CURRENT]
+    return min(starts) if starts else None
+
+
 def era_on(catalogue: Catalogue, day: date) -> Era:
     """CURRENT from the day the first current-era programme started, LEGACY before it."""
-    starts = [p.available_from.value for p in catalogue if p.era is Era.CURRENT]
-    return Era.CURRENT if starts and day >= min(starts) else Era.LEGACY
+    start = _current_from(catalogue)
+    return Era.CURRENT if start is not None and day >= start else Era.LEGACY
 
 
 def _higher(a: Band, b: Band) -> Band:
@@ -103,27 +114,25 @@ def _sexual_interest(profile: Profile, result: pni.PniResult | None) -> bool | N
     return bool(result is not None and result.need.sex == 2)
 
 
-def assess(profile: Profile, day: date, catalogue: Catalogue) -> Assessment:
-    """Score the man's risk tools and decide the band, intensity and pathway that drive his menu.
+def _scale(points: Any, category: Any) -> dict[str, Any]:
+    return {"points": None if points is None else int(points), "category": str(category)}
 
-    Raises
-    ------
-    FieldError
-        From the PNI when a man with an OSP level has no sex-domain items but other PNI items.
-    """
-    era = era_on(catalogue, day)
-    o = osp.score(profile)
-    rm = rm2000.score(profile.rm2000_input) if profile.rm2000_input is not None else None
-    s99 = static99r.score(profile.static99r_input) if profile.static99r_input is not None else None
-    p = None
-    if profile.has_pni:
-        p = pni.score(profile.model_copy(update={"osp_dc_band": o.dc.band, "osp_iic_band": o.iic.band}))
 
+def combine(
+    profile: Profile,
+    day: date,
+    era: Era,
+    o: osp.OspResult,
+    rm: dict[str, Any] | None,
+    s99: dict[str, Any] | None,
+    p: pni.PniResult | None,
+) -> Assessment:
+    """Decide the band, intensity and pathway from the scored tools (shared by both paths)."""
     if profile.offence_type is OffenceType.IMAGES_ONLY:
         band = _higher(o.dc.band, o.iic.band)
         basis = "OSP/IIC" if band is o.iic.band else "OSP/DC"
     elif era is Era.LEGACY and rm is not None:
-        band, basis = rm.s.category, "RM2000/S"
+        band, basis = Band(rm["s"]["category"]), "RM2000/S"
     else:
         band, basis = o.dc.band, "OSP/DC"
 
@@ -136,7 +145,34 @@ def assess(profile: Profile, day: date, catalogue: Catalogue) -> Assessment:
         if era is Era.CURRENT and p is not None:
             pathway = Pathway.MISSING_INFORMATION  # say so; intensity still follows his OSP band
     return Assessment(
-        day=day, era=era, band=band, basis=basis, osp=o, rm2000=rm, static99r=s99, pni=p,
-        sexual_interest=_sexual_interest(profile, p), hsp_score=hsp_checklist().score(profile.hsp_items),
-        target=target, target_basis=target_basis, pathway=pathway,
+        day=day,
+        era=era,
+        band=band,
+        basis=basis,
+        osp=o,
+        rm2000=rm,
+        static99r=s99,
+        pni=p,
+        sexual_interest=_sexual_interest(profile, p),
+        hsp_score=hsp_checklist().score(profile.hsp_items),
+        target=target,
+        target_basis=target_basis,
+        pathway=pathway,
     )
+
+
+def assess(profile: Profile, day: date, catalogue: Catalogue) -> Assessment:
+    """Score the man's risk tools and decide the band, intensity and pathway that drive his menu."""
+    o = osp.score(profile)
+    rm = None
+    if profile.rm2000_input is not None:
+        r = rm2000.score(profile.rm2000_input)
+        rm = {k: _scale(x.points, x.category) for k, x in (("s", r.s), ("v", r.v), ("c", r.c))}
+    s99 = None
+    if profile.static99r_input is not None:
+        s = static99r.score(profile.static99r_input)
+        s99 = {"total": s.total, "level": s.level}
+    p = None
+    if profile.has_pni:
+        p = pni.score(profile.model_copy(update={"osp_dc_band": o.dc.band, "osp_iic_band": o.iic.band}))
+    return combine(profile, day, era_on(catalogue, day), o, rm, s99, p)

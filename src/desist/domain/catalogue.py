@@ -31,6 +31,7 @@ from desist.domain.errors import InputError, NotFound
 from desist.domain.risk.bands import ORDERED_BANDS, Band, Pathway
 
 T = TypeVar("T")
+_RANK = {band: i for i, band in enumerate(ORDERED_BANDS)}
 
 
 class Era(StrEnum):
@@ -132,7 +133,7 @@ class RiskCriteria(_Strict):
         """True when ``band`` lies within [min, max] (NOT_APPLICABLE never does)."""
         if band is Band.NOT_APPLICABLE or self.min is None or self.max is None:
             return False
-        return ORDERED_BANDS.index(self.min) <= ORDERED_BANDS.index(band) <= ORDERED_BANDS.index(self.max)
+        return _RANK[self.min] <= _RANK[band] <= _RANK[self.max]
 
 
 class NeedCriteria(_Strict):
@@ -273,9 +274,7 @@ class Catalogue:
             programme = Programme.model_validate(entry)
         except ValidationError as exc:
             err = exc.errors()[0]
-            raise InputError(
-                f"{file}: programme {code} field '{_loc(err['loc'])}': {err['msg']}"
-            ) from None
+            raise InputError(f"{file}: programme {code} field '{_loc(err['loc'])}': {err['msg']}") from None
         for field, fact in programme.facts():
             if fact.source not in sources:
                 raise InputError(

@@ -126,13 +126,20 @@ class Situation:
         finished = next((c for c, met in done.items() if met and catalogue[c].role is Role.TREATMENT), None)
         custody = man.setting is Setting.CUSTODY
         return cls(
-            done, finished, "in custody" if custody else "in the community",
+            done,
+            finished,
+            "in custody" if custody else "in the community",
             "release" if custody else "the end of his supervision",
         )
 
 
 def hard_reasons(
-    p: Programme, man: Profile, a: Assessment, policy: Policy, catalogue: Catalogue, menu: Menu,
+    p: Programme,
+    man: Profile,
+    a: Assessment,
+    policy: Policy,
+    catalogue: Catalogue,
+    menu: Menu,
     situation: Situation,
 ) -> list[Reason]:
     """Every hard rule ``p`` (running on the day) fails for this man (empty when it fits)."""
@@ -145,44 +152,60 @@ def hard_reasons(
     audience = p.audience.value
     image_only = man.offence_type is OffenceType.IMAGES_ONLY
     if audience is Audience.IMAGES and not image_only:
-        out.append(Reason(
-            "audience",
-            f"For men whose only sexual offences are indecent images; his offence is"
-            f" {_OFFENCE_WORDS[man.offence_type]}.",
-        ))
+        out.append(
+            Reason(
+                "audience",
+                f"For men whose only sexual offences are indecent images; his offence is"
+                f" {_OFFENCE_WORDS[man.offence_type]}.",
+            )
+        )
     elif audience is Audience.CONTACT and image_only:
-        out.append(Reason(
-            "audience", f"Internet-only offence: this programme is for contact offending{menu.internet}."
-        ))
+        out.append(
+            Reason(
+                "audience", f"Internet-only offence: this programme is for contact offending{menu.internet}."
+            )
+        )
 
     ldc = p.ldc.value
-    equivalent = f"the equivalent is {catalogue.label(ldc.equivalent)}" if ldc.equivalent else ""
     if man.ldc and ldc.suitability is LdcSuitability.STANDARD:
-        out.append(Reason(
-            "ldc",
-            "Not adapted for learning disabilities or challenges (LDC); "
-            + (f"the adapted {equivalent}." if equivalent else "no adapted equivalent is listed."),
-        ))
+        out.append(
+            Reason(
+                "ldc",
+                "Not adapted for learning disabilities or challenges (LDC); "
+                + (
+                    f"the adapted equivalent is {catalogue.label(ldc.equivalent)}."
+                    if ldc.equivalent
+                    else "no adapted equivalent is listed."
+                ),
+            )
+        )
     elif not man.ldc and ldc.suitability is LdcSuitability.ADAPTED:
-        out.append(Reason(
-            "ldc",
-            "Adapted for men with learning disabilities or challenges (LDC) and he has none recorded"
-            + (f"; {equivalent}." if equivalent else "."),
-        ))
+        out.append(
+            Reason(
+                "ldc",
+                "Adapted for men with learning disabilities or challenges (LDC) and he has none recorded"
+                + (f"; the equivalent is {catalogue.label(ldc.equivalent)}." if ldc.equivalent else "."),
+            )
+        )
 
     if man.age < p.min_age.value:
         out.append(Reason("age", f"For men aged {p.min_age.value} or over; he is {man.age}."))
 
     if man.maintains_innocence and not p.maintains_innocence_allowed.value:
-        out.append(Reason(
-            "denial",
-            "Denial not accepted: the programme requires discussing the offence, and he maintains his"
-            " innocence.",
-        ))
+        out.append(
+            Reason(
+                "denial",
+                "Denial not accepted: the programme requires discussing the offence, and he maintains his"
+                " innocence.",
+            )
+        )
 
     out += _risk_reasons(p, a, policy)
-    out += _need_reasons(p, man, a)
-    out += _history_reasons(p, catalogue, situation)
+    need = p.need.value
+    if need.sexual_interest or need.hsp_score_min is not None:
+        out += _need_reasons(p, man, a)
+    if situation.done or p.prerequisites.value:
+        out += _history_reasons(p, catalogue, situation)
     out += _time_reasons(p, man, situation)
     return out
 
@@ -196,7 +219,8 @@ def _risk_reasons(p: Programme, a: Assessment, policy: Policy) -> list[Reason]:
         if a.pni.pathway not in crit.pathways:
             detail = (
                 " (a thinking, relationships or self-management answer is missing)"
-                if a.pni.pathway is Pathway.MISSING_INFORMATION else ""
+                if a.pni.pathway is Pathway.MISSING_INFORMATION
+                else ""
             )
             text = f"For the {allowed} pathway; his PNI pathway is {a.pni.pathway}{detail}."
             return [Reason("pathway", text)]
@@ -204,20 +228,24 @@ def _risk_reasons(p: Programme, a: Assessment, policy: Policy) -> list[Reason]:
             return [_low_risk("PNI")]
         return []
     if a.band is Band.NOT_APPLICABLE:
-        return [Reason(
-            "risk_not_applicable",
-            f"{a.basis} gives him no risk level (no sexual sanction recorded, or not a man), so his risk"
-            " cannot be matched to this programme.",
-        )]
+        return [
+            Reason(
+                "risk_not_applicable",
+                f"{a.basis} gives him no risk level (no sexual sanction recorded, or not a man), so his risk"
+                " cannot be matched to this programme.",
+            )
+        ]
     if not crit.admits(a.band):
         lo, hi = _band(crit.min), _band(crit.max)  # type: ignore[arg-type]
         span = f"{lo} to {hi}" if lo != hi else lo
         too = "low" if ORDERED_BANDS.index(a.band) < ORDERED_BANDS.index(crit.min) else "high"  # type: ignore[arg-type]
-        return [Reason(
-            f"risk_too_{too}",
-            f"Risk too {too} for this {intensity_word(p.intensity.value)}-intensity programme: his"
-            f" {a.basis} risk is {_band(a.band)}, it is for {span} risk.",
-        )]
+        return [
+            Reason(
+                f"risk_too_{too}",
+                f"Risk too {too} for this {intensity_word(p.intensity.value)}-intensity programme: his"
+                f" {a.basis} risk is {_band(a.band)}, it is for {span} risk.",
+            )
+        ]
     if a.band is Band.LOW and not policy.offer_low_risk:
         return [_low_risk(a.basis)]
     return []
@@ -246,11 +274,13 @@ def _need_reasons(p: Programme, man: Profile, a: Assessment) -> list[Reason]:
     if need.hsp_score_min is not None and a.hsp_score < need.hsp_score_min:
         labels = hsp_checklist().items
         items = ", ".join(labels[i].label.lower() for i in man.hsp_items) or "no items recorded"
-        out.append(Reason(
-            "hsp_score",
-            f"Needs an HSP offence-details score of at least {need.hsp_score_min}; his is {a.hsp_score}"
-            f" ({items}).",
-        ))
+        out.append(
+            Reason(
+                "hsp_score",
+                f"Needs an HSP offence-details score of at least {need.hsp_score_min}; his is {a.hsp_score}"
+                f" ({items}).",
+            )
+        )
     return out
 
 
@@ -260,11 +290,13 @@ def _history_reasons(p: Programme, catalogue: Catalogue, situation: Situation) -
         return [Reason("completed", "Already completed, with its treatment targets met.")]
     out: list[Reason] = []
     if p.role is Role.TREATMENT and situation.finished_treatment:
-        out.append(Reason(
-            "completed",
-            f"He has already completed {catalogue.label(situation.finished_treatment)} with its targets met;"
-            " the next step is a follow-on or booster, not a second main programme.",
-        ))
+        out.append(
+            Reason(
+                "completed",
+                f"He has already completed {catalogue.label(situation.finished_treatment)} with its targets met;"
+                " the next step is a follow-on or booster, not a second main programme.",
+            )
+        )
     for pre in p.prerequisites.value:
         if any(done.get(c) or (c in done and not pre.targets_met) for c in pre.completed_any_of):
             continue
@@ -289,16 +321,20 @@ def _time_reasons(p: Programme, man: Profile, situation: Situation) -> list[Reas
     need = window.min.get(man.setting)
     out: list[Reason] = []
     if need is not None and left < need:
-        out.append(Reason(
-            "time",
-            f"Not enough time before {until}: he has {_months(left)} left and it needs at least"
-            f" {_months(need)}.",
-        ))
+        out.append(
+            Reason(
+                "time",
+                f"Not enough time before {until}: he has {_months(left)} left and it needs at least"
+                f" {_months(need)}.",
+            )
+        )
     if window.max is not None and left > window.max:
-        out.append(Reason(
-            "pre_release",
-            f"Meant for the last {_months(window.max)} before release; he has {_months(left)} left.",
-        ))
+        out.append(
+            Reason(
+                "pre_release",
+                f"Meant for the last {_months(window.max)} before release; he has {_months(left)} left.",
+            )
+        )
     return out
 
 

@@ -29,6 +29,7 @@ from desist.domain.risk.osp import OspInput
 from desist.domain.risk.pni import PniInput
 from desist.domain.risk.rm2000 import Rm2000Input
 from desist.domain.risk.static99r import Static99RInput
+from desist.domain.risk.tables import load_table
 
 
 class OffenceType(StrEnum):
@@ -86,13 +87,24 @@ OffenceWord = Annotated[OffenceType, BeforeValidator(_lower)]
 
 #: fields only Static-99R uses (stranger_victim and male_victim are shared, so they do not switch it on)
 STATIC99R_FIELDS = (
-    "age_at_release", "lived_with_partner_2y", "index_nonsexual_violence", "prior_nonsexual_violence",
-    "prior_sex_charges", "prior_sex_convictions", "prior_sentencing_dates", "noncontact_sex_conviction",
+    "age_at_release",
+    "lived_with_partner_2y",
+    "index_nonsexual_violence",
+    "prior_nonsexual_violence",
+    "prior_sex_charges",
+    "prior_sex_convictions",
+    "prior_sentencing_dates",
+    "noncontact_sex_conviction",
     "unrelated_victim",
 )
 RM2000_FIELDS = (
-    "age_at_commencement_of_risk", "sexual_appearances", "criminal_appearances", "never_married",
-    "noncontact_sexual_offence", "violent_appearances", "burglary",
+    "age_at_commencement_of_risk",
+    "sexual_appearances",
+    "criminal_appearances",
+    "never_married",
+    "noncontact_sexual_offence",
+    "violent_appearances",
+    "burglary",
 )
 PNI_FIELDS = tuple(name for name in PniInput.model_fields if name not in ("id", "sex"))
 
@@ -151,14 +163,16 @@ class Profile(OspInput, PniInput):
     def _recommend_rules(self) -> Profile:
         if self.in_custody != (self.setting is Setting.CUSTODY):
             raise FieldError(
-                "setting", str(self.setting),
+                "setting",
+                str(self.setting),
                 f"'{self.setting}' contradicts in_custody={str(self.in_custody).lower()},"
                 " expected custody exactly when in_custody is true",
             )
         contact = self.contact_adult_sanctions + self.contact_child_sanctions + self.paraphilia_sanctions
         if self.offence_type is OffenceType.IMAGES_ONLY and (contact or not self.indecent_image_sanctions):
             raise FieldError(
-                "offence_type", "images_only",
+                "offence_type",
+                "images_only",
                 "'images_only' contradicts the sanction counts, expected at least one indecent image"
                 " sanction and no contact or paraphilia sanctions",
             )
@@ -167,23 +181,37 @@ class Profile(OspInput, PniInput):
         for done in self.completed_programmes:
             if done.code not in catalogue:
                 raise FieldError(
-                    "completed_programmes", done.code,
+                    "completed_programmes",
+                    done.code,
                     f"unknown programme code '{done.code}', expected one of {', '.join(catalogue.codes)}",
                 )
             codes.append(catalogue[done.code].code)
         object.__setattr__(  # normalise codes to the catalogue's spelling (the model is frozen)
-            self, "completed_programmes",
-            tuple(CompletedProgramme(code=c, targets_met=d.targets_met)
-                  for c, d in zip(codes, self.completed_programmes, strict=True)),
+            self,
+            "completed_programmes",
+            tuple(
+                CompletedProgramme(code=c, targets_met=d.targets_met)
+                for c, d in zip(codes, self.completed_programmes, strict=True)
+            ),
         )
         items = hsp_checklist().items
         for name in self.hsp_items:
             if name not in items:
                 raise FieldError(
-                    "hsp_items", name,
+                    "hsp_items",
+                    name,
                     f"unknown HSP item '{name}', expected a name from hsp_items.yaml"
                     f" such as {next(iter(items))}",
                 )
+        if self.has_pni and self.sex == "M" and self.sexual_sanctions > 0:
+            # the PNI's own precondition, checked here so a bulk run refuses the record at validation
+            for item in load_table("pni")["need"]["sex"]["items"]:
+                if getattr(self, item) is None:
+                    raise FieldError(
+                        item,
+                        None,
+                        "missing, expected 0, 1 or 2 (sex items are required for a man with an OSP level)",
+                    )
         self._static99r = self._block(Static99RInput, STATIC99R_FIELDS)
         self._rm2000 = self._block(Rm2000Input, RM2000_FIELDS)
         return self

@@ -47,28 +47,18 @@ def recommend_records(
     """Validate every record and recommend for each valid one; return (recommendations, rejects).
 
     ``as_of`` applies to records without their own ``as_of``. Raises InputError (the first reject's line) when
-    ``on_error`` is ``fail`` and any record is refused.
+    ``on_error`` is ``fail`` and any record is refused: nothing is recommended, nothing written.
     """
-    from pydantic import ValidationError
-
-    from desist.adapters.records import to_reject, validate_records
-    from desist.domain.pathways import recommend
+    from desist.adapters.records import validate_records
+    from desist.domain.pathways import recommend_many
     from desist.domain.profile import Profile
-    from desist.domain.risk.base import FieldError
 
     checked = validate_records(records, Profile, on_error="skip")
-    rejects = list(checked.rejects)
-    done: list[tuple[int, Recommendation]] = []
-    for row, profile in checked.valid:
-        assert isinstance(profile, Profile)
-        try:
-            done.append((row, recommend(profile, as_of=profile.as_of or as_of, policy=policy)))
-        except (FieldError, ValidationError) as exc:  # e.g. PNI sex items missing for a man with an OSP level
-            rejects.append(to_reject(row, records[row - 1], exc, Profile))
-    rejects.sort(key=lambda r: r.row)
-    if rejects and on_error == OnError.fail:
-        raise InputError(str(rejects[0]))
-    return [rec for _, rec in sorted(done, key=lambda t: t[0])], rejects
+    if checked.rejects and on_error == OnError.fail:
+        raise InputError(str(checked.rejects[0]))
+    profiles = [p for _, p in checked.valid if isinstance(p, Profile)]
+    # every record's own checks (including the PNI's precondition) ran in validation, so scoring cannot fail
+    return recommend_many(profiles, default_as_of=as_of, policy=policy), list(checked.rejects)
 
 
 def csv_row(rec: Recommendation) -> dict[str, Any]:

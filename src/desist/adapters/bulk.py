@@ -18,7 +18,6 @@ Nothing here commits: the caller's unit of work does, so a failure (or a killed 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from typing import Any
 
@@ -26,6 +25,8 @@ import pandas as pd
 from sqlalchemy import JSON, Boolean, Connection, Date, DateTime, Integer, Table, func, select
 
 from desist.adapters.orm import utcnow
+
+COPY_CHUNK_ROWS = 100_000
 
 
 def insert_frame(conn: Connection, table: Table, frame: pd.DataFrame, actor: str) -> int:
@@ -72,18 +73,16 @@ def _copy_insert(conn: Connection, table: Table, frame: pd.DataFrame, actor: str
     names = list(frame.columns)
     cols = _quoted(names)
     scratch = f"_desist_import_{table.name}"
-    buffer = io.StringIO()
-    # CSV COPY reads an unquoted empty field as NULL, which is what "" means here.
-    frame.to_csv(buffer, index=False, header=False)
-    buffer.seek(0)
     raw = conn.connection.driver_connection  # the psycopg connection, in the same transaction as ``conn``
     with raw.cursor() as cur:  # type: ignore[union-attr]
         cur.execute(
             f'CREATE TEMP TABLE "{scratch}" ON COMMIT DROP AS SELECT {cols} FROM "{table.name}" WITH NO DATA'
         )
         with cur.copy(f'COPY "{scratch}" ({cols}) FROM STDIN WITH (FORMAT csv)') as copy:
-            while chunk := buffer.read(1 << 20):
-                copy.write(chunk)
+            # CSV COPY reads an unquoted empty field as NULL, which is what "" means here. Chunks keep
+            # the CSV text small next to the frame.
+            for begin in range(0, len(frame), COPY_CHUNK_ROWS):
+                copy.write(frame.iloc[begin : begin + COPY_CHUNK_ROWS].to_csv(index=False, header=False))
         cur.execute(
             f'WITH ins AS (INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM "{scratch}" RETURNING *) '
             "INSERT INTO audit_log (actor, at, entity, entity_id, action, before, after) "

@@ -91,11 +91,14 @@ def import_file(
     frame = read_table(path)
     say(f"checking {len(frame)} row(s) of {path}")
     clean, problems, ignored = validate(frame, spec.schema)
+    n_rows = len(frame)
+    del frame  # a million-row file: keep one copy in memory, not three
     if any(p.row == 0 for p in problems):  # missing columns: the rows cannot be read at all
         raise ImportRejected(path, problems)
     with UnitOfWork(session_factory, actor) as uow:
         conn = uow.session.connection()
         rows = _resolve(conn, spec, clean, problems)
+        del clean
         if problems:
             raise ImportRejected(path, sorted(set(problems)))
         new, changed, same = _diff(conn, spec, rows)
@@ -103,12 +106,12 @@ def import_file(
         inserted = bulk.insert_frame(conn, spec.table, new, actor)
         _update(uow.session, spec, changed)
         uow.commit()
-    return ImportReport(kind, str(path), len(clean), inserted, len(changed), len(same), tuple(ignored))
+    return ImportReport(kind, str(path), n_rows, inserted, len(changed), len(same), tuple(ignored))
 
 
 def _resolve(conn: Connection, spec: Kind, clean: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
     """Turn file rows into table rows (prison number -> person id, tool scoring), collecting problems."""
-    rows = clean.copy()
+    rows = clean  # ours to change: the caller drops its reference
     if spec.name == "people":
         problems += _pnc_clashes(conn, rows)
         return rows[[c.name for c in spec.schema.columns]]

@@ -121,7 +121,7 @@ class AIPWEstimator:
         diff = float(m1 - m0)
         se = math.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0.0))
         n1, n0 = int(t.sum()), int((~t).sum())
-        notes = ()
+        notes: tuple[str, ...] = ()
         if n1 < JDL_MIN_TREATED:
             notes = (
                 f"only {n1} treated people analysed; the Justice Data Lab requires at least "

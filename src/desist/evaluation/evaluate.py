@@ -123,6 +123,8 @@ class Evaluation:
             raise InputError(
                 "estimand ATE: nearest-neighbour matching estimates the ATT; use ipw, aipw or subclass"
             )
+        if self.method == "aipw" and self.bootstrap:
+            raise InputError("bootstrap: not available with aipw, whose CIs come from its influence function")
         if self.missing not in ("error", "drop"):
             raise InputError(f"missing {self.missing!r}: expected error or drop")
         if (self.time is None) != (self.event is None):
@@ -265,6 +267,7 @@ class Evaluation:
         if self.time:
             from desist.evaluation.survival import compare_survival
 
+            assert self.event is not None  # checked in _prepare: time and event come together
             self.survival_ = compare_survival(
                 df, self.time, self.event, self.treated_, self.weights_, self.subclass_
             )
@@ -297,7 +300,7 @@ class Evaluation:
         y = pd.to_numeric(df[self.outcome], errors="coerce").to_numpy(dtype=float)
         if o.type == "binary" and o.risk_ratio is not None:
             rr = o.risk_ratio
-            ev = e_value(rr.estimate, *rr.ci, measure="RR")
+            ev = e_value(rr.estimate, rr.ci[0], rr.ci[1], measure="RR")
             e_block = {"measure": "RR", "estimate": rr.estimate, "point": ev.point, "ci": ev.ci}
         else:
             # VanderWeele & Ding (2017): a standardised difference d maps to RR ~ exp(0.91 d)

@@ -127,6 +127,7 @@ def test_rosenbaum_not_available_for_weighting(cohort):
         ({"method": "lasso"}, InputError, "method 'lasso'"),
         ({"time": "time_days"}, InputError, "both --time and --event"),
         ({"missing": "impute"}, InputError, "missing 'impute'"),
+        ({"method": "aipw", "bootstrap": 100}, InputError, "influence function"),
     ],
 )
 def test_bad_settings(cohort, kwargs, error, message):
@@ -146,3 +147,11 @@ def test_no_common_support():
     )
     with pytest.raises(AnalysisError, match="no common support"):
         Evaluation("t", "y", ["age"], method="ipw", distance="gbm").fit(frame)
+
+
+def test_fewer_than_60_treated_carries_the_justice_data_lab_warning(cohort):
+    small = cohort[(cohort.treated == 0) | (cohort.groupby("treated").cumcount() < 40)]
+    ev = Evaluation("treated", "reoffended_2y", ["age", "risk_band"]).fit(small)
+    assert ev.n_["treated"] == 40
+    assert any("Justice Data Lab requires at least 60" in w for w in ev.warnings_)
+    assert "Caution: only 40 treated people" in ev.plain_language_

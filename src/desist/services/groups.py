@@ -141,7 +141,8 @@ def create_group(
                 "last joining session: rolling groups take joiners at any session; leave it unset"
             )
     else:
-        last_joining_session = last_joining_session or policy.closed_group_last_joining_session
+        if last_joining_session is None:  # the policy default, within a short plan
+            last_joining_session = min(policy.closed_group_last_joining_session, planned_sessions)
         if not 1 <= last_joining_session <= planned_sessions:
             raise InputError(
                 f"last joining session: {last_joining_session}; expected 1 to {planned_sessions}"

@@ -358,3 +358,32 @@ def test_parquet_input(tmp_path, capsys):
     )
     assert code == 0, err
     assert pd.notna(json.loads(out)["outcome"]["estimate"])
+
+
+def test_plots_are_written(cohort_csv, capsys, tmp_path):
+    code, out, err = run(
+        [
+            "evaluate",
+            "--data",
+            str(cohort_csv),
+            "--treatment",
+            "treated",
+            "--outcome",
+            "reoffended_2y",
+            "--covariates",
+            "age,risk_band",
+            "--time",
+            "time_days",
+            "--event",
+            "event",
+            "--plots",
+            str(tmp_path / "plots"),
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    written = json.loads(out)["plots"]
+    assert [p.rsplit("/", 1)[1] for p in written] == ["balance.png", "survival.png"]
+    assert all((tmp_path / "plots" / name).stat().st_size > 1000 for name in ("balance.png", "survival.png"))

@@ -97,7 +97,7 @@ def match_1d_without_replacement(
     # left[j]: 1 + largest available sorted position < j (0: none)
     right = list(range(n0 + 1))
     left = list(range(n0 + 1))
-    rows = [i for i, u in enumerate(order.tolist()) if eligible[u]]
+    rows = np.flatnonzero(eligible[order]).tolist()
     d_all = distance[order].tolist()
     p_all = insert[order].tolist()
     cal = float(caliper) if caliper is not None else None

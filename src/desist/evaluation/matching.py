@@ -236,12 +236,13 @@ class NearestNeighborMatcher(_Matcher):
             )
         mm = np.full((len(rank), self.ratio), -1, dtype=np.int64)
         mX = mahalanobis_transform(self._mahal_X, self.treated_, keep) if mahal else None
-        for s in np.unique(strata):
-            in_s = strata == s
-            rows = np.flatnonzero(in_s[rank])
-            if rows.size == 0:
-                continue
-            sub = np.flatnonzero(in_s)
+        if exact:
+            units_by = pd.Series(np.arange(len(df))).groupby(strata).indices
+            rows_by = pd.Series(np.arange(len(rank))).groupby(strata[rank]).indices
+            groups = [(units_by[s], rows_by[s]) for s in rows_by]
+        else:
+            groups = [(np.arange(len(df)), np.arange(len(rank)))]
+        for sub, rows in groups:
             local = np.searchsorted(sub, rank[rows])  # positions of these focal units inside the stratum
             args = (focal[sub], keep[sub], local, self.ratio)
             if mahal:
@@ -258,16 +259,14 @@ class NearestNeighborMatcher(_Matcher):
         matched = mm[:, 0] >= 0
         self.match_matrix_ = mm[matched]
         self.match_treated_ = rank[matched]
-        sub_ids = pd.array([pd.NA] * len(df), dtype="Int64")
-        if not self.replace:
-            ids = np.zeros(len(df), dtype=np.int64)
+        ids = np.zeros(len(df), dtype=np.int64)
+        if not self.replace:  # with replacement matched sets overlap, so MatchIt gives no subclass either
             pair = np.arange(1, matched.sum() + 1)
             ids[self.match_treated_] = pair
             for r in range(self.ratio):
                 ok = self.match_matrix_[:, r] >= 0
                 ids[self.match_matrix_[ok, r]] = pair[ok]
-            sub_ids = pd.array(np.where(ids > 0, ids, 0), dtype="Int64")
-            sub_ids[ids == 0] = pd.NA
+        sub_ids = pd.arrays.IntegerArray(ids, ids == 0)
         self.subclass_ = pd.Series(sub_ids, index=df.index, name="subclass")
         self.order_ = order
         self.caliper_ = caliper
@@ -311,8 +310,7 @@ class SubclassMatcher(_Matcher):
             self.distance_, self.treated_, self.discarded_, self.n_subclasses, self.estimand
         )
         self.weights_ = subclass_weights(sub, self.treated_, self.estimand)
-        ids = pd.array(sub, dtype="Int64")
-        ids[sub == 0] = pd.NA
+        ids = pd.arrays.IntegerArray(sub.astype(np.int64), sub == 0)
         self.subclass_ = pd.Series(ids, index=df.index, name="subclass")
         self.cuts_ = cuts
         self.match_matrix_ = None

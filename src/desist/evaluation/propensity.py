@@ -133,10 +133,9 @@ class PropensityModel:
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.simplefilter("ignore", RuntimeWarning)
             try:
-                # IRLS on the binomial GLM is exactly R's glm.fit algorithm; tolerance as R's glm.control.
-                model = sm.GLM(y, Xk, family=sm.families.Binomial()).fit(
-                    method="IRLS", tol=1e-10, maxiter=100
-                )
+                # Newton-Raphson on the logistic likelihood: the same ML estimate R's glm reaches by IRLS, and
+                # statsmodels' Logit needs ~10x less memory than its GLM on a million rows.
+                model = sm.Logit(y, Xk).fit(method="newton", tol=1e-10, maxiter=100, disp=0)
             except (PerfectSeparationWarning, np.linalg.LinAlgError) as exc:
                 raise separation("perfect separation") from exc
             except Exception as exc:  # statsmodels raises PerfectSeparationError in older versions

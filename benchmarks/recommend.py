@@ -25,11 +25,27 @@ from desist.domain.catalogue import default_catalogue, hsp_checklist
 from desist.domain.pathways import Policy, recommend_many
 from desist.domain.profile import Profile
 
-OASYS = ("oasys_11_11", "oasys_11_12", "oasys_6_12", "oasys_12_1", "oasys_12_9", "oasys_6_1", "oasys_6_6",
-         "oasys_7_3", "oasys_11_3", "oasys_11_2", "oasys_11_4", "oasys_11_6", "oasys_10_1")
+OASYS = (
+    "oasys_11_11",
+    "oasys_11_12",
+    "oasys_6_12",
+    "oasys_12_1",
+    "oasys_12_9",
+    "oasys_6_1",
+    "oasys_6_6",
+    "oasys_7_3",
+    "oasys_11_3",
+    "oasys_11_2",
+    "oasys_11_4",
+    "oasys_11_6",
+    "oasys_10_1",
+)
 OFFENCES = np.array(["contact_adult", "contact_child", "images_only", "non_contact"])
-SANCTION = {"contact_adult": "contact_adult_sanctions", "contact_child": "contact_child_sanctions",
-            "non_contact": "paraphilia_sanctions"}
+SANCTION = {
+    "contact_adult": "contact_adult_sanctions",
+    "contact_child": "contact_child_sanctions",
+    "non_contact": "paraphilia_sanctions",
+}
 
 
 def generate(n: int, seed: int = 2017) -> list[dict[str, Any]]:
@@ -67,27 +83,41 @@ def generate(n: int, seed: int = 2017) -> list[dict[str, Any]]:
             counts[SANCTION[kind]] = int(main[i])
             counts["indecent_image_sanctions"] = int(images[i])
         rec: dict[str, Any] = {
-            "id": f"B-{i:06d}", "sex": "M", "age": int(age[i]), **counts,
+            "id": f"B-{i:06d}",
+            "sex": "M",
+            "age": int(age[i]),
+            **counts,
             "total_sanctions": sum(counts.values()) + int(extra[i]),
-            "age_at_last_sexual_offence": int(last[i]), "stranger_victim": bool(yes[i, 0]),
-            "in_custody": bool(custody[i]), "setting": "custody" if custody[i] else "community",
+            "age_at_last_sexual_offence": int(last[i]),
+            "stranger_victim": bool(yes[i, 0]),
+            "in_custody": bool(custody[i]),
+            "setting": "custody" if custody[i] else "community",
             "years_since_community_date": None if custody[i] else float(extra[i]),
-            "offence_in_last_5_years": bool(yes[i, 1]), "sexual_offence_in_last_5_years": bool(yes[i, 2]),
-            "ldc": bool(ldc[i]), "offence_type": kind, "maintains_innocence": bool(deny[i]),
+            "offence_in_last_5_years": bool(yes[i, 1]),
+            "sexual_offence_in_last_5_years": bool(yes[i, 2]),
+            "ldc": bool(ldc[i]),
+            "offence_type": kind,
+            "maintains_innocence": bool(deny[i]),
             "months_to_release": float(months[i]),
             "as_of": (date(2008, 1, 1) + timedelta(days=int(days[i]))).isoformat(),
             "completed_programmes": (
                 [{"code": str(done_code[i]), "targets_met": bool(met[i])}] if done[i] else []
             ),
-            "hsp_items": [str(x) for x in hsp_names[:hsp_n[i]]],
+            "hsp_items": [str(x) for x in hsp_names[: hsp_n[i]]],
         }
         if pni[i]:
             rec.update(zip(OASYS, (int(v) for v in oasys[i]), strict=True))
         if rm[i]:
-            rec.update(age_at_commencement_of_risk=float(max(18, last[i])), sexual_appearances=int(main[i]),
-                       criminal_appearances=int(extra[i]) + 1, male_victim=bool(yes[i, 1]),
-                       never_married=bool(yes[i, 2]), noncontact_sexual_offence=kind == "non_contact",
-                       violent_appearances=int(images[i]), burglary=bool(yes[i, 0]))
+            rec.update(
+                age_at_commencement_of_risk=float(max(18, last[i])),
+                sexual_appearances=int(main[i]),
+                criminal_appearances=int(extra[i]) + 1,
+                male_victim=bool(yes[i, 1]),
+                never_married=bool(yes[i, 2]),
+                noncontact_sexual_offence=kind == "non_contact",
+                violent_appearances=int(images[i]),
+                burglary=bool(yes[i, 0]),
+            )
         out.append(rec)
     return out
 
@@ -101,7 +131,7 @@ def work(records: list[dict[str, Any]], chunk: int = 5_000) -> tuple[int, int, f
     men = offered = 0
     for start in range(0, len(records), chunk):
         t0 = time.perf_counter()
-        profiles = [Profile.model_validate(r) for r in records[start:start + chunk]]
+        profiles = [Profile.model_validate(r) for r in records[start : start + chunk]]
         t1 = time.perf_counter()
         for rec in recommend_many(profiles, policy=Policy()):
             offered += len(rec.to_dict()["recommended"])  # the JSON-ready output, reasons and all
@@ -125,7 +155,7 @@ def main() -> None:
         results = [work(records)]
     else:
         size = -(-len(records) // args.workers)
-        chunks = [records[i:i + size] for i in range(0, len(records), size)]
+        chunks = [records[i : i + size] for i in range(0, len(records), size)]
         with ProcessPoolExecutor(args.workers) as pool:
             results = list(pool.map(work, chunks))
     t2 = time.perf_counter()
@@ -136,10 +166,14 @@ def main() -> None:
     peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"men: {men:,}  programmes recommended: {offered:,}  workers: {args.workers}")
     print(f"generate: {t1 - t0:.2f} s")
-    print(f"validate + recommend: wall {t2 - t1:.2f} s, CPU {cpu:.2f} s in workers "
-          f"({cpu / men * 1e6:.0f} us CPU per man)")
-    print(f"  slowest worker: validate {max(r[2] for r in results):.2f} s, "
-          f"recommend {max(r[3] for r in results):.2f} s")
+    print(
+        f"validate + recommend: wall {t2 - t1:.2f} s, CPU {cpu:.2f} s in workers "
+        f"({cpu / men * 1e6:.0f} us CPU per man)"
+    )
+    print(
+        f"  slowest worker: validate {max(r[2] for r in results):.2f} s, "
+        f"recommend {max(r[3] for r in results):.2f} s"
+    )
     print(f"peak memory (max RSS): main {peak_self:.0f} MB, largest worker {peak_children:.0f} MB")
 
 

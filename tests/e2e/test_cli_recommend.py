@@ -119,13 +119,22 @@ def test_skip_writes_rejects_and_recommends_the_rest(tmp_path: Path, men: list[d
     men[2] = dict(men[2], age=7)
     men[4] = dict(men[4], completed_programmes=[{"code": "NOPE", "targets_met": True}])
     rejects = tmp_path / "rejects.csv"
-    result = run("--input", str(write(tmp_path, men)), "--format", "json", "--on-error", "skip",
-                 "--rejects", str(rejects))
+    result = run(
+        "--input",
+        str(write(tmp_path, men)),
+        "--format",
+        "json",
+        "--on-error",
+        "skip",
+        "--rejects",
+        str(rejects),
+    )
     assert result.exit_code == 0, result.stderr
     assert [r["id"] for r in json.loads(result.stdout)] == ["P-001", "P-002", "P-004", "P-006", "P-007"]
     got = list(csv.DictReader(rejects.read_text().splitlines()))
     assert [(r["row"], r["id"], r["field"]) for r in got] == [
-        ("3", "P-003", "age"), ("5", "P-005", "completed_programmes")
+        ("3", "P-003", "age"),
+        ("5", "P-005", "completed_programmes"),
     ]
     assert result.stderr.count("skipped:") == 2
 

@@ -23,8 +23,21 @@ from desist.domain.catalogue import (
 from desist.domain.errors import InputError, NotFound
 from desist.domain.risk.bands import Band, Pathway
 
-LEGACY = ["C-SOGP", "NSOGP", "TVSOGP", "I-SOTP", "ASOTP-CV", "SOTP-CORE", "SOTP-BNM", "SOTP-BLB-LOW",
-          "SOTP-BLB-HIGH", "SOTP-ABLB", "SOTP-EXT", "SOTP-HSF", "SOTP-ROLLING"]
+LEGACY = [
+    "C-SOGP",
+    "NSOGP",
+    "TVSOGP",
+    "I-SOTP",
+    "ASOTP-CV",
+    "SOTP-CORE",
+    "SOTP-BNM",
+    "SOTP-BLB-LOW",
+    "SOTP-BLB-HIGH",
+    "SOTP-ABLB",
+    "SOTP-EXT",
+    "SOTP-HSF",
+    "SOTP-ROLLING",
+]
 CURRENT = ["KAIZEN", "HORIZON", "IHORIZON", "BNM-PLUS", "NMS", "HSP", "LANM", "BC-HIGH", "BC-MOD"]
 DATA = Path(__file__).resolve().parents[2] / "src" / "desist" / "data" / "programmes.yaml"
 
@@ -134,21 +147,35 @@ def _programme(raw: dict, code: str) -> dict:  # type: ignore[type-arg]
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda r: _programme(r, "KAIZEN")["risk"]["value"].update(min="SEVERE"),
-         r"programme KAIZEN field 'risk\.value\.min'"),
-        (lambda r: _programme(r, "HORIZON")["risk"]["value"].update(min="HIGH", max="MEDIUM"),
-         r"programme HORIZON field 'risk\.value'.*min band HIGH is above max band MEDIUM"),
-        (lambda r: _programme(r, "NMS")["settings"].update(source="rumour"),
-         r"programme NMS field 'settings\.source': unknown source 'rumour'"),
-        (lambda r: _programme(r, "SOTP-CORE")["ldc"]["value"].update(equivalent="BNM"),
-         r"programme SOTP-CORE field 'ldc\.value\.equivalent': unknown programme code 'BNM'"),
+        (
+            lambda r: _programme(r, "KAIZEN")["risk"]["value"].update(min="SEVERE"),
+            r"programme KAIZEN field 'risk\.value\.min'",
+        ),
+        (
+            lambda r: _programme(r, "HORIZON")["risk"]["value"].update(min="HIGH", max="MEDIUM"),
+            r"programme HORIZON field 'risk\.value'.*min band HIGH is above max band MEDIUM",
+        ),
+        (
+            lambda r: _programme(r, "NMS")["settings"].update(source="rumour"),
+            r"programme NMS field 'settings\.source': unknown source 'rumour'",
+        ),
+        (
+            lambda r: _programme(r, "SOTP-CORE")["ldc"]["value"].update(equivalent="BNM"),
+            r"programme SOTP-CORE field 'ldc\.value\.equivalent': unknown programme code 'BNM'",
+        ),
         (lambda r: _programme(r, "HSP").pop("intensity"), r"programme HSP field 'intensity': Field required"),
-        (lambda r: _programme(r, "LANM")["available_to"].update(value="2001-01-01"),
-         r"programme LANM field .*available_to 2001-01-01 is before available_from"),
-        (lambda r: _programme(r, "KAIZEN")["months_to_release"]["value"]["min"].update(community=3),
-         r"programme KAIZEN field 'months_to_release\.value\.min': setting community"),
-        (lambda r: r["programmes"].append(dict(_programme(r, "NMS"))),
-         r"programme NMS field 'code': duplicate"),
+        (
+            lambda r: _programme(r, "LANM")["available_to"].update(value="2001-01-01"),
+            r"programme LANM field .*available_to 2001-01-01 is before available_from",
+        ),
+        (
+            lambda r: _programme(r, "KAIZEN")["months_to_release"]["value"]["min"].update(community=3),
+            r"programme KAIZEN field 'months_to_release\.value\.min': setting community",
+        ),
+        (
+            lambda r: r["programmes"].append(dict(_programme(r, "NMS"))),
+            r"programme NMS field 'code': duplicate",
+        ),
     ],
 )
 def test_a_bad_catalogue_fails_with_one_line_naming_programme_and_field(tmp_path, edit, message) -> None:  # type: ignore[no-untyped-def]

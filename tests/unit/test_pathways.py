@@ -17,25 +17,51 @@ from desist.domain.risk.base import FieldError
 Y2012, Y2019, Y2025 = date(2012, 6, 1), date(2019, 6, 1), date(2025, 6, 1)
 
 # OSP/DC 35 points: contact adult 1 (5) + age 30 (10) + last offence 28 (10) + 2 sanctions (6) + stranger (4)
-HIGH = dict(age=30, contact_adult_sanctions=1, total_sanctions=2, age_at_last_sexual_offence=28,
-            stranger_victim=True)
+HIGH = dict(
+    age=30, contact_adult_sanctions=1, total_sanctions=2, age_at_last_sexual_offence=28, stranger_victim=True
+)
 # OSP/DC 24 points: contact adult 1 (5) + age 45 (5) + last 44 (10) + stranger (4)
-MEDIUM = dict(age=45, contact_adult_sanctions=1, total_sanctions=1, age_at_last_sexual_offence=44,
-              stranger_victim=True)
+MEDIUM = dict(
+    age=45, contact_adult_sanctions=1, total_sanctions=1, age_at_last_sexual_offence=44, stranger_victim=True
+)
 # OSP/DC 15 points: contact adult 1 (5) + age 62 (0) + last 50 (10)
-LOW = dict(age=62, contact_adult_sanctions=1, total_sanctions=1, age_at_last_sexual_offence=50,
-           stranger_victim=False)
+LOW = dict(
+    age=62, contact_adult_sanctions=1, total_sanctions=1, age_at_last_sexual_offence=50, stranger_victim=False
+)
 SEX_NEED = dict(oasys_11_11=1, oasys_11_12=2, oasys_6_12=0)
-OASYS = ("oasys_11_11", "oasys_11_12", "oasys_6_12", "oasys_12_1", "oasys_12_9", "oasys_6_1", "oasys_6_6",
-         "oasys_7_3", "oasys_11_3", "oasys_11_2", "oasys_11_4", "oasys_11_6", "oasys_10_1")
+OASYS = (
+    "oasys_11_11",
+    "oasys_11_12",
+    "oasys_6_12",
+    "oasys_12_1",
+    "oasys_12_9",
+    "oasys_6_1",
+    "oasys_6_6",
+    "oasys_7_3",
+    "oasys_11_3",
+    "oasys_11_2",
+    "oasys_11_4",
+    "oasys_11_6",
+    "oasys_10_1",
+)
 
 
 def man(**kw: Any) -> Profile:
     rec: dict[str, Any] = dict(
-        id="T-1", sex="M", contact_adult_sanctions=0, contact_child_sanctions=0, paraphilia_sanctions=0,
-        indecent_image_sanctions=0, offence_in_last_5_years=True, sexual_offence_in_last_5_years=True,
-        in_custody=True, setting="custody", ldc=False, offence_type="contact_adult",
-        maintains_innocence=False, months_to_release=30,
+        id="T-1",
+        sex="M",
+        contact_adult_sanctions=0,
+        contact_child_sanctions=0,
+        paraphilia_sanctions=0,
+        indecent_image_sanctions=0,
+        offence_in_last_5_years=True,
+        sexual_offence_in_last_5_years=True,
+        in_custody=True,
+        setting="custody",
+        ldc=False,
+        offence_type="contact_adult",
+        maintains_innocence=False,
+        months_to_release=30,
     )
     rec.update(HIGH)
     rec.update(kw)
@@ -91,8 +117,13 @@ def test_ldc_gets_the_adapted_equivalent() -> None:
 
 
 def test_image_only_men_get_the_internet_programme() -> None:
-    images = dict(contact_adult_sanctions=0, indecent_image_sanctions=2, total_sanctions=2,
-                  offence_type="images_only", stranger_victim=False)
+    images = dict(
+        contact_adult_sanctions=0,
+        indecent_image_sanctions=2,
+        total_sanctions=2,
+        offence_type="images_only",
+        stranger_victim=False,
+    )
     rec = recommend(man(setting="community", **images), as_of=Y2019)
     assert offered(rec) == ["IHORIZON"] and rec.assessment.basis == "OSP/IIC"
     assert "internet programme iHorizon" in why(rec, "HORIZON")
@@ -129,8 +160,9 @@ def test_extended_needs_core_with_targets_met() -> None:
     not_met = recommend(man(completed_programmes="SOTP-CORE:not_met"), as_of=Y2012)
     assert "without meeting its treatment targets" in why(not_met, "SOTP-EXT")
     assert "needs a completed Core" in why(recommend(man(), as_of=Y2012), "SOTP-EXT")
-    assert "Risk too low" in why(recommend(man(completed_programmes="SOTP-CORE:met", **MEDIUM), as_of=Y2012),
-                                 "SOTP-EXT")
+    assert "Risk too low" in why(
+        recommend(man(completed_programmes="SOTP-CORE:met", **MEDIUM), as_of=Y2012), "SOTP-EXT"
+    )
 
 
 def test_high_intensity_booster_only_in_the_last_year() -> None:
@@ -140,8 +172,10 @@ def test_high_intensity_booster_only_in_the_last_year() -> None:
     early = recommend(man(completed_programmes="SOTP-CORE:met", months_to_release=30), as_of=Y2012)
     assert "SOTP-BLB-LOW" in offered(early) and "SOTP-BLB-HIGH" not in offered(early)
     assert "Meant for the last 12 months before release" in why(early, "SOTP-BLB-HIGH")
-    adapted = recommend(man(ldc=True, completed_programmes=[{"code": "SOTP-BNM", "targets_met": True}],
-                            months_to_release=6), as_of=Y2012)
+    adapted = recommend(
+        man(ldc=True, completed_programmes=[{"code": "SOTP-BNM", "targets_met": True}], months_to_release=6),
+        as_of=Y2012,
+    )
     assert "SOTP-ABLB" in offered(adapted)
     assert any("high-intensity (pre-release) form" in r for r in adapted.recommended[-1].reasons)
     assert "needs a completed Becoming New Me" in why(recommend(man(ldc=True), as_of=Y2012), "SOTP-ABLB")
@@ -158,8 +192,9 @@ def test_hsf_and_hsp_only_with_a_sexual_interest_need() -> None:
     items = "victim_aged_12_or_under;male_victim_aged_15_or_under;indecent_images_of_under_18s"
     hsp = recommend(man(completed_programmes="KAIZEN:met", hsp_items=items, **SEX_NEED), as_of=Y2019)
     assert "HSP" in offered(hsp) and "Already completed" in why(hsp, "KAIZEN")
-    low = recommend(man(completed_programmes="KAIZEN:met", hsp_items=items.rsplit(";", 1)[0], **SEX_NEED),
-                    as_of=Y2019)
+    low = recommend(
+        man(completed_programmes="KAIZEN:met", hsp_items=items.rsplit(";", 1)[0], **SEX_NEED), as_of=Y2019
+    )
     assert "HSP offence-details score of at least 3; his is 2" in why(low, "HSP")
 
 
@@ -183,8 +218,16 @@ def test_pni_pathway_drives_intensity_in_the_current_era_and_building_choices() 
 
 
 def test_rm2000_drives_the_legacy_era_where_given() -> None:
-    rm = dict(age_at_commencement_of_risk=40, sexual_appearances=1, criminal_appearances=1, male_victim=False,
-              never_married=False, noncontact_sexual_offence=False, violent_appearances=0, burglary=False)
+    rm = dict(
+        age_at_commencement_of_risk=40,
+        sexual_appearances=1,
+        criminal_appearances=1,
+        male_victim=False,
+        never_married=False,
+        noncontact_sexual_offence=False,
+        violent_appearances=0,
+        burglary=False,
+    )
     legacy = recommend(man(**rm), as_of=Y2012)  # RM2000/S LOW although OSP/DC is HIGH
     assert legacy.assessment.basis == "RM2000/S" and str(legacy.assessment.band) == "LOW"
     assert offered(legacy) == []
@@ -236,46 +279,84 @@ def test_completed_programmes_codes_are_normalised() -> None:
 def profiles(draw: st.DrawFn) -> Profile:
     offence = draw(st.sampled_from(["contact_adult", "contact_child", "images_only", "non_contact"]))
     age = draw(st.integers(18, 90))
-    counts = {k: 0 for k in ("contact_adult_sanctions", "contact_child_sanctions", "paraphilia_sanctions",
-                             "indecent_image_sanctions")}
+    counts = {
+        k: 0
+        for k in (
+            "contact_adult_sanctions",
+            "contact_child_sanctions",
+            "paraphilia_sanctions",
+            "indecent_image_sanctions",
+        )
+    }
     if offence == "images_only":
         counts["indecent_image_sanctions"] = draw(st.integers(1, 4))
     else:
-        key = {"contact_adult": "contact_adult_sanctions", "contact_child": "contact_child_sanctions",
-               "non_contact": "paraphilia_sanctions"}[offence]
+        key = {
+            "contact_adult": "contact_adult_sanctions",
+            "contact_child": "contact_child_sanctions",
+            "non_contact": "paraphilia_sanctions",
+        }[offence]
         counts[key] = draw(st.integers(1, 4))
         counts["indecent_image_sanctions"] = draw(st.integers(0, 2))
     custody = draw(st.booleans())
     rec: dict[str, Any] = dict(
-        id="H", sex="M", age=age, **counts, total_sanctions=sum(counts.values()) + draw(st.integers(0, 5)),
-        age_at_last_sexual_offence=draw(st.integers(10, age)), stranger_victim=draw(st.booleans()),
-        in_custody=custody, setting="custody" if custody else "community",
+        id="H",
+        sex="M",
+        age=age,
+        **counts,
+        total_sanctions=sum(counts.values()) + draw(st.integers(0, 5)),
+        age_at_last_sexual_offence=draw(st.integers(10, age)),
+        stranger_victim=draw(st.booleans()),
+        in_custody=custody,
+        setting="custody" if custody else "community",
         years_since_community_date=None if custody else draw(st.floats(0, 20)),
-        offence_in_last_5_years=draw(st.booleans()), sexual_offence_in_last_5_years=draw(st.booleans()),
-        ldc=draw(st.booleans()), offence_type=offence, maintains_innocence=draw(st.booleans()),
+        offence_in_last_5_years=draw(st.booleans()),
+        sexual_offence_in_last_5_years=draw(st.booleans()),
+        ldc=draw(st.booleans()),
+        offence_type=offence,
+        maintains_innocence=draw(st.booleans()),
         months_to_release=draw(st.floats(0, 120)),
-        completed_programmes=draw(st.lists(st.builds(
-            dict, code=st.sampled_from(default_catalogue().codes), targets_met=st.booleans()), max_size=3)),
-        hsp_items=draw(st.lists(st.sampled_from(["victim_aged_12_or_under", "exhibitionism", "bestiality"]),
-                                unique=True)),
+        completed_programmes=draw(
+            st.lists(
+                st.builds(dict, code=st.sampled_from(default_catalogue().codes), targets_met=st.booleans()),
+                max_size=3,
+            )
+        ),
+        hsp_items=draw(
+            st.lists(st.sampled_from(["victim_aged_12_or_under", "exhibitionism", "bestiality"]), unique=True)
+        ),
     )
     if draw(st.booleans()):  # PNI: the sex items always, the other domains sometimes
         n_items = draw(st.sampled_from([3, 6, len(OASYS)]))
         rec.update({k: draw(st.integers(0, 2)) for k in OASYS[:n_items]})
-        rec.update(ogrs3=draw(st.none() | st.floats(0, 100)),
-                   sara_partner=draw(st.sampled_from([None, "LOW", "HIGH"])))
+        rec.update(
+            ogrs3=draw(st.none() | st.floats(0, 100)),
+            sara_partner=draw(st.sampled_from([None, "LOW", "HIGH"])),
+        )
     if draw(st.booleans()):
-        rec.update(age_at_commencement_of_risk=draw(st.integers(18, 80)),
-                   sexual_appearances=draw(st.integers(1, 6)), criminal_appearances=draw(st.integers(0, 12)),
-                   male_victim=draw(st.booleans()),
-                   never_married=draw(st.booleans()), noncontact_sexual_offence=draw(st.booleans()),
-                   violent_appearances=draw(st.integers(0, 5)), burglary=draw(st.booleans()))
+        rec.update(
+            age_at_commencement_of_risk=draw(st.integers(18, 80)),
+            sexual_appearances=draw(st.integers(1, 6)),
+            criminal_appearances=draw(st.integers(0, 12)),
+            male_victim=draw(st.booleans()),
+            never_married=draw(st.booleans()),
+            noncontact_sexual_offence=draw(st.booleans()),
+            violent_appearances=draw(st.integers(0, 5)),
+            burglary=draw(st.booleans()),
+        )
     if draw(st.booleans()):
-        rec.update(age_at_release=draw(st.integers(18, 90)), lived_with_partner_2y=draw(st.booleans()),
-                   index_nonsexual_violence=False, prior_nonsexual_violence=draw(st.booleans()),
-                   prior_sex_charges=draw(st.integers(0, 8)), prior_sex_convictions=draw(st.integers(0, 5)),
-                   prior_sentencing_dates=draw(st.integers(0, 8)), noncontact_sex_conviction=False,
-                   unrelated_victim=draw(st.booleans()), male_victim=draw(st.booleans()))
+        rec.update(
+            age_at_release=draw(st.integers(18, 90)),
+            lived_with_partner_2y=draw(st.booleans()),
+            index_nonsexual_violence=False,
+            prior_nonsexual_violence=draw(st.booleans()),
+            prior_sex_charges=draw(st.integers(0, 8)),
+            prior_sex_convictions=draw(st.integers(0, 5)),
+            prior_sentencing_dates=draw(st.integers(0, 8)),
+            noncontact_sex_conviction=False,
+            unrelated_victim=draw(st.booleans()),
+            male_victim=draw(st.booleans()),
+        )
     if draw(st.booleans()):
         rec["as_of"] = draw(st.dates(date(2005, 1, 1), date(2027, 12, 31)))
     return Profile.model_validate(rec)
@@ -297,8 +378,11 @@ def test_every_programme_is_accounted_for_exactly_once(man: Profile, day: date, 
     # nothing off the menu is ever recommended
     assert all(default_catalogue()[c].available_on(day) for c in recommended)
     # at most one intensity among the main programmes recommended (intensity follows risk)
-    main = {default_catalogue()[c].intensity.value for c in recommended
-            if default_catalogue()[c].role == "treatment"}
+    main = {
+        default_catalogue()[c].intensity.value
+        for c in recommended
+        if default_catalogue()[c].role == "treatment"
+    }
     assert len(main) <= 1
 
 
@@ -321,5 +405,6 @@ def test_pni_items_without_the_sex_items_are_refused_at_validation() -> None:
     with pytest.raises(FieldError, match="sex items are required") as info:
         man(oasys_12_1=1)
     assert info.value.field == "oasys_11_11"
-    assert man(oasys_12_1=1, contact_adult_sanctions=0, total_sanctions=0,
-               age_at_last_sexual_offence=None).has_pni  # no OSP level: allowed
+    assert man(
+        oasys_12_1=1, contact_adult_sanctions=0, total_sanctions=0, age_at_last_sexual_offence=None
+    ).has_pni  # no OSP level: allowed

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -24,6 +24,7 @@ from desist.domain.risk.static99r import Static99RInput
 
 OSP_FIELDS = tuple(name for name in osp.OspInput.model_fields if name != "id")
 _BANDS = {str(b): b for b in Band}
+T = TypeVar("T")
 
 
 def _column(values: pd.Series) -> list[Any]:
@@ -65,9 +66,12 @@ def _pni(profiles: Sequence[Profile], osps: Sequence[osp.OspResult]) -> list[pni
     return [
         pni.PniResult(
             need=pni.NeedResult(
-                *(d[i] for d in domains),
-                overall[i],
-                MISSING_INFORMATION if levels[i] == MISSING_INFORMATION else NeedLevel(levels[i]),
+                sex=domains[0][i],
+                thinking=domains[1][i],
+                relationships=domains[2][i],
+                self_management=domains[3][i],
+                overall=overall[i],
+                level=MISSING_INFORMATION if levels[i] == MISSING_INFORMATION else NeedLevel(levels[i]),
             ),
             risk_level=NeedLevel(risk[i]),
             pathway=Pathway(pathway[i]),
@@ -90,6 +94,11 @@ def _static99r(inputs: Sequence[Static99RInput]) -> list[dict[str, Any]]:
     return [{"total": int(t), "level": str(lv)} for t, lv in zip(f["total"], f["level"], strict=True)]
 
 
+def _given(inp: T | None) -> T:
+    assert inp is not None  # the index only holds men whose record gave the tool's fields
+    return inp
+
+
 def _subset(values: list[Any], index: list[int], results: list[Any]) -> None:
     for i, r in zip(index, results, strict=True):
         values[i] = r
@@ -108,11 +117,11 @@ def assess_many(profiles: Sequence[Profile], days: Sequence[date], catalogue: Ca
     rms: list[Any] = [None] * n
     idx = [i for i, p in enumerate(profiles) if p.rm2000_input is not None]
     if idx:
-        _subset(rms, idx, _rm2000([profiles[i].rm2000_input for i in idx]))
+        _subset(rms, idx, _rm2000([_given(profiles[i].rm2000_input) for i in idx]))
     s99s: list[Any] = [None] * n
     idx = [i for i, p in enumerate(profiles) if p.static99r_input is not None]
     if idx:
-        _subset(s99s, idx, _static99r([profiles[i].static99r_input for i in idx]))
+        _subset(s99s, idx, _static99r([_given(profiles[i].static99r_input) for i in idx]))
     return [
         combine(p, days[i], era_on(catalogue, days[i]), osps[i], rms[i], s99s[i], pnis[i])
         for i, p in enumerate(profiles)

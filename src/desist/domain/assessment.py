@@ -136,6 +136,7 @@ def combine(
     else:
         band, basis = o.dc.band, "OSP/DC"
 
+    pathway: Pathway
     if era is Era.CURRENT and p is not None and p.pathway is not Pathway.MISSING_INFORMATION:
         target, target_basis, pathway = PATHWAY_INTENSITY[p.pathway], "PNI pathway", p.pathway
     else:

@@ -238,7 +238,7 @@ def _risk_reasons(p: Programme, a: Assessment, policy: Policy) -> list[Reason]:
     if not crit.admits(a.band):
         lo, hi = _band(crit.min), _band(crit.max)  # type: ignore[arg-type]
         span = f"{lo} to {hi}" if lo != hi else lo
-        too = "low" if ORDERED_BANDS.index(a.band) < ORDERED_BANDS.index(crit.min) else "high"  # type: ignore[arg-type]
+        too = "low" if ORDERED_BANDS.index(a.band) < ORDERED_BANDS.index(crit.min) else "high"
         return [
             Reason(
                 f"risk_too_{too}",
@@ -293,8 +293,8 @@ def _history_reasons(p: Programme, catalogue: Catalogue, situation: Situation) -
         out.append(
             Reason(
                 "completed",
-                f"He has already completed {catalogue.label(situation.finished_treatment)} with its targets met;"
-                " the next step is a follow-on or booster, not a second main programme.",
+                f"He has already completed {catalogue.label(situation.finished_treatment)} with its"
+                " targets met; the next step is a follow-on or booster, not a second main programme.",
             )
         )
     for pre in p.prerequisites.value:

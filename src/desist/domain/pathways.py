@@ -249,8 +249,8 @@ def _responsivity(
             dropped[p.code] = [
                 Reason(
                     f"risk_too_{too}",
-                    f"Risk too {too} for {intensity_word(p.intensity.value)} intensity: intensity follows risk,"
-                    f" and the {intensity_word(_RANKED[best])}-intensity {_names(winners)} matches his"
+                    f"Risk too {too} for {intensity_word(p.intensity.value)} intensity: intensity follows"
+                    f" risk, and the {intensity_word(_RANKED[best])}-intensity {_names(winners)} matches his"
                     f" {a.target_basis} better.",
                 )
             ]

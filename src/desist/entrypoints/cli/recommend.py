@@ -95,8 +95,14 @@ def render_table(recs: list[Recommendation]) -> None:
             risk += f" (OSP/DC {a.osp.dc.points} points, {a.osp.dc.band})"
         title = f"{rec.id or 'record'} · as of {rec.as_of.isoformat()} ({a.era} menu)"
         caption = f"risk {risk} · pathway {rec.pathway} · intensity {a.target or 'none'}"
-        table = Table(title=title, caption=caption, title_justify="left", caption_justify="left",
-                      show_lines=True, expand=True)
+        table = Table(
+            title=title,
+            caption=caption,
+            title_justify="left",
+            caption_justify="left",
+            show_lines=True,
+            expand=True,
+        )
         table.add_column("Programme", ratio=2, overflow="fold")
         table.add_column("Decision", min_width=11, no_wrap=True)
         table.add_column("Why", ratio=5, overflow="fold")
@@ -108,8 +114,9 @@ def render_table(recs: list[Recommendation]) -> None:
         off_menu = [e.code for e in rec.excluded if "not_available" in e.kinds]
         for e in rec.excluded:
             if "not_available" not in e.kinds:
-                table.add_row(_label(names[e.code], e.code), Text("not offered", style="yellow"),
-                              _bullets(e.reasons))
+                table.add_row(
+                    _label(names[e.code], e.code), Text("not offered", style="yellow"), _bullets(e.reasons)
+                )
         if off_menu:
             note = f"Not on the menu on {rec.as_of.isoformat()}: {', '.join(off_menu)}."
             table.add_row(

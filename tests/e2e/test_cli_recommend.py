@@ -148,3 +148,16 @@ def test_bad_option_and_bad_file(tmp_path: Path) -> None:
     broken.write_text("[{")
     result = run("--input", str(broken))
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_readme_first_command_runs_as_a_subprocess() -> None:
+    import subprocess
+    import sys
+
+    code = "from desist.entrypoints.cli import main; main()"
+    args = ["recommend", "--input", str(EXAMPLES_JSON), "--format", "table"]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "P-001" in done.stdout and "Kaizen" in done.stdout and "OFFER 1" in done.stdout

@@ -132,7 +132,7 @@ def balance_table(
         binary = bool(np.isin(np.unique(x), [0.0, 1.0]).all())
         v1 = _wvar(x[t], sw[t])
         v0 = _wvar(x[~t], sw[~t])
-        denom = {"ATT": np.sqrt(v1), "ATC": np.sqrt(v0)}.get(estimand, np.sqrt((v1 + v0) / 2))
+        denom = float(np.sqrt({"ATT": v1, "ATC": v0}.get(estimand, (v1 + v0) / 2)))
         smd_b, vr_b, ks_b = _stats(x, t, sw, denom, binary)
         smd_a, vr_a, ks_a = _stats(x, t, w_after, denom, binary)
         rows.append(

@@ -67,6 +67,7 @@ class _Matcher:
     estimand: str
     discard: str
     random_state: int | None
+    weights_: np.ndarray
 
     def _prepare(self, data: Any, treatment: str, covariates: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
         df = as_pandas(data)
@@ -112,6 +113,36 @@ class _Matcher:
             "treated_matched": int(((w > 0) & t).sum()),
             "control_matched": int(((w > 0) & ~t).sum()),
         }
+
+    def plot_distance(self, path: Any = None) -> Any:
+        """Histograms of the distance (propensity score) by group, all units and matched/weighted units.
+
+        MatchIt's ``plot(type = "hist")``: the right-hand panels use the matching weights, so the control
+        histogram should look like the treated one after a good match. Returns a matplotlib Figure (Agg
+        canvas, no display needed); saved to ``path`` when given.
+        """
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        if np.isnan(self.distance_).all():
+            raise InputError("plot_distance: needs a propensity-score distance, not 'mahalanobis'")
+        fig = Figure(figsize=(8, 5))
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(2, 2, sharex=True)
+        bins = np.linspace(self.distance_.min(), self.distance_.max(), 31)
+        for row, (label, grp) in enumerate((("Treated", self.treated_), ("Control", ~self.treated_))):
+            d = self.distance_[grp]
+            axes[row, 0].hist(d, bins=bins, density=True, color="grey")
+            axes[row, 1].hist(d, bins=bins, weights=self.weights_[grp], density=True, color="tab:blue")
+            axes[row, 0].set_ylabel(f"{label}\ndensity")
+        axes[0, 0].set_title("All")
+        axes[0, 1].set_title("Matched (weighted)")
+        for ax in axes[1]:
+            ax.set_xlabel("Distance (propensity score)")
+        fig.tight_layout()
+        if path is not None:
+            fig.savefig(path, dpi=120)
+        return fig
 
     def summary(self) -> pd.DataFrame:
         """Sample sizes as MatchIt prints them (All, Matched, Matched ESS, Unmatched, Discarded)."""
@@ -245,7 +276,7 @@ class NearestNeighborMatcher(_Matcher):
         for sub, rows in groups:
             local = np.searchsorted(sub, rank[rows])  # positions of these focal units inside the stratum
             args = (focal[sub], keep[sub], local, self.ratio)
-            if mahal:
+            if mX is not None:
                 got = match_matrix_distance(mX[sub], *args, replace=self.replace)
             elif self.replace:
                 got = match_1d_with_replacement(d[sub], *args, caliper)

@@ -51,4 +51,4 @@ def get_settings(**overrides: object) -> Settings:
     **overrides
         Field values that take precedence over the environment; ``None`` values are ignored.
     """
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]

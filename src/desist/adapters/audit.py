@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import Table, event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.orm.base import NO_VALUE as _NO_VALUE
 
@@ -25,7 +25,7 @@ from desist.adapters.orm import AuditLog, utcnow
 
 ACTOR_KEY = "desist.actor"
 BEFORE_KEY = "desist.audit_before"
-_AUDIT_TABLE = AuditLog.__table__
+_AUDIT_TABLE: Table = AuditLog.__table__  # type: ignore[assignment]
 
 
 def jsonable(value: Any) -> Any:

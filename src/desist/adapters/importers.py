@@ -145,6 +145,16 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+def positions(mask: pd.Series) -> list[int]:
+    """0-based positions where ``mask`` is true, as Python ints."""
+    return [int(i) for i in np.flatnonzero(mask.to_numpy(dtype=bool))]
+
+
+def cell(series: pd.Series, i: int) -> str:
+    """The text of ``series`` at position ``i``."""
+    return str(series.iat[i])
+
+
 def validate(df: pd.DataFrame, schema: Schema) -> tuple[pd.DataFrame, list[Problem], list[str]]:
     """Check every cell of ``df`` against ``schema``.
 
@@ -165,21 +175,20 @@ def validate(df: pd.DataFrame, schema: Schema) -> tuple[pd.DataFrame, list[Probl
     if missing:
         return df.iloc[0:0], problems, []
     df = df.reset_index(drop=True)
-    rows = pd.Series(np.arange(1, len(df) + 1), index=df.index)
     clean = pd.DataFrame(index=df.index)
     for col in schema.columns:
         given = col.name in df.columns
         raw = df[col.name].astype(str).str.strip() if given else pd.Series("", index=df.index, dtype=object)
         values, bad = _check_column(raw, col)
         clean[col.name] = values
-        for i in np.flatnonzero((bad != "").to_numpy()):
-            problems.append(Problem(int(rows.iat[i]), col.name, str(raw.iat[i]), str(bad.iat[i])))
+        for i in positions(bad != ""):
+            problems.append(Problem(i + 1, col.name, cell(raw, i), cell(bad, i)))
     for earlier, later in schema.ordered_dates:
         both = (clean[earlier] != "") & (clean[later] != "")
         wrong = both & (clean[later] < clean[earlier])
-        for i in np.flatnonzero(wrong.to_numpy()):
-            reason = f"is before {earlier} {clean[earlier].iat[i]}"
-            problems.append(Problem(int(rows.iat[i]), later, clean[later].iat[i], reason))
+        for i in positions(wrong):
+            reason = f"is before {earlier} {cell(clean[earlier], i)}"
+            problems.append(Problem(i + 1, later, cell(clean[later], i), reason))
     problems += duplicate_keys(clean, schema.key)
     for check in schema.checks:
         problems += check(clean)
@@ -200,9 +209,9 @@ def duplicate_keys(clean: pd.DataFrame, key: tuple[str, ...]) -> list[Problem]:
         return []
     first_row = clean.reset_index().groupby(list(key), sort=False)["index"].transform("min")
     out = []
-    for i in np.flatnonzero(dup.to_numpy()):
-        shown = "/".join(clean[k].iat[i] for k in key)
-        reason = f"repeats row {int(first_row.iat[i]) + 1} (same {', '.join(key)})"
+    for i in positions(dup):
+        shown = "/".join(cell(clean[k], i) for k in key)
+        reason = f"repeats row {int(cell(first_row, i)) + 1} (same {', '.join(key)})"
         out.append(Problem(i + 1, key[-1], shown, reason))
     return out
 

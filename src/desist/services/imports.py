@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import JSON, Boolean, Column, ColumnElement, Connection, String, cast, select
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from desist.adapters import bulk
 from desist.adapters.import_kinds import KINDS, Kind
-from desist.adapters.importers import Problem, cell_text, read_table, validate
+from desist.adapters.importers import Problem, cell, cell_text, positions, read_table, validate
 from desist.adapters.orm import Person
 from desist.domain.errors import InputError
 from desist.services import assessment_scoring
@@ -117,12 +118,12 @@ def _resolve(conn: Connection, spec: Kind, clean: pd.DataFrame, problems: list[P
         return rows[[c.name for c in spec.schema.columns]]
     ids = dict(conn.execute(select(Person.prison_number, Person.id)).all())
     person_id = rows["prison_number"].map(ids)
-    for i in (person_id.isna() & (rows["prison_number"] != "")).to_numpy().nonzero()[0]:
+    for i in positions(person_id.isna() & (rows["prison_number"] != "")):
         problems.append(
             Problem(
                 i + 1,
                 "prison_number",
-                rows["prison_number"].iat[i],
+                cell(rows["prison_number"], i),
                 "no person with this prison number; import people first",
             )
         )
@@ -150,8 +151,8 @@ def _pnc_clashes(conn: Connection, rows: pd.DataFrame) -> list[Problem]:
             out.append(Problem(i + 1, "pnc_number", pnc, f"already belongs to prison number {stored[pnc]}"))
     dup = rows["pnc_number"].ne("") & rows.duplicated("pnc_number", keep="first")
     out += [
-        Problem(i + 1, "pnc_number", rows["pnc_number"].iat[i], "repeats an earlier row's PNC number")
-        for i in dup.to_numpy().nonzero()[0]
+        Problem(i + 1, "pnc_number", cell(rows["pnc_number"], i), "repeats an earlier row's PNC number")
+        for i in positions(dup)
     ]
     return out
 
@@ -165,10 +166,10 @@ def _unknown_programmes(rows: pd.DataFrame) -> list[Problem]:
         Problem(
             i + 1,
             "programme_code",
-            rows["programme_code"].iat[i],
+            cell(rows["programme_code"], i),
             "not a programme in the catalogue (see `desist recommend` / data/programmes.yaml)",
         )
-        for i in bad.to_numpy().nonzero()[0]
+        for i in positions(bad)
     ]
 
 
@@ -196,7 +197,7 @@ def _diff(
     return merged[is_new][keep], changed, merged[~is_new & ~differs][keep]
 
 
-def _as_text_expr(column: Column) -> ColumnElement[object]:
+def _as_text_expr(column: Column[Any]) -> ColumnElement[Any]:
     if isinstance(column.type, Boolean | JSON):
         return column
     return cast(column, String).label(column.name)
@@ -217,5 +218,5 @@ def _update(session: Session, spec: Kind, changed: pd.DataFrame) -> None:
     for record in changed[["id", *spec.values]].to_dict("records"):
         obj = session.get(model, int(record.pop("id")))
         for name, value in record.items():
-            setattr(obj, name, bulk.typed(spec.table, name, value))
+            setattr(obj, str(name), bulk.typed(spec.table, str(name), value))
     session.flush()

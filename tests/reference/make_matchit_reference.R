@@ -72,6 +72,7 @@ fits <- list(
   lalonde_logit_caliper_ratio2 = quote(matchit(f_l, data = lalonde, link = "linear.logit", ratio = 2,
                                                caliper = 0.2)),
   lalonde_data_order = quote(matchit(f_l, data = lalonde, m.order = "data")),
+  lalonde_atc_caliper = quote(matchit(f_l, data = lalonde, estimand = "ATC", caliper = 0.25)),
   lalonde_mahalanobis = quote(matchit(f_l, data = lalonde, distance = "mahalanobis")),
   lalonde_subclass6_att = quote(matchit(f_l, data = lalonde, method = "subclass", subclass = 6)),
   lalonde_subclass6_ate = quote(matchit(f_l, data = lalonde, method = "subclass", subclass = 6,

@@ -54,6 +54,7 @@ NEAREST_CASES = {
     "lalonde_logit_caliper_ratio2": {"distance": "logit", "ratio": 2, "caliper": 0.2},
     "lalonde_data_order": {"order": "data"},
     "lalonde_mahalanobis": {"distance": "mahalanobis"},
+    "lalonde_atc_caliper": {"estimand": "ATC", "caliper": 0.25},  # rows are controls, matched to treated
     "sim_nn1_caliper_exact": {"caliper": 0.05, "exact": ["band"]},
     "sim_nn3_raw_caliper": {"ratio": 3, "caliper": 0.02, "std_caliper": False},
 }
@@ -175,6 +176,15 @@ def test_speed_path_agrees_with_brute_force() -> None:
                 slow[i, r] = j
                 avail[j] = False
     np.testing.assert_array_equal(fast, slow)
+
+
+def test_random_order_is_seeded(lalonde: pd.DataFrame) -> None:
+    def fit(seed: int) -> dict[int, list[int]]:
+        m = NearestNeighborMatcher(order="random", random_state=seed, caliper=0.1)
+        return our_pairs(m.fit(lalonde, "treat", LALONDE_COVS))
+
+    assert fit(7) == fit(7)
+    assert fit(7) != reference_pairs("lalonde_caliper")  # a different greedy order, different pairs
 
 
 def test_errors_are_one_line(lalonde: pd.DataFrame) -> None:

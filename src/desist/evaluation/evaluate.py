@@ -3,8 +3,13 @@ sensitivity and subgroups, configured once and fitted on a DataFrame.
 
 Example
 -------
->>> ev = Evaluation("treated", "reoffended_2y", ["age", "risk_band"])  # doctest: +SKIP
->>> ev.fit(data).summary()  # doctest: +SKIP
+>>> from desist.evaluation.simulate import simulate_cohort
+>>> data = simulate_cohort(2000, seed=1, intercept=-2.0)
+>>> ev = Evaluation("treated", "reoffended_2y", ["age", "risk_band", "prior_sexual"], caliper=0.2).fit(data)
+>>> ev.n_["treated_matched"] == ev.n_["control_matched"]
+True
+>>> list(ev.summary().measure)
+['difference', 'risk_ratio', 'odds_ratio']
 """
 
 from __future__ import annotations

@@ -84,6 +84,8 @@ def set_level(
     with uow:
         s = uow.session
         p = find_person(s, person)
+        # lock the man's row so two simultaneous changes cannot both start from the same current level
+        s.execute(select(Person.id).where(Person.id == p.id).with_for_update())
         latest = _latest(s, p.id)
         if latest is not None and on < latest.effective_on:
             raise InputError(

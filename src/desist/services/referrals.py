@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desist.adapters.orm import (
@@ -146,7 +147,14 @@ def create_referral(uow: UnitOfWork, *, person: int | str, offering_id: int, rol
             person_id=p.id, offering_id=offering_id, status=S.REFERRAL_STARTED.value, referrer=uow.actor
         )
         s.add(r)
-        s.flush()
+        number = p.prison_number  # read now: after a failed flush the session cannot load it
+        try:
+            s.flush()
+        except IntegrityError:  # another open referral committed since the check above (unique index)
+            raise Conflict(
+                f"person {number}: already has an open referral to offering {offering_id} "
+                "(created a moment ago); a second active referral is a duplicate"
+            ) from None
         s.add(
             ReferralStatusChange(
                 referral_id=r.id,

@@ -67,18 +67,21 @@ def intensity_word(intensity: Intensity) -> str:
     return _INTENSITY_WORDS[intensity]
 
 
-def _where(setting: Setting) -> str:
+def where_text(setting: Setting) -> str:
+    """ "in custody" / "in the community"."""
     return "in custody" if setting is Setting.CUSTODY else "in the community"
 
 
 _BAND_WORDS = {b: str(b).replace("_", " ") for b in Band}
 
 
-def _band(band: Band) -> str:
+def band_text(band: Band) -> str:
+    """A band as words: VERY_HIGH -> "VERY HIGH"."""
     return _BAND_WORDS[band]
 
 
-def _months(m: float) -> str:
+def months_text(m: float) -> str:
+    """12 -> "12 months", 1 -> "1 month"."""
     return f"{m:g} month" + ("" if m == 1 else "s")
 
 
@@ -96,9 +99,10 @@ class Menu:
 def menu_on(catalogue: Catalogue, day: date) -> Menu:
     """The menu on ``day`` (cached: a bulk run meets the same dates again and again)."""
     available = catalogue.as_of(day)
+    running = {p.code for p in available}  # by code: comparing pydantic models field by field is slow
     unavailable = {}
     for p in catalogue:
-        if p in available:
+        if p.code in running:
             continue
         end = p.available_to.value
         when = (
@@ -115,15 +119,15 @@ def menu_on(catalogue: Catalogue, day: date) -> Menu:
 class Situation:
     """Per-man facts every rule reads, worked out once per recommendation rather than once per programme."""
 
-    done: dict[str, bool]  # completed programme code -> treatment targets met
+    done: tuple[tuple[str, bool], ...]  # completed programmes: (code, treatment targets met)
     finished_treatment: str | None  # a main programme completed with targets met
     where: str  # "in custody" / "in the community"
     until: str  # "release" / "the end of his supervision"
 
     @classmethod
     def of(cls, man: Profile, catalogue: Catalogue) -> Situation:
-        done = {c.code: c.targets_met for c in man.completed_programmes}
-        finished = next((c for c, met in done.items() if met and catalogue[c].role is Role.TREATMENT), None)
+        done = tuple((c.code, c.targets_met) for c in man.completed_programmes)
+        finished = next((c for c, met in done if met and catalogue[c].role is Role.TREATMENT), None)
         custody = man.setting is Setting.CUSTODY
         return cls(
             done,
@@ -142,56 +146,88 @@ def hard_reasons(
     menu: Menu,
     situation: Situation,
 ) -> list[Reason]:
-    """Every hard rule ``p`` (running on the day) fails for this man (empty when it fits)."""
+    """Every hard rule ``p`` (running on the day) fails for this man (empty when it fits).
+
+    The rules that read only a few discrete facts (setting, offence type, LDC, denial, risk band, need,
+    programme history) are cached on those facts: a bulk run meets the same combinations again and again, and
+    the reasons are immutable. Age and time to release are checked afresh.
+    """
+    out = list(
+        _situation_reasons(
+            catalogue, p.code, man.setting, man.offence_type, man.ldc, man.maintains_innocence, menu.internet
+        )
+    )
+    if man.age < p.min_age.value:
+        out.append(Reason("age", f"For men aged {p.min_age.value} or over; he is {man.age}."))
+    pni_key = None if a.pni is None else (a.pni.pathway, a.pni.risk_level)
+    out += _risk_reasons(catalogue, p.code, a.band, a.basis, pni_key, policy.offer_low_risk)
+    need = p.need.value
+    if need.sexual_interest or need.hsp_score_min is not None:
+        out += _need_reasons(
+            catalogue, p.code, a.sexual_interest, man.oasys_11_12, a.hsp_score, man.hsp_items
+        )
+    if situation.done or p.prerequisites.value:
+        out += _history_reasons(catalogue, p.code, situation.done, situation.finished_treatment)
+    out += _time_reasons(p, man, situation)
+    return out
+
+
+@lru_cache(maxsize=65536)
+def _situation_reasons(
+    catalogue: Catalogue,
+    code: str,
+    setting: Setting,
+    offence: OffenceType,
+    ldc: bool,
+    innocent: bool,
+    internet: str,
+) -> tuple[Reason, ...]:
+    p = catalogue[code]
     out: list[Reason] = []
     settings = p.settings.value
-    if man.setting not in settings:
+    if setting not in settings:
         where = " and ".join(str(s) for s in settings)
-        out.append(Reason("setting", f"Runs in {where} only; he is {situation.where}."))
+        here = "in custody" if setting is Setting.CUSTODY else "in the community"
+        out.append(Reason("setting", f"Runs in {where} only; he is {here}."))
 
     audience = p.audience.value
-    image_only = man.offence_type is OffenceType.IMAGES_ONLY
+    image_only = offence is OffenceType.IMAGES_ONLY
     if audience is Audience.IMAGES and not image_only:
         out.append(
             Reason(
                 "audience",
-                f"For men whose only sexual offences are indecent images; his offence is"
-                f" {_OFFENCE_WORDS[man.offence_type]}.",
+                "For men whose only sexual offences are indecent images; his offence is"
+                f" {_OFFENCE_WORDS[offence]}.",
             )
         )
     elif audience is Audience.CONTACT and image_only:
         out.append(
-            Reason(
-                "audience", f"Internet-only offence: this programme is for contact offending{menu.internet}."
-            )
+            Reason("audience", f"Internet-only offence: this programme is for contact offending{internet}.")
         )
 
-    ldc = p.ldc.value
-    if man.ldc and ldc.suitability is LdcSuitability.STANDARD:
+    spec = p.ldc.value
+    if ldc and spec.suitability is LdcSuitability.STANDARD:
         out.append(
             Reason(
                 "ldc",
                 "Not adapted for learning disabilities or challenges (LDC); "
                 + (
-                    f"the adapted equivalent is {catalogue.label(ldc.equivalent)}."
-                    if ldc.equivalent
+                    f"the adapted equivalent is {catalogue.label(spec.equivalent)}."
+                    if spec.equivalent
                     else "no adapted equivalent is listed."
                 ),
             )
         )
-    elif not man.ldc and ldc.suitability is LdcSuitability.ADAPTED:
+    elif not ldc and spec.suitability is LdcSuitability.ADAPTED:
         out.append(
             Reason(
                 "ldc",
                 "Adapted for men with learning disabilities or challenges (LDC) and he has none recorded"
-                + (f"; the equivalent is {catalogue.label(ldc.equivalent)}." if ldc.equivalent else "."),
+                + (f"; the equivalent is {catalogue.label(spec.equivalent)}." if spec.equivalent else "."),
             )
         )
 
-    if man.age < p.min_age.value:
-        out.append(Reason("age", f"For men aged {p.min_age.value} or over; he is {man.age}."))
-
-    if man.maintains_innocence and not p.maintains_innocence_allowed.value:
+    if innocent and not p.maintains_innocence_allowed.value:
         out.append(
             Reason(
                 "denial",
@@ -199,56 +235,58 @@ def hard_reasons(
                 " innocence.",
             )
         )
-
-    out += _risk_reasons(p, a, policy)
-    need = p.need.value
-    if need.sexual_interest or need.hsp_score_min is not None:
-        out += _need_reasons(p, man, a)
-    if situation.done or p.prerequisites.value:
-        out += _history_reasons(p, catalogue, situation)
-    out += _time_reasons(p, man, situation)
-    return out
+    return tuple(out)
 
 
-def _risk_reasons(p: Programme, a: Assessment, policy: Policy) -> list[Reason]:
+@lru_cache(maxsize=65536)
+def _risk_reasons(
+    catalogue: Catalogue,
+    code: str,
+    band: Band,
+    basis: str,
+    pni_key: tuple[Pathway, NeedLevel] | None,
+    offer_low_risk: bool,
+) -> tuple[Reason, ...]:
+    p = catalogue[code]
     crit = p.risk.value
     if crit.basis == "pni_pathway":
         allowed = " or ".join(str(x) for x in crit.pathways)
-        if a.pni is None:
-            return [Reason("pathway", f"Allocated by the PNI ({allowed}); the record has no PNI items.")]
-        if a.pni.pathway not in crit.pathways:
+        if pni_key is None:
+            return (Reason("pathway", f"Allocated by the PNI ({allowed}); the record has no PNI items."),)
+        pathway, risk_level = pni_key
+        if pathway not in crit.pathways:
             detail = (
                 " (a thinking, relationships or self-management answer is missing)"
-                if a.pni.pathway is Pathway.MISSING_INFORMATION
+                if pathway is Pathway.MISSING_INFORMATION
                 else ""
             )
-            text = f"For the {allowed} pathway; his PNI pathway is {a.pni.pathway}{detail}."
-            return [Reason("pathway", text)]
-        if a.pni.risk_level is NeedLevel.LOW and not policy.offer_low_risk:
-            return [_low_risk("PNI")]
-        return []
-    if a.band is Band.NOT_APPLICABLE:
-        return [
+            text = f"For the {allowed} pathway; his PNI pathway is {pathway}{detail}."
+            return (Reason("pathway", text),)
+        if risk_level is NeedLevel.LOW and not offer_low_risk:
+            return (_low_risk("PNI"),)
+        return ()
+    if band is Band.NOT_APPLICABLE:
+        return (
             Reason(
                 "risk_not_applicable",
-                f"{a.basis} gives him no risk level (no sexual sanction recorded, or not a man), so his risk"
+                f"{basis} gives him no risk level (no sexual sanction recorded, or not a man), so his risk"
                 " cannot be matched to this programme.",
-            )
-        ]
-    if not crit.admits(a.band):
-        lo, hi = _band(crit.min), _band(crit.max)  # type: ignore[arg-type]
+            ),
+        )
+    if not crit.admits(band):
+        lo, hi = band_text(crit.min), band_text(crit.max)  # type: ignore[arg-type]
         span = f"{lo} to {hi}" if lo != hi else lo
-        too = "low" if ORDERED_BANDS.index(a.band) < ORDERED_BANDS.index(crit.min) else "high"
-        return [
+        too = "low" if ORDERED_BANDS.index(band) < ORDERED_BANDS.index(crit.min) else "high"
+        return (
             Reason(
                 f"risk_too_{too}",
                 f"Risk too {too} for this {intensity_word(p.intensity.value)}-intensity programme: his"
-                f" {a.basis} risk is {_band(a.band)}, it is for {span} risk.",
-            )
-        ]
-    if a.band is Band.LOW and not policy.offer_low_risk:
-        return [_low_risk(a.basis)]
-    return []
+                f" {basis} risk is {band_text(band)}, it is for {span} risk.",
+            ),
+        )
+    if band is Band.LOW and not offer_low_risk:
+        return (_low_risk(basis),)
+    return ()
 
 
 def _low_risk(basis: str) -> Reason:
@@ -260,40 +298,52 @@ def _low_risk(basis: str) -> Reason:
     )
 
 
-def _need_reasons(p: Programme, man: Profile, a: Assessment) -> list[Reason]:
-    need = p.need.value
+@lru_cache(maxsize=65536)
+def _need_reasons(
+    catalogue: Catalogue,
+    code: str,
+    sexual_interest: bool | None,
+    oasys_11_12: int | None,
+    hsp_score: int,
+    hsp_items: tuple[str, ...],
+) -> tuple[Reason, ...]:
+    need = catalogue[code].need.value
     out: list[Reason] = []
-    if need.sexual_interest and not a.sexual_interest:
+    if need.sexual_interest and not sexual_interest:
         detail = (
             "the OASys sexual-interest items (11.11, 11.12, 6.12) were not given"
-            if a.sexual_interest is None
-            else f"his OASys answers show none (11.12 = {man.oasys_11_12})"
+            if sexual_interest is None
+            else f"his OASys answers show none (11.12 = {oasys_11_12})"
         )
         text = f"Only where an offence-related sexual-interest need is present; {detail}."
         out.append(Reason("need", text))
-    if need.hsp_score_min is not None and a.hsp_score < need.hsp_score_min:
+    if need.hsp_score_min is not None and hsp_score < need.hsp_score_min:
         labels = hsp_checklist().items
-        items = ", ".join(labels[i].label.lower() for i in man.hsp_items) or "no items recorded"
+        items = ", ".join(labels[i].label.lower() for i in hsp_items) or "no items recorded"
         out.append(
             Reason(
                 "hsp_score",
-                f"Needs an HSP offence-details score of at least {need.hsp_score_min}; his is {a.hsp_score}"
+                f"Needs an HSP offence-details score of at least {need.hsp_score_min}; his is {hsp_score}"
                 f" ({items}).",
             )
         )
-    return out
+    return tuple(out)
 
 
-def _history_reasons(p: Programme, catalogue: Catalogue, situation: Situation) -> list[Reason]:
-    done = situation.done
+@lru_cache(maxsize=65536)
+def _history_reasons(
+    catalogue: Catalogue, code: str, completed: tuple[tuple[str, bool], ...], finished_treatment: str | None
+) -> tuple[Reason, ...]:
+    p = catalogue[code]
+    done = dict(completed)
     if done.get(p.code):
-        return [Reason("completed", "Already completed, with its treatment targets met.")]
+        return (Reason("completed", "Already completed, with its treatment targets met."),)
     out: list[Reason] = []
-    if p.role is Role.TREATMENT and situation.finished_treatment:
+    if p.role is Role.TREATMENT and finished_treatment:
         out.append(
             Reason(
                 "completed",
-                f"He has already completed {catalogue.label(situation.finished_treatment)} with its"
+                f"He has already completed {catalogue.label(finished_treatment)} with its"
                 " targets met; the next step is a follow-on or booster, not a second main programme.",
             )
         )
@@ -311,7 +361,7 @@ def _history_reasons(p: Programme, catalogue: Catalogue, situation: Situation) -
             met = " with its treatment targets met" if pre.targets_met else ""
             text = f"Prerequisite missing: needs a completed {names}{met}."
         out.append(Reason("prerequisite", text))
-    return out
+    return tuple(out)
 
 
 def _time_reasons(p: Programme, man: Profile, situation: Situation) -> list[Reason]:
@@ -324,63 +374,16 @@ def _time_reasons(p: Programme, man: Profile, situation: Situation) -> list[Reas
         out.append(
             Reason(
                 "time",
-                f"Not enough time before {until}: he has {_months(left)} left and it needs at least"
-                f" {_months(need)}.",
+                f"Not enough time before {until}: he has {months_text(left)} left and it needs at least"
+                f" {months_text(need)}.",
             )
         )
     if window.max is not None and left > window.max:
         out.append(
             Reason(
                 "pre_release",
-                f"Meant for the last {_months(window.max)} before release; he has {_months(left)} left.",
+                f"Meant for the last {months_text(window.max)} before release;"
+                f" he has {months_text(left)} left.",
             )
         )
-    return out
-
-
-def positive_reasons(p: Programme, man: Profile, a: Assessment, catalogue: Catalogue) -> list[str]:
-    """Why a programme that passed every rule is offered (two to four short sentences)."""
-    out: list[str] = []
-    crit = p.risk.value
-    word = intensity_word(p.intensity.value)
-    if crit.basis == "pni_pathway":
-        out.append(f"His PNI pathway is {a.pathway}, which this {word}-intensity programme serves.")
-    elif p.role is Role.TREATMENT and a.target is not None and p.intensity.value is not a.target:
-        out.append(
-            f"His {a.target_basis} calls for {intensity_word(a.target)} intensity; this {word}-intensity"
-            f" programme is the nearest open to him {_where(man.setting)}."
-        )
-    elif p.role is Role.TREATMENT:
-        pni = f" and his PNI pathway is {a.pathway}" if a.target_basis == "PNI pathway" else ""
-        out.append(
-            f"Intensity follows risk: his {a.basis} risk is {_band(a.band)}{pni}; this is a {word}-intensity"
-            " programme."
-        )
-    else:
-        span = f"{_band(crit.min)} to {_band(crit.max)}"  # type: ignore[arg-type]
-        out.append(f"His {a.basis} risk is {_band(a.band)}, within the {span} range this programme is for.")
-    if p.audience.value is Audience.IMAGES:
-        out.append("The internet programme, for men whose only sexual offences are indecent images.")
-    if man.ldc and p.ldc.value.suitability is LdcSuitability.ADAPTED:
-        out.append("Adapted for men with learning disabilities or challenges.")
-    if p.need.value.sexual_interest:
-        out.append("He has an offence-related sexual-interest need.")
-    if p.need.value.hsp_score_min is not None:
-        out.append(f"HSP offence-details score {a.hsp_score} (at least {p.need.value.hsp_score_min} needed).")
-    done = [c.code for c in man.completed_programmes]
-    for pre in p.prerequisites.value:
-        follows = next(c for c in pre.completed_any_of if c in done)
-        out.append(f"Follows his completed {catalogue.label(follows)}.")
-    if man.maintains_innocence:
-        out.append("Open to men who maintain their innocence.")
-    until = "release" if man.setting is Setting.CUSTODY else "the end of his supervision"
-    if p.months_to_release.value.max is not None:
-        out.append(f"He is in the last {_months(p.months_to_release.value.max)} before release.")
-    elif p.intensity.value is Intensity.LOW_OR_HIGH:
-        late = man.months_to_release <= PRE_RELEASE_MONTHS
-        form = "high-intensity (pre-release)" if late else "low-intensity"
-        out.append(f"With {_months(man.months_to_release)} to {until}, the {form} form.")
-    else:
-        left = _months(man.months_to_release)
-        out.append(f"Runs {_where(man.setting)}; {left} to {until} leaves time to finish.")
     return out

@@ -41,8 +41,8 @@ from desist.domain.eligibility import (
     hard_reasons,
     intensity_word,
     menu_on,
-    positive_reasons,
 )
+from desist.domain.fit_reasons import positive_reasons
 from desist.domain.profile import OffenceType, Profile
 from desist.domain.risk.bands import Band, Pathway
 
@@ -215,7 +215,7 @@ def _responsivity(
         if internet:
             names = _names(internet)
             for p in main:
-                if p not in internet:
+                if p.audience.value is not Audience.IMAGES:
                     dropped[p.code] = [
                         Reason(
                             "internet_programme",
@@ -242,7 +242,7 @@ def _responsivity(
         best = min({_RANKED.index(p.intensity.value) for p in ranked}, key=lambda i: (abs(i - want), i))
         winners = [p for p in ranked if _RANKED.index(p.intensity.value) == best]
         for p in ranked:
-            if p in winners:
+            if _RANKED.index(p.intensity.value) == best:
                 continue
             level = _RANKED.index(p.intensity.value)
             too = "high" if level < best else "low"
@@ -254,7 +254,7 @@ def _responsivity(
                     f" {a.target_basis} better.",
                 )
             ]
-        main = winners + [p for p in main if p not in ranked]
+        main = winners + [p for p in main if p.intensity.value not in _RANKED]
     return main + others, dropped
 
 

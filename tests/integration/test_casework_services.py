@@ -228,6 +228,10 @@ def test_incentive_changes_and_the_2017_review(uow_factory, session_factory):
             on=dt.date(2018, 1, 1),
             maintains_innocence=True,
         )
+    entry = inc.review_entry(uow_factory("hq"))
+    assert [(v.prison_number, v.from_level, v.to_level, v.effective_on) for v in entry] == [
+        ("T0003XX", "entry", "standard", dt.date(2019, 9, 1))
+    ]
     with pytest.raises(InvalidTransition, match="entry level did not exist on 2020-01-01"):
         inc.set_level(
             uow_factory("wing"),

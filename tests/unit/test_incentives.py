@@ -17,6 +17,7 @@ from desist.domain.incentives import (
     parse_level,
     protection_from,
     select_for_basic_review,
+    select_for_entry_abolition,
 )
 
 L = IncentiveLevel
@@ -49,12 +50,24 @@ def test_no_change_is_refused():
 def test_protected_men_may_not_be_put_on_basic_for_non_participation(innocence, appellant, who):
     after = protection_from()
     with pytest.raises(InvalidTransition, match=f"{who} may not be placed on basic"):
-        check_level_change(L.STANDARD, L.BASIC, NON_PART, after, maintains_innocence=innocence,
-                           recognised_appellant=appellant)  # fmt: skip
+        check_level_change(
+            L.STANDARD,
+            L.BASIC,
+            NON_PART,
+            after,
+            maintains_innocence=innocence,
+            recognised_appellant=appellant,
+        )
     with pytest.raises(InvalidTransition):
         denies = LevelReason(C.MAINTAINING_INNOCENCE, "denies")
-        check_level_change(L.STANDARD, L.BASIC, denies, date(2024, 1, 1), maintains_innocence=innocence,
-                           recognised_appellant=appellant)  # fmt: skip
+        check_level_change(
+            L.STANDARD,
+            L.BASIC,
+            denies,
+            date(2024, 1, 1),
+            maintains_innocence=innocence,
+            recognised_appellant=appellant,
+        )
     # Basic for behaviour is still possible, and the rule does not rewrite history before it came in
     check_level_change(L.STANDARD, L.BASIC, BEHAVIOUR, after, maintains_innocence=innocence)
     check_level_change(L.STANDARD, L.BASIC, NON_PART, date(2015, 3, 1), maintains_innocence=innocence)
@@ -88,3 +101,13 @@ def test_basic_review_selects_only_basic_for_innocence_or_non_participation():
     ]
     assert [r.person_id for r in select_for_basic_review(latest)] == [2, 5]
     assert select_for_basic_review([]) == []
+
+
+def test_entry_abolition_selects_everyone_still_on_entry():
+    d = date(2018, 1, 1)
+    latest = [
+        LevelRecord(3, L.ENTRY, C.RECEPTION, d),
+        LevelRecord(1, L.STANDARD, C.REVIEW, d),
+        LevelRecord(2, L.ENTRY, C.REVIEW, d),
+    ]
+    assert [r.person_id for r in select_for_entry_abolition(latest)] == [2, 3]

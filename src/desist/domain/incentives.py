@@ -183,6 +183,15 @@ def select_for_basic_review(latest: Iterable[LevelRecord]) -> list[LevelRecord]:
     )
 
 
+def select_for_entry_abolition(latest: Iterable[LevelRecord]) -> list[LevelRecord]:
+    """Aug 2019: everyone whose latest level is Entry (the level was abolished; all moved to Standard)."""
+    return sorted((r for r in latest if r.level is IncentiveLevel.ENTRY), key=lambda r: r.person_id)
+
+
+ENTRY_ABOLITION_REASON = LevelReason(
+    LevelReasonCategory.POLICY, "Entry level abolished (Aug 2019): everyone on Entry moved to Standard"
+)
+
 BASIC_REVIEW_REASON = LevelReason(
     LevelReasonCategory.POLICY,
     "SOTP withdrawn (2017): Basic for maintaining innocence or non-participation reversed to Standard",

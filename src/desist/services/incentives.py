@@ -7,6 +7,7 @@ audit log holds one insert per change, with the actor and time.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -17,12 +18,15 @@ from desist.adapters.orm import IncentiveLevelChange, Person
 from desist.domain.errors import InputError
 from desist.domain.incentives import (
     BASIC_REVIEW_REASON,
+    ENTRY_ABOLITION_REASON,
     IncentiveLevel,
     LevelReason,
     LevelReasonCategory,
     LevelRecord,
     check_level_change,
+    entry_validity,
     select_for_basic_review,
+    select_for_entry_abolition,
 )
 from desist.services.casework import find_person
 from desist.services.unit_of_work import UnitOfWork
@@ -177,21 +181,43 @@ def review_basic(
     Each move is its own level-change row with the policy reason, so the audit log shows one record per man.
     Men on Basic for behaviour are left alone. With ``dry_run`` nothing is written.
     """
-    on = on or dt.date.today()
+    return _bulk_to_standard(
+        uow, select_for_basic_review, BASIC_REVIEW_REASON, on or dt.date.today(), dry_run
+    )
+
+
+def review_entry(
+    uow: UnitOfWork, *, on: dt.date | None = None, dry_run: bool = False
+) -> list[LevelChangeView]:
+    """Entry's abolition (Aug 2019): everyone whose latest level is Entry -> Standard.
+
+    ``on`` defaults to the day after Entry's last day (from the policy data file).
+    """
+    on = on or entry_validity()[1] + dt.timedelta(days=1)
+    return _bulk_to_standard(uow, select_for_entry_abolition, ENTRY_ABOLITION_REASON, on, dry_run)
+
+
+def _bulk_to_standard(
+    uow: UnitOfWork,
+    select_: Callable[[Iterable[LevelRecord]], list[LevelRecord]],
+    reason: LevelReason,
+    on: dt.date,
+    dry_run: bool,
+) -> list[LevelChangeView]:
     with uow:
         s = uow.session
-        chosen = select_for_basic_review(_latest_records(s))
         out = []
-        for rec in chosen:
+        for rec in select_(_latest_records(s)):
             p = s.get(Person, rec.person_id)
             assert p is not None
             if on < rec.effective_date:
                 raise InputError(
-                    f"review date {on.isoformat()}: before {p.prison_number}'s Basic level "
+                    f"review date {on.isoformat()}: before {p.prison_number}'s {rec.level.value} level "
                     f"({rec.effective_date.isoformat()}); expected a later date"
                 )
-            reason = BASIC_REVIEW_REASON
-            check_level_change(IncentiveLevel.BASIC, IncentiveLevel.STANDARD, reason, on)
+            check_level_change(
+                rec.level, IncentiveLevel.STANDARD, reason, on, where=f"person {p.prison_number}"
+            )
             s.add(
                 IncentiveLevelChange(
                     person_id=p.id,
@@ -204,7 +230,7 @@ def review_basic(
             )
             out.append(
                 LevelChangeView(
-                    p.id, p.prison_number, "basic", "standard", on, reason.category.value, reason.text
+                    p.id, p.prison_number, rec.level.value, "standard", on, reason.category.value, reason.text
                 )
             )
         if not dry_run:

@@ -334,6 +334,27 @@ def register_incentive(app: typer.Typer) -> None:
         for v in moved:
             typer.echo(f"  {v.prison_number}")
 
+    @incentive.command("review-entry")
+    def review_entry(
+        on: str = typer.Option(None, "--on", help="Default: the day after Entry's last day (Aug 2019)."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="List who would move; write nothing."),
+        actor: str = ActorOpt,
+        url: str = UrlOpt,
+        fmt: str = FormatOpt,
+    ) -> None:
+        """Move everyone still on Entry to Standard (Entry was abolished in Aug 2019)."""
+        from desist.services.incentives import review_entry as service
+
+        check_format(fmt)
+        with database_errors():
+            moved = service(uow_factory(actor, url)(), on=date_opt(on, "--on"), dry_run=dry_run)
+        if fmt == "json":
+            emit_json(moved)
+            return
+        typer.echo(f"{'would move' if dry_run else 'moved'} {len(moved)} men from entry to standard")
+        for v in moved:
+            typer.echo(f"  {v.prison_number}")
+
     @incentive.command("history")
     def history(person: str = typer.Option(..., "--person"), fmt: str = FormatOpt, url: str = UrlOpt) -> None:
         """A man's level changes in date order."""

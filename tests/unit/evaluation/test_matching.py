@@ -230,3 +230,42 @@ def test_plot_distance_and_polars(lalonde: pd.DataFrame, tmp_path: Path) -> None
     assert len(fig.axes) == 4 and (tmp_path / "d.png").stat().st_size > 5000
     with pytest.raises(InputError, match="plot_distance"):
         NearestNeighborMatcher(distance="mahalanobis").fit(lalonde, "treat", ["age", "educ"]).plot_distance()
+
+
+def brute_force(d, t, ok, order, ratio, caliper, replace):
+    """MatchIt's nn_matchC rule written the slow, obvious way: for each match round and treated unit in order,
+    the eligible control with the smallest |difference| (first in data order among equals)."""
+    avail = (~t) & ok
+    out = np.full((len(order), ratio), -1)
+    for r in range(ratio):
+        for i, u in enumerate(order):
+            if not ok[u]:
+                continue
+            idx = np.flatnonzero(avail)
+            if replace:
+                idx = idx[~np.isin(idx, out[i])]
+            diff = np.abs(d[u] - d[idx])
+            idx, diff = idx[diff <= caliper], diff[diff <= caliper]
+            if idx.size:
+                j = idx[np.argmin(diff)]
+                out[i, r] = j
+                if not replace:
+                    avail[j] = False
+    return out
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_fast_paths_equal_brute_force(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 120))
+    t = rng.random(n) < rng.uniform(0.1, 0.6)
+    d = np.round(rng.random(n), int(rng.integers(1, 4)))  # coarse values: many ties
+    ok = rng.random(n) > 0.1
+    ratio = int(rng.integers(1, 4))
+    caliper = float(rng.choice([np.inf, 0.05, 0.2]))
+    order = np.flatnonzero(t)[rng.permutation(int(t.sum()))]
+    cal = None if np.isinf(caliper) else caliper
+    fast = nearest.match_1d_without_replacement(d, t, ok, order, ratio, cal)
+    np.testing.assert_array_equal(fast, brute_force(d, t, ok, order, ratio, caliper, False))
+    fast_r = nearest.match_1d_with_replacement(d, t, ok, order, ratio, cal)
+    np.testing.assert_array_equal(fast_r, brute_force(d, t, ok, order, ratio, caliper, True))

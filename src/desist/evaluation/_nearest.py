@@ -91,8 +91,8 @@ def match_1d_without_replacement(
     if n0 == 0:
         return mm
     cd = distance[controls].tolist()
-    ci = controls.tolist()
-    bs = block_starts(distance[controls]).tolist()
+    ci = controls  # numpy, not lists: read once per match (ties only for ci), so memory matters more
+    bs = block_starts(distance[controls])
     # right[j]: smallest available sorted position >= j (n0: none)
     # left[j]: 1 + largest available sorted position < j (0: none)
     right = list(range(n0 + 1))
@@ -129,11 +129,11 @@ def match_1d_without_replacement(
                 continue
             # equally near controls share a block of equal distance; take the first still available in it
             if da is not None and (db is None or da < db):
-                k = _first_free(right, bs[a])
+                k = _first_free(right, int(bs[a]))
             elif da is None or db < da:
-                k = _first_free(right, bs[b])
+                k = _first_free(right, int(bs[b]))
             else:
-                ka, kb = _first_free(right, bs[a]), _first_free(right, bs[b])
+                ka, kb = _first_free(right, int(bs[a])), _first_free(right, int(bs[b]))
                 k = ka if ci[ka] <= ci[kb] else kb
             mm_list[i][r] = k
             right[k] = k + 1

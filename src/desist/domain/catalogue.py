@@ -231,6 +231,7 @@ class Catalogue:
         self.path = path
         self._by_code = {p.code: p for p in programmes}
         self._labels = {p.code: f"{p.name} ({p.code})" for p in programmes}
+        self._codes = tuple(p.code for p in programmes)
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> Catalogue:
@@ -329,7 +330,8 @@ class Catalogue:
 
     @property
     def codes(self) -> tuple[str, ...]:
-        return tuple(p.code for p in self.programmes)
+        """Every programme code, in file order."""
+        return self._codes
 
 
 @cache

@@ -182,22 +182,25 @@ def _decide(profile: Profile, a: Assessment, policy: Policy, catalogue: Catalogu
     recommended = tuple(
         Recommended(p.code, p.name, tuple(positive_reasons(p, profile, a, catalogue))) for p in chosen
     )
+    off_menu = _off_menu(catalogue, day)
     excluded = []
-    for p in catalogue:
-        off = menu.unavailable.get(p.code)
+    for code in catalogue.codes:
+        off = off_menu.get(code)
         if off is not None:
-            excluded.append(_off_menu(off, p.code))
-        elif p.code in failed:
-            why = failed[p.code]
-            excluded.append(Excluded(p.code, tuple(r.text for r in why), tuple(r.kind for r in why)))
+            excluded.append(off)
+        elif code in failed:
+            why = failed[code]
+            excluded.append(Excluded(code, tuple(r.text for r in why), tuple(r.kind for r in why)))
     reason = None if recommended else _why_none(a, excluded, policy)
     return Recommendation(profile.id, day, a.pathway, a, recommended, tuple(excluded), reason, policy)
 
 
-@lru_cache(maxsize=65536)
-def _off_menu(reason: Reason, code: str) -> Excluded:
+@lru_cache(maxsize=8192)
+def _off_menu(catalogue: Catalogue, day: date) -> dict[str, Excluded]:
     # the same day's "not available" exclusions recur across a bulk run; they are immutable, so share them
-    return Excluded(code, (reason.text,), (reason.kind,))
+    return {
+        code: Excluded(code, (r.text,), (r.kind,)) for code, r in menu_on(catalogue, day).unavailable.items()
+    }
 
 
 def _responsivity(

@@ -181,3 +181,35 @@ def love_plot(table: pd.DataFrame, path: Any = None, threshold: float = THRESHOL
     if path is not None:
         fig.savefig(path, dpi=120)
     return fig
+
+
+def overlap_plot(
+    distance: np.ndarray, treated: np.ndarray, weights: np.ndarray, path: Any = None, after: str = "Weighted"
+) -> Any:
+    """Histograms of the propensity score by group, unweighted and weighted (MatchIt's ``type = "hist"``).
+
+    Shows common support: after a good design the weighted control histogram looks like the treated one.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    distance = np.asarray(distance, dtype=float)
+    treated = np.asarray(treated, dtype=bool)
+    weights = np.asarray(weights, dtype=float)
+    fig = Figure(figsize=(8, 5))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(2, 2, sharex=True)
+    bins = np.linspace(distance.min(), distance.max(), 31)
+    for row, (label, grp) in enumerate((("Treated", treated), ("Control", ~treated))):
+        axes[row, 0].hist(distance[grp], bins=bins, density=True, color="grey")
+        if weights[grp].sum() > 0:
+            axes[row, 1].hist(distance[grp], bins=bins, weights=weights[grp], density=True, color="tab:blue")
+        axes[row, 0].set_ylabel(f"{label}\ndensity")
+    axes[0, 0].set_title("All")
+    axes[0, 1].set_title(after)
+    for ax in axes[1]:
+        ax.set_xlabel("Propensity score")
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=120)
+    return fig

@@ -121,28 +121,11 @@ class _Matcher:
         histogram should look like the treated one after a good match. Returns a matplotlib Figure (Agg
         canvas, no display needed); saved to ``path`` when given.
         """
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
+        from desist.evaluation.balance import overlap_plot
 
         if np.isnan(self.distance_).all():
             raise InputError("plot_distance: needs a propensity-score distance, not 'mahalanobis'")
-        fig = Figure(figsize=(8, 5))
-        FigureCanvasAgg(fig)
-        axes = fig.subplots(2, 2, sharex=True)
-        bins = np.linspace(self.distance_.min(), self.distance_.max(), 31)
-        for row, (label, grp) in enumerate((("Treated", self.treated_), ("Control", ~self.treated_))):
-            d = self.distance_[grp]
-            axes[row, 0].hist(d, bins=bins, density=True, color="grey")
-            axes[row, 1].hist(d, bins=bins, weights=self.weights_[grp], density=True, color="tab:blue")
-            axes[row, 0].set_ylabel(f"{label}\ndensity")
-        axes[0, 0].set_title("All")
-        axes[0, 1].set_title("Matched (weighted)")
-        for ax in axes[1]:
-            ax.set_xlabel("Distance (propensity score)")
-        fig.tight_layout()
-        if path is not None:
-            fig.savefig(path, dpi=120)
-        return fig
+        return overlap_plot(self.distance_, self.treated_, self.weights_, path, "Matched (weighted)")
 
     def summary(self) -> pd.DataFrame:
         """Sample sizes as MatchIt prints them (All, Matched, Matched ESS, Unmatched, Discarded)."""

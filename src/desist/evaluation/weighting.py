@@ -138,6 +138,12 @@ class IPWWeighter:
         }
         return self
 
+    def plot_ps(self, path: Any = None) -> Any:
+        """Propensity-score histograms by group, unweighted and weighted (see ``balance.overlap_plot``)."""
+        from desist.evaluation.balance import overlap_plot
+
+        return overlap_plot(self.ps_, self.treated_, self.weights_, path, "IPW-weighted")
+
     def summary(self) -> pd.DataFrame:
         """Weight distribution per group (min, mean, max, effective sample size)."""
         rows = {}

@@ -301,7 +301,7 @@ def profiles(draw: st.DrawFn) -> Profile:
     custody = draw(st.booleans())
     rec: dict[str, Any] = dict(
         id="H",
-        sex="M",
+        sex=draw(st.sampled_from("MMMF")),  # women get no OSP level, so a stated reason and no programme
         age=age,
         **counts,
         total_sanctions=sum(counts.values()) + draw(st.integers(0, 5)),
@@ -344,7 +344,7 @@ def profiles(draw: st.DrawFn) -> Profile:
             violent_appearances=draw(st.integers(0, 5)),
             burglary=draw(st.booleans()),
         )
-    if draw(st.booleans()):
+    if rec["sex"] == "M" and draw(st.booleans()):  # Static-99R is normed on men only
         rec.update(
             age_at_release=draw(st.integers(18, 90)),
             lived_with_partner_2y=draw(st.booleans()),
@@ -375,6 +375,10 @@ def test_every_programme_is_accounted_for_exactly_once(man: Profile, day: date, 
     # a recommendation, or a stated reason for none
     assert (rec.reason is None) == bool(recommended)
     assert rec.reason is None or rec.reason.startswith("No programme")
+    if man.sex == "F":
+        assert (
+            not recommended and rec.reason is not None and "OSP does not give him a risk level" in rec.reason
+        )
     # nothing off the menu is ever recommended
     assert all(default_catalogue()[c].available_on(day) for c in recommended)
     # at most one intensity among the main programmes recommended (intensity follows risk)

@@ -32,6 +32,7 @@ from desist.services import assessment_scoring
 from desist.services.unit_of_work import UnitOfWork
 
 Progress = Callable[[str], None]
+DIFF_PARTITION = 100_000
 
 
 class ImportRejected(InputError):
@@ -181,12 +182,18 @@ def _diff(
     # Dates and numbers come back as text from the database itself ('YYYY-MM-DD' on both backends),
     # which is much faster than converting a million Python date objects.
     exprs = [spec.table.c.id] + [_as_text_expr(spec.table.c[c]) for c in wanted[1:]]
-    result = conn.execute(select(*exprs))
-    stored = pd.DataFrame(result.all(), columns=wanted)
-    if stored.empty:
+    # Read in partitions so a million stored rows never exist as Row objects all at once.
+    parts = []
+    stmt = select(*exprs).execution_options(yield_per=DIFF_PARTITION)  # on the statement, not the connection
+    for part in conn.execute(stmt).partitions():
+        frame = pd.DataFrame(part, columns=wanted)
+        for col in [*spec.key, *spec.values]:
+            frame[col] = _as_canonical(frame[col], spec.table.c[col].type)
+        parts.append(frame)
+    if not parts:
         return rows, rows.iloc[0:0], rows.iloc[0:0]
-    for col in [*spec.key, *spec.values]:
-        stored[col] = _as_canonical(stored[col], spec.table.c[col].type)
+    stored = pd.concat(parts, ignore_index=True)
+    del parts
     merged = rows.merge(stored, on=list(spec.key), how="left", suffixes=("", "__stored"), indicator=True)
     is_new = merged["_merge"] == "left_only"
     differs = pd.Series(False, index=merged.index)

@@ -131,7 +131,7 @@ def combine(
     if profile.offence_type is OffenceType.IMAGES_ONLY:
         band = _higher(o.dc.band, o.iic.band)
         basis = "OSP/IIC" if band is o.iic.band else "OSP/DC"
-    elif era is Era.LEGACY and rm is not None:
+    elif era is Era.LEGACY and rm is not None and profile.sex == "M":  # RM2000, like OSP, is for men
         band, basis = Band(rm["s"]["category"]), "RM2000/S"
     else:
         band, basis = o.dc.band, "OSP/DC"

@@ -72,10 +72,10 @@ def test_rolling_group_tracks_each_members_own_stage(uow_factory):
             uow_factory(), group_id=g.id, held_on=next(day), role=T, attendance={"T0000XX": "attended"}
         )
     gs.enrol(
-        uow_factory(), group_id=g.id, referral_id=ids[1], role=T, on=dt.date(2025, 1, 6)
+        uow_factory(), group_id=g.id, referral_id=ids[1], role=T, on=dt.date(2025, 1, 5)
     )  # joins at session 4
     gs.complete(
-        uow_factory(), group_id=g.id, person="T0000XX", role=T, targets_met=True, on=dt.date(2025, 1, 6)
+        uow_factory(), group_id=g.id, person="T0000XX", role=T, targets_met=True, on=dt.date(2025, 1, 4)
     )
     for _ in range(2):
         gs.record_session(
@@ -99,6 +99,8 @@ def test_rolling_group_tracks_each_members_own_stage(uow_factory):
     )
     done = gs.complete(uow_factory(), group_id=g.id, person="T0001XX", role=T, targets_met=True)
     assert done.status == S.PROGRAMME_COMPLETE.value
+    first = next(m for m in gs.show_group(uow_factory(), g.id).members if m.prison_number == "T0000XX")
+    assert (first.sessions_offered, first.sessions_attended) == (3, 3)  # nothing counted after he left
 
 
 def test_deselection_back_to_suitable_keeps_the_referral_open(uow_factory, session_factory):

@@ -149,6 +149,15 @@ def test_completion_needs_threshold_and_targets(attended, offered, targets, erro
             check_completion(progress, POLICY)
 
 
+def test_attendance_rate_is_capped_and_a_rolling_member_may_catch_up():
+    caught_up = Progress(planned_sessions=4, sessions_offered=6, sessions_attended=5, targets_met=True)
+    assert caught_up.attendance_rate == 1.0
+    check_completion(caught_up, POLICY)
+    behind = Progress(planned_sessions=4, sessions_offered=4, sessions_attended=2, targets_met=True)
+    with pytest.raises(InvalidTransition, match="attended 2 of 4"):
+        check_completion(behind, POLICY)
+
+
 def test_completion_threshold_is_a_setting():
     progress = Progress(planned_sessions=10, sessions_offered=10, sessions_attended=7, targets_met=True)
     check_completion(progress, GroupPolicy(attendance_threshold=0.7))

@@ -249,8 +249,14 @@ class Progress:
 
     @property
     def attendance_rate(self) -> float:
-        """Sessions attended over the planned number of sessions (missed sessions of late joiners count)."""
-        return self.sessions_attended / self.planned_sessions if self.planned_sessions else 0.0
+        """Sessions attended over the planned number, at most 1.
+
+        Missed sessions count against him (also a late joiner's); in a rolling group a man who missed
+        sessions may catch up by attending more sessions than the plan's length.
+        """
+        if not self.planned_sessions:
+            return 0.0
+        return min(1.0, self.sessions_attended / self.planned_sessions)
 
     @property
     def finished(self) -> bool:

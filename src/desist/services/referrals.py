@@ -218,9 +218,10 @@ def enrolment_progress(session: Session, enrolment: Enrolment, targets_met: bool
     group = session.get(ProgrammeGroup, enrolment.group_id)
     assert group is not None
     first = enrolment.joined_session or 1
-    held = session.scalars(
-        select(GroupSession.id).where(GroupSession.group_id == group.id, GroupSession.number >= first)
-    ).all()
+    offered = select(GroupSession.id).where(GroupSession.group_id == group.id, GroupSession.number >= first)
+    if enrolment.left_on is not None:  # sessions after he left were not offered to him
+        offered = offered.where(GroupSession.held_on <= enrolment.left_on)
+    held = session.scalars(offered).all()
     attended = session.scalars(
         select(Attendance.id).where(Attendance.enrolment_id == enrolment.id, Attendance.status == "attended")
     ).all()

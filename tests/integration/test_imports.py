@@ -182,3 +182,26 @@ def test_cli_lists_every_bad_row_and_exits_2(database_url, tmp_path) -> None:  #
         ["desist", "import", "people", str(EXAMPLES / "people.csv")], env=env, capture_output=True, text=True
     )
     assert good.returncode == 0 and "3 new" in good.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "file", "message"),
+    [
+        ("nonsense", "x.csv", "unknown table 'nonsense'"),
+        ("outcome", "x.xlsx", "unknown export format '.xlsx'"),
+    ],
+)
+def test_export_refuses_unknown_tables_and_formats(engine, tmp_path, name, file, message) -> None:  # type: ignore[no-untyped-def]
+    from desist.domain.errors import InputError
+
+    with pytest.raises(InputError, match=message):
+        export(engine, name, tmp_path / file)
+
+
+def test_unknown_kind_and_missing_file_are_one_line_errors(session_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from desist.domain.errors import InputError
+
+    with pytest.raises(InputError, match="unknown import kind 'offences'"):
+        import_file(session_factory, "offences", EXAMPLES / "outcomes.csv")
+    with pytest.raises(InputError, match="no such file"):
+        import_file(session_factory, "people", tmp_path / "absent.csv")

@@ -256,6 +256,8 @@ def test_as_of_defaults_to_the_record_then_today() -> None:
         (dict(completed_programmes="CORE:met"), "completed_programmes", "unknown programme code 'CORE'"),
         (dict(completed_programmes="KAIZEN:maybe"), "completed_programmes", "expected CODE:met"),
         (dict(hsp_items="victim_aged_12_or_under;tattoos"), "hsp_items", "unknown HSP item 'tattoos'"),
+        (dict(hsp_items=5), "hsp_items", "expected a list"),
+        (dict(completed_programmes=[{"code": "KAIZEN"}]), "completed_programmes", "targets_met"),
         (dict(offence_type="images_only"), "offence_type", "contradicts the sanction counts"),
         (dict(setting="community", in_custody=True), "setting", "contradicts in_custody=true"),
         (dict(sexual_appearances=2), "age_at_commencement_of_risk", "when other RM2000 fields are given"),

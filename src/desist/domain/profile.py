@@ -52,12 +52,16 @@ def _lower(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
 
 
-def _split(value: Any) -> Any:
+def _split(value: Any, field: str = "hsp_items") -> Any:
     """CSV cells carry lists as ``a;b``; an empty cell is no items."""
     if value is None:
         return ()
     if isinstance(value, str):
         return tuple(part.strip() for part in value.split(";") if part.strip())
+    if not isinstance(value, list | tuple):
+        raise FieldError(
+            field, value, f"{value!r} is not valid, expected a list (in CSV: items separated by ;)"
+        )
     return value
 
 
@@ -66,9 +70,15 @@ _MET_WORDS = {"met": True, "not_met": False, "true": True, "false": False, "yes"
 
 def _completed(value: Any) -> Any:
     """Accept ``[{"code", "targets_met"}]``, or the CSV form ``CODE:met;CODE:not_met``."""
-    items = _split(value)
+    items = _split(value, "completed_programmes")
     out: list[Any] = []
     for item in items:
+        if isinstance(item, dict) and not {"code", "targets_met"} <= set(item):
+            raise FieldError(
+                "completed_programmes",
+                item,
+                f'{item!r} is not valid, expected {{"code": ..., "targets_met": true/false}}',
+            )
         if isinstance(item, str):
             code, _, met = item.partition(":")
             word = met.strip().lower() or "met"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from desist.domain.errors import CapacityError, InputError, InvalidTransition
 from desist.domain.groups import (
@@ -171,3 +173,36 @@ def test_parse_enum():
     assert parse_enum(GroupKind, None, "kind") is None
     with pytest.raises(InputError, match="kind: 'open' is unknown; expected one of closed, rolling"):
         parse_enum(GroupKind, "open", "kind")
+
+
+# Property: whatever the waiting list, allocation never overfills, never breaks the mixing rules, and takes
+# men in priority order (each man passed over had a mixing reason, never "no room").
+bands = st.sampled_from([*RiskBand, None])
+offences = st.sampled_from([*OffenceType, None])
+days = st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    waiting=st.lists(st.tuples(days, st.none() | days, bands, offences), max_size=25),
+    members=st.lists(st.tuples(bands, offences), max_size=6),
+    places=st.integers(min_value=0, max_value=12),
+    separate=st.booleans(),
+)
+def test_allocation_invariants(waiting, members, places, separate):
+    policy = GroupPolicy(separate_contact_and_non_contact=separate)
+    entries = [
+        WaitingEntry(i, referred, release, Member(i, b, o))
+        for i, (referred, release, b, o) in enumerate(waiting)
+    ]
+    current = [Member(100 + i, b, o) for i, (b, o) in enumerate(members)]
+    plan = plan_allocation(entries, current, places, policy)
+    assert len(plan.chosen) <= places
+    group = list(current)
+    for e in plan.chosen:  # every chosen man was acceptable to the group as it stood when he joined
+        assert mixing_conflict(e.member, group, policy) is None
+        group.append(e.member)
+    ordered = order_waiting_list(entries)
+    seen = [e for e in ordered if e in plan.chosen or any(e is p for p, _ in plan.passed_over)]
+    assert seen == ordered[: len(seen)]  # considered strictly in priority order
+    assert all(why for _, why in plan.passed_over)

@@ -12,7 +12,15 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from desist.adapters.orm import AuditLog, Enrolment, Outcome, ProgrammeHistory, Referral, ReferralStatusChange
+from desist.adapters.orm import (
+    AuditLog,
+    Enrolment,
+    Outcome,
+    ProgrammeGroup,
+    ProgrammeHistory,
+    Referral,
+    ReferralStatusChange,
+)
 from desist.domain.errors import Conflict, Forbidden, InvalidTransition
 from desist.domain.groups import GroupKind
 from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus, Role
@@ -137,6 +145,9 @@ def test_full_lifecycle(tmp_path, session_factory, uow_factory):
             topic=f"session {i + 1}",
             attendance=m,
         )
+    with session_factory() as s:
+        stored = s.get(ProgrammeGroup, group.id)
+        assert (stored.start_date, stored.end_date) == (dt.date(2025, 1, 6), dt.date(2025, 1, 10))
     # A1001AA attended 3 of 4 (75% < 80%): completion refused until the attendance is corrected
     with pytest.raises(InvalidTransition, match=r"attended 3 of 4 sessions \(75%\), policy needs 80%"):
         gs.complete(uow_factory("tom.team"), group_id=group.id, person="A1001AA", role=T, targets_met=True)

@@ -296,6 +296,10 @@ def record_session(
             )
         gs = GroupSession(group_id=g.id, number=held + 1, held_on=held_on, topic=topic)
         s.add(gs)
+        if g.start_date is None:
+            g.start_date = held_on
+        if g.kind == GroupKind.CLOSED.value and gs.number == len(g.session_plan or []):
+            g.end_date = held_on  # a closed group ends with its last planned session
         s.flush()
         marked = mark_attendance(s, g, gs, attendance or {})
         out = {"group_id": g.id, "session": gs.number, "held_on": held_on, "marked": marked}

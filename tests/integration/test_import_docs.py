@@ -39,3 +39,15 @@ def test_docs_example_runs(database_url, tmp_path, monkeypatch, capsys) -> None:
     assert "0 new, 0 updated, 2 unchanged" in outputs[6]
     assert (tmp_path / "outcomes.parquet").exists() and (tmp_path / "audit.csv").exists()
     assert outputs[-1].count("insert outcome") == 2
+
+
+def test_docs_tables_match_the_import_schemas() -> None:
+    from desist.adapters.import_kinds import KINDS
+
+    text = (ROOT / "docs" / "import.md").read_text()
+    for name, kind in KINDS.items():
+        section = re.search(rf"## {re.escape(name)} — key: (.*?)\n(.*?)(?=\n## )", text, re.S)
+        assert section, f"docs/import.md has no section for {name}"
+        rows = re.findall(r"^\| (\w+) \| (yes|no) \|", section.group(2), re.M)
+        assert rows == [(c.name, "yes" if c.required else "no") for c in kind.schema.columns], name
+        assert re.findall(r"`(\w+)`", section.group(1)) == list(kind.schema.key), name

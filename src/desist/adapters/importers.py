@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +72,6 @@ class Schema:
     ordered_dates: tuple[tuple[str, str], ...] = ()
     #: allow columns not listed (e.g. the tool fields of an assessment); otherwise they are ignored
     open_columns: bool = False
-    checks: tuple[Callable[[pd.DataFrame], list[Problem]], ...] = field(default=())
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -190,8 +188,6 @@ def validate(df: pd.DataFrame, schema: Schema) -> tuple[pd.DataFrame, list[Probl
             reason = f"is before {earlier} {cell(clean[earlier], i)}"
             problems.append(Problem(i + 1, later, cell(clean[later], i), reason))
     problems += duplicate_keys(clean, schema.key)
-    for check in schema.checks:
-        problems += check(clean)
     extra = [c for c in df.columns if c not in schema.names]
     if schema.open_columns:
         for name in extra:

@@ -83,3 +83,13 @@ def test_database_rejects_changes_to_the_audit_log(uow_factory, engine, statemen
 def test_orm_delete_of_audit_rows_is_refused_too(uow_factory) -> None:  # type: ignore[no-untyped-def]
     with uow_factory("alice") as uow, pytest.raises(RuntimeError):
         uow.session.execute(delete(AuditLog))
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_postgresql_rejects_truncating_the_audit_log(uow_factory, engine) -> None:  # type: ignore[no-untyped-def]
+    with uow_factory("alice") as uow:
+        uow.session.add(Person(prison_number="A1234BC", date_of_birth=dt.date(1980, 5, 17), sex="M"))
+        uow.commit()
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text("TRUNCATE audit_log"))
+    assert len(_audit(uow_factory)) == 1

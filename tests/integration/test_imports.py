@@ -205,3 +205,10 @@ def test_unknown_kind_and_missing_file_are_one_line_errors(session_factory, tmp_
         import_file(session_factory, "offences", EXAMPLES / "outcomes.csv")
     with pytest.raises(InputError, match="no such file"):
         import_file(session_factory, "people", tmp_path / "absent.csv")
+
+
+def test_dry_run_reports_what_would_happen_and_writes_nothing(session_factory, engine) -> None:  # type: ignore[no-untyped-def]
+    before = _counts(engine)
+    report = import_file(session_factory, "people", EXAMPLES / "people.csv", dry_run=True)
+    assert (report.inserted, report.dry_run) == (3, True) and "nothing was written" in report.summary()
+    assert _counts(engine) == before

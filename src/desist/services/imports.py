@@ -59,6 +59,7 @@ class ImportReport:
     updated: int
     unchanged: int
     ignored_columns: tuple[str, ...] = field(default=())
+    dry_run: bool = False
 
     def summary(self) -> str:
         text = (
@@ -67,6 +68,8 @@ class ImportReport:
         )
         if self.ignored_columns:
             text += f" (ignored columns: {', '.join(self.ignored_columns)})"
+        if self.dry_run:
+            text += "; dry run: nothing was written"
         return text
 
 
@@ -76,8 +79,12 @@ def import_file(
     path: Path | str,
     actor: str = "system:import",
     progress: Progress | None = None,
+    dry_run: bool = False,
 ) -> ImportReport:
     """Import one file of ``kind`` all-or-nothing; see docs/import.md for the columns.
+
+    With ``dry_run`` everything is checked and written inside the transaction (so database rules are
+    checked too), then rolled back: the report says what an import would do.
 
     Raises
     ------
@@ -107,8 +114,9 @@ def import_file(
         say(f"writing {len(new)} new and {len(changed)} changed row(s)")
         inserted = bulk.insert_frame(conn, spec.table, new, actor)
         _update(uow.session, spec, changed)
-        uow.commit()
-    return ImportReport(kind, str(path), n_rows, inserted, len(changed), len(same), tuple(ignored))
+        if not dry_run:
+            uow.commit()
+    return ImportReport(kind, str(path), n_rows, inserted, len(changed), len(same), tuple(ignored), dry_run)
 
 
 def _resolve(conn: Connection, spec: Kind, clean: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:

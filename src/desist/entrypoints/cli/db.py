@@ -94,6 +94,7 @@ def register(app: typer.Typer) -> None:
         file: Path = typer.Argument(..., help="CSV or Parquet file (columns: docs/import.md)"),
         url: str = typer.Option(None, "--url", help=URL_HELP),
         actor: str = typer.Option(None, "--actor", help="Recorded in the audit log (default cli:<user>)"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing"),
     ) -> None:
         """Import a file all-or-nothing: any bad row imports nothing and every bad row is listed."""
         from desist.adapters.engine import make_session_factory
@@ -109,6 +110,7 @@ def register(app: typer.Typer) -> None:
                 file,
                 actor=actor or _default_actor(),
                 progress=lambda msg: typer.echo(msg, err=True),
+                dry_run=dry_run,
             )
         except ImportRejected as exc:
             for problem in exc.problems:

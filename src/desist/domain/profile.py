@@ -168,6 +168,7 @@ class Profile(OspInput, PniInput):
 
     _static99r: Static99RInput | None = PrivateAttr(default=None)
     _rm2000: Rm2000Input | None = PrivateAttr(default=None)
+    _has_pni: bool = PrivateAttr(default=False)
 
     @model_validator(mode="after")
     def _recommend_rules(self) -> Profile:
@@ -213,7 +214,8 @@ class Profile(OspInput, PniInput):
                     f"unknown HSP item '{name}', expected a name from hsp_items.yaml"
                     f" such as {next(iter(items))}",
                 )
-        if self.has_pni and self.sex == "M" and self.sexual_sanctions > 0:
+        self._has_pni = any(getattr(self, name) is not None for name in PNI_FIELDS)
+        if self._has_pni and self.sex == "M" and self.sexual_sanctions > 0:
             # the PNI's own precondition, checked here so a bulk run refuses the record at validation
             for item in load_table("pni")["need"]["sex"]["items"]:
                 if getattr(self, item) is None:
@@ -258,4 +260,4 @@ class Profile(OspInput, PniInput):
     @property
     def has_pni(self) -> bool:
         """Whether any PNI field (OGRS3, OVP, RSR, SARA, OASys items, bands) was given."""
-        return any(getattr(self, name) is not None for name in PNI_FIELDS)
+        return self._has_pni

@@ -175,12 +175,20 @@ def validate(df: pd.DataFrame, schema: Schema) -> tuple[pd.DataFrame, list[Probl
     df = df.reset_index(drop=True)
     clean = pd.DataFrame(index=df.index)
     for col in schema.columns:
-        given = col.name in df.columns
-        raw = df[col.name].astype(str).str.strip() if given else pd.Series("", index=df.index, dtype=object)
+        # Check each distinct value once and share the results: a million rows hold far fewer distinct
+        # prison numbers, dates and codes, and shared string objects keep memory near the file's size.
+        if col.name in df.columns:
+            codes, uniques = pd.factorize(df[col.name].astype(str), use_na_sentinel=False)
+        else:
+            codes, uniques = np.zeros(len(df), dtype=np.intp), np.array([""], dtype=object)
+        raw = pd.Series(uniques, dtype=object).str.strip()
         values, bad = _check_column(raw, col)
-        clean[col.name] = values
-        for i in positions(bad != ""):
-            problems.append(Problem(i + 1, col.name, cell(raw, i), cell(bad, i)))
+        clean[col.name] = values.to_numpy(dtype=object)[codes]
+        bad_codes = set(positions(bad != ""))
+        if bad_codes:
+            for i in positions(pd.Series(np.isin(codes, list(bad_codes)))):
+                code = int(codes[i])
+                problems.append(Problem(i + 1, col.name, cell(raw, code), cell(bad, code)))
     for earlier, later in schema.ordered_dates:
         both = (clean[earlier] != "") & (clean[later] != "")
         wrong = both & (clean[later] < clean[earlier])

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import JSON, Boolean, Column, ColumnElement, Connection, String, cast, select
 from sqlalchemy.orm import Session
@@ -196,7 +197,10 @@ def _diff(
     for part in conn.execute(stmt).partitions():
         frame = pd.DataFrame(part, columns=wanted)
         for col in [*spec.key, *spec.values]:
-            frame[col] = _as_canonical(frame[col], spec.table.c[col].type)
+            # share one string object per distinct value (dates, ids and codes repeat a lot)
+            canonical = _as_canonical(frame[col], spec.table.c[col].type)
+            codes, uniques = pd.factorize(canonical, use_na_sentinel=False)
+            frame[col] = np.asarray(uniques, dtype=object)[codes]
         parts.append(frame)
     if not parts:
         return rows, rows.iloc[0:0], rows.iloc[0:0]

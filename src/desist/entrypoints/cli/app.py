@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "desist.entrypoints.cli.db",
     "desist.entrypoints.cli.casework",
     "desist.entrypoints.cli.evaluate",
+    "desist.entrypoints.cli.demo",
 )
 
 

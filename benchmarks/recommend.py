@@ -24,22 +24,8 @@ import numpy as np
 from desist.domain.catalogue import default_catalogue, hsp_checklist
 from desist.domain.pathways import Policy, recommend_many
 from desist.domain.profile import Profile
+from desist.domain.risk.pni import OASYS_ITEMS
 
-OASYS = (
-    "oasys_11_11",
-    "oasys_11_12",
-    "oasys_6_12",
-    "oasys_12_1",
-    "oasys_12_9",
-    "oasys_6_1",
-    "oasys_6_6",
-    "oasys_7_3",
-    "oasys_11_3",
-    "oasys_11_2",
-    "oasys_11_4",
-    "oasys_11_6",
-    "oasys_10_1",
-)
 OFFENCES = np.array(["contact_adult", "contact_child", "images_only", "non_contact"])
 SANCTION = {
     "contact_adult": "contact_adult_sanctions",
@@ -64,7 +50,7 @@ def generate(n: int, seed: int = 2017) -> list[dict[str, Any]]:
     deny = rng.random(n) < 0.1
     yes = rng.random((n, 3)) < 0.5
     pni = rng.random(n) < 0.5
-    oasys = rng.integers(0, 3, (n, len(OASYS)))
+    oasys = rng.integers(0, 3, (n, len(OASYS_ITEMS)))
     rm = rng.random(n) < 0.33
     codes = np.array(default_catalogue().codes)
     done = rng.random(n) < 0.3
@@ -106,7 +92,7 @@ def generate(n: int, seed: int = 2017) -> list[dict[str, Any]]:
             "hsp_items": [str(x) for x in hsp_names[: hsp_n[i]]],
         }
         if pni[i]:
-            rec.update(zip(OASYS, (int(v) for v in oasys[i]), strict=True))
+            rec.update(zip(OASYS_ITEMS, (int(v) for v in oasys[i]), strict=True))
         if rm[i]:
             rec.update(
                 age_at_commencement_of_risk=float(max(18, last[i])),

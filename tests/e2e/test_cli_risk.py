@@ -12,6 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from desist.domain.risk.pni import OASYS_ITEMS
 from desist.entrypoints.cli import risk as risk_cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -88,24 +89,7 @@ def test_static99r_rm2000_pni_shapes():
 
 def test_pni_computes_osp_bands_from_osp_fields(tmp_path):
     osp_rec = json.loads((EXAMPLES / "risk_osp.json").read_text())[2]  # P-003: OSP/DC VERY_HIGH
-    items = {
-        k: 0
-        for k in (
-            "oasys_11_11",
-            "oasys_11_12",
-            "oasys_6_12",
-            "oasys_12_1",
-            "oasys_12_9",
-            "oasys_6_1",
-            "oasys_6_6",
-            "oasys_7_3",
-            "oasys_11_3",
-            "oasys_11_2",
-            "oasys_11_4",
-            "oasys_11_6",
-            "oasys_10_1",
-        )
-    }
+    items = dict.fromkeys(OASYS_ITEMS, 0)
     rec = {**osp_rec, **items, "osp_dc_band": "LOW"}  # the given band is replaced by the computed one
     out = json.loads(run("--tool", "pni", "--input", str(write(tmp_path, [rec])), "--format", "json").stdout)
     assert out[0]["risk_level"] == "HIGH"

@@ -13,6 +13,7 @@ from desist.domain.catalogue import default_catalogue
 from desist.domain.pathways import Policy, Recommendation, recommend, recommend_many
 from desist.domain.profile import Profile
 from desist.domain.risk.base import FieldError
+from desist.domain.risk.pni import OASYS_ITEMS
 
 Y2012, Y2019, Y2025 = date(2012, 6, 1), date(2019, 6, 1), date(2025, 6, 1)
 
@@ -29,21 +30,6 @@ LOW = dict(
     age=62, contact_adult_sanctions=1, total_sanctions=1, age_at_last_sexual_offence=50, stranger_victim=False
 )
 SEX_NEED = dict(oasys_11_11=1, oasys_11_12=2, oasys_6_12=0)
-OASYS = (
-    "oasys_11_11",
-    "oasys_11_12",
-    "oasys_6_12",
-    "oasys_12_1",
-    "oasys_12_9",
-    "oasys_6_1",
-    "oasys_6_6",
-    "oasys_7_3",
-    "oasys_11_3",
-    "oasys_11_2",
-    "oasys_11_4",
-    "oasys_11_6",
-    "oasys_10_1",
-)
 
 
 def man(**kw: Any) -> Profile:
@@ -206,7 +192,7 @@ def test_not_enough_time_before_release() -> None:
 
 
 def test_pni_pathway_drives_intensity_in_the_current_era_and_building_choices() -> None:
-    low_need = dict.fromkeys(OASYS, 0)
+    low_need = dict.fromkeys(OASYS_ITEMS, 0)
     rec = recommend(man(**low_need), as_of=Y2019)
     assert str(rec.pathway) == "ALTERNATIVE_PATHWAY" and offered(rec) == []
     assert "ALTERNATIVE_PATHWAY" in why(rec, "KAIZEN") and "ALTERNATIVE_PATHWAY" in (rec.reason or "")
@@ -329,8 +315,8 @@ def profiles(draw: st.DrawFn) -> Profile:
         ),
     )
     if draw(st.booleans()):  # PNI: the sex items always, the other domains sometimes
-        n_items = draw(st.sampled_from([3, 6, len(OASYS)]))
-        rec.update({k: draw(st.integers(0, 2)) for k in OASYS[:n_items]})
+        n_items = draw(st.sampled_from([3, 6, len(OASYS_ITEMS)]))
+        rec.update({k: draw(st.integers(0, 2)) for k in OASYS_ITEMS[:n_items]})
         rec.update(
             ogrs3=draw(st.none() | st.floats(0, 100)),
             sara_partner=draw(st.sampled_from([None, "LOW", "HIGH"])),

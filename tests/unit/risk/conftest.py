@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from desist.domain.risk.osp import OspInput
-from desist.domain.risk.pni import PniInput
+from desist.domain.risk.pni import OASYS_ITEMS, PniInput
 from desist.domain.risk.rm2000 import Rm2000Input
 from desist.domain.risk.static99r import Static99RInput
 
@@ -56,22 +56,7 @@ RM_BASE: dict[str, Any] = dict(
     burglary=False,
 )  # /S 0, /V 0
 
-PNI_ITEMS = (
-    "oasys_11_11",
-    "oasys_11_12",
-    "oasys_6_12",
-    "oasys_12_1",
-    "oasys_12_9",
-    "oasys_6_1",
-    "oasys_6_6",
-    "oasys_7_3",
-    "oasys_11_3",
-    "oasys_11_2",
-    "oasys_11_4",
-    "oasys_11_6",
-    "oasys_10_1",
-)
-PNI_BASE: dict[str, Any] = {"id": "N-1", "sex": "M", **{i: 0 for i in PNI_ITEMS}}
+PNI_BASE: dict[str, Any] = {"id": "N-1", "sex": "M", **{i: 0 for i in OASYS_ITEMS}}
 
 
 def make(model, base, **changes):

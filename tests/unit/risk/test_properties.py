@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from desist.domain.risk import osp, pni, rm2000, static99r
 from desist.domain.risk.bands import Band, NeedLevel, Pathway
+from desist.domain.risk.pni import OASYS_ITEMS
 
 SANCTIONS = (
     "contact_adult_sanctions",
@@ -135,26 +136,9 @@ def test_rm2000_totals_in_range(age, sexual, criminal, violent, male, stranger, 
     assert Band.NOT_APPLICABLE not in (r.s.category, r.v.category, r.c.category)
 
 
-ITEMS = (
-    "oasys_11_11",
-    "oasys_11_12",
-    "oasys_6_12",
-    "oasys_12_1",
-    "oasys_12_9",
-    "oasys_6_1",
-    "oasys_6_6",
-    "oasys_7_3",
-    "oasys_11_3",
-    "oasys_11_2",
-    "oasys_11_4",
-    "oasys_11_6",
-    "oasys_10_1",
-)
-
-
 @settings(max_examples=300, deadline=None)
 @given(
-    st.fixed_dictionaries({i: st.integers(0, 2) for i in ITEMS}),
+    st.fixed_dictionaries({i: st.integers(0, 2) for i in OASYS_ITEMS}),
     st.none() | st.floats(0, 100),
     st.none() | st.floats(0, 100),
     st.none() | st.floats(0, 100),
@@ -168,7 +152,7 @@ def test_pni_in_range_and_monotone_in_need(items, ogrs3, ovp, rsr, band, sara):
     assert all(0 <= getattr(r.need, d) <= 2 for d in ("sex", "thinking", "relationships", "self_management"))
     assert r.pathway is not Pathway.MISSING_INFORMATION
     # raising any one answer never lowers the overall need
-    for item in ITEMS:
+    for item in OASYS_ITEMS:
         if items[item] < 2:
             higher = pni.score(inp.model_copy(update={item: items[item] + 1}))
             assert higher.need.overall >= r.need.overall

@@ -61,6 +61,11 @@ class PniInput(RecordModel):
         )
 
 
+#: the thirteen OASys answers the PNI reads, in the input's field order (the first three are the sex domain);
+#: the one list that generators, builders and benchmarks draw on
+OASYS_ITEMS: tuple[str, ...] = tuple(name for name in PniInput.model_fields if name.startswith("oasys_"))
+
+
 @dataclass(frozen=True)
 class NeedResult:
     """Domain scores 0-2 (None when unscored), overall 0-8 (None when missing) and the level word."""

@@ -10,23 +10,10 @@ import numpy as np
 import pandas as pd
 
 from desist.domain.risk.bands import Band, NeedLevel
+from desist.domain.risk.pni import OASYS_ITEMS
+from desist.domain.risk.static99r import FLAG_ITEMS
 
-_PNI_ITEMS = (
-    "oasys_11_11",
-    "oasys_11_12",
-    "oasys_6_12",
-    "oasys_12_1",
-    "oasys_12_9",
-    "oasys_6_1",
-    "oasys_6_6",
-    "oasys_7_3",
-    "oasys_11_3",
-    "oasys_11_2",
-    "oasys_11_4",
-    "oasys_11_6",
-    "oasys_10_1",
-)
-_SEX_ITEMS = _PNI_ITEMS[:3]
+_SEX_ITEMS = OASYS_ITEMS[:3]
 #: scores on and beside every PNI threshold, mixed with uniform draws
 _EDGES = {
     "ogrs3": [49.99, 50.0, 74.99, 75.0],
@@ -78,15 +65,7 @@ def osp_records(n: int, rng: np.random.Generator) -> pd.DataFrame:
 
 def static99r_records(n: int, rng: np.random.Generator) -> pd.DataFrame:
     """Static-99R inputs."""
-    flags = (
-        "lived_with_partner_2y",
-        "index_nonsexual_violence",
-        "prior_nonsexual_violence",
-        "noncontact_sex_conviction",
-        "unrelated_victim",
-        "stranger_victim",
-        "male_victim",
-    )
+    flags = ("lived_with_partner_2y", *FLAG_ITEMS)
     return pd.DataFrame(
         {
             "id": _ids(n, "S"),
@@ -138,7 +117,7 @@ def pni_records(n: int, rng: np.random.Generator) -> pd.DataFrame:
             "sara_others": rng.choice(sara, n),
         }
     )
-    for item in _PNI_ITEMS:
+    for item in OASYS_ITEMS:
         df[item] = np.where(rng.random(n) < 0.03, np.nan, rng.integers(0, 3, n).astype(float))
     osp_level = (df["sex"] == "M") & (
         df["osp_dc_band"].isin(["LOW", "MEDIUM", "HIGH", "VERY_HIGH"])

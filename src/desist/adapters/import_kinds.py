@@ -6,7 +6,8 @@ The natural key of each kind makes re-importing the same file a no-op.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Table
 
@@ -45,6 +46,18 @@ class Kind:
     values: tuple[str, ...]
     #: columns holding JSON (dicts), written as objects, compared as canonical text
     json_columns: tuple[str, ...] = ()
+    #: values a file that lacks the column leaves as stored (new rows get the column's default). For
+    #: flags set one man at a time (``desist person set-flags``) that an older file knows nothing about:
+    #: re-importing it must not quietly clear them.
+    kept_when_absent: tuple[str, ...] = ()
+
+    def for_file(self, columns: Iterable[str]) -> Kind:
+        """This kind as a file with ``columns`` updates it: ``kept_when_absent`` values it lacks drop out."""
+        present = set(columns)
+        absent = {c for c in self.kept_when_absent if c not in present}
+        if not absent:
+            return self
+        return replace(self, values=tuple(v for v in self.values if v not in absent))
 
     @property
     def name(self) -> str:
@@ -69,12 +82,33 @@ PEOPLE = Kind(
             Column(
                 "probation_region", max_length=100, doc="probation region, if in the community (optional)"
             ),
+            Column(
+                "maintains_innocence",
+                "bool",
+                default="false",
+                doc="he denies the offence (optional, default false)",
+            ),
+            Column(
+                "recognised_appellant",
+                "bool",
+                default="false",
+                doc="a recognised appellant (optional, default false)",
+            ),
         ),
         key=("prison_number",),
     ),
     Person.__table__,  # type: ignore[arg-type]
     key=("prison_number",),
-    values=("pnc_number", "date_of_birth", "sex", "establishment", "probation_region"),
+    values=(
+        "pnc_number",
+        "date_of_birth",
+        "sex",
+        "establishment",
+        "probation_region",
+        "maintains_innocence",
+        "recognised_appellant",
+    ),
+    kept_when_absent=("maintains_innocence", "recognised_appellant"),
 )
 
 SENTENCES = Kind(

@@ -37,6 +37,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -88,6 +89,10 @@ class Person(Base):
     sex: Mapped[str] = mapped_column(String(1))
     establishment: Mapped[str | None] = mapped_column(String(100))
     probation_region: Mapped[str | None] = mapped_column(String(100))
+    # Incentive rule (domain.md section 5): neither may be held on Basic for not taking part in
+    # programmes. A server default so rows written before migration 0002 (and bulk inserts) read false.
+    maintains_innocence: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    recognised_appellant: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     __table_args__ = (CheckConstraint(_in("sex", SEXES), name="sex"),)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desist.adapters.orm import Assessment, Outcome, Person, Sentence
-from desist.domain.errors import InputError, NotFound
+from desist.domain.errors import Conflict, InputError, NotFound
 from desist.domain.groups import Member, OffenceType, RiskBand, parse_enum
 from desist.services.unit_of_work import UnitOfWork
 
@@ -38,6 +38,9 @@ class PersonView:
     sex: str
     establishment: str | None
     probation_region: str | None
+    maintains_innocence: bool = False
+    recognised_appellant: bool = False
+    version: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -45,7 +48,16 @@ class PersonView:
 
 def person_view(p: Person) -> PersonView:
     return PersonView(
-        p.id, p.prison_number, p.pnc_number, p.date_of_birth, p.sex, p.establishment, p.probation_region
+        p.id,
+        p.prison_number,
+        p.pnc_number,
+        p.date_of_birth,
+        p.sex,
+        p.establishment,
+        p.probation_region,
+        bool(p.maintains_innocence),
+        bool(p.recognised_appellant),
+        p.version,
     )
 
 
@@ -69,8 +81,14 @@ def register_person(
     establishment: str | None = None,
     probation_region: str | None = None,
     pnc_number: str | None = None,
+    maintains_innocence: bool = False,
+    recognised_appellant: bool = False,
 ) -> PersonView:
-    """Record a new man; a prison number already on file is a Conflict (via the unique constraint)."""
+    """Record a new man; a prison number already on file is a Conflict (via the unique constraint).
+
+    ``maintains_innocence`` and ``recognised_appellant`` are stored on his record; the incentive rules
+    read them from there (see :func:`set_person_flags` to change them later).
+    """
     number = (prison_number or "").strip().upper()
     if not number:
         raise InputError("prison number: empty; expected an identifier such as A1234BC")
@@ -86,10 +104,58 @@ def register_person(
             establishment=establishment,
             probation_region=probation_region,
             pnc_number=pnc_number,
+            maintains_innocence=bool(maintains_innocence),
+            recognised_appellant=bool(recognised_appellant),
         )
         uow.session.add(person)
         uow.session.flush()
         view = person_view(person)
+        uow.commit()
+    return view
+
+
+def set_person_flags(
+    uow: UnitOfWork,
+    *,
+    person: int | str,
+    maintains_innocence: bool | None = None,
+    recognised_appellant: bool | None = None,
+    expected_version: int | None = None,
+) -> PersonView:
+    """Change a man's ``maintains_innocence`` / ``recognised_appellant`` flags (None leaves one as it is).
+
+    The change is an ordinary audited update of his ``person`` row (before and after in the audit log).
+    Setting a flag to the value it already has writes nothing.
+
+    Parameters
+    ----------
+    expected_version : int, optional
+        The record's ``version`` the caller last saw; if it has moved on, :class:`Conflict` is raised.
+
+    Raises
+    ------
+    InputError
+        Neither flag given.
+    NotFound, Conflict
+        Unknown man; his record changed since ``expected_version``.
+    """
+    if maintains_innocence is None and recognised_appellant is None:
+        raise InputError(
+            "person flags: nothing to change; expected maintains_innocence and/or recognised_appellant"
+        )
+    with uow:
+        p = find_person(uow.session, person)
+        if expected_version is not None and p.version != expected_version:
+            raise Conflict(
+                f"person {p.prison_number} was changed by someone else (version {p.version}, you had "
+                f"{expected_version}); reload it and try again"
+            )
+        if maintains_innocence is not None and p.maintains_innocence != maintains_innocence:
+            p.maintains_innocence = maintains_innocence
+        if recognised_appellant is not None and p.recognised_appellant != recognised_appellant:
+            p.recognised_appellant = recognised_appellant
+        uow.session.flush()
+        view = person_view(p)
         uow.commit()
     return view
 

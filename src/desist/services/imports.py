@@ -99,6 +99,7 @@ def import_file(
     spec = KINDS[kind]
     say = progress or (lambda _msg: None)
     frame = read_table(path)
+    spec = spec.for_file(frame.columns)  # e.g. person flags a file does not carry stay as stored
     say(f"checking {len(frame)} row(s) of {path}")
     clean, problems, ignored = validate(frame, spec.schema)
     n_rows = len(frame)

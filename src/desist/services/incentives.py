@@ -59,9 +59,10 @@ def _latest(session: Session, person_id: int) -> IncentiveLevelChange | None:
     ).first()
 
 
-def _flag(person: Person, name: str, given: bool | None) -> bool:
-    # The person record's flag (when the schema has it) or what the caller states; either protects him.
-    return bool(getattr(person, name, False)) or bool(given)
+def _flag(stored: bool, given: bool | None) -> bool:
+    # What his record says or what the caller states: either protects him. A caller cannot switch a stored
+    # flag off for one change; that is a change to his record (services.casework.set_person_flags), audited.
+    return bool(stored) or bool(given)
 
 
 def set_level(
@@ -76,6 +77,12 @@ def set_level(
 ) -> LevelChangeView:
     """Change a man's incentive level from ``on`` (default today), with a reason.
 
+    Parameters
+    ----------
+    maintains_innocence, recognised_appellant : bool, optional
+        What the caller knows beyond his record. The flags stored on his ``person`` row always count
+        (read under the row lock); these can only add protection, never remove it.
+
     Raises
     ------
     InvalidTransition
@@ -88,8 +95,9 @@ def set_level(
     with uow:
         s = uow.session
         p = find_person(s, person)
-        # lock the man's row so two simultaneous changes cannot both start from the same current level
-        s.execute(select(Person.id).where(Person.id == p.id).with_for_update())
+        # Lock the man's row so two simultaneous changes cannot both start from the same current level, and
+        # re-read it under the lock: a flag set (and committed) since find_person read the row must count.
+        s.refresh(p, with_for_update=True)
         latest = _latest(s, p.id)
         if latest is not None and on < latest.effective_on:
             raise InputError(
@@ -102,8 +110,8 @@ def set_level(
             level,
             reason,
             on,
-            maintains_innocence=_flag(p, "maintains_innocence", maintains_innocence),
-            recognised_appellant=_flag(p, "recognised_appellant", recognised_appellant),
+            maintains_innocence=_flag(p.maintains_innocence, maintains_innocence),
+            recognised_appellant=_flag(p.recognised_appellant, recognised_appellant),
             where=f"person {p.prison_number}",
         )
         s.add(

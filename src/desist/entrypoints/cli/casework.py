@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from desist.domain.errors import InputError
 from desist.entrypoints.cli.casework_common import (
     ActorOpt,
     FormatOpt,
@@ -41,6 +42,12 @@ def _print_referral(view, fmt: str) -> None:  # type: ignore[no-untyped-def]
         typer.echo(f"  {h.at:%Y-%m-%d %H:%M} {h.from_status or '-'} -> {h.to_status} by {h.actor}{why}")
 
 
+def _flags_text(p) -> str:  # type: ignore[no-untyped-def]
+    named = (("maintains innocence", p.maintains_innocence), ("recognised appellant", p.recognised_appellant))
+    flags = [name for name, on in named if on]
+    return f" ({', '.join(flags)})" if flags else ""
+
+
 def register_person(app: typer.Typer) -> None:
     person = typer.Typer(
         help="Record a man, his sentence and his assessments (single records).", no_args_is_help=True
@@ -55,10 +62,14 @@ def register_person(app: typer.Typer) -> None:
         establishment: str = typer.Option(None, "--establishment"),
         region: str = typer.Option(None, "--probation-region"),
         pnc: str = typer.Option(None, "--pnc"),
+        maintains_innocence: bool = typer.Option(
+            False, "--maintains-innocence", help="He denies the offence."
+        ),
+        appellant: bool = typer.Option(False, "--appellant", help="A recognised appellant."),
         actor: str = ActorOpt,
         url: str = UrlOpt,
     ) -> None:
-        """Record a new man."""
+        """Record a new man (the flags protect him from Basic for not taking part in programmes)."""
         from desist.services.casework import register_person as service
 
         with database_errors():
@@ -70,8 +81,43 @@ def register_person(app: typer.Typer) -> None:
                 establishment=establishment,
                 probation_region=region,
                 pnc_number=pnc,
+                maintains_innocence=maintains_innocence,
+                recognised_appellant=appellant,
             )
-        typer.echo(f"person {p.id}: {p.prison_number}")
+        typer.echo(f"person {p.id}: {p.prison_number}{_flags_text(p)}")
+
+    @person.command("set-flags")
+    def set_flags(
+        person_key: str = typer.Argument(..., metavar="PERSON", help="Prison number or internal id."),
+        maintains_innocence: bool = typer.Option(
+            None, "--maintains-innocence/--no-maintains-innocence", help="He denies the offence (or no more)."
+        ),
+        appellant: bool = typer.Option(
+            None, "--appellant/--not-appellant", help="A recognised appellant (or no longer)."
+        ),
+        expect_version: int = typer.Option(
+            None, "--expect-version", help="Refuse if his record changed since you saw it."
+        ),
+        actor: str = ActorOpt,
+        url: str = UrlOpt,
+    ) -> None:
+        """Change a man's flags (audited); flags not given stay as they are."""
+        from desist.services.casework import set_person_flags
+
+        if maintains_innocence is None and appellant is None:
+            raise InputError(
+                "person set-flags: nothing to change; expected --maintains-innocence/--no-maintains-innocence"
+                " and/or --appellant/--not-appellant"
+            )
+        with database_errors():
+            p = set_person_flags(
+                uow_factory(actor, url)(),
+                person=person_key,
+                maintains_innocence=maintains_innocence,
+                recognised_appellant=appellant,
+                expected_version=expect_version,
+            )
+        typer.echo(f"person {p.id}: {p.prison_number}{_flags_text(p) or ' (no flags)'} (version {p.version})")
 
     @person.command("sentence")
     def sentence(

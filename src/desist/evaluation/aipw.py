@@ -17,6 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from desist.domain.errors import AnalysisError, InputError
@@ -72,7 +73,9 @@ class AIPWEstimator:
         self.trim = trim
         self.random_state = random_state
 
-    def fit(self, X: pd.DataFrame, t, y, *, name: str = "outcome", kind: str | None = None) -> AIPWEstimator:
+    def fit(
+        self, X: pd.DataFrame, t: ArrayLike, y: ArrayLike, *, name: str = "outcome", kind: str | None = None
+    ) -> AIPWEstimator:
         """Fit the propensity and outcome models and compute the estimate.
 
         Parameters

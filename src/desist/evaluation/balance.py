@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from desist.domain.errors import InputError
+from desist.domain.errors import AnalysisError, InputError
 from desist.evaluation.design import as_pandas, check_columns, design_matrix, treatment_vector
 
 THRESHOLD = 0.1
@@ -149,6 +149,26 @@ def balance_table(
             }
         )
     return pd.DataFrame(rows)
+
+
+def check_common_support(score: np.ndarray | None, treated: np.ndarray, weights: np.ndarray) -> None:
+    """Raise :class:`AnalysisError` when a design leaves the treated with no one to be compared with.
+
+    Either the two groups' scores (propensity or distance; skipped when absent or not all finite) do not
+    overlap at all, or no treated person kept a weight > 0.
+    """
+    if score is not None and np.isfinite(score).all():
+        s1, s0 = np.asarray(score)[treated], np.asarray(score)[~treated]
+        if s1.min() > s0.max() or s1.max() < s0.min():
+            raise AnalysisError(
+                f"no common support: treated propensity scores ({s1.min():.3g} to {s1.max():.3g}) and "
+                f"comparison scores ({s0.min():.3g} to {s0.max():.3g}) do not overlap"
+            )
+    if not ((weights > 0) & treated).any():
+        raise AnalysisError(
+            "no common support: no treated person could be matched or weighted; "
+            "check the caliper, exact and discard options"
+        )
 
 
 def love_plot(table: pd.DataFrame, path: Any = None, threshold: float = THRESHOLD) -> Any:

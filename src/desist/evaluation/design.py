@@ -21,7 +21,8 @@ def as_pandas(data: Any) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         return data
     if hasattr(data, "to_pandas") and type(data).__module__.startswith("polars"):
-        return data.to_pandas()
+        converted: pd.DataFrame = data.to_pandas()
+        return converted
     raise InputError(f"data: expected a pandas or polars DataFrame, got {type(data).__name__}")
 
 
@@ -38,15 +39,35 @@ def check_columns(data: pd.DataFrame, columns: Sequence[str], what: str = "colum
         )
 
 
+def _missing_detail(data: pd.DataFrame, columns: Sequence[str]) -> str:
+    """``"col: n, ..."`` for the columns of ``columns`` with missing values; empty when none has any."""
+    counts = data[list(columns)].isna().sum()
+    return ", ".join(f"{c}: {int(n)}" for c, n in counts[counts > 0].items())
+
+
 def check_missing(data: pd.DataFrame, columns: Sequence[str]) -> None:
     """Raise :class:`InputError` with per-column counts when any of ``columns`` has missing values."""
-    counts = data[list(columns)].isna().sum()
-    counts = counts[counts > 0]
-    if len(counts):
-        detail = ", ".join(f"{c}: {int(n)}" for c, n in counts.items())
+    detail = _missing_detail(data, columns)
+    if detail:
         raise InputError(
             f"missing values in {detail} (of {len(data)} rows): expected complete data; drop or impute first"
         )
+
+
+def complete_rows(data: pd.DataFrame, columns: Sequence[str], *, drop: bool) -> tuple[pd.DataFrame, int]:
+    """The rows complete in ``columns`` and how many were dropped; without ``drop`` a gap is an error.
+
+    The error names the per-column counts and points at the CLI's ``--missing drop``.
+    """
+    detail = _missing_detail(data, columns)
+    if not detail:
+        return data, 0
+    if not drop:
+        raise InputError(
+            f"missing values in {detail} (of {len(data)} rows); expected complete data or --missing drop"
+        )
+    keep = data[list(columns)].notna().all(axis=1)
+    return data[keep], int((~keep).sum())
 
 
 def _levels(col: pd.Series) -> list[Any]:

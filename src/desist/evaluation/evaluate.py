@@ -14,18 +14,29 @@ True
 
 from __future__ import annotations
 
-import math
 import warnings
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
 from desist.domain.errors import AnalysisError, InputError
+from desist.evaluation._plotting import PlotPath
 from desist.evaluation.outcomes import JDL_MIN_TREATED, OutcomeResult, estimate_outcome, outcome_type
 from desist.evaluation.report import plain_language
-from desist.evaluation.sensitivity import e_value, innocent_deniers, rosenbaum_matched
+from desist.evaluation.sensitivity_summary import sensitivity_summary
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure, SubFigure
+
+    from desist.evaluation.matching import NearestNeighborMatcher, SubclassMatcher
+    from desist.evaluation.subgroups import SubgroupResult
+    from desist.evaluation.survival import SurvivalResult
+    from desist.evaluation.weighting import IPWWeighter
+
+    #: what the design step gives: a matcher or a weighter (the AIPW design is its IPW weighter)
+    Design = NearestNeighborMatcher | SubclassMatcher | IPWWeighter
 
 METHODS = ("nearest", "subclass", "ipw", "aipw")
 MIN_TREATED = 10
@@ -69,6 +80,24 @@ class Evaluation:
     sensitivity_ : dict;  deniers_ : DataFrame;  subgroups_ : SubgroupResult;  plain_language_ : str
     warnings_ : list of str;  dropped_ : int (rows dropped for missing values)
     """
+
+    # fitted state, set by fit()
+    data_: pd.DataFrame
+    design_: Design
+    outcome_: OutcomeResult
+    treated_: np.ndarray
+    weights_: np.ndarray
+    subclass_: pd.Series | None
+    n_: dict[str, float]  # counts, and effective sample sizes for weighting designs
+    balance_: pd.DataFrame
+    warnings_: list[str]
+    survival_: SurvivalResult | None
+    sensitivity_: dict[str, Any]
+    deniers_: pd.DataFrame | None
+    subgroups_: SubgroupResult | None
+    plain_language_: str
+    fitted_at_: str
+    dropped_: int
 
     def __init__(
         self,
@@ -118,7 +147,7 @@ class Evaluation:
         return list(dict.fromkeys(cols))
 
     def _prepare(self, data: Any) -> pd.DataFrame:
-        from desist.evaluation.design import as_pandas, check_columns, treatment_vector
+        from desist.evaluation.design import as_pandas, check_columns, complete_rows, treatment_vector
 
         if self.method not in METHODS:
             raise InputError(f"method {self.method!r}: expected one of {', '.join(METHODS)}")
@@ -136,19 +165,7 @@ class Evaluation:
             raise InputError("survival: give both --time and --event, or neither")
         df = as_pandas(data)
         check_columns(df, self._columns(), "column")
-        counts = df[self._columns()].isna().sum()
-        counts = counts[counts > 0]
-        self.dropped_ = 0
-        if len(counts):
-            if self.missing == "error":
-                detail = ", ".join(f"{c}: {int(k)}" for c, k in counts.items())
-                raise InputError(
-                    f"missing values in {detail} (of {len(df)} rows); expected complete data "
-                    "or --missing drop"
-                )
-            keep = df[self._columns()].notna().all(axis=1)
-            self.dropped_ = int((~keep).sum())
-            df = df[keep]
+        df, self.dropped_ = complete_rows(df, self._columns(), drop=self.missing == "drop")
         df = df.reset_index(drop=True)
         t = treatment_vector(df, self.treatment)
         if t.sum() < MIN_TREATED:
@@ -159,7 +176,7 @@ class Evaluation:
         return df
 
     # ---------------------------------------------------------------- design + outcome
-    def _design(self, df: pd.DataFrame, covariates: list[str], exact: list[str] | None):
+    def _design(self, df: pd.DataFrame, covariates: list[str], exact: list[str] | None) -> Design:
         if self.method == "nearest":
             from desist.evaluation.matching import NearestNeighborMatcher
 
@@ -190,31 +207,25 @@ class Evaluation:
             random_state=self.random_state,
         ).fit(df, self.treatment, covariates)
 
-    def _clusters(self, design) -> pd.Series | None:
+    def _clusters(self, design: Design) -> pd.Series | None:
         # pairs are clusters only when each control appears in one matched set (MatchIt's advice)
         if self.method == "nearest" and not self.replace:
-            return design.subclass_.reset_index(drop=True)
+            return cast("NearestNeighborMatcher", design).subclass_.reset_index(drop=True)
         return None
 
-    def _fit_one(self, df: pd.DataFrame, covariates: list[str], exact: list[str] | None):
+    def _fit_one(
+        self, df: pd.DataFrame, covariates: list[str], exact: list[str] | None
+    ) -> tuple[Design, OutcomeResult]:
+        from desist.evaluation.balance import check_common_support
+
         design = self._design(df, covariates, exact)
         t = np.asarray(design.treated_, dtype=bool)
         w = np.asarray(design.weights_, dtype=float)
         score = getattr(design, "ps_", None)
         score = getattr(design, "distance_", None) if score is None else score
-        if score is not None and np.isfinite(score).all():
-            s1, s0 = np.asarray(score)[t], np.asarray(score)[~t]
-            if s1.min() > s0.max() or s1.max() < s0.min():
-                raise AnalysisError(
-                    f"no common support: treated propensity scores ({s1.min():.3g} to {s1.max():.3g}) and "
-                    f"comparison scores ({s0.min():.3g} to {s0.max():.3g}) do not overlap"
-                )
-        if not ((w > 0) & t).any():
-            raise AnalysisError(
-                "no common support: no treated person could be matched or weighted; "
-                "check the caliper, exact and discard options"
-            )
+        check_common_support(score, t, w)
         y = df[self.outcome]
+        result: OutcomeResult
         if self.method == "aipw":
             from desist.evaluation.aipw import AIPWEstimator
             from desist.evaluation.design import design_matrix
@@ -255,7 +266,7 @@ class Evaluation:
         self.treated_ = np.asarray(d.treated_, dtype=bool)
         self.weights_ = np.asarray(d.weights_, dtype=float)
         self.subclass_ = self._clusters(d)
-        self.n_ = dict(d.n_)
+        self.n_ = {**d.n_}
         self.balance_ = balance_table(
             df, self.treatment, self.covariates, weights=self.weights_, estimand=self.estimand
         )
@@ -300,65 +311,25 @@ class Evaluation:
         self.fitted_at_ = datetime.now(UTC).isoformat(timespec="seconds")
         return self
 
-    def _sensitivity(self, df: pd.DataFrame) -> dict:
-        o = self.outcome_
+    def _sensitivity(self, df: pd.DataFrame) -> dict[str, Any]:
         y = pd.to_numeric(df[self.outcome], errors="coerce").to_numpy(dtype=float)
-        if o.type == "binary" and o.risk_ratio is not None:
-            rr = o.risk_ratio
-            ev = e_value(rr.estimate, rr.ci[0], rr.ci[1], measure="RR")
-            e_block = {"measure": "RR", "estimate": rr.estimate, "point": ev.point, "ci": ev.ci}
-        else:
-            # VanderWeele & Ding (2017): a standardised difference d maps to RR ~ exp(0.91 d)
-            sd = float(np.std(y[~self.treated_], ddof=1)) or float(np.std(y, ddof=1))
-            if sd > 0:
-                conv = [math.exp(0.91 * v / sd) for v in (o.estimate, *o.ci)]
-                ev = e_value(conv[0], conv[1], conv[2], measure="RR")
-                e_block = {
-                    "measure": "SMD (RR ~ exp(0.91 d))",
-                    "estimate": o.estimate / sd,
-                    "point": ev.point,
-                    "ci": ev.ci,
-                }
-            else:
-                e_block = {}
-        if self.survival_ is not None:
-            s = self.survival_
-            rare = df[self.event].astype(float).mean() < 0.15
-            evh = e_value(s.hazard_ratio, *s.ci, measure="HR", rare=bool(rare))
-            e_block["hazard_ratio"] = {"rare_outcome": bool(rare), "point": evh.point, "ci": evh.ci}
+        pairs = None
         if self.method == "nearest" and not self.replace and self.ratio == 1:
-            ros = rosenbaum_matched(
-                y,
-                self.design_.match_treated_,
-                self.design_.match_matrix_,
-                o.estimate,
-                binary=o.type == "binary",
-            )
-        else:
-            ros = {
-                "available": False,
-                "reason": "Rosenbaum bounds need 1:1 pair matching without replacement (--method nearest)",
-            }
-        out = {"e_value": e_block, "rosenbaum": ros}
-        self.deniers_ = None
-        if self.deniers:
-            den = df[self.deniers]
-            if not set(pd.unique(den)) <= {0, 1}:
-                raise InputError(f"deniers column {self.deniers!r}: expected 0/1 (maintains innocence)")
-            self.deniers_ = innocent_deniers(
-                y,
-                self.treated_,
-                self.weights_,
-                den.astype(bool).to_numpy(),
-                base_rate=self.denier_base_rate,
-                clusters=self.subclass_,
-                name=self.outcome,
-            )
-            out["deniers"] = {
-                "scenario": self.deniers_.attrs["scenario"],
-                "n_deniers": self.deniers_.attrs["n_deniers"],
-                "table": self.deniers_.to_dict(orient="records"),
-            }
+            matcher = cast("NearestNeighborMatcher", self.design_)
+            pairs = (matcher.match_treated_, matcher.match_matrix_)
+        out, self.deniers_ = sensitivity_summary(
+            self.outcome_,
+            y,
+            self.treated_,
+            self.weights_,
+            self.subclass_,
+            name=self.outcome,
+            pairs=pairs,
+            survival=self.survival_,
+            events=df[self.event] if self.event else None,
+            deniers=df[self.deniers] if self.deniers else None,
+            denier_base_rate=self.denier_base_rate,
+        )
         return out
 
     # ---------------------------------------------------------------- views
@@ -372,10 +343,11 @@ class Evaluation:
         frame = self.outcome_.to_frame()
         if self.survival_ is not None:
             s = self.survival_
-            frame.loc[len(frame)] = ["hazard_ratio", s.hazard_ratio, s.ci[0], s.ci[1], s.p_value]
+            row = ["hazard_ratio", s.hazard_ratio, s.ci[0], s.ci[1], s.p_value]
+            frame.loc[len(frame)] = row  # type: ignore[assignment]  # pandas-stubs: no list row for .loc
         return frame
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The CLI's JSON result."""
         self._check_fitted()
         bal = self.balance_.astype(object).where(self.balance_.notna(), None).to_dict(orient="records")
@@ -408,14 +380,15 @@ class Evaluation:
             "fitted_at": self.fitted_at_,
         }
 
-    def plot_balance(self, path=None, threshold: float = 0.1):
+    def plot_balance(self, path: PlotPath | None = None, threshold: float = 0.1) -> Any:
         """Love plot of SMDs before and after the design."""
         from desist.evaluation.balance import love_plot
 
         self._check_fitted()
         return love_plot(self.balance_, path=path, threshold=threshold)
 
-    def plot_survival(self, path=None):
+    def plot_survival(self, path: PlotPath | None = None) -> Figure | SubFigure:
+        """Weighted Kaplan-Meier curves of the two arms."""
         from desist.evaluation.survival import plot_survival
 
         self._check_fitted()
@@ -423,7 +396,8 @@ class Evaluation:
             raise InputError("plot_survival: no survival analysis; give time and event columns")
         return plot_survival(self.survival_, path=path)
 
-    def plot_deniers(self, path=None):
+    def plot_deniers(self, path: PlotPath | None = None) -> Figure | SubFigure:
+        """The estimate as more men maintaining innocence are assumed innocent."""
         from desist.evaluation.sensitivity import plot_deniers
 
         self._check_fitted()
@@ -431,7 +405,8 @@ class Evaluation:
             raise InputError("plot_deniers: no innocent-deniers scenario; give the deniers column")
         return plot_deniers(self.deniers_, path=path)
 
-    def plot_subgroups(self, path=None):
+    def plot_subgroups(self, path: PlotPath | None = None) -> Figure | SubFigure:
+        """Forest plot of the subgroup effects."""
         from desist.evaluation.subgroups import plot_subgroups
 
         self._check_fitted()

@@ -9,6 +9,8 @@ survival columns.
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
@@ -40,7 +42,7 @@ def jdl_followup(
     start: str,
     offence: str,
     proven: str,
-    end_of_data,
+    end_of_data: str | date | pd.Timestamp,
     *,
     years: float = 1,
     waiting_months: int = 6,

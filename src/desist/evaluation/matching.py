@@ -33,11 +33,14 @@ def discard_mask(distance: np.ndarray, treated: np.ndarray, option: str) -> np.n
     if option == "none":
         return np.zeros(len(distance), dtype=bool)
     d1, d0 = distance[treated], distance[~treated]
+    outside: np.ndarray
     if option == "both":
-        return (distance < max(d0.min(), d1.min())) | (distance > min(d0.max(), d1.max()))
-    if option == "control":
-        return (distance < d1.min()) | (distance > d1.max())
-    return (distance < d0.min()) | (distance > d0.max())  # "treated"
+        outside = (distance < max(d0.min(), d1.min())) | (distance > min(d0.max(), d1.max()))
+    elif option == "control":
+        outside = (distance < d1.min()) | (distance > d1.max())
+    else:  # "treated"
+        outside = (distance < d0.min()) | (distance > d0.max())
+    return outside
 
 
 def mahalanobis_transform(X: np.ndarray, treated: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -57,7 +60,8 @@ def mahalanobis_transform(X: np.ndarray, treated: np.ndarray, keep: np.ndarray) 
     cov = centred.T @ centred / (len(Xk) - 2)
     vals, vecs = np.linalg.eigh(cov)
     inv_sqrt = np.where(vals > vals.max() * 1e-10, 1.0 / np.sqrt(np.clip(vals, 1e-300, None)), 0.0)
-    return X @ (vecs * inv_sqrt)
+    rotated: np.ndarray = X @ (vecs * inv_sqrt)
+    return rotated
 
 
 class _Matcher:

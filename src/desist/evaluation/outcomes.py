@@ -17,10 +17,12 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from desist.domain.errors import AnalysisError, InputError
@@ -59,7 +61,7 @@ class OutcomeResult:
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     @property
-    def per_100(self) -> dict | None:
+    def per_100(self) -> dict[str, Any] | None:
         """Binary and count outcomes as the Justice Data Lab reports them: per 100 people."""
         if self.type == "continuous":
             return None
@@ -70,7 +72,7 @@ class OutcomeResult:
             "ci": [100 * self.ci[0], 100 * self.ci[1]],
         }
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["ci"] = list(self.ci)
         d["warnings"] = list(self.warnings)
@@ -101,7 +103,7 @@ def outcome_type(y: np.ndarray) -> str:
     return "continuous"
 
 
-def _as_float(y, name: str) -> np.ndarray:
+def _as_float(y: ArrayLike, name: str) -> np.ndarray:
     arr = pd.to_numeric(pd.Series(np.asarray(y, dtype=object)), errors="coerce").to_numpy(dtype=float)
     bad = np.isnan(arr) & pd.notna(pd.Series(np.asarray(y, dtype=object))).to_numpy()
     if bad.any():
@@ -111,7 +113,7 @@ def _as_float(y, name: str) -> np.ndarray:
     return arr
 
 
-def _cluster_codes(clusters, keep: np.ndarray) -> np.ndarray | None:
+def _cluster_codes(clusters: ArrayLike | None, keep: np.ndarray) -> np.ndarray | None:
     """Integer cluster ids for kept rows; rows without a cluster become their own cluster."""
     if clusters is None:
         return None
@@ -122,7 +124,9 @@ def _cluster_codes(clusters, keep: np.ndarray) -> np.ndarray | None:
     return codes
 
 
-def arm_means(y, treated, weights, clusters=None) -> tuple[np.ndarray, np.ndarray]:
+def arm_means(
+    y: ArrayLike, treated: ArrayLike, weights: ArrayLike, clusters: ArrayLike | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Weighted arm means (treated, control) and their robust covariance matrix.
 
     Fits WLS ``y ~ 0 + treated + control``; rows with weight 0 (unmatched) are left out.
@@ -154,7 +158,14 @@ def _ratio_ci(m1: float, m0: float, cov: np.ndarray, kind: str) -> Ratio | None:
     return Ratio(math.exp(log_est), (math.exp(log_est - Z95 * se), math.exp(log_est + Z95 * se)))
 
 
-def _bootstrap(y, t, w, clusters, n_boot: int, seed) -> np.ndarray:
+def _bootstrap(
+    y: np.ndarray,
+    t: np.ndarray,
+    w: np.ndarray,
+    clusters: ArrayLike | None,
+    n_boot: int,
+    seed: int | None,
+) -> np.ndarray:
     """Cluster bootstrap of the arm means; returns an (n_boot, 2) array of (treated, control) means."""
     keep = w > 0
     codes = _cluster_codes(clusters, keep)
@@ -186,10 +197,10 @@ def _pct_ci(values: np.ndarray) -> tuple[float, float]:
 
 
 def estimate_outcome(
-    y,
-    treated,
-    weights,
-    clusters=None,
+    y: ArrayLike,
+    treated: ArrayLike,
+    weights: ArrayLike,
+    clusters: ArrayLike | None = None,
     *,
     name: str = "outcome",
     estimand: str = "ATT",

@@ -175,8 +175,12 @@ class PropensityModel:
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Propensity scores for new rows with the same design columns."""
+        # scipy's expit and scikit-learn's predict_proba are untyped (Any): the annotation states the result
+        scores: np.ndarray
         if self.method == "glm":
             Xc = np.column_stack([np.ones(len(X)), np.asarray(X, dtype=float)])
             beta = self.coef_.fillna(0.0).to_numpy()
-            return expit(Xc @ beta)
-        return np.clip(self.model_.predict_proba(np.asarray(X, dtype=float))[:, 1], 1e-6, 1 - 1e-6)
+            scores = expit(Xc @ beta)
+        else:
+            scores = np.clip(self.model_.predict_proba(np.asarray(X, dtype=float))[:, 1], 1e-6, 1 - 1e-6)
+        return scores

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from desist.evaluation.outcomes import OutcomeResult
@@ -78,7 +80,7 @@ def _frame_text(title: str, frame: pd.DataFrame) -> str:
     return f"{title}\n{frame.to_string(index=False, float_format=lambda v: f'{v:.4g}')}\n"
 
 
-def table_text(d: dict) -> str:
+def table_text(d: dict[str, Any]) -> str:
     """Render the JSON result of an evaluation (:meth:`Evaluation.to_dict`) as plain text tables."""
     parts = [f"desist evaluation: {d['method']} ({d['estimand']})"]
     n = d["n"]

@@ -18,13 +18,20 @@ written here from the published formulas.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import optimize, stats
 
 from desist.domain.errors import AnalysisError, InputError
+from desist.evaluation._plotting import PlotPath, figure_and_axes, save
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
 
 MEASURES = ("RR", "OR", "HR")
 
@@ -53,7 +60,9 @@ def _to_rr(value: float, measure: str, rare: bool) -> float:
         return value
     if measure == "OR":
         return math.sqrt(value)
-    return (1.0 - 0.5 ** math.sqrt(value)) / (1.0 - 0.5 ** math.sqrt(1.0 / value))
+    # typeshed types float ** float as Any (a negative base can give a complex); 0.5 ** x is a float
+    rr: float = (1.0 - 0.5 ** math.sqrt(value)) / (1.0 - 0.5 ** math.sqrt(1.0 / value))
+    return rr
 
 
 def e_value(
@@ -140,7 +149,7 @@ def rosenbaum_binary(treated_only: int, control_only: int, gamma: float) -> floa
     return float(stats.binom.sf(int(treated_only) - 1, d, p_plus))
 
 
-def rosenbaum_wilcoxon(differences, gamma: float) -> float:
+def rosenbaum_wilcoxon(differences: ArrayLike, gamma: float) -> float:
     """Upper one-sided p-value of Wilcoxon's signed rank test for matched pairs under hidden bias ``gamma``.
 
     ``differences`` are treated minus control outcomes per pair (positive = treated higher). Zero differences
@@ -162,7 +171,7 @@ def rosenbaum_wilcoxon(differences, gamma: float) -> float:
     return float(stats.norm.sf((t_plus - mean) / math.sqrt(var)))
 
 
-def _critical_gamma(pfun, alpha: float, upper: float = 1000.0) -> float | None:
+def _critical_gamma(pfun: Callable[[float], float], alpha: float, upper: float = 1000.0) -> float | None:
     """Smallest Gamma where pfun(Gamma) reaches alpha; None if significant beyond ``upper``; 1.0 if never."""
     if pfun(1.0) >= alpha:
         return 1.0
@@ -175,8 +184,8 @@ def rosenbaum_grid(
     *,
     treated_only: int | None = None,
     control_only: int | None = None,
-    differences=None,
-    gammas=None,
+    differences: ArrayLike | None = None,
+    gammas: ArrayLike | None = None,
     alpha: float = 0.05,
 ) -> tuple[pd.DataFrame, float | None]:
     """Rosenbaum bounds over a grid of Gamma and the Gamma at which significance is lost.
@@ -207,14 +216,14 @@ def rosenbaum_grid(
 
 
 def innocent_deniers(
-    y,
-    treated,
-    weights,
-    deniers,
+    y: ArrayLike,
+    treated: ArrayLike,
+    weights: ArrayLike,
+    deniers: ArrayLike,
     *,
     base_rate: float | None = None,
-    fractions=None,
-    clusters=None,
+    fractions: ArrayLike | None = None,
+    clusters: ArrayLike | None = None,
     name: str = "outcome",
 ) -> pd.DataFrame:
     """Re-estimate the effect assuming a fraction of men maintaining innocence are in fact innocent.
@@ -291,14 +300,11 @@ def innocent_deniers(
     return table
 
 
-def plot_deniers(table: pd.DataFrame, ax=None, path=None):
+def plot_deniers(
+    table: pd.DataFrame, ax: Axes | None = None, path: PlotPath | None = None
+) -> Figure | SubFigure:
     """Estimate and 95% CI against the assumed innocent fraction; returns the matplotlib Figure."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4)) if ax is None else (ax.figure, ax)
+    fig, ax = figure_and_axes(ax, (6, 4))
     ax.fill_between(table.fraction, table.ci_low, table.ci_high, alpha=0.25, label="95% CI")
     ax.plot(table.fraction, table.estimate, marker="o", label="estimate")
     ax.axhline(0, color="grey", lw=0.8)
@@ -306,12 +312,13 @@ def plot_deniers(table: pd.DataFrame, ax=None, path=None):
     ax.set_ylabel("difference (treated - comparison)")
     ax.set_title(table.attrs.get("scenario", "innocent deniers"))
     ax.legend()
-    if path is not None:
-        fig.savefig(path, bbox_inches="tight")
+    save(fig, path)
     return fig
 
 
-def rosenbaum_matched(y, match_treated, match_matrix, direction: float, *, binary: bool) -> dict:
+def rosenbaum_matched(
+    y: ArrayLike, match_treated: ArrayLike, match_matrix: ArrayLike, direction: float, *, binary: bool
+) -> dict[str, Any]:
     """Rosenbaum bounds from a 1:1 pair matching, testing in the direction of the estimate.
 
     Parameters

@@ -11,13 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from desist.domain.errors import DesistError, InputError
+from desist.evaluation._plotting import PlotPath, figure_and_axes, save
 from desist.evaluation.outcomes import JDL_MIN_TREATED, OutcomeResult
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
 
 _COLUMNS = [
     "level",
@@ -44,7 +51,7 @@ class SubgroupResult:
     df: int
     p_interaction: float | None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         groups = self.table.astype(object).where(self.table.notna(), None).to_dict(orient="records")
         return {
             "column": self.column,
@@ -61,7 +68,7 @@ class SubgroupResult:
         return self.table
 
 
-def heterogeneity(estimates, ses) -> tuple[float | None, int, float | None]:
+def heterogeneity(estimates: ArrayLike, ses: ArrayLike) -> tuple[float | None, int, float | None]:
     """Cochran's Q = sum w_i (b_i - b_pooled)^2, w_i = 1/se_i^2, on k - 1 df; None below 2 groups."""
     b = np.asarray(estimates, dtype=float)
     se = np.asarray(ses, dtype=float)
@@ -146,15 +153,12 @@ def subgroup_effects(
     )
 
 
-def plot_subgroups(result: SubgroupResult, ax=None, path=None):
+def plot_subgroups(
+    result: SubgroupResult, ax: Axes | None = None, path: PlotPath | None = None
+) -> Figure | SubFigure:
     """Forest plot of subgroup differences with 95% CIs; returns the matplotlib Figure."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
     tab = result.table[result.table["skipped"].isna()]
-    fig, ax = plt.subplots(figsize=(6, 1 + 0.5 * max(len(tab), 1))) if ax is None else (ax.figure, ax)
+    fig, ax = figure_and_axes(ax, (6, 1 + 0.5 * max(len(tab), 1)))
     ypos = np.arange(len(tab))[::-1]
     ax.errorbar(
         tab["estimate"],
@@ -168,6 +172,5 @@ def plot_subgroups(result: SubgroupResult, ax=None, path=None):
     ax.set_xlabel("difference (treated - comparison)")
     p = result.p_interaction
     ax.set_title(f"{result.column}: interaction p = {p:.3g}" if p is not None else result.column)
-    if path is not None:
-        fig.savefig(path, bbox_inches="tight")
+    save(fig, path)
     return fig

@@ -9,14 +9,21 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import logrank_test
 from lifelines.utils import concordance_index
+from numpy.typing import ArrayLike
 
 from desist.domain.errors import AnalysisError, InputError
+from desist.evaluation._plotting import PlotPath, figure_and_axes, save
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
 
 TIES = ("efron", "breslow")
 
@@ -58,7 +65,7 @@ class SurvivalResult:
     events_control: int
     curves: pd.DataFrame  # timeline, survival_treated, survival_control
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "hazard_ratio": self.hazard_ratio,
             "ci": list(self.ci),
@@ -75,9 +82,9 @@ def compare_survival(
     data: pd.DataFrame,
     duration: str,
     event: str,
-    treated,
-    weights,
-    clusters=None,
+    treated: ArrayLike,
+    weights: ArrayLike,
+    clusters: ArrayLike | None = None,
 ) -> SurvivalResult:
     """Weighted Kaplan-Meier curves per arm, weighted log-rank test and a weighted Cox hazard ratio.
 
@@ -135,17 +142,11 @@ def compare_survival(
     )
 
 
-def plot_survival(result: SurvivalResult, ax=None, path=None):
+def plot_survival(
+    result: SurvivalResult, ax: Axes | None = None, path: PlotPath | None = None
+) -> Figure | SubFigure:
     """Step plot of the weighted Kaplan-Meier curves; returns the matplotlib Figure."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 4))
-    else:
-        fig = ax.figure
+    fig, ax = figure_and_axes(ax, (6, 4))
     c = result.curves
     ax.step(c.timeline, c.survival_treated, where="post", label="treated")
     ax.step(c.timeline, c.survival_control, where="post", label="matched comparison")
@@ -153,8 +154,7 @@ def plot_survival(result: SurvivalResult, ax=None, path=None):
     ax.set_ylabel("proportion not reoffended")
     ax.set_title(f"HR {result.hazard_ratio:.2f} ({result.ci[0]:.2f} to {result.ci[1]:.2f})")
     ax.legend()
-    if path is not None:
-        fig.savefig(path, bbox_inches="tight")
+    save(fig, path)
     return fig
 
 
@@ -168,7 +168,7 @@ class CoxResult:
     n: int
     events: int
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "ties": self.ties,
             "n": self.n,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -271,24 +271,31 @@ def _leave_programme(
     )
 
 
+class MoveOptions(TypedDict, total=False):
+    """The optional keywords of a move, shared by :func:`move_referral` and :func:`move_in_session`."""
+
+    reason: Reason | None
+    expected_version: int | None
+    assessment_confirmed: bool
+    programme_history_reviewed: bool
+    targets_met: bool | None
+    on: dt.date | None
+    policy: GroupPolicy | None
+
+
 def move_referral(
     uow: UnitOfWork,
     referral_id: int,
     target: ReferralStatus,
     role: Role,
-    *,
-    reason: Reason | None = None,
-    expected_version: int | None = None,
-    assessment_confirmed: bool = False,
-    programme_history_reviewed: bool = False,
-    targets_met: bool | None = None,
-    on: dt.date | None = None,
-    policy: GroupPolicy | None = None,
+    **options: Unpack[MoveOptions],
 ) -> ReferralView:
     """Move a referral to ``target`` and record who, when, from, to and why.
 
     Parameters
     ----------
+    reason : Reason, optional
+        Why (required by the state machine for some moves).
     expected_version : int, optional
         The version the caller last saw; if the referral changed since, :class:`Conflict`.
     assessment_confirmed, programme_history_reviewed : bool
@@ -297,6 +304,8 @@ def move_referral(
         For completion (needed) and deselection (recorded if given).
     on : date, optional
         The day a completion or deselection takes effect (default today).
+    policy : GroupPolicy, optional
+        The completion rules (attendance, targets); the default policy when not given.
 
     Raises
     ------
@@ -306,20 +315,7 @@ def move_referral(
         Someone else changed the referral first.
     """
     with uow:
-        r = move_in_session(
-            uow.session,
-            uow.actor,
-            referral_id,
-            target,
-            role,
-            reason=reason,
-            expected_version=expected_version,
-            assessment_confirmed=assessment_confirmed,
-            programme_history_reviewed=programme_history_reviewed,
-            targets_met=targets_met,
-            on=on,
-            policy=policy,
-        )
+        r = move_in_session(uow.session, uow.actor, referral_id, target, role, **options)
         view = referral_view(uow.session, r)
         uow.commit()
     return view

@@ -1,9 +1,230 @@
-"""CLI command: demo (registered by app.build_app)."""
+"""CLI command: ``desist demo`` - the whole mission in one command on an embedded SQLite database.
+
+Generate a synthetic population, import it through the import service, recommend programmes for three men,
+run one Kaizen group through the casework services, evaluate Core SOTP from what the database holds, and
+write a report. See docs/demo.md.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from desist.domain.errors import InputError
+
+MIN_MEN, MAX_MEN = 1000, 2_000_000
+CASEWORK_START = dt.date(2025, 1, 6)
+MAIN_CODES = ("SOTP-CORE", "SOTP-EXT", "KAIZEN", "HORIZON", "SOTP-BNM", "BNM-PLUS")
+
+
+def _int(text: str, option: str, low: int, high: int) -> int:
+    try:
+        value = int(str(text).replace("_", "").replace(",", ""))
+    except ValueError:
+        raise InputError(f"{option} {text!r}: not a whole number, expected {low} to {high:,}") from None
+    if not low <= value <= high:
+        raise InputError(f"{option} {value:,}: out of range, expected {low:,} to {high:,}")
+    return value
+
+
+def _positive(text: str | None, option: str) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"{option} {text!r}: not a number, expected a hazard ratio such as 1.25") from None
+    if not 0.05 <= value <= 20:
+        raise InputError(f"{option} {value:g}: out of range, expected a hazard ratio from 0.05 to 20")
+    return value
+
+
+class _Screen:
+    """Rich output, or nothing but the closing lines with --quiet."""
+
+    def __init__(self, quiet: bool) -> None:
+        from rich.console import Console
+
+        self.quiet = quiet
+        self.console = Console(highlight=False, soft_wrap=True)
+
+    def step(self, text: str) -> None:
+        if not self.quiet:
+            self.console.rule(f"[bold]{text}", align="left")
+
+    def say(self, text: str = "", **kw: Any) -> None:
+        if not self.quiet:
+            self.console.print(text, **kw)
+
+
+def _show_recommendations(screen: _Screen, examples: list[tuple[str, Any]]) -> None:
+    for label, rec in examples:
+        risk = rec.assessment
+        band = getattr(risk, "osp_dc_band", None) or getattr(risk, "band", "")
+        screen.say(
+            f"[bold]{rec.id}[/] ({label}; on {rec.as_of}; risk {str(band).lower()}; pathway {rec.pathway})"
+        )
+        for r in rec.recommended:
+            screen.say(f"  [green]recommend {r.code}[/] - {r.name}")
+            for why in r.reasons[:3]:
+                screen.say(f"      because {why}")
+        if not rec.recommended:
+            screen.say(f"  [yellow]no programme[/]: {rec.reason}")
+        for e in rec.excluded:
+            if e.code in MAIN_CODES and not any(r.code == e.code for r in rec.recommended):
+                screen.say(f"  [red]not {e.code}[/]: {e.reasons[0]}")
+        screen.say()
+
+
+def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, quiet: bool) -> dict[str, Any]:
+    """Run every step; returns the key figures (also written to the report)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from desist.services import demo as svc
+    from desist.synth import generate_population
+    from desist.synth.export import write_import_files
+    from desist.synth.study import (
+        example_recommendations,
+        hazard_ratio,
+        run_evaluation,
+        true_hr_for,
+        write_report,
+    )
+
+    started = time.perf_counter()
+    screen = _Screen(quiet)
+    engine = svc.prepare_database(db)  # refuses a non-demo file before anything is written
+    screen.step(f"1. Generating {men:,} synthetic men (seed {seed})")
+    pop = generate_population(men, seed=seed, true_hr=true_hr)
+    end = pop.calibration.value("era.end_of_data")
+    m = pop.men
+    screen.say(
+        f"custody {m.custody_start.min():%Y}-{m.custody_start.max():%Y}; offences "
+        + ", ".join(f"{k} {v:.0%}" for k, v in m.offence_type.value_counts(normalize=True).items())
+        + f"; maintaining innocence {m.maintains_innocence.mean():.0%}; LDC {m.ldc.mean():.0%}; "
+        f"{len(pop.history):,} programme records; {len(pop.outcomes):,} proven reoffences by {end}"
+    )
+
+    screen.step(f"2. Importing into {db} (desist import, validated and audited)")
+    files = write_import_files(pop, end, out / "data")
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=screen.console,
+        disable=quiet,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("importing", total=len(files))
+
+        def advance(kind: str, report: Any) -> None:
+            bar.update(task, advance=1, description=f"imported {kind}")
+            bar.console.print(f"  {report.summary()}") if not quiet else None
+
+        svc.load_population(engine, files, advance)
+
+    screen.step("3. Recommendations for three men (desist recommend)")
+    _show_recommendations(screen, example_recommendations(m))
+
+    screen.step(f"4. One live casework cycle: a Kaizen group from {CASEWORK_START}")
+    ts = str(CASEWORK_START)
+    pool = m[
+        (m.custody_start < ts)
+        & (m.release_date > str(CASEWORK_START + dt.timedelta(days=540)))
+        & m.osp_dc_band.isin(["high", "very_high"])
+        & m.offence_type.isin(["contact_adult", "contact_child"])
+        & (m.programme == "")
+        & ~m.ldc
+    ]
+    if len(pool) < 4:
+        raise InputError(
+            f"--men {men}: too few men in custody in {CASEWORK_START:%Y} for a group; use more men"
+        )
+    cw = svc.casework_cycle(engine, list(pool.prison_number[:12]), CASEWORK_START, seed=seed)
+    screen.say(
+        f"offering {cw.offering_id} (KAIZEN at HMP Whatton), group {cw.group_id}: "
+        f"{len(cw.referred)} referred, "
+        f"{len(cw.withdrawn)} withdrawn, {len(cw.not_suitable)} not suitable, {len(cw.enrolled)} allocated"
+        + (f" ({len(cw.passed_over)} passed over: {cw.passed_over[0][1]})" if cw.passed_over else "")
+        + f"; {cw.sessions} sessions; {len(cw.completed)} completed, {len(cw.deselected)} deselected"
+    )
+    screen.say(
+        f"audit log: {cw.audit_rows} rows written by the casework (see `desist audit --url sqlite:///{db}`)"
+    )
+
+    screen.step("5. Evaluating Core SOTP from the database (desist.evaluation)")
+    tables = svc.read_tables(engine)
+    study = run_evaluation(tables, end, float("nan"), pop.true_effect_text(), seed=seed)
+    study = type(study)(
+        study.evaluation, study.cohort, study.naive, true_hr_for(pop, study.cohort), study.true_effect_text
+    )
+    ev = study.evaluation
+    hr = hazard_ratio(study)
+    if not quiet:
+        from desist.evaluation.report import table_text
+
+        screen.console.print(table_text(ev.to_dict()), markup=False)
+    screen.say(
+        f"naive (unmatched) within 5 years: treated {study.naive['treated']:.1%}, untreated "
+        f"{study.naive['untreated']:.1%}"
+    )
+    if quiet:
+        typer.echo(ev.plain_language_)
+
+    facts = {
+        "men": men,
+        "seed": seed,
+        "db": str(db),
+        "end_of_data": str(end),
+        "tables": svc.table_counts(engine),
+    }
+    paths = write_report(study, out, facts)
+    engine.dispose()
+    seconds = time.perf_counter() - started
+    screen.step("6. Report")
+    for name, path in paths.items():
+        screen.say(f"{name:>10}: {path}")
+    inside = hr["ci_low"] <= study.true_hr <= hr["ci_high"]
+    typer.echo(
+        f"estimated hazard ratio {hr['estimate']:.2f} (95% CI {hr['ci_low']:.2f} to {hr['ci_high']:.2f}); "
+        f"true {study.true_hr:.2f} ({study.true_effect_text}) - {'inside' if inside else 'outside'} the CI"
+    )
+    typer.echo(f"demo finished in {seconds:.1f} s; report in {out / 'report.md'}")
+    return {"hazard_ratio": hr, "true_hr": study.true_hr, "seconds": seconds, "paths": paths}
 
 
 def register(app: typer.Typer) -> None:
-    """Add the demo command (filled in by the synthetic-population work)."""
+    """Add ``desist demo``."""
+
+    @app.command("demo")
+    def demo(
+        db: Path = typer.Option(
+            Path("desist-demo.db"),
+            "--db",
+            help="SQLite file to create (a demo file is replaced; any other file is refused).",
+        ),  # noqa: E501
+        men: str = typer.Option("5000", "--men", help=f"Men to generate ({MIN_MEN:,} to {MAX_MEN:,})."),
+        seed: str = typer.Option("1", "--seed", help="Random seed (the same seed gives the same run)."),
+        out: Path = typer.Option(
+            Path("desist-demo"), "--out", help="Folder for the import files and the report."
+        ),
+        true_hr: str = typer.Option(
+            None,
+            "--true-hr",
+            help="TRUE Core SOTP hazard ratio for every band "
+            "(default: calibration.yaml, 1.15 medium / 1.35 high).",
+        ),  # noqa: E501
+        quiet: bool = typer.Option(False, "--quiet", help="Print only the result lines."),
+    ) -> None:
+        """Generate synthetic men, import them, recommend, run a group, evaluate Core SOTP, write a report."""
+        n = _int(men, "--men", MIN_MEN, MAX_MEN)
+        s = _int(seed, "--seed", 0, 2**32 - 1)
+        hr = _positive(true_hr, "--true-hr")
+        if out.exists() and not out.is_dir():
+            raise InputError(f"--out {out}: is a file, expected a folder")
+        run_demo(db, n, s, out, hr, quiet)

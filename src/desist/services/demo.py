@@ -1,0 +1,297 @@
+"""The demo's use cases on a real database: a fresh SQLite file, the population imported through the import
+service, one live casework cycle through the referral and group services, and the tables read back for the
+evaluation (which then runs on what the database holds, not on the generator's own frames).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from desist.adapters.engine import make_engine, make_session_factory
+from desist.adapters.migrate import upgrade
+from desist.adapters.orm import AuditLog, Person, Referral
+from desist.domain.errors import InputError
+from desist.services.imports import ImportReport, import_file
+from desist.services.unit_of_work import UnitOfWork
+
+ACTOR_IMPORT = "demo:import"
+PRISON_PREFIX = "SY"  # every demo man's prison number starts so; see desist.synth.population
+
+
+def _is_demo_database(path: Path) -> bool:
+    """A file this demo wrote: desist tables, demo prison numbers only, demo imports in the audit log."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            others = con.execute(
+                "SELECT count(*) FROM person WHERE prison_number NOT LIKE ?", (PRISON_PREFIX + "%",)
+            ).fetchone()[0]
+            ours = con.execute("SELECT count(*) FROM audit_log WHERE actor = ?", (ACTOR_IMPORT,)).fetchone()[
+                0
+            ]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return False
+    return others == 0 and ours > 0
+
+
+def prepare_database(path: Path) -> Engine:
+    """Create a fresh, migrated SQLite database at ``path``; replace it only if an earlier demo wrote it.
+
+    Raises
+    ------
+    InputError
+        ``path`` exists and is not a demo database (it is left untouched).
+    """
+    path = path.expanduser().resolve()
+    if path.is_dir():
+        raise InputError(f"--db {path}: is a directory, expected a file name such as desist-demo.db")
+    if path.exists():
+        if not _is_demo_database(path):
+            raise InputError(
+                f"--db {path}: exists and is not a desist demo database; refusing to overwrite it "
+                "(choose another --db path)"
+            )
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    if not path.parent.is_dir():
+        raise InputError(f"--db {path}: folder {path.parent} does not exist")
+    return upgrade(make_engine(f"sqlite:///{path}"))
+
+
+def load_population(
+    engine: Engine, files: dict[str, Path], progress: Callable[[str, ImportReport], None] | None = None
+) -> list[ImportReport]:
+    """Import the five files in order through :func:`desist.services.imports.import_file`."""
+    factory = make_session_factory(engine)
+    reports = []
+    for kind, path in files.items():
+        report = import_file(factory, kind, path, actor=ACTOR_IMPORT)
+        reports.append(report)
+        if progress:
+            progress(kind, report)
+    return reports
+
+
+def read_tables(engine: Engine) -> dict[str, pd.DataFrame]:
+    """The evaluation's inputs as stored: people, latest sentence, first OSP assessment, history, outcomes."""
+    with engine.connect() as conn:
+        people = pd.read_sql("SELECT id, prison_number, date_of_birth, maintains_innocence FROM person", conn)
+        sentences = pd.read_sql("SELECT person_id, start_date, release_date FROM sentence", conn)
+        osp = pd.read_sql(
+            "SELECT person_id, assessed_on, inputs, outputs FROM assessment WHERE tool = 'osp'", conn
+        )
+        history = pd.read_sql(
+            "SELECT person_id, programme_code, started_on, ended_on, result FROM programme_history", conn
+        )
+        outcomes = pd.read_sql("SELECT person_id, offence_date, proven_date, kind FROM outcome", conn)
+    number = people.set_index("id")["prison_number"]
+    inputs = pd.DataFrame([json.loads(v) if isinstance(v, str) else v for v in osp.pop("inputs")])
+    outputs = [json.loads(v) if isinstance(v, str) else v for v in osp.pop("outputs")]
+    osp = pd.concat([osp.reset_index(drop=True), inputs], axis=1)
+    osp["osp_dc_points"] = [o["osp_dc"]["points"] for o in outputs]
+    osp["osp_dc_band"] = [str(o["osp_dc"]["band"]).lower() for o in outputs]
+    tables = {
+        "people": people.drop(columns="id"),
+        "sentences": sentences,
+        "osp": osp,
+        "history": history,
+        "outcomes": outcomes,
+    }
+    for name in ("sentences", "osp", "history", "outcomes"):
+        frame = tables[name]
+        frame.insert(0, "prison_number", frame.pop("person_id").map(number))
+    tables["people"]["maintains_innocence"] = tables["people"]["maintains_innocence"].astype(bool)
+    return tables
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    """Rows per table (for the summary and the tests)."""
+    names = (
+        "person",
+        "sentence",
+        "assessment",
+        "programme_history",
+        "outcome",
+        "offering",
+        "programme_group",
+        "referral",
+        "referral_status_change",
+        "enrolment",
+        "group_session",
+        "attendance",
+        "audit_log",
+    )
+    with engine.connect() as conn:
+        return {n: int(conn.exec_driver_sql(f"SELECT count(*) FROM {n}").scalar_one()) for n in names}
+
+
+@dataclass(frozen=True)
+class CaseworkSummary:
+    """What the live casework cycle did."""
+
+    offering_id: int
+    group_id: int
+    referred: tuple[str, ...]
+    not_suitable: tuple[str, ...]
+    withdrawn: tuple[str, ...]
+    enrolled: tuple[str, ...]
+    passed_over: tuple[tuple[str, str], ...]
+    sessions: int
+    completed: tuple[str, ...]
+    deselected: tuple[str, ...]
+    audit_rows: int
+
+
+def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: int = 0) -> CaseworkSummary:
+    """One Kaizen group run through the services: offering, group, referrals, assessment, allocation,
+    twelve sessions with attendance, completions and a deselection, each step audited.
+
+    ``candidates`` are prison numbers of men in custody on ``start`` with a high or very high OSP/DC band.
+    """
+    from desist.domain.groups import GroupKind
+    from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus, Role
+    from desist.services import groups as gs
+    from desist.services import referrals as rs
+
+    S, TEAM, REF = ReferralStatus, Role.PROGRAMME_TEAM, Role.REFERRER
+    factory = make_session_factory(engine)
+
+    def uow(actor: str) -> UnitOfWork:
+        return UnitOfWork(factory, actor)
+
+    rng = np.random.default_rng(seed)
+    offering = gs.create_offering(
+        uow("demo:tom.team"), programme_code="KAIZEN", site="HMP Whatton", role=TEAM
+    )
+    referred, not_suitable, withdrawn = [], [], []
+    for i, number in enumerate(candidates):
+        v = rs.create_referral(uow("demo:rita.referrer"), person=number, offering_id=offering["id"], role=REF)
+        referred.append(number)
+        if i == len(candidates) - 1:  # the last man is released on appeal before his assessment
+            rs.move_referral(
+                uow("demo:rita.referrer"),
+                v.id,
+                S.WITHDRAWN,
+                REF,
+                reason=Reason(ReasonCategory.OPERATIONAL, "released on appeal"),
+            )
+            withdrawn.append(number)
+            continue
+        rs.move_referral(
+            uow("demo:rita.referrer"),
+            v.id,
+            S.REFERRAL_SUBMITTED,
+            REF,
+            assessment_confirmed=True,
+            programme_history_reviewed=True,
+        )
+        for target in (S.AWAITING_ASSESSMENT, S.ASSESSMENT_STARTED):
+            rs.move_referral(uow("demo:tom.team"), v.id, target, TEAM)
+        if i == len(candidates) - 2:  # one man is assessed not suitable (e.g. acute mental ill health)
+            rs.move_referral(
+                uow("demo:tom.team"),
+                v.id,
+                S.NOT_SUITABLE,
+                TEAM,
+                reason=Reason(ReasonCategory.PERSONAL, "acute mental ill health; refer again later"),
+            )
+            not_suitable.append(number)
+            continue
+        rs.move_referral(uow("demo:tom.team"), v.id, S.ASSESSED_SUITABLE, TEAM)
+    group = gs.create_group(
+        uow("demo:tom.team"),
+        offering_id=offering["id"],
+        kind=GroupKind.CLOSED,
+        capacity=8,
+        planned_sessions=12,
+        role=TEAM,
+        label="Kaizen 1",
+        facilitators=["A. Facilitator"],
+        start_date=start,
+    )
+    alloc = gs.allocate(uow("demo:tom.team"), group_id=group.id, role=TEAM, on=start)
+    with factory() as s:
+        enrolled = _numbers(s, alloc.enrolled_referrals)
+        passed = tuple(
+            zip(
+                _numbers(s, [r for r, _ in alloc.passed_over]), [w for _, w in alloc.passed_over], strict=True
+            )
+        )
+    # attendance: most men attend nearly every session; one stops coming after the fourth
+    dropout = enrolled[-1] if enrolled else None
+    # others miss at most one session (11 of 12 is above the 80% completion threshold)
+    missed = {m: (int(rng.integers(12)) if rng.random() < 0.4 else -1) for m in enrolled}
+    day = start
+    for k in range(12):
+        marks = {
+            m: ("absent" if (m == dropout and k >= 4) or missed[m] == k else "attended") for m in enrolled
+        }
+        gs.record_session(
+            uow("demo:tom.team"),
+            group_id=group.id,
+            held_on=day,
+            role=TEAM,
+            topic=f"session {k + 1}",
+            attendance=marks,
+        )
+        day += dt.timedelta(days=7 if k % 2 else 3)
+    completed, deselected = [], []
+    for m in enrolled:
+        if m == dropout:
+            gs.deselect(
+                uow("demo:tom.team"),
+                group_id=group.id,
+                person=m,
+                role=TEAM,
+                on=day,
+                reason=Reason(ReasonCategory.MOTIVATION, "stopped attending after session 4"),
+            )
+            deselected.append(m)
+        else:
+            gs.complete(
+                uow("demo:tom.team"), group_id=group.id, person=m, role=TEAM, targets_met=True, on=day
+            )
+            completed.append(m)
+    with factory() as s:
+        audit = int(
+            s.scalar(
+                select(func.count())
+                .select_from(AuditLog)
+                .where(AuditLog.actor.like("demo:%"), AuditLog.actor != ACTOR_IMPORT)
+            )
+            or 0
+        )
+    return CaseworkSummary(
+        offering["id"],
+        group.id,
+        tuple(referred),
+        tuple(not_suitable),
+        tuple(withdrawn),
+        tuple(enrolled),
+        passed,
+        12,
+        tuple(completed),
+        tuple(deselected),
+        audit,
+    )
+
+
+def _numbers(session: Session, referral_ids: Any) -> tuple[str, ...]:
+    out = []
+    for rid in referral_ids:
+        r = session.get(Referral, rid)
+        out.append(session.get(Person, r.person_id).prison_number if r else "?")
+    return tuple(out)

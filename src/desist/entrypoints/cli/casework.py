@@ -13,6 +13,7 @@ from desist.domain.errors import InputError
 from desist.entrypoints.cli.casework_common import (
     ActorOpt,
     FormatOpt,
+    ReferrerRoleOpt,
     RoleOpt,
     UrlOpt,
     check_format,
@@ -209,7 +210,7 @@ def register_referral(app: typer.Typer) -> None:
         offering: int = typer.Option(..., "--offering", help="Offering id."),
         actor: str = ActorOpt,
         url: str = UrlOpt,
-        role_name: str = typer.Option("referrer", "--role", envvar="DESIST_ROLE"),
+        role_name: str = ReferrerRoleOpt,
         fmt: str = FormatOpt,
     ) -> None:
         """Start a referral (REFERRAL_STARTED); a second open referral to the same offering is refused."""
@@ -233,7 +234,7 @@ def register_referral(app: typer.Typer) -> None:
         ),
         actor: str = ActorOpt,
         url: str = UrlOpt,
-        role_name: str = typer.Option("referrer", "--role", envvar="DESIST_ROLE"),
+        role_name: str = ReferrerRoleOpt,
         fmt: str = FormatOpt,
     ) -> None:
         """Submit a started referral (needs --assessment-confirmed and --history-reviewed)."""

@@ -24,16 +24,33 @@ ActorOpt = typer.Option(
 RoleOpt = typer.Option(
     "programme_team", "--role", envvar="DESIST_ROLE", help="referrer or programme_team (who may do what)."
 )
+#: the --role of the referrer's own commands (creating and submitting a referral)
+ReferrerRoleOpt = typer.Option("referrer", "--role", envvar="DESIST_ROLE")
 FormatOpt = typer.Option("text", "--format", help="text or json.")
 UrlOpt = typer.Option(
     None, "--url", help="Database URL (default: DESIST_DATABASE_URL, else sqlite file desist.db here)"
 )
 
 
-def _shown(url: str) -> str:
+def shown_url(url: str) -> str:
+    """The database URL as it may be printed (password hidden)."""
     from sqlalchemy import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def engine_at_head(resolved: str) -> Any:
+    """An engine on ``resolved``, refused in one line unless its schema is initialised and the newest."""
+    from desist.adapters.engine import make_engine
+    from desist.adapters.migrate import current_revision, head_revision
+
+    engine = make_engine(resolved)
+    current = current_revision(engine)
+    if current != head_revision():
+        engine.dispose()
+        state = "not initialised" if current is None else f"at revision {current}"
+        raise InputError(f"database {shown_url(resolved)} is {state}; run `desist db init` first")
+    return engine
 
 
 def uow_factory(actor: str, url: str | None = None) -> Callable[[], Any]:
@@ -41,20 +58,13 @@ def uow_factory(actor: str, url: str | None = None) -> Callable[[], Any]:
 
     Refuses, in one line, a database that is not initialised or not at the newest schema.
     """
-    from desist.adapters.engine import make_engine, make_session_factory
-    from desist.adapters.migrate import current_revision, head_revision
+    from desist.adapters.engine import make_session_factory
     from desist.config import get_settings
     from desist.services.unit_of_work import UnitOfWork
 
     if not actor or not actor.strip():
         raise InputError("--actor: empty; expected the name of the person acting")
-    resolved = get_settings(database_url=url).database_url
-    engine = make_engine(resolved)
-    current = current_revision(engine)
-    if current != head_revision():
-        engine.dispose()
-        state = "not initialised" if current is None else f"at revision {current}"
-        raise InputError(f"database {_shown(resolved)} is {state}; run `desist db init` first")
+    engine = engine_at_head(get_settings(database_url=url).database_url)
     sessions = make_session_factory(engine)
     return lambda: UnitOfWork(sessions, actor=actor.strip())
 

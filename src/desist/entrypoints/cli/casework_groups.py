@@ -46,6 +46,16 @@ def _marks(attended: str | None, absent: str | None, excused: str | None) -> dic
     return marks
 
 
+def _print_review(moved, fmt: str, dry_run: bool, from_level: str) -> None:  # type: ignore[no-untyped-def]
+    """The men a bulk incentive review moved (or would move) to Standard."""
+    if fmt == "json":
+        emit_json(moved)
+        return
+    typer.echo(f"{'would move' if dry_run else 'moved'} {len(moved)} men from {from_level} to standard")
+    for v in moved:
+        typer.echo(f"  {v.prison_number}")
+
+
 def register_group(app: typer.Typer) -> None:
     group = typer.Typer(
         help="Groups: allocate from the waiting list, sessions, attendance, completion.", no_args_is_help=True
@@ -326,13 +336,7 @@ def register_incentive(app: typer.Typer) -> None:
         check_format(fmt)
         with database_errors():
             moved = service(uow_factory(actor, url)(), on=date_opt(on, "--on"), dry_run=dry_run)
-        if fmt == "json":
-            emit_json(moved)
-            return
-        verb = "would move" if dry_run else "moved"
-        typer.echo(f"{verb} {len(moved)} men from basic to standard")
-        for v in moved:
-            typer.echo(f"  {v.prison_number}")
+        _print_review(moved, fmt, dry_run, "basic")
 
     @incentive.command("review-entry")
     def review_entry(
@@ -348,12 +352,7 @@ def register_incentive(app: typer.Typer) -> None:
         check_format(fmt)
         with database_errors():
             moved = service(uow_factory(actor, url)(), on=date_opt(on, "--on"), dry_run=dry_run)
-        if fmt == "json":
-            emit_json(moved)
-            return
-        typer.echo(f"{'would move' if dry_run else 'moved'} {len(moved)} men from entry to standard")
-        for v in moved:
-            typer.echo(f"  {v.prison_number}")
+        _print_review(moved, fmt, dry_run, "entry")
 
     @incentive.command("history")
     def history(person: str = typer.Option(..., "--person"), fmt: str = FormatOpt, url: str = UrlOpt) -> None:

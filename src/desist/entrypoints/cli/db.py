@@ -13,8 +13,8 @@ from pathlib import Path
 import typer
 
 from desist.domain.errors import InputError
+from desist.entrypoints.cli.casework_common import UrlOpt, engine_at_head, shown_url
 
-URL_HELP = "Database URL (default: DESIST_DATABASE_URL, else sqlite file desist.db here)"
 KIND_NAMES = ("people", "sentences", "assessments", "programme-history", "outcomes")
 
 
@@ -24,31 +24,16 @@ def _url(url: str | None) -> str:
     return get_settings(database_url=url).database_url
 
 
-def _shown(url: str) -> str:
-    from sqlalchemy import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
 def _ready_engine(url: str | None):  # type: ignore[no-untyped-def]
     """An engine on a database that has been initialised to the current schema (else one clear line)."""
     from sqlalchemy import make_url
-
-    from desist.adapters.engine import make_engine
-    from desist.adapters.migrate import current_revision, head_revision
 
     resolved = _url(url)
     parsed = make_url(resolved)
     if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
         # connecting would create an empty file; say what to do instead
-        raise InputError(f"database {_shown(resolved)} does not exist; run `desist db init` first")
-    engine = make_engine(resolved)
-    current = current_revision(engine)
-    if current != head_revision():
-        engine.dispose()
-        state = "not initialised" if current is None else f"at revision {current}"
-        raise InputError(f"database {_shown(resolved)} is {state}; run `desist db init` first")
-    return engine
+        raise InputError(f"database {shown_url(resolved)} does not exist; run `desist db init` first")
+    return engine_at_head(resolved)
 
 
 def _default_actor() -> str:
@@ -64,24 +49,24 @@ def register(app: typer.Typer) -> None:
     app.add_typer(db, name="db")
 
     @db.command("init")
-    def db_init(url: str = typer.Option(None, "--url", help=URL_HELP)) -> None:
+    def db_init(url: str = UrlOpt) -> None:
         """Create the database, or migrate it to the newest schema (safe to repeat)."""
         from desist.adapters.migrate import current_revision, upgrade
 
         resolved = _url(url)
         engine = upgrade(resolved)
-        typer.echo(f"{_shown(resolved)}: schema at revision {current_revision(engine)} (newest)")
+        typer.echo(f"{shown_url(resolved)}: schema at revision {current_revision(engine)} (newest)")
         engine.dispose()
 
     @db.command("status")
-    def db_status(url: str = typer.Option(None, "--url", help=URL_HELP)) -> None:
+    def db_status(url: str = UrlOpt) -> None:
         """Show the schema revision and the row count of every table."""
         from sqlalchemy import func, select
 
         from desist.adapters.orm import Base
 
         engine = _ready_engine(url)
-        typer.echo(f"{_shown(_url(url))}: schema up to date")
+        typer.echo(f"{shown_url(_url(url))}: schema up to date")
         with engine.connect() as conn:
             for name, table in sorted(Base.metadata.tables.items()):
                 count = conn.execute(select(func.count()).select_from(table)).scalar_one()
@@ -92,7 +77,7 @@ def register(app: typer.Typer) -> None:
     def import_(
         kind: str = typer.Argument(..., help="people, sentences, assessments, programme-history or outcomes"),
         file: Path = typer.Argument(..., help="CSV or Parquet file (columns: docs/import.md)"),
-        url: str = typer.Option(None, "--url", help=URL_HELP),
+        url: str = UrlOpt,
         actor: str = typer.Option(None, "--actor", help="Recorded in the audit log (default cli:<user>)"),
         dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing"),
     ) -> None:
@@ -124,7 +109,7 @@ def register(app: typer.Typer) -> None:
     def export_(
         table: str = typer.Argument(..., help="A table (e.g. outcome) or an import kind (e.g. outcomes)"),
         file: Path = typer.Argument(..., help="Output file: .csv or .parquet"),
-        url: str = typer.Option(None, "--url", help=URL_HELP),
+        url: str = UrlOpt,
     ) -> None:
         """Export a table as stored, or an import kind in its import layout (re-importable)."""
         from desist.adapters.exporters import export
@@ -142,7 +127,7 @@ def register(app: typer.Typer) -> None:
         entity_id: str = typer.Option(None, "--id", help="Only this row id (with --entity)"),
         limit: int = typer.Option(50, "--limit", min=1, help="Newest N entries"),
         as_json: bool = typer.Option(False, "--json", help="One JSON object per line"),
-        url: str = typer.Option(None, "--url", help=URL_HELP),
+        url: str = UrlOpt,
     ) -> None:
         """Show the audit log, newest first: who changed what, when, before and after."""
         from sqlalchemy import select

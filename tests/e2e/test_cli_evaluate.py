@@ -9,6 +9,7 @@ from lifelines.datasets import load_rossi
 
 from desist.entrypoints.cli import main
 from desist.evaluation.simulate import simulate_cohort
+from tests.reference.rossi import R_EFRON, ROSSI_COVARIATES
 
 COVS = "age,risk_band,prior_sexual,setting,maintains_innocence"
 
@@ -24,6 +25,22 @@ def run(argv, capsys):
     return code, out.out, out.err
 
 
+def evaluate_argv(
+    data, *extra: str, outcome: str = "reoffended_2y", covariates: str | None = COVS, fmt: str = "json"
+) -> list[str]:
+    """``desist evaluate`` on ``data`` with treatment ``treated``; ``extra`` options come before --format."""
+    argv = ["evaluate", "--data", str(data), "--treatment", "treated", "--outcome", outcome]
+    if covariates is not None:
+        argv += ["--covariates", covariates]
+    return [*argv, *extra, "--format", fmt]
+
+
+def survival_argv(data, covariates: str, *extra: str) -> list[str]:
+    """``desist survival`` on the Rossi data (duration ``week``, event ``arrest``)."""
+    fixed = ("--duration", "week", "--event", "arrest")
+    return ["survival", "--data", str(data), *fixed, "--covariates", covariates, *extra]
+
+
 @pytest.fixture(scope="module")
 def cohort_csv(tmp_path_factory):
     path = tmp_path_factory.mktemp("data") / "cohort.csv"
@@ -32,30 +49,10 @@ def cohort_csv(tmp_path_factory):
 
 
 def test_evaluate_json_has_the_contract_keys(cohort_csv, capsys):
-    code, out, err = run(
-        [
-            "evaluate",
-            "--data",
-            str(cohort_csv),
-            "--treatment",
-            "treated",
-            "--outcome",
-            "reoffended_2y",
-            "--covariates",
-            COVS,
-            "--time",
-            "time_days",
-            "--event",
-            "event",
-            "--subgroup",
-            "setting",
-            "--seed",
-            "1",
-            "--format",
-            "json",
-        ],
-        capsys,
+    argv = evaluate_argv(
+        cohort_csv, "--time", "time_days", "--event", "event", "--subgroup", "setting", "--seed", "1"
     )
+    code, out, err = run(argv, capsys)
     assert code == 0, err
     d = json.loads(out)
     assert d["estimand"] == "ATT" and d["method"] == "nearest"
@@ -89,25 +86,7 @@ def test_evaluate_json_has_the_contract_keys(cohort_csv, capsys):
 
 
 def test_continuous_outcome_estimate_is_treated_minus_weighted_control_mean(cohort_csv, capsys):
-    code, out, err = run(
-        [
-            "evaluate",
-            "--data",
-            str(cohort_csv),
-            "--treatment",
-            "treated",
-            "--outcome",
-            "score",
-            "--covariates",
-            COVS,
-            "--ratio",
-            "2",
-            "--replace",
-            "--format",
-            "json",
-        ],
-        capsys,
-    )
+    code, out, err = run(evaluate_argv(cohort_csv, "--ratio", "2", "--replace", outcome="score"), capsys)
     assert code == 0, err
     o = json.loads(out)["outcome"]
     assert o["type"] == "continuous" and "risk_ratio" not in o
@@ -117,49 +96,15 @@ def test_continuous_outcome_estimate_is_treated_minus_weighted_control_mean(coho
 
 @pytest.mark.parametrize("method", ["ipw", "aipw", "subclass"])
 def test_other_methods_and_table_format(cohort_csv, capsys, method):
-    code, out, err = run(
-        [
-            "evaluate",
-            "--data",
-            str(cohort_csv),
-            "--treatment",
-            "treated",
-            "--outcome",
-            "reoffended_2y",
-            "--covariates",
-            COVS,
-            "--method",
-            method,
-            "--estimand",
-            "ATE",
-            "--format",
-            "table",
-        ],
-        capsys,
-    )
+    argv = evaluate_argv(cohort_csv, "--method", method, "--estimand", "ATE", fmt="table")
+    code, out, err = run(argv, capsys)
     assert code == 0, err
     assert f"desist evaluation: {method} (ATE)" in out
     assert "For every 100 men like those in the study, had all been treated" in out
 
 
 def test_bootstrap_is_reproducible_with_seed(cohort_csv, capsys):
-    argv = [
-        "evaluate",
-        "--data",
-        str(cohort_csv),
-        "--treatment",
-        "treated",
-        "--outcome",
-        "reoffended_2y",
-        "--covariates",
-        COVS,
-        "--bootstrap",
-        "200",
-        "--seed",
-        "5",
-        "--format",
-        "json",
-    ]
+    argv = evaluate_argv(cohort_csv, "--bootstrap", "200", "--seed", "5")
     first = json.loads(run(argv, capsys)[1])["outcome"]
     second = json.loads(run(argv, capsys)[1])["outcome"]
     assert first["ci"] == second["ci"] and "bootstrap" in first["ci_method"]
@@ -204,21 +149,7 @@ def bad_files(tmp_path_factory):
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(bad_files, capsys, file, extra, message):
-    code, out, err = run(
-        [
-            "evaluate",
-            "--data",
-            str(bad_files / f"{file}.csv"),
-            "--treatment",
-            "treated",
-            "--outcome",
-            "reoffended_2y",
-            "--format",
-            "json",
-            *extra,
-        ],
-        capsys,
-    )
+    code, out, err = run(evaluate_argv(bad_files / f"{file}.csv", *extra, covariates=None), capsys)
     assert code == 2
     assert out == ""
     assert err.count("\n") == 1 and err.startswith("error: ")
@@ -226,24 +157,8 @@ def test_bad_input_is_one_line_and_exit_2(bad_files, capsys, file, extra, messag
 
 
 def test_missing_drop_reports_rows_dropped(bad_files, capsys):
-    code, out, err = run(
-        [
-            "evaluate",
-            "--data",
-            str(bad_files / "missing.csv"),
-            "--treatment",
-            "treated",
-            "--outcome",
-            "reoffended_2y",
-            "--covariates",
-            "age,setting",
-            "--missing",
-            "drop",
-            "--format",
-            "json",
-        ],
-        capsys,
-    )
+    argv = evaluate_argv(bad_files / "missing.csv", "--missing", "drop", covariates="age,setting")
+    code, out, err = run(argv, capsys)
     assert code == 0, err
     d = json.loads(out)
     assert d["rows_dropped"] == 5  # rows 0-4 (setting is missing in rows 0-1 too)
@@ -258,36 +173,11 @@ def rossi_csv(tmp_path_factory):
 
 
 def test_survival_efron_matches_r_coxph_on_rossi(rossi_csv, capsys):
-    code, out, err = run(
-        [
-            "survival",
-            "--data",
-            str(rossi_csv),
-            "--duration",
-            "week",
-            "--event",
-            "arrest",
-            "--covariates",
-            "fin,age,race,wexp,mar,paro,prio",
-            "--format",
-            "json",
-        ],
-        capsys,
-    )
+    code, out, err = run(survival_argv(rossi_csv, ",".join(ROSSI_COVARIATES), "--format", "json"), capsys)
     assert code == 0, err
     d = json.loads(out)
     coef = {c["covariate"]: c for c in d["coefficients"]}
-    # R: coxph(Surv(week, arrest) ~ fin + age + race + wexp + mar + paro + prio, data = Rossi)
-    r_values = {
-        "fin": -0.379,
-        "age": -0.0574,
-        "race": 0.3139,
-        "wexp": -0.1498,
-        "mar": -0.4337,
-        "paro": -0.0849,
-        "prio": 0.0915,
-    }
-    for name, value in r_values.items():
+    for name, value in R_EFRON.items():
         assert coef[name]["coef"] == pytest.approx(value, abs=6e-4)
         assert coef[name]["hr"] == pytest.approx(np.exp(coef[name]["coef"]))
     assert coef["fin"]["se"] == pytest.approx(0.1914, abs=1e-3)
@@ -296,42 +186,12 @@ def test_survival_efron_matches_r_coxph_on_rossi(rossi_csv, capsys):
 
 def test_survival_breslow_and_bad_ties(rossi_csv, capsys):
     code, out, err = run(
-        [
-            "survival",
-            "--data",
-            str(rossi_csv),
-            "--duration",
-            "week",
-            "--event",
-            "arrest",
-            "--covariates",
-            "fin,age,prio",
-            "--ties",
-            "breslow",
-            "--format",
-            "json",
-        ],
-        capsys,
+        survival_argv(rossi_csv, "fin,age,prio", "--ties", "breslow", "--format", "json"), capsys
     )
     assert code == 0, err
     d = json.loads(out)
     assert d["ties"] == "breslow" and len(d["coefficients"]) == 3
-    code, out, err = run(
-        [
-            "survival",
-            "--data",
-            str(rossi_csv),
-            "--duration",
-            "week",
-            "--event",
-            "arrest",
-            "--covariates",
-            "fin",
-            "--ties",
-            "exact",
-        ],
-        capsys,
-    )
+    code, out, err = run(survival_argv(rossi_csv, "fin", "--ties", "exact"), capsys)
     assert code == 2 and "--ties 'exact'" in err
 
 
@@ -340,49 +200,17 @@ def test_parquet_input(tmp_path, capsys):
     frame = simulate_cohort(800, seed=4, intercept=-1.5)
     frame["risk_band"] = frame["risk_band"].astype(str)
     frame.to_parquet(path)
-    code, out, err = run(
-        [
-            "evaluate",
-            "--data",
-            str(path),
-            "--treatment",
-            "treated",
-            "--outcome",
-            "score",
-            "--covariates",
-            "age,risk_band",
-            "--format",
-            "json",
-        ],
-        capsys,
-    )
+    code, out, err = run(evaluate_argv(path, outcome="score", covariates="age,risk_band"), capsys)
     assert code == 0, err
     assert pd.notna(json.loads(out)["outcome"]["estimate"])
 
 
 def test_plots_are_written(cohort_csv, capsys, tmp_path):
-    code, out, err = run(
-        [
-            "evaluate",
-            "--data",
-            str(cohort_csv),
-            "--treatment",
-            "treated",
-            "--outcome",
-            "reoffended_2y",
-            "--covariates",
-            "age,risk_band",
-            "--time",
-            "time_days",
-            "--event",
-            "event",
-            "--plots",
-            str(tmp_path / "plots"),
-            "--format",
-            "json",
-        ],
-        capsys,
+    survival = ("--time", "time_days", "--event", "event")
+    argv = evaluate_argv(
+        cohort_csv, *survival, "--plots", str(tmp_path / "plots"), covariates="age,risk_band"
     )
+    code, out, err = run(argv, capsys)
     assert code == 0, err
     written = json.loads(out)["plots"]
     assert [p.rsplit("/", 1)[1] for p in written] == ["balance.png", "survival.png"]
@@ -400,38 +228,12 @@ def test_docs_worked_example_matches_the_committed_data_and_output(capsys):
     pd.testing.assert_frame_equal(
         committed, fresh.assign(risk_band=fresh.risk_band.astype(str)), check_dtype=False
     )
-    code, out, err = run(
-        [
-            "evaluate",
-            "--data",
-            str(csv),
-            "--treatment",
-            "treated",
-            "--outcome",
-            "reoffended_2y",
-            "--covariates",
-            COVS,
-            "--caliper",
-            "0.2",
-            "--time",
-            "time_days",
-            "--event",
-            "event",
-            "--subgroup",
-            "risk_band",
-            "--deniers",
-            "maintains_innocence",
-            "--denier-base-rate",
-            "0.02",
-            "--window",
-            "within two years",
-            "--seed",
-            "1",
-            "--format",
-            "table",
-        ],
-        capsys,
+    extra = (
+        *("--caliper", "0.2", "--time", "time_days", "--event", "event", "--subgroup", "risk_band"),
+        *("--deniers", "maintains_innocence", "--denier-base-rate", "0.02", "--window", "within two years"),
+        *("--seed", "1"),
     )
+    code, out, err = run(evaluate_argv(csv, *extra, fmt="table"), capsys)
     assert code == 0, err
     docs = " ".join((root / "docs" / "evaluation.md").read_text().split())
     paragraph = " ".join(out.strip().splitlines()[-1].split())

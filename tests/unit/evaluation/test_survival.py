@@ -9,18 +9,8 @@ from scipy import optimize
 
 from desist.domain.errors import AnalysisError, InputError
 from desist.evaluation.survival import compare_survival, fit_cox, plot_survival
-
-ROSSI = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
-# R survival: coxph(Surv(week, arrest) ~ fin + age + race + wexp + mar + paro + prio, data = Rossi) (Efron)
-R_EFRON = {
-    "fin": -0.379,
-    "age": -0.0574,
-    "race": 0.3139,
-    "wexp": -0.1498,
-    "mar": -0.4337,
-    "paro": -0.0849,
-    "prio": 0.0915,
-}
+from tests.reference.rossi import R_EFRON
+from tests.reference.rossi import ROSSI_COVARIATES as ROSSI
 
 
 def test_efron_matches_r_published_rossi_coefficients():

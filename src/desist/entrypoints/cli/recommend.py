@@ -7,28 +7,17 @@ Every record is validated and every recommendation made before anything is writt
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 from desist.domain.errors import DesistError, InputError
+from desist.entrypoints.cli.record_files import Format, FormatOpt, OnError, RejectsOpt
 
 if TYPE_CHECKING:
     from desist.adapters.records import Reject
     from desist.domain.pathways import Policy, Recommendation
-
-
-class Format(StrEnum):
-    json = "json"
-    csv = "csv"
-    table = "table"
-
-
-class OnError(StrEnum):
-    fail = "fail"
-    skip = "skip"
 
 
 def parse_day(text: str | None) -> date | None:
@@ -145,11 +134,11 @@ def register(app: typer.Typer) -> None:
         as_of: str | None = typer.Option(
             None, "--as-of", help="Date of the menu (YYYY-MM-DD) for records without their own as_of."
         ),
-        fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
+        fmt: Format = FormatOpt,
         on_error: OnError = typer.Option(
             OnError.fail, "--on-error", help="fail: stop at a bad record, write nothing; skip: do the rest."
         ),
-        rejects_path: Path | None = typer.Option(None, "--rejects", help="CSV file for skipped records."),
+        rejects_path: Path | None = RejectsOpt,
         offer_low_risk: bool = typer.Option(
             False, "--policy-offer-low-risk", help="Offer programmes to low-risk men (off by default)."
         ),

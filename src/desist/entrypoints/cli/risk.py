@@ -16,6 +16,7 @@ import typer
 from pydantic import BaseModel
 
 from desist.domain.errors import DesistError
+from desist.entrypoints.cli.record_files import Format, FormatOpt, OnError, RejectsOpt
 
 
 class Tool(StrEnum):
@@ -23,17 +24,6 @@ class Tool(StrEnum):
     static99r = "static99r"
     rm2000 = "rm2000"
     pni = "pni"
-
-
-class Format(StrEnum):
-    json = "json"
-    csv = "csv"
-    table = "table"
-
-
-class OnError(StrEnum):
-    fail = "fail"
-    skip = "skip"
 
 
 @dataclass(frozen=True)
@@ -106,13 +96,13 @@ def register(app: typer.Typer) -> None:
         input_path: Path = typer.Option(
             ..., "--input", help="JSON list or CSV of records (see docs/risk-tools.md)."
         ),
-        fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
+        fmt: Format = FormatOpt,
         on_error: OnError = typer.Option(
             OnError.fail,
             "--on-error",
             help="fail: stop at a bad record, write nothing; skip: score the rest.",
         ),
-        rejects_path: Path | None = typer.Option(None, "--rejects", help="CSV file for skipped records."),
+        rejects_path: Path | None = RejectsOpt,
     ) -> None:
         """Score OSP, Static-99R, RM2000 or the PNI for every record in a file."""
         from desist.adapters.records import read_records, write_output, write_rejects

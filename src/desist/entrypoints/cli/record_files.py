@@ -1,0 +1,22 @@
+"""Options of the commands that read a file of records and write a result for each (risk, recommend)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import typer
+
+
+class Format(StrEnum):
+    json = "json"
+    csv = "csv"
+    table = "table"
+
+
+class OnError(StrEnum):
+    fail = "fail"
+    skip = "skip"
+
+
+FormatOpt = typer.Option(Format.table, "--format", help="Output format.")
+RejectsOpt = typer.Option(None, "--rejects", help="CSV file for skipped records.")

@@ -207,40 +207,14 @@ def test_console_script_no_traceback(tmp_path):
     recs = json.loads((EXAMPLES / "risk_osp.json").read_text())
     recs[0]["age"] = 7
     p = write(tmp_path, recs)
+    args = ["risk", "--tool", "osp", "--input", str(p), "--format", "json"]
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "desist.entrypoints.cli",
-            "risk",
-            "--tool",
-            "osp",
-            "--input",
-            str(p),
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, "-m", "desist.entrypoints.cli", *args], capture_output=True, text=True, check=False
     )
     if "No module named desist.entrypoints.cli.__main__" in proc.stderr:
+        entry = "from desist.entrypoints.cli import main; main()"
         proc = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "from desist.entrypoints.cli import main; main()",
-                "risk",
-                "--tool",
-                "osp",
-                "--input",
-                str(p),
-                "--format",
-                "json",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
+            [sys.executable, "-c", entry, *args], capture_output=True, text=True, check=False
         )
     assert proc.returncode == 2
     assert proc.stdout == ""

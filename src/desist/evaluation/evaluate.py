@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 METHODS = ("nearest", "subclass", "ipw", "aipw")
 MIN_TREATED = 10
+#: the design settings the JSON result records
+REPORTED_SETTINGS = ("ratio", "replace", "caliper", "order", "exact", "distance", "bootstrap", "random_state")
 
 
 class Evaluation:
@@ -133,12 +135,8 @@ class Evaluation:
         self.distance, self.discard, self.n_subclasses, self.trim = distance, discard, n_subclasses, trim
         self.time, self.event, self.subgroup = time, event, subgroup
         self.deniers, self.denier_base_rate = deniers, denier_base_rate
-        self.bootstrap, self.missing, self.window, self.random_state = (
-            bootstrap,
-            missing,
-            window,
-            random_state,
-        )
+        self.bootstrap, self.missing = bootstrap, missing
+        self.window, self.random_state = window, random_state
 
     # ---------------------------------------------------------------- input
     def _columns(self) -> list[str]:
@@ -354,20 +352,7 @@ class Evaluation:
         return {
             "estimand": self.estimand,
             "method": self.method,
-            "settings": {
-                k: getattr(self, k)
-                for k in (
-                    "ratio",
-                    "replace",
-                    "caliper",
-                    "order",
-                    "exact",
-                    "distance",
-                    "bootstrap",
-                    "random_state",
-                )
-                if k in self.__dict__
-            },
+            "settings": {k: getattr(self, k) for k in REPORTED_SETTINGS if k in self.__dict__},
             "n": self.n_,
             "outcome": self.outcome_.to_dict(),
             "balance": bal,

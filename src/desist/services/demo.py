@@ -47,27 +47,33 @@ def _is_demo_database(path: Path) -> bool:
     return others == 0 and ours > 0
 
 
-def prepare_database(path: Path) -> Engine:
-    """Create a fresh, migrated SQLite database at ``path``; replace it only if an earlier demo wrote it.
+def check_target(path: Path) -> Path:
+    """Check that the demo may write its database at ``path`` (absent, or written by an earlier demo).
 
     Raises
     ------
     InputError
-        ``path`` exists and is not a demo database (it is left untouched).
+        ``path`` is a folder, its folder is missing, or it exists and is not a demo database.
     """
     path = path.expanduser().resolve()
     if path.is_dir():
         raise InputError(f"--db {path}: is a directory, expected a file name such as desist-demo.db")
-    if path.exists():
-        if not _is_demo_database(path):
-            raise InputError(
-                f"--db {path}: exists and is not a desist demo database; refusing to overwrite it "
-                "(choose another --db path)"
-            )
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    if path.exists() and not _is_demo_database(path):
+        raise InputError(
+            f"--db {path}: exists and is not a desist demo database; refusing to overwrite it "
+            "(choose another --db path)"
+        )
     if not path.parent.is_dir():
         raise InputError(f"--db {path}: folder {path.parent} does not exist")
+    return path
+
+
+def prepare_database(path: Path) -> Engine:
+    """Create a fresh, migrated SQLite database at ``path``, replacing an earlier demo's (see
+    :func:`check_target`, which refuses any other file)."""
+    path = check_target(path)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
     return upgrade(make_engine(f"sqlite:///{path}"))
 
 
@@ -102,6 +108,7 @@ def read_tables(engine: Engine) -> dict[str, pd.DataFrame]:
     outputs = [json.loads(v) if isinstance(v, str) else v for v in osp.pop("outputs")]
     osp = pd.concat([osp.reset_index(drop=True), inputs], axis=1)
     osp["osp_dc_points"] = [o["osp_dc"]["points"] for o in outputs]
+    osp["osp_dc_probability"] = [o["osp_dc"]["probability"] for o in outputs]
     osp["osp_dc_band"] = [str(o["osp_dc"]["band"]).lower() for o in outputs]
     tables = {
         "people": people.drop(columns="id"),

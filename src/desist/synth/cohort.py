@@ -5,7 +5,8 @@ database), so the same code serves the database and a population held in memory:
 
 * ``people``: prison_number, date_of_birth, maintains_innocence (optional)
 * ``sentences``: prison_number, start_date, release_date
-* ``osp``: prison_number, assessed_on, the OSP inputs, ``osp_dc_points``, ``osp_dc_band``
+* ``osp``: prison_number, assessed_on, the OSP inputs, ``osp_dc_points``, ``osp_dc_probability``,
+  ``osp_dc_band``
 * ``history``: prison_number, programme_code, started_on, ended_on, result
 * ``outcomes``: prison_number, offence_date, proven_date, kind
 
@@ -26,6 +27,7 @@ SEXUAL_KINDS = ("sexual_contact", "sexual_images")
 COVARIATES = [
     "age_at_release",
     "osp_dc_points",
+    "osp_dc_probability",
     "contact_adult_sanctions",
     "contact_child_sanctions",
     "paraphilia_sanctions",
@@ -50,12 +52,13 @@ def tables_from_population(pop: object) -> dict[str, pd.DataFrame]:
             [
                 "prison_number",
                 "assessed_on",
-                *COVARIATES[2:7],
+                *COVARIATES[3:8],
                 "stranger_victim",
                 "osp_dc_points",
+                "osp_dc_p",
                 "osp_dc_band",
             ]
-        ],
+        ].rename(columns={"osp_dc_p": "osp_dc_probability"}),
         "history": pop.history,  # type: ignore[attr-defined]
         "outcomes": pop.outcomes,  # type: ignore[attr-defined]
     }
@@ -162,6 +165,8 @@ def evaluation_cohort(
     df["stranger_victim"] = df["stranger_victim"].astype(bool).astype(int)
     df["maintains_innocence"] = df["maintains_innocence"].astype(bool).astype(int)
     df["osp_dc_points"] = df["osp_dc_points"].astype(float)
+    # the probability is convex in the points: balancing both balances risk, not just its mean score
+    df["osp_dc_probability"] = df["osp_dc_probability"].astype(float)
     keep = [
         "prison_number",
         "treated",

@@ -9,7 +9,9 @@ as the Static-99R 5- and 10-year rates imply) and cumulative hazard
 
 where ``HR`` is the TRUE programme effect: ``true_effect.core_sotp_hr`` by OSP/DC band for Core SOTP
 completers (the seed's story: slightly harmful overall, more so for high risk), times
-``true_effect.extended_extra_hr`` after Extended SOTP. Image offences use OSP/IIC the same way. Other
+``true_effect.extended_extra_hr`` after Extended SOTP. Image offences use OSP/IIC the same way over
+``reoffending.iic_horizon_years``; image-only men's contact hazard is damped by
+``reoffending.images_only_contact_factor`` (internet-only offenders rarely go on to contact offences). Other
 (non-sexual) reconviction has no programme effect (Mews 2017 found little change) and is scaled to Hood et
 al.'s 30.9% at six years. An offence is *proven* (Justice Data Lab style) after a lognormal conviction lag
 and is in the data only if proven by ``era.end_of_data``; everything later is censored.
@@ -84,14 +86,25 @@ def simulate_outcomes(
         rng.random(n) < cal.value("reoffending.innocent_fraction_of_deniers")
     )
     sexual_hr = np.where(innocent, 0.0, hr)
-    contact = _weibull_years(rng, men["osp_dc_p"].to_numpy(float), horizon, shape, sexual_hr)
-    images = _weibull_years(rng, men["osp_iic_p"].to_numpy(float), horizon, shape, sexual_hr)
+    images_only = (men["offence_type"] == "images_only").to_numpy()
+    damp = np.where(images_only, cal.value("reoffending.images_only_contact_factor"), 1.0)
+    contact = _weibull_years(rng, men["osp_dc_p"].to_numpy(float), horizon, shape, sexual_hr * damp)
+    iic_horizon = float(cal.value("reoffending.iic_horizon_years"))
+    images = _weibull_years(rng, men["osp_iic_p"].to_numpy(float), iic_horizon, shape, sexual_hr)
     ogrs = men["ogrs3"].to_numpy(float)
     p6 = 1 - (1 - cal.value("reoffending.other_reconviction_6y")) ** (ogrs / ogrs.mean())
     other = _weibull_years(rng, p6, 6.0, 0.8, np.ones(n))
     men["true_hr"] = hr
     men["innocent"] = innocent
+    men["contact_years"], men["image_years"] = contact, images
     men["sexual_years"] = np.minimum(contact, images)
+    # the same man without the programme: every sexual time scales by hr^(1/k) (same draws), which gives
+    # the TRUE marginal effect among the treated (see desist.synth.generate.Population.true_marginal_hr)
+    men["sexual_years_untreated"] = np.where(
+        sexual_hr > 0,
+        np.minimum(men["sexual_years"] * np.where(sexual_hr > 0, sexual_hr, 1) ** (1 / shape), MAX_YEARS),
+        np.inf,
+    )
 
     median = cal.value("reoffending.proof_lag_median_days")
     sigma = cal.value("reoffending.proof_lag_sigma")

@@ -103,7 +103,8 @@ def assign_programmes(
     fits = first + length <= release
 
     legacy_last = _d(cal.value("programmes.legacy_last_start"))
-    legacy_time = fits & (first <= legacy_last)
+    legacy_end = _d(cal.value("programmes.legacy_last_end"))
+    legacy_time = fits & (first <= legacy_last) & (first + length <= legacy_end)
     basic = (
         (men["sentence_months"].to_numpy() >= cal.value("programmes.core_min_sentence_months"))
         & (men["age_at_custody"].to_numpy() >= cal.value("programmes.core_min_age"))

@@ -78,6 +78,21 @@ def example_recommendations(men: pd.DataFrame) -> list[tuple[str, Any]]:
     return [(label, recommend(_profile(man, day), as_of=day)) for label, man, day in pick_examples(men)]
 
 
+def casework_candidates(men: pd.DataFrame, start: dt.date, size: int = 12) -> list[str]:
+    """Up to ``size`` men for a Kaizen group starting on ``start``: in custody with over a year left, high or
+    very high OSP/DC, contact offences, no LDC and no accredited programme so far."""
+    ts = pd.Timestamp(start)
+    ok = (
+        (men["custody_start"] < ts)
+        & (men["release_date"] > ts + pd.DateOffset(years=1))
+        & men["osp_dc_band"].isin(["high", "very_high"])
+        & men["offence_type"].isin(["contact_adult", "contact_child"])
+        & (men["programme"] == "")
+        & ~men["ldc"]
+    )
+    return list(men.loc[ok, "prison_number"][:size])
+
+
 @dataclass(frozen=True)
 class StudyResult:
     """The evaluation, the cohort it ran on, and the truth it should recover."""
@@ -182,8 +197,9 @@ def report_markdown(study: StudyResult, facts: dict[str, Any]) -> str:
         "(confounded: treated men were higher risk and served longer).",
         f"* Estimated hazard ratio (matched, Cox, pair-robust): **{hr['estimate']:.2f}** "
         f"(95% CI {hr['ci_low']:.2f} to {hr['ci_high']:.2f}).",
-        f"* TRUE effect used to generate the data: {study.true_effect_text}; on average over these treated "
-        f"men **{study.true_hr:.2f}** - {'inside' if covered else 'outside'} the interval.",
+        f"* TRUE effect used to generate the data: {study.true_effect_text} for each man who completed Core; "
+        f"as a marginal hazard ratio over these treated men (their simulated outcomes with and without the "
+        f"programme) **{study.true_hr:.2f}** - {'inside' if covered else 'outside'} the interval.",
         "",
         "## Estimates",
         "",
@@ -193,10 +209,23 @@ def report_markdown(study: StudyResult, facts: dict[str, Any]) -> str:
         "",
     ]
     if sub is not None:
-        lines += ["## By OSP/DC band", "", _md_table(sub), ""]
+        cols = [
+            c
+            for c in ("level", "n_treated", "treated_mean", "control_mean", "estimate", "ci_low", "ci_high")
+            if c in sub.columns
+        ]
+        lines += ["## By OSP/DC band (difference within the window)", "", _md_table(sub[cols]), ""]
     e = ev.sensitivity_.get("e_value") if isinstance(ev.sensitivity_, dict) else None
     if e:
-        lines += [f"E-value: {json.dumps(e, default=str)}", ""]
+        text = f"E-value for the risk ratio: {e['point']:.2f} (for its CI: {e['ci']:.2f})"
+        if e.get("hazard_ratio"):
+            h = e["hazard_ratio"]
+            text += f"; for the hazard ratio: {h['point']:.2f} (for its CI: {h['ci']:.2f})"
+        lines += [
+            text + ". An unmeasured confounder would need associations this strong with both treatment and "
+            "reoffending to explain the estimate away.",
+            "",
+        ]
     lines += [
         "## Plots",
         "",
@@ -211,9 +240,9 @@ def report_markdown(study: StudyResult, facts: dict[str, Any]) -> str:
 
 
 def true_hr_for(pop: Any, cohort: pd.DataFrame) -> float:
-    """The TRUE hazard ratio averaged (geometrically) over the cohort's treated men."""
+    """The TRUE marginal hazard ratio over the cohort's treated men (what the matched analysis estimates)."""
     treated = cohort.loc[cohort["treated"] == 1, "prison_number"]
-    return float(pop.average_true_hr(treated)) if len(treated) else float(np.nan)
+    return float(pop.true_marginal_hr(treated)) if len(treated) else float(np.nan)
 
 
 def _md_table(frame: pd.DataFrame) -> str:
@@ -221,7 +250,7 @@ def _md_table(frame: pd.DataFrame) -> str:
 
     def cell(v: Any) -> str:
         if isinstance(v, float):
-            return "" if np.isnan(v) else f"{v:.4g}"
+            return "" if np.isnan(v) else f"{0.0 if abs(v) < 1e-12 else v:.4g}"
         return "" if v is None else str(v)
 
     head = "| " + " | ".join(map(str, frame.columns)) + " |"

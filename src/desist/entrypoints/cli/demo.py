@@ -17,7 +17,7 @@ import typer
 from desist.domain.errors import InputError
 
 MIN_MEN, MAX_MEN = 1000, 2_000_000
-CASEWORK_START = dt.date(2025, 1, 6)
+CASEWORK_START = dt.date(2021, 1, 4)  # within the population: most of its men are released by 2025
 MAIN_CODES = ("SOTP-CORE", "SOTP-EXT", "KAIZEN", "HORIZON", "SOTP-BNM", "BNM-PLUS")
 
 
@@ -88,6 +88,7 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
     from desist.synth import generate_population
     from desist.synth.export import write_import_files
     from desist.synth.study import (
+        casework_candidates,
         example_recommendations,
         hazard_ratio,
         run_evaluation,
@@ -97,11 +98,18 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
 
     started = time.perf_counter()
     screen = _Screen(quiet)
-    engine = svc.prepare_database(db)  # refuses a non-demo file before anything is written
+    svc.check_target(db)  # refuse a non-demo file before doing anything
     screen.step(f"1. Generating {men:,} synthetic men (seed {seed})")
     pop = generate_population(men, seed=seed, true_hr=true_hr)
     end = pop.calibration.value("era.end_of_data")
     m = pop.men
+    candidates = casework_candidates(m, CASEWORK_START)
+    if len(candidates) < 4:
+        raise InputError(
+            f"--men {men}: only {len(candidates)} men suit a Kaizen group in {CASEWORK_START:%Y}, "
+            "expected at least 4; use more men"
+        )
+    engine = svc.prepare_database(db)
     screen.say(
         f"custody {m.custody_start.min():%Y}-{m.custody_start.max():%Y}; offences "
         + ", ".join(f"{k} {v:.0%}" for k, v in m.offence_type.value_counts(normalize=True).items())
@@ -132,20 +140,7 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
     _show_recommendations(screen, example_recommendations(m))
 
     screen.step(f"4. One live casework cycle: a Kaizen group from {CASEWORK_START}")
-    ts = str(CASEWORK_START)
-    pool = m[
-        (m.custody_start < ts)
-        & (m.release_date > str(CASEWORK_START + dt.timedelta(days=540)))
-        & m.osp_dc_band.isin(["high", "very_high"])
-        & m.offence_type.isin(["contact_adult", "contact_child"])
-        & (m.programme == "")
-        & ~m.ldc
-    ]
-    if len(pool) < 4:
-        raise InputError(
-            f"--men {men}: too few men in custody in {CASEWORK_START:%Y} for a group; use more men"
-        )
-    cw = svc.casework_cycle(engine, list(pool.prison_number[:12]), CASEWORK_START, seed=seed)
+    cw = svc.casework_cycle(engine, candidates, CASEWORK_START, seed=seed)
     screen.say(
         f"offering {cw.offering_id} (KAIZEN at HMP Whatton), group {cw.group_id}: "
         f"{len(cw.referred)} referred, "
@@ -192,7 +187,8 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
     inside = hr["ci_low"] <= study.true_hr <= hr["ci_high"]
     typer.echo(
         f"estimated hazard ratio {hr['estimate']:.2f} (95% CI {hr['ci_low']:.2f} to {hr['ci_high']:.2f}); "
-        f"true {study.true_hr:.2f} ({study.true_effect_text}) - {'inside' if inside else 'outside'} the CI"
+        f"true {study.true_hr:.2f} (marginal over the treated; per man {study.true_effect_text}) - "
+        f"{'inside' if inside else 'outside'} the CI"
     )
     typer.echo(f"demo finished in {seconds:.1f} s; report in {out / 'report.md'}")
     return {"hazard_ratio": hr, "true_hr": study.true_hr, "seconds": seconds, "paths": paths}

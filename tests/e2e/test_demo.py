@@ -1,0 +1,174 @@
+"""`desist demo` end to end at a small size: the database holds what was generated, the casework is audited,
+the evaluation ran on the database's rows, the report is written; bad arguments get one line and exit 2."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import sqlite3
+
+import pytest
+
+from desist.entrypoints.cli import main
+from desist.synth import generate_population
+from desist.synth.cohort import evaluation_cohort, tables_from_population
+
+MEN, SEED = 1500, 3
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def run(argv, capsys):
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code or 0
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """Run the demo once (default --db and --out, in a fresh folder) and keep its output."""
+    folder = tmp_path_factory.mktemp("demo")
+    # capsys is function-scoped; a module-scoped run captures by hand
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(folder)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main(["demo", "--men", str(MEN), "--seed", str(SEED)])
+                code = 0
+            except SystemExit as exc:
+                code = exc.code or 0
+    return folder, code, out.getvalue(), err.getvalue()
+
+
+def _count(db, sql, *args):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql, args).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_demo_runs_and_states_estimate_and_truth(demo_run):
+    folder, code, out, err = demo_run
+    assert code == 0, err
+    assert "estimated hazard ratio" in out and "true " in out and "demo finished in" in out
+    for step in (
+        "Generating 1,500",
+        "Importing into",
+        "Recommendations",
+        "casework cycle",
+        "Evaluating",
+        "Report",
+    ):
+        assert step in out, step
+
+
+def test_the_database_holds_the_generated_population(demo_run):
+    folder, *_ = demo_run
+    db = folder / "desist-demo.db"
+    pop = generate_population(MEN, seed=SEED)
+    assert _count(db, "SELECT count(*) FROM person") == MEN
+    assert _count(db, "SELECT count(*) FROM sentence") == MEN
+    assert _count(db, "SELECT count(*) FROM assessment WHERE tool = 'osp'") == MEN
+    assert _count(db, "SELECT count(*) FROM assessment WHERE tool = 'pni'") == MEN
+    assert _count(db, "SELECT count(*) FROM outcome") == len(pop.outcomes)
+    assert _count(db, "SELECT count(*) FROM person WHERE maintains_innocence") == int(
+        pop.men.maintains_innocence.sum()
+    )
+    pre = _count(db, "SELECT count(*) FROM programme_history WHERE source = 'pre_system'")
+    assert pre == len(pop.history)
+    # every imported row is audited
+    assert _count(db, "SELECT count(*) FROM audit_log WHERE actor = 'demo:import'") >= 4 * MEN + len(
+        pop.outcomes
+    )
+
+
+def test_the_casework_cycle_is_in_the_database_and_the_audit_log(demo_run):
+    folder, *_ = demo_run
+    db = folder / "desist-demo.db"
+    assert _count(db, "SELECT count(*) FROM referral") == 12
+    assert _count(db, "SELECT count(*) FROM referral WHERE status = 'WITHDRAWN'") == 1
+    assert _count(db, "SELECT count(*) FROM referral WHERE status = 'NOT_SUITABLE'") == 1
+    enrolled = _count(db, "SELECT count(*) FROM enrolment")
+    assert 4 <= enrolled <= 8
+    assert _count(db, "SELECT count(*) FROM group_session") == 12
+    assert _count(db, "SELECT count(*) FROM attendance") == 12 * enrolled
+    done = _count(db, "SELECT count(*) FROM referral WHERE status = 'PROGRAMME_COMPLETE'")
+    assert done == enrolled - 1
+    assert _count(db, "SELECT count(*) FROM referral WHERE status = 'DESELECTED'") == 1
+    # completion and deselection write programme history linked to the referral
+    assert _count(db, "SELECT count(*) FROM programme_history WHERE referral_id IS NOT NULL") == enrolled
+    assert _count(db, "SELECT count(*) FROM audit_log WHERE actor LIKE 'demo:tom.team%'") > 50
+    assert _count(db, "SELECT count(*) FROM audit_log WHERE entity = 'referral_status_change'") >= 12
+
+
+def test_the_evaluation_ran_on_the_database_rows(demo_run):
+    folder, *_ = demo_run
+    result = json.loads((folder / "desist-demo" / "evaluation.json").read_text())
+    # the same cohort built from the generator's own frames: the database round trip lost nothing
+    pop = generate_population(MEN, seed=SEED)
+    cohort = evaluation_cohort(tables_from_population(pop), "2024-12-31")
+    assert result["n"]["treated"] == int(cohort["treated"].sum())
+    assert result["n"]["control"] == int((cohort["treated"] == 0).sum())
+    assert result["n"]["treated"] >= 30 and result["n"]["treated_matched"] <= result["n"]["treated"]
+    assert result["survival"]["hazard_ratio"] > 0
+    lo, hi = result["survival"]["ci"]
+    assert lo < result["survival"]["hazard_ratio"] < hi
+    assert 1.0 < result["demo"]["true_hazard_ratio"] < 1.35
+    assert result["demo"]["tables"]["person"] == MEN
+    assert result["sensitivity"]["deniers"] and result["subgroups"]
+    assert "For every 100 typical men" in result["plain_language"]
+
+
+def test_the_report_and_plots_are_written(demo_run):
+    folder, *_ = demo_run
+    out = folder / "desist-demo"
+    for name in ("balance", "survival", "deniers", "subgroups"):
+        assert (out / f"{name}.png").read_bytes()[:8] == PNG, name
+    report = (out / "report.md").read_text()
+    assert "TRUE effect" in report and "Estimated hazard ratio" in report
+    assert (out / "data" / "people.csv").exists()
+
+
+def test_a_second_run_replaces_its_own_database(demo_run, capsys):
+    folder, *_ = demo_run
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(folder)
+        code, out, err = run(["demo", "--men", "1000", "--seed", "4", "--quiet", "--out", "again"], capsys)
+    assert code == 0, err
+    assert _count(folder / "desist-demo.db", "SELECT count(*) FROM person") == 1000
+    assert len(out.strip().splitlines()) == 3  # --quiet: the paragraph, the estimate and truth, the time
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--men", "abc"], "--men 'abc': not a whole number"),
+        (["--men", "10"], "--men 10: out of range"),
+        (["--seed", "-1"], "--seed -1: out of range"),
+        (["--true-hr", "x"], "--true-hr 'x': not a number"),
+        (["--true-hr", "0"], "--true-hr 0: out of range"),
+    ],
+)
+def test_bad_arguments_get_one_line_and_exit_2(tmp_path, monkeypatch, capsys, args, message):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["demo", *args], capsys)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and message in err
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_an_existing_file_that_is_not_a_demo_database_is_refused(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    precious = tmp_path / "desist-demo.db"
+    precious.write_bytes(b"my casework")
+    code, out, err = run(["demo", "--men", "1000"], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert "is not a desist demo database; refusing to overwrite it" in err
+    assert precious.read_bytes() == b"my casework"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["desist-demo.db"]

@@ -12,7 +12,10 @@ import typer
 from desist.domain.errors import InputError
 from desist.entrypoints.cli.casework_common import (
     ActorOpt,
+    AppellantOpt,
     FormatOpt,
+    PersonArg,
+    ReferralArg,
     ReferrerRoleOpt,
     RoleOpt,
     UrlOpt,
@@ -66,7 +69,7 @@ def register_person(app: typer.Typer) -> None:
         maintains_innocence: bool = typer.Option(
             False, "--maintains-innocence", help="He denies the offence."
         ),
-        appellant: bool = typer.Option(False, "--appellant", help="A recognised appellant."),
+        appellant: bool = AppellantOpt,
         actor: str = ActorOpt,
         url: str = UrlOpt,
     ) -> None:
@@ -89,7 +92,7 @@ def register_person(app: typer.Typer) -> None:
 
     @person.command("set-flags")
     def set_flags(
-        person_key: str = typer.Argument(..., metavar="PERSON", help="Prison number or internal id."),
+        person_key: str = PersonArg,
         maintains_innocence: bool = typer.Option(
             None, "--maintains-innocence/--no-maintains-innocence", help="He denies the offence (or no more)."
         ),
@@ -122,7 +125,7 @@ def register_person(app: typer.Typer) -> None:
 
     @person.command("sentence")
     def sentence(
-        person_key: str = typer.Argument(..., metavar="PERSON", help="Prison number or internal id."),
+        person_key: str = PersonArg,
         start: str = typer.Option(..., "--start"),
         release: str = typer.Option(None, "--release"),
         licence_end: str = typer.Option(None, "--licence-end"),
@@ -225,7 +228,7 @@ def register_referral(app: typer.Typer) -> None:
 
     @referral.command("submit")
     def submit(
-        referral_id: int = typer.Argument(..., metavar="REFERRAL"),
+        referral_id: int = ReferralArg,
         assessment_confirmed: bool = typer.Option(
             False, "--assessment-confirmed", help="The assessment is confirmed."
         ),
@@ -255,7 +258,7 @@ def register_referral(app: typer.Typer) -> None:
 
     @referral.command("move")
     def move(
-        referral_id: int = typer.Argument(..., metavar="REFERRAL"),
+        referral_id: int = ReferralArg,
         to: str = typer.Option(..., "--to", help="Target status, e.g. AWAITING_ASSESSMENT."),
         reason_category: str = typer.Option(None, "--reason-category", help="motivation, operational, ..."),
         reason: str = typer.Option(None, "--reason", help="Why (needed to withdraw, deselect or hold)."),
@@ -289,9 +292,7 @@ def register_referral(app: typer.Typer) -> None:
         _print_referral(view, fmt)
 
     @referral.command("show")
-    def show(
-        referral_id: int = typer.Argument(..., metavar="REFERRAL"), fmt: str = FormatOpt, url: str = UrlOpt
-    ) -> None:
+    def show(referral_id: int = ReferralArg, fmt: str = FormatOpt, url: str = UrlOpt) -> None:
         """Show a referral with its full status history."""
         from desist.services.referrals import show_referral
 

@@ -26,6 +26,13 @@ RoleOpt = typer.Option(
 )
 #: the --role of the referrer's own commands (creating and submitting a referral)
 ReferrerRoleOpt = typer.Option("referrer", "--role", envvar="DESIST_ROLE")
+GroupArg = typer.Argument(..., metavar="GROUP")
+ReferralArg = typer.Argument(..., metavar="REFERRAL")
+PersonArg = typer.Argument(..., metavar="PERSON", help="Prison number or internal id.")
+PersonOpt = typer.Option(..., "--person")
+OnOpt = typer.Option(None, "--on")
+AppellantOpt = typer.Option(False, "--appellant", help="A recognised appellant.")
+DryRunOpt = typer.Option(False, "--dry-run", help="List who would move; write nothing.")
 FormatOpt = typer.Option("text", "--format", help="text or json.")
 UrlOpt = typer.Option(
     None, "--url", help="Database URL (default: DESIST_DATABASE_URL, else sqlite file desist.db here)"

@@ -6,7 +6,12 @@ import typer
 
 from desist.entrypoints.cli.casework_common import (
     ActorOpt,
+    AppellantOpt,
+    DryRunOpt,
     FormatOpt,
+    GroupArg,
+    OnOpt,
+    PersonOpt,
     RoleOpt,
     UrlOpt,
     check_format,
@@ -119,7 +124,7 @@ def register_group(app: typer.Typer) -> None:
 
     @group.command("allocate")
     def allocate(
-        group_id: int = typer.Argument(..., metavar="GROUP"),
+        group_id: int = GroupArg,
         on: str = typer.Option(None, "--on", help="Joining date (default today)."),
         actor: str = ActorOpt,
         url: str = UrlOpt,
@@ -144,9 +149,9 @@ def register_group(app: typer.Typer) -> None:
 
     @group.command("enrol")
     def enrol(
-        group_id: int = typer.Argument(..., metavar="GROUP"),
+        group_id: int = GroupArg,
         referral: int = typer.Option(..., "--referral"),
-        on: str = typer.Option(None, "--on"),
+        on: str = OnOpt,
         actor: str = ActorOpt,
         url: str = UrlOpt,
         role_name: str = RoleOpt,
@@ -168,7 +173,7 @@ def register_group(app: typer.Typer) -> None:
 
     @group.command("session")
     def session(
-        group_id: int = typer.Argument(..., metavar="GROUP"),
+        group_id: int = GroupArg,
         on: str = typer.Option(..., "--on", help="Date held, YYYY-MM-DD."),
         topic: str = typer.Option(None, "--topic"),
         attended: str = typer.Option(None, "--attended", help="Comma-separated prison numbers."),
@@ -196,7 +201,7 @@ def register_group(app: typer.Typer) -> None:
 
     @group.command("attend")
     def attend(
-        group_id: int = typer.Argument(..., metavar="GROUP"),
+        group_id: int = GroupArg,
         session_number: int = typer.Option(..., "--session"),
         attended: str = typer.Option(None, "--attended"),
         absent: str = typer.Option(None, "--absent"),
@@ -220,10 +225,10 @@ def register_group(app: typer.Typer) -> None:
 
     @group.command("complete")
     def complete(
-        group_id: int = typer.Argument(..., metavar="GROUP"),
-        person: str = typer.Option(..., "--person"),
+        group_id: int = GroupArg,
+        person: str = PersonOpt,
         targets_met: bool = typer.Option(..., "--targets-met/--targets-not-met"),
-        on: str = typer.Option(None, "--on"),
+        on: str = OnOpt,
         actor: str = ActorOpt,
         url: str = UrlOpt,
         role_name: str = RoleOpt,
@@ -244,14 +249,14 @@ def register_group(app: typer.Typer) -> None:
 
     @group.command("deselect")
     def deselect(
-        group_id: int = typer.Argument(..., metavar="GROUP"),
-        person: str = typer.Option(..., "--person"),
+        group_id: int = GroupArg,
+        person: str = PersonOpt,
         reason_category: str = typer.Option(..., "--reason-category"),
         reason: str = typer.Option(..., "--reason"),
         to: str = typer.Option(
             "DESELECTED", "--to", help="DESELECTED, or ASSESSED_SUITABLE/SUITABLE_NOT_READY."
         ),
-        on: str = typer.Option(None, "--on"),
+        on: str = OnOpt,
         actor: str = ActorOpt,
         url: str = UrlOpt,
         role_name: str = RoleOpt,
@@ -274,9 +279,7 @@ def register_group(app: typer.Typer) -> None:
         typer.echo(f"referral {view.id}: {view.status}; programme history written for {view.prison_number}")
 
     @group.command("show")
-    def show(
-        group_id: int = typer.Argument(..., metavar="GROUP"), fmt: str = FormatOpt, url: str = UrlOpt
-    ) -> None:
+    def show(group_id: int = GroupArg, fmt: str = FormatOpt, url: str = UrlOpt) -> None:
         """Show a group and each member's progress."""
         from desist.services.groups import show_group
 
@@ -292,13 +295,13 @@ def register_incentive(app: typer.Typer) -> None:
 
     @incentive.command("set")
     def set_(
-        person: str = typer.Option(..., "--person"),
+        person: str = PersonOpt,
         level: str = typer.Option(..., "--level", help="basic, entry, standard or enhanced."),
         reason_category: str = typer.Option(..., "--reason-category"),
         reason: str = typer.Option(..., "--reason"),
-        on: str = typer.Option(None, "--on"),
+        on: str = OnOpt,
         maintains_innocence: bool = typer.Option(False, "--maintains-innocence"),
-        appellant: bool = typer.Option(False, "--appellant", help="A recognised appellant."),
+        appellant: bool = AppellantOpt,
         actor: str = ActorOpt,
         url: str = UrlOpt,
     ) -> None:
@@ -325,7 +328,7 @@ def register_incentive(app: typer.Typer) -> None:
     @incentive.command("review-basic")
     def review_basic(
         on: str = typer.Option(None, "--on", help="Date the reversal takes effect."),
-        dry_run: bool = typer.Option(False, "--dry-run", help="List who would move; write nothing."),
+        dry_run: bool = DryRunOpt,
         actor: str = ActorOpt,
         url: str = UrlOpt,
         fmt: str = FormatOpt,
@@ -341,7 +344,7 @@ def register_incentive(app: typer.Typer) -> None:
     @incentive.command("review-entry")
     def review_entry(
         on: str = typer.Option(None, "--on", help="Default: the day after Entry's last day (Aug 2019)."),
-        dry_run: bool = typer.Option(False, "--dry-run", help="List who would move; write nothing."),
+        dry_run: bool = DryRunOpt,
         actor: str = ActorOpt,
         url: str = UrlOpt,
         fmt: str = FormatOpt,
@@ -355,7 +358,7 @@ def register_incentive(app: typer.Typer) -> None:
         _print_review(moved, fmt, dry_run, "entry")
 
     @incentive.command("history")
-    def history(person: str = typer.Option(..., "--person"), fmt: str = FormatOpt, url: str = UrlOpt) -> None:
+    def history(person: str = PersonOpt, fmt: str = FormatOpt, url: str = UrlOpt) -> None:
         """A man's level changes in date order."""
         from desist.services.incentives import level_history
 

@@ -83,7 +83,7 @@ def casework_candidates(men: pd.DataFrame, start: dt.date, size: int = 12) -> li
     very high OSP/DC, contact offences, no LDC and no accredited programme so far."""
     ts = pd.Timestamp(start)
     ok = (
-        (men["custody_start"] < ts)
+        (men["assessed_on"] < ts)  # assessed (OSP band known) before the group is filled
         & (men["release_date"] > ts + pd.DateOffset(years=1))
         & men["osp_dc_band"].isin(["high", "very_high"])
         & men["offence_type"].isin(["contact_adult", "contact_child"])

@@ -141,15 +141,18 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
 
     screen.step(f"4. One live casework cycle: a Kaizen group from {CASEWORK_START}")
     cw = svc.casework_cycle(engine, candidates, CASEWORK_START, seed=seed)
+    waiting = len(cw.referred) - len(cw.withdrawn) - len(cw.not_suitable) - len(cw.enrolled)
     screen.say(
         f"offering {cw.offering_id} (KAIZEN at HMP Whatton), group {cw.group_id}: "
         f"{len(cw.referred)} referred, "
         f"{len(cw.withdrawn)} withdrawn, {len(cw.not_suitable)} not suitable, {len(cw.enrolled)} allocated"
         + (f" ({len(cw.passed_over)} passed over: {cw.passed_over[0][1]})" if cw.passed_over else "")
+        + f"; {waiting} left waiting for the next group"
         + f"; {cw.sessions} sessions; {len(cw.completed)} completed, {len(cw.deselected)} deselected"
     )
     screen.say(
-        f"audit log: {cw.audit_rows} rows written by the casework (see `desist audit --url sqlite:///{db}`)"
+        f"audit log: {cw.audit_rows} rows written by the casework "
+        f"(see `desist audit --url sqlite:///{db} --entity referral`)"
     )
 
     screen.step("5. Evaluating Core SOTP from the database (desist.evaluation)")

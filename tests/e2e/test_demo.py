@@ -153,6 +153,7 @@ def test_a_second_run_replaces_its_own_database(demo_run, capsys):
         (["--seed", "-1"], "--seed -1: out of range"),
         (["--true-hr", "x"], "--true-hr 'x': not a number"),
         (["--true-hr", "0"], "--true-hr 0: out of range"),
+        (["--db", "no-such-folder/demo.db"], "no-such-folder: does not exist"),
     ],
 )
 def test_bad_arguments_get_one_line_and_exit_2(tmp_path, monkeypatch, capsys, args, message):
@@ -172,3 +173,11 @@ def test_an_existing_file_that_is_not_a_demo_database_is_refused(tmp_path, monke
     assert "is not a desist demo database; refusing to overwrite it" in err
     assert precious.read_bytes() == b"my casework"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["desist-demo.db"]
+
+
+def test_an_out_path_that_is_a_file_is_refused(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "report").write_text("not a folder")
+    code, out, err = run(["demo", "--men", "1000", "--out", "report"], capsys)
+    assert code == 2 and "--out report: is a file, expected a folder" in err and err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]

@@ -64,7 +64,7 @@ def check_target(path: Path) -> Path:
             "(choose another --db path)"
         )
     if not path.parent.is_dir():
-        raise InputError(f"--db {path}: folder {path.parent} does not exist")
+        raise InputError(f"--db {path}: folder {path.parent}: does not exist, expected an existing folder")
     return path
 
 

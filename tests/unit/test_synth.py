@@ -164,6 +164,12 @@ def test_current_programmes_follow_the_new_menu_and_admit_deniers(pop, men):
     assert (kaizen["started_on"] >= pd.Timestamp("2017-06-01")).all()
     assert (horizon["started_on"] >= pd.Timestamp("2016-04-01")).all()
     assert kaizen["osp_dc_band"].isin(["high", "very_high"]).all()
+    # no programme starts before the catalogue says it existed (what recommend would offer on that date)
+    from desist.domain.catalogue import default_catalogue
+
+    cat = default_catalogue()
+    for code, first in h.groupby("programme_code")["started_on"].min().items():
+        assert first.date() >= cat[code].available_from.value, code
     assert (horizon["osp_dc_band"] == "medium").all()
     assert kaizen["maintains_innocence"].any()  # Kaizen does not require discussing the offence
     assert not h.loc[h["programme_code"].isin(["SOTP-BNM", "BNM-PLUS", "NMS"]), "ldc"].eq(False).any()

@@ -35,6 +35,24 @@ def _d(value: object) -> np.datetime64:
     return np.datetime64(value, "D")
 
 
+#: current-era programmes, sorted (searched with numpy.searchsorted)
+CURRENT_CODES = ("BNM-PLUS", "HORIZON", "IHORIZON", "KAIZEN", "NMS")
+
+
+def _current_from(code: str, cal: Calibration) -> np.datetime64:
+    """First start date of a current programme: the later of its era date (Kaizen and BNM+ from June 2017,
+    the moderate ones from April 2016, calibration.yaml) and its catalogue's ``available_from``, so the
+    history never shows a programme the recommender thinks did not exist yet."""
+    era = cal.value("programmes.kaizen_from" if code in ("KAIZEN", "BNM-PLUS") else "programmes.horizon_from")
+    return max(_d(era), _catalogue_from(code))
+
+
+def _catalogue_from(code: str) -> np.datetime64:
+    from desist.domain.catalogue import default_catalogue
+
+    return _d(default_catalogue()[code].available_from.value)
+
+
 def _place(
     rng: np.random.Generator, men: pd.DataFrame, years_left: np.ndarray, cal: Calibration
 ) -> np.ndarray:
@@ -125,7 +143,14 @@ def assign_programmes(
         & legacy_time
         & place
     )
-    isotp = images & legacy_time & (men["sentence_months"].to_numpy() >= 12) & ~denier & (rng.random(n) < 0.3)
+    isotp = (
+        images
+        & legacy_time
+        & (first >= _catalogue_from("I-SOTP"))
+        & (men["sentence_months"].to_numpy() >= 12)
+        & ~denier
+        & (rng.random(n) < 0.3)
+    )
     parts = [
         _history(men, core, "SOTP-CORE", first, end, completes),
         _history(men, bnm, "SOTP-BNM", first, end, completes),
@@ -149,16 +174,15 @@ def assign_programmes(
 
     # current era: men still serving when Horizon / Kaizen arrived and not treated in the legacy era
     untreated = ~(core | bnm | isotp)
-    kaizen_from, horizon_from = (
-        _d(cal.value("programmes.kaizen_from")),
-        _d(cal.value("programmes.horizon_from")),
-    )
     high = np.isin(band, HIGH)
-    available = np.where(high, kaizen_from, horizon_from)
-    c_start = np.maximum(first, available)
+    codes = np.select(
+        [images, high & ldc, high, ldc], ["IHORIZON", "BNM-PLUS", "KAIZEN", "NMS"], default="HORIZON"
+    )
+    available = np.array([_current_from(code, cal) for code in CURRENT_CODES], dtype="datetime64[D]")
+    c_start = np.maximum(first, available[np.searchsorted(CURRENT_CODES, codes)])
     c_end = c_start + length
-    share = cal.value("programmes.current_place_share") * np.where(
-        denier, cal.value("programmes.denier_kaizen_share") / cal.value("programmes.current_place_share"), 1.0
+    share = np.where(
+        denier, cal.value("programmes.denier_kaizen_share"), cal.value("programmes.current_place_share")
     )
     current = (
         untreated
@@ -167,11 +191,8 @@ def assign_programmes(
         & (images | np.isin(band, MEDIUM_UP))
         & (rng.random(n) < share)
     )
-    codes = np.select(
-        [images, high & ldc, high, ldc], ["IHORIZON", "BNM-PLUS", "KAIZEN", "NMS"], default="HORIZON"
-    )
     c_end_actual = c_start + np.where(completes, length, _days(length.astype(float) * 0.5))
-    for code in ("IHORIZON", "BNM-PLUS", "KAIZEN", "NMS", "HORIZON"):
+    for code in CURRENT_CODES:
         parts.append(_history(men, current & (codes == code), code, c_start, c_end_actual, completes))
     men["current_completed"] = current & completes
     men["programme"] = np.select(

@@ -226,8 +226,8 @@ def test_import_tables_have_the_import_layout(pop):
 # ---------------------------------------------------------------- the effect is recoverable
 @pytest.mark.parametrize("true_hr", [1.0, 1.6])
 def test_evaluation_recovers_the_true_hazard_ratio(true_hr):
-    overrides = {"true_effect.extended_extra_hr": 1.0}
-    p = generate_population(80_000, seed=11, true_hr=true_hr, overrides=overrides)
+    p = generate_population(80_000, seed=11, true_hr=true_hr)  # the whole effect, Extended adding nothing
+    assert p.calibration.value("true_effect.extended_extra_hr") == 1.0
     cohort = evaluation_cohort(tables_from_population(p), "2024-12-31")
     ev = Evaluation(
         "treated",

@@ -93,10 +93,14 @@ def generate_population(
     seed : int, optional
         The same seed gives the same population (one :class:`numpy.random.Generator` drives every step).
     true_hr : float, optional
-        TRUE Core SOTP hazard ratio for every band (default: ``true_effect.core_sotp_hr`` by band).
+        TRUE Core SOTP hazard ratio for every band (default: ``true_effect.core_sotp_hr`` by band). When
+        given, it is the whole effect: Extended SOTP adds nothing unless ``overrides`` says otherwise, so
+        ``true_hr=1.0`` means the programme makes no difference.
     overrides : dict, optional
         Calibration values to change, by dotted path (``{"maintains_innocence": 0.5}``).
     """
+    if true_hr is not None:
+        overrides = {"true_effect.extended_extra_hr": 1.0, **(overrides or {})}
     cal = (calibration or load_calibration()).with_overrides(overrides)
     rng = np.random.default_rng(seed)
     men = generate_men(n, seed=int(rng.integers(2**31)), calibration=cal)

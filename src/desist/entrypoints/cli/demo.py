@@ -215,7 +215,7 @@ def register(app: typer.Typer) -> None:
         true_hr: str = typer.Option(
             None,
             "--true-hr",
-            help="TRUE Core SOTP hazard ratio for every band "
+            help="TRUE Core SOTP hazard ratio for every band, the whole effect (1 = none) "
             "(default: calibration.yaml, 1.15 medium / 1.35 high).",
         ),  # noqa: E501
         quiet: bool = typer.Option(False, "--quiet", help="Print only the result lines."),

@@ -106,15 +106,22 @@ class StudyResult:
 
 def run_evaluation(
     tables: dict[str, pd.DataFrame],
-    end_of_data: object,
-    true_hr: float,
-    true_text: str,
+    population: Any,
     seed: int | None = None,
 ) -> StudyResult:
     """Completed Core SOTP (before 2017) against eligible untreated men: nearest 1:1 with a 0.2 SD caliper,
-    exact on OSP/DC band, survival, subgroups by band, E-value, Rosenbaum bounds and innocent deniers."""
+    exact on OSP/DC band, survival, subgroups by band, E-value, Rosenbaum bounds and innocent deniers.
+
+    Parameters
+    ----------
+    tables : dict of DataFrame
+        The import-layout tables the cohort is built from (read back from the database by the demo).
+    population : desist.synth.generate.Population
+        The generated population: its end of data, and the TRUE effect to report next to the estimate.
+    """
     from desist.evaluation.evaluate import Evaluation
 
+    end_of_data = population.calibration.value("era.end_of_data")
     cohort = evaluation_cohort(tables, end_of_data, window_years=WINDOW_YEARS)
     ev = Evaluation(
         "treated",
@@ -130,7 +137,8 @@ def run_evaluation(
         window=f"within {WINDOW_YEARS} years of release",
         random_state=seed,
     ).fit(cohort)
-    return StudyResult(ev, cohort, naive_rates(cohort), true_hr, true_text)
+    truth = true_hr_for(population, cohort)
+    return StudyResult(ev, cohort, naive_rates(cohort), truth, population.true_effect_text())
 
 
 def write_report(study: StudyResult, out: Path, facts: dict[str, Any]) -> dict[str, Path]:

@@ -92,7 +92,6 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
         example_recommendations,
         hazard_ratio,
         run_evaluation,
-        true_hr_for,
         write_report,
     )
 
@@ -132,7 +131,8 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
 
         def advance(kind: str, report: Any) -> None:
             bar.update(task, advance=1, description=f"imported {kind}")
-            bar.console.print(f"  {report.summary()}") if not quiet else None
+            if not quiet:
+                bar.console.print(f"  {report.summary()}")
 
         svc.load_population(engine, files, advance)
 
@@ -157,10 +157,7 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
 
     screen.step("5. Evaluating Core SOTP from the database (desist.evaluation)")
     tables = svc.read_tables(engine)
-    study = run_evaluation(tables, end, float("nan"), pop.true_effect_text(), seed=seed)
-    study = type(study)(
-        study.evaluation, study.cohort, study.naive, true_hr_for(pop, study.cohort), study.true_effect_text
-    )
+    study = run_evaluation(tables, pop, seed=seed)
     ev = study.evaluation
     hr = hazard_ratio(study)
     if not quiet:

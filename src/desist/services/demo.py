@@ -300,5 +300,6 @@ def _numbers(session: Session, referral_ids: Any) -> tuple[str, ...]:
     out = []
     for rid in referral_ids:
         r = session.get(Referral, rid)
-        out.append(session.get(Person, r.person_id).prison_number if r else "?")
+        p = session.get(Person, r.person_id) if r else None
+        out.append(p.prison_number if p else "?")
     return tuple(out)

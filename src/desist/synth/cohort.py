@@ -20,6 +20,8 @@ the database, so LDC men who would have gone to BNM without getting a place rema
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -66,10 +68,10 @@ def tables_from_population(pop: object) -> dict[str, pd.DataFrame]:
 
 def evaluation_cohort(
     tables: dict[str, pd.DataFrame],
-    end_of_data: object,
+    end_of_data: str | dt.date,
     *,
     window_years: int = 5,
-    legacy_last_start: object = "2016-10-31",
+    legacy_last_start: str | dt.date = "2016-10-31",
     waiting_months: int = 6,
 ) -> pd.DataFrame:
     """One row per man in the Core SOTP evaluation: treatment, covariates and Justice Data Lab outcomes.

@@ -6,6 +6,7 @@ Assessments carry their inputs as a JSON object per row (the ``inputs`` column):
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def _json_rows(frame: pd.DataFrame) -> list[str]:
     return [json.dumps({k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}) for r in records]
 
 
-def import_tables(pop: object, end_of_data: object) -> dict[str, pd.DataFrame]:
+def import_tables(pop: object, end_of_data: str | dt.date) -> dict[str, pd.DataFrame]:
     """The population as import-layout frames, keyed by import kind."""
     men: pd.DataFrame = pop.men  # type: ignore[attr-defined]
     n = len(men)
@@ -114,7 +115,7 @@ def import_tables(pop: object, end_of_data: object) -> dict[str, pd.DataFrame]:
     }
 
 
-def write_import_files(pop: object, end_of_data: object, folder: Path) -> dict[str, Path]:
+def write_import_files(pop: object, end_of_data: str | dt.date, folder: Path) -> dict[str, Path]:
     """Write the five import files into ``folder``; returns ``{kind: path}`` in import order."""
     folder.mkdir(parents=True, exist_ok=True)
     tables = import_tables(pop, end_of_data)

@@ -197,7 +197,7 @@ def generate_men(
             "release_date": release,
             "licence_end_date": licence_end,
             "age_at_custody": np.round(age, 2),
-            "offence_type": pd.Categorical.from_codes(offence, categories=list(OFFENCE_TYPES)),
+            "offence_type": pd.Categorical.from_codes(offence, categories=pd.Index(OFFENCE_TYPES)),
             "assessed_on": assessed,
             "age": age_now,
             "contact_adult_sanctions": ca,

@@ -17,6 +17,8 @@ can take part (less often), as Kaizen does not require discussing the offence.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -31,7 +33,7 @@ def _days(values: np.ndarray) -> np.ndarray:
     return np.round(values).astype("timedelta64[D]")
 
 
-def _d(value: object) -> np.datetime64:
+def _d(value: str | dt.date) -> np.datetime64:
     return np.datetime64(value, "D")
 
 

@@ -28,7 +28,7 @@ def _profile(man: pd.Series, day: dt.date) -> Any:
 
     release = pd.Timestamp(man["release_date"]).date()
     record: dict[str, Any] = {
-        k: (v.item() if hasattr(v, "item") else v) for k, v in man[list(OSP_FIELDS)].items()
+        str(k): (v.item() if hasattr(v, "item") else v) for k, v in man[list(OSP_FIELDS)].items()
     }
     record.update({k: int(man[k]) for k in PNI_ITEMS})
     dob = pd.Timestamp(man["date_of_birth"]).date()

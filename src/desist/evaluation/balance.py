@@ -193,7 +193,7 @@ def love_plot(table: pd.DataFrame, path: Any = None, threshold: float = THRESHOL
     ax.axvline(threshold, color="black", linestyle="--", linewidth=1)
     ax.set_yticks(y)
     ax.set_yticklabels(tab["covariate"])
-    ax.set_xlabel("Absolute standardised mean difference (binary: difference in proportions)")
+    ax.set_xlabel("|standardised mean difference|\n(binary covariates: difference in proportions)")
     ax.set_xlim(left=0)
     ax.legend(loc="best", frameon=True)
     ax.set_title("Covariate balance")

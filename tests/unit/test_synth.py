@@ -175,6 +175,12 @@ def test_current_programmes_follow_the_new_menu_and_admit_deniers(pop, men):
     assert not h.loc[h["programme_code"].isin(["SOTP-BNM", "BNM-PLUS", "NMS"]), "ldc"].eq(False).any()
 
 
+def test_the_comparison_pool_is_about_five_times_the_treated_group_as_in_mews_2017(pop):
+    cohort = evaluation_cohort(tables_from_population(pop), "2024-12-31")
+    treated = int(cohort["treated"].sum())
+    assert 4.0 < (len(cohort) - treated) / treated < 6.5  # Mews et al.: 13,219 / 2,562 = 5.2
+
+
 def test_places_are_selected_on_observables_so_a_naive_comparison_is_confounded(men):
     eligible = men[men["core_eligible"] & ~men["maintains_innocence"]]
     treated, untreated = eligible[eligible["core_completed"]], eligible[~eligible["core_completed"]]

@@ -25,7 +25,7 @@ def _int(text: str, option: str, low: int, high: int) -> int:
     try:
         value = int(str(text).replace("_", "").replace(",", ""))
     except ValueError:
-        raise InputError(f"{option} {text!r}: not a whole number, expected {low} to {high:,}") from None
+        raise InputError(f"{option} {text!r}: not a whole number, expected {low:,} to {high:,}") from None
     if not low <= value <= high:
         raise InputError(f"{option} {value:,}: out of range, expected {low:,} to {high:,}")
     return value
@@ -204,14 +204,19 @@ def register(app: typer.Typer) -> None:
             "--db",
             help="SQLite file to create (a demo file is replaced; any other file is refused).",
         ),  # noqa: E501
-        men: str = typer.Option("5000", "--men", help=f"Men to generate ({MIN_MEN:,} to {MAX_MEN:,})."),
-        seed: str = typer.Option("1", "--seed", help="Random seed (the same seed gives the same run)."),
+        men: str = typer.Option(
+            "5000", "--men", metavar="N", help=f"Men to generate ({MIN_MEN:,} to {MAX_MEN:,})."
+        ),
+        seed: str = typer.Option(
+            "1", "--seed", metavar="S", help="Random seed (the same seed gives the same run)."
+        ),
         out: Path = typer.Option(
             Path("desist-demo"), "--out", help="Folder for the import files and the report."
         ),
         true_hr: str = typer.Option(
             None,
             "--true-hr",
+            metavar="X",
             help="TRUE Core SOTP hazard ratio for every band, the whole effect (1 = none) "
             "(default: calibration.yaml, 1.15 medium / 1.35 high).",
         ),  # noqa: E501

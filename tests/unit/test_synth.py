@@ -206,6 +206,27 @@ def test_untreated_sexual_reoffending_is_of_the_order_of_the_published_rates(men
     assert (images["contact_years"] <= 8.2).mean() < 0.5 * (images["image_years"] <= 8.2).mean()
 
 
+def test_reconviction_after_long_sentences_follows_hood_et_al(pop, men):
+    # men released from sentences of 4 years or more, untreated, with 6 years of data (as Hood et al. 2002)
+    cohort = men[
+        (men["release_date"] <= "2012-12-31") & ~men["core_completed"] & (men["sentence_months"] >= 48)
+    ]
+    out = pop.outcomes.merge(cohort[["prison_number", "release_date"]], on="prison_number")
+    out["years"] = (out["proven_date"] - out["release_date"]).dt.days / 365.25
+    sexual = out["kind"].isin(["sexual_contact", "sexual_images"])
+    first_any = out.groupby("prison_number")["years"].min().reindex(cohort["prison_number"])
+    first_sexual = out[sexual].groupby("prison_number")["years"].min().reindex(cohort["prison_number"])
+    for years, target in CAL.value("reoffending.hood_any_reconviction").items():
+        assert abs((first_any <= years).mean() - target) < 0.03, (
+            years
+        )  # any: within 3 points at 2, 4, 6 years
+    hood = CAL.value("reoffending.hood_sexual_reconviction_imprisoned")
+    # sexual: Hood counts only reconvictions with imprisonment, so of the same order, not equal (x0.5 to x2)
+    rate6 = (first_sexual <= 6).mean()
+    assert hood[6] / 2 < rate6 < hood[6] * 2, rate6
+    assert (first_sexual <= 2).mean() < (first_sexual <= 4).mean() < rate6
+
+
 def test_proven_outcomes_are_after_release_and_before_the_end_of_data(pop, men):
     out = pop.outcomes.merge(men[["prison_number", "release_date"]], on="prison_number")
     assert (out["offence_date"] >= out["release_date"]).all()

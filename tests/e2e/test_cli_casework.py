@@ -193,7 +193,9 @@ def test_bad_input_is_one_line_and_exit_2(db, capsys, argv, message):
 def test_uninitialised_database_is_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DESIST_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     code, _, err = _run(["referral", "list"], capsys)
-    assert code == 2 and err.strip().endswith("is not initialised; run `desist db init` first")
+    # a missing SQLite file is refused before connecting (connecting would create an empty file)
+    assert code == 2 and err.strip().endswith("does not exist; run `desist db init` first")
+    assert not (tmp_path / "empty.db").exists()
 
 
 @pytest.mark.slow  # ~55 `desist` processes: about 25 s on an idle machine, over a minute on a busy one

@@ -87,6 +87,11 @@ def _parse_json(text: str, path: Path) -> list[dict[str, Any]]:
             f"input file {path}: invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}), "
             f"expected a JSON list of objects"
         ) from None
+    except (ValueError, RecursionError) as exc:
+        # json.loads refuses integers of more than 4300 digits (ValueError) and nesting deeper than the
+        # interpreter's recursion limit (RecursionError); neither can be a record a person wrote
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else "a number too long to read"
+        raise InputError(f"input file {path}: {reason}, expected a JSON list of flat objects") from None
     if not isinstance(data, list):
         raise InputError(
             f"input file {path}: top level is a {type(data).__name__}, expected a JSON list of objects"
@@ -103,6 +108,15 @@ def _parse_csv(text: str, path: Path) -> list[dict[str, Any]]:
         raise InputError(
             f"input file {path}: no header row, expected a CSV with field names in the first row"
         )
+    if len(reader.fieldnames) == 1:
+        # one column whose name holds another separator: a semicolon- or tab-separated file (as Excel
+        # writes in some locales) would otherwise fail later as "field 'sex': missing"
+        for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+            if sep in reader.fieldnames[0]:
+                raise InputError(
+                    f"input file {path}: the header row is separated by {name}, "
+                    "expected a comma-separated CSV"
+                )
     out = []
     for i, row in enumerate(reader, start=1):
         if None in row:  # more cells than headers
@@ -241,12 +255,24 @@ def _describe(annotation: Any, span: str) -> str:
 
 # ---------------------------------------------------------------------------------------------------- writing
 def write_rejects(path: Path, rejects: Iterable[Reject]) -> None:
-    """Write rejected records as CSV with columns row,id,field,value,message."""
-    with Path(path).open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["row", "id", "field", "value", "message"])
-        for r in rejects:
-            w.writerow([r.row, r.id or "", r.field, "" if r.value is None else r.value, str(r)])
+    """Write rejected records as CSV with columns row,id,field,value,message.
+
+    Raises
+    ------
+    InputError
+        The file cannot be written (a folder, a missing folder, no permission).
+    """
+    try:
+        with Path(path).open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["row", "id", "field", "value", "message"])
+            for r in rejects:
+                w.writerow([r.row, r.id or "", r.field, "" if r.value is None else r.value, str(r)])
+    except OSError as exc:
+        raise InputError(
+            f"--rejects {path}: cannot be written ({exc.strerror or type(exc).__name__}), "
+            "expected a file path in a writable folder"
+        ) from None
 
 
 def flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:

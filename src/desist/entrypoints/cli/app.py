@@ -6,6 +6,7 @@ Each command module exposes ``register(app)``; nothing heavy is imported or buil
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import typer
@@ -55,9 +56,64 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run the CLI: user errors are one line on stderr and exit 2; a bug is one line and exit 1.
+
+    Click runs with ``standalone_mode=False`` so that its usage errors (unknown option, bad choice, missing
+    argument) reach us and are printed as one line like every other user error, instead of Rich's boxed
+    multi-line panel. Anything else that escapes a command is a bug: the user gets one line saying so and
+    where the full traceback was written (``DESIST_DEBUG=1`` re-raises it instead).
+    """
     app = build_app()
     try:
-        app(args=argv, standalone_mode=True)
+        result = app(args=argv, prog_name="desist", standalone_mode=False)
     except DesistError as exc:  # user-caused: one line, exit 2, no traceback
         typer.echo(f"error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
+    except typer.TyperException as exc:  # Typer's (vendored) click errors: usage errors, bad files
+        if _is_no_args_help(exc):  # `desist person` alone: the help is already printed
+            sys.exit(exc.exit_code)
+        ctx = getattr(exc, "ctx", None)
+        message = " ".join(exc.format_message().split())
+        if ctx is not None:
+            command = ctx.command_path
+            message = f"{command}: {message} (see '{command} --help')"
+        typer.echo(f"error: {message}", err=True)
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("error: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("DESIST_DEBUG"):
+            raise
+        sys.exit(_report_bug(exc))
+    # standalone_mode=False returns typer.Exit codes as ints and a finished command's return value
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+def _is_no_args_help(exc: Exception) -> bool:
+    try:
+        from typer._click.exceptions import NoArgsIsHelpError  # typer >= 0.20 vendors click
+    except ImportError:  # pragma: no cover - older typer on the real click
+        from click.exceptions import NoArgsIsHelpError
+    return isinstance(exc, NoArgsIsHelpError)
+
+
+def _report_bug(exc: Exception) -> int:
+    """Write the traceback of an unexpected exception to a file, print one line pointing at it; exit 1."""
+    import tempfile
+    import traceback
+
+    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    try:
+        fd, path = tempfile.mkstemp(prefix="desist-crash-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"desist {' '.join(sys.argv[1:])}\n\n")
+            traceback.print_exception(exc, file=fh)
+        where = f"full traceback in {path}"
+    except OSError:
+        where = "set DESIST_DEBUG=1 to see the traceback"
+    typer.echo(
+        f"error: internal error, a bug in desist ({type(exc).__name__}: {first}); {where}; please report it",
+        err=True,
+    )
+    return 1

@@ -46,12 +46,66 @@ def shown_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def open_engine(resolved: str, *, create: bool = False) -> Any:
+    """An engine on ``resolved`` that has answered a connection, else one line saying why not.
+
+    Every command reaches the database through here (or :func:`engine_at_head`), so a malformed URL, a
+    missing driver, an unreachable server or a file that is not a database is one ``InputError`` instead
+    of a SQLAlchemy traceback. Without ``create`` a missing SQLite file is refused rather than created
+    (connecting would leave an empty file behind).
+    """
+    from pathlib import Path
+
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+    from desist.adapters.engine import make_engine
+
+    try:
+        parsed = make_url(resolved)
+    except ArgumentError:
+        # the text itself is not echoed: it may hold a password
+        raise InputError(
+            "database URL (--url or DESIST_DATABASE_URL): not a database URL; expected e.g. "
+            "sqlite:///desist.db or postgresql+psycopg://user@host:5432/desist"
+        ) from None
+    shown = shown_url(resolved)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database)
+        if path.is_dir():
+            raise InputError(f"database {shown}: {path} is a folder; expected a SQLite file name")
+        if not path.parent.is_dir():
+            raise InputError(
+                f"database {shown}: folder {path.parent} does not exist; expected an existing folder"
+            )
+        if not create and not path.exists():
+            raise InputError(f"database {shown} does not exist; run `desist db init` first")
+    try:
+        engine = make_engine(resolved)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise InputError(
+            f"database {shown}: driver {parsed.drivername!r} is not available ({_first_line(exc)}); "
+            "expected sqlite:/// or postgresql+psycopg://"
+        ) from None
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as exc:
+        engine.dispose()
+        raise InputError(f"database {shown}: cannot connect ({_first_line(exc.orig or exc)})") from None
+    return engine
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines() or [type(exc).__name__])[0].strip()
+
+
 def engine_at_head(resolved: str) -> Any:
     """An engine on ``resolved``, refused in one line unless its schema is initialised and the newest."""
-    from desist.adapters.engine import make_engine
     from desist.adapters.migrate import current_revision, head_revision
 
-    engine = make_engine(resolved)
+    engine = open_engine(resolved)
     current = current_revision(engine)
     if current != head_revision():
         engine.dispose()

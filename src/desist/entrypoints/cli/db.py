@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 
 from desist.domain.errors import InputError
-from desist.entrypoints.cli.casework_common import UrlOpt, engine_at_head, shown_url
+from desist.entrypoints.cli.casework_common import UrlOpt, engine_at_head, open_engine, shown_url
 
 KIND_NAMES = ("people", "sentences", "assessments", "programme-history", "outcomes")
 
@@ -26,14 +26,9 @@ def _url(url: str | None) -> str:
 
 def _ready_engine(url: str | None):  # type: ignore[no-untyped-def]
     """An engine on a database that has been initialised to the current schema (else one clear line)."""
-    from sqlalchemy import make_url
-
-    resolved = _url(url)
-    parsed = make_url(resolved)
-    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
-        # connecting would create an empty file; say what to do instead
-        raise InputError(f"database {shown_url(resolved)} does not exist; run `desist db init` first")
-    return engine_at_head(resolved)
+    # engine_at_head refuses a missing SQLite file (connecting would create an empty one), a bad URL and
+    # an unreachable server in one line each
+    return engine_at_head(_url(url))
 
 
 def _default_actor() -> str:
@@ -54,7 +49,7 @@ def register(app: typer.Typer) -> None:
         from desist.adapters.migrate import current_revision, upgrade
 
         resolved = _url(url)
-        engine = upgrade(resolved)
+        engine = upgrade(open_engine(resolved, create=True))
         typer.echo(f"{shown_url(resolved)}: schema at revision {current_revision(engine)} (newest)")
         engine.dispose()
 

@@ -1,0 +1,208 @@
+"""Hostile input to the `desist` command line: one line on stderr, exit 2, nothing written, no traceback.
+
+Each case runs the real entry point (``desist.entrypoints.cli.main``, the console script's function) in an
+empty folder holding only the files the case needs, and checks that the folder is unchanged afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from desist.entrypoints.cli.app import main
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+UNREACHABLE_PG = "postgresql+psycopg://nobody@127.0.0.1:1/x"
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+def listing(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): (p.stat().st_size if p.is_file() else -1) for p in folder.rglob("*")}
+
+
+def assert_refused(code: int, out: str, err: str, *mentions: str) -> None:
+    """Exit 2, nothing on stdout, exactly one `error:` line naming what was wrong, no traceback."""
+    lines = err.strip().splitlines()
+    assert code == 2, err
+    assert out == "", out
+    assert "Traceback" not in err
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: "), lines[0]
+    for text in mentions:
+        assert text in lines[0], (text, lines[0])
+
+
+def osp_records() -> list[dict]:
+    return json.loads((EXAMPLES / "risk_osp.json").read_text())
+
+
+def write_csv(path: Path, sep: str) -> None:
+    recs = osp_records()
+    keys = list(dict.fromkeys(k for r in recs for k in r))
+    rows = [sep.join(keys)] + [sep.join("" if r.get(k) is None else str(r[k]) for k in keys) for r in recs]
+    path.write_text("\n".join(rows) + "\n")
+
+
+# ---------------------------------------------------------------------------------------- record files
+def _huge_int(folder: Path) -> str:
+    text = json.dumps(osp_records()[:1]).replace('"age": 30', '"age": 1' + "0" * 5000)
+    (folder / "in.json").write_text(text)
+    return "in.json"
+
+
+def _deep(folder: Path) -> str:
+    (folder / "in.json").write_text("[" * 100_000 + "]" * 100_000)
+    return "in.json"
+
+
+def _semicolons(folder: Path) -> str:
+    write_csv(folder / "in.csv", ";")
+    return "in.csv"
+
+
+def _tabs(folder: Path) -> str:
+    write_csv(folder / "in.csv", "\t")
+    return "in.csv"
+
+
+def _garbage_parquet(folder: Path) -> str:
+    (folder / "in.parquet").write_bytes(bytes(range(256)) * 3)
+    return "in.parquet"
+
+
+def _object(folder: Path) -> str:
+    (folder / "in.json").write_text('{"id": "P-1"}')
+    return "in.json"
+
+
+@pytest.mark.parametrize("command", ["risk", "recommend"])
+@pytest.mark.parametrize(
+    ("make", "mention"),
+    [
+        (_huge_int, "a number too long"),
+        (_deep, "nested too deeply"),
+        (_semicolons, "separated by semicolons"),
+        (_tabs, "separated by tabs"),
+        (_garbage_parquet, "cannot be read"),
+        (_object, "expected a JSON list"),
+    ],
+    ids=["int-5000-digits", "nested-100000", "semicolon-csv", "tab-csv", "binary-garbage", "json-object"],
+)
+def test_bad_record_file(command, make, mention, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    name = make(tmp_path)
+    before = listing(tmp_path)
+    argv = [command, "--input", name] + (["--tool", "osp"] if command == "risk" else [])
+    assert_refused(*run(argv, capsys), name, mention)
+    assert listing(tmp_path) == before
+
+
+@pytest.mark.parametrize("target", ["folder", "no/such/dir/rejects.csv"])
+def test_rejects_file_that_cannot_be_written(target, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    recs = osp_records()
+    recs[0]["contact_adult_sanctions"] = -3
+    (tmp_path / "in.json").write_text(json.dumps(recs))
+    (tmp_path / "folder").mkdir()
+    before = listing(tmp_path)
+    argv = ["risk", "--tool", "osp", "--input", "in.json", "--on-error", "skip", "--rejects", target]
+    assert_refused(*run(argv, capsys), "--rejects", target)
+    assert listing(tmp_path) == before
+
+
+# ---------------------------------------------------------------------------------------- usage errors
+@pytest.mark.parametrize(
+    ("argv", "mentions"),
+    [
+        (["risk", "--tool", "xyz", "--input", "x.json"], ("desist risk", "--tool", "xyz")),
+        (["risk", "--tool", "osp", "--input", "x.json", "--bogus"], ("desist risk", "--bogus")),
+        (["risk", "--tool", "osp"], ("desist risk", "--input")),
+        (["recommend", "--input", "x.json", "--format", "xml"], ("desist recommend", "--format")),
+        (["frobnicate"], ("desist", "frobnicate")),
+        (["person", "list"], ("desist person", "list")),
+        (["audit", "--limit", "0"], ("desist audit", "--limit")),
+        (["demo", "--men", "many"], ("--men", "many")),
+    ],
+    ids=["bad-choice", "unknown-option", "missing-option", "bad-format", "unknown-command",
+         "unknown-subcommand", "limit-0", "men-not-a-number"],
+)
+def test_usage_error_is_one_line(argv, mentions, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert_refused(*run(argv, capsys), *mentions)
+    assert listing(tmp_path) == {}
+
+
+def test_unexpected_exception_is_one_line_exit_1_with_traceback_file(tmp_path, monkeypatch, capsys):
+    """A bug is not a user error: exit 1, one line saying so, and the traceback kept in a file."""
+    import desist.adapters.records as records
+
+    def broken(path):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(records, "read_records", broken)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.delenv("DESIST_DEBUG", raising=False)
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    code, out, err = run(["risk", "--tool", "osp", "--input", "x.json"], capsys)
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "bug" in lines[0] and "ZeroDivisionError: boom" in lines[0]
+    crash = next(tmp_path.glob("desist-crash-*.txt"))
+    assert str(crash) in lines[0]
+    assert "Traceback" in crash.read_text() and "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------------------- databases
+@pytest.mark.parametrize(
+    ("url", "mentions"),
+    [
+        (UNREACHABLE_PG, ("127.0.0.1:1", "cannot connect")),
+        ("sqlite:////no/such/dir/x.db", ("/no/such/dir", "does not exist")),
+        ("not a url", ("--url or DESIST_DATABASE_URL", "not a database URL")),
+        ("foo://x", ("driver 'foo'",)),
+        ("sqlite:///folder", ("is a folder",)),
+        ("sqlite:///garbage.db", ("garbage.db", "file is not a database")),
+    ],
+    ids=["unreachable-postgres", "missing-folder", "malformed", "unknown-driver", "folder", "not-sqlite"],
+)
+@pytest.mark.parametrize(
+    "command",
+    [["db", "init"], ["db", "status"], ["import", "people", "people.csv"], ["audit"],
+     ["person", "add", "--prison-number", "A1234BC", "--dob", "1980-01-01", "--actor", "t"]],
+    ids=["db-init", "db-status", "import", "audit", "person-add"],
+)
+def test_bad_database(command, url, mentions, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DESIST_DATABASE_URL", raising=False)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "garbage.db").write_bytes(b"not a database at all" * 50)
+    shutil.copy(EXAMPLES / "import" / "people.csv", tmp_path / "people.csv")
+    before = listing(tmp_path)
+    assert_refused(*run([*command, "--url", url], capsys), *mentions)
+    assert listing(tmp_path) == before
+
+
+def test_bad_database_url_from_environment(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DESIST_DATABASE_URL", "garbage")
+    assert_refused(*run(["db", "status"], capsys), "DESIST_DATABASE_URL")
+    assert listing(tmp_path) == {}
+
+
+def test_casework_command_does_not_create_a_missing_sqlite_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DESIST_DATABASE_URL", raising=False)
+    argv = ["person", "add", "--prison-number", "A1234BC", "--dob", "1980-01-01", "--actor", "t"]
+    assert_refused(*run(argv, capsys), "desist.db", "desist db init")
+    assert listing(tmp_path) == {}

@@ -206,3 +206,87 @@ def test_casework_command_does_not_create_a_missing_sqlite_file(tmp_path, monkey
     argv = ["person", "add", "--prison-number", "A1234BC", "--dob", "1980-01-01", "--actor", "t"]
     assert_refused(*run(argv, capsys), "desist.db", "desist db init")
     assert listing(tmp_path) == {}
+
+
+# ------------------------------------------------------------------------------ import, export, audit
+@pytest.fixture()
+def initialised(tmp_path, monkeypatch, capsys):
+    """An initialised SQLite database in an empty working folder, with the example people imported."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DESIST_DATABASE_URL", raising=False)
+    monkeypatch.delenv("DESIST_DB_PATH", raising=False)
+    assert run(["db", "init"], capsys)[0] == 0
+    shutil.copy(EXAMPLES / "import" / "people.csv", tmp_path / "people.csv")
+    assert run(["import", "people", "people.csv"], capsys)[0] == 0
+    (tmp_path / "people.csv").unlink()
+    return tmp_path
+
+
+def _people_semicolons(folder: Path) -> str:
+    text = (EXAMPLES / "import" / "people.csv").read_text().replace(",", ";")
+    (folder / "in.csv").write_text(text)
+    return "in.csv"
+
+
+def _people_repeated_column(folder: Path) -> str:
+    (folder / "in.csv").write_text("prison_number,prison_number,date_of_birth,sex\nA1,A2,1980-01-01,M\n")
+    return "in.csv"
+
+
+def _folder_named_csv(folder: Path) -> str:
+    (folder / "in.csv").mkdir()
+    return "in.csv"
+
+
+@pytest.mark.parametrize(
+    ("make", "mention"),
+    [
+        (_people_semicolons, "separated by semicolons"),
+        (_people_repeated_column, "'prison_number' appears twice"),
+        (_folder_named_csv, "is a folder"),
+    ],
+    ids=["semicolons", "repeated-column", "folder"],
+)
+def test_bad_import_file(initialised, make, mention, capsys):
+    name = make(initialised)
+    before = listing(initialised)
+    assert_refused(*run(["import", "people", name], capsys), name, mention)
+    assert listing(initialised) == before
+
+
+def test_header_only_import_counts_the_header_not_a_row(initialised, capsys):
+    (initialised / "in.csv").write_text("id,sex,age\n")
+    code, out, err = run(["import", "people", "in.csv"], capsys)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("error: in.csv: 2 problem(s) in the header; nothing was")
+
+
+@pytest.mark.parametrize(
+    ("target", "mention"),
+    [("folder", "is a folder"), ("no/such/dir/x.csv", "does not exist"), ("x.txt", "unknown export format")],
+    ids=["folder", "missing-folder", "bad-extension"],
+)
+def test_bad_export_target(initialised, target, mention, capsys):
+    (initialised / "folder").mkdir()
+    before = listing(initialised)
+    assert_refused(*run(["export", "person", target], capsys), target, mention)
+    assert listing(initialised) == before
+
+
+def test_export_replaces_an_existing_file_whole_and_leaves_no_partial_file(initialised, capsys):
+    (initialised / "people.csv").write_text("old\n")
+    assert run(["export", "people", "people.csv"], capsys)[0] == 0
+    assert (initialised / "people.csv").read_text().startswith("prison_number,")
+    assert not [p for p in initialised.iterdir() if p.name.endswith(".partial")]
+
+
+@pytest.mark.parametrize(
+    ("argv", "mentions"),
+    [
+        (["audit", "--entity", "nope"], ("--entity", "'nope'", "referral")),
+        (["audit", "--limit", "99999999999999999999"], ("--limit",)),
+    ],
+    ids=["unknown-entity", "limit-too-big"],
+)
+def test_bad_audit_options(initialised, argv, mentions, capsys):
+    assert_refused(*run(argv, capsys), *mentions)

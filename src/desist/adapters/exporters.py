@@ -9,6 +9,7 @@ JSON columns are written as JSON text in both formats.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -59,14 +60,24 @@ def read_export(engine: Engine, name: str) -> pd.DataFrame:
 def export(engine: Engine, name: str, path: Path | str) -> int:
     """Write table or import kind ``name`` to ``path`` (.csv or .parquet); return the row count."""
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder, expected a file name ending .csv or .parquet")
     if p.suffix.lower() not in FORMATS:
         raise InputError(f"{p}: unknown export format {p.suffix or '(none)'!r}, expected .csv or .parquet")
+    if not p.parent.is_dir():
+        raise InputError(f"{p}: folder {p.parent} does not exist, expected an existing folder")
     frame = read_export(engine, name)
+    # Write beside the target and rename: a failure part-way (disk full, killed) leaves no half-written
+    # file, and an existing file at the path is replaced whole or not at all.
+    tmp = p.with_name(f".{p.name}.{os.getpid()}.partial")
     try:
         if p.suffix.lower() == ".csv":
-            frame.to_csv(p, index=False)
+            frame.to_csv(tmp, index=False)
         else:
-            frame.to_parquet(p, index=False)
+            frame.to_parquet(tmp, index=False)
+        os.replace(tmp, p)
     except OSError as exc:
-        raise InputError(f"{p}: cannot write the file ({exc.strerror})") from exc
+        raise InputError(f"{p}: cannot write the file ({exc.strerror or type(exc).__name__})") from None
+    finally:
+        tmp.unlink(missing_ok=True)
     return len(frame)

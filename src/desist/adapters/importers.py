@@ -8,6 +8,7 @@ as ``""``) so that file rows and stored rows compare exactly, which is what make
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -88,6 +89,8 @@ def read_table(path: Path | str) -> pd.DataFrame:
     """
     p = Path(path)
     suffix = p.suffix.lower()
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder, expected a .csv or .parquet file")
     if suffix not in (".csv", ".parquet", ".pq"):
         raise InputError(f"{p}: unknown file type {suffix or '(none)'!r}, expected .csv or .parquet")
     if not p.is_file():
@@ -102,8 +105,32 @@ def read_table(path: Path | str) -> pd.DataFrame:
         raise InputError(f"{p}: cannot read the file ({first})") from exc
     df.columns = [str(c).strip() for c in df.columns]
     if suffix == ".csv":  # already text
+        _check_csv_header(p)
         return df
     return df.apply(_as_text) if len(df.columns) else df
+
+
+def _check_csv_header(p: Path) -> None:
+    """Refuse a repeated column name and a header separated by something other than commas.
+
+    pandas renames a repeated column to ``name.1`` and reads a semicolon-separated file as one column,
+    so both would otherwise surface later as a misleading "required column missing".
+    """
+    with p.open(encoding="utf-8-sig", newline="") as fh:
+        header = [h.strip() for h in next(csv.reader(fh), [])]
+    seen: set[str] = set()
+    for name in header:
+        if name and name in seen:
+            raise InputError(
+                f"{p}: column {name!r} appears twice in the header row, expected each column once"
+            )
+        seen.add(name)
+    if len(header) == 1:
+        for sep, what in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+            if sep in header[0]:
+                raise InputError(
+                    f"{p}: the header row is separated by {what}, expected a comma-separated CSV"
+                )
 
 
 def _as_text(col: pd.Series) -> pd.Series:

@@ -40,10 +40,11 @@ class ImportRejected(InputError):
     """A file with bad rows: nothing was imported; ``problems`` lists every bad cell."""
 
     def __init__(self, path: Path | str, problems: list[Problem]) -> None:
-        rows = len({p.row for p in problems})
+        rows = len({p.row for p in problems if p.row > 0})  # row 0 is the file itself (a missing column)
+        where, fix = (f"{rows} row(s)", "the rows") if rows else ("the header", "the columns")
         super().__init__(
-            f"{path}: {len(problems)} problem(s) in {rows} row(s); nothing was imported "
-            f"(fix the rows listed and import again)"
+            f"{path}: {len(problems)} problem(s) in {where}; nothing was imported "
+            f"(fix {fix} listed and import again)"
         )
         self.path = str(path)
         self.problems = problems

@@ -120,15 +120,18 @@ def register(app: typer.Typer) -> None:
     def audit_(
         entity: str = typer.Option(None, "--entity", help="Only this table, e.g. referral"),
         entity_id: str = typer.Option(None, "--id", help="Only this row id (with --entity)"),
-        limit: int = typer.Option(50, "--limit", min=1, help="Newest N entries"),
+        limit: int = typer.Option(50, "--limit", min=1, max=1_000_000_000, help="Newest N entries"),
         as_json: bool = typer.Option(False, "--json", help="One JSON object per line"),
         url: str = UrlOpt,
     ) -> None:
         """Show the audit log, newest first: who changed what, when, before and after."""
         from sqlalchemy import select
 
-        from desist.adapters.orm import AuditLog
+        from desist.adapters.orm import AuditLog, Base
 
+        if entity and entity not in Base.metadata.tables:
+            tables = ", ".join(sorted(t for t in Base.metadata.tables if t != "audit_log"))
+            raise InputError(f"--entity {entity!r}: not a table, expected one of {tables}")
         engine = _ready_engine(url)
         stmt = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
         if entity:

@@ -169,10 +169,14 @@ def fit_robust_cox(
     """
     clusters = df[cluster_col].to_numpy() if cluster_col else None
     data = df.drop(columns=[cluster_col]) if cluster_col else df
+    # lifelines picks its per-row ("single") or per-unique-time ("batch") Efron code from a polynomial fitted
+    # on small data, which picks "single" for large data with few distinct times (days, weeks); there batch
+    # is 4-6x faster (100,000 rows, 3,650 days: 0.6 s against 2.2 s) and equal to 1e-12. Both are lifelines'.
+    batch = bool(data[duration_col].nunique() <= 0.25 * len(data)) or None
     cph = CoxPHFitter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # lifelines warns non-integer weights need robust SEs: they get them
-        cph.fit(data, duration_col, event_col, weights_col=weights_col)
+        cph.fit(data, duration_col, event_col, weights_col=weights_col, batch_mode=batch)
     names = cph.params_.index
     drop = [duration_col, event_col] + ([weights_col] if weights_col else [])
     X = data.drop(columns=drop)[list(names)].to_numpy(dtype=float)

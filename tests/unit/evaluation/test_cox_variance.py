@@ -171,3 +171,25 @@ def test_compare_survival_reports_lifelines_pair_clustered_hazard_ratio():
     assert res.hazard_ratio == pytest.approx(float(np.exp(ref.params_["treated"])), rel=RTOL)
     assert res.ci == pytest.approx((lo, hi), rel=RTOL)
     assert res.p_value == pytest.approx(float(ref.summary.loc["treated", "p"]), rel=RTOL)
+
+
+def test_batch_efron_fit_equals_lifelines_default_on_large_data_with_few_distinct_times():
+    from lifelines.fitters.coxph_fitter import _BatchVsSingle
+
+    rng = np.random.default_rng(9)
+    n = 60_000
+    df = pd.DataFrame(
+        {"treated": rng.integers(0, 2, n), "x": rng.normal(size=n), "w": rng.uniform(0.5, 2, n)}
+    )
+    t = rng.exponential(2000 * np.exp(-0.3 * df.treated - 0.2 * df.x))
+    df["days"], df["event"] = np.ceil(np.minimum(t, 3650)), (t < 3650).astype(int)
+    assert _BatchVsSingle().decide(None, df.days.nunique(), n, 2) == "single"  # lifelines' own choice
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = CoxPHFitter().fit(df, "days", "event", weights_col="w")
+    got = fit_robust_cox(df, "days", "event", "w")
+    np.testing.assert_allclose(got.params, ref.params_, rtol=1e-9)
+    np.testing.assert_allclose(got.model.variance_matrix_, ref.variance_matrix_, rtol=1e-9)
+    X = df[["treated", "x"]]
+    ref_var = cox_robust_variance(df.days, df.event, X, ref.params_, ref.variance_matrix_, df.w)
+    np.testing.assert_allclose(got.variance.to_numpy(), ref_var, rtol=RTOL)

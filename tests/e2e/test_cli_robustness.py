@@ -290,3 +290,100 @@ def test_export_replaces_an_existing_file_whole_and_leaves_no_partial_file(initi
 )
 def test_bad_audit_options(initialised, argv, mentions, capsys):
     assert_refused(*run(argv, capsys), *mentions)
+
+
+# ------------------------------------------------------------------------------ evaluate and survival
+COHORT = EXAMPLES / "evaluation" / "cohort.csv"
+EVALUATE = ["evaluate", "--data", "in.csv", "--treatment", "treated", "--outcome", "reoffended_2y",
+            "--covariates", "age,risk_band,prior_sexual"]
+
+
+def _cohort(change=None):
+    import pandas as pd
+
+    def make(folder: Path) -> None:
+        df = pd.read_csv(COHORT)
+        if change is not None:
+            df = change(df)
+        df.to_csv(folder / "in.csv", index=False)
+
+    return make
+
+
+def _set(column, value, rows=slice(None)):
+    def change(df):
+        df[column] = df[column].astype(float)
+        df.loc[df.index[rows], column] = value
+        return df
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("make", "extra", "mentions"),
+    [
+        (_cohort(lambda df: df.iloc[:0]), [], ("in.csv", "no data rows")),
+        (_cohort(_set("age", float("nan"))), ["--missing", "drop"], ("age", "no complete rows")),
+        (_cohort(lambda df: df.assign(age=df["age"] * 1e300)), [], ("'age'", "too large")),
+        (_cohort(lambda df: df.assign(reoffended_2y=df["reoffended_2y"] * 1e300)), [],
+         ("'reoffended_2y'", "too large")),
+        (_cohort(_set("time_days", float("inf"), slice(0, 1))), ["--time", "time_days", "--event", "event"],
+         ("--time", "infinite")),
+        (_cohort(), ["--time", "event", "--event", "event"], ("--event", "--time column")),
+        (_cohort(), ["--outcome", "treated"], ("--outcome", "treatment column")),
+        (_cohort(), ["--covariates", "age,reoffended_2y"], ("'reoffended_2y'", "outcome column")),
+        (_cohort(), ["--deniers", "maintains_innocence", "--denier-base-rate", "2"],
+         ("--denier-base-rate", "0 to 1")),
+        (_cohort(), ["--plots", "in.csv"], ("--plots", "is a file")),
+    ],
+    ids=["header-only", "all-missing-dropped", "huge-covariate", "huge-outcome", "infinite-time",
+         "time-is-event", "outcome-is-treatment", "covariate-is-outcome", "base-rate-2", "plots-is-a-file"],
+)
+def test_bad_evaluate(make, extra, mentions, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    make(tmp_path)
+    before = listing(tmp_path)
+    assert_refused(*run([*EVALUATE, *extra], capsys), *mentions)
+    assert listing(tmp_path) == before
+
+
+def _rossi(change=None):
+    def make(folder: Path) -> None:
+        from lifelines.datasets import load_rossi
+
+        df = load_rossi()
+        if change is not None:
+            df = change(df)
+        df.to_csv(folder / "in.csv", index=False)
+
+    return make
+
+
+@pytest.mark.parametrize(
+    ("make", "argv", "mentions"),
+    [
+        (_rossi(lambda df: df.assign(c=1)), ["--covariates", "fin,c"], ("'c'", "single value")),
+        (_rossi(lambda df: df.assign(fin2=df["fin"])), ["--covariates", "fin,fin2"],
+         ("did not converge", "fin, fin2")),
+        (_rossi(lambda df: df.assign(fin2=df["fin"])), ["--covariates", "fin,fin2", "--ties", "breslow"],
+         ("did not converge", "fin, fin2")),
+        (_rossi(_set("week", float("inf"), slice(0, 1))), ["--covariates", "fin"], ("'week'", "infinite")),
+        (_rossi(lambda df: df.assign(prio=df["prio"] * 1e300)), ["--covariates", "fin,prio"],
+         ("'prio'", "too large")),
+        (_rossi(), ["--covariates", "fin", "--event", "week"], ("--event", "--duration column")),
+        (_rossi(), ["--covariates", "week,fin"], ("'week'", "--duration column")),
+    ],
+    ids=["constant", "collinear-efron", "collinear-breslow", "infinite-duration", "huge-covariate",
+         "event-is-duration", "covariate-is-duration"],
+)
+def test_bad_survival(make, argv, mentions, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    make(tmp_path)
+    base = ["survival", "--data", "in.csv", "--duration", "week", "--event", "arrest"]
+    options = dict(zip(argv[::2], argv[1::2], strict=False))
+    if "--event" in options:
+        base[base.index("--event") + 1] = options.pop("--event")
+    flat = [x for kv in options.items() for x in kv]
+    before = listing(tmp_path)
+    assert_refused(*run([*base, *flat], capsys), *mentions)
+    assert listing(tmp_path) == before

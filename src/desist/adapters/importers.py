@@ -105,12 +105,12 @@ def read_table(path: Path | str) -> pd.DataFrame:
         raise InputError(f"{p}: cannot read the file ({first})") from exc
     df.columns = [str(c).strip() for c in df.columns]
     if suffix == ".csv":  # already text
-        _check_csv_header(p)
+        check_csv_header(p)
         return df
     return df.apply(_as_text) if len(df.columns) else df
 
 
-def _check_csv_header(p: Path) -> None:
+def check_csv_header(p: Path) -> None:
     """Refuse a repeated column name and a header separated by something other than commas.
 
     pandas renames a repeated column to ``name.1`` and reads a semicolon-separated file as one column,

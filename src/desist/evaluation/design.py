@@ -67,6 +67,11 @@ def complete_rows(data: pd.DataFrame, columns: Sequence[str], *, drop: bool) -> 
             f"missing values in {detail} (of {len(data)} rows); expected complete data or --missing drop"
         )
     keep = data[list(columns)].notna().all(axis=1)
+    if not keep.any():
+        raise InputError(
+            f"missing values in {detail} (of {len(data)} rows): no complete rows are left after "
+            "--missing drop; expected some rows with every column used"
+        )
     return data[keep], int((~keep).sum())
 
 
@@ -141,6 +146,15 @@ def design_matrix(data: Any, covariates: list[str], drop_first: bool = True) -> 
                 ) from exc
             if not np.all(np.isfinite(parts[name])):
                 raise InputError(f"covariate {name!r}: has infinite values; expected finite numbers")
+            with np.errstate(over="ignore", invalid="ignore"):
+                spread = float(np.std(parts[name]))
+            if not np.isfinite(spread):
+                # squares overflow: the logistic fit and the balance statistics would silently give NaN/0
+                biggest = float(np.max(np.abs(parts[name])))
+                raise InputError(
+                    f"covariate {name!r}: values as large as {biggest:.3g} are too large to compute with; "
+                    "expected numbers on a sensible scale (rescale the column)"
+                )
     return pd.DataFrame(parts, index=df.index)
 
 
@@ -159,6 +173,10 @@ def treatment_vector(data: Any, treatment: str) -> np.ndarray:
     if n_missing:
         raise InputError(
             f"treatment column {treatment!r}: {n_missing} missing values; expected 0/1 for every row"
+        )
+    if len(col) == 0:
+        raise InputError(
+            f"treatment column {treatment!r}: the data have no rows; expected one row per person"
         )
     values = pd.unique(col)
     allowed = {0, 1}

@@ -110,6 +110,19 @@ def _as_float(y: ArrayLike, name: str) -> np.ndarray:
         raise InputError(
             f"outcome {name!r}: {int(bad.sum())} values are not numbers; expected 0/1 or numbers"
         )
+    finite = arr[~np.isnan(arr)]
+    if np.isinf(finite).any():
+        raise InputError(
+            f"outcome {name!r}: {int(np.isinf(finite).sum())} infinite value(s); expected finite numbers"
+        )
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = float(np.std(finite)) if len(finite) else 0.0
+    if not np.isfinite(spread):
+        # squares overflow: means, variances and every CI would come out NaN
+        raise InputError(
+            f"outcome {name!r}: values as large as {float(np.max(np.abs(finite))):.3g} are too large to "
+            "compute with; expected numbers on a sensible scale (rescale the column)"
+        )
     return arr
 
 

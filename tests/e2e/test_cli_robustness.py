@@ -387,3 +387,39 @@ def test_bad_survival(make, argv, mentions, tmp_path, monkeypatch, capsys):
     before = listing(tmp_path)
     assert_refused(*run([*base, *flat], capsys), *mentions)
     assert listing(tmp_path) == before
+
+
+# ------------------------------------------------------------------------------ casework and demo
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize(
+    ("argv", "mentions"),
+    [
+        (["group", "show", HUGE], ("desist group show", "GROUP")),
+        (["referral", "show", HUGE], ("desist referral show", "REFERRAL")),
+        (["referral", "create", "--person", "A1001AA", "--offering", HUGE, "--role", "referrer"],
+         ("--offering",)),
+        (["group", "waiting", "--offering", HUGE], ("--offering",)),
+        (["group", "create", "--offering", "1", "--kind", "closed", "--capacity", HUGE, "--sessions", "4",
+          "--start", "2025-01-06"], ("--capacity",)),
+        (["group", "create", "--offering", "1", "--kind", "rolling", "--capacity", "8", "--sessions",
+          "100000000", "--start", "2025-01-06"], ("planned sessions", "1 to 1,000")),
+        (["person", "set-flags", HUGE, "--maintains-innocence"], (HUGE, "not found")),
+        (["person", "add", "--prison-number", "Ñ🦀", "--dob", "1980-01-01"], ("prison number", "badly")),
+        (["person", "add", "--prison-number", "A" * 500, "--dob", "1980-01-01"], ("prison number", "badly")),
+    ],
+    ids=["group-id", "referral-id", "offering-option", "waiting-offering", "capacity", "sessions",
+         "person-id", "unicode-prison-number", "long-prison-number"],
+)
+def test_bad_casework_numbers_and_ids(initialised, argv, mentions, monkeypatch, capsys):
+    monkeypatch.setenv("DESIST_ACTOR", "tester")
+    assert_refused(*run(argv, capsys), *mentions)
+
+
+def test_demo_out_that_cannot_be_created_is_refused_before_the_database(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "file").write_text("x")
+    argv = ["demo", "--men", "1000", "--out", "file/sub"]
+    assert_refused(*run(argv, capsys), "--out", "file/sub")
+    assert listing(tmp_path) == {"file": 1}

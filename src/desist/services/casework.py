@@ -13,12 +13,14 @@ Example
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from desist.adapters.import_kinds import PRISON_NUMBER
 from desist.adapters.orm import Assessment, Outcome, Person, Sentence
 from desist.domain.errors import Conflict, InputError, NotFound
 from desist.domain.groups import Member, OffenceType, RiskBand, parse_enum
@@ -63,8 +65,10 @@ def person_view(p: Person) -> PersonView:
 
 def find_person(session: Session, person: int | str) -> Person:
     """A person by internal id (int, or digits) or prison number; :class:`NotFound` otherwise."""
-    if isinstance(person, int) or (isinstance(person, str) and person.strip().isdigit()):
-        found = session.get(Person, int(person))
+    text = person.strip() if isinstance(person, str) else ""
+    if isinstance(person, int) or (text.isascii() and text.isdigit()):
+        # an id beyond a 64-bit integer cannot exist (and the driver would raise OverflowError binding it)
+        found = session.get(Person, int(person)) if int(person) < 2**63 else None
     else:
         found = session.scalars(select(Person).where(Person.prison_number == person.strip().upper())).first()
     if found is None:
@@ -92,6 +96,12 @@ def register_person(
     number = (prison_number or "").strip().upper()
     if not number:
         raise InputError("prison number: empty; expected an identifier such as A1234BC")
+    if not re.fullmatch(PRISON_NUMBER.pattern or "", number):
+        # the same rule as the people import, so a man added by hand can be exported and re-imported
+        shown = number if len(number) <= 30 else number[:27] + "..."
+        raise InputError(
+            f"prison number {shown!r}: badly formed; expected letters and digits, up to 20, such as A1234BC"
+        )
     if sex not in ("M", "F"):
         raise InputError(f"sex: {sex!r}; expected M or F")
     if date_of_birth > dt.date.today():

@@ -50,6 +50,10 @@ from desist.services.referrals import (
 )
 from desist.services.unit_of_work import UnitOfWork
 
+#: sanity limits on a group's size and session plan (real groups: 8-12 men, up to ~90 sessions)
+MAX_GROUP_SIZE = 1000
+MAX_SESSIONS = 1000
+
 S = ReferralStatus
 
 
@@ -96,10 +100,12 @@ def create_group(
     """
     team_only(role, "create group")
     policy = policy or GroupPolicy()
-    if capacity < 1:
-        raise InputError(f"capacity: {capacity}; expected 1 or more places")
-    if planned_sessions < 1:
-        raise InputError(f"planned sessions: {planned_sessions}; expected 1 or more")
+    # Upper bounds are sanity limits, far above any real group (8-12 men, at most ~90 sessions): without
+    # them a mistyped number overflowed the database or built a session plan too big to store.
+    if not 1 <= capacity <= MAX_GROUP_SIZE:
+        raise InputError(f"capacity: {capacity}; expected 1 to {MAX_GROUP_SIZE:,} places")
+    if not 1 <= planned_sessions <= MAX_SESSIONS:
+        raise InputError(f"planned sessions: {planned_sessions}; expected 1 to {MAX_SESSIONS:,}")
     if kind is GroupKind.ROLLING:
         if last_joining_session is not None:
             raise InputError(

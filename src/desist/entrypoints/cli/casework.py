@@ -11,6 +11,7 @@ import typer
 
 from desist.domain.errors import InputError
 from desist.entrypoints.cli.casework_common import (
+    MAX_ID,
     ActorOpt,
     AppellantOpt,
     FormatOpt,
@@ -100,7 +101,7 @@ def register_person(app: typer.Typer) -> None:
             None, "--appellant/--not-appellant", help="A recognised appellant (or no longer)."
         ),
         expect_version: int = typer.Option(
-            None, "--expect-version", help="Refuse if his record changed since you saw it."
+            None, "--expect-version", min=1, max=MAX_ID, help="Refuse if his record changed since you saw it."
         ),
         actor: str = ActorOpt,
         url: str = UrlOpt,
@@ -210,7 +211,7 @@ def register_referral(app: typer.Typer) -> None:
     @referral.command("create")
     def create(
         person: str = typer.Option(..., "--person", help="Prison number or internal id."),
-        offering: int = typer.Option(..., "--offering", help="Offering id."),
+        offering: int = typer.Option(..., "--offering", min=1, max=MAX_ID, help="Offering id."),
         actor: str = ActorOpt,
         url: str = UrlOpt,
         role_name: str = ReferrerRoleOpt,
@@ -263,7 +264,7 @@ def register_referral(app: typer.Typer) -> None:
         reason_category: str = typer.Option(None, "--reason-category", help="motivation, operational, ..."),
         reason: str = typer.Option(None, "--reason", help="Why (needed to withdraw, deselect or hold)."),
         expect_version: int = typer.Option(
-            None, "--expect-version", help="Refuse if it changed since you saw it."
+            None, "--expect-version", min=1, max=MAX_ID, help="Refuse if it changed since you saw it."
         ),
         targets_met: bool = typer.Option(None, "--targets-met/--targets-not-met"),
         on: str = typer.Option(None, "--on", help="Effective date of completion/deselection (YYYY-MM-DD)."),
@@ -304,7 +305,7 @@ def register_referral(app: typer.Typer) -> None:
     @referral.command("list")
     def list_(
         status: str = typer.Option(None, "--status"),
-        offering: int = typer.Option(None, "--offering"),
+        offering: int = typer.Option(None, "--offering", min=1, max=MAX_ID),
         person: str = typer.Option(None, "--person"),
         fmt: str = FormatOpt,
         url: str = UrlOpt,

@@ -26,8 +26,11 @@ RoleOpt = typer.Option(
 )
 #: the --role of the referrer's own commands (creating and submitting a referral)
 ReferrerRoleOpt = typer.Option("referrer", "--role", envvar="DESIST_ROLE")
-GroupArg = typer.Argument(..., metavar="GROUP")
-ReferralArg = typer.Argument(..., metavar="REFERRAL")
+#: the largest id a database integer column holds (SQLite INTEGER, PostgreSQL BIGINT); a larger number given
+#: for an id is a usage error, not an OverflowError from the driver
+MAX_ID = 2**63 - 1
+GroupArg = typer.Argument(..., metavar="GROUP", min=1, max=MAX_ID)
+ReferralArg = typer.Argument(..., metavar="REFERRAL", min=1, max=MAX_ID)
 PersonArg = typer.Argument(..., metavar="PERSON", help="Prison number or internal id.")
 PersonOpt = typer.Option(..., "--person")
 OnOpt = typer.Option(None, "--on")

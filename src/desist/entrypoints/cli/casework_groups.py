@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from desist.entrypoints.cli.casework_common import (
+    MAX_ID,
     ActorOpt,
     AppellantOpt,
     DryRunOpt,
@@ -69,11 +70,13 @@ def register_group(app: typer.Typer) -> None:
 
     @group.command("create")
     def create(
-        offering: int = typer.Option(..., "--offering", help="Offering id."),
+        offering: int = typer.Option(..., "--offering", min=1, max=MAX_ID, help="Offering id."),
         kind: str = typer.Option(..., "--kind", help="closed or rolling."),
-        capacity: int = typer.Option(..., "--capacity"),
-        sessions: int = typer.Option(..., "--sessions", help="Number of sessions in the plan."),
-        last_joining_session: int = typer.Option(None, "--last-joining-session", help="Closed groups only."),
+        capacity: int = typer.Option(..., "--capacity", max=MAX_ID),
+        sessions: int = typer.Option(..., "--sessions", max=MAX_ID, help="Number of sessions in the plan."),
+        last_joining_session: int = typer.Option(
+            None, "--last-joining-session", max=MAX_ID, help="Closed groups only."
+        ),
         label: str = typer.Option(None, "--label"),
         facilitator: list[str] = typer.Option(None, "--facilitator"),
         start: str = typer.Option(None, "--start"),
@@ -104,7 +107,9 @@ def register_group(app: typer.Typer) -> None:
 
     @group.command("waiting")
     def waiting(
-        offering: int = typer.Option(..., "--offering"), fmt: str = FormatOpt, url: str = UrlOpt
+        offering: int = typer.Option(..., "--offering", min=1, max=MAX_ID),
+        fmt: str = FormatOpt,
+        url: str = UrlOpt,
     ) -> None:
         """The waiting list for an offering, in priority order (earliest release, then referral date)."""
         from desist.services.groups import waiting_list
@@ -150,7 +155,7 @@ def register_group(app: typer.Typer) -> None:
     @group.command("enrol")
     def enrol(
         group_id: int = GroupArg,
-        referral: int = typer.Option(..., "--referral"),
+        referral: int = typer.Option(..., "--referral", min=1, max=MAX_ID),
         on: str = OnOpt,
         actor: str = ActorOpt,
         url: str = UrlOpt,
@@ -202,7 +207,7 @@ def register_group(app: typer.Typer) -> None:
     @group.command("attend")
     def attend(
         group_id: int = GroupArg,
-        session_number: int = typer.Option(..., "--session"),
+        session_number: int = typer.Option(..., "--session", max=MAX_ID),
         attended: str = typer.Option(None, "--attended"),
         absent: str = typer.Option(None, "--absent"),
         excused: str = typer.Option(None, "--excused"),

@@ -80,6 +80,21 @@ def _show_recommendations(screen: _Screen, examples: list[tuple[str, Any]]) -> N
         screen.say()
 
 
+def _output_folder(out: Path) -> None:
+    """Create ``out/data`` now, or refuse ``--out`` in one line (was a FileNotFoundError after the db)."""
+    import os
+
+    try:
+        (out / "data").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"--out {out}: cannot create the folder ({exc.strerror or type(exc).__name__}), "
+            "expected a folder that can be written"
+        ) from None
+    if not os.access(out / "data", os.W_OK):
+        raise InputError(f"--out {out}: not writable, expected a folder that can be written")
+
+
 def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, quiet: bool) -> dict[str, Any]:
     """Run every step; returns the key figures (also written to the report)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -98,6 +113,7 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
     started = time.perf_counter()
     screen = _Screen(quiet)
     svc.check_target(db)  # refuse a non-demo file before doing anything
+    _output_folder(out)  # and an --out that cannot be written, before the database is touched
     screen.step(f"1. Generating {men:,} synthetic men (seed {seed})")
     pop = generate_population(men, seed=seed, true_hr=true_hr)
     end = pop.calibration.value("era.end_of_data")

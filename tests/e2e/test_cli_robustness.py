@@ -79,6 +79,11 @@ def _garbage_parquet(folder: Path) -> str:
     return "in.parquet"
 
 
+def _repeated_column(folder: Path) -> str:
+    (folder / "in.csv").write_text("id,sex,age,age\nP1,M,30,40\n")
+    return "in.csv"
+
+
 def _object(folder: Path) -> str:
     (folder / "in.json").write_text('{"id": "P-1"}')
     return "in.json"
@@ -94,8 +99,10 @@ def _object(folder: Path) -> str:
         (_tabs, "separated by tabs"),
         (_garbage_parquet, "cannot be read"),
         (_object, "expected a JSON list"),
+        (_repeated_column, "'age' appears twice"),
     ],
-    ids=["int-5000-digits", "nested-100000", "semicolon-csv", "tab-csv", "binary-garbage", "json-object"],
+    ids=["int-5000-digits", "nested-100000", "semicolon-csv", "tab-csv", "binary-garbage", "json-object",
+         "repeated-column"],
 )
 def test_bad_record_file(command, make, mention, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)

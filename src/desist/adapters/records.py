@@ -108,6 +108,13 @@ def _parse_csv(text: str, path: Path) -> list[dict[str, Any]]:
         raise InputError(
             f"input file {path}: no header row, expected a CSV with field names in the first row"
         )
+    seen: set[str] = set()
+    for name in (h.strip() for h in reader.fieldnames):
+        if name and name in seen:  # DictReader would silently keep the last of the two
+            raise InputError(
+                f"input file {path}: column {name!r} appears twice in the header row, expected each once"
+            )
+        seen.add(name)
     if len(reader.fieldnames) == 1:
         # one column whose name holds another separator: a semicolon- or tab-separated file (as Excel
         # writes in some locales) would otherwise fail later as "field 'sex': missing"

@@ -424,6 +424,25 @@ def test_bad_casework_numbers_and_ids(initialised, argv, mentions, monkeypatch, 
     assert_refused(*run(argv, capsys), *mentions)
 
 
+@pytest.mark.parametrize(
+    ("marks", "mentions"),
+    [
+        (["--attended", "A1001AA,a1001aa"], ("--attended", "twice")),
+        (["--attended", "A1001AA", "--absent", "A1001AA"], ("--absent", "in --attended too")),
+    ],
+    ids=["twice-in-one-list", "in-two-lists"],
+)
+def test_a_man_marked_twice_in_one_session_is_refused(initialised, marks, mentions, monkeypatch, capsys):
+    monkeypatch.setenv("DESIST_ACTOR", "tester")
+    assert run(["offering", "create", "--programme", "HORIZON", "--site", "HMP Whatton"], capsys)[0] == 0
+    create = ["group", "create", "--offering", "1", "--kind", "rolling", "--capacity", "8", "--sessions", "4",
+              "--start", "2025-01-06"]
+    assert run(create, capsys)[0] == 0
+    assert_refused(*run(["group", "session", "1", "--on", "2025-01-07", *marks], capsys), *mentions)
+    code, out, _ = run(["group", "show", "1"], capsys)
+    assert code == 0 and "0 of 4 sessions held" in out  # nothing recorded
+
+
 def test_demo_out_that_cannot_be_created_is_refused_before_the_database(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "file").write_text("x")

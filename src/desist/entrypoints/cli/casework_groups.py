@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from desist.domain.errors import InputError
 from desist.entrypoints.cli.casework_common import (
     MAX_ID,
     ActorOpt,
@@ -48,7 +49,12 @@ def _marks(attended: str | None, absent: str | None, excused: str | None) -> dic
     marks: dict[str, str] = {}
     for status, people in (("attended", attended), ("absent", absent), ("excused", excused)):
         for p in people_list(people):
-            marks[p] = status
+            key = p.upper()
+            if key in marks:
+                # a dict would keep the last mark silently: the man would be recorded as one or the other
+                where = "twice" if marks[key] == status else f"in --{marks[key]} too"
+                raise InputError(f"--{status}: {p} is given {where}; expected each man once per session")
+            marks[key] = status
     return marks
 
 

@@ -301,6 +301,7 @@ def test_bad_audit_options(initialised, argv, mentions, capsys):
 
 # ------------------------------------------------------------------------------ evaluate and survival
 COHORT = EXAMPLES / "evaluation" / "cohort.csv"
+HUGE_BOOTSTRAP = "99999999999999999999"
 EVALUATE = ["evaluate", "--data", "in.csv", "--treatment", "treated", "--outcome", "reoffended_2y",
             "--covariates", "age,risk_band,prior_sexual"]
 
@@ -342,9 +343,11 @@ def _set(column, value, rows=slice(None)):
         (_cohort(), ["--deniers", "maintains_innocence", "--denier-base-rate", "2"],
          ("--denier-base-rate", "0 to 1")),
         (_cohort(), ["--plots", "in.csv"], ("--plots", "is a file")),
+        (_cohort(), ["--bootstrap", HUGE_BOOTSTRAP], ("--bootstrap", "up to 100,000")),
     ],
     ids=["header-only", "all-missing-dropped", "huge-covariate", "huge-outcome", "infinite-time",
-         "time-is-event", "outcome-is-treatment", "covariate-is-outcome", "base-rate-2", "plots-is-a-file"],
+         "time-is-event", "outcome-is-treatment", "covariate-is-outcome", "base-rate-2", "plots-is-a-file",
+         "bootstrap-huge"],
 )
 def test_bad_evaluate(make, extra, mentions, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)

@@ -17,6 +17,8 @@ import typer
 from desist.domain.errors import InputError
 
 FORMATS = ("json", "table")
+#: far more replicates than percentile CIs need (1,000-10,000); numpy cannot allocate 10^20 of them
+MAX_BOOTSTRAP = 100_000
 
 
 def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
@@ -165,8 +167,10 @@ def register(app: typer.Typer) -> None:
         covs = _split(covariates)
         if not covs:
             raise InputError("--covariates: expected a comma-separated list of column names")
-        if bootstrap < 0:
-            raise InputError(f"--bootstrap {bootstrap}: expected 0 or a number of replicates")
+        if not 0 <= bootstrap <= MAX_BOOTSTRAP:
+            raise InputError(
+                f"--bootstrap {bootstrap}: expected 0 or a number of replicates up to {MAX_BOOTSTRAP:,}"
+            )
         if denier_rate is not None and not 0 <= denier_rate <= 1:
             raise InputError(f"--denier-base-rate {denier_rate}: expected a proportion from 0 to 1")
         _check_roles(treatment, outcome, covs, time, event)

@@ -5,6 +5,7 @@ The programme's true effect in this simulation is -4 percentage points on two-ye
 score; treated men are higher risk, so the naive comparison is biased against the programme.
 """
 
+import os
 from pathlib import Path
 
 from desist.evaluation.simulate import simulate_cohort
@@ -19,4 +20,4 @@ def main() -> Path:
 
 
 if __name__ == "__main__":
-    print(main())
+    print(os.path.relpath(main()))  # as docs/evaluation.md shows it: relative to where it was run

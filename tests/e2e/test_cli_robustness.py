@@ -452,3 +452,20 @@ def test_demo_out_that_cannot_be_created_is_refused_before_the_database(tmp_path
     argv = ["demo", "--men", "1000", "--out", "file/sub"]
     assert_refused(*run(argv, capsys), "--out", "file/sub")
     assert listing(tmp_path) == {"file": 1}
+
+
+def test_import_dates_out_of_range_and_no_false_duplicates(initialised, capsys):
+    (initialised / "in.csv").write_text(
+        "prison_number,offence_date,proven_date,kind\n"
+        "A1001AA,9999-12-31,9999-12-31,other\n"
+        "A1001AA,0001-01-01,0001-01-02,other\n"
+        "A1001AA,20200101,2020-06-01,other\n"
+    )
+    code, out, err = run(["import", "outcomes", "in.csv"], capsys)
+    lines = [x for x in err.splitlines() if x.startswith("error:")]
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "row 1, column 'offence_date', value '9999-12-31': out of range, expected a date from" in lines[0]
+    assert "value '20200101': not a date, expected YYYY-MM-DD" in err
+    # three different bad dates are not "the same key" (they all cleaned to an empty date)
+    assert "repeats row" not in err
+    assert lines[-1].startswith("error: in.csv: 5 problem(s) in 3 row(s); nothing was imported")

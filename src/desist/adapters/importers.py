@@ -232,19 +232,40 @@ def validate(df: pd.DataFrame, schema: Schema) -> tuple[pd.DataFrame, list[Probl
 
 
 def duplicate_keys(clean: pd.DataFrame, key: tuple[str, ...]) -> list[Problem]:
-    """A natural key repeated within the file is ambiguous: report each repeat against its first row."""
+    """A natural key repeated within the file is ambiguous: report each repeat against its first row.
+
+    Rows with an empty key cell are left out: the cell was missing or invalid (already reported), and
+    two different bad dates both cleaned to "" are not the same key.
+    """
     if not key or clean.empty:
         return []
-    dup = clean.duplicated(list(key), keep="first")
+    keyed = clean[(clean[list(key)] != "").all(axis=1)]
+    dup = keyed.duplicated(list(key), keep="first")
     if not dup.any():
         return []
-    first_row = clean.reset_index().groupby(list(key), sort=False)["index"].transform("min")
+    first_row = keyed.reset_index().groupby(list(key), sort=False)["index"].transform("min")
     out = []
-    for i in positions(dup):
-        shown = "/".join(cell(clean[k], i) for k in key)
-        reason = f"repeats row {int(cell(first_row, i)) + 1} (same {', '.join(key)})"
+    for j in positions(dup):
+        i = int(keyed.index[j])
+        shown = "/".join(cell(keyed[k], j) for k in key)
+        reason = f"repeats row {int(cell(first_row, j)) + 1} (same {', '.join(key)})"
         out.append(Problem(i + 1, key[-1], shown, reason))
     return out
+
+
+MIN_DATE, MAX_DATE = pd.Timestamp.min.ceil("D").date(), pd.Timestamp.max.floor("D").date()
+
+
+def _iso_date(text: object) -> bool:
+    """True for a real calendar date written YYYY-MM-DD (fromisoformat alone also takes 20200101)."""
+    value = str(text)
+    if len(value) != 10 or value[4] != "-" or value[7] != "-":
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_column(raw: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:
@@ -262,6 +283,9 @@ def _check_column(raw: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:
         parsed = pd.to_datetime(values.where(present, None), format="%Y-%m-%d", errors="coerce")
         bad = present & parsed.isna()
         reasons = reasons.where(~bad, "not a date, expected YYYY-MM-DD")
+        # a real calendar date outside pandas' range (1677-2262) is a typo like 9999-12-31, not a bad format
+        in_calendar = bad & values.map(_iso_date)
+        reasons = reasons.where(~in_calendar, f"out of range, expected a date from {MIN_DATE} to {MAX_DATE}")
         values = parsed.dt.strftime("%Y-%m-%d").where(present & ~bad, "").fillna("")
     elif col.kind == "bool":
         low = values.str.lower()

@@ -113,7 +113,7 @@ def test_bad_record_file(command, make, mention, tmp_path, monkeypatch, capsys):
     assert listing(tmp_path) == before
 
 
-@pytest.mark.parametrize("target", ["folder", "no/such/dir/rejects.csv"])
+@pytest.mark.parametrize("target", ["folder", "no/such/dir/rejects.csv", "in.json", "./in.json"])
 def test_rejects_file_that_cannot_be_written(target, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     recs = osp_records()

@@ -261,14 +261,23 @@ def _describe(annotation: Any, span: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------- writing
-def write_rejects(path: Path, rejects: Iterable[Reject]) -> None:
+def write_rejects(path: Path, rejects: Iterable[Reject], *, not_over: Path | None = None) -> None:
     """Write rejected records as CSV with columns row,id,field,value,message.
+
+    Parameters
+    ----------
+    path : Path
+    rejects : iterable of Reject
+    not_over : Path, optional
+        The input file: refused as the rejects path, so a typo cannot overwrite the records being read.
 
     Raises
     ------
     InputError
-        The file cannot be written (a folder, a missing folder, no permission).
+        The file cannot be written (a folder, a missing folder, no permission), or it is the input file.
     """
+    if not_over is not None and Path(path).resolve() == Path(not_over).resolve():
+        raise InputError(f"--rejects {path}: is the input file; expected another file name")
     try:
         with Path(path).open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)

@@ -155,7 +155,7 @@ def register(app: typer.Typer) -> None:
         except DesistError as exc:
             raise fail(exc.message) from None
         if rejects_path is not None:
-            write_rejects(rejects_path, rejects)
+            write_rejects(rejects_path, rejects, not_over=input_path)
         if fmt is Format.table:
             render_table(recs)
         elif fmt is Format.json:

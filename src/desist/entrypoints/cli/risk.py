@@ -114,7 +114,7 @@ def register(app: typer.Typer) -> None:
         except DesistError as exc:
             raise fail(exc.message) from None
         if rejects_path is not None:
-            write_rejects(rejects_path, rejects)
+            write_rejects(rejects_path, rejects, not_over=input_path)
         # a table is read on screen: it shows scores and bands, and leaves item breakdowns to json/csv
         shown = [_without_items(r) for r in rows] if fmt is Format.table else rows
         write_output(shown, fmt.value, tool_spec(tool).title)

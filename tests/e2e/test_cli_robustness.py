@@ -122,7 +122,7 @@ def test_rejects_file_that_cannot_be_written(target, tmp_path, monkeypatch, caps
     (tmp_path / "folder").mkdir()
     before = listing(tmp_path)
     argv = ["risk", "--tool", "osp", "--input", "in.json", "--on-error", "skip", "--rejects", target]
-    assert_refused(*run(argv, capsys), "--rejects", target)
+    assert_refused(*run(argv, capsys), "--rejects", str(Path(target)))
     assert listing(tmp_path) == before
 
 

@@ -64,28 +64,14 @@ def cohort_rows(rows: int, seed: int = 1):
 
 def one(rows: int) -> dict:
     """Build the cohort, then time the evaluation (in this process)."""
-    from desist.evaluation.evaluate import Evaluation
-    from desist.synth.cohort import COVARIATES
+    from desist.synth.study import core_sotp_evaluation
 
     t0 = time.perf_counter()
     cohort, men = cohort_rows(rows)
     build = time.perf_counter() - t0
     data_mb = reset_peak()
     t1 = time.perf_counter()
-    ev = Evaluation(
-        "treated",
-        "sexual_reoffence",
-        COVARIATES,
-        caliper=0.2,
-        exact=["risk_band"],
-        time="time_days",
-        event="event",
-        subgroup="risk_band",
-        deniers="maintains_innocence",
-        denier_base_rate=0.0,
-        window="within 5 years of release",
-        random_state=1,
-    ).fit(cohort)
+    ev = core_sotp_evaluation(1).fit(cohort)
     seconds = time.perf_counter() - t1
     hr = ev.summary().set_index("measure").loc["hazard_ratio"]
     return {

@@ -22,6 +22,30 @@ WINDOW_YEARS = 5
 EXAMPLE_DAYS = {"2012": dt.date(2012, 6, 1), "2019": dt.date(2019, 6, 1)}
 
 
+def core_sotp_evaluation(seed: int) -> Any:
+    """The demo's design for Core SOTP, shared with benchmarks/evaluate.py.
+
+    1:1 nearest neighbour with a 0.2 SD caliper, exact on risk band, survival, subgroups by risk band and
+    the innocent-deniers scenario.
+    """
+    from desist.evaluation.evaluate import Evaluation
+
+    return Evaluation(
+        "treated",
+        "sexual_reoffence",
+        COVARIATES,
+        caliper=0.2,
+        exact=["risk_band"],
+        time="time_days",
+        event="event",
+        subgroup="risk_band",
+        deniers="maintains_innocence",
+        denier_base_rate=0.0,
+        window=f"within {WINDOW_YEARS} years of release",
+        random_state=seed,
+    )
+
+
 def _profile(man: pd.Series, day: dt.date) -> Any:
     """The man as ``recommend`` sees him on ``day`` (in custody; OSP and PNI inputs from his assessment)."""
     from desist.domain.profile import Profile
@@ -119,24 +143,9 @@ def run_evaluation(
     population : desist.synth.generate.Population
         The generated population: its end of data, and the TRUE effect to report next to the estimate.
     """
-    from desist.evaluation.evaluate import Evaluation
-
     end_of_data = population.calibration.value("era.end_of_data")
     cohort = evaluation_cohort(tables, end_of_data, window_years=WINDOW_YEARS)
-    ev = Evaluation(
-        "treated",
-        "sexual_reoffence",
-        COVARIATES,
-        caliper=0.2,
-        exact=["risk_band"],
-        time="time_days",
-        event="event",
-        subgroup="risk_band",
-        deniers="maintains_innocence",
-        denier_base_rate=0.0,
-        window=f"within {WINDOW_YEARS} years of release",
-        random_state=seed,
-    ).fit(cohort)
+    ev = core_sotp_evaluation(seed).fit(cohort)
     truth = true_hr_for(population, cohort)
     return StudyResult(ev, cohort, naive_rates(cohort), truth, population.true_effect_text())
 

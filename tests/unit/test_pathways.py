@@ -203,6 +203,16 @@ def test_pni_pathway_drives_intensity_in_the_current_era_and_building_choices() 
     assert "no PNI items" in why(recommend(man(), as_of=Y2025), "BC-HIGH")
 
 
+def test_no_osp_level_means_no_programme_even_where_the_pni_allocates() -> None:
+    # Found by hypothesis: a woman in the community in 2024 with OGRS3 50 has a MODERATE PNI pathway, but
+    # every programme on this menu is for men with sexual convictions, placed by OSP.
+    woman = man(sex="F", setting="community", ogrs3=50, **dict.fromkeys(OASYS_ITEMS, 1))
+    rec = recommend(woman, as_of=date(2024, 6, 1))
+    assert offered(rec) == []
+    assert "OSP does not give him a risk level" in (rec.reason or "")
+    assert "no risk level" in why(rec, "BC-MOD")
+
+
 def test_rm2000_drives_the_legacy_era_where_given() -> None:
     rm = dict(
         age_at_commencement_of_risk=40,

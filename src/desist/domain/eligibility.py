@@ -249,6 +249,16 @@ def _risk_reasons(
 ) -> tuple[Reason, ...]:
     p = catalogue[code]
     crit = p.risk.value
+    # Checked first, for PNI-allocated programmes too: every programme on this menu is for men with sexual
+    # convictions, and OSP is what places a man on it (a woman or a man with no sexual sanction gets none).
+    if band is Band.NOT_APPLICABLE:
+        return (
+            Reason(
+                "risk_not_applicable",
+                f"{basis} gives him no risk level (no sexual sanction recorded, or not a man), so his risk"
+                " cannot be matched to this programme.",
+            ),
+        )
     if crit.basis == "pni_pathway":
         allowed = " or ".join(str(x) for x in crit.pathways)
         if pni_key is None:
@@ -265,14 +275,6 @@ def _risk_reasons(
         if risk_level is NeedLevel.LOW and not offer_low_risk:
             return (_low_risk("PNI"),)
         return ()
-    if band is Band.NOT_APPLICABLE:
-        return (
-            Reason(
-                "risk_not_applicable",
-                f"{basis} gives him no risk level (no sexual sanction recorded, or not a man), so his risk"
-                " cannot be matched to this programme.",
-            ),
-        )
     if not crit.admits(band):
         lo, hi = band_text(crit.min), band_text(crit.max)  # type: ignore[arg-type]
         span = f"{lo} to {hi}" if lo != hi else lo

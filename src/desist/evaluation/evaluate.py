@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from desist.domain.errors import AnalysisError, InputError
+from desist.evaluation._checks import check_finite, check_roles, check_settings
 from desist.evaluation._plotting import PlotPath
 from desist.evaluation.outcomes import JDL_MIN_TREATED, OutcomeResult, estimate_outcome, outcome_type
 from desist.evaluation.report import plain_language
@@ -65,9 +66,9 @@ class Evaluation:
     deniers : str, optional
         Column marking men who maintained innocence: adds the innocent-deniers sensitivity scenario.
     denier_base_rate : float, optional
-        Outcome assumed for an innocent denier; None removes them instead.
+        Outcome assumed for an innocent denier (a proportion, 0 to 1); None removes them instead.
     bootstrap : int
-        Cluster-bootstrap replicates for the outcome CIs (0 = analytic robust SEs).
+        Cluster-bootstrap replicates for the outcome CIs (0 = analytic robust SEs), at most 100,000.
     missing : {"error", "drop"}
         What to do with rows missing any column used.
     window : str, optional
@@ -137,6 +138,12 @@ class Evaluation:
         self.deniers, self.denier_base_rate = deniers, denier_base_rate
         self.bootstrap, self.missing = bootstrap, missing
         self.window, self.random_state = window, random_state
+        self._check_settings()
+
+    def _check_settings(self) -> None:
+        # at construction, so a bad setting is refused before any data is read (and again in fit)
+        check_settings(self.bootstrap, self.denier_base_rate)
+        check_roles(self.treatment, self.outcome, self.covariates, self.time, self.event)
 
     # ---------------------------------------------------------------- input
     def _columns(self) -> list[str]:
@@ -161,10 +168,13 @@ class Evaluation:
             raise InputError(f"missing {self.missing!r}: expected error or drop")
         if (self.time is None) != (self.event is None):
             raise InputError("survival: give both --time and --event, or neither")
+        self._check_settings()
         df = as_pandas(data)
         check_columns(df, self._columns(), "column")
         df, self.dropped_ = complete_rows(df, self._columns(), drop=self.missing == "drop")
         df = df.reset_index(drop=True)
+        if self.time:
+            check_finite(df, [self.time], label="--time")
         t = treatment_vector(df, self.treatment)
         if t.sum() < MIN_TREATED:
             raise AnalysisError(

@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines.exceptions import ConvergenceError
 from lifelines.statistics import logrank_test
 from lifelines.utils import concordance_index
 from numpy.typing import ArrayLike
 
 from desist.domain.errors import AnalysisError, InputError
+from desist.evaluation._checks import check_finite, check_survival_roles, check_varies
 from desist.evaluation._cox_variance import fit_robust_cox
 from desist.evaluation._plotting import PlotPath, figure_and_axes, save
 
@@ -44,6 +46,11 @@ def _check_survival(data: pd.DataFrame, duration: str, event: str) -> tuple[np.n
             f"survival: {int(np.isnan(t).sum())} missing/non-numeric values in {duration!r} and "
             f"{int(np.isnan(e).sum())} in {event!r}; expected complete numbers (use --missing drop)"
         )
+    if np.isinf(t).any():  # lifelines stops with a TypeError on them
+        infinite = int(np.isinf(t).sum())
+        raise InputError(
+            f"survival: {infinite} infinite value(s) in {duration!r}; expected finite follow-up times"
+        )
     if (t < 0).any():
         raise InputError(f"survival: {int((t < 0).sum())} negative durations in {duration!r}; expected >= 0")
     if not set(np.unique(e).tolist()) <= {0.0, 1.0}:
@@ -52,6 +59,11 @@ def _check_survival(data: pd.DataFrame, duration: str, event: str) -> tuple[np.n
         )
     if e.sum() == 0:
         raise AnalysisError(f"survival: no events in {event!r}; a survival model needs at least one")
+    if not t.any():  # nobody was followed up for any time: there is no ordering of events to model
+        raise InputError(
+            f"survival: all {len(t)} durations in {duration!r} are 0; expected follow-up times, "
+            "most of them > 0 (is it the right column, in days or weeks?)"
+        )
     return t, e.astype(int)
 
 
@@ -191,6 +203,15 @@ def fit_cox(
 
     String and categorical covariates become dummy variables (first level dropped, as R's formulas do).
     With ``weights`` the SEs are robust (sandwich), as R's ``coxph(weights=)`` reports them.
+
+    Raises
+    ------
+    InputError
+        A column used twice (event == duration, a covariate that is the duration or event), infinite or
+        overflowing numbers, all durations 0, or a constant covariate.
+    AnalysisError
+        No events, or a fit that does not converge (collinear covariates): lifelines' ConvergenceError and
+        statsmodels' LinAlgError become one line naming the covariates.
     """
     if ties not in TIES:
         raise InputError(f"survival: ties {ties!r} is not supported; expected one of {', '.join(TIES)}")
@@ -199,12 +220,16 @@ def fit_cox(
         raise InputError("survival: --weights needs --ties efron; Breslow ties are available unweighted only")
     if not covariates:
         raise InputError("survival: no covariates given; expected --covariates a,b")
-    missing_cols = [c for c in [*covariates] + ([weights] if weights else []) if c not in data.columns]
+    check_survival_roles(duration, event, covariates)
+    used = [duration, event, *covariates, *([weights] if weights else [])]
+    missing_cols = [c for c in used if c not in data.columns]
     if missing_cols:
         raise InputError(
             f"survival: column {missing_cols[0]!r} not found; columns are {', '.join(map(str, data.columns))}"
         )
+    check_finite(data, [c for c in used if c != event])
     t, e = _check_survival(data, duration, event)
+    check_varies(data, covariates)
     X = pd.get_dummies(data[covariates], drop_first=True, dtype=float)
     if X.isna().any().any():
         counts = X.isna().sum()
@@ -217,6 +242,32 @@ def fit_cox(
         w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)
         if np.isnan(w).any() or (w < 0).any():
             raise InputError(f"survival: weights column {weights!r} must hold numbers >= 0")
+    try:
+        coef, se, p, conc = _fit(X, t, e, w, ties)
+    except (ConvergenceError, np.linalg.LinAlgError) as exc:
+        # lifelines' message is a paragraph of tips; its first sentence says what went wrong
+        # (statsmodels' Breslow fit raises LinAlgError "Singular matrix" for the same collinearity)
+        reason = str(exc).split("Please see")[0].strip().rstrip(".")
+        raise AnalysisError(
+            f"survival: the Cox model did not converge ({reason}) with covariates {', '.join(covariates)} on "
+            f"{len(t)} rows; expected covariates that are not collinear and enough rows and events"
+        ) from None
+    table = pd.DataFrame(
+        {
+            "covariate": X.columns,
+            "coef": coef.to_numpy(),
+            "se": se.to_numpy(),
+            "hr": np.exp(coef.to_numpy()),
+            "p": p.to_numpy(),
+        }
+    )
+    return CoxResult(coefficients=table, concordance=conc, ties=ties, n=len(t), events=int(e.sum()))
+
+
+def _fit(
+    X: pd.DataFrame, t: np.ndarray, e: np.ndarray, w: np.ndarray | None, ties: str
+) -> tuple[pd.Series, pd.Series, pd.Series, float]:
+    """Coefficients, standard errors, p-values and concordance of the Cox fit ``fit_cox`` configured."""
     if ties == "efron":
         df = X.copy()
         df["__T"], df["__E"] = t, e
@@ -240,13 +291,4 @@ def fit_cox(
         se = pd.Series(res.bse, index=X.columns)
         p = pd.Series(res.pvalues, index=X.columns)
         conc = float(concordance_index(t, -(X.to_numpy() @ coef.to_numpy()), e))
-    table = pd.DataFrame(
-        {
-            "covariate": X.columns,
-            "coef": coef.to_numpy(),
-            "se": se.to_numpy(),
-            "hr": np.exp(coef.to_numpy()),
-            "p": p.to_numpy(),
-        }
-    )
-    return CoxResult(coefficients=table, concordance=conc, ties=ties, n=len(t), events=int(e.sum()))
+    return coef, se, p, conc

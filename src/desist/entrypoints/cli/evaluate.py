@@ -17,8 +17,6 @@ import typer
 from desist.domain.errors import InputError
 
 FORMATS = ("json", "table")
-#: far more replicates than percentile CIs need (1,000-10,000); numpy cannot allocate 10^20 of them
-MAX_BOOTSTRAP = 100_000
 
 
 def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
@@ -56,39 +54,6 @@ def read_table(path: Path):
     if df.empty:
         raise InputError(f"--data {path}: no data rows; expected one row per person under the header")
     return df
-
-
-def _check_roles(
-    treatment: str, outcome: str, covariates: list[str], time: str | None = None, event: str | None = None
-) -> None:
-    """Refuse one column in two roles: an outcome (or survival time/event) as the treatment or a covariate."""
-    if outcome == treatment:
-        raise InputError(f"--outcome {outcome!r}: is the treatment column; expected a different column")
-    outcomes = {outcome: "outcome"}
-    outcomes.update({name: role for name, role in ((time, "--time"), (event, "--event")) if name})
-    for name in covariates:
-        if name == treatment or name in outcomes:
-            role = "treatment" if name == treatment else outcomes[name]
-            raise InputError(
-                f"--covariates: {name!r} is the {role} column; expected confounders measured before treatment"
-            )
-    if time is not None and time == event:
-        raise InputError(f"--event {event!r}: is the --time column; expected a separate 0/1 column")
-    for option, name in (("--time", time), ("--event", event)):
-        if name is not None and name == treatment:
-            raise InputError(f"{option} {name!r}: is the treatment column; expected a different column")
-
-
-def _check_time(df, time: str | None) -> None:
-    """Refuse infinite follow-up times (lifelines stops with a TypeError on them)."""
-    import numpy as np
-    import pandas as pd
-
-    if time is None or time not in df.columns or not pd.api.types.is_numeric_dtype(df[time]):
-        return
-    infinite = int(np.isinf(df[time].to_numpy(dtype=float)).sum())
-    if infinite:
-        raise InputError(f"--time {time!r}: {infinite} infinite value(s); expected finite follow-up times")
 
 
 def _plots_folder(plots: Path | None) -> None:
@@ -167,19 +132,11 @@ def register(app: typer.Typer) -> None:
         covs = _split(covariates)
         if not covs:
             raise InputError("--covariates: expected a comma-separated list of column names")
-        if not 0 <= bootstrap <= MAX_BOOTSTRAP:
-            raise InputError(
-                f"--bootstrap {bootstrap}: expected 0 or a number of replicates up to {MAX_BOOTSTRAP:,}"
-            )
-        if denier_rate is not None and not 0 <= denier_rate <= 1:
-            raise InputError(f"--denier-base-rate {denier_rate}: expected a proportion from 0 to 1")
-        _check_roles(treatment, outcome, covs, time, event)
-        _plots_folder(plots)
         from desist.evaluation.evaluate import Evaluation
         from desist.evaluation.report import table_text
 
-        df = read_table(data)
-        _check_time(df, time)
+        # the library checks the settings (bootstrap count, base rate, a column in two roles) when the
+        # Evaluation is made, so they are refused before the file is read
         ev = Evaluation(
             treatment,
             outcome,
@@ -201,7 +158,10 @@ def register(app: typer.Typer) -> None:
             missing=missing,
             window=window,
             random_state=seed,
-        ).fit(df)
+        )
+        _plots_folder(plots)
+        df = read_table(data)
+        ev.fit(df)
         result = ev.to_dict()
         result["data"] = str(data)
         if plots is not None:
@@ -224,6 +184,7 @@ def register(app: typer.Typer) -> None:
         _choice("--ties", ties, ("efron", "breslow"))
         _choice("--missing", missing, ("error", "drop"))
         from desist.evaluation.design import check_columns
+        from desist.evaluation.survival import fit_cox
 
         covs = _split(covariates)
         df = read_table(data)
@@ -238,8 +199,7 @@ def register(app: typer.Typer) -> None:
                     "or --missing drop"
                 )
             df = df.dropna(subset=used)
-        _check_survival_columns(df, duration, event, covs, weights)
-        res = _fit_cox(df, duration, event, covs, ties=ties, weights=weights)
+        res = fit_cox(df, duration, event, covs, ties=ties, weights=weights)
         out = {"data": str(data), "duration": duration, "event": event, **res.to_dict()}
         if fmt == "json":
             typer.echo(_dump(out))
@@ -248,70 +208,6 @@ def register(app: typer.Typer) -> None:
             typer.echo(
                 f"concordance {res.concordance:.4f}; n = {res.n}, events = {res.events}, ties = {ties}"
             )
-
-
-def _check_survival_columns(df, duration: str, event: str, covs: list[str], weights: str | None) -> None:
-    """Refuse what would make the Cox fit fail obscurely or mean nothing, naming the column.
-
-    A column used twice (as duration and event, or a covariate that is the outcome), infinite or
-    overflowing numbers, and a constant covariate (lifelines stops with NaN steps, statsmodels prints
-    warnings and NaN standard errors).
-    """
-    import numpy as np
-    import pandas as pd
-
-    if duration == event:
-        raise InputError(f"--event {event!r}: is the --duration column; expected a separate 0/1 column")
-    for name in covs:
-        if name in (duration, event):
-            role = "--duration" if name == duration else "--event"
-            raise InputError(
-                f"--covariates: {name!r} is the {role} column; expected covariates, not the outcome"
-            )
-    for name in dict.fromkeys([duration, *covs, *([weights] if weights else [])]):
-        col = df[name]
-        if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-            continue
-        values = col.to_numpy(dtype=float)
-        infinite = int(np.isinf(values).sum())
-        if infinite:
-            raise InputError(f"column {name!r}: {infinite} infinite value(s); expected finite numbers")
-        with np.errstate(over="ignore", invalid="ignore"):
-            spread = float(np.std(values))
-        if not np.isfinite(spread):
-            raise InputError(
-                f"column {name!r}: values as large as {float(np.max(np.abs(values))):.3g} are too large to "
-                "compute with; expected numbers on a sensible scale (rescale the column)"
-            )
-    for name in covs:
-        levels = df[name].dropna().unique()
-        if len(levels) <= 1:
-            first = levels[0] if len(levels) else None
-            shown = "none" if first is None else repr(first.item() if hasattr(first, "item") else first)
-            raise InputError(
-                f"--covariates: {name!r} has a single value ({shown}); expected a covariate that varies "
-                "(a constant has no effect to estimate: leave it out)"
-            )
-
-
-def _fit_cox(df, duration: str, event: str, covs: list[str], **options: Any):  # type: ignore[no-untyped-def]
-    """``fit_cox``, with lifelines' failure to converge reported as one line naming the covariates."""
-    import numpy as np
-    from lifelines.exceptions import ConvergenceError
-
-    from desist.domain.errors import AnalysisError
-    from desist.evaluation.survival import fit_cox
-
-    try:
-        return fit_cox(df, duration, event, covs, **options)
-    except (ConvergenceError, np.linalg.LinAlgError) as exc:
-        # lifelines' message is a paragraph of tips; its first sentence says what went wrong
-        # (statsmodels' Breslow fit raises LinAlgError "Singular matrix" for the same collinearity)
-        reason = str(exc).split("Please see")[0].strip().rstrip(".")
-        raise AnalysisError(
-            f"survival: the Cox model did not converge ({reason}) with covariates {', '.join(covs)} on "
-            f"{len(df)} rows; expected covariates that are not collinear and enough rows and events"
-        ) from None
 
 
 def _write_plots(ev, folder: Path) -> list[str]:

@@ -235,3 +235,19 @@ def test_docs_walkthrough_runs(tmp_path):
     assert "1,1,HORIZON,2025-01-06,2025-01-17,completed,True,desist,1" in out
     assert "moved 1 men from basic to standard" in out
     assert re.search(r"referral_status_change\s+16", out)
+
+
+def test_person_digits_are_a_prison_number_and_hash_is_the_internal_id(db, capsys):
+    # the template's first man has internal id 1; a second man's prison number is "1"
+    added = _run(["person", "add", "--prison-number", "1", "--dob", "1985-01-01"], capsys)
+    assert added[:2] == (0, "person 3: 1\n")
+    code, out, _ = _run(["person", "set-flags", "1", "--appellant"], capsys)
+    assert code == 0 and out.startswith("person 3: 1 ")
+    code, out, _ = _run(["person", "set-flags", "#1", "--appellant"], capsys)
+    assert code == 0 and out.startswith("person 1: A2001BB ")
+    # digits that are no prison number still reach the internal id, as scripts have always written them
+    code, out, _ = _run(["person", "set-flags", "2", "--appellant"], capsys)
+    assert code == 0 and out.startswith("person 2: A2002BB ")
+    code, _, err = _run(["person", "set-flags", "#7", "--appellant"], capsys)
+    assert code == 2
+    assert err == "error: person '#7': not found; expected a known prison number or #<internal id>\n"

@@ -64,15 +64,33 @@ def person_view(p: Person) -> PersonView:
 
 
 def find_person(session: Session, person: int | str) -> Person:
-    """A person by internal id (int, or digits) or prison number; :class:`NotFound` otherwise."""
+    """A person by prison number, or by internal id; :class:`NotFound` otherwise.
+
+    Text is a prison number first: prison numbers may be all digits ("1234"), so a number that is a known
+    prison number means that man, never the man whose internal id it happens to be. Only when no prison
+    number matches is all-digit text read as an internal id (what casework scripts have always passed).
+    ``#12`` is always the internal id 12, and an ``int`` is always an id: the unambiguous forms for scripts.
+    """
     text = person.strip() if isinstance(person, str) else ""
-    if isinstance(person, int) or (text.isascii() and text.isdigit()):
-        # an id beyond a 64-bit integer cannot exist (and the driver would raise OverflowError binding it)
-        found = session.get(Person, int(person)) if int(person) < 2**63 else None
-    else:
-        found = session.scalars(select(Person).where(Person.prison_number == person.strip().upper())).first()
+    if not isinstance(person, int):
+        if text.startswith("#"):
+            digits = text[1:].strip()
+            if not (digits.isascii() and digits.isdigit()):
+                raise NotFound(f"person {person!r}: not found; expected #<internal id>, such as #12")
+            return _person_by_id(session, int(digits), person)
+        found = session.scalars(select(Person).where(Person.prison_number == text.upper())).first()
+        if found is not None:
+            return found
+        if not (text.isascii() and text.isdigit()):
+            raise NotFound(f"person {person!r}: not found; expected a known prison number or #<internal id>")
+    return _person_by_id(session, int(person), person)
+
+
+def _person_by_id(session: Session, pid: int, shown: int | str) -> Person:
+    # an id beyond a 64-bit integer cannot exist (and the driver would raise OverflowError binding it)
+    found = session.get(Person, pid) if 0 <= pid < 2**63 else None
     if found is None:
-        raise NotFound(f"person {person!r}: not found; expected an internal id or a known prison number")
+        raise NotFound(f"person {shown!r}: not found; expected a known prison number or #<internal id>")
     return found
 
 

@@ -210,7 +210,7 @@ def register_referral(app: typer.Typer) -> None:
 
     @referral.command("create")
     def create(
-        person: str = typer.Option(..., "--person", help="Prison number or internal id."),
+        person: str = typer.Option(..., "--person", help="Prison number, or #ID for an internal id."),
         offering: int = typer.Option(..., "--offering", min=1, max=MAX_ID, help="Offering id."),
         actor: str = ActorOpt,
         url: str = UrlOpt,

@@ -31,7 +31,7 @@ ReferrerRoleOpt = typer.Option("referrer", "--role", envvar="DESIST_ROLE")
 MAX_ID = 2**63 - 1
 GroupArg = typer.Argument(..., metavar="GROUP", min=1, max=MAX_ID)
 ReferralArg = typer.Argument(..., metavar="REFERRAL", min=1, max=MAX_ID)
-PersonArg = typer.Argument(..., metavar="PERSON", help="Prison number or internal id.")
+PersonArg = typer.Argument(..., metavar="PERSON", help="Prison number, or #ID for an internal id.")
 PersonOpt = typer.Option(..., "--person")
 OnOpt = typer.Option(None, "--on")
 AppellantOpt = typer.Option(False, "--appellant", help="A recognised appellant.")

@@ -178,6 +178,19 @@ def test_happy_path_outputs(db, capsys):
             ["person", "add", "--prison-number", "A2003BB", "--dob", "1980-01-01", "--actor", " "],
             "error: --actor: empty; expected the name of the person acting",
         ),
+        (
+            ["incentive", "set", "--person", "A2001BB", "--level", "standard", "--reason-category", "review",
+             "--reason", "x", "--on", "2999-01-01"],
+            "error: incentive change date: 2999-01-01 is in the future (today is ",
+        ),
+        (
+            ["group", "session", "1", "--on", "2999-01-01"],
+            "error: session date: 2999-01-01 is in the future",
+        ),
+        (
+            ["person", "assess", "A2001BB", "--tool", "OSP", "--on", "2999-01-01", "--risk-band", "high"],
+            "error: assessment date: 2999-01-01 is in the future",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(db, capsys, argv, message):

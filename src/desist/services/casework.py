@@ -24,6 +24,7 @@ from desist.adapters.import_kinds import PRISON_NUMBER
 from desist.adapters.orm import Assessment, Outcome, Person, Sentence
 from desist.domain.errors import Conflict, InputError, NotFound
 from desist.domain.groups import Member, OffenceType, RiskBand, parse_enum
+from desist.services.dates import check_happened
 from desist.services.unit_of_work import UnitOfWork
 
 #: keys of ``assessment.outputs`` the mixing rules read (documented contract with the importers)
@@ -246,6 +247,7 @@ def record_assessment(
             outputs[key] = parse_enum(enum, outputs[key], f"assessment output {key}").value
     if not tool or not tool.strip():
         raise InputError("assessment tool: empty; expected a tool name such as OSP or RM2000")
+    check_happened(assessed_on, "assessment date")
     with uow:
         p = find_person(uow.session, person)
         row = Assessment(
@@ -282,6 +284,8 @@ def record_outcome(
     kinds = ("sexual_contact", "sexual_images", "violent", "other")
     if kind not in kinds:
         raise InputError(f"outcome kind: {kind!r}; expected one of {', '.join(kinds)}")
+    check_happened(offence_date, "offence date")
+    check_happened(proven_date, "proven date")
     if proven_date < offence_date:
         raise InputError(
             f"proven date: {proven_date.isoformat()} is before the offence {offence_date.isoformat()}"

@@ -31,6 +31,7 @@ from desist.domain.groups import (
 )
 from desist.domain.referrals import Reason, ReferralStatus, Role
 from desist.services.casework import release_date, risk_member
+from desist.services.dates import check_happened
 from desist.services.group_state import (
     GroupView,
     group_view,
@@ -287,6 +288,7 @@ def record_session(
 ) -> dict[str, Any]:
     """Record the group's next session (numbered in order) and, optionally, who attended it."""
     team_only(role, f"record a session of group {group_id}")
+    check_happened(held_on, "session date")
     with uow:
         s = uow.session
         g = lock_group(s, group_id)

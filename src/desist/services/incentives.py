@@ -29,6 +29,7 @@ from desist.domain.incentives import (
     select_for_entry_abolition,
 )
 from desist.services.casework import find_person
+from desist.services.dates import check_happened
 from desist.services.unit_of_work import UnitOfWork
 
 
@@ -91,7 +92,7 @@ def set_level(
     InputError
         A date before his latest recorded change (history is appended in order).
     """
-    on = on or dt.date.today()
+    on = check_happened(on, "incentive change date") if on else dt.date.today()
     with uow:
         s = uow.session
         p = find_person(s, person)

@@ -41,6 +41,7 @@ from desist.domain.referrals import (
     check_transition,
 )
 from desist.services.casework import find_person
+from desist.services.dates import check_happened
 from desist.services.unit_of_work import UnitOfWork
 
 S = ReferralStatus
@@ -337,6 +338,8 @@ def move_in_session(
     policy: GroupPolicy | None = None,
 ) -> Referral:
     """The body of :func:`move_referral` inside a transaction the caller owns (for group use cases)."""
+    if on is not None:
+        check_happened(on, "date of leaving the programme")
     if target is S.ON_PROGRAMME:
         raise InputError(
             f"referral {referral_id}: ON_PROGRAMME is set by enrolling him in a group; "

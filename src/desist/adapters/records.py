@@ -205,6 +205,8 @@ def _message(err: Any, value: Any, present: bool, expected: tuple[str, str]) -> 
     kind, what = err["type"], expected[0]
     if kind == "missing" or value is None or not present:
         return f"missing, expected {what}"
+    if kind == "bool_for_number":  # raised by RecordModel: pydantic would read true as 1
+        return f"{_show(value)} is a yes/no value, expected {what}"
     if kind in _RANGE_ERRORS:
         return f"{_show(value)} is out of range, expected {expected[1] or what}"
     if kind in {"enum", "literal_error"}:

@@ -179,3 +179,23 @@ def test_flatten_and_writers(capsys):
     write_output(rows, "table", "My title")
     out = capsys.readouterr().out
     assert "My title" in out and "osp_dc.band" in out and "LOW" in out
+
+
+@pytest.mark.parametrize(
+    ("model", "change", "line"),
+    [
+        (OspInput, {"age": True}, "field 'age': true is a yes/no value, expected a whole number 10 to 110"),
+        (OspInput, {"age": False}, "field 'age': false is a yes/no value, expected a whole number 10 to 110"),
+        (OspInput, {"total_sanctions": True},
+         "field 'total_sanctions': true is a yes/no value, expected a whole number 0 to 500"),
+        (PniInput, {"oasys_11_11": True},
+         "field 'oasys_11_11': true is a yes/no value, expected a whole number 0 to 2"),
+    ],
+    ids=["age-true", "age-false", "count-true", "optional-item-true"],
+)
+def test_a_boolean_for_a_number_is_refused_not_read_as_1(model, change, line):
+    # pydantic's lax mode would read true as 1 (a count of one sanction) or report "true is out of range"
+    rec = {**(OSP_BASE if model is OspInput else {"id": "O-1", "sex": "M"}), **change}
+    assert one([rec], model) == f"record 1 (id O-1): {line}"
+    with pytest.raises(Exception, match="yes/no value|true/false value"):
+        model.model_validate(rec)  # Python users of the domain models get the refusal too

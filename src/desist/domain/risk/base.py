@@ -7,9 +7,20 @@ strings, and empty CSV cells arrive as None (see :mod:`desist.adapters.records`)
 
 from __future__ import annotations
 
+import types
+import typing
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from desist.domain.errors import InputError
 
@@ -52,6 +63,26 @@ class RecordModel(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
 
     id: RecordId = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic's lax mode reads true as 1 for an int field, so `age: true` was scored as age 1 or
+        # reported "out of range"; a yes/no where a count or age belongs is a mistake in the record
+        if isinstance(value, bool) and info.field_name is not None:
+            field = cls.model_fields.get(info.field_name)
+            if field is not None and _numeric(field.annotation):
+                raise PydanticCustomError("bool_for_number", "a true/false value where a number is expected")
+        return value
+
+
+def _numeric(annotation: Any) -> bool:
+    """True for int or float, possibly Optional or Annotated (bool is not numeric here)."""
+    if typing.get_origin(annotation) is Annotated:
+        return _numeric(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_numeric(a) for a in typing.get_args(annotation) if a is not type(None))
+    return annotation in (int, float)
 
 
 class FieldError(InputError):

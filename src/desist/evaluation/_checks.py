@@ -18,6 +18,9 @@ from desist.domain.errors import InputError
 
 #: far more replicates than percentile CIs need (1,000-10,000); numpy cannot allocate 10^20 of them
 MAX_BOOTSTRAP = 100_000
+#: a subgroup analysis refits the design in every level; a column with more distinct values than this is
+#: continuous (age, a score) and should be banded first (docs/evaluation.md repeats this number)
+MAX_SUBGROUP_LEVELS = 20
 
 
 def check_settings(bootstrap: int, denier_base_rate: float | None) -> None:
@@ -103,3 +106,13 @@ def check_varies(data: pd.DataFrame, covariates: Sequence[str]) -> None:
                 "(a constant has no effect to estimate: leave it out)"
             )
 
+
+
+def check_subgroup_levels(data: pd.DataFrame, subgroup: str) -> None:
+    """Refuse a subgroup column with more than MAX_SUBGROUP_LEVELS distinct values (a continuous column)."""
+    levels = int(data[subgroup].nunique(dropna=True))
+    if levels > MAX_SUBGROUP_LEVELS:
+        raise InputError(
+            f"--subgroup {subgroup!r}: {levels} distinct values; expected at most {MAX_SUBGROUP_LEVELS} "
+            "levels (band a continuous column into a few groups first, e.g. age 18-29, 30-49, 50+)"
+        )

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from desist.domain.errors import AnalysisError, InputError
-from desist.evaluation._checks import check_finite, check_roles, check_settings
+from desist.evaluation._checks import check_finite, check_roles, check_settings, check_subgroup_levels
 from desist.evaluation._plotting import PlotPath
 from desist.evaluation.outcomes import JDL_MIN_TREATED, OutcomeResult, estimate_outcome, outcome_type
 from desist.evaluation.report import plain_language
@@ -62,7 +62,8 @@ class Evaluation:
     time, event : str, optional
         Time to first proven reoffence and event indicator: adds weighted Kaplan-Meier, log-rank and Cox.
     subgroup : str, optional
-        Column whose levels are analysed separately (the design refitted in each), with an interaction test.
+        Column whose levels are analysed separately (the design refitted in each), with an interaction test;
+        at most 20 levels (band a continuous column first).
     deniers : str, optional
         Column marking men who maintained innocence: adds the innocent-deniers sensitivity scenario.
     denier_base_rate : float, optional
@@ -175,6 +176,8 @@ class Evaluation:
         df = df.reset_index(drop=True)
         if self.time:
             check_finite(df, [self.time], label="--time")
+        if self.subgroup:  # before the design is fitted, not after
+            check_subgroup_levels(df, self.subgroup)
         t = treatment_vector(df, self.treatment)
         if t.sum() < MIN_TREATED:
             raise AnalysisError(

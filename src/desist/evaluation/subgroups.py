@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from desist.domain.errors import DesistError, InputError
+from desist.evaluation._checks import check_subgroup_levels
 from desist.evaluation._plotting import PlotPath, figure_and_axes, save
 from desist.evaluation.outcomes import JDL_MIN_TREATED, OutcomeResult
 
@@ -105,11 +106,14 @@ def subgroup_effects(
         Runs the whole design and outcome step on a subset and returns its :class:`OutcomeResult`.
     min_treated : int
         Subgroups with fewer treated people are skipped, with the reason recorded.
+
+    A column with more than ``MAX_SUBGROUP_LEVELS`` (20) distinct values is refused: band it first.
     """
     if column not in data.columns:
         raise InputError(f"subgroup column {column!r} not found; expected one of the data's columns")
     if data[column].isna().any():
         raise InputError(f"subgroup column {column!r}: {int(data[column].isna().sum())} missing values")
+    check_subgroup_levels(data, column)
     rows = []
     for level, part in data.groupby(column, sort=True, observed=True):
         t = part[treatment].astype(bool)

@@ -117,3 +117,24 @@ def test_fit_cox_refuses_with_one_line(rossi, change, event, covariates, ties, e
     text = _one_line(info.value)
     for word in mentions:
         assert word in text
+
+
+def test_a_subgroup_column_with_many_values_is_refused_before_fitting(cohort):
+    ev = Evaluation("treated", "reoffended_2y", COVS, subgroup="age")
+    assert cohort["age"].nunique() > 20
+    with pytest.raises(InputError) as info:
+        ev.fit(cohort)
+    text = _one_line(info.value)
+    assert text.startswith(f"--subgroup 'age': {cohort['age'].nunique()} distinct values; expected at most 20")
+    assert "band" in text
+    assert not hasattr(ev, "outcome_")  # refused before the design was fitted
+
+
+def test_subgroup_effects_itself_refuses_many_levels(cohort):
+    from desist.evaluation.subgroups import subgroup_effects
+
+    with pytest.raises(InputError, match="--subgroup 'age'"):
+        subgroup_effects(cohort, "age", "treated", lambda part: None)
+    banded = cohort.assign(band=pd.cut(cohort["age"], [0, 29, 49, 200], labels=["18-29", "30-49", "50+"]))
+    assert banded["band"].nunique() == 3
+    Evaluation("treated", "reoffended_2y", COVS, subgroup="band").fit(banded)  # a banded column is fine

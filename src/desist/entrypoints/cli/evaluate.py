@@ -111,7 +111,9 @@ def register(app: typer.Typer) -> None:
         distance: str = typer.Option("glm", "--distance", help="glm, logit, gbm or mahalanobis."),
         time: str | None = typer.Option(None, "--time", help="Time to first reoffence (adds survival)."),
         event: str | None = typer.Option(None, "--event", help="1 if the time ended in a reoffence."),
-        subgroup: str | None = typer.Option(None, "--subgroup", help="Column for subgroup effects."),
+        subgroup: str | None = typer.Option(
+            None, "--subgroup", help="Column for subgroup effects (at most 20 levels)."
+        ),
         deniers: str | None = typer.Option(None, "--deniers", help="0/1 column: maintains innocence."),
         denier_rate: float | None = typer.Option(
             None, "--denier-base-rate", help="Outcome for innocent deniers (default: remove them)."

@@ -1,4 +1,5 @@
-"""The library refuses what the CLI refuses: Python users of Evaluation and fit_cox get the same one-line errors."""
+"""The library refuses what the CLI refuses: Python users of Evaluation and fit_cox get the same one-line
+errors."""
 
 import numpy as np
 import pandas as pd
@@ -36,7 +37,8 @@ def _one_line(exc: DesistError) -> str:
         ({"covariates": ["age", "reoffended_2y"]}, ("'reoffended_2y'", "outcome column")),
         ({"covariates": ["age", "treated"]}, ("'treated'", "treatment column")),
         ({"time": "event", "event": "event"}, ("--event", "--time column")),
-        ({"time": "time_days", "event": "event", "covariates": ["age", "time_days"]}, ("'time_days'", "--time")),
+        ({"time": "time_days", "event": "event", "covariates": ["age", "time_days"]},
+         ("'time_days'", "--time")),
         ({"time": "treated", "event": "event"}, ("--time", "treatment column")),
     ],
     ids=["base-rate-1.5", "base-rate-negative", "base-rate-nan", "bootstrap-huge", "bootstrap-negative",
@@ -94,8 +96,10 @@ def rossi():
         ({"week": "inf"}, "arrest", ["fin"], "efron", InputError, ("'week'", "infinite")),
         ({"week": 0}, "arrest", ["fin"], "efron", InputError, ("durations in 'week' are 0",)),
         ({"week": 0}, "arrest", ["fin"], "breslow", InputError, ("durations in 'week' are 0",)),
-        ({"fin2": "fin"}, "arrest", ["fin", "fin2"], "efron", AnalysisError, ("did not converge", "fin, fin2")),
-        ({"fin2": "fin"}, "arrest", ["fin", "fin2"], "breslow", AnalysisError, ("did not converge", "fin, fin2")),
+        ({"fin2": "fin"}, "arrest", ["fin", "fin2"], "efron", AnalysisError,
+         ("did not converge", "fin, fin2")),
+        ({"fin2": "fin"}, "arrest", ["fin", "fin2"], "breslow", AnalysisError,
+         ("did not converge", "fin, fin2")),
     ],
     ids=["event-is-duration", "covariate-is-duration", "covariate-is-event", "constant", "huge-covariate",
          "infinite-duration", "all-zero-efron", "all-zero-breslow", "collinear-efron", "collinear-breslow"],
@@ -125,7 +129,8 @@ def test_a_subgroup_column_with_many_values_is_refused_before_fitting(cohort):
     with pytest.raises(InputError) as info:
         ev.fit(cohort)
     text = _one_line(info.value)
-    assert text.startswith(f"--subgroup 'age': {cohort['age'].nunique()} distinct values; expected at most 20")
+    levels = cohort["age"].nunique()
+    assert text.startswith(f"--subgroup 'age': {levels} distinct values; expected at most 20")
     assert "band" in text
     assert not hasattr(ev, "outcome_")  # refused before the design was fitted
 

@@ -94,6 +94,12 @@ PEOPLE = Kind(
                 default="false",
                 doc="a recognised appellant (optional, default false)",
             ),
+            Column(
+                "ldc",
+                "bool",
+                default="false",
+                doc="learning disability or challenges (OASys LDC subtotal 3+; optional, default false)",
+            ),
         ),
         key=("prison_number",),
     ),
@@ -107,8 +113,9 @@ PEOPLE = Kind(
         "probation_region",
         "maintains_innocence",
         "recognised_appellant",
+        "ldc",
     ),
-    kept_when_absent=("maintains_innocence", "recognised_appellant"),
+    kept_when_absent=("maintains_innocence", "recognised_appellant", "ldc"),
 )
 
 SENTENCES = Kind(

@@ -93,6 +93,10 @@ class Person(Base):
     # programmes. A server default so rows written before migration 0002 (and bulk inserts) read false.
     maintains_innocence: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     recognised_appellant: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Learning disability/challenges (domain.md: an OASys LDC subtotal of 3 or more, successor of the old
+    # "IQ under 80" rule): adapted programmes (BNM, BNM+, New Me Strengths) instead of Core/Kaizen/Horizon.
+    # A server default so rows written before migration 0003 read false.
+    ldc: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     __table_args__ = (CheckConstraint(_in("sex", SEXES), name="sex"),)

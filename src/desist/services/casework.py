@@ -44,6 +44,7 @@ class PersonView:
     maintains_innocence: bool = False
     recognised_appellant: bool = False
     version: int | None = None
+    ldc: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,6 +62,7 @@ def person_view(p: Person) -> PersonView:
         bool(p.maintains_innocence),
         bool(p.recognised_appellant),
         p.version,
+        bool(p.ldc),
     )
 
 
@@ -106,11 +108,13 @@ def register_person(
     pnc_number: str | None = None,
     maintains_innocence: bool = False,
     recognised_appellant: bool = False,
+    ldc: bool = False,
 ) -> PersonView:
     """Record a new man; a prison number already on file is a Conflict (via the unique constraint).
 
     ``maintains_innocence`` and ``recognised_appellant`` are stored on his record; the incentive rules
-    read them from there (see :func:`set_person_flags` to change them later).
+    read them from there; ``ldc`` (learning disability or challenges) marks him for the adapted
+    programmes (see :func:`set_person_flags` to change any of them later).
     """
     number = (prison_number or "").strip().upper()
     if not number:
@@ -135,6 +139,7 @@ def register_person(
             pnc_number=pnc_number,
             maintains_innocence=bool(maintains_innocence),
             recognised_appellant=bool(recognised_appellant),
+            ldc=bool(ldc),
         )
         uow.session.add(person)
         uow.session.flush()
@@ -150,8 +155,9 @@ def set_person_flags(
     maintains_innocence: bool | None = None,
     recognised_appellant: bool | None = None,
     expected_version: int | None = None,
+    ldc: bool | None = None,
 ) -> PersonView:
-    """Change a man's ``maintains_innocence`` / ``recognised_appellant`` flags (None leaves one as it is).
+    """Change a man's ``maintains_innocence`` / ``recognised_appellant`` / ``ldc`` flags (None: as it is).
 
     The change is an ordinary audited update of his ``person`` row (before and after in the audit log).
     Setting a flag to the value it already has writes nothing.
@@ -164,13 +170,13 @@ def set_person_flags(
     Raises
     ------
     InputError
-        Neither flag given.
+        No flag given.
     NotFound, Conflict
         Unknown man; his record changed since ``expected_version``.
     """
-    if maintains_innocence is None and recognised_appellant is None:
+    if maintains_innocence is None and recognised_appellant is None and ldc is None:
         raise InputError(
-            "person flags: nothing to change; expected maintains_innocence and/or recognised_appellant"
+            "person flags: nothing to change; expected maintains_innocence, recognised_appellant and/or ldc"
         )
     with uow:
         p = find_person(uow.session, person)
@@ -183,6 +189,8 @@ def set_person_flags(
             p.maintains_innocence = maintains_innocence
         if recognised_appellant is not None and p.recognised_appellant != recognised_appellant:
             p.recognised_appellant = recognised_appellant
+        if ldc is not None and p.ldc != ldc:
+            p.ldc = ldc
         uow.session.flush()
         view = person_view(p)
         uow.commit()

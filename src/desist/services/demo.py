@@ -94,7 +94,9 @@ def load_population(
 def read_tables(engine: Engine) -> dict[str, pd.DataFrame]:
     """The evaluation's inputs as stored: people, latest sentence, first OSP assessment, history, outcomes."""
     with engine.connect() as conn:
-        people = pd.read_sql("SELECT id, prison_number, date_of_birth, maintains_innocence FROM person", conn)
+        people = pd.read_sql(
+            "SELECT id, prison_number, date_of_birth, maintains_innocence, ldc FROM person", conn
+        )
         sentences = pd.read_sql("SELECT person_id, start_date, release_date FROM sentence", conn)
         osp = pd.read_sql(
             "SELECT person_id, assessed_on, inputs, outputs FROM assessment WHERE tool = 'osp'", conn
@@ -120,7 +122,8 @@ def read_tables(engine: Engine) -> dict[str, pd.DataFrame]:
     for name in ("sentences", "osp", "history", "outcomes"):
         frame = tables[name]
         frame.insert(0, "prison_number", frame.pop("person_id").map(number))
-    tables["people"]["maintains_innocence"] = tables["people"]["maintains_innocence"].astype(bool)
+    for flag in ("maintains_innocence", "ldc"):  # SQLite hands booleans back as 0/1
+        tables["people"][flag] = tables["people"][flag].astype(bool)
     return tables
 
 

@@ -3,7 +3,7 @@
 Built from tables in the *import layout* (what ``desist export`` writes and the demo reads back from the
 database), so the same code serves the database and a population held in memory:
 
-* ``people``: prison_number, date_of_birth, maintains_innocence (optional)
+* ``people``: prison_number, date_of_birth, maintains_innocence (optional), ldc (optional)
 * ``sentences``: prison_number, start_date, release_date
 * ``osp``: prison_number, assessed_on, the OSP inputs, ``osp_dc_points``, ``osp_dc_probability``,
   ``osp_dc_band``
@@ -11,11 +11,11 @@ database), so the same code serves the database and a population held in memory:
 * ``outcomes``: prison_number, offence_date, proven_date, kind
 
 The comparison pool applies the Core SOTP rules that the data record: 18+, a sentence of 12 months or more,
-OSP/DC medium or above (for RM2000/S), not image-only, custody starting while Core still ran. Men who
-maintain innocence stay in the pool (they could not take SOTP, which is the seed's worry: the
+OSP/DC medium or above (for RM2000/S), not image-only, not LDC, custody starting while Core still ran.
+Men who maintain innocence stay in the pool (they could not take SOTP, which is the seed's worry: the
 innocent-deniers scenario tests it). Men who started Core without completing it, or took any other
-accredited programme, are left out so the contrast is completed Core against none. LDC is not stored in
-the database, so LDC men who would have gone to BNM without getting a place remain in the pool.
+accredited programme, are left out so the contrast is completed Core against none. LDC men (``person.ldc``)
+are left out whether or not they got a place on Becoming New Me: Core was not open to them.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def tables_from_population(pop: object) -> dict[str, pd.DataFrame]:
     """The five import-layout tables of a generated :class:`~desist.synth.generate.Population`."""
     men: pd.DataFrame = pop.men  # type: ignore[attr-defined]
     return {
-        "people": men[["prison_number", "date_of_birth", "maintains_innocence"]],
+        "people": men[["prison_number", "date_of_birth", "maintains_innocence", "ldc"]],
         "sentences": men[["prison_number", "custody_start", "release_date"]].rename(
             columns={"custody_start": "start_date"}
         ),
@@ -104,8 +104,9 @@ def evaluation_cohort(
     osp["assessed_on"] = pd.to_datetime(osp["assessed_on"])
     osp = osp.sort_values("assessed_on").drop_duplicates("prison_number", keep="first")
     people = tables["people"].copy()
-    if "maintains_innocence" not in people:
-        people["maintains_innocence"] = False
+    for flag in ("maintains_innocence", "ldc"):  # optional columns: absent means nobody flagged
+        if flag not in people:
+            people[flag] = False
     df = people.merge(sent, on="prison_number").merge(osp, on="prison_number")
     dob = pd.to_datetime(df["date_of_birth"])
 
@@ -127,6 +128,11 @@ def evaluation_cohort(
         & (months >= 12)
         & df["osp_dc_band"].str.lower().isin(MEDIUM_UP)
         & ~images_only
+        # Core SOTP was not for men with a learning disability or challenges: they went to Becoming New Me
+        # (domain.md: "LDC flag: an OASys learning-disability/challenges subtotal of 3 or more (successor of
+        # the old 'IQ under 80' rule)"). Applied to the treated too, so a wrongly recorded place cannot
+        # put an ineligible man into the contrast.
+        & ~df["ldc"].astype(bool)
         & (df["start_date"] <= pd.Timestamp(legacy_last_start))
         & df["release_date"].notna()
         & (df["release_date"] <= window_end)

@@ -60,6 +60,7 @@ def import_tables(pop: object, end_of_data: str | dt.date) -> dict[str, pd.DataF
             "establishment": np.where(in_custody, rng.choice(ESTABLISHMENTS, n), ""),
             "probation_region": np.where(in_custody, "", rng.choice(REGIONS, n)),
             "maintains_innocence": np.where(men["maintains_innocence"], "true", "false"),
+            "ldc": np.where(men["ldc"], "true", "false"),
         }
     )
     sentences = pd.DataFrame(

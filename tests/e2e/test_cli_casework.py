@@ -11,19 +11,9 @@ from pathlib import Path
 import pytest
 
 from desist.entrypoints.cli.app import main
+from tests.cli import run_cli as _run
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "casework.md"
-
-
-def _run(argv: list[str], capsys) -> tuple[int, str, str]:
-    """Run the CLI in-process, as ``desist`` would, returning (exit status, stdout, stderr)."""
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture(scope="module")

@@ -7,22 +7,11 @@ import pandas as pd
 import pytest
 from lifelines.datasets import load_rossi
 
-from desist.entrypoints.cli import main
 from desist.evaluation.simulate import simulate_cohort
+from tests.cli import run_cli as run
 from tests.reference.rossi import R_EFRON, ROSSI_COVARIATES
 
 COVS = "age,risk_band,prior_sexual,setting,maintains_innocence"
-
-
-def run(argv, capsys):
-    """Run the CLI in-process; return (exit code, stdout, stderr)."""
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def evaluate_argv(

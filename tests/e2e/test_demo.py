@@ -13,19 +13,10 @@ import pytest
 from desist.entrypoints.cli import main
 from desist.synth import generate_population
 from desist.synth.cohort import evaluation_cohort, tables_from_population
+from tests.cli import run_cli as run
 
 MEN, SEED = 1500, 3
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def run(argv, capsys):
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture(scope="module")

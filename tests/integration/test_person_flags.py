@@ -24,10 +24,10 @@ from desist.domain.errors import Conflict, InputError, InvalidTransition, NotFou
 from desist.domain.incentives import IncentiveLevel as L
 from desist.domain.incentives import LevelReason
 from desist.domain.incentives import LevelReasonCategory as C
-from desist.entrypoints.cli.app import main
 from desist.services import incentives as inc
 from desist.services.casework import find_person, register_person, set_person_flags
 from desist.services.imports import ImportRejected, import_file
+from tests.cli import run_cli as _cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "import"
 FLAGS = ("maintains_innocence", "recognised_appellant")
@@ -372,16 +372,6 @@ def test_a_flag_committed_while_a_level_change_waits_is_seen(uow_factory, sessio
 
 
 # --- CLI ------------------------------------------------------------------------------------------------
-
-
-def _cli(argv: list[str], capsys) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_cli_person_add_and_set_flags_drive_the_rule(database_url, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -17,13 +17,13 @@ from sqlalchemy import func, inspect, select, text
 from desist.adapters.exporters import export, read_export
 from desist.adapters.migrate import current_revision, downgrade, upgrade
 from desist.adapters.orm import AuditLog, Base, Person
-from desist.entrypoints.cli.app import main
 from desist.services.casework import register_person, set_person_flags
 from desist.services.demo import load_population, read_tables
 from desist.services.imports import ImportRejected, import_file
 from desist.synth import generate_population
 from desist.synth.cohort import evaluation_cohort, tables_from_population
 from desist.synth.export import write_import_files
+from tests.cli import run_cli as _cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "import"
 BARE_INSERT = (
@@ -144,16 +144,6 @@ def test_register_and_set_ldc_are_stored_and_audited(session_factory, uow_factor
     assert log[0].after["ldc"] is True
     assert (log[1].before["ldc"], log[1].after["ldc"]) == (True, False)
     assert log[1].before["maintains_innocence"] == log[1].after["maintains_innocence"] is False
-
-
-def _cli(argv: list[str], capsys) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_cli_person_add_ldc_and_set_flags(database_url, session_factory, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]

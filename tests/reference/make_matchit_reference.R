@@ -90,7 +90,7 @@ for (name in names(fits)) {
 # glm coefficients, to check the propensity model itself
 co <- coef(glm(f_l, data = lalonde, family = binomial))
 write.csv(data.frame(term = names(co), estimate = format(co, digits = 17)), "lalonde_glm_coef.csv", row.names = FALSE)
-writeLines(c(paste("R", getRversion()), paste("MatchIt", packageVersion("MatchIt"))), "VERSIONS.txt")
+# VERSIONS.txt lists the R and package versions behind every fixture script here
 
 # Balance as MatchIt's summary reports it (un-matched and matched), for balance_table's checks.
 bal_fixture <- function(name, m) {

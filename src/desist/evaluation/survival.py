@@ -1,9 +1,11 @@
 """Time to first proven reoffence: weighted Kaplan-Meier per arm, log-rank test, weighted Cox models.
 
-lifelines does the fitting; this module adds the design (weights, pair clusters), input checks with one-line
-errors, and Breslow ties (lifelines implements only Efron's method; statsmodels' PHReg does Breslow).
-The robust (sandwich) variance is lifelines' formula, computed by ``_cox_variance`` in O(n) time rather than
-lifelines' O(n^2).
+lifelines draws the Kaplan-Meier curves and the log-rank test. The Cox models follow R's ``coxph`` to machine
+precision (``_cox_efron``: Efron or Breslow ties, case weights; ``_cox_variance``: R's robust and clustered
+variance, Efron's correction in the score residuals; ``_concordance``: R's weighted concordance), because
+analysts compare desist with R and lifelines stops short of R's coefficients and leaves Efron's correction out
+of its robust variance. This module adds the design (weights, pair clusters) and input checks with one-line
+errors.
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter, KaplanMeierFitter
-from lifelines.exceptions import ConvergenceError
+from lifelines import KaplanMeierFitter
 from lifelines.statistics import logrank_test
-from lifelines.utils import concordance_index
 from numpy.typing import ArrayLike
+from scipy import stats
 
 from desist.domain.errors import AnalysisError, InputError
 from desist.evaluation._checks import check_finite, check_survival_roles, check_varies
+from desist.evaluation._concordance import concordance
+from desist.evaluation._cox_efron import CoxConvergenceError
 from desist.evaluation._cox_variance import fit_robust_cox
 from desist.evaluation._plotting import PlotPath, figure_and_axes, save
 
@@ -172,19 +175,27 @@ def plot_survival(
 
 @dataclass(frozen=True)
 class CoxResult:
-    """A fitted Cox model: ``coefficients`` (covariate, coef, se, hr, p) and Harrell's concordance."""
+    """A fitted Cox model: ``coefficients`` (covariate, coef, se, hr, p) and Harrell's concordance.
+
+    ``variance`` is ``"model"`` (inverse information) or ``"robust"`` (sandwich, clustered on ``cluster`` when
+    given): the kind the ``se`` column and p-values use.
+    """
 
     coefficients: pd.DataFrame
     concordance: float
     ties: str
     n: int
     events: int
+    variance: str = "model"
+    cluster: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "ties": self.ties,
             "n": self.n,
             "events": self.events,
+            "variance": self.variance,
+            "cluster": self.cluster,
             "coefficients": self.coefficients.to_dict(orient="records"),
             "concordance": self.concordance,
         }
@@ -198,36 +209,47 @@ def fit_cox(
     *,
     ties: str = "efron",
     weights: str | None = None,
+    robust: bool = False,
+    cluster: str | None = None,
 ) -> CoxResult:
-    """Fit a Cox proportional hazards model with Efron (lifelines) or Breslow (statsmodels PHReg) ties.
+    """Fit a Cox proportional hazards model as R's ``coxph``, with Efron (default) or Breslow ties.
 
-    String and categorical covariates become dummy variables (first level dropped, as R's formulas do).
-    With ``weights`` the SEs are robust (sandwich), as R's ``coxph(weights=)`` reports them.
+    String and categorical covariates become dummy variables (first level dropped, as R's formulas do; levels
+    sort by code point, so "X-linked" comes before "autosomal" where R's locale may order them the other way).
+    The coefficients are the exact maximum of the partial likelihood (R's ``coxph.control(eps = 1e-14)``
+    agrees to ~1e-14). The concordance is R's, weighted when ``weights`` is given.
+
+    Parameters
+    ----------
+    weights : str, optional
+        Case-weight column. Weighted fits report robust SEs (R's advice for non-integer weights).
+    robust : bool
+        Robust (sandwich) SEs, R's ``robust = TRUE``.
+    cluster : str, optional
+        Cluster column (a person with several rows, a matched pair): robust SEs clustered on it, R's
+        ``cluster()``.
 
     Raises
     ------
     InputError
         A column used twice (event == duration, a covariate that is the duration or event), infinite or
-        overflowing numbers, all durations 0, or a constant covariate.
+        overflowing numbers, all durations 0, a constant covariate, or a cluster column with missing values.
     AnalysisError
-        No events, or a fit that does not converge (collinear covariates): lifelines' ConvergenceError and
-        statsmodels' LinAlgError become one line naming the covariates.
+        No events, or a fit that does not converge (collinear covariates, a coefficient running to infinity).
     """
     if ties not in TIES:
         raise InputError(f"survival: ties {ties!r} is not supported; expected one of {', '.join(TIES)}")
-    if ties == "breslow" and weights:
-        # PHReg silently ignores weights and lifelines has no Breslow: refuse rather than mislead
-        raise InputError("survival: --weights needs --ties efron; Breslow ties are available unweighted only")
     if not covariates:
         raise InputError("survival: no covariates given; expected --covariates a,b")
     check_survival_roles(duration, event, covariates)
-    used = [duration, event, *covariates, *([weights] if weights else [])]
+    extra = [c for c in (weights, cluster) if c]
+    used = [duration, event, *covariates, *extra]
     missing_cols = [c for c in used if c not in data.columns]
     if missing_cols:
         raise InputError(
             f"survival: column {missing_cols[0]!r} not found; columns are {', '.join(map(str, data.columns))}"
         )
-    check_finite(data, [c for c in used if c != event])
+    check_finite(data, [c for c in used if c not in (event, cluster)])
     t, e = _check_survival(data, duration, event)
     check_varies(data, covariates)
     X = pd.get_dummies(data[covariates], drop_first=True, dtype=float)
@@ -242,53 +264,46 @@ def fit_cox(
         w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)
         if np.isnan(w).any() or (w < 0).any():
             raise InputError(f"survival: weights column {weights!r} must hold numbers >= 0")
+    if cluster and data[cluster].isna().any():
+        raise InputError(
+            f"survival: cluster column {cluster!r} has {int(data[cluster].isna().sum())} missing values; "
+            "expected a cluster label on every row"
+        )
+    frame = X.copy()
+    frame["__T"], frame["__E"] = t, e
+    if w is not None:
+        frame["__w"] = w
+    if cluster:
+        frame["__cluster"] = data[cluster].to_numpy()
     try:
-        coef, se, p, conc = _fit(X, t, e, w, ties)
-    except (ConvergenceError, np.linalg.LinAlgError) as exc:
-        # lifelines' message is a paragraph of tips; its first sentence says what went wrong
-        # (statsmodels' Breslow fit raises LinAlgError "Singular matrix" for the same collinearity)
-        reason = str(exc).split("Please see")[0].strip().rstrip(".")
+        cox = fit_robust_cox(
+            frame, "__T", "__E", "__w" if w is not None else None, "__cluster" if cluster else None, ties
+        )
+    except CoxConvergenceError as exc:
         raise AnalysisError(
-            f"survival: the Cox model did not converge ({reason}) with covariates {', '.join(covariates)} on "
+            f"survival: the Cox model did not converge ({exc}) with covariates {', '.join(covariates)} on "
             f"{len(t)} rows; expected covariates that are not collinear and enough rows and events"
         ) from None
-    table = pd.DataFrame(
-        {
-            "covariate": X.columns,
-            "coef": coef.to_numpy(),
-            "se": se.to_numpy(),
-            "hr": np.exp(coef.to_numpy()),
-            "p": p.to_numpy(),
-        }
+    kind = "robust" if (robust or cluster or w is not None) else "model"
+    coef = cox.params.to_numpy()
+    robust_se = cox.standard_errors.to_numpy()
+    se = robust_se if kind == "robust" else np.sqrt(np.diag(cox.fit.variance))
+    p = 2 * stats.norm.sf(np.abs(coef / se))
+    table = pd.DataFrame({"covariate": X.columns, "coef": coef, "se": se, "hr": np.exp(coef), "p": p})
+    conc = concordance(t, e, _tied_score(X.to_numpy(dtype=float), coef), w).value
+    return CoxResult(
+        coefficients=table,
+        concordance=conc,
+        ties=ties,
+        n=len(t),
+        events=int(e.sum()),
+        variance=kind,
+        cluster=cluster,
     )
-    return CoxResult(coefficients=table, concordance=conc, ties=ties, n=len(t), events=int(e.sum()))
 
 
-def _fit(
-    X: pd.DataFrame, t: np.ndarray, e: np.ndarray, w: np.ndarray | None, ties: str
-) -> tuple[pd.Series, pd.Series, pd.Series, float]:
-    """Coefficients, standard errors, p-values and concordance of the Cox fit ``fit_cox`` configured."""
-    if ties == "efron":
-        df = X.copy()
-        df["__T"], df["__E"] = t, e
-        if w is not None:
-            df["__w"] = w
-        if w is None:
-            cph = CoxPHFitter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                cph.fit(df, "__T", "__E")
-            coef, se, p = cph.params_, cph.standard_errors_, cph.summary["p"]
-        else:
-            cox = fit_robust_cox(df, "__T", "__E", weights_col="__w")
-            cph, coef, se, p = cox.model, cox.params, cox.standard_errors, cox.p_values
-        conc = float(cph.concordance_index_)
-    else:
-        from statsmodels.duration.hazard_regression import PHReg
-
-        res = PHReg(t, X.to_numpy(), status=e, ties="breslow").fit()
-        coef = pd.Series(res.params, index=X.columns)
-        se = pd.Series(res.bse, index=X.columns)
-        p = pd.Series(res.pvalues, index=X.columns)
-        conc = float(concordance_index(t, -(X.to_numpy() @ coef.to_numpy()), e))
-    return coef, se, p, conc
+def _tied_score(X: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """Linear predictor computed once per distinct covariate row, so equal rows give exactly equal scores
+    (the concordance counts them as tied, as R does)."""
+    uniq, inverse = np.unique(X, axis=0, return_inverse=True)
+    return np.asarray((uniq @ coef)[inverse.reshape(-1)])

@@ -1,13 +1,14 @@
-"""Weighted Kaplan-Meier, log-rank and Cox comparison; the Cox model (Efron: lifelines, Breslow: PHReg)."""
+"""Weighted Kaplan-Meier, log-rank and Cox comparison; the Cox model (R's agreement: test_cox_r.py)."""
 
 import numpy as np
 import pandas as pd
 import pytest
-from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines import KaplanMeierFitter
 from lifelines.datasets import load_rossi
 from scipy import optimize
 
 from desist.domain.errors import AnalysisError, InputError
+from desist.evaluation._cox_variance import fit_robust_cox
 from desist.evaluation.survival import compare_survival, fit_cox, plot_survival
 from tests.reference.rossi import R_EFRON
 from tests.reference.rossi import ROSSI_COVARIATES as ROSSI
@@ -54,16 +55,30 @@ def test_breslow_equals_efron_without_ties():
     assert a.to_numpy() == pytest.approx(b.to_numpy(), abs=1e-5)
 
 
-def test_weighted_efron_uses_robust_se_and_breslow_refuses_weights():
+def test_weighted_fits_use_robust_ses_with_either_ties_rule():
+    # R's values for weighted Efron and Breslow fits are checked in test_cox_r.py; here the plumbing
     d = load_rossi()
     d["w"] = np.where(d.fin == 1, 2.0, 1.0)
-    res = fit_cox(d, "week", "arrest", ["fin", "prio"], weights="w")
-    ref = CoxPHFitter().fit(
-        d[["week", "arrest", "fin", "prio", "w"]], "week", "arrest", weights_col="w", robust=True
-    )
-    assert res.coefficients.se.to_numpy() == pytest.approx(ref.standard_errors_.to_numpy())
-    with pytest.raises(InputError, match="--ties efron"):
-        fit_cox(d, "week", "arrest", ["fin"], ties="breslow", weights="w")
+    for ties in ("efron", "breslow"):
+        res = fit_cox(d, "week", "arrest", ["fin", "prio"], weights="w", ties=ties)
+        frame = d[["fin", "prio", "week", "arrest", "w"]]
+        robust = fit_robust_cox(frame, "week", "arrest", "w", ties=ties)
+        assert res.variance == "robust"
+        assert res.coefficients.se.to_numpy() == pytest.approx(robust.standard_errors.to_numpy(), rel=1e-12)
+        assert not np.allclose(res.coefficients.se, np.sqrt(np.diag(robust.fit.variance)), rtol=1e-3)
+
+
+def test_cluster_column_gives_clustered_ses_and_refuses_missing_labels():
+    d = load_rossi()
+    d["pair"] = np.arange(len(d)) // 2
+    plain = fit_cox(d, "week", "arrest", ["fin", "prio"])
+    clustered = fit_cox(d, "week", "arrest", ["fin", "prio"], cluster="pair")
+    assert plain.variance == "model" and clustered.variance == "robust" and clustered.cluster == "pair"
+    assert clustered.coefficients.coef.to_numpy() == pytest.approx(plain.coefficients.coef.to_numpy())
+    assert not np.allclose(clustered.coefficients.se, plain.coefficients.se, rtol=1e-3)
+    d.loc[3, "pair"] = np.nan
+    with pytest.raises(InputError, match="cluster column 'pair' has 1 missing"):
+        fit_cox(d, "week", "arrest", ["fin"], cluster="pair")
 
 
 def test_string_covariates_become_dummies():

@@ -1,6 +1,6 @@
 """Evaluation results of several kinds, as the JSON a stored run holds, for the report's tests.
 
-Small and hand-readable on purpose: each kind changes only what makes it that kind, so a test failure points at
+Small and hand-readable on purpose: each kind changes only what makes it that kind, so a failure points at
 the rule that broke.
 """
 

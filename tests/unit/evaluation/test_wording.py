@@ -101,7 +101,8 @@ def test_rosenbaum_unavailable_says_why() -> None:
 
 
 def test_e_value_sentence_covers_the_interval() -> None:
-    assert "1.28 each would move the confidence interval" in wd.e_value_sentence(result("harm")["sensitivity"])
+    harm = wd.e_value_sentence(result("harm")["sensitivity"])
+    assert "1.28 each would move the confidence interval" in harm
     assert "already includes no effect" in wd.e_value_sentence(result("null")["sensitivity"])
 
 

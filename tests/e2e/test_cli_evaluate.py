@@ -88,7 +88,9 @@ def test_other_methods_and_table_format(cohort_csv, capsys, method):
     argv = evaluate_argv(cohort_csv, "--method", method, "--estimand", "ATE", fmt="table")
     code, out, err = run(argv, capsys)
     assert code == 0, err
-    assert f"desist evaluation: {method} (ATE)" in out
+    from desist.evaluation.report import METHOD_NAMES
+
+    assert f"desist evaluation: {METHOD_NAMES[method]} (ATE)" in out
     assert "For every 100 men like those in the study, had all been treated" in out
 
 

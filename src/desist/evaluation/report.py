@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
 from desist.evaluation.outcomes import OutcomeResult
 
 
@@ -76,73 +74,157 @@ def plain_language(
     return text
 
 
-def _frame_text(title: str, frame: pd.DataFrame) -> str:
-    return f"{title}\n{frame.to_string(index=False, float_format=lambda v: f'{v:.4g}')}\n"
+METHOD_NAMES = {
+    "nearest": "nearest-neighbour matching",
+    "subclass": "subclassification on the propensity score",
+    "ipw": "inverse probability weighting",
+    "aipw": "augmented inverse probability weighting (doubly robust)",
+}
+
+
+def _row(cells: list[str], widths: list[int]) -> str:
+    """Left-align the first cell, right-align the numbers; the widths keep a table inside 80 columns."""
+    first, *rest = cells
+    line = "  " + first.ljust(widths[0]) + "".join(c.rjust(w) for c, w in zip(rest, widths[1:], strict=True))
+    return line.rstrip()
 
 
 def table_text(d: dict[str, Any]) -> str:
-    """Render the JSON result of an evaluation (:meth:`Evaluation.to_dict`) as plain text tables."""
-    parts = [f"desist evaluation: {d['method']} ({d['estimand']})"]
-    n = d["n"]
-    parts.append(
-        f"treated {n['treated']} (matched/weighted {n['treated_matched']}), "
-        f"comparison {n['control']} (matched/weighted {n['control_matched']})\n"
-    )
-    o = d["outcome"]
-    rows = [("difference", o["estimate"], *o["ci"], o["p_value"])]
-    for key in ("risk_ratio", "odds_ratio"):
-        if o.get(key):
-            rows.append((key.replace("_", " "), o[key]["estimate"], *o[key]["ci"], float("nan")))
-    head = (
-        f"outcome {o['name']} ({o['type']}): treated {o['treated_mean']:.4g}, comparison "
-        f"{o['control_mean']:.4g}; CI {o['ci_method']}"
-    )
-    parts.append(
-        _frame_text(head, pd.DataFrame(rows, columns=["measure", "estimate", "ci_low", "ci_high", "p"]))
-    )
-    bal = pd.DataFrame(d["balance"])
-    if len(bal):
-        keep = [
-            c for c in ("covariate", "smd_before", "smd_after", "variance_ratio_after", "flag") if c in bal
-        ]
-        parts.append(_frame_text("balance", bal[keep]))
-    if d.get("survival"):
-        s = d["survival"]
-        parts.append(
-            f"survival: hazard ratio {s['hazard_ratio']:.3g} ({s['ci'][0]:.3g} to {s['ci'][1]:.3g}), "
-            f"p = {s['p_value']:.3g}; log-rank p = {s['logrank']['p_value']:.3g}\n"
-        )
-    sens = d["sensitivity"]
-    ev = sens.get("e_value") or {}
-    if ev:
-        parts.append(
-            f"E-value ({ev['measure']}): point {ev['point']:.3g}, CI {ev['ci']:.3g}"
-            if ev.get("ci")
-            else f"E-value ({ev['measure']}): point {ev['point']:.3g}"
-        )
-    ros = sens.get("rosenbaum") or {}
-    if ros.get("available"):
-        g = ros["gamma_critical"]
-        parts.append(
-            f"Rosenbaum ({ros['test']}): significance lost at Gamma = {'>1000' if g is None else f'{g:.3g}'}"
-        )
-    elif ros:
-        parts.append(f"Rosenbaum: not available ({ros.get('reason')})")
-    if sens.get("deniers"):
-        parts.append("\n" + _frame_text("innocent deniers scenario", pd.DataFrame(sens["deniers"]["table"])))
-    if d.get("subgroups"):
-        sg = d["subgroups"]
-        frame = pd.DataFrame(sg["groups"])
-        cols = [c for c in ("level", "n_treated", "estimate", "ci_low", "ci_high", "skipped") if c in frame]
-        p = sg["interaction"]["p_value"]
-        parts.append(
-            "\n"
-            + _frame_text(
-                f"subgroups by {sg['column']} (interaction p = {'n/a' if p is None else f'{p:.3g}'})",
-                frame[cols],
+    """An evaluation's JSON (``to_dict()``) as text for a terminal, within 80 columns.
+
+    Numbers follow :mod:`desist.evaluation.formatting` and every sentence comes from
+    :mod:`desist.evaluation.wording`, so the terminal and report.html say the same thing.
+    """
+    from desist.evaluation import formatting as fmt
+    from desist.evaluation import wording as wd
+
+    w = wd.Wording(window=d.get("window"))
+    n = d.get("n") or {}
+    method = METHOD_NAMES.get(str(d.get("method")), str(d.get("method")))
+    used = "matched" if d.get("method") in ("nearest", "subclass") else "weighted"
+    parts = [
+        f"desist evaluation: {method} ({d.get('estimand')})",
+        f"treated {fmt.count(n.get('treated'))} ({fmt.count(n.get('treated_matched'))} {used}), "
+        f"untreated {fmt.count(n.get('control'))} ({fmt.count(n.get('control_matched'))} {used})",
+        "",
+        wd.headline(d, w),
+    ]
+    o = d.get("outcome")
+    if o:
+        widths = [24, 9, 11, 25, 9]
+        parts += ["", f"outcome {o['name']} ({o['type']}); CIs {o.get('ci_method', '')}"]
+        parts.append(_row(["measure", "treated", "comparison", "effect (95% CI)", "p"], widths))
+        if o["type"] == "binary":
+            first = [
+                "per 100 men",
+                fmt.per_100(o["treated_mean"]),
+                fmt.per_100(o["control_mean"]),
+                f"{fmt.signed_per_100(o['estimate'])} ({fmt.ci(o['ci'], 'per_100')})",
+            ]
+        else:
+            first = [
+                "mean",
+                fmt.number(o["treated_mean"]),
+                fmt.number(o["control_mean"]),
+                f"{fmt.number(o['estimate'])} ({fmt.ci(o['ci'], 'number')})",
+            ]
+        parts.append(_row([*first, fmt.p_value(o.get("p_value"))], widths))
+        for key in ("risk_ratio", "odds_ratio"):
+            if o.get(key):
+                r = o[key]
+                effect = f"{fmt.ratio(r['estimate'])} ({fmt.ci(r['ci'])})"
+                parts.append(_row([key.replace("_", " "), "", "", effect, ""], widths))
+        s = d.get("survival")
+        if s:
+            ev = s.get("events") or {}
+            effect = f"{fmt.ratio(s['hazard_ratio'])} ({fmt.ci(s['ci'])})"
+            parts.append(
+                _row(
+                    [
+                        "hazard ratio (events)",
+                        fmt.count(ev.get("treated")),
+                        fmt.count(ev.get("control")),
+                        effect,
+                        fmt.p_value(s.get("p_value")),
+                    ],
+                    widths,
+                )
             )
-        )
-    for w in d.get("warnings", []):
-        parts.append(f"warning: {w}")
-    parts.append("\n" + d["plain_language"])
-    return "\n".join(parts) + "\n"
+            lr = s.get("logrank") or {}
+            if lr:
+                parts.append(
+                    f"  log-rank test p {fmt.p_value(lr.get('p_value'))} (descriptive; ignores pairing)"
+                )
+    bal = d.get("balance") or []
+    if bal:
+        widths = [34, 12, 12, 14]
+        parts += ["", "balance (standardised mean difference)"]
+        parts.append(_row(["covariate", "before", "after", "var. ratio"], widths))
+        for b in bal:
+            name = str(b["covariate"])
+            name = name if len(name) <= 32 else name[:31] + "…"
+            parts.append(
+                _row(
+                    [
+                        name,
+                        fmt.smd(b.get("smd_before")),
+                        fmt.smd(b.get("smd_after")),
+                        fmt.number(b.get("variance_ratio_after"), 2),
+                    ],
+                    widths,
+                )
+            )
+        parts.append("  " + wd.balance_sentence(bal, w))
+    sens = d.get("sensitivity") or {}
+    sentences = [wd.e_value_sentence(sens), wd.rosenbaum_sentence(sens), wd.deniers_sentence(sens)]
+    if any(sentences):
+        parts += ["", "sensitivity"] + [f"  {x}" for x in sentences if x]
+    sub = d.get("subgroups")
+    if sub and sub.get("groups"):
+        from desist.evaluation.charts import order_levels
+
+        widths = [20, 10, 9, 11, 26]
+        parts += ["", f"subgroups by {sub['column']}"]
+        parts.append(_row(["group", "treated", "treated", "comparison", "difference per 100 (CI)"], widths))
+        parts.append(_row(["", "men", "per 100", "per 100", ""], widths))
+        for g in order_levels(sub["groups"]):
+            effect = (
+                f"not estimated ({g['skipped']})"
+                if g.get("skipped")
+                else f"{fmt.signed_per_100(g['estimate'])} ({fmt.ci((g['ci_low'], g['ci_high']), 'per_100')})"
+            )
+            parts.append(
+                _row(
+                    [
+                        str(g["level"]).replace("_", " "),
+                        fmt.count(g.get("n_treated")),
+                        fmt.per_100(g.get("treated_mean")),
+                        fmt.per_100(g.get("control_mean")),
+                        effect,
+                    ],
+                    widths,
+                )
+            )
+        parts.append("  " + (wd.subgroup_sentence(sub, w) or ""))
+    for message in d.get("warnings") or []:
+        parts.append(f"warning: {message}")
+    if o:
+        parts += ["", wd.outcome_paragraph(d, w)]
+        survival = wd.survival_paragraph(d, w)
+        if survival:
+            parts.append(survival)
+    return _wrap("\n".join(parts)) + "\n"
+
+
+def _wrap(text: str, width: int = 80) -> str:
+    """Wrap prose lines to the terminal width; table rows (which start with two spaces) are already narrow."""
+    import textwrap
+
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+        else:
+            indent = "  " if line.startswith("  ") else ""
+            out.append(textwrap.fill(line, width=width, subsequent_indent=indent))
+    return "\n".join(out)

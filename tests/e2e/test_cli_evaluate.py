@@ -226,14 +226,8 @@ def test_docs_worked_example_matches_the_committed_data_and_output(capsys):
     )
     code, out, err = run(evaluate_argv(csv, *extra, fmt="table"), capsys)
     assert code == 0, err
-    docs = " ".join((root / "docs" / "evaluation.md").read_text().split())
-    paragraph = " ".join(out.strip().splitlines()[-1].split())
-    assert paragraph.startswith(
-        "For every 100 typical men like those treated, 15 reoffended within two years"
-    )
-    assert paragraph in docs
-    for line in (
-        "survival: hazard ratio 0.767 (0.612 to 0.961), p = 0.0208; log-rank p = 0.026",
-        "E-value (RR): point 1.77, CI 1",
-    ):
-        assert line in out and line in docs
+    docs = (root / "docs" / "evaluation.md").read_text()
+    assert out.strip() in docs  # the docs show this exact output
+    words = " ".join(out.split())
+    assert "For every 100 typical men like those treated, 15 were proven to reoffend within two years" in words
+    assert "0.77 (0.61 to 0.96)" in words

@@ -120,6 +120,8 @@ def smd(x: float | None) -> str:
     if _missing(x):
         return MISSING
     assert x is not None
+    if abs(x) < 0.005:  # "−0.00" would suggest a sign the number does not have
+        return "0.00"
     return f"{x:+.2f}".replace("-", "−")
 
 

@@ -89,16 +89,17 @@ def _row(cells: list[str], widths: list[int]) -> str:
     return line.rstrip()
 
 
-def table_text(d: dict[str, Any]) -> str:
+def table_text(d: dict[str, Any], *, window: str | None = None) -> str:
     """An evaluation's JSON (``to_dict()``) as text for a terminal, within 80 columns.
 
-    Numbers follow :mod:`desist.evaluation.formatting` and every sentence comes from
+    ``window`` words the follow-up window ("within two years"). Numbers follow
+    :mod:`desist.evaluation.formatting` and every sentence comes from
     :mod:`desist.evaluation.wording`, so the terminal and report.html say the same thing.
     """
     from desist.evaluation import formatting as fmt
     from desist.evaluation import wording as wd
 
-    w = wd.Wording(window=d.get("window"))
+    w = wd.Wording(window=window)
     n = d.get("n") or {}
     method = METHOD_NAMES.get(str(d.get("method")), str(d.get("method")))
     used = "matched" if d.get("method") in ("nearest", "subclass") else "weighted"

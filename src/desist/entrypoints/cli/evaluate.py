@@ -168,7 +168,7 @@ def register(app: typer.Typer) -> None:
         result["data"] = str(data)
         if plots is not None:
             result["plots"] = _write_plots(ev, plots)
-        typer.echo(_dump(result) if fmt == "json" else table_text(jsonable(result)))
+        typer.echo(_dump(result) if fmt == "json" else table_text(jsonable(result), window=window))
 
     @app.command("survival")
     def survival(

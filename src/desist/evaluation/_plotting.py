@@ -17,16 +17,14 @@ PlotPath = str | os.PathLike[str]
 
 
 def figure_and_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure | SubFigure, Axes]:
-    """A new figure on the Agg backend (no display needed), or the figure ``ax`` is drawn on."""
-    import matplotlib
+    """A new headless figure, or the figure ``ax`` is drawn on.
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    The new figure is a bare :class:`matplotlib.figure.Figure` on the Agg canvas: pyplot is not imported and
+    the caller's backend is never changed (a notebook keeps its inline backend, a GUI keeps its windows).
+    """
+    from desist.evaluation.charts import new_axes
 
-    if ax is None:
-        fig, new_ax = plt.subplots(figsize=figsize)
-        return fig, new_ax
-    return ax.figure, ax
+    return new_axes(ax, figsize)
 
 
 def save(fig: Figure | SubFigure, path: PlotPath | None) -> None:

@@ -171,65 +171,50 @@ def check_common_support(score: np.ndarray | None, treated: np.ndarray, weights:
         )
 
 
-def love_plot(table: pd.DataFrame, path: Any = None, threshold: float = THRESHOLD) -> Any:
+def love_plot(
+    table: pd.DataFrame,
+    path: Any = None,
+    threshold: float = THRESHOLD,
+    *,
+    ax: Any = None,
+    label: Any = None,
+) -> Any:
     """Love plot: absolute SMD of each covariate before and after, with the 0.05 and ``threshold`` lines.
 
-    Built on a bare :class:`matplotlib.figure.Figure` (Agg canvas), so it works without a display and never
-    touches pyplot's global state. Saved to ``path`` when given (format from the suffix).
+    Drawn by :func:`desist.evaluation.charts.love_chart` (a headless figure unless ``ax`` is given; pyplot's
+    global state and the caller's backend are never touched); ``label`` maps covariate codes to readable
+    names. Saved to ``path`` when given (format from the suffix).
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from desist.evaluation.charts import love_chart
 
-    tab = table.iloc[::-1]
-    fig = Figure(figsize=(6.5, 0.35 * len(tab) + 1.6))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    y = np.arange(len(tab))
-    ax.scatter(
-        tab["smd_before"].abs(), y, marker="o", facecolors="none", edgecolors="tab:red", label="Before"
-    )
-    ax.scatter(tab["smd_after"].abs(), y, marker="o", color="tab:blue", label="After")
-    ax.axvline(STRICT_THRESHOLD, color="grey", linestyle=":", linewidth=1)
-    ax.axvline(threshold, color="black", linestyle="--", linewidth=1)
-    ax.set_yticks(y)
-    ax.set_yticklabels(tab["covariate"])
-    ax.set_xlabel("|standardised mean difference|\n(binary covariates: difference in proportions)")
-    ax.set_xlim(left=0)
-    ax.legend(loc="best", frameon=True)
-    ax.set_title("Covariate balance")
-    fig.tight_layout()
+    rows = [
+        {str(k): v for k, v in r.items()}
+        for r in table.astype(object).where(table.notna(), None).to_dict(orient="records")
+    ]
+    fig = love_chart(rows, ax=ax, label=label, threshold=threshold, strict=STRICT_THRESHOLD)
     if path is not None:
-        fig.savefig(path, dpi=120)
+        fig.figure.savefig(path, dpi=120, bbox_inches="tight")
     return fig
 
 
 def overlap_plot(
-    distance: np.ndarray, treated: np.ndarray, weights: np.ndarray, path: Any = None, after: str = "Weighted"
+    distance: np.ndarray,
+    treated: np.ndarray,
+    weights: np.ndarray,
+    path: Any = None,
+    after: str = "Weighted",
+    *,
+    ax: Any = None,
 ) -> Any:
-    """Histograms of the propensity score by group, unweighted and weighted (MatchIt's ``type = "hist"``).
+    """Histograms of the propensity score by group, before and after the design (MatchIt's ``type = "hist"``).
 
-    Shows common support: after a good design the weighted control histogram looks like the treated one.
+    Shows common support: after a good design the weighted comparison histogram mirrors the treated one.
+    Drawn by :func:`desist.evaluation.charts.overlap_chart`; ``after`` titles the second panel.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from desist.evaluation.chart_data import overlap
+    from desist.evaluation.charts import overlap_chart
 
-    distance = np.asarray(distance, dtype=float)
-    treated = np.asarray(treated, dtype=bool)
-    weights = np.asarray(weights, dtype=float)
-    fig = Figure(figsize=(8, 5))
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(2, 2, sharex=True)
-    bins = np.linspace(distance.min(), distance.max(), 31)
-    for row, (label, grp) in enumerate((("Treated", treated), ("Control", ~treated))):
-        axes[row, 0].hist(distance[grp], bins=bins, density=True, color="grey")
-        if weights[grp].sum() > 0:
-            axes[row, 1].hist(distance[grp], bins=bins, weights=weights[grp], density=True, color="tab:blue")
-        axes[row, 0].set_ylabel(f"{label}\ndensity")
-    axes[0, 0].set_title("All")
-    axes[0, 1].set_title(after)
-    for ax in axes[1]:
-        ax.set_xlabel("Propensity score")
-    fig.tight_layout()
+    fig = overlap_chart(overlap(distance, treated, weights), ax=ax, after_title=after)
     if path is not None:
-        fig.savefig(path, dpi=120)
+        fig.figure.savefig(path, dpi=120, bbox_inches="tight")
     return fig

@@ -188,8 +188,13 @@ def love_chart(
     return fig
 
 
-def overlap_chart(data: Mapping[str, Any], ax: Axes | None = None) -> Figure | SubFigure:
-    """Propensity-score histograms, treated above the axis and comparison below, before and after."""
+def overlap_chart(
+    data: Mapping[str, Any], ax: Axes | None = None, *, after_title: str = "After matching"
+) -> Figure | SubFigure:
+    """Propensity-score histograms, treated above the axis and comparison below, before and after.
+
+    With ``ax`` only the "after" panel is drawn (one axes cannot hold both).
+    """
     edges = data["edges"]
     mids = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:], strict=True)]
     width = edges[1] - edges[0]
@@ -206,7 +211,7 @@ def overlap_chart(data: Mapping[str, Any], ax: Axes | None = None) -> Figure | S
             mids, [-v for v in data[stage]["comparison"]], width=width, color=COMPARISON, label="Comparison"
         )
         a.axhline(0, color="black", linewidth=0.8)
-        a.set_title("Before matching" if stage == "before" else "After matching", fontsize=10)
+        a.set_title("Before matching" if stage == "before" else after_title, fontsize=10)
         a.set_xlabel("Propensity score (chance of treatment)")
         a.yaxis.set_major_formatter(_percent_formatter(absolute=True))
     axes[0].set_ylabel("Share of the group")

@@ -20,7 +20,7 @@ from scipy import stats
 
 from desist.domain.errors import DesistError, InputError
 from desist.evaluation._checks import check_subgroup_levels
-from desist.evaluation._plotting import PlotPath, figure_and_axes, save
+from desist.evaluation._plotting import PlotPath, save
 from desist.evaluation.outcomes import JDL_MIN_TREATED, OutcomeResult
 
 if TYPE_CHECKING:
@@ -158,23 +158,20 @@ def subgroup_effects(
 
 
 def plot_subgroups(
-    result: SubgroupResult, ax: Axes | None = None, path: PlotPath | None = None
+    result: SubgroupResult,
+    ax: Axes | None = None,
+    path: PlotPath | None = None,
+    *,
+    overall: dict[str, Any] | None = None,
+    label: str | None = None,
 ) -> Figure | SubFigure:
-    """Forest plot of subgroup differences with 95% CIs; returns the matplotlib Figure."""
-    tab = result.table[result.table["skipped"].isna()]
-    fig, ax = figure_and_axes(ax, (6, 1 + 0.5 * max(len(tab), 1)))
-    ypos = np.arange(len(tab))[::-1]
-    ax.errorbar(
-        tab["estimate"],
-        ypos,
-        xerr=[tab["estimate"] - tab["ci_low"], tab["ci_high"] - tab["estimate"]],
-        fmt="o",
-        capsize=3,
-    )
-    ax.set_yticks(ypos, tab["level"])
-    ax.axvline(0, color="grey", lw=0.8)
-    ax.set_xlabel("difference (treated - comparison)")
-    p = result.p_interaction
-    ax.set_title(f"{result.column}: interaction p = {p:.3g}" if p is not None else result.column)
+    """Forest plot of subgroup differences per 100 men with 95% CIs, in risk order.
+
+    Drawn by :func:`desist.evaluation.charts.forest_chart`; ``overall`` (an outcome's ``to_dict()``) adds
+    the overall estimate as a diamond.
+    """
+    from desist.evaluation.charts import forest_chart
+
+    fig = forest_chart(result.to_dict(), overall, ax=ax, label=label)
     save(fig, path)
     return fig

@@ -227,7 +227,7 @@ def test_plot_distance_and_polars(lalonde: pd.DataFrame, tmp_path: Path) -> None
     m = NearestNeighborMatcher(caliper=0.1).fit(pl.from_pandas(lalonde), "treat", LALONDE_COVS)
     assert m.n_["treated_matched"] == 111
     fig = m.plot_distance(tmp_path / "d.png")
-    assert len(fig.axes) == 4 and (tmp_path / "d.png").stat().st_size > 5000
+    assert len(fig.axes) == 2 and (tmp_path / "d.png").stat().st_size > 5000
     with pytest.raises(InputError, match="plot_distance"):
         NearestNeighborMatcher(distance="mahalanobis").fit(lalonde, "treat", ["age", "educ"]).plot_distance()
 

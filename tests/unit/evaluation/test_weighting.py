@@ -38,7 +38,7 @@ def test_ipw_balances_covariates(estimand: str) -> None:
     assert (tab["smd_after"].abs() < 0.05).all()
     assert w.n_["treated"] + w.n_["control"] == len(df) and 0 < w.n_["ess_control"] <= w.n_["control"]
     assert list(w.summary().columns) == ["Control", "Treated"]
-    assert len(w.plot_ps().axes) == 4
+    assert len(w.plot_ps().axes) == 2  # before and after, treated above the axis and comparison below
 
 
 def test_ipw_bad_estimand() -> None:

@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike
 from scipy import optimize, stats
 
 from desist.domain.errors import AnalysisError, InputError
-from desist.evaluation._plotting import PlotPath, figure_and_axes, save
+from desist.evaluation._plotting import PlotPath, save
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -303,15 +303,14 @@ def innocent_deniers(
 def plot_deniers(
     table: pd.DataFrame, ax: Axes | None = None, path: PlotPath | None = None
 ) -> Figure | SubFigure:
-    """Estimate and 95% CI against the assumed innocent fraction; returns the matplotlib Figure."""
-    fig, ax = figure_and_axes(ax, (6, 4))
-    ax.fill_between(table.fraction, table.ci_low, table.ci_high, alpha=0.25, label="95% CI")
-    ax.plot(table.fraction, table.estimate, marker="o", label="estimate")
-    ax.axhline(0, color="grey", lw=0.8)
-    ax.set_xlabel("assumed fraction of men maintaining innocence who are innocent")
-    ax.set_ylabel("difference (treated - comparison)")
-    ax.set_title(table.attrs.get("scenario", "innocent deniers"))
-    ax.legend()
+    """Estimate and 95% CI against the share of comparison men maintaining innocence assumed innocent.
+
+    Drawn by :func:`desist.evaluation.charts.deniers_chart`; returns the matplotlib Figure.
+    """
+    from desist.evaluation.charts import deniers_chart
+
+    rows = [{str(k): v for k, v in r.items()} for r in table.to_dict(orient="records")]
+    fig = deniers_chart(rows, ax=ax)
     save(fig, path)
     return fig
 

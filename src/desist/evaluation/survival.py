@@ -27,7 +27,8 @@ from desist.evaluation._checks import check_finite, check_survival_roles, check_
 from desist.evaluation._concordance import concordance
 from desist.evaluation._cox_efron import CoxConvergenceError
 from desist.evaluation._cox_variance import fit_robust_cox
-from desist.evaluation._plotting import PlotPath, figure_and_axes, save
+from desist.evaluation._plotting import PlotPath, save
+from desist.evaluation.chart_data import survival_curves
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -82,6 +83,8 @@ class SurvivalResult:
     events_treated: int
     events_control: int
     curves: pd.DataFrame  # timeline, survival_treated, survival_control
+    #: what the report's chart needs (95% bands, number at risk by year): :func:`chart_data.survival_curves`
+    chart: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -154,21 +157,22 @@ def compare_survival(
         events_treated=int(df.E[a].sum()),
         events_control=int(df.E[b].sum()),
         curves=curves,
+        chart=survival_curves(t, e, tr, w),
     )
 
 
 def plot_survival(
     result: SurvivalResult, ax: Axes | None = None, path: PlotPath | None = None
 ) -> Figure | SubFigure:
-    """Step plot of the weighted Kaplan-Meier curves; returns the matplotlib Figure."""
-    fig, ax = figure_and_axes(ax, (6, 4))
-    c = result.curves
-    ax.step(c.timeline, c.survival_treated, where="post", label="treated")
-    ax.step(c.timeline, c.survival_control, where="post", label="matched comparison")
-    ax.set_xlabel("time since start")
-    ax.set_ylabel("proportion not reoffended")
-    ax.set_title(f"HR {result.hazard_ratio:.2f} ({result.ci[0]:.2f} to {result.ci[1]:.2f})")
-    ax.legend()
+    """Share proven to reoffend by year since release per arm, 95% bands and number at risk.
+
+    Drawn by :func:`desist.evaluation.charts.survival_chart` (durations read as days); returns the Figure.
+    """
+    from desist.evaluation.charts import survival_chart
+
+    if result.chart is None:
+        raise InputError("plot_survival: this result has no chart data (made before desist kept it)")
+    fig = survival_chart(result.chart, ax=ax)
     save(fig, path)
     return fig
 

@@ -94,3 +94,20 @@ def test_user_text_is_escaped() -> None:
     r["warnings"] = ["<script>alert(1)</script>"]
     html = render_report(r, wording=W)
     assert "<script>alert" not in html and "&lt;script&gt;" in html
+
+
+def test_plots_leave_the_callers_backend_and_figures_alone(tmp_path) -> None:
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from desist.evaluation import charts
+
+    before = matplotlib.get_backend()
+    open_before = plt.get_fignums()
+    fig = charts.forest_chart(result("harm")["subgroups"], result("harm")["outcome"])
+    assert matplotlib.get_backend() == before and plt.get_fignums() == open_before
+    own_fig, own_ax = plt.subplots()
+    assert charts.love_chart(result("harm")["balance"], ax=own_ax) is own_fig  # draws into the caller's axes
+    plt.close(own_fig)
+    fig.savefig(tmp_path / "f.png")
+    assert (tmp_path / "f.png").stat().st_size > 5000

@@ -139,4 +139,8 @@ def test_pair_clusters_change_se_not_estimate():
     assert a.hazard_ratio == pytest.approx(b.hazard_ratio)
     assert a.ci != b.ci
     fig = plot_survival(b)
-    assert fig.axes[0].get_ylabel() == "proportion not reoffended"
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "Proven to reoffend (cumulative)" and ax.get_xlabel() == "Years since release"
+    assert ax.get_ylim()[0] == 0  # the scale starts at 0
+    assert len(ax.collections) == 2  # a 95% band per arm
+    assert "Number at risk" in [t.get_text() for t in ax.texts]

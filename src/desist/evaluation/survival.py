@@ -200,9 +200,38 @@ class CoxResult:
             "events": self.events,
             "variance": self.variance,
             "cluster": self.cluster,
-            "coefficients": self.coefficients.to_dict(orient="records"),
+            "coefficients": [
+                {**row, "hr_ci": self._hr_ci(row)} for row in self.coefficients.to_dict(orient="records")
+            ],
             "concordance": self.concordance,
         }
+
+    @staticmethod
+    def _hr_ci(row: dict[Any, Any]) -> list[float]:
+        """95% CI of the hazard ratio, exp(coef -/+ 1.96 se), as R's ``summary.coxph`` and lifelines give."""
+        z = 1.959963984540054
+        coef, se = float(row["coef"]), float(row["se"])
+        return [math.exp(coef - z * se), math.exp(coef + z * se)]
+
+    def table_text(self) -> str:
+        """Coefficients with hazard ratios and 95% CIs as text within 80 columns."""
+        from desist.evaluation import formatting as fmt
+
+        lines = [f"  {'covariate':<28}{'coef':>9}{'se':>8}{'hazard ratio (95% CI)':>24}{'p':>9}"]
+        for row in self.coefficients.to_dict(orient="records"):
+            name = str(row["covariate"])
+            name = name if len(name) <= 27 else name[:26] + "…"
+            hr = fmt.ratio_ci(float(row["hr"]), self._hr_ci(row)).replace("95% CI ", "")
+            lines.append(
+                f"  {name:<28}{fmt.number(row['coef']):>9}{fmt.number(row['se']):>8}{hr:>24}"
+                f"{fmt.p_value(row['p']):>9}"
+            )
+        clustered = f" clustered on {self.cluster}" if self.cluster else ""
+        lines.append(
+            f"concordance {self.concordance:.3f}; {fmt.count(self.n)} people, {fmt.count(self.events)} "
+            f"events; {self.ties} ties; {self.variance} standard errors{clustered}"
+        )
+        return "\n".join(lines)
 
 
 def fit_cox(

@@ -136,3 +136,18 @@ def test_compare_survival_hazard_ratio_and_ci_agree_with_r(name):
     z = 1.959963984540054
     assert np.log(res.ci[0]) == pytest.approx(beta - z * se, abs=1e-6)
     assert np.log(res.ci[1]) == pytest.approx(beta + z * se, abs=1e-6)
+
+
+def test_hazard_ratio_intervals_are_rs_exp_confint():
+    # R's summary(coxph)$conf.int is exp(coef -/+ qnorm(0.975) * se): the same from R's coef and variance
+    name = "pbc_efron"
+    ref = reference()[name]
+    df, X = _matrix(name)
+    res = fit_cox(df.assign(**{c: X[c] for c in X.columns}), "time", "event", list(X.columns))
+    se = np.sqrt(np.diag(_naive_var(ref)))
+    z = 1.959963984540054  # qnorm(0.975)
+    lo, hi = np.exp(np.asarray(ref["coef"]) - z * se), np.exp(np.asarray(ref["coef"]) + z * se)
+    got = res.to_dict()["coefficients"]
+    np.testing.assert_allclose([c["hr_ci"][0] for c in got], lo, rtol=1e-6)
+    np.testing.assert_allclose([c["hr_ci"][1] for c in got], hi, rtol=1e-6)
+    assert "hazard ratio (95% CI)" in res.table_text()

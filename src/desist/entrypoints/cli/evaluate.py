@@ -206,10 +206,7 @@ def register(app: typer.Typer) -> None:
         if fmt == "json":
             typer.echo(_dump(out))
         else:
-            typer.echo(res.coefficients.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-            typer.echo(
-                f"concordance {res.concordance:.4f}; n = {res.n}, events = {res.events}, ties = {ties}"
-            )
+            typer.echo(res.table_text())
 
 
 def _write_plots(ev, folder: Path) -> list[str]:

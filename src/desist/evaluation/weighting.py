@@ -48,19 +48,75 @@ def ipw_weights(
     return w
 
 
-def trim_weights(weights: np.ndarray, treated: np.ndarray, at: float, estimand: str = "ATE") -> np.ndarray:
-    """Truncate weights above their ``at`` quantile within each treatment group (WeightIt's ``trim(at=)``).
+TRIM_RULES = ("weightit", "group")
 
-    For the ATT the treated weights are all 1 and only control weights are truncated.
+
+def check_trim(at: float | None, rule: str = "weightit", owner: str = "IPWWeighter") -> None:
+    """Refuse a trimming setting that cannot mean anything, in one line naming the parameter."""
+    if rule not in TRIM_RULES:
+        raise InputError(f"{owner} trim_rule {rule!r}: expected one of {', '.join(TRIM_RULES)}")
+    if at is None:
+        return
+    number = isinstance(at, (int, float, np.floating, np.integer)) and not isinstance(at, bool)
+    ok_quantile = number and 0.5 <= float(at) < 1
+    ok_count = number and float(at) >= 1 and float(at).is_integer()
+    if rule == "group" and not ok_quantile:
+        raise InputError(
+            f"{owner} trim={at!r}: trim_rule 'group' takes a quantile between 0.5 and 1 (e.g. 0.99)"
+        )
+    if not (ok_quantile or ok_count):
+        raise InputError(
+            f"{owner} trim={at!r}: expected a weight quantile between 0.5 and 1 (0.99 caps weights at their "
+            "99th percentile) or a whole number of largest weights to cap; to clip propensity scores in AIPW "
+            "use AIPWEstimator(clip=0.01)"
+        )
+
+
+def trim_weights(
+    weights: np.ndarray,
+    treated: np.ndarray,
+    at: float,
+    estimand: str = "ATE",
+    *,
+    rule: str = "weightit",
+    lower: bool = False,
+) -> np.ndarray:
+    """Truncate (winsorise) large weights; ``rule="weightit"`` is R WeightIt's ``trim(at=, lower=)``.
+
+    ``rule="weightit"`` (default), as WeightIt's ``trim()`` (its internal ``.trim_weights``):
+
+    * ``0.5 <= at < 1``: weights above their ``at`` quantile are set to it, the quantile being R's type 3
+      (the nearest order statistic, numpy's ``"closest_observation"``) over the weights that vary: both groups
+      pooled for the ATE, the controls only for the ATT (the treated weights are all 1);
+    * ``at >= 1`` (a whole number): the ``at`` largest of those weights are set to the next largest;
+    * ``lower=True`` also raises weights below the ``1 - at`` quantile (or the ``at`` smallest) to it.
+
+    ``rule="group"``: desist's earlier rule, kept for comparison: each group's weights are capped at their own
+    ``at`` quantile (R's default type 7, numpy's ``"linear"``); only the controls for the ATT.
     """
-    if not 0.5 < at < 1:
-        raise InputError(f"trim {at!r}: expected a quantile between 0.5 and 1 (e.g. 0.99)")
+    check_trim(at, rule, owner="trim_weights")
     w = np.array(weights, dtype=float)
-    groups = [False] if estimand == "ATT" else [True, False]
-    for g in groups:
-        sel = treated == g
-        cap = np.quantile(w[sel], at)
-        w[sel] = np.minimum(w[sel], cap)
+    t = np.asarray(treated, dtype=bool)
+    if rule == "group":
+        for g in [False] if estimand == "ATT" else [True, False]:
+            sel = t == g
+            lo_q = np.quantile(w[sel], 1 - at) if lower else -np.inf
+            w[sel] = np.clip(w[sel], lo_q, np.quantile(w[sel], at))
+        return w
+    sel = ~t if estimand == "ATT" else np.ones(len(w), dtype=bool)
+    x = w[sel]
+    if at < 1:
+        q = max(float(at), 1 - float(at))
+        floor, cap = np.quantile(x, [1 - q, q], method="closest_observation")
+    else:
+        k = int(min(int(at), len(x) - int(at)))
+        if k < 1:
+            raise InputError(
+                f"trim={at!r}: expected fewer weights to cap than the {len(x)} that can be trimmed"
+            )
+        s = np.sort(x)
+        floor, cap = s[k], s[len(x) - k - 1]
+    w[sel] = np.clip(x, floor if lower else -np.inf, cap)
     return w
 
 
@@ -72,8 +128,15 @@ class IPWWeighter:
     estimand : {"ATT", "ATE"}
     stabilize : bool
         Stabilised weights (see :func:`ipw_weights`).
-    trim : float or None
-        Truncate weights at this quantile within groups (e.g. 0.99); None keeps them as they are.
+    trim : float, int or None
+        WeightIt's ``trim(at = trim)``: a quantile between 0.5 and 1 (0.99 caps weights at their 99th
+        percentile, pooled over both groups for the ATE, over the controls for the ATT) or a whole number of
+        largest weights to cap; None keeps the weights as they are. See :func:`trim_weights`.
+    trim_rule : {"weightit", "group"}
+        "weightit" (default): WeightIt's rule; "group": cap each group at its own type-7 quantile (desist's
+        rule before 2026-12, which WeightIt does not use).
+    trim_lower : bool
+        Also raise the smallest weights (WeightIt's ``lower = TRUE``).
     method : {"glm", "gbm"}
         Propensity model (see :class:`PropensityModel`).
     random_state : int or None
@@ -104,10 +167,14 @@ class IPWWeighter:
         trim: float | None = None,
         method: str = "glm",
         random_state: int | None = None,
+        trim_rule: str = "weightit",
+        trim_lower: bool = False,
     ) -> None:
         self.estimand = estimand
         self.stabilize = stabilize
         self.trim = trim
+        self.trim_rule = trim_rule
+        self.trim_lower = trim_lower
         self.method = method
         self.random_state = random_state
 
@@ -115,6 +182,7 @@ class IPWWeighter:
         """Estimate propensity scores and weights; returns self."""
         if self.estimand not in ("ATT", "ATE"):
             raise InputError(f"estimand {self.estimand!r}: IPW supports ATT or ATE")
+        check_trim(self.trim, self.trim_rule)
         df = as_pandas(data)
         check_columns(df, [treatment], "treatment column")
         X = design_matrix(df, covariates)
@@ -122,7 +190,9 @@ class IPWWeighter:
         pm = PropensityModel(self.method, random_state=self.random_state).fit(X, t)
         w = ipw_weights(pm.ps_, t, self.estimand, self.stabilize)
         if self.trim is not None:
-            w = trim_weights(w, t, float(self.trim), self.estimand)
+            w = trim_weights(
+                w, t, float(self.trim), self.estimand, rule=self.trim_rule, lower=self.trim_lower
+            )
         self.propensity_ = pm
         self.ps_ = pm.ps_
         self.treated_ = t

@@ -16,8 +16,12 @@ def test_weight_formulas() -> None:
     np.testing.assert_allclose(ipw_weights(ps, t, "ATT"), [1, 1, 0.25, 4])
     np.testing.assert_allclose(ipw_weights(ps, t, "ATE", stabilize=True), [2.5, 1, 0.625, 2.5])
     np.testing.assert_allclose(ipw_weights(ps, t, "ATT", stabilize=True), [1, 1, 0.25, 4])  # P(T)=0.5
-    np.testing.assert_allclose(trim_weights(np.array([1, 1, 1, 100.0]), t, 0.9, "ATT")[3], 90.1)
-    with pytest.raises(InputError, match="trim 0.2"):
+    # the old per-group rule interpolates (type 7); WeightIt's takes the nearest order statistic (type 3)
+    w = np.array([1, 1, 1, 100.0])
+    np.testing.assert_allclose(trim_weights(w, t, 0.9, "ATT", rule="group")[3], 90.1)
+    np.testing.assert_allclose(trim_weights(w, t, 0.9, "ATT")[3], 100.0)
+    np.testing.assert_allclose(trim_weights(w, t, 1, "ATT"), [1, 1, 1, 1])  # cap the largest control weight
+    with pytest.raises(InputError, match="trim=0.2"):
         trim_weights(np.ones(4), t, 0.2)
 
 

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure, SubFigure
 
 MEASURES = ("RR", "OR", "HR")
+#: treatments of zero paired differences in the Wilcoxon bound (see :func:`rosenbaum_wilcoxon`)
+ZEROS = ("drop", "pratt", "keep")
 
 
 class EValue(NamedTuple):
@@ -149,21 +151,37 @@ def rosenbaum_binary(treated_only: int, control_only: int, gamma: float) -> floa
     return float(stats.binom.sf(int(treated_only) - 1, d, p_plus))
 
 
-def rosenbaum_wilcoxon(differences: ArrayLike, gamma: float) -> float:
+def rosenbaum_wilcoxon(differences: ArrayLike, gamma: float, zeros: str = "drop") -> float:
     """Upper one-sided p-value of Wilcoxon's signed rank test for matched pairs under hidden bias ``gamma``.
 
-    ``differences`` are treated minus control outcomes per pair (positive = treated higher). Zero differences
-    are dropped and tied absolute differences get average ranks; the bound uses the large-sample normal
-    approximation as R's ``rbounds::psens`` does: E = p+ * sum(r), V = p+ (1 - p+) * sum(r^2),
-    p+ = gamma / (1 + gamma).
+    ``differences`` are treated minus control outcomes per pair (positive = treated higher). Tied absolute
+    differences get average ranks; the bound uses the large-sample normal approximation, as R's
+    ``rbounds::psens``: T = sum of the ranks of positive differences, E = p+ * sum(r),
+    V = p+ (1 - p+) sum(r^2), p+ = gamma / (1 + gamma), p = 1 - Phi((T - E) / sqrt(V)) (psens prints it
+    rounded to 4 digits).
+
+    ``zeros`` says what a zero difference (a pair with equal outcomes) does:
+
+    * ``"drop"`` (default): left out before ranking (Wilcoxon 1945). This is rbounds' ``psens`` from version
+      0.7 (2011) to the current 2.2 (2022): ``diff <- diff[diff != 0]`` before ``rank(abs(diff))``.
+    * ``"pratt"``: ranked with the others (so they push the other ranks up) and then left out of T, E and V
+      (Pratt 1959; coin's ``wilcoxsign_test(zero.method = "Pratt")``, scipy's ``zero_method="pratt"``).
+    * ``"keep"``: ranked with the others and kept in E and V, though they can never count in T: rbounds
+      0.1-0.3 (2008-2009). It makes the bound more conservative the more zeros there are.
     """
     if not gamma >= 1:
         raise InputError(f"rosenbaum_wilcoxon: gamma = {gamma} must be >= 1")
+    if zeros not in ZEROS:
+        raise InputError(f"rosenbaum_wilcoxon: zeros {zeros!r}; expected one of {', '.join(ZEROS)}")
     d = np.asarray(differences, dtype=float)
-    d = d[np.isfinite(d) & (d != 0)]
-    if d.size == 0:
-        return 1.0
+    d = d[np.isfinite(d)]
+    if zeros == "drop":
+        d = d[d != 0]
     ranks = stats.rankdata(np.abs(d))
+    if zeros == "pratt":
+        ranks, d = ranks[d != 0], d[d != 0]
+    if d.size == 0 or not (d != 0).any():
+        return 1.0
     t_plus = ranks[d > 0].sum()
     p_plus = gamma / (1.0 + gamma)
     mean = p_plus * ranks.sum()
@@ -187,10 +205,12 @@ def rosenbaum_grid(
     differences: ArrayLike | None = None,
     gammas: ArrayLike | None = None,
     alpha: float = 0.05,
+    zeros: str = "drop",
 ) -> tuple[pd.DataFrame, float | None]:
     """Rosenbaum bounds over a grid of Gamma and the Gamma at which significance is lost.
 
-    Give either the discordant-pair counts (binary outcome) or the paired ``differences`` (continuous).
+    Give either the discordant-pair counts (binary outcome) or the paired ``differences`` (continuous;
+    ``zeros`` as in :func:`rosenbaum_wilcoxon`).
 
     Returns
     -------
@@ -203,7 +223,7 @@ def rosenbaum_grid(
     if differences is not None:
 
         def pfun(g: float) -> float:
-            return rosenbaum_wilcoxon(differences, g)
+            return rosenbaum_wilcoxon(differences, g, zeros)
     elif treated_only is not None and control_only is not None:
 
         def pfun(g: float) -> float:
@@ -316,7 +336,13 @@ def plot_deniers(
 
 
 def rosenbaum_matched(
-    y: ArrayLike, match_treated: ArrayLike, match_matrix: ArrayLike, direction: float, *, binary: bool
+    y: ArrayLike,
+    match_treated: ArrayLike,
+    match_matrix: ArrayLike,
+    direction: float,
+    *,
+    binary: bool,
+    zeros: str = "drop",
 ) -> dict[str, Any]:
     """Rosenbaum bounds from a 1:1 pair matching, testing in the direction of the estimate.
 
@@ -330,6 +356,8 @@ def rosenbaum_matched(
         Sign of the estimated effect: > 0 tests "treated higher", < 0 tests "treated lower".
     binary : bool
         Binomial bound on discordant pairs (True) or Wilcoxon signed rank bound (False).
+    zeros : {"drop", "pratt", "keep"}
+        Zero differences in the Wilcoxon bound (see :func:`rosenbaum_wilcoxon`).
 
     Returns
     -------
@@ -353,8 +381,8 @@ def rosenbaum_matched(
             "control_only": c_only,
         }
     else:
-        table, gcrit = rosenbaum_grid(differences=sign * diff)
-        info = {"test": "Wilcoxon signed rank"}
+        table, gcrit = rosenbaum_grid(differences=sign * diff, zeros=zeros)
+        info = {"test": "Wilcoxon signed rank", "zeros": zeros, "zero_pairs": int((diff == 0).sum())}
     return {
         "available": True,
         **info,

@@ -70,6 +70,7 @@ def sensitivity_summary(
     events: pd.Series | None = None,
     deniers: pd.Series | None = None,
     denier_base_rate: float | None = None,
+    wilcoxon_zeros: str = "drop",
 ) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """E-values, Rosenbaum bounds (1:1 pairs only) and the innocent-deniers scenario, as results report them.
 
@@ -89,6 +90,9 @@ def sensitivity_summary(
         The 0/1 column marking men who maintained innocence (its name is used in messages).
     denier_base_rate : float, optional
         Outcome assumed for an innocent denier; None removes them instead.
+    wilcoxon_zeros : {"drop", "pratt", "keep"}
+        Zero paired differences in the Wilcoxon bound (see
+        :func:`desist.evaluation.sensitivity.rosenbaum_wilcoxon`; "drop" is rbounds' ``psens``).
 
     Returns
     -------
@@ -100,7 +104,9 @@ def sensitivity_summary(
     e_block = e_value_block(outcome, y, treated, survival, events)
     ros: dict[str, Any]
     if pairs is not None:
-        ros = rosenbaum_matched(y, pairs[0], pairs[1], outcome.estimate, binary=outcome.type == "binary")
+        ros = rosenbaum_matched(
+            y, pairs[0], pairs[1], outcome.estimate, binary=outcome.type == "binary", zeros=wilcoxon_zeros
+        )
     else:
         ros = {"available": False, "reason": NO_PAIRS}
     out: dict[str, Any] = {"e_value": e_block, "rosenbaum": ros}

@@ -1,0 +1,33 @@
+"""Choosing a monitoring method by name: "group-sequential" (the default) or "always-valid"."""
+
+from __future__ import annotations
+
+from desist.domain.errors import InputError
+from desist.monitoring.always_valid import AlwaysValidDesign
+from desist.monitoring.group_sequential import GroupSequentialDesign
+
+METHODS = ("group-sequential", "always-valid")
+
+
+def make_design(
+    method: str = "group-sequential",
+    *,
+    alpha: float = 0.05,
+    sided: int = 2,
+    spending: str = "obf",
+    gamma: float | None = None,
+) -> GroupSequentialDesign | AlwaysValidDesign:
+    """The design for ``method``; ``spending`` and ``gamma`` apply to the group-sequential method only.
+
+    Examples
+    --------
+    >>> make_design("always-valid", alpha=0.05)
+    AlwaysValidDesign(alpha=0.05, sided=2, tightest_at=1.0)
+    """
+    if method == "group-sequential":
+        return GroupSequentialDesign(alpha=alpha, sided=sided, spending=spending, gamma=gamma)
+    if method == "always-valid":
+        if gamma is not None or spending != "obf":
+            raise InputError("method 'always-valid' takes no spending or gamma (used by 'group-sequential')")
+        return AlwaysValidDesign(alpha=alpha, sided=sided)
+    raise InputError(f"method {method!r} is not known; expected one of {', '.join(METHODS)}")

@@ -231,3 +231,32 @@ def test_docs_worked_example_matches_the_committed_data_and_output(capsys):
     words = " ".join(out.split())
     assert "like those treated, 15 were proven to reoffend within two years" in words
     assert "0.77 (0.61 to 0.96)" in words
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ("--method", "ipw", "--ratio", "3", "--caliper", "0.1", "--replace"),
+            "--ratio 3: does not apply to",
+        ),
+        (("--method", "subclass", "--caliper", "0.1"), "--caliper 0.1: does not apply to --method subclass"),
+        (("--method", "aipw", "--exact", "setting"), "--exact ['setting']: does not apply to --method aipw"),
+        (
+            ("--method", "ipw", "--distance", "mahalanobis"),
+            "--distance 'mahalanobis': ipw needs a propensity",
+        ),
+    ],
+)
+def test_settings_that_do_not_apply_to_the_design_are_refused(cohort_csv, capsys, extra, message):
+    code, out, err = run(evaluate_argv(cohort_csv, *extra), capsys)
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [f"error: {err.strip()[7:]}"] and message in err
+
+
+def test_json_records_the_design_as_applied(cohort_csv, capsys):
+    code, out, err = run(evaluate_argv(cohort_csv, "--method", "ipw", "--estimand", "ATE"), capsys)
+    assert code == 0, err
+    settings = json.loads(out)["settings"]
+    assert settings["method"] == "ipw" and "ratio" not in settings["params"]
+    assert settings["params"]["estimand"] == "ATE" and settings["params"]["method"] == "glm"

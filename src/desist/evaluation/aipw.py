@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from desist.domain.errors import AnalysisError, InputError
+from desist.evaluation.estimator import BaseEstimator
 from desist.evaluation.outcomes import JDL_MIN_TREATED, Z95, OutcomeResult, _ratio_ci, outcome_type
 
 _FAMILIES = {"binary": sm.families.Binomial, "count": sm.families.Poisson, "continuous": sm.families.Gaussian}
@@ -37,7 +38,7 @@ def _arm_model(X: np.ndarray, y: np.ndarray, kind: str, name: str) -> np.ndarray
     return np.asarray(res.params)
 
 
-class AIPWEstimator:
+class AIPWEstimator(BaseEstimator):
     """Doubly robust (augmented IPW) effect of treatment on an outcome.
 
     Parameters
@@ -90,7 +91,7 @@ class AIPWEstimator:
         from desist.evaluation.propensity import PropensityModel
 
         if self.estimand not in ("ATT", "ATE"):
-            raise InputError(f"aipw: estimand {self.estimand!r}; expected ATT or ATE")
+            raise InputError(f"estimand {self.estimand!r}: AIPW supports ATT or ATE")
         t = np.asarray(t, dtype=bool)
         y = np.asarray(y, dtype=float)
         if np.isnan(y).any():

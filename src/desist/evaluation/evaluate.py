@@ -22,15 +22,18 @@ import numpy as np
 import pandas as pd
 
 from desist.domain.errors import AnalysisError, InputError
-from desist.evaluation._checks import check_finite, check_roles, check_settings, check_subgroup_levels
+from desist.evaluation._checks import check_finite, check_subgroup_levels
 from desist.evaluation._plotting import PlotPath
+from desist.evaluation.estimator import clone
 from desist.evaluation.outcomes import JDL_MIN_TREATED, OutcomeResult, estimate_outcome, outcome_type
 from desist.evaluation.report import plain_language
 from desist.evaluation.sensitivity_summary import sensitivity_summary
+from desist.evaluation.spec import DESIGNS, EvaluationSpec, design_from_settings
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure, SubFigure
 
+    from desist.evaluation.aipw import AIPWEstimator
     from desist.evaluation.matching import NearestNeighborMatcher, SubclassMatcher
     from desist.evaluation.subgroups import SubgroupResult
     from desist.evaluation.survival import SurvivalResult
@@ -39,10 +42,8 @@ if TYPE_CHECKING:
     #: what the design step gives: a matcher or a weighter (the AIPW design is its IPW weighter)
     Design = NearestNeighborMatcher | SubclassMatcher | IPWWeighter
 
-METHODS = ("nearest", "subclass", "ipw", "aipw")
+METHODS = tuple(DESIGNS)
 MIN_TREATED = 10
-#: the design settings the JSON result records
-REPORTED_SETTINGS = ("ratio", "replace", "caliper", "order", "exact", "distance", "bootstrap", "random_state")
 
 
 class Evaluation:
@@ -102,6 +103,7 @@ class Evaluation:
     plain_language_: str
     fitted_at_: str
     dropped_: int
+    spec_: EvaluationSpec
 
     def __init__(
         self,
@@ -139,88 +141,97 @@ class Evaluation:
         self.deniers, self.denier_base_rate = deniers, denier_base_rate
         self.bootstrap, self.missing = bootstrap, missing
         self.window, self.random_state = window, random_state
-        self._check_settings()
+        self._spec: EvaluationSpec | None = None
+        self.spec  # noqa: B018  # at construction, so a bad setting is refused before any data is read
 
-    def _check_settings(self) -> None:
-        # at construction, so a bad setting is refused before any data is read (and again in fit)
-        check_settings(self.bootstrap, self.denier_base_rate)
-        check_roles(self.treatment, self.outcome, self.covariates, self.time, self.event)
+    @classmethod
+    def from_spec(cls, spec: EvaluationSpec) -> Evaluation:
+        """An evaluation of ``spec`` (the front door; the keyword constructor is the older form of it)."""
+        if not isinstance(spec, EvaluationSpec):
+            raise InputError(f"spec: expected an EvaluationSpec, got {type(spec).__name__}")
+        ev = cls.__new__(cls)
+        ev._spec = spec
+        return ev
+
+    @property
+    def spec(self) -> EvaluationSpec:
+        """The :class:`EvaluationSpec` this evaluation runs: given, or built from the keyword settings now
+        (so settings changed after construction are checked again)."""
+        if self._spec is not None:
+            return self._spec
+        design = design_from_settings(
+            self.method,
+            self.estimand,
+            self.distance,
+            self.random_state,
+            ratio=self.ratio,
+            replace=self.replace,
+            caliper=self.caliper,
+            std_caliper=self.std_caliper,
+            order=self.order,
+            exact=self.exact,
+            discard=self.discard,
+            n_subclasses=self.n_subclasses,
+            trim=self.trim,
+        )
+        return EvaluationSpec(
+            outcome=self.outcome,
+            covariates=tuple(self.covariates),
+            design=design,
+            treatment=self.treatment,
+            time=self.time,
+            event=self.event,
+            subgroup=self.subgroup,
+            deniers=self.deniers,
+            denier_base_rate=self.denier_base_rate,
+            bootstrap=self.bootstrap,
+            missing=self.missing,
+            window=self.window,
+            random_state=self.random_state,
+        )
 
     # ---------------------------------------------------------------- input
-    def _columns(self) -> list[str]:
-        cols = [self.treatment, self.outcome, *self.covariates, *(self.exact or [])]
-        cols += [c for c in (self.time, self.event, self.subgroup, self.deniers) if c]
-        return list(dict.fromkeys(cols))
-
     def _prepare(self, data: Any) -> pd.DataFrame:
         from desist.evaluation.design import as_pandas, check_columns, complete_rows, treatment_vector
 
-        if self.method not in METHODS:
-            raise InputError(f"method {self.method!r}: expected one of {', '.join(METHODS)}")
-        if self.estimand not in ("ATT", "ATE"):
-            raise InputError(f"estimand {self.estimand!r}: expected ATT or ATE")
-        if self.method == "nearest" and self.estimand == "ATE":
-            raise InputError(
-                "estimand ATE: nearest-neighbour matching estimates the ATT; use ipw, aipw or subclass"
-            )
-        if self.method == "aipw" and self.bootstrap:
-            raise InputError("bootstrap: not available with aipw, whose CIs come from its influence function")
-        if self.missing not in ("error", "drop"):
-            raise InputError(f"missing {self.missing!r}: expected error or drop")
-        if (self.time is None) != (self.event is None):
-            raise InputError("survival: give both --time and --event, or neither")
-        self._check_settings()
+        sp = self.spec_
         df = as_pandas(data)
-        check_columns(df, self._columns(), "column")
-        df, self.dropped_ = complete_rows(df, self._columns(), drop=self.missing == "drop")
+        check_columns(df, sp.columns(), "column")
+        df, self.dropped_ = complete_rows(df, sp.columns(), drop=sp.missing == "drop")
         df = df.reset_index(drop=True)
-        if self.time:
-            check_finite(df, [self.time], label="--time")
-        if self.subgroup:  # before the design is fitted, not after
-            check_subgroup_levels(df, self.subgroup)
-        t = treatment_vector(df, self.treatment)
+        if sp.time:
+            check_finite(df, [sp.time], label="--time")
+        if sp.subgroup:  # before the design is fitted, not after
+            check_subgroup_levels(df, sp.subgroup)
+        t = treatment_vector(df, sp.treatment)
         if t.sum() < MIN_TREATED:
             raise AnalysisError(
-                f"only {int(t.sum())} treated people in {self.treatment!r}; at least "
+                f"only {int(t.sum())} treated people in {sp.treatment!r}; at least "
                 f"{MIN_TREATED} are needed for any estimate"
             )
         return df
 
     # ---------------------------------------------------------------- design + outcome
     def _design(self, df: pd.DataFrame, covariates: list[str], exact: list[str] | None) -> Design:
-        if self.method == "nearest":
-            from desist.evaluation.matching import NearestNeighborMatcher
+        sp = self.spec_
+        design = sp.design
+        if sp.method == "aipw":
+            # AIPW's balance weights are plain IPW weights from the same propensity model; its ``trim``
+            # clips the scores inside the estimator and is not a weight quantile, so it is not passed on
+            from desist.evaluation.weighting import IPWWeighter
 
-            return NearestNeighborMatcher(
-                distance=self.distance,
-                ratio=self.ratio,
-                replace=self.replace,
-                caliper=self.caliper,
-                std_caliper=self.std_caliper,
-                order=self.order,
-                exact=exact,
-                discard=self.discard,
-                estimand=self.estimand,
-                random_state=self.random_state,
-            ).fit(df, self.treatment, covariates)
-        if self.method == "subclass":
-            from desist.evaluation.matching import SubclassMatcher
-
-            return SubclassMatcher(
-                n_subclasses=self.n_subclasses, estimand=self.estimand, distance=self.distance
-            ).fit(df, self.treatment, covariates)
-        from desist.evaluation.weighting import IPWWeighter
-
-        return IPWWeighter(
-            estimand=self.estimand,
-            trim=self.trim,
-            method="gbm" if self.distance == "gbm" else "glm",
-            random_state=self.random_state,
-        ).fit(df, self.treatment, covariates)
+            a = cast("AIPWEstimator", design)
+            return IPWWeighter(estimand=a.estimand, method=a.method, random_state=a.random_state).fit(
+                df, sp.treatment, covariates
+            )
+        if sp.method == "nearest":
+            nearest = clone(cast("NearestNeighborMatcher", design), exact=exact)
+            return nearest.fit(df, sp.treatment, covariates)
+        return clone(cast("SubclassMatcher | IPWWeighter", design)).fit(df, sp.treatment, covariates)
 
     def _clusters(self, design: Design) -> pd.Series | None:
         # pairs are clusters only when each control appears in one matched set (MatchIt's advice)
-        if self.method == "nearest" and not self.replace:
+        if self.spec_.method == "nearest" and not cast("NearestNeighborMatcher", design).replace:
             return cast("NearestNeighborMatcher", design).subclass_.reset_index(drop=True)
         return None
 
@@ -229,26 +240,21 @@ class Evaluation:
     ) -> tuple[Design, OutcomeResult]:
         from desist.evaluation.balance import check_common_support
 
+        sp = self.spec_
         design = self._design(df, covariates, exact)
         t = np.asarray(design.treated_, dtype=bool)
         w = np.asarray(design.weights_, dtype=float)
         score = getattr(design, "ps_", None)
         score = getattr(design, "distance_", None) if score is None else score
         check_common_support(score, t, w)
-        y = df[self.outcome]
+        y = df[sp.outcome]
         result: OutcomeResult
-        if self.method == "aipw":
-            from desist.evaluation.aipw import AIPWEstimator
+        if sp.method == "aipw":
             from desist.evaluation.design import design_matrix
 
-            est = AIPWEstimator(
-                estimand=self.estimand,
-                trim=self.trim,
-                method="gbm" if self.distance == "gbm" else "glm",
-                random_state=self.random_state,
-            )
+            est = clone(cast("AIPWEstimator", sp.design))
             result = est.fit(
-                design_matrix(df, covariates), t, pd.to_numeric(y, errors="coerce"), name=self.outcome
+                design_matrix(df, covariates), t, pd.to_numeric(y, errors="coerce"), name=sp.outcome
             ).result_
         else:
             with warnings.catch_warnings():
@@ -258,10 +264,10 @@ class Evaluation:
                     t,
                     w,
                     self._clusters(design),
-                    name=self.outcome,
-                    estimand=self.estimand,
-                    bootstrap=self.bootstrap,
-                    seed=self.random_state,
+                    name=sp.outcome,
+                    estimand=sp.estimand,
+                    bootstrap=sp.bootstrap,
+                    seed=sp.random_state,
                 )
         return design, result
 
@@ -270,16 +276,19 @@ class Evaluation:
         """Run the design, balance, outcome, survival, sensitivity and subgroup steps; returns self."""
         from desist.evaluation.balance import balance_table
 
+        self.spec_ = sp = self.spec
         df = self._prepare(data)
         self.data_ = df
-        self.design_, self.outcome_ = self._fit_one(df, self.covariates, self.exact)
+        covariates = list(sp.covariates)
+        exact = getattr(sp.design, "exact", None)
+        self.design_, self.outcome_ = self._fit_one(df, covariates, exact)
         d = self.design_
         self.treated_ = np.asarray(d.treated_, dtype=bool)
         self.weights_ = np.asarray(d.weights_, dtype=float)
         self.subclass_ = self._clusters(d)
         self.n_ = {**d.n_}
         self.balance_ = balance_table(
-            df, self.treatment, self.covariates, weights=self.weights_, estimand=self.estimand
+            df, sp.treatment, covariates, weights=self.weights_, estimand=sp.estimand
         )
         self.warnings_ = list(self.outcome_.warnings)
         if self.dropped_:
@@ -291,55 +300,57 @@ class Evaluation:
                 + ", ".join(map(str, flagged["covariate"]))
             )
         self.survival_ = None
-        if self.time:
+        if sp.time:
             from desist.evaluation.survival import compare_survival
 
-            assert self.event is not None  # checked in _prepare: time and event come together
+            assert sp.event is not None  # the spec checks that time and event come together
             self.survival_ = compare_survival(
-                df, self.time, self.event, self.treated_, self.weights_, self.subclass_
+                df, sp.time, sp.event, self.treated_, self.weights_, self.subclass_
             )
         self.sensitivity_ = self._sensitivity(df)
         self.subgroups_ = None
-        if self.subgroup:
+        if sp.subgroup:
             from desist.evaluation.subgroups import subgroup_effects
 
-            covs = [c for c in self.covariates if c != self.subgroup]
-            exact = [c for c in (self.exact or []) if c != self.subgroup] or None
+            group = sp.subgroup
+            covs = [c for c in covariates if c != group]
+            sub_exact = [c for c in (exact or []) if c != group] or None
             self.subgroups_ = subgroup_effects(
                 df,
-                self.subgroup,
-                self.treatment,
-                lambda part: self._fit_one(part.reset_index(drop=True), covs, exact)[1],
+                group,
+                sp.treatment,
+                lambda part: self._fit_one(part.reset_index(drop=True), covs, sub_exact)[1],
                 min_treated=MIN_TREATED,
             )
-        window = self.window
         comparison = (
             "the matched comparison group"
-            if self.method in ("nearest", "subclass")
+            if sp.method in ("nearest", "subclass")
             else "the weighted comparison group"
         )
-        self.plain_language_ = plain_language(self.outcome_, window=window, comparison=comparison)
+        self.plain_language_ = plain_language(self.outcome_, window=sp.window, comparison=comparison)
         self.fitted_at_ = datetime.now(UTC).isoformat(timespec="seconds")
         return self
 
     def _sensitivity(self, df: pd.DataFrame) -> dict[str, Any]:
-        y = pd.to_numeric(df[self.outcome], errors="coerce").to_numpy(dtype=float)
+        sp = self.spec_
+        y = pd.to_numeric(df[sp.outcome], errors="coerce").to_numpy(dtype=float)
         pairs = None
-        if self.method == "nearest" and not self.replace and self.ratio == 1:
+        if sp.method == "nearest":
             matcher = cast("NearestNeighborMatcher", self.design_)
-            pairs = (matcher.match_treated_, matcher.match_matrix_)
+            if not matcher.replace and matcher.ratio == 1:
+                pairs = (matcher.match_treated_, matcher.match_matrix_)
         out, self.deniers_ = sensitivity_summary(
             self.outcome_,
             y,
             self.treated_,
             self.weights_,
             self.subclass_,
-            name=self.outcome,
+            name=sp.outcome,
             pairs=pairs,
             survival=self.survival_,
-            events=df[self.event] if self.event else None,
-            deniers=df[self.deniers] if self.deniers else None,
-            denier_base_rate=self.denier_base_rate,
+            events=df[sp.event] if sp.event else None,
+            deniers=df[sp.deniers] if sp.deniers else None,
+            denier_base_rate=sp.denier_base_rate,
         )
         return out
 
@@ -362,10 +373,11 @@ class Evaluation:
         """The CLI's JSON result."""
         self._check_fitted()
         bal = self.balance_.astype(object).where(self.balance_.notna(), None).to_dict(orient="records")
+        sp = self.spec_
         return {
-            "estimand": self.estimand,
-            "method": self.method,
-            "settings": {k: getattr(self, k) for k in REPORTED_SETTINGS if k in self.__dict__},
+            "estimand": sp.estimand,
+            "method": sp.method,
+            "settings": sp.to_dict()["design"],
             "n": self.n_,
             "outcome": self.outcome_.to_dict(),
             "balance": bal,

@@ -21,6 +21,7 @@ from desist.evaluation._nearest import (
 )
 from desist.evaluation._subclass import nearest_weights, subclass_weights, subclassify
 from desist.evaluation.design import as_pandas, check_columns, check_missing, design_matrix, treatment_vector
+from desist.evaluation.estimator import BaseEstimator
 from desist.evaluation.propensity import PropensityModel
 
 DISTANCES = ("glm", "logit", "gbm", "mahalanobis")
@@ -64,7 +65,7 @@ def mahalanobis_transform(X: np.ndarray, treated: np.ndarray, keep: np.ndarray) 
     return rotated
 
 
-class _Matcher:
+class _Matcher(BaseEstimator):
     """Shared fitting steps: validate, estimate the distance, discard, then the method's own matching."""
 
     distance: Any

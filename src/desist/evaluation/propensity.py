@@ -15,6 +15,7 @@ import pandas as pd
 from scipy.special import expit
 
 from desist.domain.errors import AnalysisError, InputError
+from desist.evaluation.estimator import BaseEstimator
 
 # R's glm warns "fitted probabilities numerically 0 or 1" below 10 * machine epsilon; we refuse instead.
 _EPS = 10 * np.finfo(float).eps
@@ -63,7 +64,7 @@ def separating_covariate(X: pd.DataFrame, t: np.ndarray) -> str | None:
     return None
 
 
-class PropensityModel:
+class PropensityModel(BaseEstimator):
     """Estimate each person's probability of treatment given covariates.
 
     Parameters

@@ -14,6 +14,7 @@ import pandas as pd
 
 from desist.domain.errors import InputError
 from desist.evaluation.design import as_pandas, check_columns, design_matrix, treatment_vector
+from desist.evaluation.estimator import BaseEstimator
 from desist.evaluation.propensity import PropensityModel
 
 
@@ -120,7 +121,7 @@ def trim_weights(
     return w
 
 
-class IPWWeighter:
+class IPWWeighter(BaseEstimator):
     """Propensity-score weighting design.
 
     Parameters

@@ -24,6 +24,11 @@ def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
         raise InputError(f"{name} {value!r}: expected one of {', '.join(allowed)}")
 
 
+def _option(param: str) -> str:
+    """The CLI option for a Python parameter name (library messages name parameters)."""
+    return "--" + param.replace("_", "-")
+
+
 def _split(value: str | None) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()] if value else []
 
@@ -136,21 +141,27 @@ def register(app: typer.Typer) -> None:
             raise InputError("--covariates: expected a comma-separated list of column names")
         from desist.evaluation.evaluate import Evaluation
         from desist.evaluation.report import table_text
+        from desist.evaluation.spec import EvaluationSpec, design_from_settings
 
-        # the library checks the settings (bootstrap count, base rate, a column in two roles) when the
-        # Evaluation is made, so they are refused before the file is read
-        ev = Evaluation(
-            treatment,
-            outcome,
-            covs,
-            method=method,
-            estimand=estimand,
+        # the library checks the settings (a setting the design does not have, bootstrap count, base rate,
+        # a column in two roles) when the spec is made, so they are refused before the file is read
+        design = design_from_settings(
+            method,
+            estimand,
+            distance,
+            seed,
+            name=_option,
             ratio=ratio,
             replace=replace,
             caliper=caliper,
             order=order,
             exact=_split(exact) or None,
-            distance=distance,
+        )
+        spec = EvaluationSpec(
+            outcome=outcome,
+            covariates=tuple(covs),
+            design=design,
+            treatment=treatment,
             time=time,
             event=event,
             subgroup=subgroup,
@@ -161,6 +172,7 @@ def register(app: typer.Typer) -> None:
             window=window,
             random_state=seed,
         )
+        ev = Evaluation.from_spec(spec)
         _plots_folder(plots)
         df = read_table(data)
         ev.fit(df)

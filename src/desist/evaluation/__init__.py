@@ -12,6 +12,10 @@ from typing import Any
 
 _EXPORTS = {
     "Evaluation": "desist.evaluation.evaluate",
+    "evaluate": "desist.evaluation.evaluate",
+    "EvaluationSpec": "desist.evaluation.spec",
+    "EvaluationResult": "desist.evaluation.result",
+    "clone": "desist.evaluation.estimator",
     "PropensityModel": "desist.evaluation.propensity",
     "NearestNeighborMatcher": "desist.evaluation.matching",
     "SubclassMatcher": "desist.evaluation.matching",

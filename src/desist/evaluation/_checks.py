@@ -107,7 +107,6 @@ def check_varies(data: pd.DataFrame, covariates: Sequence[str]) -> None:
             )
 
 
-
 def check_subgroup_levels(data: pd.DataFrame, subgroup: str) -> None:
     """Refuse a subgroup column with more than MAX_SUBGROUP_LEVELS distinct values (a continuous column)."""
     levels = int(data[subgroup].nunique(dropna=True))

@@ -21,18 +21,18 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
-from desist.domain.errors import AnalysisError, InputError
+from desist.domain.errors import AnalysisError
 from desist.evaluation._checks import check_finite, check_subgroup_levels
-from desist.evaluation._plotting import PlotPath
+from desist.evaluation._evaluation_plots import EvaluationPlots
+from desist.evaluation._keywords import KeywordSettings
 from desist.evaluation.estimator import clone
 from desist.evaluation.outcomes import JDL_MIN_TREATED, OutcomeResult, estimate_outcome, outcome_type
 from desist.evaluation.report import plain_language
+from desist.evaluation.result import EvaluationResult, fingerprint, plain
 from desist.evaluation.sensitivity_summary import sensitivity_summary
-from desist.evaluation.spec import DESIGNS, EvaluationSpec, design_from_settings
+from desist.evaluation.spec import DESIGNS, EvaluationSpec
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure, SubFigure
-
     from desist.evaluation.aipw import AIPWEstimator
     from desist.evaluation.matching import NearestNeighborMatcher, SubclassMatcher
     from desist.evaluation.subgroups import SubgroupResult
@@ -46,7 +46,7 @@ METHODS = tuple(DESIGNS)
 MIN_TREATED = 10
 
 
-class Evaluation:
+class Evaluation(KeywordSettings, EvaluationPlots):
     """Did the programme change the outcome? A MatchIt-then-outcome analysis with sensitivity checks.
 
     Parameters
@@ -93,7 +93,7 @@ class Evaluation:
     treated_: np.ndarray
     weights_: np.ndarray
     subclass_: pd.Series | None
-    n_: dict[str, float]  # counts, and effective sample sizes for weighting designs
+    n_: dict[str, float | None]  # counts, effective sample sizes (weighting), tied matched sets
     balance_: pd.DataFrame
     warnings_: list[str]
     survival_: SurvivalResult | None
@@ -104,91 +104,7 @@ class Evaluation:
     fitted_at_: str
     dropped_: int
     spec_: EvaluationSpec
-
-    def __init__(
-        self,
-        treatment: str,
-        outcome: str,
-        covariates: list[str],
-        *,
-        method: str = "nearest",
-        estimand: str = "ATT",
-        ratio: int = 1,
-        replace: bool = False,
-        caliper: float | None = None,
-        std_caliper: bool = True,
-        order: str | None = None,
-        exact: list[str] | None = None,
-        distance: str = "glm",
-        discard: str = "none",
-        n_subclasses: int = 6,
-        trim: float | None = None,
-        time: str | None = None,
-        event: str | None = None,
-        subgroup: str | None = None,
-        deniers: str | None = None,
-        denier_base_rate: float | None = None,
-        bootstrap: int = 0,
-        missing: str = "error",
-        window: str | None = None,
-        random_state: int | None = None,
-    ) -> None:
-        self.treatment, self.outcome, self.covariates = treatment, outcome, covariates
-        self.method, self.estimand, self.ratio, self.replace = method, estimand, ratio, replace
-        self.caliper, self.std_caliper, self.order, self.exact = caliper, std_caliper, order, exact
-        self.distance, self.discard, self.n_subclasses, self.trim = distance, discard, n_subclasses, trim
-        self.time, self.event, self.subgroup = time, event, subgroup
-        self.deniers, self.denier_base_rate = deniers, denier_base_rate
-        self.bootstrap, self.missing = bootstrap, missing
-        self.window, self.random_state = window, random_state
-        self._spec: EvaluationSpec | None = None
-        self.spec  # noqa: B018  # at construction, so a bad setting is refused before any data is read
-
-    @classmethod
-    def from_spec(cls, spec: EvaluationSpec) -> Evaluation:
-        """An evaluation of ``spec`` (the front door; the keyword constructor is the older form of it)."""
-        if not isinstance(spec, EvaluationSpec):
-            raise InputError(f"spec: expected an EvaluationSpec, got {type(spec).__name__}")
-        ev = cls.__new__(cls)
-        ev._spec = spec
-        return ev
-
-    @property
-    def spec(self) -> EvaluationSpec:
-        """The :class:`EvaluationSpec` this evaluation runs: given, or built from the keyword settings now
-        (so settings changed after construction are checked again)."""
-        if self._spec is not None:
-            return self._spec
-        design = design_from_settings(
-            self.method,
-            self.estimand,
-            self.distance,
-            self.random_state,
-            ratio=self.ratio,
-            replace=self.replace,
-            caliper=self.caliper,
-            std_caliper=self.std_caliper,
-            order=self.order,
-            exact=self.exact,
-            discard=self.discard,
-            n_subclasses=self.n_subclasses,
-            trim=self.trim,
-        )
-        return EvaluationSpec(
-            outcome=self.outcome,
-            covariates=tuple(self.covariates),
-            design=design,
-            treatment=self.treatment,
-            time=self.time,
-            event=self.event,
-            subgroup=self.subgroup,
-            deniers=self.deniers,
-            denier_base_rate=self.denier_base_rate,
-            bootstrap=self.bootstrap,
-            missing=self.missing,
-            window=self.window,
-            random_state=self.random_state,
-        )
+    data_fingerprint_: str
 
     # ---------------------------------------------------------------- input
     def _prepare(self, data: Any) -> pd.DataFrame:
@@ -197,6 +113,7 @@ class Evaluation:
         sp = self.spec_
         df = as_pandas(data)
         check_columns(df, sp.columns(), "column")
+        self.data_fingerprint_ = fingerprint(df, sp.columns())
         df, self.dropped_ = complete_rows(df, sp.columns(), drop=sp.missing == "drop")
         df = df.reset_index(drop=True)
         if sp.time:
@@ -286,13 +203,24 @@ class Evaluation:
         self.treated_ = np.asarray(d.treated_, dtype=bool)
         self.weights_ = np.asarray(d.weights_, dtype=float)
         self.subclass_ = self._clusters(d)
-        self.n_ = {**d.n_}
+        self.n_ = {**d.n_, "matched_sets_with_ties": 0}
+        if sp.method == "nearest":
+            from desist.evaluation.ties import matched_sets_with_ties
+
+            ties = matched_sets_with_ties(cast("NearestNeighborMatcher", d), df)
+            self.n_["matched_sets_with_ties"] = ties
         self.balance_ = balance_table(
             df, sp.treatment, covariates, weights=self.weights_, estimand=sp.estimand
         )
         self.warnings_ = list(self.outcome_.warnings)
         if self.dropped_:
             self.warnings_.append(f"{self.dropped_} rows with missing values were dropped")
+        if self.n_["matched_sets_with_ties"]:
+            self.warnings_.append(
+                f"in {self.n_['matched_sets_with_ties']} matched sets a control was picked among controls at "
+                "exactly equal distance; another tie-break (R's MatchIt breaks ties differently) could pick "
+                "other controls and move the estimate a little"
+            )
         flagged = self.balance_[self.balance_["smd_after"].abs() > 0.1]
         if len(flagged):
             self.warnings_.append(
@@ -370,59 +298,104 @@ class Evaluation:
         return frame
 
     def to_dict(self) -> dict[str, Any]:
-        """The CLI's JSON result."""
+        """The JSON result: :meth:`result` as plain values."""
+        return self.result().to_dict()
+
+    def settings_applied(self) -> dict[str, Any]:
+        """The design's settings as it ran: its parameters, plus what it decided (the matching order and the
+        caliper in distance units; the subclasses formed)."""
         self._check_fitted()
-        bal = self.balance_.astype(object).where(self.balance_.notna(), None).to_dict(orient="records")
+        sp, d = self.spec_, self.design_
+        out: dict[str, Any] = {"method": sp.method, "params": sp.to_dict()["design"]["params"]}
+        if sp.method == "nearest":
+            m = cast("NearestNeighborMatcher", d)
+            out["order"], out["caliper_distance_units"] = m.order_, m.caliper_
+        elif sp.method == "subclass":
+            sub = cast("SubclassMatcher", d)
+            out["n_subclasses"] = int(sub.subclass_.nunique())
+            out["cuts"] = [float(c) for c in np.asarray(sub.cuts_, dtype=float).ravel()]
+        out["bootstrap"], out["random_state"] = sp.bootstrap, sp.random_state
+        return out
+
+    def result(
+        self,
+        *,
+        source: dict[str, Any] | None = None,
+        data_cutoff: str | None = None,
+        treatment: dict[str, Any] | None = None,
+    ) -> EvaluationResult:
+        """The frozen :class:`EvaluationResult` of this fit.
+
+        Parameters
+        ----------
+        source : dict, optional
+            Where the data came from (``{"kind": "file", "path": ...}``, or the programme and database).
+        data_cutoff : str, optional
+            ISO date the data were complete to (the ``as_of`` of a store evaluation).
+        treatment : dict, optional
+            How treatment was defined, added to ``{"column": ...}``.
+        """
+        self._check_fitted()
         sp = self.spec_
-        return {
-            "estimand": sp.estimand,
-            "method": sp.method,
-            "settings": sp.to_dict()["design"],
-            "n": self.n_,
-            "outcome": self.outcome_.to_dict(),
-            "balance": bal,
-            "sensitivity": self.sensitivity_,
-            "subgroups": self.subgroups_.to_dict() if self.subgroups_ is not None else None,
-            **({"survival": self.survival_.to_dict()} if self.survival_ is not None else {}),
-            "plain_language": self.plain_language_,
-            "warnings": self.warnings_,
-            "rows_dropped": self.dropped_,
-            "fitted_at": self.fitted_at_,
-        }
-
-    def plot_balance(self, path: PlotPath | None = None, threshold: float = 0.1) -> Any:
-        """Love plot of SMDs before and after the design."""
-        from desist.evaluation.balance import love_plot
-
-        self._check_fitted()
-        return love_plot(self.balance_, path=path, threshold=threshold)
-
-    def plot_survival(self, path: PlotPath | None = None) -> Figure | SubFigure:
-        """Weighted Kaplan-Meier curves of the two arms."""
-        from desist.evaluation.survival import plot_survival
-
-        self._check_fitted()
-        if self.survival_ is None:
-            raise InputError("plot_survival: no survival analysis; give time and event columns")
-        return plot_survival(self.survival_, path=path)
-
-    def plot_deniers(self, path: PlotPath | None = None) -> Figure | SubFigure:
-        """The estimate as more men maintaining innocence are assumed innocent."""
-        from desist.evaluation.sensitivity import plot_deniers
-
-        self._check_fitted()
-        if self.deniers_ is None:
-            raise InputError("plot_deniers: no innocent-deniers scenario; give the deniers column")
-        return plot_deniers(self.deniers_, path=path)
-
-    def plot_subgroups(self, path: PlotPath | None = None) -> Figure | SubFigure:
-        """Forest plot of the subgroup effects."""
-        from desist.evaluation.subgroups import plot_subgroups
-
-        self._check_fitted()
-        if self.subgroups_ is None:
-            raise InputError("plot_subgroups: no subgroup analysis; give the subgroup column")
-        return plot_subgroups(self.subgroups_, path=path)
+        bal = self.balance_.astype(object).where(self.balance_.notna(), None).to_dict(orient="records")
+        estimates = self.summary().astype(object)
+        return EvaluationResult(
+            method=sp.method,
+            estimand=sp.estimand,
+            spec=sp.to_dict(),
+            settings_applied=plain(self.settings_applied()),
+            treatment=plain({"column": sp.treatment, **(treatment or {})}),
+            covariates=list(sp.covariates),
+            source=plain(source or {"kind": "data frame"}),
+            data_cutoff=data_cutoff,
+            data_fingerprint=self.data_fingerprint_,
+            n=plain(self.n_),
+            estimates=plain(estimates.to_dict(orient="records")),
+            outcome=plain(self.outcome_.to_dict()),
+            balance=plain(bal),
+            survival=plain(self.survival_.to_dict()) if self.survival_ is not None else None,
+            sensitivity=plain(self.sensitivity_),
+            subgroups=plain(self.subgroups_.to_dict()) if self.subgroups_ is not None else None,
+            plain_language=self.plain_language_,
+            warnings=list(self.warnings_),
+            rows_dropped=int(self.dropped_),
+            desist_version=desist_version(),
+            fitted_at=self.fitted_at_,
+        )
 
 
-__all__ = ["Evaluation", "OutcomeResult", "JDL_MIN_TREATED", "outcome_type"]
+def desist_version() -> str:
+    from desist import __version__
+
+    return __version__
+
+
+def evaluate(
+    data: Any,
+    spec: EvaluationSpec,
+    *,
+    source: dict[str, Any] | None = None,
+    data_cutoff: str | None = None,
+    treatment: dict[str, Any] | None = None,
+) -> EvaluationResult:
+    """Run ``spec`` on ``data`` (pandas or polars) and return the frozen :class:`EvaluationResult`.
+
+    The front door: ``Evaluation.from_spec(spec).fit(data).result(...)`` in one call (keep the
+    :class:`Evaluation` when the plots are wanted too).
+    """
+    return (
+        Evaluation.from_spec(spec)
+        .fit(data)
+        .result(source=source, data_cutoff=data_cutoff, treatment=treatment)
+    )
+
+
+__all__ = [
+    "Evaluation",
+    "EvaluationResult",
+    "EvaluationSpec",
+    "evaluate",
+    "OutcomeResult",
+    "JDL_MIN_TREATED",
+    "outcome_type",
+]

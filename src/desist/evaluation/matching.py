@@ -217,7 +217,7 @@ class NearestNeighborMatcher(_Matcher):
             raise InputError(f"order {self.order!r}: expected one of {', '.join(ORDERS)}")
         if self.caliper is not None and not (np.isfinite(self.caliper) and self.caliper > 0):
             raise InputError(f"caliper {self.caliper!r}: expected a positive number")
-        if self.caliper is not None and self.distance == "mahalanobis":
+        if self.caliper is not None and isinstance(self.distance, str) and self.distance == "mahalanobis":
             raise InputError("caliper: not available with distance 'mahalanobis'; use a propensity distance")
 
     def fit(self, data: Any, treatment: str, covariates: list[str]) -> NearestNeighborMatcher:

@@ -129,7 +129,9 @@ def test_spec_and_keyword_constructor_give_the_same_answer():
     new.fit(data)
     assert old.spec == new.spec_
     assert old.summary().equals(new.summary())
-    assert old.to_dict()["settings"] == {"method": "nearest", "params": new.spec_.design.get_params()}
+    applied = old.to_dict()["settings"]
+    assert applied["params"] == new.spec_.design.get_params() and applied["order"] == "largest"
+    assert applied["caliper_distance_units"] == pytest.approx(0.2 * new.design_.distance_.std(ddof=1))
 
 
 def test_keyword_settings_changed_after_construction_are_checked_again():

@@ -176,8 +176,7 @@ def register(app: typer.Typer) -> None:
         _plots_folder(plots)
         df = read_table(data)
         ev.fit(df)
-        result = ev.to_dict()
-        result["data"] = str(data)
+        result = ev.result(source={"kind": "file", "path": str(data)}).to_dict()
         if plots is not None:
             result["plots"] = _write_plots(ev, plots)
         typer.echo(_dump(result) if fmt == "json" else table_text(jsonable(result), window=window))

@@ -1,0 +1,131 @@
+"""Which matched sets were decided by a tie: controls picked among controls at exactly equal distance.
+
+Greedy matching has to choose when two available controls are exactly as far from a treated unit (discrete
+covariates make this common). desist and R's MatchIt break such ties differently, so the matched sets - and
+the estimate - can differ between them although neither is wrong. Counting the sets where a tie decided the
+pick tells the user how much that choice could matter. Neither MatchIt nor any Python library reports this,
+so the check is written here; it replays the greedy order after the fact instead of instrumenting the
+matching loop.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from desist.evaluation.matching import NearestNeighborMatcher
+
+
+def _order(m: NearestNeighborMatcher, focal_idx: np.ndarray) -> np.ndarray:
+    """The focal units in the order the matcher took them (as ``NearestNeighborMatcher.fit``)."""
+    d = m.distance_
+    order = m.order_
+    if order == "data":
+        return focal_idx
+    if order == "random":
+        return np.random.default_rng(m.random_state).permutation(focal_idx)
+    key = -d[focal_idx] if order == "largest" else d[focal_idx]
+    return focal_idx[np.argsort(key, kind="stable")]
+
+
+def matched_sets_with_ties(m: NearestNeighborMatcher, data: pd.DataFrame) -> int | None:
+    """Number of matched sets in which at least one control was picked while another control, still
+    available at that moment (same exact stratum, not discarded, not yet used when matching without
+    replacement), lay at the same distance (equal to 12 significant digits). None for a Mahalanobis distance
+    (not computed).
+
+    Vectorised: each pick's candidates at equal distance form one or two contiguous runs of the controls
+    sorted by distance, so "is any of them still free?" is a maximum over each run (``np.maximum.reduceat``)
+    of when each control was taken.
+    """
+    d = np.asarray(m.distance_, dtype=float)
+    if np.isnan(d).any() or m.match_matrix_ is None or len(m.match_matrix_) == 0:
+        return None
+    t = np.asarray(m.treated_, dtype=bool)
+    focal = t if m.estimand == "ATT" else ~t
+    exact = list(m.exact or [])
+    strata = (
+        pd.MultiIndex.from_frame(data[exact].astype(str)).factorize()[0] if exact else np.zeros(len(d), int)
+    )
+    pool = ~focal & ~np.asarray(m.discarded_, dtype=bool)
+    mm, rows = m.match_matrix_, m.match_treated_
+    n, ratio = len(d), mm.shape[1]
+    position = np.empty(n, dtype=np.int64)
+    ranked = _order(m, np.flatnonzero(focal))
+    position[ranked] = np.arange(len(ranked))
+    # when each control was taken, as one sortable number: round * n + position of its focal unit
+    never = np.iinfo(np.int64).max
+    taken = np.full(n, never, dtype=np.int64)
+    for k in range(ratio):
+        ok = mm[:, k] >= 0
+        taken[mm[ok, k]] = k * n + position[rows[ok]]
+    pick_r = np.repeat(np.arange(len(rows)), ratio)
+    pick_k = np.tile(np.arange(ratio), len(rows))
+    pick_c = mm.ravel()
+    ok = pick_c >= 0
+    pick_r, pick_k, pick_c = pick_r[ok], pick_k[ok], pick_c[ok]
+    pick_i = rows[pick_r]
+    delta = np.abs(d[pick_c] - d[pick_i])
+    own_d = np.where(mm >= 0, np.abs(d[np.clip(mm, 0, None)] - d[rows][:, None]), np.nan)
+    tied = np.zeros(len(rows), dtype=bool)
+    for s in np.unique(strata[rows]):
+        idx = np.flatnonzero(pool & (strata == s))
+        units = idx[np.argsort(d[idx], kind="stable")]
+        sorted_d = d[units]
+        keys = np.append(taken[units], -1)  # a sentinel so every run end is a valid reduceat index
+        here = np.flatnonzero(strata[pick_i] == s)
+        di, dl = d[pick_i[here]], delta[here]
+        # own members at the same distance: picked by this unit too, so not an alternative it passed over
+        same_own = (np.abs(own_d[pick_r[here]] - dl[:, None]) <= 1e-12 * (1 + dl[:, None])).sum(axis=1)
+        width = np.zeros(len(here), dtype=np.int64)
+        runs = []
+        for side in (1.0, -1.0):
+            target = di + side * dl
+            tol = 1e-12 * (1.0 + np.abs(target))
+            lo = np.searchsorted(sorted_d, target - tol, side="left")
+            hi = np.searchsorted(sorted_d, target + tol, side="right")
+            use = (hi > lo) & ((side > 0) | (dl > 0))  # at distance 0 both sides are the same run
+            width += np.where(use, hi - lo, 0)
+            runs.append((lo, hi, use))
+        latest = np.full(len(here), -1, dtype=np.int64)
+        if not m.replace:
+            for lo, hi, use in runs:
+                sel = np.flatnonzero(use & (width > same_own))  # only picks that had a candidate
+                if not len(sel):
+                    continue
+                sel = sel[np.argsort(lo[sel], kind="stable")]  # ascending runs keep reduceat linear
+                bounds = np.column_stack([lo[sel], hi[sel]]).ravel()
+                latest[sel] = np.maximum(latest[sel], np.maximum.reduceat(keys, bounds)[::2])
+        if m.replace:  # every control at that distance was available
+            hit = width > same_own
+        else:
+            # free at the time of the pick: taken later (or never). A later own pick is not a free
+            # alternative; when it is the latest-taken in the run the simple test cannot tell, so such
+            # picks are checked one by one below.
+            now = pick_k[here] * n + position[pick_i[here]]
+            hit = (width > same_own) & (latest > now)
+            own_later = hit & (same_own > 1)
+            for j in np.flatnonzero(own_later):
+                own = mm[pick_r[here[j]]]
+                hit[j] = _free_other(own[own >= 0], di[j], dl[j], now[j], units, sorted_d, taken)
+        tied[pick_r[here[hit]]] = True
+    return int(tied.sum())
+
+
+def _free_other(
+    own: np.ndarray,
+    d_i: float,
+    delta: float,
+    now: int,
+    units: np.ndarray,
+    sorted_d: np.ndarray,
+    taken: np.ndarray,
+) -> bool:
+    """The exact check for one pick: a control at the same distance, not in this set, still free."""
+    same = np.abs(np.abs(sorted_d - d_i) - delta) <= 1e-12 * (1.0 + delta)
+    others = units[same]
+    free = (taken[others] > now) & ~np.isin(others, own)
+    return bool(free.any())

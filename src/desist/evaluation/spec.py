@@ -282,18 +282,23 @@ def design_from_dict(data: Any, where: str = "design") -> Design:
     return cls(**params)
 
 
-#: the flat settings of the old ``Evaluation`` constructor and the CLI: which designs each applies to
-FLAT_SETTINGS: dict[str, tuple[tuple[str, ...], Any]] = {
-    "ratio": (("nearest",), 1),
-    "replace": (("nearest",), False),
-    "caliper": (("nearest",), None),
-    "std_caliper": (("nearest",), True),
-    "order": (("nearest",), None),
-    "exact": (("nearest",), None),
-    "discard": (("nearest", "subclass"), "none"),
-    "n_subclasses": (("subclass",), 6),
-    "trim": (("ipw", "aipw"), None),
+#: the flat settings of the old ``Evaluation`` constructor and the CLI, with their defaults; which designs
+#: each applies to is read from the estimators' own parameters (so it cannot drift from them)
+FLAT_SETTINGS: dict[str, Any] = {
+    "ratio": 1,
+    "replace": False,
+    "caliper": None,
+    "std_caliper": True,
+    "order": None,
+    "exact": None,
+    "discard": "none",
+    "n_subclasses": 6,
+    "trim": None,
 }
+
+
+def _applies(key: str) -> tuple[str, ...]:
+    return tuple(m for m, cls in DESIGNS.items() if key in cls._param_names())
 
 
 def design_from_settings(
@@ -314,13 +319,13 @@ def design_from_settings(
     for key, value in settings.items():
         if key not in FLAT_SETTINGS:
             raise InputError(f"{name(key)}: not a design setting; expected one of {', '.join(FLAT_SETTINGS)}")
-        applies, default = FLAT_SETTINGS[key]
-        if method not in applies and value != default:
+        applies = _applies(key)
+        if method not in applies and value != FLAT_SETTINGS[key]:
             raise InputError(
                 f"{name(key)} {value!r}: does not apply to {name('method')} {method}; "
                 f"it is a setting of {' and '.join(applies)}"
             )
-    given = {k: v for k, v in settings.items() if method in FLAT_SETTINGS[k][0]}
+    given = {k: v for k, v in settings.items() if method in _applies(k)}
     if method in ("ipw", "aipw"):
         if distance not in ("glm", "gbm"):
             raise InputError(

@@ -79,8 +79,8 @@ def test_views_read_from_the_result(result, cohort):
     text = str(result)
     assert text.startswith("EvaluationResult: nearest (ATT) of 'treated' on 'reoffended_2y'")
     assert "hazard_ratio" in text and "cut-off 2020-06-30" in text and repr(result) == text
-    assert result.report().startswith("desist evaluation: nearest (ATT)")
-    assert result.plain_language in result.report()
+    assert result.report().startswith("desist evaluation: nearest-neighbour matching (ATT)")
+    assert "For every 100 typical men like those treated" in " ".join(result.report().split())
     assert result.same_answer(
         ev.result(source={"kind": "test"}, data_cutoff="2020-06-30", treatment={"x": 1})
     )
@@ -90,7 +90,8 @@ def test_subclass_records_its_subclasses_and_ipw_has_no_matching_settings(cohort
     sub = evaluate(cohort, EvaluationSpec("reoffended_2y", COVS, design=SubclassMatcher(n_subclasses=5)))
     assert sub.settings_applied["n_subclasses"] == 5 and len(sub.settings_applied["cuts"]) >= 4
     ipw = evaluate(cohort, EvaluationSpec("reoffended_2y", COVS, design=IPWWeighter(estimand="ATE")))
-    assert set(ipw.settings_applied["params"]) == {"estimand", "stabilize", "trim", "method", "random_state"}
+    assert list(ipw.settings_applied["params"]) == IPWWeighter._param_names()
+    assert "ratio" not in ipw.settings_applied["params"]
     assert ipw.n["matched_sets_with_ties"] == 0
 
 

@@ -222,8 +222,9 @@ def test_docs_walkthrough_runs(tmp_path):
     assert out.count("refused: 2") == 5
     errors = [line for line in err.splitlines() if line.startswith("error:")]
     assert errors == [
-        "error: person A1001AA: already has open referral 1 (REFERRAL_SUBMITTED) to offering 1; "
-        "a second active referral is a duplicate",
+        "error: person A1001AA: already has open referral 1 (REFERRAL_SUBMITTED) for HORIZON at "
+        "HMP Whatton; a second open referral for one programme is a duplicate "
+        "(to change site: desist referral transfer 1)",
         "error: referral 1: referrer may not move REFERRAL_SUBMITTED to AWAITING_ASSESSMENT; "
         "only the programme team may",
         "error: referral 3: moving REFERRAL_STARTED to WITHDRAWN needs a reason (category and text); "

@@ -75,6 +75,27 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _offering_programme(context: Any) -> str | None:
+    # Default for referral.programme_code: the offering's code, read on the inserting connection, so
+    # code that builds a Referral from an offering id alone still writes the copy the trigger expects.
+    offering_id = context.get_current_parameters().get("offering_id")
+    return context.connection.execute(  # type: ignore[no-any-return]
+        text("SELECT programme_code FROM offering WHERE id = :id"), {"id": offering_id}
+    ).scalar()
+
+
+def _group_programme(context: Any) -> str | None:
+    # Default for enrolment.programme_code: the code of the group's offering (see _offering_programme).
+    group_id = context.get_current_parameters().get("group_id")
+    return context.connection.execute(  # type: ignore[no-any-return]
+        text(
+            "SELECT o.programme_code FROM programme_group g JOIN offering o ON o.id = g.offering_id "
+            "WHERE g.id = :id"
+        ),
+        {"id": group_id},
+    ).scalar()
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict[str, Any]: JSONType, list[Any]: JSONType}
@@ -167,14 +188,18 @@ class ProgrammeGroup(Base):
 class Referral(Base):
     """A referral of a man to an offering; status history in ``referral_status_change``.
 
-    At most one *open* referral per person and offering: a partial unique index enforces it in the
-    database, so two simultaneous duplicates cannot both commit.
+    At most one *open* referral per person and *programme*, across sites: a partial unique index on
+    ``(person_id, programme_code)`` enforces it in the database, so two simultaneous duplicates cannot both
+    commit, not even at two prisons. ``programme_code`` repeats the offering's code so the index can reach
+    it; a trigger (migration 0004) refuses any row whose code differs from its offering's. Moving a man to
+    another site changes ``offering_id`` (a transfer, recorded in ``referral_transfer``).
     """
 
     __tablename__ = "referral"
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     offering_id: Mapped[int] = mapped_column(ForeignKey("offering.id"), index=True)
+    programme_code: Mapped[str] = mapped_column(String(40), default=_offering_programme)
     status: Mapped[str] = mapped_column(String(40))
     referrer: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -182,15 +207,30 @@ class Referral(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     __table_args__ = (
         Index(
-            "uq_referral_open_person_offering",
+            "uq_referral_open_person_programme",
             "person_id",
-            "offering_id",
+            "programme_code",
             unique=True,
             sqlite_where=text(f"NOT ({_in('status', CLOSED_REFERRAL_STATUSES)})"),
             postgresql_where=text(f"NOT ({_in('status', CLOSED_REFERRAL_STATUSES)})"),
         ),
     )
     __mapper_args__ = {"version_id_col": version}
+
+
+class ReferralTransfer(Base):
+    """A referral moved from one offering to another of the same programme (another site)."""
+
+    __tablename__ = "referral_transfer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    from_offering_id: Mapped[int] = mapped_column(ForeignKey("offering.id"))
+    to_offering_id: Mapped[int] = mapped_column(ForeignKey("offering.id"))
+    status: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(100))
+    transferred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reason_category: Mapped[str | None] = mapped_column(String(60))
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 class ReferralStatusChange(Base):
@@ -206,20 +246,36 @@ class ReferralStatusChange(Base):
 
 
 class Enrolment(Base):
-    """A man's place in a group; ``joined_session`` tracks where a rolling-group member came in."""
+    """A man's place in a group; ``joined_session`` tracks where a rolling-group member came in.
+
+    One open place (``left_on`` empty) per man and programme: a partial unique index on
+    ``(person_id, programme_code)``, with the code kept equal to the group's offering's by a trigger.
+    ``(group_id, person_id)`` stays unique, so a man who left a group waits for another group.
+    """
 
     __tablename__ = "enrolment"
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("programme_group.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"), index=True)
+    programme_code: Mapped[str] = mapped_column(String(40), default=_group_programme)
     joined_on: Mapped[dt.date] = mapped_column(Date)
     joined_session: Mapped[int | None] = mapped_column(Integer)
     left_on: Mapped[dt.date | None] = mapped_column(Date)
     completed: Mapped[bool | None] = mapped_column(Boolean)
     targets_met: Mapped[bool | None] = mapped_column(Boolean)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
-    __table_args__ = (UniqueConstraint("group_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("group_id", "person_id"),
+        Index(
+            "uq_enrolment_open_person_programme",
+            "person_id",
+            "programme_code",
+            unique=True,
+            sqlite_where=text("left_on IS NULL"),
+            postgresql_where=text("left_on IS NULL"),
+        ),
+    )
     __mapper_args__ = {"version_id_col": version}
 
 

@@ -18,10 +18,19 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from desist.adapters.orm import Base, Offering, Person
+from desist.adapters.orm import (
+    CLOSED_REFERRAL_STATUSES,
+    Base,
+    Enrolment,
+    Offering,
+    Person,
+    Referral,
+    ReferralTransfer,
+)
 from desist.domain.errors import Conflict, NotFound
+from desist.domain.referrals import OpenReferral, ReferralStatus
 
 M = TypeVar("M", bound=Base)
 
@@ -89,3 +98,44 @@ def offering_by_code(session: Session, programme_code: str, site: str) -> Offeri
     if offering is None:
         raise NotFound(f"no offering of programme {programme_code!r} at {site!r}")
     return offering
+
+
+def open_referrals_of(session: Session, person_id: int) -> list[OpenReferral]:
+    """The man's open referrals, every programme and site, oldest first (for the one-open-referral rule)."""
+    rows = session.execute(
+        select(Referral.id, Referral.status, Referral.programme_code, Offering.site)
+        .join(Offering, Offering.id == Referral.offering_id)
+        .where(Referral.person_id == person_id, Referral.status.not_in(CLOSED_REFERRAL_STATUSES))
+        .order_by(Referral.id)
+    )
+    return [OpenReferral(rid, ReferralStatus(status), code, site) for rid, status, code, site in rows]
+
+
+def former_members(session: Session, group_id: int) -> set[int]:
+    """Person ids of men who had a place in this group and left it (they may not take a second place)."""
+    return set(
+        session.scalars(
+            select(Enrolment.person_id).where(Enrolment.group_id == group_id, Enrolment.left_on.is_not(None))
+        )
+    )
+
+
+def transfer_history(session: Session, referral_id: int) -> list[tuple[Any, ...]]:
+    """A referral's transfers, oldest first: (at, actor, status, reason category, text naming both sites)."""
+    source, target = aliased(Offering), aliased(Offering)
+    rows = session.execute(
+        select(ReferralTransfer, source.site, target.site)
+        .join(source, source.id == ReferralTransfer.from_offering_id)
+        .join(target, target.id == ReferralTransfer.to_offering_id)
+        .where(ReferralTransfer.referral_id == referral_id)
+        .order_by(ReferralTransfer.id)
+    )
+    out = []
+    for t, from_site, to_site in rows:
+        text = (
+            f"transferred from offering {t.from_offering_id} ({from_site}) "
+            f"to offering {t.to_offering_id} ({to_site})"
+        )
+        why = f"{text}: {t.reason}" if t.reason else text
+        out.append((t.transferred_at, t.actor, t.status, t.reason_category, why))
+    return out

@@ -14,7 +14,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -181,6 +181,7 @@ class WaitingEntry:
     referral_date: date
     release_date: date | None
     member: Member
+    person_id: int | None = None
 
 
 def priority_key(entry: WaitingEntry) -> tuple[bool, date, date, int]:
@@ -211,20 +212,35 @@ class AllocationPlan:
     passed_over: tuple[tuple[WaitingEntry, str], ...]
 
 
+#: why a man who left a group is not put back into it by allocation
+LEFT_THIS_GROUP = "had a place in this group and left it; he waits for another group"
+
+
 def plan_allocation(
-    waiting: Iterable[WaitingEntry], members: Sequence[Member], places: int, policy: GroupPolicy
+    waiting: Iterable[WaitingEntry],
+    members: Sequence[Member],
+    places: int,
+    policy: GroupPolicy,
+    former_members: Collection[int] = (),
 ) -> AllocationPlan:
     """Fill up to ``places`` free places from the waiting list in priority order, respecting mixing rules.
 
     Each man chosen joins the members the next candidate is checked against, so the mixing rules hold for
-    the whole group, not just pairwise with the men already there.
+    the whole group, not just pairwise with the men already there. ``former_members`` are the person ids of
+    men who had a place in this group and left it (deselected back to suitable): they stay on the waiting
+    list for a later group but are passed over here, so a man at the head of the list who cannot rejoin
+    never blocks the men behind him.
     """
     current = list(members)
+    former = frozenset(former_members)
     chosen: list[WaitingEntry] = []
     passed: list[tuple[WaitingEntry, str]] = []
     for entry in order_waiting_list(waiting):
         if len(chosen) >= places:
             break
+        if entry.person_id is not None and entry.person_id in former:
+            passed.append((entry, LEFT_THIS_GROUP))
+            continue
         why = mixing_conflict(entry.member, current, policy)
         if why:
             passed.append((entry, why))

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from desist.domain.errors import Forbidden, InputError, InvalidTransition
+from desist.domain.errors import Conflict, Forbidden, InputError, InvalidTransition
 
 
 class ReferralStatus(StrEnum):
@@ -273,5 +273,80 @@ def check_transition(
 
 
 def is_active(status: ReferralStatus) -> bool:
-    """An active referral is any open one; a second active referral for the same offering is a duplicate."""
+    """An active referral is any open one; a second active referral for the same programme is a duplicate."""
     return not status.closed
+
+
+@dataclass(frozen=True)
+class OpenReferral:
+    """What the one-open-referral rule needs to know about a referral a man already holds."""
+
+    id: int
+    status: ReferralStatus
+    programme_code: str
+    site: str
+
+
+def check_no_open_referral(
+    existing: list[OpenReferral], programme_code: str, who: str = "person"
+) -> None:
+    """Refuse a new referral when the man already holds an open one for the same programme, at any site.
+
+    One programme, one open referral: moving him to another site is a transfer of that referral
+    (:func:`check_transfer`), never a second referral, so he can never hold places in two groups of
+    one programme at once.
+
+    Raises
+    ------
+    Conflict
+        With the referral he already holds and how to move it instead.
+    """
+    code = programme_code.upper()
+    for r in existing:
+        if not r.status.closed and r.programme_code.upper() == code:
+            raise Conflict(
+                f"{who}: already has open referral {r.id} ({r.status.value}) for {code} at {r.site}; "
+                "a second open referral for one programme is a duplicate "
+                f"(to change site: desist referral transfer {r.id})"
+            )
+
+
+def check_transfer(
+    status: ReferralStatus,
+    from_programme: str,
+    from_offering: int,
+    to_programme: str,
+    to_offering: int,
+    to_active: bool,
+    where: str = "referral",
+) -> None:
+    """Check moving an open referral to another offering (another site) of the same programme.
+
+    The referral keeps its status and history; only its offering changes. A man on a programme has a
+    place in a group at his current site, so he must leave it first (deselection back to suitable).
+
+    Raises
+    ------
+    InvalidTransition
+        Closed referral, man on the programme, or the same offering.
+    InputError
+        Another programme, or an inactive offering.
+    """
+    if status.closed:
+        raise InvalidTransition(
+            f"{where}: {status.value} is closed; only an open referral can be transferred"
+        )
+    if status is S.ON_PROGRAMME:
+        raise InvalidTransition(
+            f"{where}: ON_PROGRAMME has a group place at its site; deselect him "
+            "(desist group deselect --to ASSESSED_SUITABLE) before transferring"
+        )
+    if to_offering == from_offering:
+        raise InvalidTransition(f"{where}: already at offering {to_offering}; expected another offering")
+    if to_programme.upper() != from_programme.upper():
+        raise InputError(
+            f"{where}: offering {to_offering} runs {to_programme}, the referral is for {from_programme}; "
+            "a transfer keeps the programme (for another programme, make a new referral)"
+        )
+    if not to_active:
+        raise InputError(f"{where}: offering {to_offering} is not active; expected an active offering")

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from desist.adapters import repository
 from desist.adapters.orm import Enrolment, GroupSession, Offering, ProgrammeGroup, Referral
 from desist.domain.errors import InputError, NotFound
 from desist.domain.groups import (
@@ -155,6 +156,10 @@ def _enrol(
         )
     if r.status != S.ASSESSED_SUITABLE.value:
         raise InputError(f"referral {r.id}: is {r.status}; expected ASSESSED_SUITABLE to join a group")
+    if r.person_id in repository.former_members(session, g.id):
+        raise InputError(
+            f"referral {r.id}: he had a place in group {g.id} and left it; expected another group"
+        )
     members = open_members(session, g.id)
     held = sessions_held(session, g.id)
     check_can_join(GroupKind(g.kind), g.capacity, len(members), held, g.last_joining_session, where)
@@ -223,6 +228,7 @@ def _waiting(session: Session, offering_id: int, on: dt.date) -> list[WaitingEnt
             r.created_at.date(),
             release_date(session, r.person_id),
             risk_member(session, r.person_id, key=r.id, on=on),
+            r.person_id,
         )
         for r in rows
     )
@@ -265,6 +271,7 @@ def allocate(
             [_member(s, m, on) for m in members],
             g.capacity - len(members),
             policy,
+            former_members=repository.former_members(s, g.id),
         )
         for entry in plan.chosen:
             _enrol(s, g, get_referral(s, entry.referral_id), role, uow.actor, on, policy)

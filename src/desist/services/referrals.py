@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from desist.adapters import repository
 from desist.adapters.orm import (
     Attendance,
     Enrolment,
@@ -38,6 +39,7 @@ from desist.domain.referrals import (
     ReferralStatus,
     Role,
     Transition,
+    check_no_open_referral,
     check_transition,
 )
 from desist.services.casework import find_person
@@ -86,10 +88,16 @@ def referral_view(session: Session, r: Referral, with_history: bool = True) -> R
             .where(ReferralStatusChange.referral_id == r.id)
             .order_by(ReferralStatusChange.id)
         )
-        history = tuple(
+        changes = [
             StatusChangeView(c.changed_at, c.actor, c.from_status, c.to_status, c.reason_category, c.reason)
             for c in rows
-        )
+        ]
+        # a transfer keeps the status; shown in the history as a change from that status to itself
+        changes += [
+            StatusChangeView(at, actor, status, status, category, text)
+            for at, actor, status, category, text in repository.transfer_history(session, r.id)
+        ]
+        history = tuple(sorted(changes, key=lambda c: _utc(c.at)))
     return ReferralView(
         r.id,
         r.person_id,
@@ -105,6 +113,11 @@ def referral_view(session: Session, r: Referral, with_history: bool = True) -> R
     )
 
 
+def _utc(at: dt.datetime) -> dt.datetime:
+    # SQLite returns naive UTC datetimes, PostgreSQL aware ones; compare them on one footing
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+
+
 def get_referral(session: Session, referral_id: int) -> Referral:
     found = session.get(Referral, referral_id)
     if found is None:
@@ -118,8 +131,8 @@ def create_referral(uow: UnitOfWork, *, person: int | str, offering_id: int, rol
     Raises
     ------
     Conflict
-        The man already has an open referral to this offering (also enforced by a unique index, so two
-        simultaneous duplicates cannot both commit).
+        The man already has an open referral for this programme, at any site (also enforced by a partial
+        unique index, so two simultaneous duplicates cannot both commit).
     """
     with uow:
         s = uow.session
@@ -131,30 +144,24 @@ def create_referral(uow: UnitOfWork, *, person: int | str, offering_id: int, rol
             raise InputError(
                 f"offering {offering_id} ({offering.programme_code} at {offering.site}): not active"
             )
-        closed = [st.value for st in S if st.closed]
-        existing = s.scalars(
-            select(Referral).where(
-                Referral.person_id == p.id,
-                Referral.offering_id == offering_id,
-                Referral.status.not_in(closed),
-            )
-        ).first()
-        if existing is not None:
-            raise Conflict(
-                f"person {p.prison_number}: already has open referral {existing.id} ({existing.status}) "
-                f"to offering {offering_id}; a second active referral is a duplicate"
-            )
+        check_no_open_referral(
+            repository.open_referrals_of(s, p.id), offering.programme_code, f"person {p.prison_number}"
+        )
         r = Referral(
-            person_id=p.id, offering_id=offering_id, status=S.REFERRAL_STARTED.value, referrer=uow.actor
+            person_id=p.id,
+            offering_id=offering_id,
+            programme_code=offering.programme_code,
+            status=S.REFERRAL_STARTED.value,
+            referrer=uow.actor,
         )
         s.add(r)
-        number = p.prison_number  # read now: after a failed flush the session cannot load it
+        number, code = p.prison_number, offering.programme_code  # after a failed flush nothing loads
         try:
             s.flush()
         except IntegrityError:  # another open referral committed since the check above (unique index)
             raise Conflict(
-                f"person {number}: already has an open referral to offering {offering_id} "
-                "(created a moment ago); a second active referral is a duplicate"
+                f"person {number}: already has an open referral for {code} (created a moment ago); "
+                "a second open referral for one programme is a duplicate"
             ) from None
         s.add(
             ReferralStatusChange(

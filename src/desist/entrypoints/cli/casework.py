@@ -1,4 +1,4 @@
-"""CLI commands for casework: ``desist person``, ``desist offering`` and ``desist referral``.
+"""CLI commands for casework: ``desist person``, ``desist offering`` and ``desist referral`` (incl. transfer).
 
 Groups and incentives are in :mod:`desist.entrypoints.cli.casework_groups`; both are registered here.
 Each command only parses its arguments, calls one service use case and prints the result; errors a user
@@ -301,6 +301,39 @@ def register_referral(app: typer.Typer) -> None:
                 expected_version=expect_version,
                 targets_met=targets_met,
                 on=date_opt(on, "--on"),
+            )
+        _print_referral(view, fmt)
+
+    @referral.command("transfer")
+    def transfer(
+        referral_id: int = ReferralArg,
+        to_offering: int = typer.Option(
+            ..., "--to-offering", min=1, max=MAX_ID, help="The same programme's offering at the new site."
+        ),
+        reason_category: str = typer.Option(None, "--reason-category", help="e.g. operational."),
+        reason: str = typer.Option(None, "--reason", help="Why, e.g. 'moved to HMP Usk'."),
+        expect_version: int = typer.Option(
+            None, "--expect-version", min=1, max=MAX_ID, help="Refuse if it changed since you saw it."
+        ),
+        actor: str = ActorOpt,
+        url: str = UrlOpt,
+        role_name: str = RoleOpt,
+        fmt: str = FormatOpt,
+    ) -> None:
+        """Move an open referral to the programme's offering at another site (keeps status and history)."""
+        from desist.domain.referrals import Reason
+        from desist.services.transfers import transfer_referral
+
+        check_format(fmt)
+        why = Reason.parse(reason_category, reason)
+        with database_errors():
+            view = transfer_referral(
+                uow_factory(actor, url)(),
+                referral_id,
+                to_offering_id=to_offering,
+                role=role(role_name),
+                reason=why,
+                expected_version=expect_version,
             )
         _print_referral(view, fmt)
 

@@ -1,0 +1,81 @@
+"""Moving a man's referral to another site: a transfer, its own recorded and audited action.
+
+One programme, one open referral (:func:`desist.domain.referrals.check_no_open_referral`): when a man moves
+prison his referral follows him to the programme's offering at the new site, keeping its status and
+history, instead of a second referral being opened there. Each transfer is a ``referral_transfer`` row
+(who, when, from, to, why) and, like every write, an audit row.
+"""
+
+from __future__ import annotations
+
+from desist.adapters import repository
+from desist.adapters.orm import Offering, Referral, ReferralTransfer
+from desist.domain.referrals import Reason, ReferralStatus, Role, check_transfer
+from desist.services.referrals import ReferralView, referral_view
+from desist.services.unit_of_work import UnitOfWork
+
+
+def transfer_referral(
+    uow: UnitOfWork,
+    referral_id: int,
+    *,
+    to_offering_id: int,
+    role: Role,
+    reason: Reason | None = None,
+    expected_version: int | None = None,
+) -> ReferralView:
+    """Move an open referral (not ON_PROGRAMME) to another offering of the same programme.
+
+    Parameters
+    ----------
+    referral_id : int
+    to_offering_id : int
+        The programme's offering at the man's new site.
+    role : Role
+        Referrer or programme team (either may record that a man moved).
+    reason : Reason, optional
+        Why (e.g. operational: transferred to another prison).
+    expected_version : int, optional
+        The referral version the caller saw; a different one is a :class:`Conflict`.
+
+    Raises
+    ------
+    NotFound
+        No such referral or offering.
+    InvalidTransition, InputError
+        From :func:`desist.domain.referrals.check_transfer`.
+    Conflict
+        Someone changed the referral first.
+    """
+    with uow:
+        s = uow.session
+        r = repository.lock(s, Referral, referral_id)
+        if expected_version is not None:
+            repository.get(s, Referral, referral_id, expected_version=expected_version)
+        source = repository.get(s, Offering, r.offering_id)
+        target = repository.get(s, Offering, to_offering_id)
+        check_transfer(
+            ReferralStatus(r.status),
+            source.programme_code,
+            source.id,
+            target.programme_code,
+            target.id,
+            target.active,
+            where=f"referral {r.id}",
+        )
+        r.offering_id = target.id
+        s.add(
+            ReferralTransfer(
+                referral_id=r.id,
+                from_offering_id=source.id,
+                to_offering_id=target.id,
+                status=r.status,
+                actor=f"{uow.actor} ({role.value})",
+                reason_category=reason.category.value if reason else None,
+                reason=reason.text if reason else None,
+            )
+        )
+        s.flush()
+        view = referral_view(s, r)
+        uow.commit()
+    return view

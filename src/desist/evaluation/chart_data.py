@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike
 #: days in a year, for the time axis
 YEAR = 365.25
 #: at most this many points per curve are stored (the step shape is kept; a 1M-man cohort stays small)
-MAX_POINTS = 400
+MAX_POINTS = 200
 
 
 def survival_curves(

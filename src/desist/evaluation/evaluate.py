@@ -250,12 +250,12 @@ class Evaluation(KeywordSettings, EvaluationPlots):
                 lambda part: self._fit_one(part.reset_index(drop=True), covs, sub_exact)[1],
                 min_treated=MIN_TREATED,
             )
-        comparison = (
-            "the matched comparison group"
-            if sp.method in ("nearest", "subclass")
-            else "the weighted comparison group"
+        self.plain_language_ = plain_language(
+            self.outcome_,
+            window=sp.window,
+            method=sp.method,
+            survival=self.survival_.to_dict() if self.survival_ is not None else None,
         )
-        self.plain_language_ = plain_language(self.outcome_, window=sp.window, comparison=comparison)
         self.fitted_at_ = datetime.now(UTC).isoformat(timespec="seconds")
         return self
 
@@ -361,7 +361,21 @@ class Evaluation(KeywordSettings, EvaluationPlots):
             rows_dropped=int(self.dropped_),
             desist_version=desist_version(),
             fitted_at=self.fitted_at_,
+            charts=plain(self._charts()),
         )
+
+    def _charts(self) -> dict[str, Any]:
+        """The chart data report.html needs (see :mod:`desist.evaluation.chart_data`)."""
+        from desist.evaluation.chart_data import overlap
+
+        out: dict[str, Any] = {}
+        if self.survival_ is not None and self.survival_.chart is not None:
+            out["survival"] = self.survival_.chart
+        score = getattr(self.design_, "ps_", None)
+        score = getattr(self.design_, "distance_", None) if score is None else score
+        if score is not None and np.ndim(score) == 1 and len(score) == len(self.treated_):
+            out["overlap"] = overlap(score, self.treated_, self.weights_)
+        return out
 
 
 def desist_version() -> str:

@@ -7,71 +7,29 @@ from typing import Any
 from desist.evaluation.outcomes import OutcomeResult
 
 
-def _n(x: float) -> str:
-    """Rates per 100 as the Justice Data Lab prints them: whole numbers, one decimal below 10."""
-    return f"{x:.0f}" if abs(x) >= 10 else f"{x:.1f}"
-
-
-def _signed(x: float) -> str:
-    return f"{x:+.1f}"
-
-
 def plain_language(
     result: OutcomeResult,
     *,
     window: str | None = None,
     people: str = "men",
-    comparison: str = "the matched comparison group",
+    method: str = "nearest",
+    survival: dict[str, Any] | None = None,
 ) -> str:
     """A plain-language paragraph in the Justice Data Lab's "for every 100 typical people" style.
 
-    Parameters
-    ----------
-    result : OutcomeResult
-    window : str, optional
-        How the outcome is bounded in time, e.g. "within two years"; omitted when not given.
-    people : str
-        Who was studied ("men").
-    comparison : str
-        How to name the comparison group ("the matched comparison group", "the weighted comparison group").
+    Covers the binary (or count, or continuous) outcome and, when ``survival`` (a
+    :class:`~desist.evaluation.survival.SurvivalResult` ``to_dict()``) is given, the time to reoffending;
+    the words come from :func:`desist.evaluation.wording.plain_language`.
 
     Examples
     --------
-    For a binary outcome: "For every 100 typical men like those treated, 10 reoffended within two years
-    against 8.0 in the matched comparison group (difference between +0.4 and +3.6 per 100). ..."
+    "For every 100 typical men like those treated, 10 were proven to reoffend within two years, against 8.0
+    in the matched comparison group: a difference of +2.0 per 100 (95% CI +0.4 to +3.6 per 100). ..."
     """
-    when = f" {window}" if window else ""
-    if result.estimand == "ATT":
-        who = f"For every 100 typical {people} like those treated"
-    else:
-        who = f"For every 100 {people} like those in the study, had all been treated"
-    lo, hi = result.ci
-    if result.type == "continuous":
-        text = (
-            f"{people.capitalize()} treated had a mean {result.name} of {result.treated_mean:.4g} against "
-            f"{result.control_mean:.4g} in {comparison} (difference {result.estimate:+.4g}, 95% CI between "
-            f"{lo:+.4g} and {hi:+.4g})."
-        )
-    else:
-        verb = "reoffended" if result.type == "binary" else f"{result.name} counted"
-        unit = "" if result.type == "binary" else " (total)"
-        text = (
-            f"{who}, {_n(100 * result.treated_mean)} {verb}{when}{unit} against "
-            f"{_n(100 * result.control_mean)} in {comparison} (difference between {_signed(100 * lo)} and "
-            f"{_signed(100 * hi)} per 100)."
-        )
-    if lo > 0:
-        text += " The treated group did worse; the difference is statistically significant at the 5% level."
-    elif hi < 0:
-        text += " The treated group did better; the difference is statistically significant at the 5% level."
-    else:
-        text += (
-            " The difference is not statistically significant: the data are consistent with the programme "
-            "increasing, reducing or not changing the outcome by the amounts in the interval."
-        )
-    if result.warnings:
-        text += " Caution: " + "; ".join(result.warnings) + "."
-    return text
+    from desist.evaluation import wording as wd
+
+    d = {"outcome": result.to_dict(), "survival": survival, "method": method}
+    return wd.plain_language(d, wd.Wording(window=window, people=people))
 
 
 METHOD_NAMES = {

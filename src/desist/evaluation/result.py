@@ -111,6 +111,9 @@ class EvaluationResult:
     desist_version: str
     fitted_at: str
     schema_version: int = SCHEMA_VERSION
+    #: what report.html's charts need, so a stored run redraws them without its data (survival curves with
+    #: bands and numbers at risk, propensity-score histograms): :mod:`desist.evaluation.chart_data`
+    charts: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     # ------------------------------------------------------------------ views
     def to_dict(self) -> dict[str, Any]:
@@ -188,7 +191,12 @@ class EvaluationResult:
             raise InputError(f"result: schema_version {version!r}; this desist reads {SCHEMA_VERSION}")
         kwargs = {k: v for k, v in data.items() if k != "settings"}
         names = {f.name for f in _FIELDS}
-        missing = sorted(names - set(kwargs))
+        required = {
+            f.name
+            for f in _FIELDS
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        }
+        missing = sorted(required - set(kwargs))
         if missing:
             raise InputError(f"result: missing {missing[0]!r}; expected every field of a stored result")
         unknown = sorted(set(kwargs) - names)
@@ -206,6 +214,11 @@ class EvaluationResult:
 
 
 _FIELDS = dataclasses.fields(EvaluationResult)
+
+
+def _required(f: dataclasses.Field[Any]) -> bool:
+    """A field a stored result must have (those with defaults were added later and may be absent)."""
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
 
 def _num(v: Any) -> str:

@@ -130,16 +130,46 @@ def outcome_paragraph(result: Mapping[str, Any], w: Wording) -> str:
     """The Justice Data Lab's "for every 100 typical men" sentence for the binary outcome."""
     o = result["outcome"]
     comparison = _comparison(result)
+    if o.get("type") == "continuous":
+        text = (
+            f"{w.people.capitalize()} treated had a mean {o['name']} of {fmt.number(o['treated_mean'])} "
+            f"against {fmt.number(o['control_mean'])} in {comparison}: a difference of "
+            f"{fmt.number(o['estimate'])} (95% CI {fmt.ci(o['ci'], 'number')})."
+        )
+        return text + " " + _significance(verdict(o["ci"], 0.0), o.get("p_value"))
     if o.get("estimand", "ATT") == "ATT":
         who = f"For every 100 typical {w.people} like those treated"
     else:
         who = f"For every 100 {w.people} like those in the study, had all been treated"
+    if o.get("type") == "count":
+        text = (
+            f"{who}, {fmt.number(100 * o['treated_mean'])} {o['name']} were counted{_window(w)}, against "
+            f"{fmt.number(100 * o['control_mean'])} in {comparison}: a difference of "
+            f"{fmt.number(100 * o['estimate'])} per 100 (95% CI {fmt.number(100 * o['ci'][0])} to "
+            f"{fmt.number(100 * o['ci'][1])} per 100)."
+        )
+        return text + " " + _significance(verdict(o["ci"], 0.0), o.get("p_value"))
     text = (
         f"{who}, {fmt.per_100(o['treated_mean'])} were proven to reoffend{_window(w)}, against "
         f"{fmt.per_100(o['control_mean'])} in {comparison}: a difference of "
         f"{fmt.signed_per_100(o['estimate'])} per 100 (95% CI {fmt.ci(o['ci'], 'per_100')} per 100)."
     )
     return text + " " + _significance(verdict(o["ci"], 0.0), o.get("p_value"))
+
+
+def plain_language(result: Mapping[str, Any], w: Wording) -> str:
+    """Every outcome estimated, in words: the rate (or mean) and, when fitted, the time to reoffending.
+
+    The evaluation's cautions (too few men, say) follow, so the paragraph cannot be read without them.
+    """
+    parts = [outcome_paragraph(result, w)]
+    survival = survival_paragraph(result, w)
+    if survival:
+        parts.append(survival)
+    cautions = (result.get("outcome") or {}).get("warnings") or []
+    if cautions:
+        parts.append("Caution: " + "; ".join(cautions) + ".")
+    return " ".join(parts)
 
 
 def survival_paragraph(result: Mapping[str, Any], w: Wording) -> str | None:
@@ -352,6 +382,7 @@ __all__ = [
     "measures",
     "naive_sentence",
     "outcome_paragraph",
+    "plain_language",
     "rosenbaum_sentence",
     "subgroup_sentence",
     "survival_paragraph",

@@ -63,8 +63,9 @@ def test_summary_rows_and_plain_language(fitted):
     o = fitted.outcome_
     assert fitted.plain_language_.startswith(
         "For every 100 typical men like those treated, "
-        f"{100 * o.treated_mean:.0f} reoffended within two years"
+        f"{100 * o.treated_mean:.0f} were proven to reoffend within two years"
     )
+    assert "hazard ratio" in fitted.plain_language_  # every outcome estimated, the time to reoffending too
 
 
 def test_sensitivity_blocks(fitted):

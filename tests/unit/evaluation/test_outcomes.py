@@ -128,11 +128,12 @@ def test_plain_language_paragraph():
     text = plain_language(r, window="within two years")
     assert text.startswith("For every 100 typical men like those treated, ")
     assert (
-        f"{100 * r.treated_mean:.1f} reoffended within two years against {100 * r.control_mean:.1f} in the"
-        in text
+        f"{100 * r.treated_mean:.1f} were proven to reoffend within two years, against "
+        f"{100 * r.control_mean:.1f} in the" in text
     )
     assert "not statistically significant" in text
-    assert f"(difference between {100 * r.ci[0]:+.1f} and {100 * r.ci[1]:+.1f} per 100)" in text
+    lo, hi = (f"{100 * v:+.1f}".replace("-", "−") for v in r.ci)
+    assert f"(95% CI {lo} to {hi} per 100)" in text
 
 
 def test_jdl_followup_window_waiting_period_and_censoring():

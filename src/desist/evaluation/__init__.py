@@ -28,9 +28,16 @@ _EXPORTS = {
     "rosenbaum_binary": "desist.evaluation.sensitivity",
     "jdl_followup": "desist.evaluation.followup",
     "simulate_cohort": "desist.evaluation.simulate",
+    "render_report": "desist.evaluation.report_html",
+    "Wording": "desist.evaluation.wording",
 }
 
 __all__ = sorted(_EXPORTS)
+
+
+def __dir__() -> list[str]:
+    """The public names, so tab completion lists them before any is imported."""
+    return sorted([*__all__, "__all__"])
 
 
 def __getattr__(name: str) -> Any:

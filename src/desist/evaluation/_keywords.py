@@ -57,6 +57,28 @@ class KeywordSettings:
         self._spec: EvaluationSpec | None = None
         self.spec  # noqa: B018  # at construction, so a bad setting is refused before any data is read
 
+    def __repr__(self) -> str:
+        """``Evaluation(treatment=..., outcome=..., covariates=[...], <settings that differ from defaults>)``,
+        with the sample sizes once fitted."""
+        import inspect
+
+        if self._spec is not None and not hasattr(self, "treatment"):  # built by from_spec
+            text = f"{type(self).__name__}.from_spec({self._spec!r})"
+        else:
+            params = inspect.signature(KeywordSettings.__init__).parameters
+            shown = []
+            for name, p in params.items():
+                if name == "self":
+                    continue
+                value = getattr(self, name)
+                if p.default is inspect.Parameter.empty or value != p.default:
+                    shown.append(f"{name}={value!r}")
+            text = f"{type(self).__name__}({', '.join(shown)})"
+        n = getattr(self, "n_", None)
+        if n:
+            text += f"  # fitted: treated {n.get('treated')}, comparison {n.get('control')}"
+        return text
+
     @classmethod
     def from_spec(cls, spec: EvaluationSpec) -> Self:
         """An evaluation of ``spec`` (the front door; the keyword constructor is the older form of it)."""
@@ -89,7 +111,8 @@ class KeywordSettings:
         )
         return EvaluationSpec(
             outcome=self.outcome,
-            covariates=tuple(self.covariates),
+            # a lone string is passed on as it is, for the spec to refuse ("age" is not ("a", "g", "e"))
+            covariates=self.covariates if isinstance(self.covariates, str) else tuple(self.covariates),
             design=design,
             treatment=self.treatment,
             time=self.time,

@@ -111,3 +111,22 @@ def test_plots_leave_the_callers_backend_and_figures_alone(tmp_path) -> None:
     plt.close(own_fig)
     fig.savefig(tmp_path / "f.png")
     assert (tmp_path / "f.png").stat().st_size > 5000
+
+
+def test_python_api_reads_well() -> None:
+    import desist.evaluation as ev_pkg
+    from desist.domain.errors import InputError
+    from desist.evaluation import Evaluation
+    from desist.evaluation.simulate import simulate_cohort
+
+    assert {"Evaluation", "EvaluationSpec", "render_report", "Wording"} <= set(dir(ev_pkg))
+    with pytest.raises(InputError, match="covariates 'age': expected a list of column names"):
+        Evaluation("treated", "reoffended_2y", "age")
+    ev = Evaluation("treated", "reoffended_2y", ["age", "risk_band"], caliper=0.2)
+    assert repr(ev) == (
+        "Evaluation(treatment='treated', outcome='reoffended_2y', covariates=['age', 'risk_band'], "
+        "caliper=0.2)"
+    )
+    ev.fit(simulate_cohort(600, seed=4, intercept=-2.0))
+    assert repr(ev).endswith(f"# fitted: treated {ev.n_['treated']}, comparison {ev.n_['control']}")
+    assert " object at 0x" not in str(ev)

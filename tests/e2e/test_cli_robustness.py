@@ -280,11 +280,13 @@ def test_bad_export_target(initialised, target, mention, capsys):
     assert listing(initialised) == before
 
 
-def test_export_replaces_an_existing_file_whole_and_leaves_no_partial_file(initialised, capsys):
+def test_export_replaces_an_existing_file_only_with_force_and_leaves_no_partial_file(initialised, capsys):
     (initialised / "people.csv").write_text("old\n")
-    assert run(["export", "people", "people.csv"], capsys)[0] == 0
+    assert_refused(*run(["export", "people", "people.csv"], capsys), "people.csv", "exists", "--force")
+    assert (initialised / "people.csv").read_text() == "old\n"
+    assert run(["export", "people", "people.csv", "--force"], capsys)[0] == 0
     assert (initialised / "people.csv").read_text().startswith("prison_number,")
-    assert not [p for p in initialised.iterdir() if p.name.endswith(".partial")]
+    assert not [p for p in initialised.iterdir() if ".partial" in p.name]
 
 
 @pytest.mark.parametrize(

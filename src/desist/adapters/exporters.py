@@ -9,12 +9,13 @@ JSON columns are written as JSON text in both formats.
 from __future__ import annotations
 
 import json
-import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from desist.adapters import files, spreadsheet
 from desist.adapters.import_kinds import KINDS
 from desist.adapters.orm import Base, Person
 from desist.domain.errors import InputError
@@ -57,27 +58,31 @@ def read_export(engine: Engine, name: str) -> pd.DataFrame:
     return frame
 
 
-def export(engine: Engine, name: str, path: Path | str) -> int:
-    """Write table or import kind ``name`` to ``path`` (.csv or .parquet); return the row count."""
+def export(
+    engine: Engine,
+    name: str,
+    path: Path | str,
+    *,
+    force: bool = False,
+    protect: Iterable[Path | str] = (),
+) -> int:
+    """Write table or import kind ``name`` to ``path`` (.csv or .parquet); return the row count.
+
+    CSV text cells that a spreadsheet would run as a formula are written with a leading apostrophe
+    (:mod:`desist.adapters.spreadsheet`), which ``desist import`` removes. The file is written through
+    :mod:`desist.adapters.files`: never onto the database (``protect``, plus any SQLite file), never over an
+    existing file unless ``force``, and whole or not at all.
+    """
     p = Path(path)
     if p.is_dir():
         raise InputError(f"{p}: is a folder, expected a file name ending .csv or .parquet")
     if p.suffix.lower() not in FORMATS:
         raise InputError(f"{p}: unknown export format {p.suffix or '(none)'!r}, expected .csv or .parquet")
-    if not p.parent.is_dir():
-        raise InputError(f"{p}: folder {p.parent} does not exist, expected an existing folder")
+    protected = [*protect, *files.database_files(engine.url.render_as_string(hide_password=False))]
+    files.check_target(p, protect=protected, force=force)  # before reading: refuse fast
     frame = read_export(engine, name)
-    # Write beside the target and rename: a failure part-way (disk full, killed) leaves no half-written
-    # file, and an existing file at the path is replaced whole or not at all.
-    tmp = p.with_name(f".{p.name}.{os.getpid()}.partial")
-    try:
-        if p.suffix.lower() == ".csv":
-            frame.to_csv(tmp, index=False)
-        else:
-            frame.to_parquet(tmp, index=False)
-        os.replace(tmp, p)
-    except OSError as exc:
-        raise InputError(f"{p}: cannot write the file ({exc.strerror or type(exc).__name__})") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    if p.suffix.lower() == ".csv":
+        files.write_with(p, lambda tmp: spreadsheet.frame_to_csv(frame, tmp), protect=protected, force=force)
+    else:
+        files.write_with(p, lambda tmp: frame.to_parquet(tmp, index=False), protect=protected, force=force)
     return len(frame)

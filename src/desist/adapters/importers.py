@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from desist.adapters.spreadsheet import restore_frame
 from desist.domain.errors import InputError
 
 TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1"})
@@ -104,9 +105,9 @@ def read_table(path: Path | str) -> pd.DataFrame:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{p}: cannot read the file ({first})") from exc
     df.columns = [str(c).strip() for c in df.columns]
-    if suffix == ".csv":  # already text
+    if suffix == ".csv":  # already text; undo the formula neutralisation desist's exports apply
         check_csv_header(p)
-        return df
+        return restore_frame(df)
     return df.apply(_as_text) if len(df.columns) else df
 
 

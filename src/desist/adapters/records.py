@@ -23,6 +23,7 @@ from typing import Any, Literal
 import annotated_types
 from pydantic import BaseModel, ValidationError
 
+from desist.adapters.spreadsheet import restore
 from desist.domain.errors import InputError
 from desist.domain.risk.base import FieldError
 
@@ -132,7 +133,7 @@ def _parse_csv(text: str, path: Path) -> list[dict[str, Any]]:
                 f"expected {len(reader.fieldnames)} (one per header)"
             )
         out.append(
-            {k.strip(): (v.strip() if v is not None and v.strip() != "" else None) for k, v in row.items()}
+            {k.strip(): (restore(v.strip()) if v is not None and v.strip() else None) for k, v in row.items()}
         )
     return out
 
@@ -263,8 +264,15 @@ def _describe(annotation: Any, span: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------- writing
-def write_rejects(path: Path, rejects: Iterable[Reject], *, not_over: Path | None = None) -> None:
-    """Write rejected records as CSV with columns row,id,field,value,message.
+def write_rejects(
+    path: Path,
+    rejects: Iterable[Reject],
+    *,
+    not_over: Path | None = None,
+    force: bool = False,
+    protect: Iterable[Path] = (),
+) -> None:
+    """Write rejected records as CSV with columns row,id,field,value,message (formulas neutralised).
 
     Parameters
     ----------
@@ -272,25 +280,23 @@ def write_rejects(path: Path, rejects: Iterable[Reject], *, not_over: Path | Non
     rejects : iterable of Reject
     not_over : Path, optional
         The input file: refused as the rejects path, so a typo cannot overwrite the records being read.
+    force : bool
+        Replace an existing file (never the input or a database).
+    protect : iterable of Path
+        Other files that must not be written (e.g. the database).
 
     Raises
     ------
     InputError
-        The file cannot be written (a folder, a missing folder, no permission), or it is the input file.
+        The file cannot be written (a folder, a missing folder, no permission, disk full), it is the input
+        file or a database, or it exists and ``force`` is not given.
     """
-    if not_over is not None and Path(path).resolve() == Path(not_over).resolve():
-        raise InputError(f"--rejects {path}: is the input file; expected another file name")
-    try:
-        with Path(path).open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["row", "id", "field", "value", "message"])
-            for r in rejects:
-                w.writerow([r.row, r.id or "", r.field, "" if r.value is None else r.value, str(r)])
-    except OSError as exc:
-        raise InputError(
-            f"--rejects {path}: cannot be written ({exc.strerror or type(exc).__name__}), "
-            "expected a file path in a writable folder"
-        ) from None
+    from desist.adapters import files, spreadsheet
+
+    guarded = [*protect, *([not_over] if not_over is not None else [])]
+    rows = ([r.row, r.id or "", r.field, "" if r.value is None else r.value, str(r)] for r in rejects)
+    with files.atomic_open(path, protect=guarded, force=force, what="--rejects", newline="") as fh:
+        spreadsheet.write_rows(fh, ["row", "id", "field", "value", "message"], rows)
 
 
 def flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -315,9 +321,10 @@ def write_output(rows: list[dict[str, Any]], fmt: OutputFormat, title: str) -> N
     flat = [flatten(r) for r in rows]
     columns: list[str] = list(dict.fromkeys(c for r in flat for c in r))
     if fmt == "csv":
-        w = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
-        w.writeheader()
-        w.writerows(flat)
+        from desist.adapters import spreadsheet
+
+        # stdout is usually redirected to a file that someone opens in a spreadsheet
+        spreadsheet.write_rows(sys.stdout, columns, ([r.get(c) for c in columns] for r in flat), "\n")
         return
     if fmt == "table":
         from rich.console import Console

@@ -30,4 +30,14 @@ def figure_and_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figu
 def save(fig: Figure | SubFigure, path: PlotPath | None) -> None:
     """Save to ``path`` when one is given (a sub-figure saves through the figure that holds it)."""
     if path is not None:
-        fig.figure.savefig(path, bbox_inches="tight")
+        save_figure(fig.figure, path, bbox_inches="tight")
+
+
+def save_figure(fig: Figure, path: PlotPath, **kwargs: object) -> None:
+    """Save ``fig`` to ``path`` the way desist writes every file: atomically, and never onto a database.
+
+    An existing file of that name is replaced (matplotlib's rule, kept for Python callers).
+    """
+    from desist.adapters.files import write_with  # writing files is the adapters' job; import when used
+
+    write_with(path, lambda tmp: fig.savefig(tmp, **kwargs), force=True)  # type: ignore[arg-type]

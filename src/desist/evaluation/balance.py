@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from desist.domain.errors import AnalysisError, InputError
+from desist.evaluation._plotting import save_figure
 from desist.evaluation.design import as_pandas, check_columns, design_matrix, treatment_vector
 
 THRESHOLD = 0.1
@@ -193,7 +194,7 @@ def love_plot(
     ]
     fig = love_chart(rows, ax=ax, label=label, threshold=threshold, strict=STRICT_THRESHOLD)
     if path is not None:
-        fig.figure.savefig(path, dpi=120, bbox_inches="tight")
+        save_figure(fig.figure, path, dpi=120, bbox_inches="tight")
     return fig
 
 
@@ -216,5 +217,5 @@ def overlap_plot(
 
     fig = overlap_chart(overlap(distance, treated, weights), ax=ax, after_title=after)
     if path is not None:
-        fig.figure.savefig(path, dpi=120, bbox_inches="tight")
+        save_figure(fig.figure, path, dpi=120, bbox_inches="tight")
     return fig

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -116,13 +117,24 @@ def import_tables(pop: object, end_of_data: str | dt.date) -> dict[str, pd.DataF
     }
 
 
-def write_import_files(pop: object, end_of_data: str | dt.date, folder: Path) -> dict[str, Path]:
-    """Write the five import files into ``folder``; returns ``{kind: path}`` in import order."""
+def write_import_files(
+    pop: object, end_of_data: str | dt.date, folder: Path, protect: Iterable[Path] = ()
+) -> dict[str, Path]:
+    """Write the five import files into ``folder``; returns ``{kind: path}`` in import order.
+
+    Files of the same name are replaced (the demo's rule for its own output folder), each whole or not at
+    all, and never when the name is, or leads to, one of ``protect`` (the demo database) or any database.
+    """
+    from desist.adapters import files, spreadsheet
+
     folder.mkdir(parents=True, exist_ok=True)
     tables = import_tables(pop, end_of_data)
+    guarded = list(protect)
     paths = {}
     for kind, name in KIND_FILES:
         path = folder / name
-        tables[kind].to_csv(path, index=False)
+        table = tables[kind]
+        write = lambda tmp, t=table: spreadsheet.frame_to_csv(t, tmp)  # noqa: E731
+        files.write_with(path, write, protect=guarded, force=True)
         paths[kind] = path
     return paths

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,14 +151,23 @@ def run_evaluation(
     return StudyResult(ev, cohort, naive_rates(cohort), truth, population.true_effect_text())
 
 
-def write_report(study: StudyResult, out: Path, facts: dict[str, Any]) -> dict[str, Path]:
+def write_report(
+    study: StudyResult, out: Path, facts: dict[str, Any], protect: Iterable[Path] = ()
+) -> dict[str, Path]:
     """Write ``evaluation.json``, ``balance.png``, ``survival.png``, ``deniers.png``, ``subgroups.png`` and
-    ``report.md`` into ``out``; returns their paths."""
+    ``report.md`` into ``out``; returns their paths.
+
+    Files of the same name are replaced (the demo's rule for its own output folder), each atomically, and
+    never when the name is, or leads to, one of ``protect`` or any database.
+    """
     import matplotlib
 
     matplotlib.use("Agg")  # files only; never open a window
     import matplotlib.pyplot as plt
 
+    from desist.adapters import files
+
+    guarded = list(protect)
     out.mkdir(parents=True, exist_ok=True)
     ev = study.evaluation
     result = ev.to_dict()
@@ -168,7 +178,7 @@ def write_report(study: StudyResult, out: Path, facts: dict[str, Any]) -> dict[s
         **facts,
     }
     paths = {"json": out / "evaluation.json", "report": out / "report.md"}
-    paths["json"].write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+    files.write_text(paths["json"], json.dumps(result, indent=2, default=str), protect=guarded, force=True)
     for name, plot in (
         ("balance", ev.plot_balance),
         ("survival", ev.plot_survival),
@@ -176,9 +186,9 @@ def write_report(study: StudyResult, out: Path, facts: dict[str, Any]) -> dict[s
         ("subgroups", ev.plot_subgroups),
     ):
         paths[name] = out / f"{name}.png"
-        plot(path=paths[name])
+        files.write_with(paths[name], lambda tmp, make=plot: make(path=tmp), protect=guarded, force=True)
         plt.close("all")
-    paths["report"].write_text(report_markdown(study, facts), encoding="utf-8")
+    files.write_text(paths["report"], report_markdown(study, facts), protect=guarded, force=True)
     return paths
 
 

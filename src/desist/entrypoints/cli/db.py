@@ -105,13 +105,21 @@ def register(app: typer.Typer) -> None:
         table: str = typer.Argument(..., help="A table (e.g. outcome) or an import kind (e.g. outcomes)"),
         file: Path = typer.Argument(..., help="Output file: .csv or .parquet"),
         url: str = UrlOpt,
+        force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
     ) -> None:
-        """Export a table as stored, or an import kind in its import layout (re-importable)."""
-        from desist.adapters.exporters import export
+        """Export a table as stored, or an import kind in its import layout (re-importable).
 
+        CSV text cells that a spreadsheet would run as a formula get a leading apostrophe (removed again by
+        import). The file is never the database, and an existing file is replaced only with --force.
+        """
+        from desist.adapters.exporters import export
+        from desist.adapters.files import check_target, database_files
+
+        resolved = _url(url)
+        check_target(file, protect=database_files(resolved), force=force)  # before opening the database
         engine = _ready_engine(url)
         try:
-            count = export(engine, table, file)
+            count = export(engine, table, file, force=force)
         finally:
             engine.dispose()
         typer.echo(f"{file}: {count} row(s) of {table}")

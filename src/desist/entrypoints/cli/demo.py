@@ -95,6 +95,12 @@ def _output_folder(out: Path) -> None:
         raise InputError(f"--out {out}: not writable, expected a folder that can be written")
 
 
+def _db_files(db: Path) -> list[Path]:
+    from desist.adapters.files import SQLITE_COMPANIONS
+
+    return [db, *(Path(f"{db}{suffix}") for suffix in SQLITE_COMPANIONS)]
+
+
 def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, quiet: bool) -> dict[str, Any]:
     """Run every step; returns the key figures (also written to the report)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -133,7 +139,7 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
     )
 
     screen.step(f"2. Importing into {db} (desist import, validated and audited)")
-    files = write_import_files(pop, end, out / "data")
+    files = write_import_files(pop, end, out / "data", protect=_db_files(db))
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -194,7 +200,7 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
         "end_of_data": str(end),
         "tables": svc.table_counts(engine),
     }
-    paths = write_report(study, out, facts)
+    paths = write_report(study, out, facts, protect=_db_files(db))
     engine.dispose()
     seconds = time.perf_counter() - started
     screen.step("6. Report")

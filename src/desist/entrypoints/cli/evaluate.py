@@ -127,7 +127,9 @@ def register(app: typer.Typer) -> None:
         seed: int | None = typer.Option(None, "--seed", help="Random seed (bootstrap, random order)."),
         missing: str = typer.Option("error", "--missing", help="error or drop rows with missing values."),
         window: str | None = typer.Option(None, "--window", help='Words for the window: "within two years".'),
-        plots: Path | None = typer.Option(None, "--plots", help="Directory to write PNG plots to."),
+        plots: Path | None = typer.Option(
+            None, "--plots", help="Directory to write PNG plots to (replacing earlier ones)."
+        ),
         fmt: str = typer.Option("table", "--format", help="json or table."),
     ) -> None:
         """Estimate the programme's effect on an outcome after matching or weighting, with sensitivity."""
@@ -178,7 +180,7 @@ def register(app: typer.Typer) -> None:
         ev.fit(df)
         result = ev.result(source={"kind": "file", "path": str(data)}).to_dict()
         if plots is not None:
-            result["plots"] = _write_plots(ev, plots)
+            result["plots"] = _write_plots(ev, plots, protect=(data,))
         typer.echo(_dump(result) if fmt == "json" else table_text(jsonable(result), window=window))
 
     @app.command("survival")
@@ -220,7 +222,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(res.table_text())
 
 
-def _write_plots(ev, folder: Path) -> list[str]:
+def _write_plots(ev, folder: Path, protect: tuple[Path, ...] = ()) -> list[str]:
     """Save every plot the evaluation supports into ``folder``; returns the file names."""
     import matplotlib
 
@@ -239,9 +241,11 @@ def _write_plots(ev, folder: Path) -> list[str]:
         makers.append(("deniers", ev.plot_deniers))
     if ev.subgroups_ is not None:
         makers.append(("subgroups", ev.plot_subgroups))
+    from desist.adapters import files
+
     for name, make in makers:
         path = folder / f"{name}.png"
-        fig = make(path=path)
-        plt.close(fig)
+        # replaces an earlier plot of the same name (the rule for --plots), atomically; never the data file
+        files.write_with(path, lambda tmp, make=make: plt.close(make(path=tmp)), protect=protect, force=True)
         written.append(str(path))
     return written

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from desist.domain.errors import DesistError, InputError
-from desist.entrypoints.cli.record_files import Format, FormatOpt, OnError, RejectsOpt
+from desist.entrypoints.cli.record_files import ForceOpt, Format, FormatOpt, OnError, RejectsOpt
 
 if TYPE_CHECKING:
     from desist.adapters.records import Reject
@@ -139,6 +139,7 @@ def register(app: typer.Typer) -> None:
             OnError.fail, "--on-error", help="fail: stop at a bad record, write nothing; skip: do the rest."
         ),
         rejects_path: Path | None = RejectsOpt,
+        force: bool = ForceOpt,
         offer_low_risk: bool = typer.Option(
             False, "--policy-offer-low-risk", help="Offer programmes to low-risk men (off by default)."
         ),
@@ -155,7 +156,7 @@ def register(app: typer.Typer) -> None:
         except DesistError as exc:
             raise fail(exc.message) from None
         if rejects_path is not None:
-            write_rejects(rejects_path, rejects, not_over=input_path)
+            write_rejects(rejects_path, rejects, not_over=input_path, force=force)
         if fmt is Format.table:
             render_table(recs)
         elif fmt is Format.json:

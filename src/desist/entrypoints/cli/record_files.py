@@ -19,4 +19,5 @@ class OnError(StrEnum):
 
 
 FormatOpt = typer.Option(Format.table, "--format", help="Output format.")
-RejectsOpt = typer.Option(None, "--rejects", help="CSV file for skipped records.")
+RejectsOpt = typer.Option(None, "--rejects", help="CSV file for skipped records (a new file unless --force).")
+ForceOpt = typer.Option(False, "--force", help="Replace the --rejects file if it exists.")

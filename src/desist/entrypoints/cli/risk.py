@@ -16,7 +16,7 @@ import typer
 from pydantic import BaseModel
 
 from desist.domain.errors import DesistError
-from desist.entrypoints.cli.record_files import Format, FormatOpt, OnError, RejectsOpt
+from desist.entrypoints.cli.record_files import ForceOpt, Format, FormatOpt, OnError, RejectsOpt
 
 
 class Tool(StrEnum):
@@ -103,6 +103,7 @@ def register(app: typer.Typer) -> None:
             help="fail: stop at a bad record, write nothing; skip: score the rest.",
         ),
         rejects_path: Path | None = RejectsOpt,
+        force: bool = ForceOpt,
     ) -> None:
         """Score OSP, Static-99R, RM2000 or the PNI for every record in a file."""
         from desist.adapters.records import read_records, write_output, write_rejects
@@ -114,7 +115,7 @@ def register(app: typer.Typer) -> None:
         except DesistError as exc:
             raise fail(exc.message) from None
         if rejects_path is not None:
-            write_rejects(rejects_path, rejects, not_over=input_path)
+            write_rejects(rejects_path, rejects, not_over=input_path, force=force)
         # a table is read on screen: it shows scores and bands, and leaves item breakdowns to json/csv
         shown = [_without_items(r) for r in rows] if fmt is Format.table else rows
         write_output(shown, fmt.value, tool_spec(tool).title)

@@ -9,6 +9,7 @@ deadlock on lock upgrade ("database is locked") instead of queueing; with it, wr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
@@ -17,13 +18,44 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_TIMEOUT_S = 30
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+@dataclass(frozen=True)
+class Timeouts:
+    """How long desist waits on the database before saying so in one line (0 = no limit).
+
+    Without them a PostgreSQL server that accepts a connection and never answers hangs desist forever,
+    and a SQLite writer waits on another for ever or fails at once. Names match
+    :class:`desist.config.Settings`.
+    """
+
+    connect_timeout_s: int = 10
+    statement_timeout_s: float = 300
+    lock_timeout_s: float = 30
+    busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S
+
+    @classmethod
+    def from_settings(cls, settings: Any = None) -> Timeouts:
+        """From settings (default: the environment, ``DESIST_CONNECT_TIMEOUT_S`` etc., read now)."""
+        if settings is None:
+            from desist.config import get_settings
+
+            settings = get_settings()
+        return cls(
+            connect_timeout_s=settings.connect_timeout_s,
+            statement_timeout_s=settings.statement_timeout_s,
+            lock_timeout_s=settings.lock_timeout_s,
+            busy_timeout_s=settings.busy_timeout_s,
+        )
+
+
+def make_engine(url: str, *, timeouts: Timeouts | None = None, **kwargs: Any) -> Engine:
     """Create an engine for ``url`` with the settings desist relies on.
 
     Parameters
     ----------
     url : str
         SQLAlchemy URL, e.g. ``sqlite:///desist.db`` or ``postgresql+psycopg://postgres@127.0.0.1/test``.
+    timeouts : Timeouts, optional
+        Default: from the settings (environment) now.
     **kwargs
         Passed to :func:`sqlalchemy.create_engine` (e.g. ``connect_args``).
 
@@ -32,16 +64,35 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     sqlalchemy.Engine
     """
     parsed = make_url(url)
+    limits = timeouts or Timeouts.from_settings()
     if parsed.get_backend_name() == "sqlite":
-        connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S, **kwargs.pop("connect_args", {})}
+        connect_args = {"timeout": limits.busy_timeout_s, **kwargs.pop("connect_args", {})}
         engine = create_engine(url, connect_args=connect_args, **kwargs)
-        _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
+        in_memory = parsed.database in (None, "", ":memory:")
+        _configure_sqlite(engine, in_memory=in_memory, busy_s=limits.busy_timeout_s)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if parsed.get_backend_name() == "postgresql":
+        kwargs["connect_args"] = {**_postgres_args(parsed, limits), **kwargs.get("connect_args", {})}
     return create_engine(url, **kwargs)
 
 
-def _configure_sqlite(engine: Engine, in_memory: bool) -> None:
+def _postgres_args(parsed: Any, limits: Timeouts) -> dict[str, Any]:
+    """libpq connection parameters for the timeouts, keeping any ``options`` the URL already carries."""
+    args: dict[str, Any] = {}
+    if limits.connect_timeout_s:
+        args["connect_timeout"] = max(2, int(limits.connect_timeout_s))  # libpq: whole seconds, 1 means 2
+    settings = [
+        f"-c statement_timeout={int(limits.statement_timeout_s * 1000)}",
+        f"-c lock_timeout={int(limits.lock_timeout_s * 1000)}",
+    ]
+    given = parsed.query.get("options")
+    given = " ".join(given) if isinstance(given, tuple) else given
+    args["options"] = " ".join([*([given] if given else []), *settings])
+    return args
+
+
+def _configure_sqlite(engine: Engine, in_memory: bool, busy_s: float = SQLITE_BUSY_TIMEOUT_S) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see "begin" below).
@@ -50,7 +101,7 @@ def _configure_sqlite(engine: Engine, in_memory: bool) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         if not in_memory:
             cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_s * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -39,19 +39,30 @@ SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 PathLike = str | os.PathLike[str]
 
 
-def database_files(url: str | None) -> list[Path]:
-    """The files of the SQLite database at ``url`` (with its -wal/-shm/-journal), none for a server URL."""
+def sqlite_path(url: str | None) -> Path | None:
+    """The file of a SQLite URL (``sqlite:///x.db``, or the URI form ``sqlite:///file:x.db?mode=ro&uri=true``);
+    None for an in-memory database or a server URL."""
     if not url or not url.startswith("sqlite"):
-        return []
+        return None
     from sqlalchemy import make_url
 
     try:
-        name = make_url(url).database
+        parsed = make_url(url)
     except Exception:  # a malformed URL is refused elsewhere with its own line
+        return None
+    name = parsed.database
+    if name and name.startswith("file:") and str(parsed.query.get("uri", "")).lower() in ("true", "1"):
+        name = name[len("file:") :]
+    if not name or name == ":memory:" or "mode=memory" in str(parsed.query.get("mode", "")):
+        return None
+    return Path(name)
+
+
+def database_files(url: str | None) -> list[Path]:
+    """The files of the SQLite database at ``url`` (with its -wal/-shm/-journal), none for a server URL."""
+    main = sqlite_path(url)
+    if main is None:
         return []
-    if not name or name == ":memory:":
-        return []
-    main = Path(name)
     return [main, *(Path(f"{main}{suffix}") for suffix in SQLITE_COMPANIONS)]
 
 

@@ -68,3 +68,32 @@ def current_revision(engine: Engine) -> str | None:
 def head_revision() -> str | None:
     """The newest revision shipped with this version of desist."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def is_known_revision(revision: str) -> bool:
+    """True when ``revision`` is one of the migrations shipped with this desist."""
+    from alembic.util import CommandError
+
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def newer_than_desist(revision: str) -> str:
+    """The line for a database at a revision this desist does not know (made by a newer desist)."""
+    from desist import __version__
+
+    return (
+        f"this database is newer than desist {__version__} (it is at schema revision {revision}, "
+        f"the newest this desist knows is {head_revision()}); upgrade desist to use it"
+    )
+
+
+def explain_alembic(exc: BaseException) -> str | None:
+    """One line for Alembic's "Can't locate revision" (a database from a newer desist), else None."""
+    text = str(exc)
+    marker = "Can't locate revision identified by "
+    if marker in text:
+        return newer_than_desist(text.split(marker, 1)[1].strip().strip("'\""))
+    return None

@@ -5,6 +5,7 @@ Each command module exposes ``register(app)``; nothing heavy is imported or buil
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import sys
@@ -64,8 +65,14 @@ def main(argv: list[str] | None = None) -> None:
     where the full traceback was written (``DESIST_DEBUG=1`` re-raises it instead).
     """
     app = build_app()
+    args = sys.argv[1:] if argv is None else argv
+    bad = next((i for i, a in enumerate(args, start=1) if not _is_utf8(a)), None)
+    if bad is not None:  # Python keeps undecodable bytes as lone surrogates; they cannot be stored or shown
+        shown = os.fsencode(args[bad - 1]).decode("ascii", "backslashreplace")
+        typer.echo(f"error: argument {bad} ({shown}) is not valid UTF-8; expected UTF-8 text", err=True)
+        sys.exit(2)
     try:
-        result = app(args=argv, prog_name="desist", standalone_mode=False)
+        result = app(args=args, prog_name="desist", standalone_mode=False)
     except DesistError as exc:  # user-caused: one line, exit 2, no traceback
         typer.echo(f"error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
@@ -83,11 +90,50 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo("error: interrupted", err=True)
         sys.exit(130)
     except Exception as exc:
+        line = _fault_line(exc)
+        if line is not None:  # a fault the user can fix (database busy or read-only, disk full...)
+            typer.echo(f"error: {line}", err=True)
+            sys.exit(2)
         if os.environ.get("DESIST_DEBUG"):
             raise
         sys.exit(_report_bug(exc))
     # standalone_mode=False returns typer.Exit codes as ints and a finished command's return value
     sys.exit(result if isinstance(result, int) else 0)
+
+
+#: OSErrors that say something about the user's disk or rights, never about desist's code
+_ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENAMETOOLONG}
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _fault_line(exc: BaseException) -> str | None:
+    """One line for a database or file fault the user can fix, or None for a bug.
+
+    Looked up only when something escaped a command, so the CLI's start-up imports nothing for it.
+    """
+    if type(exc).__module__.startswith(("sqlalchemy", "sqlite3", "psycopg")):
+        from desist.adapters.db_errors import explain
+
+        return explain(exc)
+    if type(exc).__module__.startswith("alembic"):
+        from desist.adapters.migrate import explain_alembic
+
+        return explain_alembic(exc)
+    if isinstance(exc, OSError) and exc.errno in _ENVIRONMENT_ERRNOS:
+        from desist.adapters.files import os_error_line
+
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{os_error_line(exc)}"
+    if isinstance(exc, RecursionError):
+        return "input nested too deeply (JSON or similar); expected flat records"
+    return None
 
 
 def _is_no_args_help(exc: Exception) -> bool:

@@ -57,7 +57,6 @@ def open_engine(resolved: str, *, create: bool = False) -> Any:
     of a SQLAlchemy traceback. Without ``create`` a missing SQLite file is refused rather than created
     (connecting would leave an empty file behind).
     """
-    from pathlib import Path
 
     from sqlalchemy import make_url
     from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
@@ -73,8 +72,10 @@ def open_engine(resolved: str, *, create: bool = False) -> Any:
             "sqlite:///desist.db or postgresql+psycopg://user@host:5432/desist"
         ) from None
     shown = shown_url(resolved)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        path = Path(parsed.database)
+    from desist.adapters.files import sqlite_path
+
+    path = sqlite_path(resolved)
+    if parsed.get_backend_name() == "sqlite" and path is not None:
         if path.is_dir():
             raise InputError(f"database {shown}: {path} is a folder; expected a SQLite file name")
         if not path.parent.is_dir():
@@ -106,12 +107,14 @@ def _first_line(exc: BaseException) -> str:
 
 def engine_at_head(resolved: str) -> Any:
     """An engine on ``resolved``, refused in one line unless its schema is initialised and the newest."""
-    from desist.adapters.migrate import current_revision, head_revision
+    from desist.adapters.migrate import current_revision, head_revision, is_known_revision, newer_than_desist
 
     engine = open_engine(resolved)
     current = current_revision(engine)
     if current != head_revision():
         engine.dispose()
+        if current is not None and not is_known_revision(current):
+            raise InputError(f"database {shown_url(resolved)}: {newer_than_desist(current)}")
         state = "not initialised" if current is None else f"at revision {current}"
         raise InputError(f"database {shown_url(resolved)} is {state}; run `desist db init` first")
     return engine

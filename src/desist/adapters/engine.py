@@ -110,5 +110,12 @@ def _configure_sqlite(engine: Engine, in_memory: bool, busy_s: float = SQLITE_BU
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """A session factory whose objects stay readable after commit (services return plain values)."""
-    return sessionmaker(engine, expire_on_commit=False)
+    """A session factory whose objects stay readable after commit (services return plain values).
+
+    Every flush checks the rows written against the limits (:mod:`desist.adapters.guards`).
+    """
+    from desist.adapters import guards
+
+    factory = sessionmaker(engine, expire_on_commit=False)
+    guards.install(factory)
+    return factory

@@ -20,7 +20,10 @@ import pandas as pd
 
 from desist.adapters.spreadsheet import restore_frame
 from desist.domain.errors import InputError
+from desist.domain.limits import limits
 
+#: names desist uses for the columns it adds or computes while importing; never read from a file
+INTERNAL_COLUMNS = frozenset({"id", "person_id", "outputs", "version", "created_at", "updated_at"})
 TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1"})
 FALSE_WORDS = frozenset({"false", "f", "no", "n", "0"})
 
@@ -226,9 +229,12 @@ def validate(df: pd.DataFrame, schema: Schema) -> tuple[pd.DataFrame, list[Probl
     problems += duplicate_keys(clean, schema.key)
     extra = [c for c in df.columns if c not in schema.names]
     if schema.open_columns:
-        for name in extra:
+        # a column named like one desist adds or computes (person_id, id, outputs) is never a tool input:
+        # taken as one it collided with the internal column; it is ignored and named, like any other
+        taken = [c for c in extra if c not in INTERNAL_COLUMNS]
+        for name in taken:
             clean[name] = df[name].astype(str).str.strip()
-        extra = []
+        extra = [c for c in extra if c in INTERNAL_COLUMNS]
     return clean, sorted(set(problems)), extra
 
 
@@ -280,6 +286,13 @@ def _check_column(raw: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:
     if col.required:
         reasons = reasons.where(~empty, "required, but empty")
     present = ~empty
+    # control characters, bidi overrides and NUL are refused in every column (data/limits.yaml): stored,
+    # they would forge lines of a history on screen or recolour a terminal
+    controlled = present & values.str.contains(limits().control_pattern(multiline=False), regex=True)
+    if controlled.any():
+        shown = values.where(controlled, "").map(lambda v: _control_reason(v) if v else "")
+        reasons = reasons.where(~controlled, shown)
+        present = present & ~controlled
     if col.kind == "date":
         parsed = pd.to_datetime(values.where(present, None), format="%Y-%m-%d", errors="coerce")
         bad = present & parsed.isna()
@@ -298,17 +311,90 @@ def _check_column(raw: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:
         bad = present & ~values.isin(col.choices)
         reasons = reasons.where(~bad, f"unknown value, expected one of {', '.join(col.choices)}")
     elif col.kind == "json":
+        longest_json = limits().json_max_length
+        too_long = present & (values.str.len() > longest_json)
+        reasons = reasons.where(~too_long, f"longer than {longest_json:,} characters")
+        present = present & ~too_long
         parsed_json = values.where(present, "").map(_json_object)
         bad = present & parsed_json.isna()
         reasons = reasons.where(~bad, 'not a JSON object, expected {"field": value, ...}')
         values = parsed_json.where(~bad, "").fillna("")
     if col.max_length is not None:
         bad = present & (values.str.len() > col.max_length) & (reasons == "")
-        reasons = reasons.where(~bad, f"longer than {col.max_length} characters")
+        reasons = reasons.where(~bad, f"longer than {col.max_length:,} characters")
     if col.pattern is not None:
         bad = present & ~values.str.fullmatch(col.pattern) & (reasons == "")
         reasons = reasons.where(~bad, f"badly formed, expected to match {col.pattern}")
     return values, reasons
+
+
+def _control_reason(value: str) -> str:
+    found = limits().control_pattern(multiline=False).search(value)
+    code = f"U+{ord(found.group()):04X}" if found else "?"
+    if code in ("U+000A", "U+000D"):
+        return "contains a line break, expected text on one line"
+    return f"contains a control character ({code}), expected plain text"
+
+
+def limit_problems(
+    rows: pd.DataFrame, table: str, today: dt.date, born: pd.Series | None = None
+) -> list[Problem]:
+    """Dates outside the plausible ranges of data/limits.yaml, checked a whole column at a time.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Canonical cells (dates ``YYYY-MM-DD`` or ``""``), index = data row - 1.
+    table : str
+        The table the rows go to (``person``, ``outcome``...), naming the fields in the limits.
+    today : date
+    born : Series, optional
+        Each row's date of birth (``YYYY-MM-DD`` or missing), for the age at each event.
+    """
+    from desist.domain.limits import birth_date_range
+
+    lim = limits()
+    problems: list[Problem] = []
+    latest = lim.latest(today).isoformat()
+    born_text = None if born is None else born.fillna("").astype(str)
+    for name in rows.columns:
+        field = f"{table}.{name}"
+        values = rows[name]
+        if name in ("date_of_birth",) and table == "person":
+            lo, hi = (d.isoformat() for d in birth_date_range(today))
+            bad = (values != "") & ((values < lo) | (values > hi))
+            reason = (
+                f"out of range, expected a date of birth from {lo} to {hi} "
+                f"(at least {lim.min_age_years} years ago)"
+            )
+            problems += [Problem(i + 1, name, cell(values, i), reason) for i in positions(bad)]
+            continue
+        if field not in lim.not_future and field not in lim.within_life:
+            continue
+        present = values != ""
+        early = present & (values < lim.earliest.isoformat())
+        reason = f"out of range, expected {lim.earliest} or later"
+        problems += [Problem(i + 1, name, cell(values, i), reason) for i in positions(early)]
+        if field in lim.not_future:
+            future = present & ~early & (values > latest)
+            reason = f"in the future, expected {today} or earlier"
+            problems += [Problem(i + 1, name, cell(values, i), reason) for i in positions(future)]
+        if field in lim.within_life and born_text is not None:
+            known = present & ~early & (born_text != "")
+            # ISO dates compare as text; "born + N years" is the year moved on, which for 29 February gives
+            # a non-date that still sorts between the 28th and 1 March, as the bound should
+            year = pd.to_numeric(born_text.str[:4], errors="coerce").fillna(0).astype(int)
+            rest = born_text.str[4:]
+            lo = (year + lim.min_age_years).astype(str).str.zfill(4) + rest
+            hi = (year + lim.max_age_years).astype(str).str.zfill(4) + rest
+            outside = known & ((values < lo) | (values > hi))
+            for i in positions(outside):
+                reason = (
+                    f"out of range, expected a date when he was {lim.min_age_years} to "
+                    f"{lim.max_age_years} years old ({cell(lo, i)} to {cell(hi, i)})"
+                )
+                problems.append(Problem(i + 1, name, cell(values, i), reason))
+    return problems
 
 
 def _json_object(text: str) -> str | None:
@@ -316,6 +402,8 @@ def _json_object(text: str) -> str | None:
         return ""
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
+        # RecursionError: nesting deeper than the interpreter's recursion limit ([[[[...]]]]); a cell of
+        # tool inputs is a flat object, so such a cell is simply not one
         return None
     return json.dumps(value, sort_keys=True) if isinstance(value, dict) else None

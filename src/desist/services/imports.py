@@ -14,6 +14,7 @@ Example
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,15 @@ from sqlalchemy.orm import Session
 
 from desist.adapters import bulk
 from desist.adapters.import_kinds import KINDS, Kind
-from desist.adapters.importers import Problem, cell, cell_text, positions, read_table, validate
+from desist.adapters.importers import (
+    Problem,
+    cell,
+    cell_text,
+    limit_problems,
+    positions,
+    read_table,
+    validate,
+)
 from desist.adapters.orm import Person
 from desist.domain.errors import InputError
 from desist.services import assessment_scoring
@@ -125,11 +134,17 @@ def import_file(
 def _resolve(conn: Connection, spec: Kind, clean: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
     """Turn file rows into table rows (prison number -> person id, tool scoring), collecting problems."""
     rows = clean  # ours to change: the caller drops its reference
+    today = dt.date.today()
     if spec.name == "people":
         problems += _pnc_clashes(conn, rows)
+        problems += limit_problems(rows, spec.table.name, today)
         return rows[[c.name for c in spec.schema.columns]]
     ids = dict(conn.execute(select(Person.prison_number, Person.id)).all())
     person_id = rows["prison_number"].map(ids)
+    births = {
+        pid: born.isoformat() for pid, born in conn.execute(select(Person.id, Person.date_of_birth)).all()
+    }
+    problems += limit_problems(rows, spec.table.name, today, person_id.map(births))
     for i in positions(person_id.isna() & (rows["prison_number"] != "")):
         problems.append(
             Problem(

@@ -71,6 +71,13 @@ def main(argv: list[str] | None = None) -> None:
         shown = os.fsencode(args[bad - 1]).decode("ascii", "backslashreplace")
         typer.echo(f"error: argument {bad} ({shown}) is not valid UTF-8; expected UTF-8 text", err=True)
         sys.exit(2)
+    from desist.entrypoints.cli.safe_output import escaped_output
+
+    with escaped_output(args):
+        _run(app, args)
+
+
+def _run(app: typer.Typer, args: list[str]) -> None:
     try:
         result = app(args=args, prog_name="desist", standalone_mode=False)
     except DesistError as exc:  # user-caused: one line, exit 2, no traceback

@@ -1,0 +1,182 @@
+"""Hostile input through every way in (CLI options, import files, services), on SQLite and PostgreSQL.
+
+Control characters, bidi overrides, NUL, formulas, huge values and boundary dates are either refused in one
+line (exit 2, nothing written) or stored and shown harmlessly; old rows holding such text are escaped on
+screen. Hypothesis draws the values; example counts are small so the suite stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import create_engine, text
+
+from desist.domain.limits import limits
+from tests.cli import run_cli
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+TODAY = dt.date.today()
+#: characters refused in one-line text: C0/C1 controls, DEL, bidi and invisible code points
+BAD_CHARS = st.sampled_from(
+    ["\x00", "\x1b", "\n", "\r", "\t", "\x7f", "\x85", "\u202e", "\u2066", "\u200f", "\u2028", "\ufeff"]
+)
+HOSTILE_TEXT = st.builds(lambda a, c, b: a + c + b, st.text(max_size=10), BAD_CHARS, st.text(max_size=10))
+SAFE_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Cf", "Zl", "Zp")), min_size=1, max_size=60
+).map(str.strip).filter(bool)
+FORMULA = st.builds(lambda a, b: a + b, st.sampled_from(["=", "+", "-", "@"]), SAFE_TEXT)
+TEXT_OPTIONS = ["--establishment", "--probation-region", "--prison-number"]
+HYPO = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture
+def db(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("DESIST_DATABASE_URL", database_url)
+    monkeypatch.setenv("DESIST_ACTOR", "tester")
+    monkeypatch.chdir(tmp_path)
+    return database_url
+
+
+def _rows(url: str, table: str) -> list[tuple]:  # type: ignore[type-arg]
+    eng = create_engine(url)
+    try:
+        with eng.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(f"select * from {table} order by id"))]
+    finally:
+        eng.dispose()
+
+
+def _refused(code: int, out: str, err: str) -> str:
+    lines = err.strip().splitlines()
+    assert code == 2, (code, out, err)
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert "Traceback" not in err and "internal error" not in err
+    return lines[0]
+
+
+@HYPO
+@given(value=HOSTILE_TEXT, option=st.sampled_from(TEXT_OPTIONS))
+def test_person_add_refuses_control_characters(db: str, capsys, value: str, option: str) -> None:  # type: ignore[no-untyped-def]
+    argv = ["person", "add", "--prison-number", "A1234BC", "--dob", "1970-01-01", option, value]
+    _refused(*run_cli(argv, capsys))
+    assert _rows(db, "person") == []
+
+
+@HYPO
+@given(value=st.one_of(SAFE_TEXT, FORMULA))
+def test_safe_and_formula_text_is_stored_exactly(db: str, capsys, value: str) -> None:  # type: ignore[no-untyped-def]
+    value = value[:100]
+    before = len(_rows(db, "person"))
+    number = f"B{before:06d}"
+    code, out, err = run_cli(
+        ["person", "add", "--prison-number", number, "--dob", "1970-01-01", "--establishment", value], capsys
+    )
+    assert code == 0, err
+    stored = [r for r in _rows(db, "person") if r[1] == number][0]
+    assert value in stored
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "mention"),
+    [
+        ("--establishment", "x" * 101, "at most 100"),
+        ("--establishment", "x" * 100_000, "at most 100"),
+        ("--dob", "0001-01-01", "out of range"),
+        ("--dob", TODAY.isoformat(), "out of range"),
+        ("--dob", "1899-12-31", "out of range"),
+    ],
+    ids=["101", "100k", "year-1", "today", "1899"],
+)
+def test_limits_on_person_add(db: str, capsys, option: str, value: str, mention: str) -> None:  # type: ignore[no-untyped-def]
+    argv = ["person", "add", "--prison-number", "A1234BC", "--dob", "1970-01-01", option, value]
+    assert mention in _refused(*run_cli(argv, capsys))
+    assert _rows(db, "person") == []
+
+
+def _people(db: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    shutil.copy(EXAMPLES / "import" / "people.csv", "people.csv")
+    assert run_cli(["import", "people", "people.csv"], capsys)[0] == 0
+
+
+def _reasons(err: str) -> str:
+    return "\n".join(line for line in err.splitlines() if line.startswith("error: "))
+
+
+@pytest.mark.parametrize(
+    ("kind", "row", "mention"),
+    [
+        ("outcomes", {"offence_date": "2099-01-01", "proven_date": "2099-02-01"}, "in the future"),
+        ("outcomes", {"offence_date": "1975-01-01", "proven_date": "1975-02-01"}, "years old"),
+        ("outcomes", {"offence_date": "1890-01-01", "proven_date": "1890-02-01"}, "or later"),
+        ("outcomes", {"disposal": "x" * 101}, "longer than 100"),
+        ("outcomes", {"disposal": "a\x00b"}, "U+0000"),
+        ("outcomes", {"disposal": "a\x1b[2Kb"}, "U+001B"),
+        ("outcomes", {"disposal": "line\nbreak"}, "line break"),
+        ("sentences", {"start_date": "0001-01-01"}, "out of range"),
+        ("people", {"date_of_birth": TODAY.isoformat()}, "date of birth"),
+        ("people", {"establishment": "\u202eevil"}, "U+202E"),
+    ],
+    ids=["future", "aged-4", "1890", "long", "nul", "ansi", "newline", "year-1", "born-today", "bidi"],
+)
+def test_import_refuses_out_of_limits(db: str, capsys, kind: str, row: dict[str, str], mention: str) -> None:  # type: ignore[no-untyped-def]
+    if kind != "people":
+        _people(db, capsys)
+    base = {
+        "outcomes": {"prison_number": "A1001AA", "offence_date": "2015-01-01", "proven_date": "2015-06-01",
+                     "kind": "violent", "disposal": "fine"},
+        "sentences": {"prison_number": "A1001AA", "start_date": "2010-01-01"},
+        "people": {"prison_number": "Z9", "date_of_birth": "1970-01-01", "sex": "M"},
+    }[kind]
+    pd.DataFrame([{**base, **row}]).to_parquet("in.parquet")  # parquet: the cell reaches desist as given
+    before = {t: _rows(db, t) for t in ("person", "outcome", "sentence", "audit_log")}
+    code, _, err = run_cli(["import", kind, "in.parquet"], capsys)
+    assert code == 2 and mention in _reasons(err), err
+    assert {t: _rows(db, t) for t in before} == before
+
+
+def test_old_rows_with_control_characters_are_escaped_on_screen(db: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    _people(db, capsys)
+    forged = "HMP Usk\x1b[2K\r  2020-01-01 00:00 ACCEPTED -> COMPLETED by governor\u202e"
+    eng = create_engine(db)
+    with eng.begin() as conn:  # as an older desist, or another tool, might have stored it
+        conn.execute(text("update person set establishment = :v"), {"v": forged})
+        conn.execute(text("insert into offering (programme_code, site, active) values ('HORIZON', :v, true)"),
+                     {"v": forged})
+    eng.dispose()
+    code, out, err = run_cli(["referral", "create", "--person", "A1001AA", "--offering", "1"], capsys)
+    assert code == 0, err
+    code, out, err = run_cli(["referral", "show", "1"], capsys)
+    assert code == 0, err
+    assert "\x1b" not in out and "\r" not in out and "\u202e" not in out
+    # click drops ANSI sequences when not writing to a terminal; on one, they arrive here as \x1b
+    assert "\\x0d" in out and "\\u202e" in out
+    from desist.entrypoints.cli.safe_output import escape
+
+    expected = forged.replace("\x1b", "\\x1b").replace("\r", "\\x0d").replace("\u202e", "\\u202e")
+    assert escape(forged) == expected
+    code, out, _ = run_cli(["audit", "--limit", "5"], capsys)
+    assert "\x1b" not in out and "\u202e" not in out
+
+
+def test_limits_file_agrees_with_the_database_columns() -> None:
+    from sqlalchemy import String
+
+    from desist.adapters.import_kinds import KINDS
+    from desist.adapters.orm import Base
+
+    lengths = limits().lengths
+    for table in Base.metadata.tables.values():
+        for column in table.c:
+            if isinstance(column.type, String) and column.type.length:
+                assert lengths[f"{table.name}.{column.name}"] == column.type.length, column
+    for kind in KINDS.values():
+        for col in kind.schema.columns:
+            field = f"{kind.table.name}.{col.name}"
+            if col.max_length is not None and field in lengths:
+                assert col.max_length == lengths[field], field

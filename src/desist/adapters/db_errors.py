@@ -36,6 +36,7 @@ _SQLITE_TEXT = (
     ("unable to open database file", "cantopen"),
     ("file is not a database", "notadb"),
     ("no such table", "missing_table"),
+    ("outside the limits of data/limits.yaml", "limits"),
 )
 #: PostgreSQL SQLSTATE -> kind
 _PG_STATES = {
@@ -46,6 +47,8 @@ _PG_STATES = {
     "42P01": "missing_table",  # undefined_table
     "25006": "readonly",  # read_only_sql_transaction
     "53100": "full",  # disk_full
+    "23514": "limits",  # check_violation
+    "22001": "limits",  # string_data_right_truncation (varchar(n))
     "57P01": "gone",  # admin_shutdown
     "57P03": "unreachable",  # cannot_connect_now
     "08000": "gone",
@@ -65,6 +68,8 @@ LINES = {
     "must be restored from a backup)",
     "timeout": "the database did not answer in time (statement timeout {seconds}); try again, or raise "
     "DESIST_STATEMENT_TIMEOUT_S",
+    "limits": "the database refused a value outside its limits ({detail}); expected values within "
+    "data/limits.yaml",
     "gone": "the connection to the database was lost; try again",
     "unreachable": "the database server is not accepting connections; try again later",
 }
@@ -116,6 +121,11 @@ def explain(exc: BaseException, statement_timeout_s: float | None = None) -> str
     line = LINES[kind]
     if kind == "missing_table":
         return line.format(table=_missing_table(str(orig)))
+    if kind == "limits":
+        text = str(orig)
+        marker = 'constraint "'
+        name = text.split(marker, 1)[1].split('"')[0] if marker in text else text.splitlines()[0]
+        return line.format(detail=name.removeprefix("lim_").split(":")[0])
     if kind == "timeout":
         return line.format(seconds=f"{statement_timeout_s:g} s" if statement_timeout_s else "reached")
     return line

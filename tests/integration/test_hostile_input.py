@@ -180,3 +180,38 @@ def test_limits_file_agrees_with_the_database_columns() -> None:
             field = f"{kind.table.name}.{col.name}"
             if col.max_length is not None and field in lengths:
                 assert col.max_length == lengths[field], field
+
+
+def test_migration_0004_figures_agree_with_the_limits_file() -> None:
+    import importlib
+
+    mig = importlib.import_module("desist.adapters.migrations.versions.0004_limits")
+    lim = limits()
+    frozen = {f"{t}.{c}": n for t, cols in mig.LENGTHS.items() for c, n in cols.items()}
+    assert {k: v for k, v in lim.lengths.items() if not k.startswith("audit_log.")} == frozen
+    assert {f"{t}.{c}" for t, c in mig.MULTILINE} == set(lim.multiline)
+    assert lim.earliest.isoformat() == mig.EARLIEST
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("establishment", "x" * 101), ("establishment", "a\x1b[31mb"), ("establishment", "a\nb"),
+     ("date_of_birth", "1850-01-01")],
+    ids=["long", "ansi", "newline", "1850"],
+)
+def test_the_database_itself_refuses_what_desist_would(engine, column: str, value: str) -> None:  # type: ignore[no-untyped-def]
+    """Writes that go around desist (another tool, hand-written SQL) meet the same limits."""
+    from sqlalchemy.exc import DBAPIError
+
+    from desist.adapters.db_errors import explain
+
+    with engine.begin() as conn:
+        conn.execute(text(
+            "insert into person (prison_number, date_of_birth, sex, version, created_at, "
+            "maintains_innocence, recognised_appellant, ldc) "
+            "values ('A1', '1970-01-01', 'M', 1, '2020-01-01', false, false, false)"
+        ))
+    with pytest.raises(DBAPIError) as err, engine.begin() as conn:
+        conn.execute(text(f"update person set {column} = :v"), {"v": value})
+    line = explain(err.value) or ""
+    assert "outside its limits" in line, line

@@ -165,3 +165,33 @@ def test_no_command_overwrites_the_database_or_an_input(
     assert code == 2 and len(err.strip().splitlines()) == 1 and err.startswith("error: "), err
     assert (workdir / "desist.db").read_bytes() == db and (workdir / "in.json").read_bytes() == data
     assert run_cli(["db", "status"], capsys)[0] == 0
+
+
+def test_killed_mid_write_leaves_the_old_file_whole(tmp_path: Path) -> None:
+    """SIGKILL while writing: the target keeps its old content (only a hidden .partial file may remain)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    target = tmp_path / "out.csv"
+    target.write_text("old\n")
+    script = (
+        "import sys, time\n"
+        "from desist.adapters import files\n"
+        "def slow(tmp):\n"
+        "    with open(tmp, 'w') as fh:\n"
+        "        for i in range(10**6):\n"
+        "            fh.write('row %d\\n' % i); fh.flush()\n"
+        "            if i == 10: print('writing', flush=True)\n"
+        "            time.sleep(0.001)\n"
+        f"files.write_with({str(target)!r}, slow, force=True)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"
+    time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert target.read_text() == "old\n"
+    partial = [p for p in tmp_path.iterdir() if p.name.startswith(".desist-")]
+    assert len(partial) == 1 and partial[0].stat().st_size > 0  # the half-written copy, never the target

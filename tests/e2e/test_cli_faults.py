@@ -75,8 +75,10 @@ def test_database_from_a_newer_desist_and_a_damaged_one(folder: Path, capsys) ->
         conn.execute("update alembic_version set version_num = 'ffff'")
     code, _, err = run_cli(["export", "people", "p.csv"], capsys)
     _one_line(code, err, "newer than desist", "ffff")
+    from desist.adapters.migrate import head_revision
+
     with sqlite3.connect("desist.db") as conn:
-        conn.execute("update alembic_version set version_num = (select '0004')")
+        conn.execute("update alembic_version set version_num = ?", (head_revision(),))
         conn.execute("drop table outcome")
     code, _, err = run_cli(["export", "outcomes", "o.csv"], capsys)
     _one_line(code, err, "no table outcome")

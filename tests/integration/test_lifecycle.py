@@ -53,8 +53,9 @@ A1002AA,2024-01-20,osp,41,1,0,0,0,3,38,true,true,true,true
 A1003AA,2024-02-01,osp,33,0,1,0,0,1,31,false,true,true,true
 """
 )
+# a reoffence on temporary release, dated in the past: imports refuse events after today (data/limits.yaml)
 OUTCOMES = """prison_number,offence_date,proven_date,kind,disposal
-A1002AA,2029-03-01,2029-08-15,sexual_contact,custody
+A1002AA,2025-03-01,2025-08-15,sexual_contact,custody
 """
 
 

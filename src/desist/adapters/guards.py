@@ -45,7 +45,8 @@ def check_row(session: Session, obj: Any, today: dt.date, *, new: bool = True) -
             continue
         field = f"{table}.{column.name}"
         if isinstance(column.type, String | Text) and isinstance(value, str):
-            checked = check_text(value, field)
+            # a column newer than data/limits.yaml still gets its database size as the limit
+            checked = check_text(value, field, max_length=getattr(column.type, "length", None))
             if checked != value:  # CRLF stored as LF in multi-line fields
                 setattr(obj, attr.key, checked)
         elif isinstance(column.type, Date) and isinstance(value, dt.date):

@@ -104,7 +104,7 @@ def bad_character(value: str, field: str) -> str | None:
     return None if found is None else f"U+{ord(found.group()):04X}"
 
 
-def check_text(value: str, field: str, *, label: str | None = None) -> str:
+def check_text(value: str, field: str, *, label: str | None = None, max_length: int | None = None) -> str:
     """Return ``value`` (CRLF as LF in multi-line fields), or refuse it in one line.
 
     Parameters
@@ -114,6 +114,8 @@ def check_text(value: str, field: str, *, label: str | None = None) -> str:
         ``table.column``, as in ``data/limits.yaml``.
     label : str, optional
         How the user knows the field (an option or column name); default the column name.
+    max_length : int, optional
+        The limit for a field not listed in the limits file (e.g. its column size).
 
     Raises
     ------
@@ -132,7 +134,7 @@ def check_text(value: str, field: str, *, label: str | None = None) -> str:
     lim = limits()
     if field in lim.multiline:
         value = value.replace("\r\n", "\n")
-    longest = lim.max_length(field)
+    longest = lim.max_length(field) or max_length
     if longest is not None and len(value) > longest:
         raise InputError(f"{name}: {len(value):,} characters, expected at most {longest:,}")
     return value

@@ -143,3 +143,36 @@ def test_hostile_text_in_every_option(
         assert sorted(_stored_text(url)) == before  # refused: nothing written
     assert not [v for v in _stored_text(url) if CONTROL.search(v)]
     assert "\x1b" not in out and "\u202e" not in out
+
+
+KINDS = ("people", "sentences", "assessments", "programme-history", "outcomes")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_hostile_cell_in_every_import_kind(
+    seeded: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, capsys,  # type: ignore[no-untyped-def]
+    kind: str, data: st.DataObject,
+) -> None:
+    import pandas as pd
+
+    folder = tmp_path_factory.mktemp("imp")
+    shutil.copy(seeded, folder / "desist.db")
+    url = f"sqlite:///{folder / 'desist.db'}"
+    monkeypatch.setenv("DESIST_DATABASE_URL", url)
+    monkeypatch.chdir(folder)
+    frame = pd.read_csv(EXAMPLES / "import" / f"{kind}.csv", dtype=str, keep_default_na=False)
+    row = data.draw(st.integers(0, len(frame) - 1))
+    column = data.draw(st.sampled_from(list(frame.columns)))
+    frame.loc[row, column] = data.draw(HOSTILE)
+    as_parquet = data.draw(st.booleans())  # CSV goes through the writer's quoting; Parquet reaches us raw
+    name = f"in.{'parquet' if as_parquet else 'csv'}"
+    frame.to_parquet(name) if as_parquet else frame.to_csv(name, index=False)
+    before = sorted(_stored_text(url))
+    code, out, err = run_cli(["import", kind, name], capsys)
+    assert code in (0, 2), (code, err)
+    assert "Traceback" not in err and "internal error" not in err, err
+    if code == 2:
+        assert sorted(_stored_text(url)) == before
+    assert not [v for v in _stored_text(url) if CONTROL.search(v)]

@@ -136,7 +136,7 @@ def check_target(
 
 
 def _describe(protected: Path) -> str:
-    if any(protected.name.endswith(s) for s in SQLITE_COMPANIONS) or protected.suffix in (".db", ".sqlite"):
+    if any(protected.name.endswith(s) for s in SQLITE_COMPANIONS) or _is_sqlite(protected):
         return f"the database ({protected})"
     return f"a file being read ({protected})"
 

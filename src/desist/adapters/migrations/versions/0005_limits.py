@@ -1,7 +1,7 @@
 """Database limits matching data/limits.yaml: text lengths, no control characters, dates from 1900.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-01
 
 desist refuses out-of-limit values before writing (importers, the session flush check); these constraints
@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -40,7 +40,9 @@ LENGTHS: dict[str, dict[str, int]] = {
     "assessment": {"tool": 30, "assessor": 100},
     "offering": {"programme_code": 40, "site": 100},
     "programme_group": {"label": 100, "kind": 10},
-    "referral": {"status": 40, "referrer": 100},
+    "referral": {"status": 40, "referrer": 100, "programme_code": 40},
+    "referral_transfer": {"status": 40, "actor": 100, "reason_category": 60, "reason": 2000},
+    "enrolment": {"programme_code": 40},
     "referral_status_change": {
         "actor": 100, "from_status": 40, "to_status": 40, "reason_category": 60, "reason": 2000,
     },
@@ -52,6 +54,7 @@ LENGTHS: dict[str, dict[str, int]] = {
 }
 MULTILINE = {
     ("referral_status_change", "reason"), ("incentive_level_change", "reason"), ("attendance", "note"),
+    ("referral_transfer", "reason"),
 }
 DATES: dict[str, tuple[str, ...]] = {
     "person": ("date_of_birth",),

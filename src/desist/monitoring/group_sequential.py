@@ -176,5 +176,12 @@ class GroupSequentialDesign:
             return c if c <= NO_SPEND_Z else math.inf
         if self._crossing(recursion, t, NO_SPEND_Z) >= increment:
             return math.inf
-        return float(brentq(lambda c: self._crossing(recursion, t, c) - increment, 0.0, _SEARCH_UPPER,
-                            xtol=1e-12, rtol=1e-12))
+        return float(
+            brentq(
+                lambda c: self._crossing(recursion, t, c) - increment,
+                0.0,
+                _SEARCH_UPPER,
+                xtol=1e-12,
+                rtol=1e-12,
+            )
+        )

@@ -47,9 +47,12 @@ def true_hazard_ratio(men: pd.DataFrame, cal: Calibration, true_hr: float | None
     hr = hr * np.where(
         men["extended_completed"].to_numpy(bool), cal.value("true_effect.extended_extra_hr"), 1.0
     )
-    return hr * np.where(
-        men["current_completed"].to_numpy(bool), cal.value("true_effect.current_programme_hr"), 1.0
-    )
+    current = cal.value("true_effect.current_programme_hr")
+    if isinstance(current, dict):  # one TRUE effect per current programme, by code (synth.history sets it)
+        current_hr = men["programme"].map(current).fillna(1.0).to_numpy(float)
+    else:
+        current_hr = np.full(len(men), float(current))
+    return hr * np.where(men["current_completed"].to_numpy(bool), current_hr, 1.0)
 
 
 def _weibull_years(

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "desist.entrypoints.cli.casework",
     "desist.entrypoints.cli.evaluate",
     "desist.entrypoints.cli.demo",
+    "desist.entrypoints.cli.monitor",
 )
 
 

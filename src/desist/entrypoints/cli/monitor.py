@@ -1,0 +1,123 @@
+"""``desist monitor replay``: "when would we have known?" - quarterly reviews of a programme's history.
+
+The reviews here run on the synthetic national history (``desist.synth.history``) through the review loop's
+evaluator interface; reviews of the casework store (``desist monitor run``) plug the store's evaluation
+into the same interface.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+
+class Every(StrEnum):
+    quarter = "quarter"
+    year = "year"
+
+
+class Method(StrEnum):
+    group_sequential = "group-sequential"
+    always_valid = "always-valid"
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        from desist.domain.errors import InputError
+
+        raise InputError(f"{option} {text!r}: expected a date as YYYY-MM-DD") from None
+
+
+def register(app: typer.Typer) -> None:
+    monitor = typer.Typer(
+        help="Sequential monitoring: review programmes again and again, alarm on harm.", no_args_is_help=True
+    )
+    app.add_typer(monitor, name="monitor")
+
+    @monitor.command("replay")
+    def replay_command(
+        programme: str = typer.Option("SOTP-CORE", "--programme", help="Programme code(s), comma-separated."),
+        start: str = typer.Option("2000-01-01", "--from", help="First review date (YYYY-MM-DD)."),
+        end: str = typer.Option("2017-03-31", "--to", help="Last review date (YYYY-MM-DD)."),
+        every: Every = typer.Option(Every.quarter, "--every", help="How often to review."),
+        method: Method = typer.Option(Method.group_sequential, "--method", help="Sequential design."),
+        alpha: float = typer.Option(0.05, "--alpha", help="Overall false-alarm probability (both sides)."),
+        effect: float = typer.Option(
+            1.25,
+            "--effect",
+            help="Hazard ratio worth detecting (sets the planned "
+            "maximum information, 90% power over 12 looks).",
+        ),
+        seed: int = typer.Option(1, "--seed", help="Seed of the synthetic national history."),
+        men: int = typer.Option(0, "--men", help="Men in the synthetic history (0: national scale)."),
+        fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
+        chart: Path | None = typer.Option(
+            None, "--chart", help="Also draw the monitoring chart to this PNG/SVG."
+        ),
+    ) -> None:
+        """Walk a programme's history review by review and print each decision and the first alert."""
+        from desist.monitoring import GroupSequentialDesign, make_design, maximum_information
+        from desist.monitoring.looks import cox_look
+        from desist.monitoring.review import Monitor, quarter_ends, replay
+        from desist.synth.history import COVARIATES, national_history
+
+        first, last = _date(start, "--from"), _date(end, "--to")
+        dates = quarter_ends(first, last)
+        if every is Every.year:
+            dates = [d for d in dates if d.month == 12] or dates[-1:]
+        codes = [c.strip().upper() for c in programme.split(",") if c.strip()]
+        design = make_design(method.value, alpha=alpha)
+        max_info = maximum_information(GroupSequentialDesign(alpha=alpha), hazard_ratio=effect)
+        history = national_history(seed, men=men or None)
+        for code in codes:  # an unknown code is one line before any work
+            history.cohort(code, last)
+        result = replay(
+            lambda p, d: cox_look(history.cohort(p, d), COVARIATES, subgroup=None),
+            codes,
+            dates,
+            Monitor(design, max_info),
+            detail=lambda p, d: cox_look(history.cohort(p, d), COVARIATES),
+        )
+        if chart is not None:
+            from desist.monitoring.chart import CORE_SOTP_MILESTONES, monitoring_chart
+
+            code = codes[0]
+            fig = monitoring_chart(
+                [r for r in result.reviews if r.programme == code],
+                milestones=CORE_SOTP_MILESTONES if code == "SOTP-CORE" else None,
+                title=f"{code}: reviews of the synthetic history ({method.value})",
+            )
+            fig.savefig(chart, dpi=110, bbox_inches="tight")
+        if fmt is Format.json:
+            typer.echo(json.dumps(result.to_dict(), indent=2))
+            return
+        typer.echo(
+            f"{'programme':10} {'as of':10} {'HR':>6} {'95% CI':>13} {'z':>6} {'info':>5} {'bound':>6}"
+            "  decision"
+        )
+        for r in result.reviews:
+            hr = f"{r.estimate:6.2f}" if r.estimate is not None else "     -"
+            ci = f"{r.ci[0]:5.2f} to {r.ci[1]:4.2f}" if r.ci is not None else "            -"
+            z = f"{r.z:6.2f}" if r.z is not None else "     -"
+            frac = f"{r.information_fraction:5.2f}" if r.information_fraction is not None else "    -"
+            b = f"{r.boundary:6.2f}" if r.boundary is not None else "     -"
+            typer.echo(f"{r.programme:10} {r.as_of.isoformat()} {hr} {ci:>13} {z} {frac} {b}  {r.decision}")
+        for code, alert in result.first_alerts.items():
+            if alert is None:
+                typer.echo(f"{code}: no harm alert from {first} to {last}")
+            else:
+                typer.echo(
+                    f"{code}: first harm alert on {alert.as_of} (HR {alert.estimate:.2f}, z {alert.z:.2f} "
+                    f">= boundary {alert.boundary:.2f})"
+                )

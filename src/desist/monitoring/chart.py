@@ -95,6 +95,11 @@ def monitoring_chart(
         low = min(min(lows), 0.8)
         high = max(max(highs), 1.25)
         ax.set_ylim(max(low, 0.25), min(high, 4.0))
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    ax.yaxis.set_major_locator(FixedLocator([0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0]))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_ylabel("hazard ratio (log scale; > 1 = more reoffending)")
     ax.set_xlabel("review date")
     if title:

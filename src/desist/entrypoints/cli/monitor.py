@@ -67,38 +67,28 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Walk a programme's history review by review and print each decision and the first alert."""
-        from desist.monitoring import GroupSequentialDesign, make_design, maximum_information
-        from desist.monitoring.looks import cox_look
-        from desist.monitoring.review import Monitor, quarter_ends, replay
-        from desist.synth.history import COVARIATES, national_history
+        from desist.services.monitoring import replay_synthetic, save_chart
 
         first, last = _date(start, "--from"), _date(end, "--to")
-        dates = quarter_ends(first, last)
-        if every is Every.year:
-            dates = [d for d in dates if d.month == 12] or dates[-1:]
         codes = [c.strip().upper() for c in programme.split(",") if c.strip()]
-        design = make_design(method.value, alpha=alpha)
-        max_info = maximum_information(GroupSequentialDesign(alpha=alpha), hazard_ratio=effect)
-        history = national_history(seed, men=men or None)
-        for code in codes:  # an unknown code is one line before any work
-            history.cohort(code, last)
-        result = replay(
-            lambda p, d: cox_look(history.cohort(p, d), COVARIATES, subgroup=None),
+        result = replay_synthetic(
             codes,
-            dates,
-            Monitor(design, max_info),
-            detail=lambda p, d: cox_look(history.cohort(p, d), COVARIATES),
+            first,
+            last,
+            method=method.value,
+            alpha=alpha,
+            effect=effect,
+            seed=seed,
+            men=men or None,
+            yearly=every is Every.year,
         )
         if chart is not None:
-            from desist.monitoring.chart import CORE_SOTP_MILESTONES, monitoring_chart
-
-            code = codes[0]
-            fig = monitoring_chart(
-                [r for r in result.reviews if r.programme == code],
-                milestones=CORE_SOTP_MILESTONES if code == "SOTP-CORE" else None,
-                title=f"{code}: reviews of the synthetic history ({method.value})",
+            save_chart(
+                result,
+                codes[0],
+                chart,
+                title=f"{codes[0]}: reviews of the synthetic history ({method.value})",
             )
-            fig.savefig(chart, dpi=110, bbox_inches="tight")
         if fmt is Format.json:
             typer.echo(json.dumps(result.to_dict(), indent=2))
             return

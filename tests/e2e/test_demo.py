@@ -119,7 +119,7 @@ def test_the_evaluation_ran_on_the_database_rows(demo_run):
 def test_the_report_and_plots_are_written(demo_run):
     folder, *_ = demo_run
     out = folder / "desist-demo"
-    for name in ("balance", "survival", "deniers", "subgroups"):
+    for name in ("balance", "survival", "deniers", "subgroups", "monitoring-core-sotp"):
         assert (out / f"{name}.png").read_bytes()[:8] == PNG, name
     report = (out / "report.md").read_text()
     assert "TRUE effect" in report and "Estimated hazard ratio" in report

@@ -1,11 +1,11 @@
 # Regenerate the MatchIt reference fixtures that tests/unit/evaluation/test_matching.py compares against.
-#   apt-get install -y r-base-core r-cran-matchit      (Debian bookworm: R 4.2.2, MatchIt 4.5.1)
-#   cd tests/reference && Rscript make_matchit_reference.R
+#   Needs MatchIt 4.7.2 (CRAN or github.com/kosukeimai/MatchIt; Debian bookworm ships the older 4.5.1)
+#   cd tests/reference && R_LIBS=<library with MatchIt 4.7.2> Rscript make_matchit_reference.R
 # Writes, for every option set <name>: <name>_units.csv (row, distance, weights, subclass, discarded) and, for
 # nearest-neighbour matching, <name>_mm.csv (treated row, matched control rows; 1-based, NA = none).
 # R is needed only to regenerate these files, never at test time.
 suppressPackageStartupMessages(library(MatchIt))
-stopifnot(packageVersion("MatchIt") >= "4.5.0")
+stopifnot(packageVersion("MatchIt") >= "4.7.2")
 
 data("lalonde", package = "MatchIt")
 lalonde$race <- as.character(lalonde$race)
@@ -46,22 +46,10 @@ save_fit <- function(name, m) {
   }
 }
 
-# MatchIt 4.5.1-4.5.3's vectorised matcher nn_matchC_vec calls C's integer abs() on double distances, so every
-# difference below 1 counts as 0: calipers on the propensity score are ignored and the left neighbour always wins
-# (MatchIt issue #163, fixed in 4.5.4). Debian bookworm ships 4.5.1, so we first save one fit made with that code
-# as shipped (desist's tests reproduce it by emulating the bug), then route nearest-neighbour matching through
-# MatchIt's general matcher nn_matchC, which makes the same greedy choices with correct distances (ties aside:
-# nn_matchC takes the first control in data order, the fixed nn_matchC_vec the one sorted to the left).
-save_fit("v451raw_lalonde_caliper", matchit(f_l, data = lalonde, caliper = 0.1))
-ns <- asNamespace("MatchIt")
-fixed_dispatch <- function(treat, ord, ratio, discarded, reuse.max, distance, distance_mat, ex, caliper.dist,
-                           caliper.covs, caliper.covs.mat, mahcovs, antiexactcovs, unit.id, verbose) {
-  ns$nn_matchC(treat, ord, ratio, discarded, reuse.max, distance, distance_mat, ex, caliper.dist,
-               caliper.covs, caliper.covs.mat, mahcovs, antiexactcovs, unit.id, verbose)
-}
-environment(fixed_dispatch) <- ns
-assignInNamespace("nn_matchC_dispatch", fixed_dispatch, ns = "MatchIt")
-
+# v451raw_lalonde_caliper_*: kept as history. They were made by Debian's MatchIt 4.5.1 as shipped, whose
+# vectorised matcher called C's integer abs() on double distances (MatchIt issue #163, fixed in 4.5.4): every
+# difference below 1 counted as 0, so calipers on the propensity score were ignored. The call was
+# matchit(f_l, data = lalonde, caliper = 0.1); this script no longer writes those two files.
 fits <- list(
   lalonde_nn1 = quote(matchit(f_l, data = lalonde)),
   lalonde_nn2_replace = quote(matchit(f_l, data = lalonde, ratio = 2, replace = TRUE)),
@@ -80,10 +68,28 @@ fits <- list(
   sim_nn1_caliper_exact = quote(matchit(f_s, data = sim, caliper = 0.05, exact = ~band)),
   sim_nn3_raw_caliper = quote(matchit(f_s, data = sim, ratio = 3, caliper = 0.02, std.caliper = FALSE)),
   sim_nn2_replace_caliper = quote(matchit(f_s, data = sim, ratio = 2, replace = TRUE, caliper = 0.1)),
-  sim_subclass10_ate = quote(matchit(f_s, data = sim, method = "subclass", subclass = 10, estimand = "ATE"))
+  sim_subclass10_ate = quote(matchit(f_s, data = sim, method = "subclass", subclass = 10, estimand = "ATE")),
+  # covariate calipers (MatchIt's named caliper entries) and per-caliper std.caliper
+  lalonde_caliper_age5 = quote(matchit(f_l, data = lalonde, caliper = c(0.2, age = 5), std.caliper = c(TRUE, FALSE))),
+  lalonde_caliper_std_covs = quote(matchit(f_l, data = lalonde, caliper = c(0.25, age = 0.5, educ = 0.5))),
+  lalonde_caliper_covs_only = quote(matchit(f_l, data = lalonde, caliper = c(age = 3, educ = 1),
+                                            std.caliper = FALSE)),
+  lalonde_nn2_caliper_re74 = quote(matchit(f_l, data = lalonde, ratio = 2, caliper = c(0.3, re74 = 0.4))),
+  lalonde_nn2_replace_caliper_age = quote(matchit(f_l, data = lalonde, ratio = 2, replace = TRUE,
+                                                  caliper = c(age = 4), std.caliper = FALSE)),
+  sim_nn1_caliper_age_exact = quote(matchit(f_s, data = sim, caliper = c(0.1, age = 5), std.caliper = c(TRUE, FALSE),
+                                            exact = ~band)),
+  # ties: sim's covariates are discrete, so many units share a propensity score
+  sim_nn1 = quote(matchit(f_s, data = sim)),
+  sim_nn2 = quote(matchit(f_s, data = sim, ratio = 2)),
+  sim_nn3_replace = quote(matchit(f_s, data = sim, ratio = 3, replace = TRUE)),
+  sim_nn1_replace_data = quote(matchit(f_s, data = sim, replace = TRUE)),
+  sim_nn2_smallest_exact = quote(matchit(f_s, data = sim, ratio = 2, m.order = "smallest", exact = ~custody)),
+  sim_nn1_atc = quote(matchit(f_s, data = sim, estimand = "ATC"))
 )
 for (name in names(fits)) {
   m <- suppressWarnings(eval(fits[[name]]))
+  stopifnot(packageVersion("MatchIt") >= "4.7.2")
   save_fit(name, m)
   cat(name, ": matched treated", sum(m$weights[m$treat == 1] > 0), "controls", sum(m$weights[m$treat == 0] > 0), "\n")
 }

@@ -1,20 +1,27 @@
-"""Greedy nearest-neighbour matching cores that reproduce MatchIt 4.5's ``nn_matchC_vec`` / ``nn_matchC``.
+"""Greedy nearest-neighbour matching cores that reproduce MatchIt 4.7.2's ``nn_matchC_vec`` (src/internal.cpp,
+``find_control_vec``), ties and covariate calipers included.
 
-MatchIt's rule on a one-dimensional distance: sort every unit by distance (stable, so ties keep data order);
-for match number r = 1..ratio, for each treated unit in the matching order, take the nearest still-available
-control on its left and on its right in that sorted list; a side whose nearest available control lies outside
-the caliper is empty; the nearer one is taken. Without replacement a control is then removed.
+MatchIt's rule on a one-dimensional distance: sort every unit by distance (R's ``order``: stable, so equal
+distances keep data order); for each treated unit, in the matching order, walk outwards from its place in the
+sorted list, one step to the left, one to the right, and so on, skipping units that are not available controls
+of its exact-matching stratum or that break a covariate caliper; a side stops at its first acceptable control
+or when the distance caliper is exceeded. The nearer of the two controls found is taken. Without replacement
+this is repeated ``ratio`` times (every treated unit gets its first control before anyone gets a second), each
+round walking on from the controls the unit already has, and a control once taken is gone.
 
-Ties (controls exactly as far away, common when covariates are discrete) go to the control first in data
-order, as MatchIt's general matcher ``nn_matchC`` decides them (``which.min`` over controls in data order).
-MatchIt's vectorised ``nn_matchC_vec`` prefers the left neighbour instead; in 4.5.1-4.5.3 it also truncated
-distances to integers (MatchIt issue #163), which is why the reference fixtures use ``nn_matchC``.
+Ties (two controls exactly as far away, common when covariates are discrete) go to the control the walk met
+first: the left one when it is at most as many places from the walk's left start as the right one is from its
+right start (positions counted among all units, treated and other strata included), else the right one -- the
+first pushed of two equal distances survives MatchIt's ``std::partial_sort``. MatchIt 4.5's general matcher
+``nn_matchC`` gave ties to the control first in data order instead, which is what desist did before.
+With replacement MatchIt collects up to ``ratio`` candidates on each side and keeps the ``ratio`` nearest with
+libstdc++'s ``std::partial_sort`` (a heap); :func:`_partial_sort` replays that heap so ties fall the same way.
 
-MatchIt walks the sorted list one unit at a time, which is quadratic when many controls are used up. We keep
-the same decisions but find "nearest available on the left/right" with two union-find "next available"
-structures over the sorted controls (path halving), so each search is near O(1) amortised and the whole
-match is O(n log n) for the sort. No library provides a deletable nearest-neighbour search with MatchIt's
-exact tie rule, which is why this is hand-written.
+MatchIt walks the sorted list one unit at a time, which is quadratic when many controls are used up. Without
+replacement we keep the same decisions but find "nearest available on the left/right" with two union-find
+"next available" structures over the sorted controls (path halving), so each search is near O(1) amortised
+and the whole match is O(n log n) for the sort. No library provides a deletable nearest-neighbour search with
+MatchIt's exact tie rule, which is why this is hand-written.
 """
 
 from __future__ import annotations
@@ -43,20 +50,20 @@ def sorted_controls(
     return controls, insert
 
 
-def block_starts(sorted_values: np.ndarray) -> np.ndarray:
-    """For each position of a sorted array, the first position holding the same value."""
-    n = len(sorted_values)
-    new = np.ones(n, dtype=bool)
-    new[1:] = sorted_values[1:] != sorted_values[:-1]
-    return np.maximum.accumulate(np.where(new, np.arange(n), 0))
+def sorted_positions(distance: np.ndarray) -> np.ndarray:
+    """Each unit's place in R's ``order(distance)`` (stable), the positions MatchIt's walk counts."""
+    order = np.argsort(distance, kind="stable")
+    pos = np.empty(len(distance), dtype=np.int64)
+    pos[order] = np.arange(len(distance))
+    return pos
 
 
-def _first_free(right: list[int], j: int) -> int:
-    """Smallest available sorted position >= j (union-find with path halving)."""
-    while right[j] != j:
-        right[j] = right[right[j]]
-        j = right[j]
-    return j
+def _covariates_ok(cov: list[list[float]] | None, cal: list[float], t: int, c: int) -> bool:
+    """MatchIt's ``caliper_covs_okay2``: every covariate within its (absolute) caliper."""
+    if cov is None:
+        return True
+    xt, xc = cov[t], cov[c]
+    return all(abs(a - b) <= w for a, b, w in zip(xt, xc, cal, strict=True))
 
 
 def match_1d_without_replacement(
@@ -66,6 +73,9 @@ def match_1d_without_replacement(
     order: np.ndarray,
     ratio: int,
     caliper: float | None,
+    positions: np.ndarray | None = None,
+    covariates: np.ndarray | None = None,
+    covariate_calipers: np.ndarray | None = None,
 ) -> np.ndarray:
     """Greedy matching without replacement on a scalar distance.
 
@@ -76,10 +86,15 @@ def match_1d_without_replacement(
     eligible : (n,) bool
         False for discarded units (discarded treated are skipped, discarded controls never used).
     order : (n1,) int
-        Positional indices (into the full data) of treated units in matching order.
+        Positional indices (into these n units) of treated units in matching order.
     ratio : int
     caliper : float or None
         Absolute caliper on the distance (already multiplied by the SD when standardised).
+    positions : (n,) int, optional
+        The units' places in the sort of the whole data (when these n units are one exact-matching stratum);
+        they decide ties. Default: their places among themselves.
+    covariates, covariate_calipers : (n, m) float and (m,) float, optional
+        Covariate calipers: a control is acceptable only if every covariate is within its absolute caliper.
 
     Returns
     -------
@@ -90,52 +105,78 @@ def match_1d_without_replacement(
     mm = np.full((len(order), ratio), -1, dtype=np.int64)
     if n0 == 0:
         return mm
+    pos = sorted_positions(distance) if positions is None else np.asarray(positions, dtype=np.int64)
     cd = distance[controls].tolist()
-    ci = controls  # numpy, not lists: read once per match (ties only for ci), so memory matters more
-    bs = block_starts(distance[controls])
+    cpos = pos[controls].tolist()
+    ci = controls.tolist()
+    cov = None if covariates is None else np.asarray(covariates, dtype=float).tolist()
+    ccal = [] if covariate_calipers is None else [float(c) for c in covariate_calipers]
     # right[j]: smallest available sorted position >= j (n0: none)
     # left[j]: 1 + largest available sorted position < j (0: none)
     right = list(range(n0 + 1))
     left = list(range(n0 + 1))
     rows = np.flatnonzero(eligible[order]).tolist()
+    units = order.tolist()
     d_all = distance[order].tolist()
     p_all = insert[order].tolist()
+    # where each treated unit's walk starts on the left and on the right (MatchIt walks on from its matches)
+    lo = pos[order].tolist()
+    hi = list(lo)
     cal = float(caliper) if caliper is not None else None
     remaining = n0
     mm_list = [[-1] * ratio for _ in range(len(order))]
     for r in range(ratio):
+        if r:
+            rows = [i for i in rows if mm_list[i][0] >= 0]  # unmatched in round 1: out (MatchIt)
         for i in rows:
-            p = p_all[i]
-            d = d_all[i]
-            # find right
+            p, d, u = p_all[i], d_all[i], units[i]
+            # nearest acceptable control on the left
+            a, da = -1, None
             x = p
-            while right[x] != x:
-                right[x] = right[right[x]]
-                x = right[x]
-            b = x
-            x = p
-            while left[x] != x:
-                left[x] = left[left[x]]
-                x = left[x]
-            a = x - 1
-            da = abs(d - cd[a]) if a >= 0 else None
-            db = abs(d - cd[b]) if b < n0 else None
-            if cal is not None:
-                if da is not None and da > cal:
+            while True:
+                while left[x] != x:
+                    left[x] = left[left[x]]
+                    x = left[x]
+                a = x - 1
+                if a < 0:
                     da = None
-                if db is not None and db > cal:
+                    break
+                da = abs(d - cd[a])
+                if cal is not None and da > cal:
+                    a, da = -1, None
+                    break
+                if _covariates_ok(cov, ccal, u, ci[a]):
+                    break
+                x = a  # this control breaks a covariate caliper: walk on past it
+            # nearest acceptable control on the right
+            b, db = n0, None
+            x = p
+            while True:
+                while right[x] != x:
+                    right[x] = right[right[x]]
+                    x = right[x]
+                b = x
+                if b >= n0:
                     db = None
+                    break
+                db = abs(d - cd[b])
+                if cal is not None and db > cal:
+                    b, db = n0, None
+                    break
+                if _covariates_ok(cov, ccal, u, ci[b]):
+                    break
+                x = b + 1
             if da is None and db is None:
                 continue
-            # equally near controls share a block of equal distance; take the first still available in it
-            if da is not None and (db is None or da < db):
-                k = _first_free(right, int(bs[a]))
+            if db is None or (da is not None and da < db):
+                k = a
             elif da is None or db < da:
-                k = _first_free(right, int(bs[b]))
-            else:
-                ka, kb = _first_free(right, int(bs[a])), _first_free(right, int(bs[b]))
-                k = ka if ci[ka] <= ci[kb] else kb
+                k = b
+            else:  # equally near: the one MatchIt's alternating walk meets first
+                k = a if lo[i] - cpos[a] <= cpos[b] - hi[i] else b
             mm_list[i][r] = k
+            lo[i] = min(lo[i], cpos[k])
+            hi[i] = max(hi[i], cpos[k])
             right[k] = k + 1
             left[k + 1] = k
             remaining -= 1
@@ -149,6 +190,60 @@ def match_1d_without_replacement(
     return mm
 
 
+def _sift(v: list[int], key: list[float], hole: int, length: int, value: int, top: int = 0) -> None:
+    """libstdc++'s ``__adjust_heap`` followed by ``__push_heap`` (max-heap on ``key``)."""
+    child = hole
+    while child < (length - 1) // 2:
+        child = 2 * (child + 1)
+        if key[v[child]] < key[v[child - 1]]:
+            child -= 1
+        v[hole] = v[child]
+        hole = child
+    if length % 2 == 0 and child == (length - 2) // 2:
+        child = 2 * (child + 1)
+        v[hole] = v[child - 1]
+        hole = child - 1
+    parent = (hole - 1) // 2
+    while hole > top and key[v[parent]] < key[value]:
+        v[hole] = v[parent]
+        hole = parent
+        parent = (hole - 1) // 2
+    v[hole] = value
+
+
+def _partial_sort(key: list[float], k: int) -> list[int]:
+    """Indices of the ``k`` smallest keys in the order libstdc++'s ``std::partial_sort`` leaves them.
+
+    Among equal keys the C++ standard leaves the order unspecified; MatchIt's results depend on what GCC's
+    implementation does (heap select, then sort_heap), so it is replayed step for step.
+    """
+    v = list(range(len(key)))
+    if k > 1:  # make_heap on the first k
+        parent = (k - 2) // 2
+        while True:
+            _sift(v, key, parent, k, v[parent], parent)
+            if parent == 0:
+                break
+            parent -= 1
+    for i in range(k, len(v)):  # heap select: a strictly smaller key replaces the heap's top
+        if key[v[i]] < key[v[0]]:
+            value = v[i]
+            v[i] = v[0]
+            _sift(v, key, 0, k, value)
+    last = k
+    while last > 1:  # sort_heap
+        last -= 1
+        value = v[last]
+        v[last] = v[0]
+        _sift(v, key, 0, last, value)
+    return v[:k]
+
+
+def _sort_small(key: list[float]) -> list[int]:
+    """libstdc++'s ``std::sort`` on at most 16 elements: insertion sort, so equal keys keep their order."""
+    return sorted(range(len(key)), key=lambda j: key[j])
+
+
 def match_1d_with_replacement(
     distance: np.ndarray,
     treated: np.ndarray,
@@ -156,34 +251,88 @@ def match_1d_with_replacement(
     order: np.ndarray,
     ratio: int,
     caliper: float | None,
+    strata: np.ndarray | None = None,
+    covariates: np.ndarray | None = None,
+    covariate_calipers: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Nearest ``ratio`` controls for each treated unit, controls reusable.
+    """The ``ratio`` nearest acceptable controls for each treated unit, controls reusable (MatchIt 4.7.2).
 
-    Without deletions each treated unit is independent: its ``ratio`` nearest controls lie within ``ratio``
-    sorted positions on either side (widened to whole blocks of equal distance so ties can go to the control
-    first in data order), so only that window is examined.
+    Walks outwards from each treated unit as MatchIt does, alternating sides, collecting up to ``ratio``
+    acceptable controls on each side (a side stops early once ``ratio`` nearer controls are in hand), then
+    keeps the ``ratio`` nearest as libstdc++'s ``std::partial_sort`` does. ``strata`` (exact matching) and the
+    covariate calipers are checked during the walk, over the whole sorted data, as MatchIt does.
     """
-    controls, insert = sorted_controls(distance, treated, eligible)
-    n0 = len(controls)
+    n = len(distance)
     mm = np.full((len(order), ratio), -1, dtype=np.int64)
-    if n0 == 0:
-        return mm
-    cd = distance[controls]
-    bs = block_starts(cd)
-    be = n0 - 1 - block_starts(cd[::-1])[::-1]  # last position of each block
-    cal = np.inf if caliper is None else float(caliper)
-    for i, u in enumerate(order.tolist()):
+    srt = np.argsort(distance, kind="stable")
+    pos = np.empty(n, dtype=np.int64)
+    pos[srt] = np.arange(n)
+    ds = distance[srt].tolist()
+    ok = ((~treated) & eligible)[srt].tolist()
+    unit = srt.tolist()
+    st = None if strata is None else np.asarray(strata)[srt].tolist()
+    cov = None if covariates is None else np.asarray(covariates, dtype=float).tolist()
+    ccal = [] if covariate_calipers is None else [float(c) for c in covariate_calipers]
+    cal = float(caliper) if caliper is not None else float(np.ptp(distance)) + 1.0
+    for row, u in enumerate(order.tolist()):
         if not eligible[u]:
             continue
-        p = int(insert[u])
-        lo = int(bs[max(p - ratio, 0)]) if p > 0 else 0
-        hi = int(be[min(p + ratio - 1, n0 - 1)]) + 1 if p < n0 else n0
-        cand = np.arange(lo, hi)
-        diff = np.abs(distance[u] - cd[cand])
-        keep = diff <= cal
-        cand, diff = cand[keep], diff[keep]
-        best = np.lexsort((controls[cand], diff))[:ratio]
-        mm[i, : len(best)] = controls[cand[best]]
+        ii = int(pos[u])
+        dt = float(distance[u])
+        s_u = None if st is None else st[ii]
+        iil = iir = ii
+        l_stop = r_stop = left = False
+        nl = nr = 0
+        found: list[int] = []
+        fdist: list[float] = []
+        while not (l_stop and r_stop):
+            left = False if l_stop else True if r_stop else not left
+            if left:
+                if iil <= 0 or nl == ratio:
+                    l_stop = True
+                    continue
+                iil -= 1
+                z = iil
+            else:
+                if iir >= n - 1 or nr == ratio:
+                    r_stop = True
+                    continue
+                iir += 1
+                z = iir
+            if not ok[z]:
+                continue
+            dc = abs(dt - ds[z])
+            if dc > cal:
+                if left:
+                    l_stop = True
+                else:
+                    r_stop = True
+                continue
+            if len(found) >= ratio and sum(f < dc for f in fdist) >= ratio:
+                if left:
+                    l_stop = True
+                else:
+                    r_stop = True
+                continue
+            if s_u is not None and st is not None and st[z] != s_u:
+                continue
+            if not _covariates_ok(cov, ccal, u, unit[z]):
+                continue
+            found.append(unit[z])
+            fdist.append(dc)
+            if left:
+                nl += 1
+                l_stop = nl == ratio
+            else:
+                nr += 1
+                r_stop = nr == ratio
+        if len(found) > ratio:
+            keep = _partial_sort(fdist, ratio)
+        elif len(found) <= 1 or all(fdist[j] <= fdist[j + 1] for j in range(len(fdist) - 1)):
+            keep = list(range(len(found)))
+        else:
+            keep = _sort_small(fdist)
+        mm[row, : len(keep)] = [found[j] for j in keep]
     return mm
 
 

@@ -1,9 +1,9 @@
 """Matching designs with R MatchIt's semantics: greedy nearest neighbour and propensity subclassification.
 
 For the same data and options (``distance="glm"``, ``ratio``, ``replace``, ``caliper``/``std_caliper``,
-``order`` = MatchIt's ``m.order``, ``exact``, ``discard``) these give MatchIt 4.5's matched pairs, weights and
-subclasses; ``tests/reference/`` holds the MatchIt fixtures the tests compare against. Matchers never see
-outcomes.
+covariate calipers, ``order`` = MatchIt's ``m.order``, ``exact``, ``discard``) these give MatchIt 4.7.2's
+matched pairs, weights and subclasses, ties included; ``tests/reference/`` holds the MatchIt fixtures the
+tests compare against. Matchers never see outcomes.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ import numpy as np
 import pandas as pd
 
 from desist.domain.errors import AnalysisError, InputError
+from desist.evaluation._calipers import check_calipers, resolve_calipers
 from desist.evaluation._nearest import (
     match_1d_with_replacement,
     match_1d_without_replacement,
     match_matrix_distance,
+    sorted_positions,
 )
 from desist.evaluation._subclass import nearest_weights, subclass_weights, subclassify
 from desist.evaluation.design import as_pandas, check_columns, check_missing, design_matrix, treatment_vector
@@ -161,9 +163,15 @@ class NearestNeighborMatcher(_Matcher):
         Controls per treated unit. Without replacement MatchIt gives every treated unit its first match before
         anyone gets a second.
     replace : bool
-    caliper : float or None
-        Maximum distance between matched units; in SDs of the distance of the retained units when
-        ``std_caliper`` (MatchIt's default), else raw.
+    caliper : float, mapping or None
+        A number: the maximum distance between matched units. A mapping: MatchIt's named caliper vector,
+        e.g. ``{"distance": 0.2, "age": 5}`` for ``caliper = c(0.2, age = 5)``: key ``"distance"`` is the
+        caliper on the distance, any other key a numeric covariate column whose values may differ by at most
+        that much.
+    std_caliper : bool or mapping
+        Calipers in SDs (over the retained units, both groups) rather than raw units: one value for all
+        (MatchIt's default True) or per caliper name, e.g. ``{"distance": True, "age": False}``
+        (``std.caliper = c(TRUE, FALSE)``); names left out are standardised.
     order : {"largest", "smallest", "random", "data"} or None
         MatchIt's ``m.order``. None means MatchIt's default: "largest" for a propensity-score distance,
         "data" for Mahalanobis. "random" uses ``random_state`` (numpy's generator, so not R's draws).
@@ -176,6 +184,8 @@ class NearestNeighborMatcher(_Matcher):
     Attributes
     ----------
     treated_, distance_, weights_, discarded_ : ndarray (n,)
+    caliper_ : float or None, the absolute caliper on the distance;
+    calipers_ : dict of every absolute caliper (key "distance" and covariate names).
     subclass_ : pandas Series (Int64) of pair ids (<NA> unmatched; all <NA> with replacement, as MatchIt).
     match_matrix_ : (n_treated_matched, ratio) int array of positional indices of controls (-1: none).
     match_treated_ : (n_treated_matched,) positional indices of the treated unit of each match-matrix row.
@@ -187,8 +197,8 @@ class NearestNeighborMatcher(_Matcher):
         distance: Any = "glm",
         ratio: int = 1,
         replace: bool = False,
-        caliper: float | None = None,
-        std_caliper: bool = True,
+        caliper: float | dict[str, float] | None = None,
+        std_caliper: bool | dict[str, bool] = True,
         order: str | None = None,
         exact: list[str] | None = None,
         discard: str = "none",
@@ -215,8 +225,7 @@ class NearestNeighborMatcher(_Matcher):
             raise InputError(f"estimand {self.estimand!r}: nearest-neighbour matching supports ATT or ATC")
         if self.order is not None and self.order not in ORDERS:
             raise InputError(f"order {self.order!r}: expected one of {', '.join(ORDERS)}")
-        if self.caliper is not None and not (np.isfinite(self.caliper) and self.caliper > 0):
-            raise InputError(f"caliper {self.caliper!r}: expected a positive number")
+        check_calipers(self.caliper, self.std_caliper)
         if self.caliper is not None and isinstance(self.distance, str) and self.distance == "mahalanobis":
             raise InputError("caliper: not available with distance 'mahalanobis'; use a propensity distance")
 
@@ -234,9 +243,9 @@ class NearestNeighborMatcher(_Matcher):
         order = self.order or ("data" if mahal else ("smallest" if self.estimand == "ATC" else "largest"))
         if self.replace:
             order = "data"  # MatchIt: order is irrelevant with unlimited reuse and is set to "data"
-        caliper = None
-        if self.caliper is not None:
-            caliper = float(self.caliper) * (float(np.std(d[keep], ddof=1)) if self.std_caliper else 1.0)
+        cals = resolve_calipers(self.caliper, self.std_caliper, df, d, keep)
+        caliper = cals.distance
+        pos = sorted_positions(d) if not mahal else None
         focal_idx = np.flatnonzero(focal)
         if order == "data":
             rank = focal_idx
@@ -255,7 +264,14 @@ class NearestNeighborMatcher(_Matcher):
             )
         mm = np.full((len(rank), self.ratio), -1, dtype=np.int64)
         mX = mahalanobis_transform(self._mahal_X, self.treated_, keep) if mahal else None
-        if exact:
+        cov_vals, cov_cal = cals.values, cals.widths
+        if self.replace and mX is None:
+            # MatchIt walks the whole sorted data, checking the stratum as it goes: one call keeps its ties
+            mm[:] = match_1d_with_replacement(
+                d, focal, keep, rank, self.ratio, caliper, strata if exact else None, cov_vals, cov_cal
+            )
+            groups = []
+        elif exact:
             units_by = pd.Series(np.arange(len(df))).groupby(strata).indices
             rows_by = pd.Series(np.arange(len(rank))).groupby(strata[rank]).indices
             groups = [(units_by[s], rows_by[s]) for s in rows_by]
@@ -266,10 +282,11 @@ class NearestNeighborMatcher(_Matcher):
             args = (focal[sub], keep[sub], local, self.ratio)
             if mX is not None:
                 got = match_matrix_distance(mX[sub], *args, replace=self.replace)
-            elif self.replace:
-                got = match_1d_with_replacement(d[sub], *args, caliper)
             else:
-                got = match_1d_without_replacement(d[sub], *args, caliper)
+                assert pos is not None  # a one-dimensional distance
+                got = match_1d_without_replacement(
+                    d[sub], *args, caliper, pos[sub], None if cov_vals is None else cov_vals[sub], cov_cal
+                )
             mm[rows] = np.where(got >= 0, sub[np.clip(got, 0, None)], -1)
         # report rows in data order of the focal units, as MatchIt's match.matrix
         by_data = np.argsort(rank, kind="stable")
@@ -289,6 +306,7 @@ class NearestNeighborMatcher(_Matcher):
         self.subclass_ = pd.Series(sub_ids, index=df.index, name="subclass")
         self.order_ = order
         self.caliper_ = caliper
+        self.calipers_ = cals.as_dict()
         self._sample_sizes()
         return self
 

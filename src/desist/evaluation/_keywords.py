@@ -36,6 +36,7 @@ class KeywordSettings:
         discard: str = "none",
         n_subclasses: int = 6,
         trim: float | None = None,
+        clip: float | None = None,
         time: str | None = None,
         event: str | None = None,
         subgroup: str | None = None,
@@ -50,6 +51,7 @@ class KeywordSettings:
         self.method, self.estimand, self.ratio, self.replace = method, estimand, ratio, replace
         self.caliper, self.std_caliper, self.order, self.exact = caliper, std_caliper, order, exact
         self.distance, self.discard, self.n_subclasses, self.trim = distance, discard, n_subclasses, trim
+        self.clip = clip
         self.time, self.event, self.subgroup = time, event, subgroup
         self.deniers, self.denier_base_rate = deniers, denier_base_rate
         self.bootstrap, self.missing = bootstrap, missing
@@ -108,6 +110,7 @@ class KeywordSettings:
             discard=self.discard,
             n_subclasses=self.n_subclasses,
             trim=self.trim,
+            clip=self.clip,
         )
         return EvaluationSpec(
             outcome=self.outcome,

@@ -38,6 +38,20 @@ def _arm_model(X: np.ndarray, y: np.ndarray, kind: str, name: str) -> np.ndarray
     return np.asarray(res.params)
 
 
+def check_clip(clip: object) -> None:
+    """Refuse a propensity clip that cannot mean anything, in one line naming the parameter."""
+    if clip is None:
+        return
+    value = float(clip) if isinstance(clip, (int, float, np.number)) and not isinstance(clip, bool) else None
+    if value is None or not 0 < value < 0.5:
+        quantile = value is not None and value >= 0.5
+        hint = " (a weight quantile? that is IPWWeighter's trim)" if quantile else ""
+        raise InputError(
+            f"clip={clip!r}: AIPWEstimator clips propensity scores to [clip, 1 - clip]; expected a number "
+            f"between 0 and 0.5 such as 0.01{hint}"
+        )
+
+
 class AIPWEstimator(BaseEstimator):
     """Doubly robust (augmented IPW) effect of treatment on an outcome.
 
@@ -46,8 +60,10 @@ class AIPWEstimator(BaseEstimator):
     estimand : {"ATT", "ATE"}
     method : {"glm", "gbm"}
         Propensity model (see :class:`PropensityModel`).
-    trim : float, optional
-        Clip propensity scores to [trim, 1 - trim] (e.g. 0.01) to tame extreme weights.
+    clip : float, optional
+        Clip propensity scores to [clip, 1 - clip] (e.g. 0.01) to tame extreme inverse weights; between 0 and
+        0.5. Not a weight quantile: IPW's weight cap is :class:`~desist.evaluation.weighting.IPWWeighter`'s
+        ``trim`` (until 2026-12 one ``trim`` setting fed both, so ``trim=0.99`` clipped every score to 0.01).
     random_state : int, optional
 
     Attributes
@@ -66,12 +82,12 @@ class AIPWEstimator(BaseEstimator):
         self,
         estimand: str = "ATT",
         method: str = "glm",
-        trim: float | None = None,
+        clip: float | None = None,
         random_state: int | None = None,
     ) -> None:
         self.estimand = estimand
         self.method = method
-        self.trim = trim
+        self.clip = clip
         self.random_state = random_state
 
     def fit(
@@ -92,6 +108,7 @@ class AIPWEstimator(BaseEstimator):
 
         if self.estimand not in ("ATT", "ATE"):
             raise InputError(f"estimand {self.estimand!r}: AIPW supports ATT or ATE")
+        check_clip(self.clip)
         t = np.asarray(t, dtype=bool)
         y = np.asarray(y, dtype=float)
         if np.isnan(y).any():
@@ -100,8 +117,8 @@ class AIPWEstimator(BaseEstimator):
             )
         kind = kind or outcome_type(y)
         ps = PropensityModel(method=self.method, random_state=self.random_state).fit(X, t).ps_
-        if self.trim:
-            ps = np.clip(ps, self.trim, 1 - self.trim)
+        if self.clip is not None:
+            ps = np.clip(ps, self.clip, 1 - self.clip)
         Z = sm.add_constant(X.to_numpy(dtype=float), has_constant="add")
         b1 = _arm_model(Z[t], y[t], kind, "treated")
         b0 = _arm_model(Z[~t], y[~t], kind, "comparison")

@@ -294,6 +294,9 @@ FLAT_SETTINGS: dict[str, Any] = {
     "discard": "none",
     "n_subclasses": 6,
     "trim": None,
+    "trim_rule": "weightit",
+    "trim_lower": False,
+    "clip": None,
 }
 
 

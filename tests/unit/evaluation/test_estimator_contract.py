@@ -35,7 +35,7 @@ BAD = {
     },
     SubclassMatcher: {"n_subclasses": 1, "estimand": "ATX", "discard": "some", "distance": "mahalanobis"},
     IPWWeighter: {"estimand": "ATC", "trim": 0.2},
-    AIPWEstimator: {"estimand": "ATC"},
+    AIPWEstimator: {"estimand": "ATC", "clip": 0.99},
     PropensityModel: {"method": "forest"},
 }
 

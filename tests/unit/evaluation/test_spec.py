@@ -46,7 +46,7 @@ def test_spec_is_frozen_and_owns_its_design():
         NearestNeighborMatcher(ratio=2, caliper=0.2, exact=["setting"]),
         SubclassMatcher(n_subclasses=5, estimand="ATE"),
         IPWWeighter(estimand="ATE", trim=0.99, stabilize=True),
-        AIPWEstimator(method="glm", trim=0.01),
+        AIPWEstimator(method="glm", clip=0.01),
     ],
     ids=repr,
 )

@@ -14,6 +14,7 @@ from collections import Counter
 
 import pytest
 
+from desist.adapters.audit_chain import verify
 from tests.integration import walk
 
 
@@ -34,7 +35,7 @@ def test_random_walk_keeps_every_rule(uow_factory, seed):
         assert done[op] > 0, done
 
 
-def test_concurrent_walkers_keep_every_rule(uow_factory):
+def test_concurrent_walkers_keep_every_rule(uow_factory, engine):
     world = walk.build_world(uow_factory, men=8, capacity=2)
     done: Counter[str] = Counter()
     lock = threading.Lock()
@@ -62,3 +63,7 @@ def test_concurrent_walkers_keep_every_rule(uow_factory):
     assert walk.jammed_groups(world, uow_factory) == []
     assert walk.violations(uow_factory) == []
     assert done["allocate"] + done["enrol"] > 0, done
+    # four writers at once appended to one audit chain without forking it
+    with engine.connect() as conn:
+        report = verify(conn)
+    assert report.intact and report.rows > 100, report

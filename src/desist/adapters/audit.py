@@ -5,19 +5,26 @@ session factory the caller built. Rows are written on the session's own connecti
 so they commit or roll back with the change they describe.
 
 Bulk DML through the session (``session.execute(update(Person)...)``) never reaches the flush and would
-slip past the trail, so the guard refuses it; code that must write in bulk (importers) writes its own
-audit rows with :func:`audit_rows` on the same connection.
+slip past the trail, so the guard refuses it, and so is any SQL the session's connection runs outside a
+flush that is not plainly a read (``session.execute(text("UPDATE ..."))``,
+``session.connection().exec_driver_sql(...)``). Code that must write in bulk (importers) asks for
+:func:`trusted_writes` and writes its own audit rows with :func:`audit_rows` on the same connection.
+
+The audit rows of a unit of work are written just before it commits, in the same transaction; the database
+then gives each its time (its own clock) and its place in the hash chain (:mod:`desist.adapters.audit_chain`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Table, event, inspect
+from sqlalchemy import Connection, Table, event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.orm.base import NO_VALUE as _NO_VALUE
 
@@ -25,6 +32,10 @@ from desist.adapters.orm import AuditLog, utcnow
 
 ACTOR_KEY = "desist.actor"
 BEFORE_KEY = "desist.audit_before"
+PENDING_KEY = "desist.audit_pending"
+WRITING_KEY = "desist.audit_writing"
+FLUSHING_KEY = "desist.flushing"
+TRUSTED_KEY = "desist.trusted_writer"
 _AUDIT_TABLE: Table = AuditLog.__table__  # type: ignore[assignment]
 
 
@@ -87,8 +98,8 @@ def _before_flush(session: Session, _ctx: UOWTransaction, _instances: Any) -> No
 def _after_flush(session: Session, _ctx: UOWTransaction) -> None:
     actor = session.info[ACTOR_KEY]
     befores: dict[int, dict[str, Any]] = session.info.pop(BEFORE_KEY, {})
-    at = utcnow()
-    rows: list[dict[str, Any]] = []
+    at = utcnow()  # a placeholder: the database sets ``at`` from its own clock (migration 0006)
+    rows: list[dict[str, Any]] = session.info.setdefault(PENDING_KEY, [])
 
     def add(obj: Any, action: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
         rows.append({"actor": actor, "at": at, "entity": inspect(obj).mapper.local_table.name,
@@ -104,8 +115,24 @@ def _after_flush(session: Session, _ctx: UOWTransaction) -> None:
             add(obj, "update", before, after)
     for obj in session.deleted:
         add(obj, "delete", befores.get(id(obj)) or snapshot(obj, before=True), None)
+
+
+def _before_commit(session: Session) -> None:
+    # The audit rows of every flush go in last, just before COMMIT. On PostgreSQL appending to the chain
+    # takes the chain's lock until commit; taking it last (after every row lock the unit of work needs)
+    # means two units of work can never each hold what the other waits for.
+    session.flush()
+    rows = session.info.pop(PENDING_KEY, [])
     if rows:
-        session.connection().execute(_AUDIT_TABLE.insert(), rows)
+        session.info[WRITING_KEY] = True
+        try:
+            session.connection().execute(_AUDIT_TABLE.insert(), rows)
+        finally:
+            session.info.pop(WRITING_KEY, None)
+
+
+def _forget_pending(session: Session, *_: Any) -> None:
+    session.info.pop(PENDING_KEY, None)
 
 
 def _refuse_bulk_dml(state: ORMExecuteState) -> None:
@@ -116,12 +143,70 @@ def _refuse_bulk_dml(state: ORMExecuteState) -> None:
         )
 
 
+#: statements that only read: a SELECT (or WITH ... SELECT) with no writing keyword once row locks
+#: (FOR UPDATE / FOR SHARE ...) are set aside
+_READ_ONLY = re.compile(r"^\s*(\(\s*)*(select|with|explain|show|values)\b", re.IGNORECASE)
+_WRITES = re.compile(
+    r"\b(insert|update|delete|replace|merge|upsert|truncate|drop|alter|create|grant|revoke|copy|vacuum|"
+    r"attach|detach|reindex|pragma|set_config|into|nextval|setval|lo_\w+|pg_\w*(terminate|cancel)\w*)\b",
+    re.IGNORECASE,
+)
+_ROW_LOCKS = re.compile(r"\bfor\s+(no\s+key\s+)?(update|share|key\s+share)\b(\s+of\s+[\w\s,.\"]+)?",
+                        re.IGNORECASE)
+
+
+def is_read_only(statement: str) -> bool:
+    """True for SQL that can only read (conservative: anything unclear counts as a write)."""
+    if not _READ_ONLY.match(statement):
+        return False
+    return _WRITES.search(_ROW_LOCKS.sub(" ", statement)) is None
+
+
+def _guard_connection(session: Session, _transaction: Any, connection: Connection) -> None:
+    # Everything this session's connection runs outside a flush (and outside the audit writer) must only
+    # read: raw SQL through the unit of work would change data with no audit row.
+    def check(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if session.info.get(FLUSHING_KEY) or session.info.get(WRITING_KEY) or session.info.get(TRUSTED_KEY):
+            return
+        if not is_read_only(statement):
+            first = " ".join(statement.split())[:60]
+            raise PermissionError(
+                f"refused SQL through the unit of work: {first!r}; writes go through ORM objects "
+                "so that the audit log records them"
+            )
+
+    event.listen(connection, "before_cursor_execute", check)
+
+
+def _flushing(session: Session, *_: Any) -> None:
+    session.info[FLUSHING_KEY] = True
+
+
+def _flushed(session: Session, *_: Any) -> None:
+    session.info.pop(FLUSHING_KEY, None)
+
+
+@contextmanager
+def trusted_writes(session: Session) -> Iterator[Connection]:
+    """The session's connection for desist's own audited bulk writers (importers); nobody else's SQL."""
+    session.info[TRUSTED_KEY] = True
+    try:
+        yield session.connection()
+    finally:
+        session.info.pop(TRUSTED_KEY, None)
+
+
 def install(session: Session, actor: str) -> None:
-    """Record every write this session flushes under ``actor`` and refuse un-audited bulk DML."""
+    """Record every write this session flushes under ``actor``; refuse writes that would bypass the log."""
     if not actor or not actor.strip():
         raise ValueError("an audited session needs a non-empty actor")
     session.info[ACTOR_KEY] = actor
     event.listen(session, "before_flush", _before_flush)
+    event.listen(session, "before_flush", _flushing)
     event.listen(session, "after_flush", _after_flush)
+    event.listen(session, "after_flush_postexec", _flushed)
+    event.listen(session, "after_rollback", _flushed)
+    event.listen(session, "before_commit", _before_commit)
+    event.listen(session, "after_rollback", _forget_pending)
     event.listen(session, "do_orm_execute", _refuse_bulk_dml)
-
+    event.listen(session, "after_begin", _guard_connection)

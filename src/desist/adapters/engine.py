@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from desist.adapters.audit_chain import register_sqlite_functions
+
 SQLITE_BUSY_TIMEOUT_S = 30
 
 
@@ -103,6 +105,8 @@ def _configure_sqlite(engine: Engine, in_memory: bool, busy_s: float = SQLITE_BU
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_s * 1000)}")
         cursor.close()
+        # the audit log's hash-chain trigger calls desist_sha256 (SQLite has no SHA-256 of its own)
+        register_sqlite_functions(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

@@ -15,7 +15,9 @@ Conventions
 - Closed vocabularies are strings checked by the database (portable across SQLite and PostgreSQL, unlike
   native enums, and visible in exports as plain text).
 - ``audit_log`` is append-only: the service API offers no update or delete, and database triggers reject
-  UPDATE and DELETE on both SQLite and PostgreSQL (see :data:`AUDIT_APPEND_ONLY_DDL`).
+  UPDATE and DELETE on both SQLite and PostgreSQL; each row is hash-chained to the one before it by the
+  database (migration 0006, :mod:`desist.adapters.audit_chain`). The schema is made by the migrations;
+  ``metadata.create_all`` gives the tables with only the plain append-only triggers below.
 """
 
 from __future__ import annotations
@@ -363,6 +365,9 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(10))
     before: Mapped[dict[str, Any] | None] = mapped_column()
     after: Mapped[dict[str, Any] | None] = mapped_column()
+    # sha256 of the previous row's hash and this row's content, computed by the database (migration 0006,
+    # desist.adapters.audit_chain); desist never writes it
+    hash: Mapped[str | None] = mapped_column(String(64))
     __table_args__ = (
         Index("ix_audit_log_entity", "entity", "entity_id"),
         CheckConstraint(_in("action", AUDIT_ACTIONS), name="action"),

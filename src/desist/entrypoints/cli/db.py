@@ -124,8 +124,15 @@ def register(app: typer.Typer) -> None:
             engine.dispose()
         typer.echo(f"{file}: {count} row(s) of {table}")
 
-    @app.command("audit")
+    audit = typer.Typer(
+        help="The audit log: show it (newest first), or check its hash chain (audit verify).",
+        invoke_without_command=True,
+    )
+    app.add_typer(audit, name="audit")
+
+    @audit.callback()
     def audit_(
+        ctx: typer.Context,
         entity: str = typer.Option(None, "--entity", help="Only this table, e.g. referral"),
         entity_id: str = typer.Option(None, "--id", help="Only this row id (with --entity)"),
         limit: int = typer.Option(50, "--limit", min=1, max=1_000_000_000, help="Newest N entries"),
@@ -133,6 +140,8 @@ def register(app: typer.Typer) -> None:
         url: str = UrlOpt,
     ) -> None:
         """Show the audit log, newest first: who changed what, when, before and after."""
+        if ctx.invoked_subcommand is not None:
+            return
         from sqlalchemy import select
 
         from desist.adapters.orm import AuditLog, Base
@@ -158,6 +167,45 @@ def register(app: typer.Typer) -> None:
                 f"{row['id']:>6} {row['at']:%Y-%m-%d %H:%M:%S} {row['actor']:<18} {row['action']:<6} "
                 f"{row['entity']} {row['entity_id']}  {changes}"
             )
+
+
+
+    @audit.command("verify")
+    def audit_verify(
+        expect_head: str = typer.Option(
+            None, "--expect-head", help="The head hash an earlier verify printed; refuse if it is gone."
+        ),
+        url: str = UrlOpt,
+    ) -> None:
+        """Check the audit log's hash chain: exit 0 when intact, 1 naming the first row that breaks it."""
+        from sqlalchemy import text
+
+        from desist.adapters.audit_chain import verify
+
+        engine = _ready_engine(url)
+        try:
+            with engine.connect() as conn:
+                report = verify(conn)
+                known = None
+                if expect_head:
+                    known = conn.execute(
+                        text("SELECT id FROM audit_log WHERE hash = :h"), {"h": expect_head.strip().lower()}
+                    ).first()
+        finally:
+            engine.dispose()
+        if not report.intact:
+            typer.echo(
+                f"error: audit log: chain broken at row {report.broken_at}: {report.problem}", err=True
+            )
+            raise typer.Exit(1)
+        if expect_head and known is None:
+            typer.echo(
+                f"error: audit log: no row has the expected head {expect_head}; the log was cut back "
+                "or rewritten since that hash was recorded",
+                err=True,
+            )
+            raise typer.Exit(1)
+        typer.echo(f"audit log: {report.rows} row(s), chain intact; head {report.head}")
 
 
 def _changes(before: dict | None, after: dict | None) -> str:  # type: ignore[type-arg]

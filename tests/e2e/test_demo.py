@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shutil
 import sqlite3
 
 import pytest
@@ -172,3 +173,19 @@ def test_an_out_path_that_is_a_file_is_refused(tmp_path, monkeypatch, capsys):
     code, out, err = run(["demo", "--men", "1000", "--out", "report"], capsys)
     assert code == 2 and "--out report: is a file, expected a folder" in err and err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+
+
+def test_a_file_that_only_looks_like_a_demo_database_is_refused(demo_run, tmp_path, monkeypatch, capsys):
+    # demo prison numbers and the demo's audit actor are data anyone can type: a copy of a real demo
+    # database without its marker (or with a marker from another file) is not the demo's to replace
+    folder, *_ = demo_run
+    monkeypatch.chdir(tmp_path)
+    copy = tmp_path / "desist-demo.db"
+    shutil.copy(folder / "desist-demo.db", copy)
+    code, _, err = run(["demo", "--men", "1000", "--quiet"], capsys)
+    assert code == 2 and "is not a desist demo database" in err and err.count("\n") == 1
+    (tmp_path / "desist-demo.db.demo-marker").write_text("0" * 64 + "\n")
+    code, _, err = run(["demo", "--men", "1000", "--quiet"], capsys)
+    assert code == 2 and "is not a desist demo database" in err
+    people = "SELECT count(*) FROM person"
+    assert _count(copy, people) == _count(folder / "desist-demo.db", people)  # untouched

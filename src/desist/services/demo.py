@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,25 +27,48 @@ from desist.services.imports import ImportReport, import_file
 from desist.services.unit_of_work import UnitOfWork
 
 ACTOR_IMPORT = "demo:import"
-PRISON_PREFIX = "SY"  # every demo man's prison number starts so; see desist.synth.population
+
+
+#: SQLite's application_id (a 32-bit number in the file header) of a database the demo made: "DSDm"
+DEMO_APPLICATION_ID = 0x4453446D
+MARKER_TABLE = "desist_demo_marker"
+
+
+def marker_path(path: Path) -> Path:
+    """The sidecar file holding the random token of the demo database at ``path``."""
+    return path.with_name(path.name + ".demo-marker")
 
 
 def _is_demo_database(path: Path) -> bool:
-    """A file this demo wrote: desist tables, demo prison numbers only, demo imports in the audit log."""
+    """A file this demo made: its header says so, and its marker table holds the token of its sidecar file.
+
+    Nothing a user can type through desist sets either: the header's application_id is written only here,
+    and the token is random, kept in the database and in a file beside it. (The old test, demo prison
+    numbers and a demo actor in the audit log, was data anyone could enter.)
+    """
+    sidecar = marker_path(path)
+    if not sidecar.is_file():
+        return False
     try:
+        token = sidecar.read_text(encoding="ascii").strip()
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            others = con.execute(
-                "SELECT count(*) FROM person WHERE prison_number NOT LIKE ?", (PRISON_PREFIX + "%",)
-            ).fetchone()[0]
-            ours = con.execute("SELECT count(*) FROM audit_log WHERE actor = ?", (ACTOR_IMPORT,)).fetchone()[
-                0
-            ]
+            app_id = con.execute("PRAGMA application_id").fetchone()[0]
+            stored = con.execute(f"SELECT token FROM {MARKER_TABLE}").fetchall()
         finally:
             con.close()
-    except sqlite3.Error:
+    except (sqlite3.Error, OSError, UnicodeError):
         return False
-    return others == 0 and ours > 0
+    return app_id == DEMO_APPLICATION_ID and len(token) == 64 and stored == [(token,)]
+
+
+def _mark_as_demo(engine: Engine, path: Path) -> None:
+    token = secrets.token_hex(32)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"PRAGMA application_id = {DEMO_APPLICATION_ID}")
+        conn.exec_driver_sql(f"CREATE TABLE {MARKER_TABLE} (token TEXT NOT NULL)")
+        conn.exec_driver_sql(f"INSERT INTO {MARKER_TABLE} (token) VALUES (?)", (token,))
+    marker_path(path).write_text(token + "\n", encoding="ascii")
 
 
 def check_target(path: Path) -> Path:
@@ -74,7 +98,10 @@ def prepare_database(path: Path) -> Engine:
     path = check_target(path)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return upgrade(make_engine(f"sqlite:///{path}"))
+    marker_path(path).unlink(missing_ok=True)
+    engine = upgrade(make_engine(f"sqlite:///{path}"))
+    _mark_as_demo(engine, path)
+    return engine
 
 
 def load_population(

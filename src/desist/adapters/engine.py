@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from desist.adapters.audit_chain import register_sqlite_functions
 
 SQLITE_BUSY_TIMEOUT_S = 30
+#: how often a PostgreSQL server checks, during a query, that desist is still connected
+CLIENT_CHECK_MS = 2000
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,15 @@ def _postgres_args(parsed: Any, limits: Timeouts) -> dict[str, Any]:
     settings = [
         f"-c statement_timeout={int(limits.statement_timeout_s * 1000)}",
         f"-c lock_timeout={int(limits.lock_timeout_s * 1000)}",
+        # A client that dies (killed, network gone) must not leave its statement running for minutes
+        # holding locks: the server checks the client's socket every few seconds during a query
+        # (PostgreSQL 14+), and TCP keepalives notice a silent peer between queries.
+        f"-c client_connection_check_interval={CLIENT_CHECK_MS}",
+        "-c tcp_keepalives_idle=30",
+        "-c tcp_keepalives_interval=10",
+        "-c tcp_keepalives_count=3",
     ]
+    args.update(keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
     given = parsed.query.get("options")
     given = " ".join(given) if isinstance(given, tuple) else given
     args["options"] = " ".join([*([given] if given else []), *settings])

@@ -90,8 +90,8 @@ def find_person(session: Session, person: int | str) -> Person:
 
 
 def _person_by_id(session: Session, pid: int, shown: int | str) -> Person:
-    # an id beyond a 64-bit integer cannot exist (and the driver would raise OverflowError binding it)
-    found = session.get(Person, pid) if 0 <= pid < 2**63 else None
+    # an id beyond the 32-bit id column cannot exist (and PostgreSQL would refuse to compare with it)
+    found = session.get(Person, pid) if 0 <= pid < 2**31 else None
     if found is None:
         raise NotFound(f"person {shown!r}: not found; expected a known prison number or #<internal id>")
     return found

@@ -37,7 +37,7 @@ from desist.adapters.importers import (
     validate,
 )
 from desist.adapters.orm import Person
-from desist.domain.errors import InputError
+from desist.domain.errors import Conflict, InputError
 from desist.services import assessment_scoring
 from desist.services.unit_of_work import UnitOfWork
 
@@ -116,18 +116,25 @@ def import_file(
     del frame  # a million-row file: keep one copy in memory, not three
     if any(p.row == 0 for p in problems):  # missing columns: the rows cannot be read at all
         raise ImportRejected(path, problems)
-    with UnitOfWork(session_factory, actor) as uow:
-        conn = uow.session.connection()
-        rows = _resolve(conn, spec, clean, problems)
-        del clean
-        if problems:
-            raise ImportRejected(path, sorted(set(problems)))
-        new, changed, same = _diff(conn, spec, rows)
-        say(f"writing {len(new)} new and {len(changed)} changed row(s)")
-        inserted = bulk.insert_frame(conn, spec.table, new, actor)
-        _update(uow.session, spec, changed)
-        if not dry_run:
-            uow.commit()
+    try:
+        with UnitOfWork(session_factory, actor) as uow:
+            conn = uow.session.connection()
+            rows = _resolve(conn, spec, clean, problems)
+            del clean
+            if problems:
+                raise ImportRejected(path, sorted(set(problems)))
+            new, changed, same = _diff(conn, spec, rows)
+            say(f"writing {len(new)} new and {len(changed)} changed row(s)")
+            inserted = bulk.insert_frame(conn, spec.table, new, actor)
+            _update(uow.session, spec, changed)
+            if not dry_run:
+                uow.commit()
+    except Conflict as exc:
+        # Typically two imports of the same rows at once: both found them new, the other committed first.
+        raise Conflict(
+            f"{path}: {exc}; nothing was imported (another import or change wrote the same records "
+            "first: import again to add what is still missing)"
+        ) from exc
     return ImportReport(kind, str(path), n_rows, inserted, len(changed), len(same), tuple(ignored), dry_run)
 
 

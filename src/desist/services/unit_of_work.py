@@ -18,6 +18,7 @@ all become :class:`Conflict`.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -27,10 +28,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from desist.adapters import audit
-from desist.domain.errors import Conflict
+from desist.domain.errors import Conflict, DesistError, InputError
 
 #: SQLSTATEs PostgreSQL uses for "run it again": serialization_failure, deadlock_detected, lock_not_available
 _RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
+#: numeric_value_out_of_range: e.g. an id above 2**31 - 1 compared with a 32-bit column
+_OUT_OF_RANGE = "22003"
 
 
 class UnitOfWork:
@@ -107,24 +110,34 @@ class UnitOfWork:
                 raise mapped from exc
 
 
-def to_domain_error(exc: BaseException) -> Conflict | None:
+def to_domain_error(exc: BaseException) -> DesistError | None:
     """Translate a database exception a user can cause into a one-line :class:`Conflict` (else ``None``)."""
     if isinstance(exc, StaleDataError):
         table = _match(r"on table '([^']+)'", str(exc)) or "a record"
         return Conflict(f"{table} was changed by someone else since it was read; reload it and try again")
     if isinstance(exc, IntegrityError):
+        return Conflict(_integrity_message(exc.orig))
+    # Bulk writers talk to the driver directly (COPY, executemany), so its own exceptions arrive unwrapped:
+    # class 23 is an integrity constraint (e.g. a row another import committed first).
+    raw_state = getattr(exc, "sqlstate", None)
+    if isinstance(raw_state, str) and raw_state.startswith("23") or isinstance(exc, sqlite3.IntegrityError):
         return Conflict(_integrity_message(exc))
+    if isinstance(raw_state, str) and raw_state in _RETRYABLE_SQLSTATES:
+        return Conflict("another change to the same records was in progress; try again")
     if isinstance(exc, DBAPIError):
         state = _sqlstate(exc)
         if state in _RETRYABLE_SQLSTATES:
             return Conflict("another change to the same records was in progress; try again")
+        if state == _OUT_OF_RANGE:
+            return InputError(
+                "a number is too large for the database (ids, counts and sizes are at most 2,147,483,647)"
+            )
         if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
             return Conflict("the database is busy with another change (SQLite lock timeout); try again")
     return None
 
 
-def _integrity_message(exc: IntegrityError) -> str:
-    orig: Any = exc.orig
+def _integrity_message(orig: Any) -> str:
     diag = getattr(orig, "diag", None)
     if diag is not None and getattr(diag, "constraint_name", None):  # PostgreSQL names the constraint
         detail = (getattr(diag, "message_detail", None) or "").strip()

@@ -26,9 +26,9 @@ RoleOpt = typer.Option(
 )
 #: the --role of the referrer's own commands (creating and submitting a referral)
 ReferrerRoleOpt = typer.Option("referrer", "--role", envvar="DESIST_ROLE")
-#: the largest id a database integer column holds (SQLite INTEGER, PostgreSQL BIGINT); a larger number given
-#: for an id is a usage error, not an OverflowError from the driver
-MAX_ID = 2**63 - 1
+#: ids and counts are 32-bit integer columns on PostgreSQL (``integer``): a larger number cannot exist, so
+#: the CLI refuses it as out of range instead of sending it to the database, on SQLite too
+MAX_ID = 2**31 - 1
 GroupArg = typer.Argument(..., metavar="GROUP", min=1, max=MAX_ID)
 ReferralArg = typer.Argument(..., metavar="REFERRAL", min=1, max=MAX_ID)
 PersonArg = typer.Argument(..., metavar="PERSON", help="Prison number, or #ID for an internal id.")

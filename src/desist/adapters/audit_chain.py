@@ -100,23 +100,28 @@ SQLITE_TRIGGERS = (
 def postgres_ddl() -> tuple[str, ...]:
     """The chain trigger on PostgreSQL (append-only triggers are migration 0001's).
 
-    The first append of a transaction takes the chain's lock and reads the last hash; later appends in
-    the same transaction (a bulk import writes one per row) take it from a transaction-local setting,
-    which is what keeps the trigger's cost per row small.
+    The first append of a transaction takes the chain's lock and reads the last id and hash; later
+    appends in the same transaction (a bulk import writes one per row) take them from a transaction-local
+    setting, which is what keeps the trigger's cost per row small. The id from the column default is
+    kept unless a row appended meanwhile has a higher one (then the row draws a new id, after the lock).
     """
     return (
         "CREATE FUNCTION audit_log_chain() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        "DECLARE prev text := current_setting('desist.audit_chain_head', true); BEGIN "
-        "IF prev IS NULL OR prev = '' THEN "
+        "DECLARE head text := current_setting('desist.audit_chain_head', true); "
+        "prev text; last_id bigint; BEGIN "
+        "IF head IS NULL OR head = '' THEN "
         # one chain per schema: the advisory lock is database-wide, so key it by the schema's name
         "PERFORM pg_advisory_xact_lock(hashtext('desist.audit_log.' || current_schema())); "
-        "SELECT a.hash INTO prev FROM audit_log a ORDER BY a.id DESC LIMIT 1; "
+        "SELECT a.id, a.hash INTO last_id, prev FROM audit_log a ORDER BY a.id DESC LIMIT 1; "
+        "ELSE last_id := split_part(head, ':', 1)::bigint; prev := split_part(head, ':', 2); "
         "END IF; "
-        "NEW.id := nextval(pg_get_serial_sequence('audit_log', 'id')); "
+        # an id drawn before the lock may be below one appended meanwhile: draw again, after the lock
+        "IF NEW.id IS NULL OR NEW.id <= coalesce(last_id, 0) THEN "
+        "NEW.id := nextval(pg_get_serial_sequence('audit_log', 'id')); END IF; "
         "NEW.at := clock_timestamp(); "
         f"NEW.hash := encode(sha256(convert_to(coalesce(prev, '{GENESIS}') || '|' || "
         f"{content_sql('postgresql', 'NEW.')}, 'UTF8')), 'hex'); "
-        "PERFORM set_config('desist.audit_chain_head', NEW.hash, true); "
+        "PERFORM set_config('desist.audit_chain_head', NEW.id || ':' || NEW.hash, true); "
         "RETURN NEW; END $$",
         "CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log FOR EACH ROW "
         "EXECUTE FUNCTION audit_log_chain()",
@@ -167,7 +172,7 @@ def verify(conn: Connection) -> ChainReport:
     previous, previous_id, count = GENESIS, None, 0
     for row_id, stored, content in chain_rows(conn):
         count += 1
-        after = f"row {previous_id}" if previous_id is not None else "the start of the log"
+        after = f"row {previous_id}, the row before it" if previous_id is not None else "the start of the log"
         if stored is None:
             return ChainReport(
                 count, previous, row_id, f"row {row_id} has no hash (written around the chain)"
@@ -177,8 +182,8 @@ def verify(conn: Connection) -> ChainReport:
                 count,
                 previous,
                 row_id,
-                f"row {row_id}'s hash does not follow from its content and {after}: row {row_id} was "
-                f"changed, or rows between {after} and it were removed or rewritten",
+                f"row {row_id}'s hash does not follow from its content and {after}: "
+                f"row {row_id} was changed, or a row before it was removed or rewritten",
             )
         previous, previous_id = stored, row_id
     return ChainReport(count, previous)

@@ -50,8 +50,8 @@ def test_insert_update_delete_are_each_audited_with_actor_before_and_after(uow_f
 def test_rolled_back_writes_leave_no_audit_rows(uow_factory) -> None:  # type: ignore[no-untyped-def]
     with uow_factory("alice") as uow:
         uow.session.add(Person(prison_number="A1234BC", date_of_birth=dt.date(1980, 5, 17), sex="M"))
-        uow.session.flush()  # audit row written in the transaction ...
-    assert _audit(uow_factory) == []  # ... and rolled back with it
+        uow.session.flush()  # audit row prepared in the transaction (written just before commit) ...
+    assert _audit(uow_factory) == []  # ... and gone with it
 
 
 def test_a_read_writes_no_audit_rows(uow_factory) -> None:  # type: ignore[no-untyped-def]

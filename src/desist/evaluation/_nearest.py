@@ -31,12 +31,12 @@ import numpy as np
 
 def sorted_controls(
     distance: np.ndarray, treated: np.ndarray, eligible: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sort units once; return eligible controls in sorted order and each unit's insertion point among them.
 
     ``insert[i]`` is the number of eligible controls that precede unit ``i`` in the stable sort of all units
     by distance, so the nearest control on the left of a treated unit is at ``insert - 1`` and on the right at
-    ``insert`` (MatchIt's positions, ties included).
+    ``insert`` (MatchIt's positions, ties included). The third array is the sort order itself.
     """
     order = np.argsort(distance, kind="stable")
     is_ctrl = (~treated) & eligible
@@ -47,7 +47,7 @@ def sorted_controls(
     )  # eligible controls strictly before each sorted position
     insert = np.empty(len(distance), dtype=np.int64)
     insert[order] = before
-    return controls, insert
+    return controls, insert, order
 
 
 def sorted_positions(distance: np.ndarray) -> np.ndarray:
@@ -100,15 +100,21 @@ def match_1d_without_replacement(
     -------
     (len(order), ratio) int array of positional indices of matched controls (-1: none), rows as ``order``.
     """
-    controls, insert = sorted_controls(distance, treated, eligible)
+    controls, insert, srt = sorted_controls(distance, treated, eligible)
     n0 = len(controls)
     mm = np.full((len(order), ratio), -1, dtype=np.int64)
     if n0 == 0:
         return mm
-    pos = sorted_positions(distance) if positions is None else np.asarray(positions, dtype=np.int64)
+    if positions is None:
+        pos = np.empty(len(distance), dtype=np.int64)
+        pos[srt] = np.arange(len(distance))
+    else:
+        pos = np.asarray(positions, dtype=np.int64)
     cd = distance[controls].tolist()
-    cpos = pos[controls].tolist()
-    ci = controls.tolist()
+    # sorted positions and unit ids stay numpy arrays: read only at ties, matches and covariate checks, and
+    # lists of a million ints would cost ~70 MB
+    cpos = pos[controls]
+    ci = controls
     cov = None if covariates is None else np.asarray(covariates, dtype=float).tolist()
     ccal = [] if covariate_calipers is None else [float(c) for c in covariate_calipers]
     # right[j]: smallest available sorted position >= j (n0: none)
@@ -116,7 +122,7 @@ def match_1d_without_replacement(
     right = list(range(n0 + 1))
     left = list(range(n0 + 1))
     rows = np.flatnonzero(eligible[order]).tolist()
-    units = order.tolist()
+    units = order.tolist() if cov is not None else []
     d_all = distance[order].tolist()
     p_all = insert[order].tolist()
     # where each treated unit's walk starts on the left and on the right (MatchIt walks on from its matches)
@@ -129,43 +135,45 @@ def match_1d_without_replacement(
         if r:
             rows = [i for i in rows if mm_list[i][0] >= 0]  # unmatched in round 1: out (MatchIt)
         for i in rows:
-            p, d, u = p_all[i], d_all[i], units[i]
-            # nearest acceptable control on the left
-            a, da = -1, None
+            p, d = p_all[i], d_all[i]
+            # nearest available control on the left (a) and on the right (b)
             x = p
-            while True:
-                while left[x] != x:
-                    left[x] = left[left[x]]
-                    x = left[x]
-                a = x - 1
-                if a < 0:
+            while left[x] != x:
+                left[x] = left[left[x]]
+                x = left[x]
+            a = x - 1
+            x = p
+            while right[x] != x:
+                right[x] = right[right[x]]
+                x = right[x]
+            b = x
+            da = abs(d - cd[a]) if a >= 0 else None
+            db = abs(d - cd[b]) if b < n0 else None
+            if cal is not None:
+                if da is not None and da > cal:
                     da = None
-                    break
-                da = abs(d - cd[a])
-                if cal is not None and da > cal:
-                    a, da = -1, None
-                    break
-                if _covariates_ok(cov, ccal, u, ci[a]):
-                    break
-                x = a  # this control breaks a covariate caliper: walk on past it
-            # nearest acceptable control on the right
-            b, db = n0, None
-            x = p
-            while True:
-                while right[x] != x:
-                    right[x] = right[right[x]]
-                    x = right[x]
-                b = x
-                if b >= n0:
+                if db is not None and db > cal:
                     db = None
-                    break
-                db = abs(d - cd[b])
-                if cal is not None and db > cal:
-                    b, db = n0, None
-                    break
-                if _covariates_ok(cov, ccal, u, ci[b]):
-                    break
-                x = b + 1
+            if cov is not None:  # controls breaking a covariate caliper are passed over (MatchIt's walk)
+                u = units[i]
+                while da is not None and not _covariates_ok(cov, ccal, u, int(ci[a])):
+                    x = a
+                    while left[x] != x:
+                        left[x] = left[left[x]]
+                        x = left[x]
+                    a = x - 1
+                    da = abs(d - cd[a]) if a >= 0 else None
+                    if da is not None and cal is not None and da > cal:
+                        da = None
+                while db is not None and not _covariates_ok(cov, ccal, u, int(ci[b])):
+                    x = b + 1
+                    while right[x] != x:
+                        right[x] = right[right[x]]
+                        x = right[x]
+                    b = x
+                    db = abs(d - cd[b]) if b < n0 else None
+                    if db is not None and cal is not None and db > cal:
+                        db = None
             if da is None and db is None:
                 continue
             if db is None or (da is not None and da < db):
@@ -173,10 +181,12 @@ def match_1d_without_replacement(
             elif da is None or db < da:
                 k = b
             else:  # equally near: the one MatchIt's alternating walk meets first
-                k = a if lo[i] - cpos[a] <= cpos[b] - hi[i] else b
+                k = a if lo[i] - int(cpos[a]) <= int(cpos[b]) - hi[i] else b
             mm_list[i][r] = k
-            lo[i] = min(lo[i], cpos[k])
-            hi[i] = max(hi[i], cpos[k])
+            if ratio > 1:  # later rounds walk on from this match
+                pk = int(cpos[k])
+                lo[i] = min(lo[i], pk)
+                hi[i] = max(hi[i], pk)
             right[k] = k + 1
             left[k + 1] = k
             remaining -= 1

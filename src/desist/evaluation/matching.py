@@ -245,7 +245,8 @@ class NearestNeighborMatcher(_Matcher):
             order = "data"  # MatchIt: order is irrelevant with unlimited reuse and is set to "data"
         cals = resolve_calipers(self.caliper, self.std_caliper, df, d, keep)
         caliper = cals.distance
-        pos = sorted_positions(d) if not mahal else None
+        # places in the sort of the whole data decide ties; each exact stratum is matched on its own
+        pos = sorted_positions(d) if exact and not mahal else None
         focal_idx = np.flatnonzero(focal)
         if order == "data":
             rank = focal_idx
@@ -283,9 +284,13 @@ class NearestNeighborMatcher(_Matcher):
             if mX is not None:
                 got = match_matrix_distance(mX[sub], *args, replace=self.replace)
             else:
-                assert pos is not None  # a one-dimensional distance
                 got = match_1d_without_replacement(
-                    d[sub], *args, caliper, pos[sub], None if cov_vals is None else cov_vals[sub], cov_cal
+                    d[sub],
+                    *args,
+                    caliper,
+                    None if pos is None else pos[sub],
+                    None if cov_vals is None else cov_vals[sub],
+                    cov_cal,
                 )
             mm[rows] = np.where(got >= 0, sub[np.clip(got, 0, None)], -1)
         # report rows in data order of the focal units, as MatchIt's match.matrix

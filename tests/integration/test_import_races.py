@@ -47,7 +47,8 @@ def test_four_processes_importing_the_same_file_at_once(database_url, engine, ba
             text=True,
             env=env,
         )
-        for i in range(4)
+        # SQLite runs writers one after another, so two show it; PostgreSQL races four
+        for i in range(4 if backend == "postgresql" else 2)
     ]
     try:
         if backend == "postgresql":

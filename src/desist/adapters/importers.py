@@ -8,7 +8,6 @@ as ``""``) so that file rows and stored rows compare exactly, which is what make
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from desist.adapters.spreadsheet import restore_frame
+from desist.adapters.tables import check_csv_header
 from desist.domain.errors import InputError
 from desist.domain.limits import limits
 
@@ -112,29 +112,6 @@ def read_table(path: Path | str) -> pd.DataFrame:
         check_csv_header(p)
         return restore_frame(df)
     return df.apply(_as_text) if len(df.columns) else df
-
-
-def check_csv_header(p: Path) -> None:
-    """Refuse a repeated column name and a header separated by something other than commas.
-
-    pandas renames a repeated column to ``name.1`` and reads a semicolon-separated file as one column,
-    so both would otherwise surface later as a misleading "required column missing".
-    """
-    with p.open(encoding="utf-8-sig", newline="") as fh:
-        header = [h.strip() for h in next(csv.reader(fh), [])]
-    seen: set[str] = set()
-    for name in header:
-        if name and name in seen:
-            raise InputError(
-                f"{p}: column {name!r} appears twice in the header row, expected each column once"
-            )
-        seen.add(name)
-    if len(header) == 1:
-        for sep, what in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
-            if sep in header[0]:
-                raise InputError(
-                    f"{p}: the header row is separated by {what}, expected a comma-separated CSV"
-                )
 
 
 def _as_text(col: pd.Series) -> pd.Series:

@@ -1,9 +1,10 @@
 """Propensity score models: unpenalised logistic regression (as R's ``glm``) or gradient boosting.
 
-The default is maximum-likelihood logistic regression fitted by Newton-Raphson in statsmodels, which is what
-R's ``glm(family = binomial)`` computes and what MatchIt uses (``distance = "glm"``). scikit-learn's
-``LogisticRegression`` is deliberately not used: it applies an L2 penalty by default, which shrinks the
-coefficients and changes who gets matched to whom.
+The default is maximum-likelihood logistic regression fitted by R's own IRLS algorithm (``_glm.py``, numpy
+only: importing statsmodels alone would cost several times R's whole MatchIt run on a few thousand people),
+which is what R's ``glm(family = binomial)`` computes and what MatchIt uses (``distance = "glm"``).
+scikit-learn's ``LogisticRegression`` is deliberately not used: it applies an L2 penalty by default, which
+shrinks the coefficients and changes who gets matched to whom.
 """
 
 from __future__ import annotations
@@ -12,35 +13,14 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
 from desist.domain.errors import AnalysisError, InputError
+from desist.evaluation._glm import fit_logit, independent_columns, linkinv
 from desist.evaluation.estimator import BaseEstimator
 
 # R's glm warns "fitted probabilities numerically 0 or 1" below 10 * machine epsilon; we refuse instead.
 _EPS = 10 * np.finfo(float).eps
 _METHODS = ("glm", "gbm")
-
-
-def _independent_columns(X: np.ndarray, tol: float = 1e-7) -> list[int]:
-    """Indices of columns kept when aliased (linearly dependent) columns are dropped, first kept first.
-
-    R's ``glm`` drops a column that is a linear combination of earlier ones (its coefficient is NA); doing the
-    same keeps the fit defined, e.g. when two dummies cover every row.
-    """
-    kept: list[int] = []
-    q = np.empty((X.shape[0], 0))
-    for j in range(X.shape[1]):
-        v = X[:, j].astype(float)
-        norm = np.linalg.norm(v)
-        if norm == 0:
-            continue
-        r = v - q @ (q.T @ v) if q.shape[1] else v
-        rn = np.linalg.norm(r)
-        if rn / norm > tol:
-            kept.append(j)
-            q = np.column_stack([q, r / rn])
-    return kept
 
 
 def separating_covariate(X: pd.DataFrame, t: np.ndarray) -> str | None:
@@ -83,7 +63,7 @@ class PropensityModel(BaseEstimator):
         Logit of the propensity score (for ``"glm"`` the linear predictor ``X @ coef``).
     coef_ : pandas.Series
         ``"glm"`` only: coefficients including ``"(Intercept)"``; aliased columns are dropped as R drops them.
-    model_ : fitted statsmodels or scikit-learn model.
+    model_ : ``LogitFit`` (coefficients, deviance, iterations, convergence) or the scikit-learn model.
 
     Raises
     ------
@@ -112,13 +92,9 @@ class PropensityModel(BaseEstimator):
         return self
 
     def _fit_glm(self, X: pd.DataFrame, t: np.ndarray) -> None:
-        import statsmodels.api as sm
-        from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
-
-        Xc = np.column_stack([np.ones(len(X)), X.to_numpy(dtype=float)])
+        Xv = np.ascontiguousarray(X.to_numpy(dtype=float))
         names = ["(Intercept)", *map(str, X.columns)]
-        keep = _independent_columns(Xc)
-        Xk = Xc[:, keep]
+        keep = independent_columns(Xv)
         y = t.astype(float)
 
         def separation(reason: str) -> AnalysisError:
@@ -129,22 +105,12 @@ class PropensityModel(BaseEstimator):
                 "expected overlap between treated and untreated (drop or coarsen that covariate)"
             )
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", PerfectSeparationWarning)
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            warnings.simplefilter("ignore", RuntimeWarning)
-            try:
-                # Newton-Raphson on the logistic likelihood: the same ML estimate R's glm reaches by IRLS, and
-                # statsmodels' Logit needs ~10x less memory than its GLM on a million rows.
-                model = sm.Logit(y, Xk).fit(method="newton", tol=1e-10, maxiter=100, disp=0)
-            except (PerfectSeparationWarning, np.linalg.LinAlgError) as exc:
-                raise separation("perfect separation") from exc
-            except Exception as exc:  # statsmodels raises PerfectSeparationError in older versions
-                if "separation" in str(exc).lower():
-                    raise separation("perfect separation") from exc
-                raise
-        eta = Xk @ model.params
-        ps = expit(eta)
+        try:
+            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                fit, eta = fit_logit(Xv, y, keep)
+                ps = linkinv(eta)
+        except np.linalg.LinAlgError as exc:
+            raise separation("perfect separation") from exc
         if not np.all(np.isfinite(ps)) or ps.min() < _EPS or ps.max() > 1 - _EPS:
             raise separation("fitted probabilities numerically 0 or 1")
         if ps.min() < 1e-8 or ps.max() > 1 - 1e-8:
@@ -156,12 +122,18 @@ class PropensityModel(BaseEstimator):
                     f"propensity model: quasi-perfect separation; covariate {who}; expected both groups at "
                     "every level (drop or coarsen that covariate)"
                 )
+        if not fit.converged:
+            warnings.warn(
+                f"propensity model: the logistic regression did not converge in {fit.iterations} iterations "
+                "(as R's glm.fit warns); check the covariates for near-separation",
+                stacklevel=3,
+            )
         coef = pd.Series(np.nan, index=names, dtype=float)
-        coef.iloc[keep] = model.params
+        coef.iloc[keep] = fit.coef
         self.coef_ = coef
-        self.linear_predictor_ = np.asarray(eta, dtype=float)
-        self.ps_ = np.asarray(ps, dtype=float)
-        self.model_ = model
+        self.linear_predictor_ = eta
+        self.ps_ = ps
+        self.model_ = fit
 
     def _fit_gbm(self, X: pd.DataFrame, t: np.ndarray) -> None:
         from sklearn.ensemble import HistGradientBoostingClassifier
@@ -176,12 +148,12 @@ class PropensityModel(BaseEstimator):
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Propensity scores for new rows with the same design columns."""
-        # scipy's expit and scikit-learn's predict_proba are untyped (Any): the annotation states the result
+        # scikit-learn's predict_proba is untyped (Any): the annotation states the result
         scores: np.ndarray
         if self.method == "glm":
             Xc = np.column_stack([np.ones(len(X)), np.asarray(X, dtype=float)])
             beta = self.coef_.fillna(0.0).to_numpy()
-            scores = expit(Xc @ beta)
+            scores = linkinv(Xc @ beta)
         else:
             scores = np.clip(self.model_.predict_proba(np.asarray(X, dtype=float))[:, 1], 1e-6, 1 - 1e-6)
         return scores

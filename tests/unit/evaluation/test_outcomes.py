@@ -161,3 +161,32 @@ def test_jdl_followup_bad_dates():
     d = pd.DataFrame({"s": ["2020-01-01"], "o": ["2020-05-01"], "p": ["2020-04-01"]})
     with pytest.raises(InputError, match="before their offence"):
         jdl_followup(d, "s", "o", "p", "2022-01-01")
+
+
+@pytest.mark.parametrize("design", ["pairs", "sets with gaps", "weights only"])
+def test_closed_form_arm_means_equal_statsmodels_wls(design):
+    """The numpy sandwich equals statsmodels' WLS cluster-robust / HC1 covariance (what it replaced)."""
+    from desist.evaluation.outcomes import arm_means
+
+    rng = np.random.default_rng(7)
+    n = 400
+    t = rng.random(n) < 0.4
+    y = rng.normal(size=n) + t
+    w = np.where(rng.random(n) < 0.2, 0.0, rng.uniform(0.5, 2, n))
+    clusters = None
+    if design != "weights only":
+        clusters = pd.array(rng.integers(0, 150, n), dtype="Int64")
+        if design == "sets with gaps":
+            clusters[rng.random(n) < 0.3] = pd.NA
+    params, cov = arm_means(y, t, w, clusters)
+    keep = w > 0
+    X = np.column_stack([t[keep], ~t[keep]]).astype(float)
+    model = sm.WLS(y[keep], X, weights=w[keep])
+    if clusters is None:
+        res = model.fit(cov_type="HC1")
+    else:
+        codes = pd.factorize(pd.Series(clusters)[keep])[0]
+        codes[codes < 0] = codes.max() + 1 + np.arange((codes < 0).sum())
+        res = model.fit(cov_type="cluster", cov_kwds={"groups": codes})
+    np.testing.assert_allclose(params, res.params, rtol=1e-12)
+    np.testing.assert_allclose(cov, res.cov_params(), rtol=1e-10, atol=1e-15)

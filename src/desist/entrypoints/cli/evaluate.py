@@ -33,32 +33,11 @@ def _split(value: str | None) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()] if value else []
 
 
-def read_table(path: Path):
-    """Read a CSV or Parquet file into pandas, with one-line errors."""
-    import pandas as pd
+def read_table(path: Path, columns: list[str] | None = None):
+    """Read a CSV or Parquet file into pandas (only ``columns``, when given), with one-line errors."""
+    from desist.adapters.tables import read_table as read
 
-    from desist.adapters.importers import check_csv_header
-
-    if not path.exists():
-        raise InputError(f"--data {path}: file not found")
-    if path.is_dir():
-        raise InputError(f"--data {path}: is a folder; expected a .csv or .parquet file")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            # a repeated or semicolon-separated header would otherwise read as renamed or merged columns
-            check_csv_header(path)
-            df = pd.read_csv(path)
-        elif suffix in (".parquet", ".pq"):
-            df = pd.read_parquet(path)
-        else:
-            raise InputError(f"--data {path}: unsupported file type {suffix!r}; expected .csv or .parquet")
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"--data {path}: could not be read ({first})") from None
-    if df.empty:
-        raise InputError(f"--data {path}: no data rows; expected one row per person under the header")
-    return df
+    return read(path, columns, option="--data")
 
 
 def _plots_folder(plots: Path | None) -> None:
@@ -176,7 +155,9 @@ def register(app: typer.Typer) -> None:
         )
         ev = Evaluation.from_spec(spec)
         _plots_folder(plots)
-        df = read_table(data)
+        roles = (time, event, subgroup, deniers)
+        used = [treatment, outcome, *covs, *_split(exact), *[c for c in roles if c]]
+        df = read_table(data, used)
         ev.fit(df)
         result = ev.result(source={"kind": "file", "path": str(data)}).to_dict()
         if plots is not None:
@@ -202,8 +183,8 @@ def register(app: typer.Typer) -> None:
         from desist.evaluation.survival import fit_cox
 
         covs = _split(covariates)
-        df = read_table(data)
         used = [duration, event, *covs, *([weights] if weights else [])]
+        df = read_table(data, used)
         check_columns(df, used, "column")
         counts = df[used].isna().sum()
         if counts.any():

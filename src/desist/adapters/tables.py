@@ -130,7 +130,9 @@ def read_table(
             table = pq.read_table(path, columns=wanted)
         if table.num_rows == 0:
             raise InputError(f"{option} {path}: no data rows; expected one row per person under the header")
-        df = table.to_pandas()
+        # hand each Arrow buffer over as it is converted, so the file is not held twice
+        df = table.to_pandas(self_destruct=True, split_blocks=True)
+        del table
     except (ValueError, OSError, pa.ArrowException, UnicodeDecodeError, StopIteration) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{option} {path}: could not be read ({first})") from None

@@ -11,7 +11,10 @@ import pytest
 from desist.adapters.tables import read_table
 from desist.domain.errors import InputError
 
-CSV = "id,age,band,start,flag,note\n1,30,low,2012-06-01,True,\n2,,high,2013-01-02,False,NA\n3,41.5,low,,True,x\n"
+CSV = (
+    "id,age,band,start,flag,note\n"
+    "1,30,low,2012-06-01,True,\n2,,high,2013-01-02,False,NA\n3,41.5,low,,True,x\n"
+)
 
 
 def test_csv_parses_as_pandas_does(tmp_path: Path) -> None:

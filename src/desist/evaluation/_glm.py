@@ -85,7 +85,7 @@ def independent_columns(X: np.ndarray, tol: float = 1e-7) -> list[int]:
     """
     cols = np.arange(X.shape[1] + 1)
     blocks = [np.linalg.qr(_design(X, lo, cols), mode="r") for lo in _chunks(len(X))]
-    r = np.linalg.qr(np.vstack(blocks), mode="r")
+    r: np.ndarray = np.linalg.qr(np.vstack(blocks), mode="r")  # type: ignore[assignment]
     norms = np.sqrt(np.sum(r * r, axis=0))
     return [j for j in cols.tolist() if norms[j] > 0 and abs(r[j, j]) / norms[j] > tol]
 

@@ -20,9 +20,8 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import asdict, dataclass, field
-from typing import Any
-
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pandas as pd

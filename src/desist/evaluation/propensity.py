@@ -10,6 +10,7 @@ shrinks the coefficients and changes who gets matched to whom.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -128,12 +129,12 @@ class PropensityModel(BaseEstimator):
                 "(as R's glm.fit warns); check the covariates for near-separation",
                 stacklevel=3,
             )
-        coef = pd.Series(np.nan, index=names, dtype=float)
-        coef.iloc[keep] = fit.coef
-        self.coef_ = coef
+        values = np.full(len(names), np.nan)
+        values[keep] = fit.coef
+        self.coef_ = pd.Series(values, index=names, dtype=float)
         self.linear_predictor_ = eta
         self.ps_ = ps
-        self.model_ = fit
+        self.model_: Any = fit
 
     def _fit_gbm(self, X: pd.DataFrame, t: np.ndarray) -> None:
         from sklearn.ensemble import HistGradientBoostingClassifier

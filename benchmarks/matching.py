@@ -1,4 +1,4 @@
-"""Benchmark 1:1 greedy nearest-neighbour propensity matching: desist against psmpy, causalml and R's MatchIt.
+"""Benchmark 1:1 greedy nearest-neighbour propensity matching in-process: desist against psmpy and causalml.
 
 Every tool matches the same generated data (10 controls per treated person) on the same propensity score,
 1:1 without replacement, caliper 0.2 SD where the tool has one. Each run has its own process, and the peak
@@ -10,10 +10,10 @@ quadratic tools stop early. Then desist runs the target case:
     pip install -e '.[bench]'      # psmpy, causalml
     python benchmarks/matching.py  [--budget 60] [--sizes 1000,10000,100000] [--skip-big]
 
-MatchIt is used when ``Rscript`` and the MatchIt package are installed (Debian: r-cran-matchit). Notes:
-psmpy fits its own logistic regression (included in its time) and matches on the logit with a k-d tree query
-of every control for every treated unit; causalml scans all unmatched controls for each treated unit;
-MatchIt 4.5.1's fast matcher ignores calipers (MatchIt issue #163), which does not change its run time much.
+Notes: psmpy fits its own logistic regression (included in its time) and matches on the logit with a k-d tree
+query of every control for every treated unit; causalml scans all unmatched controls for each treated unit.
+R's MatchIt is compared whole process against whole process, with pair-by-pair agreement, in
+``benchmarks/vs_matchit.py`` (MatchIt 4.7.2; Debian's 4.5.1 is quadratic and ignores calipers, issue #163).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,19 +33,6 @@ import pandas as pd
 
 COVS = ["x1", "x2", "x3", "x4", "x5"]
 CALIPER = 0.2
-R_SCRIPT = r"""
-suppressPackageStartupMessages(library(MatchIt))
-args <- commandArgs(trailingOnly = TRUE)
-d <- read.csv(args[1])
-t0 <- Sys.time()
-m <- suppressWarnings(matchit(t ~ x1 + x2 + x3 + x4 + x5, data = d, distance = d$ps, caliper = 0.2))
-el <- as.numeric(difftime(Sys.time(), t0, units = "secs"))
-hwm <- grep("VmHWM", readLines("/proc/self/status"), value = TRUE)
-kb <- as.numeric(gsub("[^0-9]", "", hwm))
-cat(sprintf('{"seconds": %.4f, "peak_mb": %.1f, "added_mb": null, "matched": %d}\n', el, kb / 1024,
-            sum(m$weights[d$t == 1] > 0)))
-"""
-
 
 def generate(n_treated: int, n_control: int, seed: int = 1) -> pd.DataFrame:
     """Covariates shifted between the groups, and a propensity score from the true logistic model."""
@@ -129,14 +115,9 @@ def worker(tool: str, path: str) -> dict:
 
 def run(tool: str, df: pd.DataFrame, tmp: Path, budget: float) -> dict:
     """Run ``tool`` in a fresh process with a time limit; returns its JSON line or a timeout marker."""
-    parquet, csv = tmp / "data.parquet", tmp / "data.csv"
-    if tool == "MatchIt":
-        df.to_csv(csv, index=False)
-        (tmp / "bench.R").write_text(R_SCRIPT)
-        cmd = ["Rscript", str(tmp / "bench.R"), str(csv)]
-    else:
-        df.to_parquet(parquet)
-        cmd = [sys.executable, __file__, "--worker", tool, str(parquet)]
+    parquet = tmp / "data.parquet"
+    df.to_parquet(parquet)
+    cmd = [sys.executable, __file__, "--worker", tool, str(parquet)]
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=budget * 1.5, check=True)
     except subprocess.TimeoutExpired:
@@ -159,10 +140,6 @@ def available_tools() -> list[str]:
             tools.append(name)
         except ImportError:
             print(f"({name} not installed: pip install -e '.[bench]')")
-    if shutil.which("Rscript"):
-        ok = subprocess.run(["Rscript", "-e", "library(MatchIt)"], capture_output=True).returncode == 0
-        if ok:
-            tools.append("MatchIt")
     return tools
 
 

@@ -65,9 +65,10 @@ np.concatenate([m.match_treated_, m.match_matrix_[:, 0]]).astype(np.int32).tofil
 
 @dataclass
 class Run:
-    """One whole-process run: wall seconds, peak resident MB, and what the tool printed (parsed JSON)."""
+    """One whole-process run: wall and CPU (user + system) seconds, peak resident MB, its JSON output."""
 
     seconds: float
+    cpu: float
     peak_mb: float
     out: dict
 
@@ -94,6 +95,7 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> Run:
         raise RuntimeError(f"{cmd[0]} failed ({res.returncode}): {' | '.join(tail[-3:])}")
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", res.stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", res.stderr)
+    cpu = sum(float(v) for v in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", res.stderr))
     assert wall and rss, res.stderr[-500:]
     seconds = 0.0
     for part in wall.group(1).split(":"):
@@ -103,7 +105,7 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> Run:
         out = json.loads(text)
     except json.JSONDecodeError:
         out = json.loads(text.splitlines()[-1])
-    return Run(seconds, int(rss.group(1)) / 1024, out)
+    return Run(seconds, cpu, int(rss.group(1)) / 1024, out)
 
 
 def r_available() -> str | None:
@@ -199,8 +201,10 @@ def main() -> None:
             row = {
                 "size": f"{n1:,} x {10 * n1:,}",
                 "desist_s": d.seconds,
+                "desist_cpu": d.cpu,
                 "desist_mb": d.peak_mb,
                 "r_s": r.seconds if r else None,
+                "r_cpu": r.cpu if r else None,
                 "r_mb": r.peak_mb if r else None,
                 "pairs": int(d.out["n"]["treated_matched"]),
                 "same_pairs": same_pairs,
@@ -220,7 +224,11 @@ def main() -> None:
     )
     print("|---|---|---|---|")
     for row in rows:
-        r_text = f"{row['r_s']:.2f} s, {row['r_mb']:,.0f} MB" if row["r_s"] is not None else "not run"
+        r_text = (
+            f"{row['r_s']:.2f} s (CPU {row['r_cpu']:.2f} s), {row['r_mb']:,.0f} MB"
+            if row["r_s"] is not None
+            else "not run"
+        )
         ratio = ""
         if row["r_s"]:
             x = row["r_s"] / row["desist_s"]
@@ -231,7 +239,7 @@ def main() -> None:
             if row["same_pairs"] is not None
             else f"{row['pairs']:,} pairs (not compared)"
         )
-        ours = f"{row['desist_s']:.2f} s, {row['desist_mb']:,.0f} MB{ratio}"
+        ours = f"{row['desist_s']:.2f} s (CPU {row['desist_cpu']:.2f} s), {row['desist_mb']:,.0f} MB{ratio}"
         print(f"| {row['size']} | {r_text} | {ours} | {same} |")
 
 

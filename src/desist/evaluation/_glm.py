@@ -111,12 +111,12 @@ def _pass(
     keep: np.ndarray,
     center: np.ndarray,
     beta: np.ndarray | None,
-    eta_out: np.ndarray | None,
+    out: tuple[np.ndarray, np.ndarray] | None,
 ) -> tuple[np.ndarray, float]:
     """One sweep over the rows: the IRLS Gram matrix at ``beta`` and the deviance there.
 
-    ``beta=None`` is R's start (``mustart = (y + 0.5) / 2``). With ``eta_out`` the linear predictor is
-    written there too, so the last sweep also yields the fitted values.
+    ``beta=None`` is R's start (``mustart = (y + 0.5) / 2``). With ``out`` the linear predictor and the
+    fitted probabilities are written there too, so the last sweep also yields the fitted values.
     """
     p = len(keep)
     gram = np.zeros((p + 1, p + 1))
@@ -129,12 +129,13 @@ def _pass(
             eta = np.log(start / (1 - start))
         else:
             eta = Xc @ beta
-            if eta_out is not None:
-                eta_out[lo : lo + _CHUNK] = eta
         e = np.exp(np.clip(eta, -_THRESH, _THRESH))
         opexp = 1 + e
         mu = np.where(eta < -_THRESH, _DBL_EPS, np.where(eta > _THRESH, _INV_EPS, e))
         mu /= 1 + mu
+        if out is not None:
+            out[0][lo : lo + _CHUNK] = eta
+            out[1][lo : lo + _CHUNK] = mu
         me = np.where(np.abs(eta) > _THRESH, _DBL_EPS, e / (opexp * opexp))  # R's logit_mu_eta
         w = np.sqrt(me * me / (mu * (1 - mu)))
         aug = np.empty((len(yc), p + 1))
@@ -145,8 +146,10 @@ def _pass(
     return gram, dev
 
 
-def fit_logit(X: np.ndarray, y: np.ndarray, cols: list[int]) -> tuple[LogitFit, np.ndarray]:
-    """Fit ``y ~ [1, X][:, cols]`` by R's IRLS (``y`` 0/1 floats); returns the fit and the linear predictor.
+def fit_logit(X: np.ndarray, y: np.ndarray, cols: list[int]) -> tuple[LogitFit, np.ndarray, np.ndarray]:
+    """Fit ``y ~ [1, X][:, cols]`` by R's IRLS (``y`` 0/1 floats).
+
+    Returns the fit, the linear predictor and the fitted probabilities (R's ``linkinv`` of it).
 
     Each sweep computes the deviance at the current coefficients together with the next step's normal
     equations, so R's five iterations on typical data take six sweeps over the rows. The covariates are
@@ -154,7 +157,7 @@ def fit_logit(X: np.ndarray, y: np.ndarray, cols: list[int]) -> tuple[LogitFit, 
     only rounding is), and the intercept is mapped back at the end.
     """
     keep = np.asarray(cols)
-    eta = np.empty(len(y))
+    eta, mu = np.empty(len(y)), np.empty(len(y))
     center = X.mean(axis=0) if len(X) and keep[0] == 0 else np.zeros(X.shape[1])
     gram, devold = _pass(X, y, keep, center, None, None)
     beta_old: np.ndarray | None = None
@@ -162,11 +165,11 @@ def fit_logit(X: np.ndarray, y: np.ndarray, cols: list[int]) -> tuple[LogitFit, 
     conv = False
     it = 1
     while True:
-        gram, dev = _pass(X, y, keep, center, beta, eta)
+        gram, dev = _pass(X, y, keep, center, beta, (eta, mu))
         halvings = 0
         while not np.isfinite(dev) and beta_old is not None and halvings < 30:  # R: "step size truncated"
             beta = (beta + beta_old) / 2
-            gram, dev = _pass(X, y, keep, center, beta, eta)
+            gram, dev = _pass(X, y, keep, center, beta, (eta, mu))
             halvings += 1
         if abs(dev - devold) / (abs(dev) + 0.1) < EPSILON:
             conv = True
@@ -179,4 +182,4 @@ def fit_logit(X: np.ndarray, y: np.ndarray, cols: list[int]) -> tuple[LogitFit, 
     coef = beta.copy()
     if keep[0] == 0:  # intercept of the uncentred covariates
         coef[0] -= beta[1:] @ center[keep[1:] - 1]
-    return LogitFit(coef=coef, deviance=dev, iterations=it, converged=conv), eta
+    return LogitFit(coef=coef, deviance=dev, iterations=it, converged=conv), eta, mu

@@ -145,12 +145,14 @@ def _cluster_codes(clusters: ArrayLike | None, keep: np.ndarray) -> np.ndarray |
     missing = s.isna().to_numpy()[keep]
     if missing.all():
         return None
-    if pd.api.types.is_integer_dtype(s.dtype):  # pair ids: factorise by sorting, no per-value objects
-        vals = s.to_numpy(dtype=np.int64, na_value=0)[keep]
-        codes = np.empty(len(vals), dtype=np.int64)
-        codes[~missing] = np.unique(vals[~missing], return_inverse=True)[1]
+    vals = s.to_numpy(dtype=np.int64, na_value=0)[keep] if pd.api.types.is_integer_dtype(s.dtype) else None
+    if vals is not None and vals.min() >= 0 and vals.max() <= 4 * len(vals):
+        # pair ids (1 .. pairs): number the ids present in order, by table lookup rather than a sort
+        present = np.zeros(int(vals.max()) + 1, dtype=bool)
+        present[vals[~missing]] = True
+        codes: np.ndarray = (np.cumsum(present) - 1)[vals]
     else:
-        codes = pd.factorize(s.reset_index(drop=True)[keep], use_na_sentinel=True)[0]
+        codes = np.asarray(pd.factorize(s.reset_index(drop=True)[keep], use_na_sentinel=True)[0])
     n_cl = int(codes[~missing].max()) + 1
     codes[missing] = n_cl + np.arange(int(missing.sum()))
     return codes
@@ -167,6 +169,14 @@ def arm_means(
     statsmodels' ``G / (G - 1) * (N - 1) / (N - 2)``; without, it is HC1's ``N / (N - 2)``.
     """
     w = np.asarray(weights, dtype=float)
+    keep = w > 0
+    return _arm_means(y, treated, w, _cluster_codes(clusters, keep))
+
+
+def _arm_means(
+    y: ArrayLike, treated: ArrayLike, w: np.ndarray, codes: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`arm_means` given the cluster codes of the rows with weight > 0."""
     t = np.asarray(treated, dtype=bool)
     keep = w > 0
     yk, tk, wk = np.asarray(y, dtype=float)[keep], t[keep], w[keep]
@@ -174,7 +184,6 @@ def arm_means(
     means = np.array([wk[tk] @ yk[tk], wk[~tk] @ yk[~tk]]) / totals
     score = wk * (yk - np.where(tk, means[0], means[1]))  # each row's score lies in its own arm's column
     n = len(yk)
-    codes = _cluster_codes(clusters, keep)
     g = int(codes.max()) + 1 if codes is not None else n  # factorized: ids 0 .. G-1
     if codes is not None and g < n:
         s1 = np.bincount(codes, np.where(tk, score, 0.0), g)
@@ -291,12 +300,13 @@ def estimate_outcome(
             f"outcome {name!r}: no {'treated' if n1 == 0 else 'comparison'} people with weight > 0"
         )
     kind = kind or outcome_type(y[keep])
-    params, cov = arm_means(y, t, w, clusters)
+    codes = _cluster_codes(clusters, keep)
+    params, cov = _arm_means(y, t, w, codes)
     m1, m0 = float(params[0]), float(params[1])
     diff = m1 - m0
     grad = np.array([1.0, -1.0])
     se = math.sqrt(max(float(grad @ cov @ grad), 0.0))
-    has_clusters = _cluster_codes(clusters, keep) is not None
+    has_clusters = codes is not None
     method = "cluster-robust (pairs)" if has_clusters else "HC1 robust"
     rr = _ratio_ci(m1, m0, cov, "rr") if kind == "binary" else None
     orr = _ratio_ci(m1, m0, cov, "or") if kind == "binary" else None

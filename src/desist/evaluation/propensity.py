@@ -108,8 +108,7 @@ class PropensityModel(BaseEstimator):
 
         try:
             with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-                fit, eta = fit_logit(Xv, y, keep)
-                ps = linkinv(eta)
+                fit, eta, ps = fit_logit(Xv, y, keep)
         except np.linalg.LinAlgError as exc:
             raise separation("perfect separation") from exc
         if not np.all(np.isfinite(ps)) or ps.min() < _EPS or ps.max() > 1 - _EPS:

@@ -13,24 +13,36 @@ with a joint covariance (needed for risk and odds ratios), so the few lines of t
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from desist.domain.errors import AnalysisError, InputError
 from desist.evaluation.estimator import BaseEstimator
 from desist.evaluation.outcomes import JDL_MIN_TREATED, Z95, OutcomeResult, _ratio_ci, outcome_type
 
-_FAMILIES = {"binary": sm.families.Binomial, "count": sm.families.Poisson, "continuous": sm.families.Gaussian}
+
+def _family(kind: str) -> Any:
+    """The statsmodels GLM family for an outcome type; statsmodels is imported only when AIPW runs, since
+    this module is loaded with every evaluation and the import costs most of a second."""
+    import statsmodels.api as sm
+
+    families = {
+        "binary": sm.families.Binomial,
+        "count": sm.families.Poisson,
+        "continuous": sm.families.Gaussian,
+    }
+    return families[kind]()
 
 
 def _arm_model(X: np.ndarray, y: np.ndarray, kind: str, name: str) -> np.ndarray:
     """Fit the outcome GLM on one arm's rows and return its design for prediction (coefficients)."""
+    import statsmodels.api as sm
+
     try:
-        res = sm.GLM(y, X, family=_FAMILIES[kind]()).fit()
+        res = sm.GLM(y, X, family=_family(kind)).fit()
     except Exception as exc:  # statsmodels raises PerfectSeparationError / LinAlgError subclasses
         raise AnalysisError(
             f"aipw: the outcome model for the {name} arm could not be fitted ({exc})"
@@ -119,10 +131,10 @@ class AIPWEstimator(BaseEstimator):
         ps = PropensityModel(method=self.method, random_state=self.random_state).fit(X, t).ps_
         if self.clip is not None:
             ps = np.clip(ps, self.clip, 1 - self.clip)
-        Z = sm.add_constant(X.to_numpy(dtype=float), has_constant="add")
+        Z = np.column_stack([np.ones(len(X)), X.to_numpy(dtype=float)])
         b1 = _arm_model(Z[t], y[t], kind, "treated")
         b0 = _arm_model(Z[~t], y[~t], kind, "comparison")
-        link = _FAMILIES[kind]().link.inverse
+        link = _family(kind).link.inverse
         mu1, mu0 = link(Z @ b1), link(Z @ b0)
         n = len(y)
         if self.estimand == "ATE":
@@ -159,7 +171,7 @@ class AIPWEstimator(BaseEstimator):
             estimate=diff,
             se=se,
             ci=(diff - Z95 * se, diff + Z95 * se),
-            p_value=float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else 1.0,
+            p_value=math.erfc(abs(diff) / se / math.sqrt(2)) if se > 0 else 1.0,
             ci_method="influence function (AIPW)",
             n_treated=n1,
             n_control=n0,

@@ -38,7 +38,17 @@ def _template() -> Path:
         path = folder / "template.db"
         engine = upgrade(f"sqlite:///{path}")
         factory = make_session_factory(engine)
-        world = walk.build_world(lambda actor: UnitOfWork(factory, actor), men=6, capacity=2)
+        uow = lambda actor: UnitOfWork(factory, actor)  # noqa: E731
+        world = walk.build_world(uow, men=6, capacity=2)
+        # three men already waiting at the first site, so examples reach allocation and deselection early
+        first = min(world.offerings)
+        for man in world.men[:3]:
+            view = rs.create_referral(uow("setup"), person=man, offering_id=first, role=walk.REFERRER)
+            status = S.REFERRAL_STARTED
+            while status in walk.FORWARD:
+                status = walk.FORWARD[status]
+                rs.move_referral(uow("setup"), view.id, status, walk.TEAM,
+                                 assessment_confirmed=True, programme_history_reviewed=True)
         engine.dispose()
         _TEMPLATE["path"], _TEMPLATE["world"] = path, world  # type: ignore[assignment]
     return _TEMPLATE["path"]
@@ -148,7 +158,7 @@ class Casework(RuleBasedStateMachine):
 
 
 Casework.TestCase.settings = settings(
-    max_examples=20,
+    max_examples=30,
     stateful_step_count=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],

@@ -95,3 +95,22 @@ def test_disk_full_while_exporting(folder: Path, capsys, monkeypatch: pytest.Mon
     code, _, err = run_cli(["export", "people", "p.csv"], capsys)
     _one_line(code, err, "p.csv", "disk is full")
     assert not Path("p.csv").exists() and not [p for p in folder.iterdir() if ".partial" in p.name]
+
+
+@pytest.mark.parametrize("command", ["risk", "recommend"])
+def test_rich_tables_show_ids_as_plain_text(tmp_path: Path, monkeypatch, capsys, command: str) -> None:  # type: ignore[no-untyped-def]
+    """An id from the user's file is neither Rich markup nor terminal codes in the table view."""
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "400")  # wide enough that Rich does not fold the id across lines
+    source = "risk_osp.json" if command == "risk" else "profiles.json"
+    records = json.loads((EXAMPLES / source).read_text())[:1]
+    records[0]["id"] = "[red]P1[/red]\x1b[2K\u202e"
+    (tmp_path / "in.json").write_text(json.dumps(records))
+    tool = ["--tool", "osp"] if command == "risk" else []
+    argv = [command, "--input", "in.json", "--format", "table", *tool]
+    code, out, err = run_cli(argv, capsys)
+    assert code == 0, err
+    assert "[red]P1[/red]\\x1b[2K\\u202e" in out
+    assert "\x1b[2K" not in out and "\u202e" not in out

@@ -331,7 +331,7 @@ def write_output(rows: list[dict[str, Any]], fmt: OutputFormat, title: str) -> N
         from rich.table import Table
 
         if not rows:
-            Console().print(f"{title}: no records")
+            Console().print(f"{title}: no records", markup=False)
             return
 
         table = Table(title=title)
@@ -344,5 +344,10 @@ def write_output(rows: list[dict[str, Any]], fmt: OutputFormat, title: str) -> N
     raise InputError(f"--format {fmt!r}: unknown, expected json, csv or table")
 
 
-def _cell(v: Any) -> str:
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
+def _cell(v: Any) -> Any:
+    """A table cell as Rich Text: never read as markup ("[red]"), control characters shown escaped."""
+    from rich.text import Text
+
+    from desist.domain.limits import visible
+
+    return Text(visible(f"{v:.4g}" if isinstance(v, float) else str(v)))

@@ -140,6 +140,26 @@ def check_text(value: str, field: str, *, label: str | None = None, max_length: 
     return value
 
 
+#: what :func:`visible` rewrites: C0 controls but tab and line feed, DEL, C1 controls, and the invisible and
+#: bidi code points refused at input (fixed here, not read from the file: display must work without it)
+_UNSAFE_ON_SCREEN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]"
+)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """``text`` with every character that could drive a terminal written as a visible escape (``\\x1b``).
+
+    For showing text stored before the input rules, or read from a user's file: line breaks and tabs pass.
+    """
+    return _UNSAFE_ON_SCREEN.sub(_escaped, text)
+
+
 def years_before(day: dt.date, years: int) -> dt.date:
     """``day`` moved back ``years`` calendar years (29 February becomes 28 February)."""
     try:

@@ -74,6 +74,7 @@ def render_table(recs: list[Recommendation]) -> None:
     from rich.text import Text
 
     from desist.domain.catalogue import default_catalogue
+    from desist.domain.limits import visible
 
     catalogue = default_catalogue()
     console = Console()
@@ -82,7 +83,8 @@ def render_table(recs: list[Recommendation]) -> None:
         risk = f"{a.basis} {a.band}"
         if a.osp.dc.points is not None:
             risk += f" (OSP/DC {a.osp.dc.points} points, {a.osp.dc.band})"
-        title = f"{rec.id or 'record'} · as of {rec.as_of.isoformat()} ({a.era} menu)"
+        # the id comes from the user's file: shown as plain text, never as Rich markup or terminal codes
+        title = Text(visible(f"{rec.id or 'record'} · as of {rec.as_of.isoformat()} ({a.era} menu)"))
         caption = f"risk {risk} · pathway {rec.pathway} · intensity {a.target or 'none'}"
         table = Table(
             title=title,

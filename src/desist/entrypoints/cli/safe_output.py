@@ -6,31 +6,25 @@ would otherwise erase a line of ``referral show`` and print a forged one, recolo
 what the reader sees. While a command runs, stdout and stderr go through :class:`EscapingStream`, which
 writes every such character as a visible escape (``\\x1b``, ``\\u202e``); line breaks and tabs (the
 CLI's own layout) pass. Commands that draw with Rich (``demo``, ``risk``, ``recommend``) keep stdout raw for
-their styling; they print records read from the user's own file, not stored text.
+their styling; they escape each cell they draw instead (records read from the user's own file).
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
 import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-#: C0 controls but tab and line feed, DEL, C1 controls, and the invisible/bidi code points refused at input
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
-#: commands whose stdout is drawn by Rich (styles are escape sequences) and shows no stored data
+#: commands whose stdout is drawn by Rich (styles are escape sequences); their cells are escaped one by one
 RICH_COMMANDS = frozenset({"demo", "risk", "recommend"})
 
 
-def _visible(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
 def escape(text: str) -> str:
-    """``text`` with every unsafe character written as a visible escape."""
-    return _UNSAFE.sub(_visible, text)
+    """``text`` with unsafe characters written as visible escapes (:func:`desist.domain.limits.visible`)."""
+    from desist.domain.limits import visible
+
+    return visible(text)
 
 
 class EscapingStream:

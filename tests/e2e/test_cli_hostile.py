@@ -166,9 +166,15 @@ def test_hostile_cell_in_every_import_kind(
     row = data.draw(st.integers(0, len(frame) - 1))
     column = data.draw(st.sampled_from(list(frame.columns)))
     frame.loc[row, column] = data.draw(HOSTILE)
-    as_parquet = data.draw(st.booleans())  # CSV goes through the writer's quoting; Parquet reaches us raw
+    # CSV goes through the writer's quoting; Parquet reaches us raw; a lone surrogate becomes a CSV file
+    # holding bytes that are not UTF-8 (an odd encoding), which Parquet cannot hold at all
+    odd = any("\ud800" <= ch <= "\udfff" for ch in frame.loc[row, column])
+    as_parquet = data.draw(st.booleans()) and not odd
     name = f"in.{'parquet' if as_parquet else 'csv'}"
-    frame.to_parquet(name) if as_parquet else frame.to_csv(name, index=False)
+    if as_parquet:
+        frame.to_parquet(name)
+    else:
+        frame.to_csv(name, index=False, errors="surrogateescape")
     before = sorted(_stored_text(url))
     code, out, err = run_cli(["import", kind, name], capsys)
     assert code in (0, 2), (code, err)

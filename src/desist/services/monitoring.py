@@ -8,6 +8,7 @@ the synthetic national history supplies it. Reviews of the casework store will p
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 
 from desist.monitoring import GroupSequentialDesign, make_design, maximum_information
@@ -47,12 +48,25 @@ def replay_synthetic(
     )
 
 
-def save_chart(result: Replay, programme: str, path: Path, *, title: str | None = None) -> Path:
-    """Draw ``programme``'s reviews to ``path`` (PNG or SVG), Core SOTP's milestones marked."""
+def save_chart(
+    result: Replay,
+    programme: str,
+    path: Path,
+    *,
+    title: str | None = None,
+    protect: Iterable[Path] = (),
+) -> Path:
+    """Draw ``programme``'s reviews to ``path`` (PNG or SVG), Core SOTP's milestones marked.
+
+    Written through :mod:`desist.adapters.files`: atomically, replacing an earlier chart of that name, and
+    never onto ``protect`` (e.g. the demo's database) or any database.
+    """
+    from desist.adapters import files
     from desist.monitoring.chart import CORE_SOTP_MILESTONES, monitoring_chart
 
     reviews = [r for r in result.reviews if r.programme == programme]
     milestones = CORE_SOTP_MILESTONES if programme == "SOTP-CORE" else None
     fig = monitoring_chart(reviews, milestones=milestones, title=title or f"{programme}: sequential reviews")
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    draw = lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight")  # noqa: E731
+    files.write_with(path, draw, protect=protect, force=True)
     return path

@@ -224,6 +224,7 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
         "SOTP-CORE",
         out / "monitoring-core-sotp.png",
         title="Core SOTP: yearly reviews of a national synthetic history",
+        protect=_db_files(db),
     )
     alert = watched.first_alerts["SOTP-CORE"]
     screen.say(

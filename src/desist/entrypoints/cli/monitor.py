@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
         men: int = typer.Option(0, "--men", help="Men in the synthetic history (0: national scale)."),
         fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
         chart: Path | None = typer.Option(
-            None, "--chart", help="Also draw the monitoring chart to this PNG/SVG."
+            None, "--chart", help="Also draw the monitoring chart to this PNG/SVG (replaces an earlier file)."
         ),
     ) -> None:
         """Walk a programme's history review by review and print each decision and the first alert."""

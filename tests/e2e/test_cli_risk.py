@@ -50,8 +50,10 @@ def test_osp_json_shape_and_values():
     }
     # P-001: 5 (1 contact-adult) + 10 (age 30) + 10 (last offence at 28) + 6 (2 sanctions) + 4 (stranger) = 35
     assert out[0]["osp_dc"]["points"] == 35 and out[0]["osp_dc"]["band"] == "HIGH"
+    # printed to 4 significant figures (issue 9: not 17 digits)
+    assert out[0]["osp_dc"]["probability"] == 0.04565
     assert out[0]["osp_dc"]["probability"] == pytest.approx(
-        1 / (1 + 2.718281828459045 ** (8.633 - 0.1598 * 35))
+        1 / (1 + 2.718281828459045 ** (8.633 - 0.1598 * 35)), rel=1e-4
     )
     assert out[1]["osp_iic"] == {"band": "HIGH", "probability": 0.1031}
     # P-004 scores 33 (HIGH) but is 7 years in the community without offending: dropped to MEDIUM

@@ -150,12 +150,12 @@ def test_usage_error_is_one_line(argv, mentions, tmp_path, monkeypatch, capsys):
 
 def test_unexpected_exception_is_one_line_exit_1_with_traceback_file(tmp_path, monkeypatch, capsys):
     """A bug is not a user error: exit 1, one line saying so, and the traceback kept in a file."""
-    import desist.adapters.records as records
+    import desist.adapters.record_stream as record_stream
 
     def broken(path):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(records, "read_records", broken)
+    monkeypatch.setattr(record_stream, "read_chunks", broken)
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.delenv("DESIST_DEBUG", raising=False)
     import tempfile

@@ -9,44 +9,24 @@ Callers validate and score everything before writing anything, so a failing run 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 import sys
-import types
-import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
-import annotated_types
 from pydantic import BaseModel, ValidationError
 
 from desist.adapters.spreadsheet import restore
 from desist.domain.errors import InputError
 from desist.domain.risk.base import FieldError
+from desist.domain.risk.rejects import Reject, record_id, to_reject
+
+__all__ = ["Reject", "Validated", "read_records", "record_id", "to_reject", "validate_records"]
 
 OnError = Literal["fail", "skip"]
 OutputFormat = Literal["json", "csv", "table"]
-
-_RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
-_DATE_ERRORS = {"date_parsing", "date_from_datetime_parsing", "date_type", "date_from_datetime_inexact"}
-
-
-@dataclass(frozen=True)
-class Reject:
-    """One refused record: where (row, id), which field, the value given and what was wrong."""
-
-    row: int
-    id: str | None
-    field: str
-    value: Any
-    message: str
-
-    def __str__(self) -> str:
-        where = f"record {self.row}" + (f" (id {self.id})" if self.id else "")
-        return f"{where}: field '{self.field}': {self.message}"
 
 
 @dataclass
@@ -168,99 +148,6 @@ def validate_records(
     if on_error == "fail" and result.rejects:
         raise InputError(str(result.rejects[0]))
     return result
-
-
-def record_id(rec: dict[str, Any]) -> str | None:
-    """The record's id as text, if it has one."""
-    value = rec.get("id")
-    if value is None or value == "":
-        return None
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-
-
-def to_reject(
-    row: int, rec: dict[str, Any], exc: ValidationError | FieldError, model: type[BaseModel] | None = None
-) -> Reject:
-    """Turn a validation or field error into a :class:`Reject` (first problem only, one line)."""
-    rid = record_id(rec)
-    if isinstance(exc, FieldError):
-        return Reject(row, rid, exc.field, exc.value, exc.detail)
-    err = exc.errors(include_url=False)[0]
-    name = ".".join(str(p) for p in err["loc"]) or "record"
-    top = str(err["loc"][0]) if err["loc"] else ""
-    value = rec.get(top) if top else None
-    return Reject(row, rid, name, value, _message(err, value, top in rec, _expected(model, top)))
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        try:
-            float(value)
-            return value
-        except ValueError:
-            return repr(value)
-    return json.dumps(value) if isinstance(value, bool | type(None)) else repr(value)
-
-
-def _message(err: Any, value: Any, present: bool, expected: tuple[str, str]) -> str:
-    kind, what = err["type"], expected[0]
-    if kind == "missing" or value is None or not present:
-        return f"missing, expected {what}"
-    if kind == "bool_for_number":  # raised by RecordModel: pydantic would read true as 1
-        return f"{_show(value)} is a yes/no value, expected {what}"
-    if kind in _RANGE_ERRORS:
-        return f"{_show(value)} is out of range, expected {expected[1] or what}"
-    if kind in {"enum", "literal_error"}:
-        return f"{_show(value)} is not a known value, expected {what}"
-    if kind in _DATE_ERRORS:
-        return f"{_show(value)} is not a valid date, expected {what}"
-    return f"{_show(value)} is not valid, expected {what}"
-
-
-def _expected(model: type[BaseModel] | None, name: str) -> tuple[str, str]:
-    """(description of a valid value, its range) for a model field, read from its type and constraints."""
-    info = model.model_fields.get(name) if model is not None else None
-    if info is None:
-        return "a valid value", ""
-    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-    if "expected" in extra:
-        return str(extra["expected"]), ""
-    # pydantic enforces the last bound of each kind when several are stacked; report that one
-    lo = next((m.ge for m in reversed(info.metadata) if isinstance(m, annotated_types.Ge)), None)
-    hi = next((m.le for m in reversed(info.metadata) if isinstance(m, annotated_types.Le)), None)
-    span = (
-        f"{_num(lo)} to {_num(hi)}"
-        if lo is not None and hi is not None
-        else (f"at least {_num(lo)}" if lo is not None else (f"at most {_num(hi)}" if hi is not None else ""))
-    )
-    return _describe(info.annotation, span), span
-
-
-def _num(x: Any) -> str:
-    return str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)
-
-
-def _describe(annotation: Any, span: str) -> str:
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
-        annotation = args[0]
-    if typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    if typing.get_origin(annotation) is Literal:
-        return "one of " + ", ".join(str(a) for a in typing.get_args(annotation))
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return "one of " + ", ".join(str(m.value) for m in annotation)
-    if annotation is bool:
-        return "true or false (or yes/no, 1/0)"
-    if annotation is int:
-        return f"a whole number {span}".rstrip()
-    if annotation is float:
-        return f"a number {span}".rstrip()
-    if annotation is dt.date:
-        return "a date YYYY-MM-DD"
-    if annotation is str:
-        return "text"
-    return "a valid value"
 
 
 # ---------------------------------------------------------------------------------------------------- writing

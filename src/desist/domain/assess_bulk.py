@@ -17,7 +17,8 @@ import pandas as pd
 from desist.domain.assessment import Assessment, combine, era_on
 from desist.domain.catalogue import Catalogue
 from desist.domain.profile import PNI_FIELDS, Profile
-from desist.domain.risk import frame, osp, pni
+from desist.domain.risk import frame_scorers as frame
+from desist.domain.risk import osp, pni
 from desist.domain.risk.bands import MISSING_INFORMATION, Band, NeedLevel, Pathway
 from desist.domain.risk.rm2000 import Rm2000Input
 from desist.domain.risk.static99r import Static99RInput
@@ -38,7 +39,7 @@ def _frame(objects: Sequence[Any], fields: Sequence[str]) -> pd.DataFrame:
 
 
 def _osp(profiles: Sequence[Profile]) -> list[osp.OspResult]:
-    f = frame.osp_frame(_frame(profiles, OSP_FIELDS))
+    f = frame._osp_frame(_frame(profiles, OSP_FIELDS))
     points = _column(f["osp_dc.points"])
     prob = _column(f["osp_dc.probability"])
     iic_prob = _column(f["osp_iic.probability"])
@@ -57,7 +58,7 @@ def _pni(profiles: Sequence[Profile], osps: Sequence[osp.OspResult]) -> list[pni
     df = _frame(profiles, ("sex", *PNI_FIELDS))
     df["osp_dc_band"] = [str(o.dc.band) for o in osps]
     df["osp_iic_band"] = [str(o.iic.band) for o in osps]
-    f = frame.pni_frame(df)
+    f = frame._pni_frame(df)
     domains = [_column(f[f"need.{d}"]) for d in ("sex", "thinking", "relationships", "self_management")]
     overall = _column(f["need.overall"])
     levels = f["need.level"].astype(str).tolist()
@@ -81,7 +82,7 @@ def _pni(profiles: Sequence[Profile], osps: Sequence[osp.OspResult]) -> list[pni
 
 
 def _rm2000(inputs: Sequence[Rm2000Input]) -> list[dict[str, Any]]:
-    f = frame.rm2000_frame(_frame(inputs, [n for n in Rm2000Input.model_fields if n != "id"]))
+    f = frame._rm2000_frame(_frame(inputs, [n for n in Rm2000Input.model_fields if n != "id"]))
     cols = {k: (f[f"{k}.points"].tolist(), f[f"{k}.category"].astype(str).tolist()) for k in ("s", "v", "c")}
     return [
         {k: {"points": int(pts[i]), "category": cat[i]} for k, (pts, cat) in cols.items()}
@@ -90,7 +91,7 @@ def _rm2000(inputs: Sequence[Rm2000Input]) -> list[dict[str, Any]]:
 
 
 def _static99r(inputs: Sequence[Static99RInput]) -> list[dict[str, Any]]:
-    f = frame.static99r_frame(_frame(inputs, [n for n in Static99RInput.model_fields if n != "id"]))
+    f = frame._static99r_frame(_frame(inputs, [n for n in Static99RInput.model_fields if n != "id"]))
     return [{"total": int(t), "level": str(lv)} for t, lv in zip(f["total"], f["level"], strict=True)]
 
 

@@ -38,7 +38,7 @@ from desist.adapters.importers import (
 )
 from desist.adapters.orm import Person
 from desist.domain.errors import Conflict, InputError
-from desist.services import assessment_scoring
+from desist.services import scoring
 from desist.services.unit_of_work import UnitOfWork
 
 Progress = Callable[[str], None]
@@ -167,7 +167,7 @@ def _resolve(conn: Connection, spec: Kind, clean: pd.DataFrame, problems: list[P
         problems += _unknown_programmes(rows)
     if spec.name == "assessments":
         sexes = dict(conn.execute(select(Person.id, Person.sex)).all())
-        rows, bad = assessment_scoring.score_rows(rows, sexes)
+        rows, bad = scoring.score_assessment_rows(rows, sexes)
         problems += bad
     table_cols = [c.name for c in spec.table.c]
     return rows[[c for c in rows.columns if c in table_cols]]

@@ -52,9 +52,24 @@ class Cuts(Generic[T]):
         return out
 
 
+#: built tables by (id of the YAML entry, values key); the entry is kept alongside so its id stays its own
+_BUILT: dict[tuple[int, str], tuple[dict[str, Any], Cuts[Any]]] = {}
+
+
 def cuts(entry: dict[str, Any], values_key: str = "points") -> Cuts[Any]:
-    """Build a :class:`Cuts` from a YAML entry with ``cuts`` and ``points`` (or ``labels``...)."""
-    return Cuts(tuple(float(c) for c in entry["cuts"]), tuple(entry[values_key]))
+    """The :class:`Cuts` of a YAML entry with ``cuts`` and ``points`` (or ``labels``...), built once.
+
+    Scoring a record looks up several tables; building each again on every lookup (and re-checking its
+    cuts) cost a quarter of the record path's time. The entries come from :func:`load_table`'s cache and
+    are never changed, so the built table is kept for the life of the process.
+    """
+    key = (id(entry), values_key)
+    hit = _BUILT.get(key)
+    if hit is not None and hit[0] is entry:
+        return hit[1]
+    built: Cuts[Any] = Cuts(tuple(float(c) for c in entry["cuts"]), tuple(entry[values_key]))
+    _BUILT[key] = (entry, built)
+    return built
 
 
 def _check_sources(node: Any, path: str, inherited: bool) -> None:

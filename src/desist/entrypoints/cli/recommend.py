@@ -1,128 +1,31 @@
 """``desist recommend``: which programmes each man in a file should be offered, and why not the others.
 
-Every record is validated and every recommendation made before anything is written, so a bad record (with
-``--on-error fail``) leaves no partial output: one line on stderr naming the record and field, exit status 2.
+The file is read, validated and recommended for a chunk of men at a time (memory does not grow with the file);
+the output is spooled and written only when the whole file succeeded, so a bad record (with ``--on-error
+fail``) leaves no partial output: one line on stderr naming the record and field, exit status 2.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import functools
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import typer
 
-from desist.domain.errors import DesistError, InputError
+from desist.domain.errors import DesistError
 from desist.entrypoints.cli.record_files import ForceOpt, Format, FormatOpt, OnError, RejectsOpt
 
-if TYPE_CHECKING:
-    from desist.adapters.records import Reject
-    from desist.domain.pathways import Policy, Recommendation
+#: men per chunk: a recommendation with every programme's reasons is ~13 KB, so 5,000 hold ~65 MB
+CHUNK_MEN = 5_000
+#: files above this size are worked on by two processes
+PARALLEL_FROM_BYTES = 8 << 20
 
 
-def parse_day(text: str | None) -> date | None:
-    """``--as-of`` as a date, or an InputError naming the option."""
-    if text is None:
-        return None
+def _size(path: Path) -> int:
     try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f"--as-of {text!r}: not a valid date, expected YYYY-MM-DD") from None
-
-
-def recommend_records(
-    records: list[dict[str, Any]], as_of: date | None, policy: Policy, on_error: str
-) -> tuple[list[Recommendation], list[Reject]]:
-    """Validate every record and recommend for each valid one; return (recommendations, rejects).
-
-    ``as_of`` applies to records without their own ``as_of``. Raises InputError (the first reject's line) when
-    ``on_error`` is ``fail`` and any record is refused: nothing is recommended, nothing written.
-    """
-    from desist.adapters.records import validate_records
-    from desist.domain.pathways import recommend_many
-    from desist.domain.profile import Profile
-
-    checked = validate_records(records, Profile, on_error="skip")
-    if checked.rejects and on_error == OnError.fail:
-        raise InputError(str(checked.rejects[0]))
-    profiles = [p for _, p in checked.valid if isinstance(p, Profile)]
-    # every record's own checks (including the PNI's precondition) ran in validation, so scoring cannot fail
-    return recommend_many(profiles, default_as_of=as_of, policy=policy), list(checked.rejects)
-
-
-def csv_row(rec: Recommendation) -> dict[str, Any]:
-    """One spreadsheet-friendly row per man (lists joined with ' | ')."""
-    a = rec.assessment
-    return {
-        "id": rec.id,
-        "as_of": rec.as_of.isoformat(),
-        "pathway": str(rec.pathway),
-        "risk_basis": a.basis,
-        "risk_band": str(a.band),
-        "intensity": None if a.target is None else str(a.target),
-        "recommended": ";".join(r.code for r in rec.recommended),
-        "recommended_reasons": " | ".join(f"{r.code}: {' '.join(r.reasons)}" for r in rec.recommended),
-        "excluded": " | ".join(f"{e.code}: {' '.join(e.reasons)}" for e in rec.excluded),
-        "reason": rec.reason,
-    }
-
-
-def render_table(recs: list[Recommendation]) -> None:
-    """A programme manager's view: per man, what to offer and why, what not and why not."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    from desist.domain.catalogue import default_catalogue
-    from desist.domain.limits import visible
-
-    catalogue = default_catalogue()
-    console = Console()
-    for rec in recs:
-        a = rec.assessment
-        risk = f"{a.basis} {a.band}"
-        if a.osp.dc.points is not None:
-            risk += f" (OSP/DC {a.osp.dc.points} points, {a.osp.dc.band})"
-        # the id comes from the user's file: shown as plain text, never as Rich markup or terminal codes
-        title = Text(visible(f"{rec.id or 'record'} · as of {rec.as_of.isoformat()} ({a.era} menu)"))
-        caption = f"risk {risk} · pathway {rec.pathway} · intensity {a.target or 'none'}"
-        table = Table(
-            title=title,
-            caption=caption,
-            title_justify="left",
-            caption_justify="left",
-            show_lines=True,
-            expand=True,
-        )
-        table.add_column("Programme", ratio=2, overflow="fold")
-        table.add_column("Decision", min_width=11, no_wrap=True)
-        table.add_column("Why", ratio=5, overflow="fold")
-        names = {p.code: p.name for p in catalogue}
-        for i, r in enumerate(rec.recommended, start=1):
-            table.add_row(_label(r.name, r.code), Text(f"OFFER {i}", style="bold green"), _bullets(r.reasons))
-        if rec.reason:
-            table.add_row("(none)", Text("NOTHING FITS", style="bold red"), rec.reason)
-        off_menu = [e.code for e in rec.excluded if "not_available" in e.kinds]
-        for e in rec.excluded:
-            if "not_available" not in e.kinds:
-                table.add_row(
-                    _label(names[e.code], e.code), Text("not offered", style="yellow"), _bullets(e.reasons)
-                )
-        if off_menu:
-            note = f"Not on the menu on {rec.as_of.isoformat()}: {', '.join(off_menu)}."
-            table.add_row(
-                f"{len(off_menu)} others", Text("not running", style="dim"), Text(note, style="dim")
-            )
-        console.print(table)
-        console.print()
-
-
-def _label(name: str, code: str) -> str:
-    return f"{name}\n[dim]{code}[/dim]"
-
-
-def _bullets(lines: tuple[str, ...]) -> str:
-    return "\n".join(f"• {line}" for line in lines)
+        return path.stat().st_size
+    except OSError:
+        return 0  # read_chunks reports it
 
 
 def register(app: typer.Typer) -> None:
@@ -131,7 +34,7 @@ def register(app: typer.Typer) -> None:
     @app.command("recommend")
     def recommend_cmd(
         input_path: Path = typer.Option(
-            ..., "--input", help="JSON list or CSV of men (fields in docs/recommend.md)."
+            ..., "--input", help="JSON list, CSV or Parquet file of men (fields in docs/recommend.md)."
         ),
         as_of: str | None = typer.Option(
             None, "--as-of", help="Date of the menu (YYYY-MM-DD) for records without their own as_of."
@@ -147,23 +50,55 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Recommend programmes for every man in a file, with a reason for every programme not offered."""
-        from desist.adapters.records import read_records, write_output, write_rejects
+        import os
+
+        from rich.console import Console
+
+        from desist.adapters.recommendation_views import CSV_COLUMNS, render_chunk
+        from desist.adapters.record_stream import read_chunks
+        from desist.adapters.result_writers import RejectsFile, Spool
         from desist.domain.pathways import Policy
         from desist.entrypoints.cli.app import fail
+        from desist.services.recommendations import parse_day, recommend_rendered
 
+        spool = Spool()
+        rejects_file = None
+        skipped: list[str] = []
+        n_skipped = 0
+        n = 0
+        # a big file is shared between two processes (a man's recommendation takes ~0.3 ms of CPU)
+        workers = min(2, os.cpu_count() or 1) if _size(input_path) > PARALLEL_FROM_BYTES else 1
         try:
-            day = parse_day(as_of)
-            records = read_records(input_path)
-            recs, rejects = recommend_records(records, day, Policy(offer_low_risk=offer_low_risk), on_error)
+            day = parse_day(as_of, "--as-of")
+            if rejects_path is not None:
+                rejects_file = RejectsFile(rejects_path, not_over=input_path, force=force)
+            chunks = (c.records() for c in read_chunks(input_path, CHUNK_MEN))
+            policy = Policy(offer_low_risk=offer_low_risk)
+            render = functools.partial(render_chunk, fmt=fmt.value, width=Console().width)
+            if fmt is Format.csv:
+                spool.fh.write(",".join(CSV_COLUMNS) + "\n")
+            for pieces, rejects in recommend_rendered(chunks, day, policy, on_error.value, render, workers):
+                if fmt is Format.json:
+                    for piece in pieces:
+                        spool.fh.write(("[\n" if n == 0 else ",\n") + piece)
+                        n += 1
+                else:
+                    spool.fh.write("".join(pieces))
+                if rejects_file is not None:
+                    rejects_file.write(rejects)
+                skipped += [f"skipped: {r}" for r in rejects[: max(0, 1000 - len(skipped))]]
+                n_skipped += len(rejects)
         except DesistError as exc:
+            spool.discard()
+            if rejects_file is not None:
+                rejects_file.discard()
             raise fail(exc.message) from None
-        if rejects_path is not None:
-            write_rejects(rejects_path, rejects, not_over=input_path, force=force)
-        if fmt is Format.table:
-            render_table(recs)
-        elif fmt is Format.json:
-            write_output([r.to_dict() for r in recs], "json", "Programme recommendations")
-        else:
-            write_output([csv_row(r) for r in recs], "csv", "Programme recommendations")
-        for r in rejects:
-            typer.echo(f"skipped: {r}", err=True)
+        if fmt is Format.json:
+            spool.fh.write("\n]\n" if n else "[]\n")
+        spool.commit()
+        if rejects_file is not None:
+            rejects_file.finish()
+        for line in skipped:
+            typer.echo(line, err=True)
+        if n_skipped > len(skipped):  # the first thousand are shown; --rejects keeps them all
+            typer.echo(f"skipped: {n_skipped - len(skipped)} more records (see --rejects)", err=True)

@@ -1,0 +1,123 @@
+"""Views of recommendations for ``desist recommend``: a JSON object per man, a spreadsheet row, a table.
+
+:func:`render_chunk` turns one chunk's recommendations into text; it runs in the worker processes of a big
+run, so each chunk is rendered where it was made and only text travels back.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from desist.domain.pathways import Recommendation
+
+CSV_COLUMNS = (
+    "id",
+    "as_of",
+    "pathway",
+    "risk_basis",
+    "risk_band",
+    "intensity",
+    "recommended",
+    "recommended_reasons",
+    "excluded",
+    "reason",
+)
+
+
+def render_chunk(recs: list[Recommendation], fmt: str, width: int = 80) -> list[str]:
+    """One chunk as text: a JSON object per man (``json``), the CSV rows without header (``csv``), or the
+    tables (``table``, ``width`` columns wide)."""
+    if fmt == "json":
+        return [json.dumps(r.to_dict()) for r in recs]
+    buf = io.StringIO()
+    if fmt == "csv":
+        from desist.adapters.spreadsheet import safe_row
+
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerows(safe_row(csv_row(r).values()) for r in recs)  # text cells neutralised for spreadsheets
+    else:
+        from rich.console import Console
+
+        render_table(recs, Console(file=buf, width=width))
+    return [buf.getvalue()]
+
+
+def csv_row(rec: Recommendation) -> dict[str, Any]:
+    """One spreadsheet-friendly row per man (lists joined with ' | ')."""
+    a = rec.assessment
+    return {
+        "id": rec.id,
+        "as_of": rec.as_of.isoformat(),
+        "pathway": str(rec.pathway),
+        "risk_basis": a.basis,
+        "risk_band": str(a.band),
+        "intensity": None if a.target is None else str(a.target),
+        "recommended": ";".join(r.code for r in rec.recommended),
+        "recommended_reasons": " | ".join(f"{r.code}: {' '.join(r.reasons)}" for r in rec.recommended),
+        "excluded": " | ".join(f"{e.code}: {' '.join(e.reasons)}" for e in rec.excluded),
+        "reason": rec.reason,
+    }
+
+
+def render_table(recs: list[Recommendation], console: Console | None = None) -> None:
+    """A programme manager's view: per man, what to offer and why, what not and why not."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from desist.domain.catalogue import default_catalogue
+    from desist.domain.limits import visible
+
+    catalogue = default_catalogue()
+    console = console or Console()
+    for rec in recs:
+        a = rec.assessment
+        risk = f"{a.basis} {a.band}"
+        if a.osp.dc.points is not None:
+            risk += f" (OSP/DC {a.osp.dc.points} points, {a.osp.dc.band})"
+        # the id comes from the user's file: shown as plain text, never as Rich markup or terminal codes
+        title = Text(visible(f"{rec.id or 'record'} · as of {rec.as_of.isoformat()} ({a.era} menu)"))
+        caption = f"risk {risk} · pathway {rec.pathway} · intensity {a.target or 'none'}"
+        table = Table(
+            title=title,
+            caption=caption,
+            title_justify="left",
+            caption_justify="left",
+            show_lines=True,
+            expand=True,
+        )
+        table.add_column("Programme", ratio=2, overflow="fold")
+        table.add_column("Decision", min_width=11, no_wrap=True)
+        table.add_column("Why", ratio=5, overflow="fold")
+        names = {p.code: p.name for p in catalogue}
+        for i, r in enumerate(rec.recommended, start=1):
+            table.add_row(_label(r.name, r.code), Text(f"OFFER {i}", style="bold green"), _bullets(r.reasons))
+        if rec.reason:
+            table.add_row("(none)", Text("NOTHING FITS", style="bold red"), rec.reason)
+        off_menu = [e.code for e in rec.excluded if "not_available" in e.kinds]
+        for e in rec.excluded:
+            if "not_available" not in e.kinds:
+                table.add_row(
+                    _label(names[e.code], e.code), Text("not offered", style="yellow"), _bullets(e.reasons)
+                )
+        if off_menu:
+            note = f"Not on the menu on {rec.as_of.isoformat()}: {', '.join(off_menu)}."
+            table.add_row(
+                f"{len(off_menu)} others", Text("not running", style="dim"), Text(note, style="dim")
+            )
+        console.print(table)
+        console.print()
+
+
+def _label(name: str, code: str) -> str:
+    return f"{name}\n[dim]{code}[/dim]"
+
+
+def _bullets(lines: tuple[str, ...]) -> str:
+    return "\n".join(f"• {line}" for line in lines)

@@ -1,0 +1,154 @@
+"""Bulk recommendation use case: validate men's records and recommend programmes for each.
+
+The rules are the domain's (:func:`desist.domain.pathways.recommend_many`, the same engine ``recommend`` uses
+for one man); this module owns the use case around them: validation with one line per refused record, the
+``fail``/``skip`` choice, and (:func:`recommend_chunks`) chunk-by-chunk work so memory does not grow with the
+input.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+
+from desist.domain.errors import InputError
+from desist.domain.pathways import Policy, Recommendation, recommend_many
+from desist.domain.profile import Profile
+from desist.domain.risk.base import FieldError
+from desist.domain.risk.rejects import Reject, to_reject
+
+
+@dataclass(frozen=True)
+class Recommended:
+    """Recommendations in file order and the refused records."""
+
+    recommendations: list[Recommendation] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def parse_day(text: str | None, option: str = "as_of") -> date | None:
+    """A date given as text (YYYY-MM-DD), or an InputError naming ``option``."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"{option} {text!r}: not a valid date, expected YYYY-MM-DD") from None
+
+
+def _validate(
+    records: Sequence[Mapping[str, Any]], first_row: int, on_error: str
+) -> tuple[list[Profile], list[Reject]]:
+    profiles: list[Profile] = []
+    rejects: list[Reject] = []
+    for row, rec in enumerate(records, start=first_row):
+        try:
+            profiles.append(Profile.model_validate(rec))
+        except (ValidationError, FieldError) as exc:
+            reject = to_reject(row, rec, exc, Profile)
+            if on_error == "fail":
+                raise InputError(str(reject)) from None
+            rejects.append(reject)
+    return profiles, rejects
+
+
+def recommend_records(
+    records: Sequence[Mapping[str, Any]],
+    as_of: date | None = None,
+    policy: Policy | None = None,
+    on_error: str = "fail",
+) -> Recommended:
+    """Validate every record and recommend for each valid one.
+
+    Parameters
+    ----------
+    records : sequence of mappings
+        Men's records (fields in docs/recommend.md).
+    as_of : date, optional
+        The menu date for records without their own ``as_of`` (default today).
+    policy : Policy, optional
+        Policy switches (default: low-risk men are not offered programmes).
+    on_error : {"fail", "skip"}
+        ``fail``: the first refused record raises its line and nothing is recommended.
+
+    Raises
+    ------
+    InputError
+        ``on_error="fail"`` and a record is refused.
+    """
+    profiles, rejects = _validate(records, 1, on_error)
+    # every record's own checks (including the PNI's precondition) ran in validation, so this cannot fail
+    return Recommended(recommend_many(profiles, default_as_of=as_of, policy=policy), rejects)
+
+
+def recommend_chunks(
+    chunks: Iterable[Sequence[Mapping[str, Any]]],
+    as_of: date | None = None,
+    policy: Policy | None = None,
+    on_error: str = "fail",
+) -> Iterator[Recommended]:
+    """:func:`recommend_records` chunk by chunk (rows are numbered across chunks), one result per chunk."""
+    row = 1
+    for records in chunks:
+        profiles, rejects = _validate(records, row, on_error)
+        row += len(records)
+        yield Recommended(recommend_many(profiles, default_as_of=as_of, policy=policy), rejects)
+
+
+def _work(
+    records: Sequence[Mapping[str, Any]],
+    first_row: int,
+    as_of: date | None,
+    policy: Policy | None,
+    on_error: str,
+    render: Callable[[list[Recommendation]], list[str]],
+) -> tuple[list[str], list[Reject]]:
+    profiles, rejects = _validate(records, first_row, on_error)
+    return render(recommend_many(profiles, default_as_of=as_of, policy=policy)), rejects
+
+
+def recommend_rendered(
+    chunks: Iterable[Sequence[Mapping[str, Any]]],
+    as_of: date | None,
+    policy: Policy | None,
+    on_error: str,
+    render: Callable[[list[Recommendation]], list[str]],
+    workers: int = 1,
+) -> Iterator[tuple[list[str], list[Reject]]]:
+    """Recommend chunk by chunk and render each chunk with ``render``, in order: ``(text pieces, rejects)``.
+
+    With ``workers > 1`` the chunks are shared out between that many processes (``render`` must then be a
+    picklable function), at most two chunks per worker in flight, so memory stays bounded; only text and
+    rejects come back.
+
+    Raises
+    ------
+    InputError
+        ``on_error="fail"`` and a record is refused.
+    """
+    row = 1
+    if workers <= 1:
+        for records in chunks:
+            yield _work(records, row, as_of, policy, on_error, render)
+            row += len(records)
+        return
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    pending: deque[Future[tuple[list[str], list[Reject]]]] = deque()
+    with ProcessPoolExecutor(workers) as pool:
+        try:
+            for records in chunks:
+                pending.append(pool.submit(_work, records, row, as_of, policy, on_error, render))
+                row += len(records)
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for f in pending:
+                f.cancel()

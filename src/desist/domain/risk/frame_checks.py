@@ -101,8 +101,11 @@ def field_rules(model: type[BaseModel]) -> tuple[FieldRule, ...]:
             continue
         core, optional = _unwrap(info.annotation)
         required = info.is_required() and not optional
-        lo: Any = next((m.ge for m in reversed(info.metadata) if isinstance(m, annotated_types.Ge)), None)
-        hi: Any = next((m.le for m in reversed(info.metadata) if isinstance(m, annotated_types.Le)), None)
+        # bounds sit on the field, or inside an Optional's Annotated member (``Age | None``)
+        found = [*_validators(info.annotation), *info.metadata]
+        found += [m for f in found if hasattr(f, "metadata") for m in f.metadata]
+        lo: Any = next((m.ge for m in reversed(found) if isinstance(m, annotated_types.Ge)), None)
+        hi: Any = next((m.le for m in reversed(found) if isinstance(m, annotated_types.Le)), None)
         if core is bool:
             out.append(FieldRule(name, "bool", required))
         elif core in (int, float):

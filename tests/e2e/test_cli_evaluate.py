@@ -18,7 +18,7 @@ def evaluate_argv(
     data, *extra: str, outcome: str = "reoffended_2y", covariates: str | None = COVS, fmt: str = "json"
 ) -> list[str]:
     """``desist evaluate`` on ``data`` with treatment ``treated``; ``extra`` options come before --format."""
-    argv = ["evaluate", "--data", str(data), "--treatment", "treated", "--outcome", outcome]
+    argv = ["evaluate", "--input", str(data), "--treatment", "treated", "--outcome", outcome]
     if covariates is not None:
         argv += ["--covariates", covariates]
     return [*argv, *extra, "--format", fmt]
@@ -27,7 +27,7 @@ def evaluate_argv(
 def survival_argv(data, covariates: str, *extra: str) -> list[str]:
     """``desist survival`` on the Rossi data (duration ``week``, event ``arrest``)."""
     fixed = ("--duration", "week", "--event", "arrest")
-    return ["survival", "--data", str(data), *fixed, "--covariates", covariates, *extra]
+    return ["survival", "--input", str(data), *fixed, "--covariates", covariates, *extra]
 
 
 @pytest.fixture(scope="module")
@@ -260,3 +260,64 @@ def test_json_records_the_design_as_applied(cohort_csv, capsys):
     settings = json.loads(out)["settings"]
     assert settings["method"] == "ipw" and "ratio" not in settings["params"]
     assert settings["params"]["estimand"] == "ATE" and settings["params"]["method"] == "glm"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--programme", "SOTP-CORE", "--treatment", "t"], "--treatment: not used with --programme"),
+        (["--programme", "SOTP-CORE", "--input", "x.csv"], "--input: not with --programme"),
+        (["--programme", "SOTP-CORE", "--as-of", "2020-13-01"], "--as-of: '2020-13-01' is not a date"),
+        (
+            ["--programme", "SOTP-CORE", "--db", "sqlite:///no-such.db"],
+            "does not exist; run `desist db init`",
+        ),
+        (["--programme", "SOTP-CORE", "--spec", "no-such.json"], "--spec no-such.json: file not found"),
+        (["--input", "x.csv", "--as-of", "2020-01-01"], "--as-of: only with --programme"),
+        ([], "give --input FILE (a data file) or --programme CODE"),
+    ],
+)
+def test_store_mode_options_are_checked_in_one_line(tmp_path, monkeypatch, capsys, argv, message):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["evaluate", *argv], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1 and message in err, err
+    assert list(tmp_path.iterdir()) == []  # no database file left behind
+
+
+def test_data_is_a_deprecated_spelling_of_input(cohort_csv, capsys):
+    old = ["--data" if a == "--input" else a for a in evaluate_argv(cohort_csv)]
+    code, out, err = run(old, capsys)
+    assert code == 0 and err == "warning: --data is deprecated; use --input\n"
+    code, again, err = run(evaluate_argv(cohort_csv), capsys)
+    assert code == 0 and err == ""
+    first, second = json.loads(out), json.loads(again)
+    assert first["estimates"] == second["estimates"] and first["source"] == {
+        "kind": "file",
+        "path": str(cohort_csv),
+    }
+
+
+def test_a_spec_file_runs_on_a_data_file_as_the_options_do(cohort_csv, capsys, tmp_path):
+    from desist.evaluation.matching import NearestNeighborMatcher
+    from desist.evaluation.spec import EvaluationSpec
+
+    options = evaluate_argv(cohort_csv, "--ratio", "2", "--caliper", "0.25", "--seed", "1")
+    code, out, err = run(options, capsys)
+    spec = EvaluationSpec(
+        outcome="reoffended_2y",
+        covariates=tuple(COVS.split(",")),
+        design=NearestNeighborMatcher(ratio=2, caliper=0.25, random_state=1),
+        random_state=1,
+    )
+    path = tmp_path / "spec.json"
+    path.write_text(spec.to_json())
+    code2, out2, err2 = run(
+        ["evaluate", "--input", str(cohort_csv), "--spec", str(path), "--format", "json"], capsys
+    )
+    assert code == code2 == 0, err2
+    a, b = json.loads(out), json.loads(out2)
+    assert a["spec"] == b["spec"] == spec.to_dict() and a["estimates"] == b["estimates"]
+    code, out, err = run(
+        ["evaluate", "--input", str(cohort_csv), "--spec", str(path), "--ratio", "3"], capsys
+    )
+    assert code == 2 and "--ratio: give the settings in --spec FILE or as options, not both" in err

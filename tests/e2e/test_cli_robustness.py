@@ -304,7 +304,7 @@ def test_bad_audit_options(initialised, argv, mentions, capsys):
 # ------------------------------------------------------------------------------ evaluate and survival
 COHORT = EXAMPLES / "evaluation" / "cohort.csv"
 HUGE_BOOTSTRAP = "99999999999999999999"
-EVALUATE = ["evaluate", "--data", "in.csv", "--treatment", "treated", "--outcome", "reoffended_2y",
+EVALUATE = ["evaluate", "--input", "in.csv", "--treatment", "treated", "--outcome", "reoffended_2y",
             "--covariates", "age,risk_band,prior_sexual"]
 
 
@@ -391,7 +391,7 @@ def _rossi(change=None):
 def test_bad_survival(make, argv, mentions, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     make(tmp_path)
-    base = ["survival", "--data", "in.csv", "--duration", "week", "--event", "arrest"]
+    base = ["survival", "--input", "in.csv", "--duration", "week", "--event", "arrest"]
     options = dict(zip(argv[::2], argv[1::2], strict=False))
     if "--event" in options:
         base[base.index("--event") + 1] = options.pop("--event")

@@ -353,6 +353,25 @@ class Outcome(Base):
     )
 
 
+class EvaluationRun(Base):
+    """One stored evaluation: the spec and the full result (``EvaluationResult.to_dict()``), append-only.
+
+    Runs are compared over time (monitoring re-evaluates each quarter), so a stored run is never changed:
+    the services offer no update or delete and database triggers refuse both (:data:`RUN_APPEND_ONLY_DDL`).
+    """
+
+    __tablename__ = "evaluation_run"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_code: Mapped[str] = mapped_column(String(40), index=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    spec: Mapped[dict[str, Any]] = mapped_column()
+    result: Mapped[dict[str, Any]] = mapped_column()
+    data_fingerprint: Mapped[str] = mapped_column(String(80))
+    desist_version: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class AuditLog(Base):
     """Append-only record of every write: who, when, which row, and its column values before and after."""
 
@@ -402,6 +421,48 @@ AUDIT_APPEND_ONLY_DROP: dict[str, tuple[str, ...]] = {
         "DROP FUNCTION IF EXISTS audit_log_append_only()",
     ),
 }
+
+
+#: DDL making evaluation_run append-only (the same guard as the audit log's), per dialect
+RUN_APPEND_ONLY_DDL: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        "CREATE TRIGGER evaluation_run_no_update BEFORE UPDATE ON evaluation_run "
+        "BEGIN SELECT RAISE(ABORT, 'evaluation_run is append-only'); END",
+        "CREATE TRIGGER evaluation_run_no_delete BEFORE DELETE ON evaluation_run "
+        "BEGIN SELECT RAISE(ABORT, 'evaluation_run is append-only'); END",
+    ),
+    "postgresql": (
+        "CREATE FUNCTION evaluation_run_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'evaluation_run is append-only'; END $$",
+        "CREATE TRIGGER evaluation_run_no_change BEFORE UPDATE OR DELETE ON evaluation_run "
+        "FOR EACH ROW EXECUTE FUNCTION evaluation_run_append_only()",
+        "CREATE TRIGGER evaluation_run_no_truncate BEFORE TRUNCATE ON evaluation_run "
+        "FOR EACH STATEMENT EXECUTE FUNCTION evaluation_run_append_only()",
+    ),
+}
+RUN_APPEND_ONLY_DROP: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        "DROP TRIGGER IF EXISTS evaluation_run_no_update",
+        "DROP TRIGGER IF EXISTS evaluation_run_no_delete",
+    ),
+    "postgresql": (
+        "DROP TRIGGER IF EXISTS evaluation_run_no_truncate ON evaluation_run",
+        "DROP TRIGGER IF EXISTS evaluation_run_no_change ON evaluation_run",
+        "DROP FUNCTION IF EXISTS evaluation_run_append_only()",
+    ),
+}
+
+
+@event.listens_for(EvaluationRun.__table__, "after_create")
+def _run_append_only(target: Any, connection: Any, **_: Any) -> None:
+    for statement in RUN_APPEND_ONLY_DDL.get(connection.dialect.name, ()):
+        connection.exec_driver_sql(statement)
+
+
+@event.listens_for(EvaluationRun.__table__, "before_drop")
+def _run_drop_triggers(target: Any, connection: Any, **_: Any) -> None:
+    for statement in RUN_APPEND_ONLY_DROP.get(connection.dialect.name, ()):
+        connection.exec_driver_sql(statement)
 
 
 @event.listens_for(AuditLog.__table__, "after_create")

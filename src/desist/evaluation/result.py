@@ -61,7 +61,8 @@ def plain(obj: Any) -> Any:
 
 
 def fingerprint(data: pd.DataFrame, columns: list[str]) -> str:
-    """``sha256:...`` of the rows and columns an evaluation read (values, column names and row order)."""
+    """``sha256:...`` of the rows and columns an evaluation read (values, column names and row order;
+    numbers to 12 significant digits)."""
     frame = data[columns]
     digest = hashlib.sha256()
     digest.update(json.dumps([str(c) for c in columns]).encode())
@@ -79,8 +80,10 @@ def _canonical(v: Any) -> str:
     if isinstance(v, bool | np.bool_):
         return str(int(v))
     if isinstance(v, float | np.floating):
+        # 12 significant digits: the same value computed twice (a score re-derived on import, a CSV round
+        # trip) may differ in its last bit, and that is not different data
         f = float(v)
-        return repr(int(f)) if f.is_integer() else repr(f)
+        return repr(int(f)) if f.is_integer() else format(f, ".12g")
     return str(v)
 
 

@@ -67,6 +67,20 @@ class UnitOfWork:
             raise RuntimeError("UnitOfWork.session is only available inside 'with UnitOfWork(...)'")
         return self._session
 
+    @property
+    def analysis(self) -> Any:
+        """The evaluation's input tables (:class:`desist.adapters.analysis.AnalysisTables`)."""
+        from desist.adapters.analysis import AnalysisTables  # pandas: loaded only by evaluations
+
+        return AnalysisTables(self.session)
+
+    @property
+    def evaluation_runs(self) -> Any:
+        """Stored evaluation runs (:class:`desist.adapters.analysis.EvaluationRuns`)."""
+        from desist.adapters.analysis import EvaluationRuns
+
+        return EvaluationRuns(self.session)
+
     def __enter__(self) -> UnitOfWork:
         self._session = self.session_factory()
         audit.install(self._session, self.actor)

@@ -37,7 +37,7 @@ def read_table(path: Path, columns: list[str] | None = None):
     """Read a CSV or Parquet file into pandas (only ``columns``, when given), with one-line errors."""
     from desist.adapters.tables import read_table as read
 
-    return read(path, columns, option="--data")
+    return read(path, columns, option="--input")
 
 
 def _plots_folder(plots: Path | None) -> None:
@@ -74,25 +74,83 @@ def _dump(d: dict) -> str:
     return json.dumps(jsonable(d), indent=2, allow_nan=False)
 
 
-def register(app: typer.Typer) -> None:
-    """Add ``evaluate`` and ``survival`` to the app."""
+#: file-mode options that a store evaluation (--programme) takes from its spec instead
+_FILE_ONLY = (
+    "treatment",
+    "outcome",
+    "covariates",
+    "method",
+    "ratio",
+    "caliper",
+    "order",
+    "exact",
+    "estimand",
+    "distance",
+    "time",
+    "event",
+    "subgroup",
+    "deniers",
+    "denier_rate",
+    "bootstrap",
+    "seed",
+    "missing",
+    "window",
+    "plots",
+)
 
-    @app.command("evaluate")
+
+def _deprecated(old: str, new: str) -> None:
+    typer.echo(f"warning: {old} is deprecated; use {new}", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``evaluate`` (with ``evaluate runs``) and ``survival`` to the app."""
+    from desist.entrypoints.cli import evaluate_runs
+
+    evaluate_app = typer.Typer(
+        help="Did the programme work? On a data file (--input) or the casework database (--programme).",
+        no_args_is_help=False,
+    )
+    app.add_typer(evaluate_app, name="evaluate")
+    evaluate_runs.register(evaluate_app)
+
+    @evaluate_app.callback(invoke_without_command=True)
     def evaluate(
-        data: Path = typer.Option(..., "--data", help="CSV or Parquet file, one row per person."),
-        treatment: str = typer.Option(..., "--treatment", help="0/1 column: took the programme."),
-        outcome: str = typer.Option(..., "--outcome", help="Outcome column (0/1, count or number)."),
-        covariates: str = typer.Option(
-            ..., "--covariates", help="Comma-separated confounders, e.g. age,risk_band"
+        ctx: typer.Context,
+        input_: Path | None = typer.Option(None, "--input", help="CSV or Parquet file, one row per person."),
+        data: Path | None = typer.Option(None, "--data", hidden=True, help="Deprecated: use --input."),
+        programme: str | None = typer.Option(
+            None,
+            "--programme",
+            help="Catalogue code: evaluate it from the casework database (e.g. SOTP-CORE).",
         ),
-        method: str = typer.Option("nearest", "--method", help="nearest, ipw, aipw or subclass."),
-        ratio: int = typer.Option(1, "--ratio", help="Controls per treated person (nearest)."),
+        as_of: str | None = typer.Option(
+            None, "--as-of", help="With --programme: the data cut-off, YYYY-MM-DD (default today)."
+        ),
+        spec_file: Path | None = typer.Option(
+            None, "--spec", help="JSON or YAML EvaluationSpec (with --programme, or instead of the options)."
+        ),
+        db: str | None = typer.Option(
+            None, "--db", help="With --programme: database URL (default DESIST_DATABASE_URL, else desist.db)."
+        ),
+        actor: str | None = typer.Option(
+            None, "--actor", envvar="DESIST_ACTOR", help="With --programme: who runs it (audit log)."
+        ),
+        treatment: str | None = typer.Option(None, "--treatment", help="0/1 column: took the programme."),
+        outcome: str | None = typer.Option(None, "--outcome", help="Outcome column (0/1, count or number)."),
+        covariates: str | None = typer.Option(
+            None, "--covariates", help="Comma-separated confounders, e.g. age,risk_band"
+        ),
+        method: str | None = typer.Option(None, "--method", help="nearest (default), ipw, aipw or subclass."),
+        ratio: int | None = typer.Option(None, "--ratio", help="Controls per treated person (nearest)."),
         replace: bool = typer.Option(False, "--replace", help="Match with replacement (nearest)."),
         caliper: float | None = typer.Option(None, "--caliper", help="Caliper in SDs of the distance."),
         order: str | None = typer.Option(None, "--order", help="largest, smallest, random or data."),
         exact: str | None = typer.Option(None, "--exact", help="Comma-separated columns to match exactly."),
-        estimand: str = typer.Option("ATT", "--estimand", help="ATT or ATE."),
-        distance: str = typer.Option("glm", "--distance", help="glm, logit, gbm or mahalanobis."),
+        estimand: str | None = typer.Option(None, "--estimand", help="ATT (default) or ATE."),
+        distance: str | None = typer.Option(
+            None, "--distance", help="glm (default), logit, gbm or mahalanobis."
+        ),
         time: str | None = typer.Option(None, "--time", help="Time to first reoffence (adds survival)."),
         event: str | None = typer.Option(None, "--event", help="1 if the time ended in a reoffence."),
         subgroup: str | None = typer.Option(
@@ -102,71 +160,123 @@ def register(app: typer.Typer) -> None:
         denier_rate: float | None = typer.Option(
             None, "--denier-base-rate", help="Outcome for innocent deniers (default: remove them)."
         ),
-        bootstrap: int = typer.Option(0, "--bootstrap", help="Cluster-bootstrap replicates for CIs."),
+        bootstrap: int | None = typer.Option(
+            None, "--bootstrap", help="Cluster-bootstrap replicates for CIs."
+        ),
         seed: int | None = typer.Option(None, "--seed", help="Random seed (bootstrap, random order)."),
-        missing: str = typer.Option("error", "--missing", help="error or drop rows with missing values."),
+        missing: str | None = typer.Option(
+            None, "--missing", help="error (default) or drop rows with missing values."
+        ),
         window: str | None = typer.Option(None, "--window", help='Words for the window: "within two years".'),
         plots: Path | None = typer.Option(
             None, "--plots", help="Directory to write PNG plots to (replacing earlier ones)."
         ),
-        fmt: str = typer.Option("table", "--format", help="json or table."),
+        fmt: str = typer.Option("table", "--format", help="table or json."),
     ) -> None:
-        """Estimate the programme's effect on an outcome after matching or weighting, with sensitivity."""
+        """Estimate a programme's effect after matching or weighting, with sensitivity analyses.
+
+        From a file: --input FILE with --treatment, --outcome and --covariates (or --spec FILE). From the
+        casework database: --programme CODE [--as-of DATE] [--spec FILE]; the run is stored (see
+        `desist evaluate runs`).
+        """
+        if ctx.invoked_subcommand is not None:
+            return
         _choice("--format", fmt, FORMATS)
-        _choice("--method", method, ("nearest", "ipw", "aipw", "subclass"))
-        _choice("--order", order, ("largest", "smallest", "random", "data"))
-        _choice("--estimand", estimand, ("ATT", "ATE"))
-        _choice("--missing", missing, ("error", "drop"))
-        covs = _split(covariates)
-        if not covs:
-            raise InputError("--covariates: expected a comma-separated list of column names")
+        if data is not None:
+            _deprecated("--data", "--input")
+            if input_ is not None:
+                raise InputError("--data: give the file once, as --input")
+            input_ = data
+        options = dict(locals())
+        if programme is not None:
+            given = [name for name in _FILE_ONLY if options[name] is not None] + (
+                ["replace"] if replace else []
+            )
+            if input_ is not None:
+                raise InputError("--input: not with --programme, which reads the casework database")
+            if given:
+                flag = "--" + given[0].replace("_", "-").replace("denier-rate", "denier-base-rate")
+                raise InputError(
+                    f"{flag}: not used with --programme; the cohort's columns are fixed and the design comes "
+                    "from --spec FILE (see docs/evaluation.md)"
+                )
+            evaluate_runs.evaluate_store(programme, as_of, spec_file, db, actor, fmt)
+            return
+        for name, value in (("--as-of", as_of), ("--db", db)):
+            if value is not None:
+                raise InputError(f"{name}: only with --programme (the casework database)")
+        if input_ is None:
+            raise InputError(
+                "give --input FILE (a data file) or --programme CODE (the casework database); "
+                "see `desist evaluate --help`"
+            )
         from desist.evaluation.evaluate import Evaluation
         from desist.evaluation.report import table_text
         from desist.evaluation.spec import EvaluationSpec, design_from_settings
 
-        # the library checks the settings (a setting the design does not have, bootstrap count, base rate,
-        # a column in two roles) when the spec is made, so they are refused before the file is read
-        design = design_from_settings(
-            method,
-            estimand,
-            distance,
-            seed,
-            name=_option,
-            ratio=ratio,
-            replace=replace,
-            caliper=caliper,
-            order=order,
-            exact=_split(exact) or None,
-        )
-        spec = EvaluationSpec(
-            outcome=outcome,
-            covariates=tuple(covs),
-            design=design,
-            treatment=treatment,
-            time=time,
-            event=event,
-            subgroup=subgroup,
-            deniers=deniers,
-            denier_base_rate=denier_rate,
-            bootstrap=bootstrap,
-            missing=missing,
-            window=window,
-            random_state=seed,
-        )
+        if spec_file is not None:
+            given = [name for name in _FILE_ONLY if name != "plots" and options[name] is not None]
+            if given or replace:
+                flag = "--" + (given[0] if given else "replace").replace("_", "-")
+                raise InputError(f"{flag}: give the settings in --spec FILE or as options, not both")
+            spec = EvaluationSpec.read(spec_file)
+        else:
+            for name, value in (
+                ("--treatment", treatment),
+                ("--outcome", outcome),
+                ("--covariates", covariates),
+            ):
+                if value is None:
+                    raise InputError(f"{name}: missing; expected it with --input (or give --spec FILE)")
+            _choice("--method", method, ("nearest", "ipw", "aipw", "subclass"))
+            _choice("--order", order, ("largest", "smallest", "random", "data"))
+            _choice("--estimand", estimand, ("ATT", "ATE"))
+            _choice("--missing", missing, ("error", "drop"))
+            covs = _split(covariates)
+            if not covs:
+                raise InputError("--covariates: expected a comma-separated list of column names")
+            # the library checks the settings (a setting the design does not have, bootstrap count, base
+            # rate, a column in two roles) when the spec is made, so they are refused before the file is read
+            design = design_from_settings(
+                method or "nearest",
+                estimand or "ATT",
+                distance or "glm",
+                seed,
+                name=_option,
+                ratio=1 if ratio is None else ratio,
+                replace=replace,
+                caliper=caliper,
+                order=order,
+                exact=_split(exact) or None,
+            )
+            spec = EvaluationSpec(
+                outcome=str(outcome),
+                covariates=tuple(covs),
+                design=design,
+                treatment=str(treatment),
+                time=time,
+                event=event,
+                subgroup=subgroup,
+                deniers=deniers,
+                denier_base_rate=denier_rate,
+                bootstrap=0 if bootstrap is None else bootstrap,
+                missing=missing or "error",
+                window=window,
+                random_state=seed,
+            )
         ev = Evaluation.from_spec(spec)
         _plots_folder(plots)
-        roles = (time, event, subgroup, deniers)
-        used = [treatment, outcome, *covs, *_split(exact), *[c for c in roles if c]]
-        df = read_table(data, used)
+        df = read_table(input_, spec.columns())
         ev.fit(df)
-        result = ev.result(source={"kind": "file", "path": str(data)}).to_dict()
+        result = ev.result(source={"kind": "file", "path": str(input_)}).to_dict()
         if plots is not None:
-            result["plots"] = _write_plots(ev, plots, protect=(data,))
+            result["plots"] = _write_plots(ev, plots, protect=(input_,))
         typer.echo(_dump(result) if fmt == "json" else table_text(jsonable(result), window=window))
 
     @app.command("survival")
     def survival(
-        data: Path = typer.Option(..., "--data", help="CSV or Parquet file."),
+        input_: Path | None = typer.Option(None, "--input", help="CSV or Parquet file."),
+        data: Path | None = typer.Option(None, "--data", hidden=True, help="Deprecated: use --input."),
         duration: str = typer.Option(..., "--duration", help="Follow-up time column."),
         event: str = typer.Option(..., "--event", help="1 = event (reoffence), 0 = censored."),
         covariates: str = typer.Option(..., "--covariates", help="Comma-separated covariates."),
@@ -177,6 +287,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Fit a Cox proportional hazards model and print coefficients, hazard ratios and concordance."""
         _choice("--format", fmt, FORMATS)
+        if data is not None:
+            _deprecated("--data", "--input")
+            if input_ is not None:
+                raise InputError("--data: give the file once, as --input")
+            input_ = data
+        if input_ is None:
+            raise InputError("--input: missing; expected a CSV or Parquet file")
         _choice("--ties", ties, ("efron", "breslow"))
         _choice("--missing", missing, ("error", "drop"))
         from desist.evaluation.design import check_columns
@@ -184,7 +301,7 @@ def register(app: typer.Typer) -> None:
 
         covs = _split(covariates)
         used = [duration, event, *covs, *([weights] if weights else [])]
-        df = read_table(data, used)
+        df = read_table(input_, used)
         check_columns(df, used, "column")
         counts = df[used].isna().sum()
         if counts.any():
@@ -196,7 +313,7 @@ def register(app: typer.Typer) -> None:
                 )
             df = df.dropna(subset=used)
         res = fit_cox(df, duration, event, covs, ties=ties, weights=weights)
-        out = {"data": str(data), "duration": duration, "event": event, **res.to_dict()}
+        out = {"data": str(input_), "duration": duration, "event": event, **res.to_dict()}
         if fmt == "json":
             typer.echo(_dump(out))
         else:

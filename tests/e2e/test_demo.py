@@ -127,6 +127,67 @@ def test_the_report_and_plots_are_written(demo_run):
     assert (out / "data" / "people.csv").exists()
 
 
+def test_the_command_line_gets_the_demo_evaluation_from_its_database(demo_run, capsys):
+    """`desist evaluate --programme SOTP-CORE --as-of DATE` on the demo's database gives the demo's answer,
+    and both runs are stored with everything needed to reproduce them."""
+    folder, *_ = demo_run
+    db = ["--db", f"sqlite:///{folder / 'desist-demo.db'}"]
+    demo_json = json.loads((folder / "desist-demo" / "evaluation.json").read_text())
+    code, out, err = run(["evaluate", "runs", *db, "--format", "json"], capsys)
+    assert code == 0, err
+    stored = json.loads(out)
+    assert [(r["programme"], r["as_of"], r["actor"]) for r in stored] == [
+        ("SOTP-CORE", "2016-12-31", "demo:analyst"),
+        ("SOTP-CORE", "2024-12-31", "demo:analyst"),
+    ]
+    assert demo_json["evaluation_run"] == stored[1]["id"]
+    code, out, err = run(
+        ["evaluate", "--programme", "SOTP-CORE", "--as-of", "2024-12-31", *db, "--format", "json"], capsys
+    )
+    assert code == 0, err
+    cli = json.loads(out)["result"]
+    code, out, err = run(["evaluate", "runs", "show", str(stored[1]["id"]), *db, "--format", "json"], capsys)
+    demo = json.loads(out)["result"]
+    for r in (cli, demo):
+        r.pop("fitted_at")
+    assert cli == demo  # the same answer, the same data fingerprint, the same spec
+    assert cli["data_cutoff"] == "2024-12-31" and cli["spec"]["design"]["params"]["caliper"] == 0.2
+    demo_estimates = {k: v for k, v in demo_json.items() if k in ("estimates", "n", "data_fingerprint")}
+    assert demo_estimates == {k: cli[k] for k in demo_estimates}
+    # the early look: the demo's stored run, or (below the Justice Data Lab's 60 treated) a clear refusal
+    code, out, err = run(["evaluate", "runs", "show", str(stored[0]["id"]), *db, "--format", "json"], capsys)
+    early = json.loads(out)["result"]
+    argv = ["evaluate", "--programme", "SOTP-CORE", "--as-of", "2016-12-31", *db, "--format", "json"]
+    code, out, err = run(argv, capsys)
+    if early["n"]["treated"] < 60:
+        assert (
+            code == 2 and f"{early['n']['treated']} treated men (completed)" in err and "at least 60" in err
+        )
+    else:
+        again = json.loads(out)["result"]
+        assert again["estimates"] == early["estimates"] and again["n"] == early["n"]
+    code, out, err = run(["evaluate", "runs", "show", "999", *db], capsys)
+    assert code == 2 and "evaluation run 999: not found" in err
+
+
+def test_the_documented_spec_file_runs_on_the_demo_database(demo_run, capsys):
+    from pathlib import Path
+
+    folder, *_ = demo_run
+    spec = Path(__file__).resolve().parents[2] / "examples" / "evaluation" / "core_itt_2y.yaml"
+    db = ["--db", f"sqlite:///{folder / 'desist-demo.db'}"]
+    argv = ["evaluate", "--programme", "SOTP-CORE", "--as-of", "2024-12-31", "--spec", str(spec), *db]
+    code, out, err = run([*argv, "--format", "json"], capsys)
+    assert code == 0, err
+    result = json.loads(out)["result"]
+    assert (
+        result["treatment"]["definition"] == "started" and result["outcome"]["name"] == "sexual_reoffence_2y"
+    )
+    assert result["settings_applied"]["params"]["ratio"] == 2 and result["spec"]["followup_years"] == 2
+    code, out, err = run(argv, capsys)  # the table form, as docs/evaluation.md shows it
+    assert code == 0 and out.startswith("evaluation run ") and "(started)" in out.splitlines()[0]
+
+
 def test_a_second_run_replaces_its_own_database(demo_run, capsys):
     folder, *_ = demo_run
     with pytest.MonkeyPatch.context() as mp:

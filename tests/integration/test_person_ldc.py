@@ -14,11 +14,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, inspect, select, text
 
+from desist.adapters.analysis import AnalysisTables
+from desist.adapters.engine import make_session_factory
 from desist.adapters.exporters import export, read_export
 from desist.adapters.migrate import current_revision, downgrade, head_revision, upgrade
 from desist.adapters.orm import AuditLog, Base, Person
 from desist.services.casework import register_person, set_person_flags
-from desist.services.demo import load_population, read_tables
+from desist.services.demo import load_population
 from desist.services.imports import ImportRejected, import_file
 from desist.synth import generate_population
 from desist.synth.cohort import evaluation_cohort, tables_from_population
@@ -173,7 +175,8 @@ def test_cli_person_add_ldc_and_set_flags(database_url, session_factory, monkeyp
 def test_cohort_from_the_database_leaves_ldc_men_out_of_the_core_comparison(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     pop = generate_population(1_000, seed=3)
     load_population(engine, write_import_files(pop, "2024-12-31", tmp_path))
-    tables = read_tables(engine)
+    with make_session_factory(engine)() as session:
+        tables = AnalysisTables(session).tables(dt.date(2024, 12, 31))
     stored = tables["people"].set_index("prison_number")["ldc"]
     assert stored.dtype == bool
     assert stored.to_dict() == pop.men.set_index("prison_number")["ldc"].to_dict()

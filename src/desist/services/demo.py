@@ -1,12 +1,12 @@
 """The demo's use cases on a real database: a fresh SQLite file, the population imported through the import
-service, one live casework cycle through the referral and group services, and the tables read back for the
-evaluation (which then runs on what the database holds, not on the generator's own frames).
+service, one live casework cycle through the referral and group services, and the evaluation of Core SOTP
+through the evaluation service (which runs on what the database holds, not on the generator's own frames,
+and stores the run).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import secrets
 import sqlite3
 from collections.abc import Callable
@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -27,6 +26,9 @@ from desist.services.imports import ImportReport, import_file
 from desist.services.unit_of_work import UnitOfWork
 
 ACTOR_IMPORT = "demo:import"
+ACTOR_ANALYST = "demo:analyst"
+#: the statistical floor of desist.evaluation (below it no estimate is made)
+DEMO_MIN_TREATED = 10
 
 
 #: SQLite's application_id (a 32-bit number in the file header) of a database the demo made: "DSDm"
@@ -118,40 +120,20 @@ def load_population(
     return reports
 
 
-def read_tables(engine: Engine) -> dict[str, pd.DataFrame]:
-    """The evaluation's inputs as stored: people, latest sentence, first OSP assessment, history, outcomes."""
-    with engine.connect() as conn:
-        people = pd.read_sql(
-            "SELECT id, prison_number, date_of_birth, maintains_innocence, ldc FROM person", conn
-        )
-        sentences = pd.read_sql("SELECT person_id, start_date, release_date FROM sentence", conn)
-        osp = pd.read_sql(
-            "SELECT person_id, assessed_on, inputs, outputs FROM assessment WHERE tool = 'osp'", conn
-        )
-        history = pd.read_sql(
-            "SELECT person_id, programme_code, started_on, ended_on, result FROM programme_history", conn
-        )
-        outcomes = pd.read_sql("SELECT person_id, offence_date, proven_date, kind FROM outcome", conn)
-    number = people.set_index("id")["prison_number"]
-    inputs = pd.DataFrame([json.loads(v) if isinstance(v, str) else v for v in osp.pop("inputs")])
-    outputs = [json.loads(v) if isinstance(v, str) else v for v in osp.pop("outputs")]
-    osp = pd.concat([osp.reset_index(drop=True), inputs], axis=1)
-    osp["osp_dc_points"] = [o["osp_dc"]["points"] for o in outputs]
-    osp["osp_dc_probability"] = [o["osp_dc"]["probability"] for o in outputs]
-    osp["osp_dc_band"] = [str(o["osp_dc"]["band"]).lower() for o in outputs]
-    tables = {
-        "people": people.drop(columns="id"),
-        "sentences": sentences,
-        "osp": osp,
-        "history": history,
-        "outcomes": outcomes,
-    }
-    for name in ("sentences", "osp", "history", "outcomes"):
-        frame = tables[name]
-        frame.insert(0, "prison_number", frame.pop("person_id").map(number))
-    for flag in ("maintains_innocence", "ldc"):  # SQLite hands booleans back as 0/1
-        tables["people"][flag] = tables["people"][flag].astype(bool)
-    return tables
+def evaluate_core(engine: Engine, as_of: dt.date, *, keep_fit: bool = True) -> Any:
+    """Evaluate Core SOTP from the database through :func:`desist.services.evaluations.evaluate_programme`
+    with the default spec (what ``desist evaluate --programme SOTP-CORE --as-of AS_OF`` runs), stored as an
+    ``evaluation_run``; returns the :class:`~desist.services.evaluations.StoredRun` with its cohort and fit.
+
+    The demo's population is synthetic and may be small (1,000 men), so fewer treated men than the Justice
+    Data Lab's 60 give a warning in the result rather than a refusal.
+    """
+    from desist.services.evaluations import evaluate_programme
+
+    uow = UnitOfWork(make_session_factory(engine), ACTOR_ANALYST)
+    return evaluate_programme(
+        "SOTP-CORE", as_of, None, uow, min_treated=DEMO_MIN_TREATED, keep_fit=keep_fit
+    )
 
 
 def table_counts(engine: Engine) -> dict[str, int]:
@@ -169,6 +151,7 @@ def table_counts(engine: Engine) -> dict[str, int]:
         "enrolment",
         "group_session",
         "attendance",
+        "evaluation_run",
         "audit_log",
     )
     with engine.connect() as conn:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from desist.synth.cohort import COVARIATES, evaluation_cohort, naive_rates
+from desist.synth.cohort import naive_rates
 from desist.synth.export import OSP_FIELDS
 from desist.synth.population import PNI_ITEMS
 
@@ -23,28 +23,15 @@ WINDOW_YEARS = 5
 EXAMPLE_DAYS = {"2012": dt.date(2012, 6, 1), "2019": dt.date(2019, 6, 1)}
 
 
-def core_sotp_evaluation(seed: int) -> Any:
-    """The demo's design for Core SOTP, shared with benchmarks/evaluate.py.
-
-    1:1 nearest neighbour with a 0.2 SD caliper, exact on risk band, survival, subgroups by risk band and
-    the innocent-deniers scenario.
-    """
+def core_sotp_evaluation(seed: int | None = None) -> Any:
+    """The demo's design for Core SOTP (:func:`desist.evaluation.cohort.default_spec`, what
+    ``desist evaluate --programme`` runs without ``--spec``) as an unfitted Evaluation, for
+    benchmarks/evaluate.py. ``seed`` is kept for its callers: the design draws no random numbers."""
+    from desist.evaluation.cohort import default_spec
     from desist.evaluation.evaluate import Evaluation
 
-    return Evaluation(
-        "treated",
-        "sexual_reoffence",
-        COVARIATES,
-        caliper=0.2,
-        exact=["risk_band"],
-        time="time_days",
-        event="event",
-        subgroup="risk_band",
-        deniers="maintains_innocence",
-        denier_base_rate=0.0,
-        window=f"within {WINDOW_YEARS} years of release",
-        random_state=seed,
-    )
+    del seed
+    return Evaluation.from_spec(default_spec(WINDOW_YEARS))
 
 
 def _profile(man: pd.Series, day: dt.date) -> Any:
@@ -127,28 +114,15 @@ class StudyResult:
     naive: dict[str, float]
     true_hr: float
     true_effect_text: str
+    run: Any = None  # the stored evaluation run (desist.services.evaluations.StoredRun)
 
 
-def run_evaluation(
-    tables: dict[str, pd.DataFrame],
-    population: Any,
-    seed: int | None = None,
-) -> StudyResult:
-    """Completed Core SOTP (before 2017) against eligible untreated men: nearest 1:1 with a 0.2 SD caliper,
-    exact on OSP/DC band, survival, subgroups by band, E-value, Rosenbaum bounds and innocent deniers.
-
-    Parameters
-    ----------
-    tables : dict of DataFrame
-        The import-layout tables the cohort is built from (read back from the database by the demo).
-    population : desist.synth.generate.Population
-        The generated population: its end of data, and the TRUE effect to report next to the estimate.
-    """
-    end_of_data = population.calibration.value("era.end_of_data")
-    cohort = evaluation_cohort(tables, end_of_data, window_years=WINDOW_YEARS)
-    ev = core_sotp_evaluation(seed).fit(cohort)
+def study_of_run(run: Any, population: Any) -> StudyResult:
+    """The demo's reading of a stored Core SOTP run (kept with its fit: ``evaluate_programme(...,
+    keep_fit=True)``): the naive rates of its cohort and the TRUE effect the population was made with."""
+    cohort = run.cohort
     truth = true_hr_for(population, cohort)
-    return StudyResult(ev, cohort, naive_rates(cohort), truth, population.true_effect_text())
+    return StudyResult(run.evaluation, cohort, naive_rates(cohort), truth, population.true_effect_text(), run)
 
 
 def write_report(
@@ -170,7 +144,9 @@ def write_report(
     guarded = list(protect)
     out.mkdir(parents=True, exist_ok=True)
     ev = study.evaluation
-    result = ev.to_dict()
+    result = study.run.result.to_dict() if study.run is not None else ev.to_dict()
+    if study.run is not None:
+        result["evaluation_run"] = study.run.id
     result["demo"] = {
         "true_hazard_ratio": study.true_hr,
         "true_effect": study.true_effect_text,

@@ -18,6 +18,9 @@ from desist.domain.errors import InputError
 
 MIN_MEN, MAX_MEN = 1000, 2_000_000
 CASEWORK_START = dt.date(2021, 1, 4)  # within the population: most of its men are released by 2025
+#: a second look: what the store knew at the end of 2016, while Core SOTP still ran (the MoJ's impact
+#: evaluation, published in 2017, followed men released up to about then)
+EARLY_LOOK = dt.date(2016, 12, 31)
 MAIN_CODES = ("SOTP-CORE", "SOTP-EXT", "KAIZEN", "HORIZON", "SOTP-BNM", "BNM-PLUS")
 
 
@@ -101,6 +104,23 @@ def _db_files(db: Path) -> list[Path]:
     return [db, *(Path(f"{db}{suffix}") for suffix in SQLITE_COMPANIONS)]
 
 
+def _early_look(svc: Any, engine: Any) -> str:
+    """Evaluate Core SOTP again on what the database knew at :data:`EARLY_LOOK` (stored as another run)."""
+    from desist.domain.errors import DesistError
+
+    try:
+        early = svc.evaluate_core(engine, EARLY_LOOK, keep_fit=False)
+    except DesistError as exc:
+        return f"as of {EARLY_LOOK}: no estimate ({exc.message})"
+    r = early.result
+    hr = r.estimate("hazard_ratio")
+    return (
+        f"as of {EARLY_LOOK} (run {early.id}; men released by mid-2011, followed up 5 years): "
+        f"{r.n['treated']} treated, hazard ratio {hr['estimate']:.2f} ({hr['ci_low']:.2f} to "
+        f"{hr['ci_high']:.2f}) - `desist evaluate --programme SOTP-CORE --as-of {EARLY_LOOK}` gives the same"
+    )
+
+
 def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, quiet: bool) -> dict[str, Any]:
     """Run every step; returns the key figures (also written to the report)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -112,7 +132,7 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
         casework_candidates,
         example_recommendations,
         hazard_ratio,
-        run_evaluation,
+        study_of_run,
         write_report,
     )
 
@@ -177,15 +197,19 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
         f"(see `desist audit --url sqlite:///{db} --entity referral`)"
     )
 
-    screen.step("5. Evaluating Core SOTP from the database (desist.evaluation)")
-    tables = svc.read_tables(engine)
-    study = run_evaluation(tables, pop, seed=seed)
+    screen.step("5. Evaluating Core SOTP from the database (desist evaluate --programme SOTP-CORE)")
+    as_of = dt.date.fromisoformat(str(end))
+    run = svc.evaluate_core(engine, as_of)
+    study = study_of_run(run, pop)
     ev = study.evaluation
     hr = hazard_ratio(study)
     if not quiet:
-        from desist.evaluation.report import table_text
-
-        screen.console.print(table_text(ev.to_dict()), markup=False)
+        screen.console.print(run.result.report(), markup=False)
+        screen.say(
+            f"stored as evaluation run {run.id}; the same from the command line: desist evaluate "
+            f"--programme SOTP-CORE --as-of {as_of} --db sqlite:///{db}"
+        )
+    screen.say(_early_look(svc, engine))
     screen.say(
         f"naive (unmatched) within 5 years: treated {study.naive['treated']:.1%}, untreated "
         f"{study.naive['untreated']:.1%}"

@@ -142,7 +142,7 @@ class EvaluationResult:
         """The plain-text report (``desist evaluate --format table``)."""
         from desist.evaluation.report import table_text
 
-        return table_text(self.to_dict())
+        return table_text(self.to_dict(), window=self.spec.get("window"))
 
     def estimate(self, measure: str) -> dict[str, Any]:
         """One row of :meth:`to_frame` as a dict ("difference", "risk_ratio", "hazard_ratio", ...)."""

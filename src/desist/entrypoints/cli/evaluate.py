@@ -271,7 +271,7 @@ def register(app: typer.Typer) -> None:
         result = ev.result(source={"kind": "file", "path": str(input_)}).to_dict()
         if plots is not None:
             result["plots"] = _write_plots(ev, plots, protect=(input_,))
-        typer.echo(_dump(result) if fmt == "json" else table_text(jsonable(result), window=window))
+        typer.echo(_dump(result) if fmt == "json" else table_text(jsonable(result), window=spec.window))
 
     @app.command("survival")
     def survival(

@@ -121,13 +121,13 @@ def test_refusals_are_one_line_and_store_nothing_then_another_design(loaded, uow
     assert len(list_runs(uow_factory())) == 2
 
 
-def test_migration_0006_round_trip(engine):
+def test_migration_0007_round_trip(engine):
     from sqlalchemy import inspect
 
     from desist.adapters.migrate import current_revision, downgrade, upgrade
 
-    assert current_revision(engine) == "0006" and "evaluation_run" in inspect(engine).get_table_names()
-    downgrade(engine, "0005")
+    assert current_revision(engine) == "0007" and "evaluation_run" in inspect(engine).get_table_names()
+    downgrade(engine, "0006")
     assert "evaluation_run" not in inspect(engine).get_table_names()
     upgrade(engine)
     assert "evaluation_run" in inspect(engine).get_table_names()

@@ -1,7 +1,7 @@
 """evaluation_run: stored evaluations (spec + full result), append-only.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01
 
 ``desist evaluate --programme`` stores every run so results can be listed, shown, compared over time and
@@ -18,8 +18,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from desist.adapters.orm import RUN_APPEND_ONLY_DDL, RUN_APPEND_ONLY_DROP
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -362,7 +362,14 @@ class Evaluation(KeywordSettings, EvaluationPlots):
             desist_version=desist_version(),
             fitted_at=self.fitted_at_,
             charts=plain(self._charts()),
+            naive=plain(self._naive()),
         )
+
+    def _naive(self) -> dict[str, float]:
+        """The outcome's plain mean among treated and untreated men, before matching or weighting."""
+        y = pd.to_numeric(self.data_[self.spec_.outcome], errors="coerce").to_numpy(dtype=float)
+        t = self.treated_
+        return {"treated": float(np.nanmean(y[t])), "untreated": float(np.nanmean(y[~t]))}
 
     def _charts(self) -> dict[str, Any]:
         """The chart data report.html needs (see :mod:`desist.evaluation.chart_data`)."""

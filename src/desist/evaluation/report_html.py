@@ -242,13 +242,23 @@ def _flow(result: Mapping[str, Any]) -> list[dict[str, str]]:
     if result.get("flow"):
         return [{"count": fmt.count(s["count"]), "text": s["text"]} for s in result["flow"]]
     n = result.get("n") or {}
+    cohort = (result.get("source") or {}).get("cohort") or {}
+    steps: list[dict[str, str]] = []
+    if cohort:
+        programme = (result.get("treatment") or {}).get("programme") or "the programme"
+        definition = (result.get("treatment") or {}).get("definition") or "took"
+        steps = [
+            {"count": fmt.count(cohort.get("men")), "text": "men in the casework store"},
+            {"count": fmt.count(cohort.get("eligible")), "text": f"eligible for {programme} at the time"},
+            {"count": fmt.count(cohort.get("followed_up")), "text": "followed up long enough for the outcome"},
+            {"count": fmt.count(n.get("treated")), "text": f"of them {definition} the programme"},
+        ]
     if not n:
         return []
     matched = "matched" if result.get("method") in ("nearest", "subclass") else "given weight"
-    steps = [
-        {"count": fmt.count(n.get("treated")), "text": "treated men in the cohort"},
-        {"count": fmt.count(n.get("control")), "text": "eligible men who were not treated"},
-    ]
+    if not steps:
+        steps = [{"count": fmt.count(n.get("treated")), "text": "treated men in the cohort"}]
+    steps.append({"count": fmt.count(n.get("control")), "text": "eligible men who were not treated"})
     if n.get("treated_matched") is not None:
         steps.append({"count": fmt.count(n.get("treated_matched")), "text": f"treated men {matched}"})
     if n.get("control_matched") is not None:
@@ -261,7 +271,8 @@ def _design_text(result: Mapping[str, Any], w: wd.Wording) -> list[str]:
     naive = wd.naive_sentence(result.get("naive"), result.get("balance") or [], w)
     if naive:
         out.append(naive)
-    settings = result.get("settings") or {}
+    applied = result.get("settings") or {}
+    settings = {**applied, **(applied.get("params") or {})}  # a design's own settings sit under "params"
     method = result.get("method")
     if method == "nearest":
         ratio = settings.get("ratio", 1)

@@ -117,6 +117,9 @@ class EvaluationResult:
     #: what report.html's charts need, so a stored run redraws them without its data (survival curves with
     #: bands and numbers at risk, propensity-score histograms): :mod:`desist.evaluation.chart_data`
     charts: dict[str, Any] = dataclasses.field(default_factory=dict)
+    #: the outcome's unweighted mean in each arm before any design ("treated", "untreated"): the comparison a
+    #: reader would make without matching, reported so the report can show how far the design moved it
+    naive: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     # ------------------------------------------------------------------ views
     def to_dict(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "desist.entrypoints.cli.db",
     "desist.entrypoints.cli.casework",
     "desist.entrypoints.cli.evaluate",
+    "desist.entrypoints.cli.report",
     "desist.entrypoints.cli.demo",
     "desist.entrypoints.cli.monitor",
 )

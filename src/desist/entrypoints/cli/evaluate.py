@@ -171,6 +171,9 @@ def register(app: typer.Typer) -> None:
         plots: Path | None = typer.Option(
             None, "--plots", help="Directory to write PNG plots to (replacing earlier ones)."
         ),
+        report: Path | None = typer.Option(
+            None, "--report", help="Also write the result as report.html (one self-contained page) here."
+        ),
         fmt: str = typer.Option("table", "--format", help="table or json."),
     ) -> None:
         """Estimate a programme's effect after matching or weighting, with sensitivity analyses.
@@ -200,7 +203,7 @@ def register(app: typer.Typer) -> None:
                     f"{flag}: not used with --programme; the cohort's columns are fixed and the design comes "
                     "from --spec FILE (see docs/evaluation.md)"
                 )
-            evaluate_runs.evaluate_store(programme, as_of, spec_file, db, actor, fmt)
+            evaluate_runs.evaluate_store(programme, as_of, spec_file, db, actor, fmt, report=report)
             return
         for name, value in (("--as-of", as_of), ("--db", db)):
             if value is not None:
@@ -271,6 +274,13 @@ def register(app: typer.Typer) -> None:
         result = ev.result(source={"kind": "file", "path": str(input_)}).to_dict()
         if plots is not None:
             result["plots"] = _write_plots(ev, plots, protect=(input_,))
+        if report is not None:
+            from desist.entrypoints.cli.report import write_report
+            from desist.evaluation.report_html import render_report
+            from desist.evaluation.wording import Wording
+
+            page = render_report(result, wording=Wording(window=spec.window))
+            result["report"] = str(write_report(report, page))
         typer.echo(_dump(result) if fmt == "json" else table_text(jsonable(result), window=spec.window))
 
     @app.command("survival")

@@ -47,7 +47,14 @@ def _uow(db: str | None, actor: str) -> Any:
 
 
 def evaluate_store(
-    programme: str, as_of: str | None, spec_file: Path | None, db: str | None, actor: str | None, fmt: str
+    programme: str,
+    as_of: str | None,
+    spec_file: Path | None,
+    db: str | None,
+    actor: str | None,
+    fmt: str,
+    *,
+    report: Path | None = None,
 ) -> None:
     """``desist evaluate --programme CODE [--as-of DATE] [--spec FILE]``."""
     from desist.entrypoints.cli.casework_common import date_opt
@@ -58,6 +65,11 @@ def evaluate_store(
     day = date_opt(as_of, "--as-of") or dt.date.today()
     spec = EvaluationSpec.read(spec_file) if spec_file is not None else None
     run = evaluate_programme(programme, day, spec, _uow(db, _actor(actor))())
+    if report is not None:
+        from desist.entrypoints.cli.report import write_report
+        from desist.services.reports import run_report
+
+        write_report(report, run_report(run))
     if fmt == "json":
         typer.echo(json.dumps(run.to_dict(), indent=2, allow_nan=False))
         return

@@ -249,7 +249,7 @@ def _flow(result: Mapping[str, Any]) -> list[dict[str, str]]:
         definition = (result.get("treatment") or {}).get("definition") or "took"
         steps = [
             {"count": fmt.count(cohort.get("men")), "text": "men in the casework store"},
-            {"count": fmt.count(cohort.get("eligible")), "text": f"eligible for {programme} at the time"},
+            {"count": fmt.count(cohort.get("eligible")), "text": f"were eligible for {programme}"},
             {"count": fmt.count(cohort.get("followed_up")), "text": "followed up long enough for the outcome"},
             {"count": fmt.count(n.get("treated")), "text": f"of them {definition} the programme"},
         ]

@@ -250,7 +250,7 @@ def _flow(result: Mapping[str, Any]) -> list[dict[str, str]]:
         steps = [
             {"count": fmt.count(cohort.get("men")), "text": "men in the casework store"},
             {"count": fmt.count(cohort.get("eligible")), "text": f"were eligible for {programme}"},
-            {"count": fmt.count(cohort.get("followed_up")), "text": "followed up long enough for the outcome"},
+            {"count": fmt.count(cohort.get("followed_up")), "text": "were followed up long enough"},
             {"count": fmt.count(n.get("treated")), "text": f"of them {definition} the programme"},
         ]
     if not n:

@@ -122,8 +122,12 @@ def test_the_report_and_plots_are_written(demo_run):
     out = folder / "desist-demo"
     for name in ("balance", "survival", "deniers", "subgroups", "monitoring-core-sotp"):
         assert (out / f"{name}.png").read_bytes()[:8] == PNG, name
-    report = (out / "report.md").read_text()
-    assert "TRUE effect" in report and "Estimated hazard ratio" in report
+    report = (out / "report.html").read_text()
+    assert report.startswith("<!DOCTYPE html>")
+    assert "Did the Core Sex Offender Treatment Programme reduce proven sexual reoffending?" in report
+    assert "About this demonstration" in report and "marginal hazard ratio" in report
+    assert report.count("<svg") >= 5  # balance, overlap, survival, subgroups, deniers: drawn inline
+    assert not (out / "report.md").exists()
     assert (out / "data" / "people.csv").exists()
 
 

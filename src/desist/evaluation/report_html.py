@@ -93,7 +93,7 @@ def render_report(
     )
     used.update({"Propensity score"})
     used.add("Weighting" if method in ("ipw", "aipw") else "Matching")
-    if (result.get("settings") or {}).get("caliper"):
+    if _settings(result).get("caliper"):
         used.add("Caliper")
     context: dict[str, Any] = {
         "title": title or f"Did {w.programme} reduce {w.outcome}?",
@@ -271,8 +271,7 @@ def _design_text(result: Mapping[str, Any], w: wd.Wording) -> list[str]:
     naive = wd.naive_sentence(result.get("naive"), result.get("balance") or [], w)
     if naive:
         out.append(naive)
-    applied = result.get("settings") or {}
-    settings = {**applied, **(applied.get("params") or {})}  # a design's own settings sit under "params"
+    settings = _settings(result)
     method = result.get("method")
     if method == "nearest":
         ratio = settings.get("ratio", 1)
@@ -329,10 +328,17 @@ def _reproduce(result: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]
     rows = [(label, str(result[k])) for k, label in keys if result.get(k) not in (None, "")]
     rows.append(("Design", f"{result.get('method')} ({result.get('estimand')})"))
-    settings = result.get("settings") or {}
-    if settings:
-        rows.append(("Settings", ", ".join(f"{k}={v}" for k, v in settings.items() if v is not None)))
+    settings = _settings(result)
+    shown = [f"{k}={v}" for k, v in settings.items() if v is not None and not isinstance(v, dict)]
+    if shown:
+        rows.append(("Settings", ", ".join(shown)))
     return rows
+
+
+def _settings(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The design settings as applied, a design's own parameters (under ``params``) brought up a level."""
+    applied = dict(result.get("settings") or {})
+    return {**applied, **(applied.pop("params", None) or {})}
 
 
 def _version() -> str:

@@ -1,5 +1,5 @@
-"""report.html for a stored evaluation run: the words (programme name, outcome, window, covariate labels)
-from the catalogue and ``data/analysis_labels.yaml``, the numbers from the run's stored result.
+"""report.html for a stored evaluation run: the words from :func:`desist.evaluation.report_words.wording_for`,
+the numbers from the run's stored result.
 
 A report is a view of a run: rendering it twice gives the same page, and it needs nothing but the run (no data
 are re-read), so a run stored years ago still prints as it was.
@@ -8,57 +8,11 @@ are re-read), so a run stored years ago still prints as it was.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from desist.evaluation.report_html import render_report
-from desist.evaluation.wording import Wording
+from desist.evaluation.report_words import wording_for
 from desist.services.evaluations import StoredRun, get_run
-
-
-@cache
-def _labels() -> dict[str, dict[str, str]]:
-    import yaml
-
-    text = resources.files("desist").joinpath("data/analysis_labels.yaml").read_text("utf-8")
-    data: dict[str, dict[str, str]] = yaml.safe_load(text)
-    return data
-
-
-def _programme_name(code: str) -> str:
-    from desist.domain.catalogue import default_catalogue
-
-    catalogue = default_catalogue()
-    # a run of a programme later removed from the catalogue still prints, by its code
-    if code not in catalogue:
-        return code
-    name = catalogue[code].name
-    return f"the {name}" if name.endswith("Programme") else name
-
-
-def wording_for(result: Mapping[str, Any], programme: str | None = None) -> Wording:
-    """Words for a result: the programme's catalogue name, the outcome (its reoffence kinds), the window."""
-    spec = result.get("spec") or {}
-    kinds = "+".join(sorted(spec.get("reoffence_kinds") or ()))
-    years = spec.get("followup_years")
-    window = spec.get("window") or (
-        f"within {_years(years)} of release" if years is not None and spec.get("outcome") else None
-    )
-    labels = _labels()
-    return Wording(
-        programme=_programme_name(programme) if programme else "the programme",
-        outcome=labels["outcomes"].get(kinds, "proven reoffending"),
-        window=window,
-        labels=labels["covariates"],
-    )
-
-
-def _years(y: float) -> str:
-    y = float(y)
-    if y.is_integer():
-        return "one year" if y == 1 else f"{int(y)} years"
-    return f"{y:g} years"
 
 
 def run_report(run: StoredRun, extra_sections: Sequence[Mapping[str, Any]] = ()) -> str:
@@ -75,9 +29,33 @@ def run_report(run: StoredRun, extra_sections: Sequence[Mapping[str, Any]] = ())
     )
 
 
+def monitoring_section(replay: Any, programme: str, finding: str, title: str) -> dict[str, Any]:
+    """A report section with ``programme``'s sequential reviews drawn (estimate, CI, harm and benefit
+    boundaries, alerts; Core SOTP's withdrawal and the evaluation's publication marked)."""
+    from desist.evaluation.charts import to_svg
+    from desist.monitoring.chart import CORE_SOTP_MILESTONES, monitoring_chart
+
+    reviews = [r for r in replay.reviews if r.programme == programme]
+    milestones = CORE_SOTP_MILESTONES if programme == "SOTP-CORE" else None
+    svg = to_svg(monitoring_chart(reviews, milestones=milestones, title=title))
+    return {
+        "id": "monitoring",
+        "title": "Monitoring: when would we have known?",
+        "paragraphs": [
+            "Instead of one evaluation after twenty years, desist re-evaluates every programme at regular "
+            "reviews against sequential boundaries, so that evidence of harm raises an alert as soon as it is "
+            f"strong enough, without false alarms from looking often. On a national-scale synthetic history: "
+            f"{finding}."
+        ],
+        "figure": svg.replace("<svg ", f'<svg role="img" aria-label="{title}" ', 1),
+        "caption": "Figure: the hazard ratio and its confidence interval at each review, with the harm and "
+        "benefit boundaries; alerts are marked.",
+    }
+
+
 def report_of_run(run_id: int, uow: Any) -> str:
     """``desist report RUN_ID``: the HTML report of stored run ``run_id``."""
     return run_report(get_run(uow, run_id))
 
 
-__all__ = ["report_of_run", "run_report", "wording_for"]
+__all__ = ["monitoring_section", "report_of_run", "run_report"]

@@ -128,8 +128,8 @@ def study_of_run(run: Any, population: Any) -> StudyResult:
 def write_report(
     study: StudyResult, out: Path, facts: dict[str, Any], protect: Iterable[Path] = ()
 ) -> dict[str, Path]:
-    """Write ``evaluation.json``, ``balance.png``, ``survival.png``, ``deniers.png``, ``subgroups.png`` and
-    ``report.md`` into ``out``; returns their paths.
+    """Write ``evaluation.json``, ``balance.png``, ``survival.png``, ``deniers.png`` and ``subgroups.png``
+    into ``out``; returns their paths (report.html is written by the demo command from the stored run).
 
     Files of the same name are replaced (the demo's rule for its own output folder), each atomically, and
     never when the name is, or leads to, one of ``protect`` or any database.
@@ -153,7 +153,7 @@ def write_report(
         "naive_rates": study.naive,
         **facts,
     }
-    paths = {"json": out / "evaluation.json", "report": out / "report.md"}
+    paths = {"json": out / "evaluation.json"}
     files.write_text(paths["json"], json.dumps(result, indent=2, default=str), protect=guarded, force=True)
     for name, plot in (
         ("balance", ev.plot_balance),
@@ -164,7 +164,6 @@ def write_report(
         paths[name] = out / f"{name}.png"
         files.write_with(paths[name], lambda tmp, make=plot: make(path=tmp), protect=guarded, force=True)
         plt.close("all")
-    files.write_text(paths["report"], report_markdown(study, facts), protect=guarded, force=True)
     return paths
 
 
@@ -178,85 +177,28 @@ def hazard_ratio(study: StudyResult) -> dict[str, float]:
     }
 
 
-def report_markdown(study: StudyResult, facts: dict[str, Any]) -> str:
-    """A short markdown report of the demo's evaluation."""
-    ev = study.evaluation
+def demo_section(study: StudyResult, facts: dict[str, Any]) -> dict[str, Any]:
+    """report.html's "About this demonstration" section: what the data are and the truth they were made with,
+    and whether the estimate's interval contains it (computed, so it is right whatever the seed)."""
+    from desist.evaluation import formatting as fmt
+
     hr = hazard_ratio(study)
     covered = hr["ci_low"] <= study.true_hr <= hr["ci_high"]
-    summary = _md_table(ev.summary())
-    sub = ev.subgroups_.to_frame() if ev.subgroups_ is not None else None
-    lines = [
-        "# desist demo: did Core SOTP reduce sexual reoffending?",
-        "",
-        f"Synthetic data: {facts['men']} men (seed {facts['seed']}), imported into `{facts['db']}`. "
-        "No real people.",
-        "",
-        f"* Evaluation cohort: {ev.n_['treated']} men who completed Core SOTP before 2017 and "
-        f"{ev.n_['control']} "
-        f"eligible men who did not; {ev.n_['treated_matched']} matched pairs (nearest 1:1, caliper 0.2 SD, "
-        "exact on OSP/DC band).",
-        f"* Naive (unmatched) sexual reoffending within {WINDOW_YEARS} years: treated "
-        f"{100 * study.naive['treated']:.1f}%, untreated {100 * study.naive['untreated']:.1f}% "
-        "(confounded: treated men were higher risk and served longer).",
-        f"* Estimated hazard ratio (matched, Cox, pair-robust): **{hr['estimate']:.2f}** "
-        f"(95% CI {hr['ci_low']:.2f} to {hr['ci_high']:.2f}).",
-        f"* TRUE effect used to generate the data: {study.true_effect_text} for each man who completed Core; "
-        f"as a marginal hazard ratio over these treated men (their simulated outcomes with and without the "
-        f"programme) **{study.true_hr:.2f}** - {'inside' if covered else 'outside'} the interval.",
-        "",
-        "## Estimates",
-        "",
-        summary,
-        "",
-        ev.plain_language_,
-        "",
-    ]
-    if sub is not None:
-        cols = [
-            c
-            for c in ("level", "n_treated", "treated_mean", "control_mean", "estimate", "ci_low", "ci_high")
-            if c in sub.columns
-        ]
-        lines += ["## By OSP/DC band (difference within the window)", "", _md_table(sub[cols]), ""]
-    e = ev.sensitivity_.get("e_value") if isinstance(ev.sensitivity_, dict) else None
-    if e:
-        text = f"E-value for the risk ratio: {e['point']:.2f} (for its CI: {e['ci']:.2f})"
-        if e.get("hazard_ratio"):
-            h = e["hazard_ratio"]
-            text += f"; for the hazard ratio: {h['point']:.2f} (for its CI: {h['ci']:.2f})"
-        lines += [
-            text + ". An unmeasured confounder would need associations this strong with both treatment and "
-            "reoffending to explain the estimate away.",
-            "",
-        ]
-    lines += [
-        "## Plots",
-        "",
-        "* `balance.png`: standardised mean differences before and after matching (love plot).",
-        "* `survival.png`: time to first proven sexual reoffence, matched arms (Kaplan-Meier).",
-        "* `deniers.png`: the estimate if some men maintaining innocence (all in the comparison pool) were "
-        "innocent and would never reoffend.",
-        "* `subgroups.png`: effects by OSP/DC band.",
-        "",
-    ]
-    return "\n".join(lines)
+    return {
+        "id": "demo",
+        "title": "About this demonstration",
+        "paragraphs": [
+            f"The data are synthetic: {fmt.count(facts['men'])} generated men (seed {facts['seed']}), "
+            f"imported into {facts['db']}. No real person is in them.",
+            f"They were generated with a known harmful effect of the programme: {study.true_effect_text} for "
+            "each man who completed it. Over the treated men in this cohort that is a marginal hazard ratio "
+            f"of {fmt.ratio(study.true_hr)}, which is {'inside' if covered else 'outside'} the estimate's "
+            f"95% confidence interval ({fmt.ci((hr['ci_low'], hr['ci_high']))}).",
+        ],
+    }
 
 
 def true_hr_for(pop: Any, cohort: pd.DataFrame) -> float:
     """The TRUE marginal hazard ratio over the cohort's treated men (what the matched analysis estimates)."""
     treated = cohort.loc[cohort["treated"] == 1, "prison_number"]
     return float(pop.true_marginal_hr(treated)) if len(treated) else float(np.nan)
-
-
-def _md_table(frame: pd.DataFrame) -> str:
-    """A markdown table (pandas' ``to_markdown`` needs ``tabulate``, which is not a dependency)."""
-
-    def cell(v: Any) -> str:
-        if isinstance(v, float):
-            return "" if np.isnan(v) else f"{0.0 if abs(v) < 1e-12 else v:.4g}"
-        return "" if v is None else str(v)
-
-    head = "| " + " | ".join(map(str, frame.columns)) + " |"
-    rule = "|" + "---|" * len(frame.columns)
-    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([head, rule, *rows])

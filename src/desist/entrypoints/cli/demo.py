@@ -130,6 +130,7 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
     from desist.synth.export import write_import_files
     from desist.synth.study import (
         casework_candidates,
+        demo_section,
         example_recommendations,
         hazard_ratio,
         study_of_run,
@@ -243,22 +244,27 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
     watched = replay_synthetic(
         ["SOTP-CORE"], dt.date(2000, 1, 1), dt.date(2017, 12, 31), seed=seed, yearly=True
     )
+    chart_title = "Core SOTP: yearly reviews of a national synthetic history"
     chart = save_chart(
-        watched,
-        "SOTP-CORE",
-        out / "monitoring-core-sotp.png",
-        title="Core SOTP: yearly reviews of a national synthetic history",
-        protect=_db_files(db),
+        watched, "SOTP-CORE", out / "monitoring-core-sotp.png", title=chart_title, protect=_db_files(db)
     )
     alert = watched.first_alerts["SOTP-CORE"]
-    screen.say(
-        (f"first harm alert for Core SOTP at the review of {alert.as_of} (HR {alert.estimate:.2f}); "
-         if alert is not None else "no harm alert for Core SOTP by 2017; ")
-        + f"chart: {chart}"
+    alert_text = (
+        f"first harm alert for Core SOTP at the review of {alert.as_of} (HR {alert.estimate:.2f})"
+        if alert is not None
+        else "no harm alert for Core SOTP by 2017"
     )
+    screen.say(f"{alert_text}; chart: {chart}")
     paths["monitoring"] = chart
+
+    from desist.entrypoints.cli.report import write_report as write_html
+    from desist.services.reports import monitoring_section, run_report
+
+    sections = [monitoring_section(watched, "SOTP-CORE", alert_text, chart_title), demo_section(study, facts)]
+    paths["report"] = write_html(out / "report.html", run_report(run, sections), protect=_db_files(db), force=True)
+    screen.say(f"    report: {paths['report']}")
     seconds = time.perf_counter() - started
-    typer.echo(f"demo finished in {seconds:.1f} s; report in {out / 'report.md'}")
+    typer.echo(f"demo finished in {seconds:.1f} s; open the report: {paths['report']}")
     return {"hazard_ratio": hr, "true_hr": study.true_hr, "seconds": seconds, "paths": paths}
 
 

@@ -174,6 +174,7 @@ def register(app: typer.Typer) -> None:
         report: Path | None = typer.Option(
             None, "--report", help="Also write the result as report.html (one self-contained page) here."
         ),
+        force: bool = typer.Option(False, "--force", help="With --report: replace an existing file."),
         fmt: str = typer.Option("table", "--format", help="table or json."),
     ) -> None:
         """Estimate a programme's effect after matching or weighting, with sensitivity analyses.
@@ -203,7 +204,9 @@ def register(app: typer.Typer) -> None:
                     f"{flag}: not used with --programme; the cohort's columns are fixed and the design comes "
                     "from --spec FILE (see docs/evaluation.md)"
                 )
-            evaluate_runs.evaluate_store(programme, as_of, spec_file, db, actor, fmt, report=report)
+            evaluate_runs.evaluate_store(
+                programme, as_of, spec_file, db, actor, fmt, report=report, force=force
+            )
             return
         for name, value in (("--as-of", as_of), ("--db", db)):
             if value is not None:
@@ -277,10 +280,10 @@ def register(app: typer.Typer) -> None:
         if report is not None:
             from desist.entrypoints.cli.report import write_report
             from desist.evaluation.report_html import render_report
-            from desist.evaluation.wording import Wording
+            from desist.evaluation.report_words import wording_for
 
-            page = render_report(result, wording=Wording(window=spec.window))
-            result["report"] = str(write_report(report, page))
+            page = render_report(result, wording=wording_for(result))
+            result["report"] = str(write_report(report, page, protect=(input_,), force=force))
         typer.echo(_dump(result) if fmt == "json" else table_text(jsonable(result), window=spec.window))
 
     @app.command("survival")

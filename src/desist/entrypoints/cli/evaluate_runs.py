@@ -55,6 +55,7 @@ def evaluate_store(
     fmt: str,
     *,
     report: Path | None = None,
+    force: bool = False,
 ) -> None:
     """``desist evaluate --programme CODE [--as-of DATE] [--spec FILE]``."""
     from desist.entrypoints.cli.casework_common import date_opt
@@ -69,7 +70,7 @@ def evaluate_store(
         from desist.entrypoints.cli.report import write_report
         from desist.services.reports import run_report
 
-        write_report(report, run_report(run))
+        write_report(report, run_report(run), force=force)
     if fmt == "json":
         typer.echo(json.dumps(run.to_dict(), indent=2, allow_nan=False))
         return

@@ -43,9 +43,9 @@ def monitoring_section(replay: Any, programme: str, finding: str, title: str) ->
         "title": "Monitoring: when would we have known?",
         "paragraphs": [
             "Instead of one evaluation after twenty years, desist re-evaluates every programme at regular "
-            "reviews against sequential boundaries, so that evidence of harm raises an alert as soon as it is "
-            f"strong enough, without false alarms from looking often. On a national-scale synthetic history: "
-            f"{finding}."
+            "reviews against sequential boundaries, so that evidence of harm raises an alert as soon as it "
+            "is strong enough, without false alarms from looking often. On a national-scale synthetic "
+            f"history: {finding}."
         ],
         "figure": svg.replace("<svg ", f'<svg role="img" aria-label="{title}" ', 1),
         "caption": "Figure: the hazard ratio and its confidence interval at each review, with the harm and "

@@ -261,7 +261,8 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
     from desist.services.reports import monitoring_section, run_report
 
     sections = [monitoring_section(watched, "SOTP-CORE", alert_text, chart_title), demo_section(study, facts)]
-    paths["report"] = write_html(out / "report.html", run_report(run, sections), protect=_db_files(db), force=True)
+    page = run_report(run, sections)
+    paths["report"] = write_html(out / "report.html", page, protect=_db_files(db), force=True)
     screen.say(f"    report: {paths['report']}")
     seconds = time.perf_counter() - started
     typer.echo(f"demo finished in {seconds:.1f} s; open the report: {paths['report']}")

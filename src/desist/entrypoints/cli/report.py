@@ -46,10 +46,9 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help="Replace an existing file of that name."),
     ) -> None:
         """Write report.html for a stored evaluation run: one self-contained page, charts included."""
+        from desist.adapters.files import database_files
         from desist.entrypoints.cli.casework_common import uow_factory
         from desist.services.reports import report_of_run
-
-        from desist.adapters.files import database_files
 
         html = report_of_run(run_id, uow_factory("cli:read", db)())
         protect = database_files(db or _default_url())

@@ -108,7 +108,7 @@ def test_happy_path_outputs(db, capsys):
         ),
         (
             ["referral", "move", "1", "--to", "SUITABLE_NOT_READY", "--expect-version", "2"],
-            "error: referral 1: changed by someone else (now version 5, you saw 2)",
+            "error: referral 1 was changed by someone else (version 5, you had 2)",
         ),
         (["referral", "show", "99"], "error: referral 99: not found"),
         (

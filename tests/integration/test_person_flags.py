@@ -358,7 +358,7 @@ def test_a_flag_committed_while_a_level_change_waits_is_seen(uow_factory, sessio
             outcome.append(exc)
 
     with uow_factory("casework") as flagging:
-        p = find_person(flagging.session, "A0001AA")
+        p = find_person(flagging, "A0001AA")
         p.maintains_innocence = True
         flagging.session.flush()  # holds the row (PostgreSQL) / the write lock (SQLite) until commit
         worker = threading.Thread(target=put_on_basic)

@@ -87,6 +87,14 @@ class Store:
                 known = row is not None
         return report, known
 
+    def audit_count(self, *, actor_prefix: str = "", except_actor: str | None = None) -> int:
+        """Audit-log rows whose actor starts with ``actor_prefix`` (other than ``except_actor``)."""
+        stmt = select(func.count()).select_from(AuditLog).where(AuditLog.actor.like(f"{actor_prefix}%"))
+        if except_actor is not None:
+            stmt = stmt.where(AuditLog.actor != except_actor)
+        with self.engine.connect() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
     def export(self, name: str, path: Path | str, *, force: bool = False) -> int:
         """Write a table (as stored) or an import kind (in its import layout) to CSV/Parquet; rows written.
 

@@ -1,9 +1,10 @@
 """Unit of work: one session, one transaction, one commit, and the audit trail of everything it wrote.
 
-Services take a ``UnitOfWork`` and commit once::
+Services take a unit of work and commit once; inside the block they reach the store through its
+repositories (:mod:`desist.adapters.repositories`)::
 
     with UnitOfWork(session_factory, actor="j.smith") as uow:
-        person = uow.session.get(Person, 1)
+        person = uow.people.get(1)
         person.establishment = "HMP Whatton"
         uow.commit()
 
@@ -68,10 +69,29 @@ class UnitOfWork:
         return self._session
 
     def __enter__(self) -> UnitOfWork:
-        self._session = self.session_factory()
-        audit.install(self._session, self.actor)
+        from desist.adapters import repositories as r
+
+        self._session = session = self.session_factory()
+        audit.install(session, self.actor)
         self._committed = False
+        # the repositories the services use (services/unit_of_work.py lists them)
+        self.people = r.PersonRepository(session)
+        self.sentences = r.SentenceRepository(session)
+        self.assessments = r.AssessmentRepository(session)
+        self.outcomes = r.OutcomeRepository(session)
+        self.offerings = r.OfferingRepository(session)
+        self.referrals = r.ReferralRepository(session)
+        self.groups = r.GroupRepository(session)
+        self.programme_history = r.ProgrammeHistoryRepository(session)
+        self.incentives = r.IncentiveRepository(session)
         return self
+
+    @property
+    def imports(self) -> Any:
+        """The bulk import's access to the store (:class:`desist.adapters.import_store.ImportStore`)."""
+        from desist.adapters.import_store import ImportStore  # pandas: only on the import path
+
+        return ImportStore(self.session)
 
     def commit(self) -> None:
         """Flush, write the audit rows, and commit; database conflicts are raised as :class:`Conflict`."""

@@ -114,8 +114,8 @@ def test_full_lifecycle(tmp_path, session_factory, uow_factory):
     assert [e.referral_id for e in waiting] == [r2.id, r1.id]
     # the mixing rules read the bands scored from the imported OSP inputs (OSP/DC)
     assert [(e.member.risk_band.value, e.member.offence_type.value) for e in waiting] == [
-        ("high", "contact"),
-        ("medium", "contact"),
+        ("HIGH", "contact"),
+        ("MEDIUM", "contact"),
     ]
 
     group = gs.create_group(

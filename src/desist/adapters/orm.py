@@ -45,6 +45,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from desist.domain.groups import GroupKind
+from desist.domain.incentives import IncentiveLevel
+from desist.domain.records import AttendanceMark, HistoryResult, OutcomeKind, Sex, values
+from desist.domain.referrals import CLOSED_STATUSES, ReferralStatus
+
 #: constraint naming so Alembic migrations and error messages name things predictably
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -57,15 +62,19 @@ NAMING = {
 #: JSON on SQLite, JSONB on PostgreSQL (indexable, compact)
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
-SEXES = ("M", "F")
-GROUP_KINDS = ("closed", "rolling")
-ATTENDANCE = ("attended", "absent", "excused")
-INCENTIVE_LEVELS = ("Entry", "Basic", "Standard", "Enhanced")
-HISTORY_RESULTS = ("completed", "incomplete")
-OUTCOME_KINDS = ("sexual_contact", "sexual_images", "violent", "other")
+# The allowed values of constrained columns, built from the domain's enums (one word per concept; a test in
+# tests/unit/test_vocabulary.py ties each to its enum).
+SEXES = values(Sex)
+GROUP_KINDS = values(GroupKind)
+ATTENDANCE = values(AttendanceMark)
+#: stored capitalised ("Basic"), in the order the levels were introduced
+_LEVEL_ORDER = (IncentiveLevel.ENTRY, IncentiveLevel.BASIC, IncentiveLevel.STANDARD, IncentiveLevel.ENHANCED)
+INCENTIVE_LEVELS = tuple(level.value.capitalize() for level in _LEVEL_ORDER)
+HISTORY_RESULTS = values(HistoryResult)
+OUTCOME_KINDS = values(OutcomeKind)
 AUDIT_ACTIONS = ("insert", "update", "delete")
 #: referral statuses nothing leaves (domain.md section 2); an open referral is any other status
-CLOSED_REFERRAL_STATUSES = ("NOT_ELIGIBLE", "NOT_SUITABLE", "WITHDRAWN", "DESELECTED", "PROGRAMME_COMPLETE")
+CLOSED_REFERRAL_STATUSES = tuple(s.value for s in ReferralStatus if s in CLOSED_STATUSES)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

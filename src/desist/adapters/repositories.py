@@ -66,10 +66,12 @@ class SqlRepository(Generic[M]):
         return repository.lock(self.session, self.model, id_, label=self.label)
 
 
-def _add(session: Session, obj: Any) -> Any:
+def _add(session: Session, obj: Any, *, flush: bool = True) -> Any:
     from desist.adapters.unit_of_work import to_domain_error
 
     session.add(obj)
+    if not flush:  # written with the next flush or the commit (a record nobody reads back at once)
+        return obj
     try:
         session.flush()
     except IntegrityError as exc:  # the unit of work rolls the transaction back
@@ -132,6 +134,9 @@ class OfferingRepository(SqlRepository[Offering]):
 class ProgrammeHistoryRepository(SqlRepository[ProgrammeHistory]):
     model, label = ProgrammeHistory, "programme history"
 
+    def add(self, obj: ProgrammeHistory) -> ProgrammeHistory:
+        return _add(self.session, obj, flush=False)
+
 
 class ReferralRepository(SqlRepository[Referral]):
     model, label = Referral, "referral"
@@ -172,7 +177,8 @@ class ReferralRepository(SqlRepository[Referral]):
         return _add(self.session, transfer)
 
     def add_change(self, change: ReferralStatusChange) -> ReferralStatusChange:
-        return _add(self.session, change)
+        # not flushed now: a stale referral then fails at commit, where callers expect the Conflict
+        return _add(self.session, change, flush=False)
 
     def history(self, referral_id: int) -> list[ReferralStatusChange]:
         """Its status changes, in order."""
@@ -266,6 +272,9 @@ class GroupRepository(SqlRepository[ProgrammeGroup]):
 
 class IncentiveRepository(SqlRepository[IncentiveLevelChange]):
     model, label = IncentiveLevelChange, "incentive level change"
+
+    def add(self, obj: IncentiveLevelChange) -> IncentiveLevelChange:
+        return _add(self.session, obj, flush=False)  # many in one review: written together at commit
 
     def for_person(self, person_id: int) -> list[IncentiveLevelChange]:
         """His level changes in the order they took effect."""

@@ -20,8 +20,10 @@ from typing import Any
 from desist.adapters.orm import Assessment, Outcome, Person, Sentence
 from desist.domain.dates import check_happened
 from desist.domain.errors import InputError, NotFound
-from desist.domain.groups import Member, OffenceType, RiskBand, parse_enum
+from desist.domain.groups import Member, OffenceContact, parse_enum
 from desist.domain.people import PRISON_NUMBER_PATTERN
+from desist.domain.records import OutcomeKind, Sex, values
+from desist.domain.risk.bands import Band
 from desist.domain.risk_member import (
     OFFENCE_TYPE_KEY,
     RISK_BAND_KEY,
@@ -140,7 +142,7 @@ def register_person(
         raise InputError(
             f"prison number {shown!r}: badly formed; expected letters and digits, up to 20, such as A1234BC"
         )
-    if sex not in ("M", "F"):
+    if sex not in values(Sex):
         raise InputError(f"sex: {sex!r}; expected M or F")
     if date_of_birth > dt.date.today():
         raise InputError(f"date of birth: {date_of_birth.isoformat()} is in the future")
@@ -259,7 +261,7 @@ def record_assessment(
     rather than at allocation.
     """
     outputs = dict(outputs or {})
-    for key, enum in ((RISK_BAND_KEY, RiskBand), (OFFENCE_TYPE_KEY, OffenceType)):
+    for key, enum in ((RISK_BAND_KEY, Band), (OFFENCE_TYPE_KEY, OffenceContact)):
         if key in outputs:
             outputs[key] = parse_enum(enum, outputs[key], f"assessment output {key}").value
     if not tool or not tool.strip():
@@ -297,7 +299,7 @@ def record_outcome(
     disposal: str | None = None,
 ) -> dict[str, Any]:
     """Record one proven reoffence (kind: sexual_contact, sexual_images, violent or other)."""
-    kinds = ("sexual_contact", "sexual_images", "violent", "other")
+    kinds = values(OutcomeKind)
     if kind not in kinds:
         raise InputError(f"outcome kind: {kind!r}; expected one of {', '.join(kinds)}")
     check_happened(offence_date, "offence date")

@@ -31,7 +31,8 @@ def template_db(tmp_path_factory):
     for man in ("A2001BB", "A2002BB"):
         steps += [
             ["person", "assess", man, "--tool", "OSP", "--assessed-on", "2024-01-01", "--risk-band", "high"],
-            ["referral", "create", "--person", man, "--offering", "1", "--role", "referrer"],
+            ["referral", "create", "--person", man, "--offering", "1", "--role", "referrer",
+             "--referred-on", "2024-12-01"],
         ]
     for rid in ("1", "2"):
         steps.append(

@@ -21,6 +21,7 @@ from desist.adapters.orm import Assessment, Outcome, Person, Sentence
 from desist.domain.dates import check_happened
 from desist.domain.errors import InputError, NotFound
 from desist.domain.groups import Member, OffenceContact, parse_enum
+from desist.domain.histories import check_not_before
 from desist.domain.people import PRISON_NUMBER_PATTERN
 from desist.domain.records import OutcomeKind, Sex, values
 from desist.domain.risk.bands import Band
@@ -230,6 +231,7 @@ def record_sentence(
         )
     with uow:
         p = find_person(uow, person)
+        check_not_before(start_date, p.date_of_birth, "sentence start", "his date of birth")
         row = Sentence(
             person_id=p.id,
             start_date=start_date,
@@ -269,6 +271,7 @@ def record_assessment(
     check_happened(assessed_on, "assessment date")
     with uow:
         p = find_person(uow, person)
+        check_not_before(assessed_on, p.date_of_birth, "assessment date", "his date of birth")
         row = Assessment(
             person_id=p.id,
             assessed_on=assessed_on,
@@ -310,6 +313,7 @@ def record_outcome(
         )
     with uow:
         p = find_person(uow, person)
+        check_not_before(offence_date, p.date_of_birth, "offence date", "his date of birth")
         row = Outcome(
             person_id=p.id, offence_date=offence_date, proven_date=proven_date, kind=kind, disposal=disposal
         )

@@ -216,7 +216,13 @@ def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: 
     )
     referred, not_suitable, withdrawn = [], [], []
     for i, number in enumerate(candidates):
-        v = rs.create_referral(uow("demo:rita.referrer"), person=number, offering_id=offering["id"], role=REF)
+        v = rs.create_referral(
+            uow("demo:rita.referrer"),
+            person=number,
+            offering_id=offering["id"],
+            role=REF,
+            referred_on=start - dt.timedelta(days=28),  # referred a month before the group starts
+        )
         referred.append(number)
         if i == len(candidates) - 1:  # the last man is released on appeal before his assessment
             rs.move_referral(

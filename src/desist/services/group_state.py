@@ -12,6 +12,7 @@ from typing import Any
 
 from desist.adapters.orm import Attendance, Enrolment, GroupSession, ProgrammeGroup
 from desist.domain.errors import InputError, NotFound
+from desist.domain.histories import check_not_before
 from desist.domain.permissions import team_only
 from desist.domain.records import AttendanceMark, values
 from desist.services.casework import find_person
@@ -128,6 +129,7 @@ def mark_attendance(uow: UnitOfWork, g: ProgrammeGroup, gs: GroupSession, marks:
             raise InputError(
                 f"attendance for {p.prison_number}: not a member of group {g.id} at session {gs.number}"
             )
+        check_not_before(gs.held_on, e.joined_on, f"session {gs.number} date", f"{p.prison_number} joined")
         row = uow.groups.attendance(gs.id, e.id)
         if row is None:
             uow.groups.add_attendance(Attendance(session_id=gs.id, enrolment_id=e.id, status=status))

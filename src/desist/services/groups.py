@@ -27,6 +27,7 @@ from desist.domain.groups import (
     order_waiting_list,
     plan_allocation,
 )
+from desist.domain.histories import check_not_before
 from desist.domain.permissions import team_only
 from desist.domain.referrals import Reason, ReferralStatus, Role
 from desist.services.casework import release_date, risk_member
@@ -152,6 +153,7 @@ def _enrol(
         raise InputError(
             f"referral {r.id}: he had a place in group {g.id} and left it; expected another group"
         )
+    check_not_before(on, r.created_at.date(), "joining date", f"referral {r.id} was made")
     members = open_members(uow, g.id)
     held = sessions_held(uow, g.id)
     check_can_join(GroupKind(g.kind), g.capacity, len(members), held, g.last_joining_session, where)

@@ -14,6 +14,7 @@ from typing import Any
 from desist.adapters.orm import IncentiveLevelChange
 from desist.domain.dates import check_happened
 from desist.domain.errors import InputError
+from desist.domain.histories import check_not_before
 from desist.domain.incentives import (
     BASIC_REVIEW_REASON,
     ENTRY_ABOLITION_REASON,
@@ -85,6 +86,11 @@ def set_level(
         # Lock the man's row so two simultaneous changes cannot both start from the same current level, and
         # re-read it under the lock: a flag set (and committed) since find_person read the row must count.
         p = uow.people.lock(find_person(uow, person).id)
+        check_not_before(on, p.date_of_birth, "incentive change date", "his date of birth")
+        sentences = uow.sentences.for_person(p.id)
+        if sentences:  # levels belong to time in custody: not before his first recorded sentence began
+            first = min(x.start_date for x in sentences)
+            check_not_before(on, first, "incentive change date", "his first sentence started")
         latest = uow.incentives.latest(p.id)
         if latest is not None and on < latest.effective_on:
             raise InputError(

@@ -20,6 +20,7 @@ from desist.adapters.orm import Enrolment, ProgrammeHistory, Referral, ReferralS
 from desist.domain.dates import check_happened
 from desist.domain.errors import Conflict, InputError, NotFound
 from desist.domain.groups import GroupPolicy, Progress, check_completion
+from desist.domain.histories import check_not_before
 from desist.domain.referrals import (
     Reason,
     ReferralStatus,
@@ -103,8 +104,18 @@ def get_referral(uow: UnitOfWork, referral_id: int) -> Referral:
     return uow.referrals.get(referral_id)  # type: ignore[no-any-return]
 
 
-def create_referral(uow: UnitOfWork, *, person: int | str, offering_id: int, role: Role) -> ReferralView:
+def create_referral(
+    uow: UnitOfWork,
+    *,
+    person: int | str,
+    offering_id: int,
+    role: Role,
+    referred_on: dt.date | None = None,
+) -> ReferralView:
     """Start a referral (REFERRAL_STARTED) of a man to an offering; the acting user is the referrer.
+
+    ``referred_on`` records a referral made on an earlier day (casework entered after the fact); by default
+    it is made now. Nothing in the group (joining, sessions, completion) may be dated before it.
 
     Raises
     ------
@@ -112,8 +123,12 @@ def create_referral(uow: UnitOfWork, *, person: int | str, offering_id: int, rol
         The man already has an open referral for this programme, at any site (also enforced by a partial
         unique index, so two simultaneous duplicates cannot both commit).
     """
+    if referred_on is not None:
+        check_happened(referred_on, "referral date")
     with uow:
         p = find_person(uow, person)
+        if referred_on is not None:
+            check_not_before(referred_on, p.date_of_birth, "referral date", "his date of birth")
         offering = uow.offerings.get(offering_id)
         if not offering.active:
             raise InputError(
@@ -129,6 +144,8 @@ def create_referral(uow: UnitOfWork, *, person: int | str, offering_id: int, rol
             status=S.REFERRAL_STARTED.value,
             referrer=uow.actor,
         )
+        if referred_on is not None:
+            r.created_at = dt.datetime.combine(referred_on, dt.time(), tzinfo=dt.UTC)
         number, code = p.prison_number, offering.programme_code  # after a failed flush nothing loads
         try:
             uow.referrals.add(r)
@@ -220,6 +237,9 @@ def _leave_programme(
     if t.is_completion:
         progress = enrolment_progress(uow, enrolment, bool(targets_met))
         check_completion(progress, policy, where=f"referral {referral.id}")
+    check_not_before(
+        on, referral.created_at.date(), "date of leaving the programme", f"referral {referral.id} was made"
+    )
     if on < enrolment.joined_on:
         raise InputError(
             f"date: {on.isoformat()} is before he joined the group on {enrolment.joined_on.isoformat()}"

@@ -30,7 +30,7 @@ def uow():  # type: ignore[no-untyped-def]
 
 def _man(uow, number: str, band: str = "medium", release: dt.date = dt.date(2028, 1, 1)) -> int:  # type: ignore[no-untyped-def]
     pid = cw.register_person(uow(), prison_number=number, date_of_birth=dt.date(1980, 1, 2), sex="M").id
-    cw.record_sentence(uow(), person=number, start_date=dt.date(2020, 1, 1), release_date=release)
+    cw.record_sentence(uow(), person=number, start_date=dt.date(2010, 1, 1), release_date=release)
     cw.record_assessment(
         uow(),
         person=number,
@@ -43,7 +43,9 @@ def _man(uow, number: str, band: str = "medium", release: dt.date = dt.date(2028
 
 
 def _suitable(uow, number: str, offering_id: int) -> int:  # type: ignore[no-untyped-def]
-    v = rs.create_referral(uow("rita"), person=number, offering_id=offering_id, role=REF)
+    v = rs.create_referral(
+        uow("rita"), person=number, offering_id=offering_id, role=REF, referred_on=dt.date(2024, 6, 1)
+    )
     rs.move_referral(
         uow("rita"),
         v.id,

@@ -236,6 +236,9 @@ def register_referral(app: typer.Typer) -> None:
     def create(
         person: str = typer.Option(..., "--person", help="Prison number, or #ID for an internal id."),
         offering: int = typer.Option(..., "--offering", min=1, max=MAX_ID, help="Offering id."),
+        referred_on: str = typer.Option(
+            None, "--referred-on", help="The day it was made, YYYY-MM-DD, if earlier (default: now)."
+        ),
         actor: str = ActorOpt,
         url: str = UrlOpt,
         role_name: str = ReferrerRoleOpt,
@@ -247,7 +250,11 @@ def register_referral(app: typer.Typer) -> None:
         fmt = check_format(fmt)
         with database_errors():
             view = create_referral(
-                uow_factory(actor, url)(), person=person, offering_id=offering, role=role(role_name)
+                uow_factory(actor, url)(),
+                person=person,
+                offering_id=offering,
+                role=role(role_name),
+                referred_on=date_opt(referred_on, "--referred-on"),
             )
         _print_referral(view, fmt)
 

@@ -263,7 +263,7 @@ class ReferralTransfer(Base):
     to_offering_id: Mapped[int] = mapped_column(ForeignKey("offering.id"))
     status: Mapped[str] = mapped_column(String(40))
     actor: Mapped[str] = mapped_column(String(100))
-    transferred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    transferred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     reason_category: Mapped[str | None] = mapped_column(String(60))
     reason: Mapped[str | None] = mapped_column(Text)
 

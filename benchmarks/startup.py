@@ -42,7 +42,7 @@ COMMANDS = [
     ["referral", "show", "1"],
     ["group", "show", "1"],
     ["group", "waiting", "--offering", "1"],
-    ["incentive", "history", "A0001AA"],
+    ["incentive", "history", "--person", "A0001AA"],
     ["db", "status"],
     ["audit", "--limit", "20"],
 ]

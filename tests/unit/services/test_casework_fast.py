@@ -187,3 +187,28 @@ def test_incentive_change_order_and_the_2017_review(uow) -> None:  # type: ignor
     ]  # dry run wrote nothing
     inc.review_basic(uow(), on=dt.date(2017, 7, 1))
     assert [v.to_level for v in inc.level_history(uow(), "A1")] == ["standard", "basic", "standard"]
+
+
+def test_impossible_histories_are_refused_and_nothing_is_written(uow) -> None:  # type: ignore[no-untyped-def]
+    _man(uow, "A1")  # born 1980-01-02, sentence from 2010-01-01
+    with pytest.raises(
+        InputError, match=r"^sentence start: 1979-12-31 is before his date of birth \(1980-01-02\)"
+    ):
+        cw.record_sentence(uow(), person="A1", start_date=dt.date(1979, 12, 31))
+    reception = LevelReason(LevelReasonCategory.RECEPTION, "arrival")
+    with pytest.raises(InputError, match="before his first sentence started"):
+        inc.set_level(
+            uow(), person="A1", level=IncentiveLevel.STANDARD, reason=reception, on=dt.date(2009, 6, 1)
+        )
+    offering = gs.create_offering(uow(), programme_code="Horizon", site="HMP Test", role=T)
+    rid = _suitable(uow, "A1", offering["id"])  # referred on 2024-06-01
+    group = gs.create_group(
+        uow(), offering_id=offering["id"], kind=GroupKind.ROLLING, capacity=4, planned_sessions=3, role=T
+    )
+    with pytest.raises(InputError, match=f"joining date: 2024-05-31 is before referral {rid} was made"):
+        gs.enrol(uow(), group_id=group.id, referral_id=rid, role=T, on=dt.date(2024, 5, 31))
+    with uow() as u:
+        assert len(u.sentences.for_person(1)) == 1
+        assert u.incentives.for_person(1) == []
+        assert u.groups.enrolments(group.id) == []
+    assert rs.show_referral(uow(), rid).status == "ASSESSED_SUITABLE"

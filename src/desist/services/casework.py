@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -229,21 +230,22 @@ def record_sentence(
         raise InputError(
             f"licence end: {licence_end_date.isoformat()} is before release {release_date.isoformat()}"
         )
-    with uow:
-        p = find_person(uow, person)
-        check_not_before(start_date, p.date_of_birth, "sentence start", "his date of birth")
-        row = Sentence(
-            person_id=p.id,
+    return _record_event(
+        uow,
+        person,
+        start_date,
+        "sentence start",
+        "sentences",
+        lambda pid: Sentence(
+            person_id=pid,
             start_date=start_date,
             release_date=release_date,
             licence_end_date=licence_end_date,
             custodial=custodial,
             index_offence=index_offence,
-        )
-        uow.sentences.add(row)
-        out = {"id": row.id, "person_id": p.id, "start_date": start_date, "release_date": release_date}
-        uow.commit()
-    return out
+        ),
+        lambda row: {"start_date": start_date, "release_date": release_date},
+    )
 
 
 def record_assessment(
@@ -269,27 +271,22 @@ def record_assessment(
     if not tool or not tool.strip():
         raise InputError("assessment tool: empty; expected a tool name such as OSP or RM2000")
     check_happened(assessed_on, "assessment date")
-    with uow:
-        p = find_person(uow, person)
-        check_not_before(assessed_on, p.date_of_birth, "assessment date", "his date of birth")
-        row = Assessment(
-            person_id=p.id,
+    return _record_event(
+        uow,
+        person,
+        assessed_on,
+        "assessment date",
+        "assessments",
+        lambda pid: Assessment(
+            person_id=pid,
             assessed_on=assessed_on,
             tool=tool.strip(),
             inputs=inputs,
             outputs=outputs,
             assessor=assessor,
-        )
-        uow.assessments.add(row)
-        out = {
-            "id": row.id,
-            "person_id": p.id,
-            "assessed_on": assessed_on,
-            "tool": row.tool,
-            "outputs": outputs,
-        }
-        uow.commit()
-    return out
+        ),
+        lambda row: {"assessed_on": assessed_on, "tool": row.tool, "outputs": outputs},
+    )
 
 
 def record_outcome(
@@ -311,14 +308,35 @@ def record_outcome(
         raise InputError(
             f"proven date: {proven_date.isoformat()} is before the offence {offence_date.isoformat()}"
         )
+    return _record_event(
+        uow,
+        person,
+        offence_date,
+        "offence date",
+        "outcomes",
+        lambda pid: Outcome(
+            person_id=pid, offence_date=offence_date, proven_date=proven_date, kind=kind, disposal=disposal
+        ),
+        lambda row: {"kind": kind, "offence_date": offence_date},
+    )
+
+
+def _record_event(
+    uow: UnitOfWork,
+    person: int | str,
+    day: dt.date,
+    what: str,
+    repository: str,
+    build: Callable[[int], Any],
+    view: Callable[[Any], dict[str, Any]],
+) -> dict[str, Any]:
+    """Record one event in a man's life (``build(person_id)`` makes the row), not dated before his birth."""
     with uow:
         p = find_person(uow, person)
-        check_not_before(offence_date, p.date_of_birth, "offence date", "his date of birth")
-        row = Outcome(
-            person_id=p.id, offence_date=offence_date, proven_date=proven_date, kind=kind, disposal=disposal
-        )
-        uow.outcomes.add(row)
-        out = {"id": row.id, "person_id": p.id, "kind": kind, "offence_date": offence_date}
+        check_not_before(day, p.date_of_birth, what, "his date of birth")
+        row = build(p.id)
+        getattr(uow, repository).add(row)
+        out = {"id": row.id, "person_id": p.id, **view(row)}
         uow.commit()
     return out
 

@@ -21,21 +21,21 @@ from desist.entrypoints.cli.options import DbOpt, Format, FormatOpt, choices, em
 ActorOpt = typer.Option(
     ..., "--actor", envvar="DESIST_ACTOR", help="Who is acting (recorded in the audit log; env DESIST_ACTOR)."
 )
-RoleOpt = typer.Option(
-    "programme_team",
-    "--role",
-    envvar="DESIST_ROLE",
-    metavar=choices(Role),
-    help="The acting user's programme role (decides who may do what; env DESIST_ROLE).",
-)
+
+
+def _role_opt(default: Role) -> Any:
+    return typer.Option(
+        default.value,
+        "--role",
+        envvar="DESIST_ROLE",
+        metavar=choices(Role),
+        help="The acting user's programme role (decides who may do what; env DESIST_ROLE).",
+    )
+
+
+RoleOpt = _role_opt(Role.PROGRAMME_TEAM)
 #: the --role of the referrer's own commands (creating and submitting a referral)
-ReferrerRoleOpt = typer.Option(
-    "referrer",
-    "--role",
-    envvar="DESIST_ROLE",
-    metavar=choices(Role),
-    help="The acting user's programme role (env DESIST_ROLE).",
-)
+ReferrerRoleOpt = _role_opt(Role.REFERRER)
 #: ids and counts are 32-bit integer columns on PostgreSQL (``integer``): a larger number cannot exist, so
 #: the CLI refuses it as out of range instead of sending it to the database, on SQLite too
 MAX_ID = 2**31 - 1

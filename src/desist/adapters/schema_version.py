@@ -41,6 +41,11 @@ def stored_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         try:
             row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
-        except DBAPIError:  # no such table: never initialised
-            return None
+        except DBAPIError as exc:
+            # no version table: never initialised. Anything else (a locked or unreadable database) is not
+            # an answer about the schema: it goes up to be explained as the fault it is
+            text_ = str(exc.orig or exc)
+            if "no such table" in text_ or getattr(exc.orig, "sqlstate", None) == "42P01":
+                return None
+            raise
     return None if row is None else str(row[0])

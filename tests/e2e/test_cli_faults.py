@@ -24,7 +24,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
     monkeypatch.delenv("DESIST_DB_PATH", raising=False)
     assert run_cli(["db", "init"], capsys)[0] == 0
     shutil.copy(EXAMPLES / "import" / "people.csv", tmp_path / "people.csv")
-    assert run_cli(["import", "people", "people.csv"], capsys)[0] == 0
+    assert run_cli(["import", "people", "--input", "people.csv"], capsys)[0] == 0
     return tmp_path
 
 
@@ -56,7 +56,7 @@ def test_deeply_nested_json_in_an_import_cell(folder: Path, capsys) -> None:  # 
     pd.DataFrame(
         [{"prison_number": "A1001AA", "assessed_on": "2023-10-02", "tool": "osp", "inputs": deep}]
     ).to_csv("a.csv", index=False)
-    code, _, err = run_cli(["import", "assessments", "a.csv"], capsys)
+    code, _, err = run_cli(["import", "assessments", "--input", "a.csv"], capsys)
     _one_line(code, err, "nothing was imported")
     assert "not a JSON object" in err
 
@@ -65,7 +65,7 @@ def test_import_columns_named_like_internal_ones_are_ignored(folder: Path, capsy
     frame = pd.read_csv(EXAMPLES / "import" / "assessments.csv", dtype=str, keep_default_na=False)
     frame["person_id"], frame["id"], frame["outputs"] = "999", "7", "{}"
     frame.to_csv("a.csv", index=False)
-    code, out, err = run_cli(["import", "assessments", "a.csv"], capsys)
+    code, out, err = run_cli(["import", "assessments", "--input", "a.csv"], capsys)
     assert code == 0, err
     assert "ignored columns: person_id, id, outputs" in out
 

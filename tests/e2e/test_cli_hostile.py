@@ -24,10 +24,10 @@ CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 #: command -> its ordinary arguments (the option under test is appended, or replaces the same option)
 COMMANDS: dict[str, list[str]] = {
-    "person add": ["--prison-number", "Z1", "--dob", "1970-01-01"],
+    "person add": ["--prison-number", "Z1", "--date-of-birth", "1970-01-01"],
     "person set-flags": ["A1001AA", "--ldc"],
-    "person sentence": ["A1001AA", "--start", "2010-01-01"],
-    "person assess": ["A1001AA", "--tool", "osp", "--on", "2024-01-01", "--risk-band", "high"],
+    "person sentence": ["A1001AA", "--start-date", "2010-01-01"],
+    "person assess": ["A1001AA", "--tool", "osp", "--assessed-on", "2024-01-01", "--risk-band", "high"],
     "offering create": ["--programme", "kaizen", "--site", "HMP Full Sutton"],
     "referral create": ["--person", "A1001AA", "--offering", "1"],
     "referral move": ["1", "--to", "WITHDRAWN", "--reason-category", "motivation", "--reason", "x"],
@@ -43,15 +43,17 @@ COMMANDS: dict[str, list[str]] = {
 }
 #: text options (and arguments, written as "ARG") tried per command
 TEXT_OPTIONS: dict[str, list[str]] = {
-    "person add": ["--prison-number", "--establishment", "--probation-region", "--pnc", "--sex", "--dob"],
+    "person add": [
+        "--prison-number", "--establishment", "--probation-region", "--pnc-number", "--sex", "--date-of-birth"
+    ],
     "person set-flags": ["ARG"],
-    "person sentence": ["--offence", "--start", "--release"],
-    "person assess": ["--assessor", "--tool", "--risk-band", "--offence-type", "--on"],
+    "person sentence": ["--index-offence", "--start-date", "--release-date"],
+    "person assess": ["--assessor", "--tool", "--risk-band", "--offence-type", "--assessed-on"],
     "offering create": ["--site", "--programme"],
     "referral create": ["--person"],
     "referral move": ["--reason", "--reason-category", "--to", "--on"],
     "referral list": ["--status", "--person"],
-    "group create": ["--label", "--facilitator", "--kind", "--start"],
+    "group create": ["--label", "--facilitator", "--kind", "--start-date"],
     "group session": ["--topic", "--on", "--attended"],
     "group deselect": ["--reason", "--reason-category", "--person"],
     "incentive set": ["--reason", "--reason-category", "--level", "--person"],
@@ -88,7 +90,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     run(["db", "init"])
     shutil.copy(EXAMPLES / "import" / "people.csv", folder / "people.csv")
-    run(["import", "people", "people.csv"])
+    run(["import", "people", "--input", "people.csv"])
     run(["offering", "create", "--programme", "kaizen", "--site", "HMP Full Sutton"])
     run(["referral", "create", "--person", "A1001AA", "--offering", "1"])
     run(["group", "create", "--offering", "1", "--kind", "rolling", "--capacity", "8", "--sessions", "10"])
@@ -176,7 +178,7 @@ def test_hostile_cell_in_every_import_kind(
     else:
         frame.to_csv(name, index=False, errors="surrogateescape")
     before = sorted(_stored_text(url))
-    code, out, err = run_cli(["import", kind, name], capsys)
+    code, out, err = run_cli(["import", kind, "--input", name], capsys)
     assert code in (0, 2), (code, err)
     assert "Traceback" not in err and "internal error" not in err, err
     if code == 2:

@@ -176,7 +176,7 @@ def test_unexpected_exception_is_one_line_exit_1_with_traceback_file(tmp_path, m
     [
         (UNREACHABLE_PG, ("127.0.0.1:1", "cannot connect")),
         ("sqlite:////no/such/dir/x.db", ("/no/such/dir", "does not exist")),
-        ("not a url", ("--url or DESIST_DATABASE_URL", "not a database URL")),
+        ("not a url", ("--db or DESIST_DATABASE_URL", "not a database URL")),
         ("foo://x", ("driver 'foo'",)),
         ("sqlite:///folder", ("is a folder",)),
         ("sqlite:///garbage.db", ("garbage.db", "file is not a database")),
@@ -185,8 +185,8 @@ def test_unexpected_exception_is_one_line_exit_1_with_traceback_file(tmp_path, m
 )
 @pytest.mark.parametrize(
     "command",
-    [["db", "init"], ["db", "status"], ["import", "people", "people.csv"], ["audit"],
-     ["person", "add", "--prison-number", "A1234BC", "--dob", "1980-01-01", "--actor", "t"]],
+    [["db", "init"], ["db", "status"], ["import", "people", "--input", "people.csv"], ["audit"],
+     ["person", "add", "--prison-number", "A1234BC", "--date-of-birth", "1980-01-01", "--actor", "t"]],
     ids=["db-init", "db-status", "import", "audit", "person-add"],
 )
 def test_bad_database(command, url, mentions, tmp_path, monkeypatch, capsys):
@@ -196,7 +196,7 @@ def test_bad_database(command, url, mentions, tmp_path, monkeypatch, capsys):
     (tmp_path / "garbage.db").write_bytes(b"not a database at all" * 50)
     shutil.copy(EXAMPLES / "import" / "people.csv", tmp_path / "people.csv")
     before = listing(tmp_path)
-    assert_refused(*run([*command, "--url", url], capsys), *mentions)
+    assert_refused(*run([*command, "--db", url], capsys), *mentions)
     assert listing(tmp_path) == before
 
 
@@ -210,7 +210,7 @@ def test_bad_database_url_from_environment(tmp_path, monkeypatch, capsys):
 def test_casework_command_does_not_create_a_missing_sqlite_file(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DESIST_DATABASE_URL", raising=False)
-    argv = ["person", "add", "--prison-number", "A1234BC", "--dob", "1980-01-01", "--actor", "t"]
+    argv = ["person", "add", "--prison-number", "A1234BC", "--date-of-birth", "1980-01-01", "--actor", "t"]
     assert_refused(*run(argv, capsys), "desist.db", "desist db init")
     assert listing(tmp_path) == {}
 
@@ -224,7 +224,7 @@ def initialised(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("DESIST_DB_PATH", raising=False)
     assert run(["db", "init"], capsys)[0] == 0
     shutil.copy(EXAMPLES / "import" / "people.csv", tmp_path / "people.csv")
-    assert run(["import", "people", "people.csv"], capsys)[0] == 0
+    assert run(["import", "people", "--input", "people.csv"], capsys)[0] == 0
     (tmp_path / "people.csv").unlink()
     return tmp_path
 
@@ -257,13 +257,13 @@ def _folder_named_csv(folder: Path) -> str:
 def test_bad_import_file(initialised, make, mention, capsys):
     name = make(initialised)
     before = listing(initialised)
-    assert_refused(*run(["import", "people", name], capsys), name, mention)
+    assert_refused(*run(["import", "people", "--input", name], capsys), name, mention)
     assert listing(initialised) == before
 
 
 def test_header_only_import_counts_the_header_not_a_row(initialised, capsys):
     (initialised / "in.csv").write_text("id,sex,age\n")
-    code, out, err = run(["import", "people", "in.csv"], capsys)
+    code, out, err = run(["import", "people", "--input", "in.csv"], capsys)
     assert code == 2 and out == "" and "Traceback" not in err
     assert err.strip().splitlines()[-1].startswith("error: in.csv: 2 problem(s) in the header; nothing was")
 
@@ -414,12 +414,14 @@ HUGE = "99999999999999999999"
          ("--offering",)),
         (["group", "waiting", "--offering", HUGE], ("--offering",)),
         (["group", "create", "--offering", "1", "--kind", "closed", "--capacity", HUGE, "--sessions", "4",
-          "--start", "2025-01-06"], ("--capacity",)),
+          "--start-date", "2025-01-06"], ("--capacity",)),
         (["group", "create", "--offering", "1", "--kind", "rolling", "--capacity", "8", "--sessions",
-          "100000000", "--start", "2025-01-06"], ("planned sessions", "1 to 1,000")),
+          "100000000", "--start-date", "2025-01-06"], ("planned sessions", "1 to 1,000")),
         (["person", "set-flags", HUGE, "--maintains-innocence"], (HUGE, "not found")),
-        (["person", "add", "--prison-number", "Ñ🦀", "--dob", "1980-01-01"], ("prison number", "badly")),
-        (["person", "add", "--prison-number", "A" * 500, "--dob", "1980-01-01"], ("prison number", "badly")),
+        (["person", "add", "--prison-number", "Ñ🦀", "--date-of-birth", "1980-01-01"],
+         ("prison number", "badly")),
+        (["person", "add", "--prison-number", "A" * 500, "--date-of-birth", "1980-01-01"],
+         ("prison number", "badly")),
     ],
     ids=["group-id", "referral-id", "offering-option", "waiting-offering", "capacity", "sessions",
          "person-id", "unicode-prison-number", "long-prison-number"],
@@ -441,7 +443,7 @@ def test_a_man_marked_twice_in_one_session_is_refused(initialised, marks, mentio
     monkeypatch.setenv("DESIST_ACTOR", "tester")
     assert run(["offering", "create", "--programme", "HORIZON", "--site", "HMP Whatton"], capsys)[0] == 0
     create = ["group", "create", "--offering", "1", "--kind", "rolling", "--capacity", "8", "--sessions", "4",
-              "--start", "2025-01-06"]
+              "--start-date", "2025-01-06"]
     assert run(create, capsys)[0] == 0
     assert_refused(*run(["group", "session", "1", "--on", "2025-01-07", *marks], capsys), *mentions)
     code, out, _ = run(["group", "show", "1"], capsys)
@@ -463,7 +465,7 @@ def test_import_dates_out_of_range_and_no_false_duplicates(initialised, capsys):
         "A1001AA,0001-01-01,0001-01-02,other\n"
         "A1001AA,20200101,2020-06-01,other\n"
     )
-    code, out, err = run(["import", "outcomes", "in.csv"], capsys)
+    code, out, err = run(["import", "outcomes", "--input", "in.csv"], capsys)
     lines = [x for x in err.splitlines() if x.startswith("error:")]
     assert code == 2 and out == "" and "Traceback" not in err
     assert "row 1, column 'offence_date', value '9999-12-31': out of range, expected a date from" in lines[0]

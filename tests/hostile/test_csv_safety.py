@@ -70,7 +70,7 @@ def test_export_import_round_trip_of_formula_text(folder: Path, capsys: pytest.C
     people = pd.read_csv(EXAMPLES / "import" / "people.csv", dtype=str, keep_default_na=False)
     people["establishment"] = list(FORMULAS[: len(people)])
     people.to_parquet(folder / "people.parquet")  # parquet: the values go in exactly as given
-    assert run_cli(["import", "people", "people.parquet"], capsys)[0] == 0
+    assert run_cli(["import", "people", "--input", "people.parquet"], capsys)[0] == 0
     code, _, err = run_cli(["export", "people", "out.csv"], capsys)
     assert code == 0, err
     text = (folder / "out.csv").read_text()
@@ -80,11 +80,11 @@ def test_export_import_round_trip_of_formula_text(folder: Path, capsys: pytest.C
     # into a fresh database: every value back exactly; into the same: nothing changes
     shutil.move(folder / "desist.db", folder / "first.db")
     assert run_cli(["db", "init"], capsys)[0] == 0
-    code, out, err = run_cli(["import", "people", "out.csv"], capsys)
+    code, out, err = run_cli(["import", "people", "--input", "out.csv"], capsys)
     assert code == 0 and f"{len(people)} new" in out, err
     assert run_cli(["export", "people", "again.csv"], capsys)[0] == 0
     assert (folder / "again.csv").read_text() == text
-    code, out, _ = run_cli(["import", "people", "again.csv"], capsys)
+    code, out, _ = run_cli(["import", "people", "--input", "again.csv"], capsys)
     assert f"{len(people)} unchanged" in out
 
 

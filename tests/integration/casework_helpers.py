@@ -36,7 +36,7 @@ def suitable_referrals(
             )
             s.add(p)
             s.flush()
-            s.add(Sentence(person_id=p.id, start_date=dt.date(2020, 1, 1), release_date=dt.date(2028, 1, 1)))
+            s.add(Sentence(person_id=p.id, start_date=dt.date(2010, 1, 1), release_date=dt.date(2028, 1, 1)))
             s.add(
                 Assessment(
                     person_id=p.id,
@@ -46,7 +46,14 @@ def suitable_referrals(
                     outputs={"risk_band": risk_band, "offence_type": "contact"},
                 )
             )
-            r = Referral(person_id=p.id, offering_id=offering.id, status=status.value, referrer="setup")
+            # referred long before the group events the tests date (nothing may happen before a referral)
+            r = Referral(
+                person_id=p.id,
+                offering_id=offering.id,
+                status=status.value,
+                referrer="setup",
+                created_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+            )
             s.add(r)
             s.flush()
             s.add(

@@ -84,6 +84,7 @@ class Casework(RuleBasedStateMachine):
                 person=self._pick(self.world.men, man),
                 offering_id=self._pick(sorted(self.world.offerings), offering),
                 role=walk.REFERRER,
+                referred_on=walk.REFERRED_ON,
             )
 
     @rule(k=st.integers(0, 99), steps=st.integers(1, 4))

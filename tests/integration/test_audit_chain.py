@@ -79,13 +79,13 @@ def test_tampering_by_direct_sql_is_detected(uow_factory, engine, backend, how, 
         if how == "update"
         else f"DELETE FROM audit_log WHERE id = {target}"
     )
-    code, out, _ = run_cli(["audit", "verify", "--url", database_url], capsys)
+    code, out, _ = run_cli(["audit", "verify", "--db", database_url], capsys)
     assert code == 0 and "5 row(s), chain intact" in out
     _owner_sql(engine, backend, [*prelude, change])
     report = _verify(engine)
     first_bad = target if how == "update" else ids[3]
     assert report.broken_at == first_bad
-    code, out, err = run_cli(["audit", "verify", "--url", database_url], capsys)
+    code, out, err = run_cli(["audit", "verify", "--db", database_url], capsys)
     assert code == 1 and err.startswith(f"error: audit log: chain broken at row {first_bad}:")
     assert len(err.strip().splitlines()) == 1
 
@@ -101,7 +101,7 @@ def test_cutting_the_tail_is_caught_against_a_recorded_head(
     ]
     _owner_sql(engine, backend, [*prelude, f"DELETE FROM audit_log WHERE id = {last}"])
     assert _verify(engine).intact  # a shorter chain is still a chain ...
-    code, _, err = run_cli(["audit", "verify", "--expect-head", head, "--url", database_url], capsys)
+    code, _, err = run_cli(["audit", "verify", "--expect-head", head, "--db", database_url], capsys)
     assert code == 1 and "no row has the expected head" in err  # ... but not the one recorded
 
 

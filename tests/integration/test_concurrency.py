@@ -133,12 +133,12 @@ def test_stale_write_is_a_conflict_not_a_lost_update(backend, uow_factory, sessi
         )
     (referral_id,), _ = suitable_referrals(uow_factory, 1, status=S.AWAITING_ASSESSMENT)
     with uow_factory("ann") as first, uow_factory("raj") as second:
-        a = rs.get_referral(first.session, referral_id)
-        b = rs.get_referral(second.session, referral_id)
-        rs.apply_transition(first.session, a, S.ASSESSMENT_STARTED, T, "ann")
+        a = rs.get_referral(first, referral_id)
+        b = rs.get_referral(second, referral_id)
+        rs.apply_transition(first, a, S.ASSESSMENT_STARTED, T, "ann")
         first.commit()
         rs.apply_transition(
-            second.session,
+            second,
             b,
             S.ON_HOLD_AWAITING_ASSESSMENT,
             T,

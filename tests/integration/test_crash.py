@@ -83,7 +83,7 @@ def test_import_killed_part_way_leaves_the_database_unchanged(
 
     env = {**os.environ, "DESIST_DATABASE_URL": database_url}
     proc = subprocess.Popen(
-        [*CLI, "import", "outcomes", str(outcomes)],
+        [*CLI, "import", "outcomes", "--input", str(outcomes)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

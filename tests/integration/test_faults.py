@@ -62,14 +62,15 @@ def test_another_writer_holding_the_lock_is_busy_try_again(cli_db: str, backend:
         conn.execute(text("LOCK TABLE person IN ACCESS EXCLUSIVE MODE"))
     try:
         started = time.monotonic()
-        line = one_line(*run_cli(["import", "people", "people.csv"], capsys), "try again")
+        line = one_line(*run_cli(["import", "people", "--input", "people.csv"], capsys), "try again")
         assert time.monotonic() - started < 20, line
     finally:
         conn.rollback()
         conn.close()
         holder.dispose()
     assert _count(cli_db, "person") == 0
-    assert run_cli(["import", "people", "people.csv"], capsys)[0] == 0  # and it works once the lock is gone
+    # and it works once the lock is gone
+    assert run_cli(["import", "people", "--input", "people.csv"], capsys)[0] == 0
 
 
 def test_missing_table(cli_db: str, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -86,7 +87,7 @@ def test_database_from_a_newer_desist(cli_db: str, capsys) -> None:  # type: ign
     with eng.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     eng.dispose()
-    for argv in (["db", "status"], ["import", "people", "people.csv"], ["db", "init"]):
+    for argv in (["db", "status"], ["import", "people", "--input", "people.csv"], ["db", "init"]):
         one_line(*run_cli(argv, capsys), "newer than desist", "9999")
     assert _count(cli_db, "person") == 0
 
@@ -120,7 +121,7 @@ def test_read_only_database(database_url: str, backend: str, tmp_path, monkeypat
     monkeypatch.setenv("DESIST_DATABASE_URL", url)
     monkeypatch.chdir(tmp_path)
     shutil.copy(EXAMPLES / "import" / "people.csv", tmp_path / "people.csv")
-    one_line(*run_cli(["import", "people", "people.csv"], capsys), "read-only")
+    one_line(*run_cli(["import", "people", "--input", "people.csv"], capsys), "read-only")
     assert _count(database_url, "person") == 0
 
 

@@ -22,30 +22,30 @@ def two_men(uow_factory):
     return first, second
 
 
-def test_all_digit_text_is_the_prison_number_not_the_id(two_men, session_factory):
+def test_all_digit_text_is_the_prison_number_not_the_id(two_men, uow_factory):
     first, second = two_men
-    with session_factory() as s:
+    with uow_factory() as s:
         assert find_person(s, str(first)).id == second
         assert find_person(s, f" {first} ").id == second
 
 
-def test_hash_and_int_are_always_the_internal_id(two_men, session_factory):
+def test_hash_and_int_are_always_the_internal_id(two_men, uow_factory):
     first, second = two_men
-    with session_factory() as s:
+    with uow_factory() as s:
         assert find_person(s, f"#{first}").prison_number == "A0001AA"
         assert find_person(s, first).prison_number == "A0001AA"
         assert find_person(s, f"#{second}").prison_number == str(first)
 
 
-def test_digits_matching_no_prison_number_fall_back_to_the_id(two_men, session_factory):
+def test_digits_matching_no_prison_number_fall_back_to_the_id(two_men, uow_factory):
     first, second = two_men
-    with session_factory() as s:
+    with uow_factory() as s:
         assert find_person(s, str(second)).prison_number == str(first)
         assert find_person(s, "a0001aa").id == first
 
 
 @pytest.mark.parametrize("ref", ["#999", "#", "#x1", "#-1", "999", "B9999ZZ", f"#{2**70}", str(2**70)])
-def test_unknown_references_are_not_found(two_men, session_factory, ref):
-    with session_factory() as s, pytest.raises(NotFound) as info:
+def test_unknown_references_are_not_found(two_men, uow_factory, ref):
+    with uow_factory() as s, pytest.raises(NotFound) as info:
         find_person(s, ref)
     assert "\n" not in str(info.value) and "#<internal id>" in str(info.value)

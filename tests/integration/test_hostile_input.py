@@ -63,7 +63,7 @@ def _refused(code: int, out: str, err: str) -> str:
 @HYPO
 @given(value=HOSTILE_TEXT, option=st.sampled_from(TEXT_OPTIONS))
 def test_person_add_refuses_control_characters(db: str, capsys, value: str, option: str) -> None:  # type: ignore[no-untyped-def]
-    argv = ["person", "add", "--prison-number", "A1234BC", "--dob", "1970-01-01", option, value]
+    argv = ["person", "add", "--prison-number", "A1234BC", "--date-of-birth", "1970-01-01", option, value]
     _refused(*run_cli(argv, capsys))
     assert _rows(db, "person") == []
 
@@ -75,7 +75,9 @@ def test_safe_and_formula_text_is_stored_exactly(db: str, capsys, value: str) ->
     before = len(_rows(db, "person"))
     number = f"B{before:06d}"
     code, out, err = run_cli(
-        ["person", "add", "--prison-number", number, "--dob", "1970-01-01", "--establishment", value], capsys
+        ["person", "add", "--prison-number", number, "--date-of-birth", "1970-01-01",
+         "--establishment", value],
+        capsys,
     )
     assert code == 0, err
     stored = [r for r in _rows(db, "person") if r[1] == number][0]
@@ -87,21 +89,21 @@ def test_safe_and_formula_text_is_stored_exactly(db: str, capsys, value: str) ->
     [
         ("--establishment", "x" * 101, "at most 100"),
         ("--establishment", "x" * 100_000, "at most 100"),
-        ("--dob", "0001-01-01", "out of range"),
-        ("--dob", TODAY.isoformat(), "out of range"),
-        ("--dob", "1899-12-31", "out of range"),
+        ("--date-of-birth", "0001-01-01", "out of range"),
+        ("--date-of-birth", TODAY.isoformat(), "out of range"),
+        ("--date-of-birth", "1899-12-31", "out of range"),
     ],
     ids=["101", "100k", "year-1", "today", "1899"],
 )
 def test_limits_on_person_add(db: str, capsys, option: str, value: str, mention: str) -> None:  # type: ignore[no-untyped-def]
-    argv = ["person", "add", "--prison-number", "A1234BC", "--dob", "1970-01-01", option, value]
+    argv = ["person", "add", "--prison-number", "A1234BC", "--date-of-birth", "1970-01-01", option, value]
     assert mention in _refused(*run_cli(argv, capsys))
     assert _rows(db, "person") == []
 
 
 def _people(db: str, capsys) -> None:  # type: ignore[no-untyped-def]
     shutil.copy(EXAMPLES / "import" / "people.csv", "people.csv")
-    assert run_cli(["import", "people", "people.csv"], capsys)[0] == 0
+    assert run_cli(["import", "people", "--input", "people.csv"], capsys)[0] == 0
 
 
 def _reasons(err: str) -> str:
@@ -135,7 +137,7 @@ def test_import_refuses_out_of_limits(db: str, capsys, kind: str, row: dict[str,
     }[kind]
     pd.DataFrame([{**base, **row}]).to_parquet("in.parquet")  # parquet: the cell reaches desist as given
     before = {t: _rows(db, t) for t in ("person", "outcome", "sentence", "audit_log")}
-    code, _, err = run_cli(["import", kind, "in.parquet"], capsys)
+    code, _, err = run_cli(["import", kind, "--input", "in.parquet"], capsys)
     assert code == 2 and mention in _reasons(err), err
     assert {t: _rows(db, t) for t in before} == before
 

@@ -18,14 +18,14 @@ from tests.cli import run_cli
     ],
 )
 def test_cli_refuses_ids_beyond_the_column_in_one_line(database_url, capsys, argv):
-    code, out, err = run_cli([*argv, "--url", database_url], capsys)
+    code, out, err = run_cli([*argv, "--db", database_url], capsys)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "2147483647" in err.replace(",", ""), err
     assert "internal error" not in err
 
 
 def test_a_huge_person_id_is_not_found(database_url, capsys):
-    code, _, err = run_cli(["referral", "list", "--person", "#2147483648", "--url", database_url], capsys)
+    code, _, err = run_cli(["referral", "list", "--person", "#2147483648", "--db", database_url], capsys)
     assert code == 2 and "not found" in err and err.count("\n") == 1
 
 

@@ -41,7 +41,8 @@ def test_four_processes_importing_the_same_file_at_once(database_url, engine, ba
         holder.commit()
     procs = [
         subprocess.Popen(
-            [*CLI, "import", "people", str(people), "--url", database_url, "--actor", f"importer{i}"],
+            [*CLI, "import", "people", "--input", str(people), "--db", database_url,
+             "--actor", f"importer{i}"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -169,7 +169,9 @@ def test_cli_lists_every_bad_row_and_exits_2(database_url, tmp_path) -> None:  #
     bad.write_text(
         "prison_number,date_of_birth,sex\nA1001AA,1971-03-14,X\nA1002AB,14/03/1971,M\nA1003AC,1970-01-01,M\n"
     )
-    run = subprocess.run(["desist", "import", "people", str(bad)], env=env, capture_output=True, text=True)
+    run = subprocess.run(
+        ["desist", "import", "people", "--input", str(bad)], env=env, capture_output=True, text=True
+    )
     assert run.returncode == 2
     errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
     assert (
@@ -179,7 +181,10 @@ def test_cli_lists_every_bad_row_and_exits_2(database_url, tmp_path) -> None:  #
     )
     assert "nothing was imported" in errors[2] and "Traceback" not in run.stderr
     good = subprocess.run(
-        ["desist", "import", "people", str(EXAMPLES / "people.csv")], env=env, capture_output=True, text=True
+        ["desist", "import", "people", "--input", str(EXAMPLES / "people.csv")],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert good.returncode == 0 and "3 new" in good.stdout
 

@@ -36,6 +36,9 @@ A1001AA,1975-03-02,M,HMP Whatton
 A1002AA,1982-11-20,M,HMP Whatton
 A1003AA,1990-06-15,M,HMP Whatton
 """
+#: the day the referrals were made (entered after the fact): before the group ran in January 2025
+REFERRED = dt.date(2024, 11, 1)
+
 SENTENCES = """prison_number,start_date,release_date,custodial
 A1001AA,2021-01-10,2027-06-30,true
 A1002AA,2022-04-01,2026-12-31,true
@@ -66,7 +69,9 @@ def _file(tmp_path, name, text):
 
 
 def _referral_to_suitable(uow_factory, person, offering_id):
-    v = rs.create_referral(uow_factory("rita.referrer"), person=person, offering_id=offering_id, role=REF)
+    v = rs.create_referral(
+        uow_factory("rita.referrer"), person=person, offering_id=offering_id, role=REF, referred_on=REFERRED
+    )
     rs.move_referral(
         uow_factory("rita.referrer"),
         v.id,
@@ -96,7 +101,9 @@ def test_full_lifecycle(tmp_path, session_factory, uow_factory):
     r1 = _referral_to_suitable(uow_factory, "A1001AA", oid)
     r2 = _referral_to_suitable(uow_factory, "A1002AA", oid)
     # the third man is referred, then withdrawn (released early) with a reason
-    r3 = rs.create_referral(uow_factory("rita.referrer"), person="A1003AA", offering_id=oid, role=REF)
+    r3 = rs.create_referral(
+        uow_factory("rita.referrer"), person="A1003AA", offering_id=oid, role=REF, referred_on=REFERRED
+    )
     with pytest.raises(Conflict, match="duplicate"):
         rs.create_referral(uow_factory("rita.referrer"), person="A1003AA", offering_id=oid, role=REF)
     with pytest.raises(Forbidden):
@@ -114,8 +121,8 @@ def test_full_lifecycle(tmp_path, session_factory, uow_factory):
     assert [e.referral_id for e in waiting] == [r2.id, r1.id]
     # the mixing rules read the bands scored from the imported OSP inputs (OSP/DC)
     assert [(e.member.risk_band.value, e.member.offence_type.value) for e in waiting] == [
-        ("high", "contact"),
-        ("medium", "contact"),
+        ("HIGH", "contact"),
+        ("MEDIUM", "contact"),
     ]
 
     group = gs.create_group(

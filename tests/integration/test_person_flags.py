@@ -358,7 +358,7 @@ def test_a_flag_committed_while_a_level_change_waits_is_seen(uow_factory, sessio
             outcome.append(exc)
 
     with uow_factory("casework") as flagging:
-        p = find_person(flagging.session, "A0001AA")
+        p = find_person(flagging, "A0001AA")
         p.maintains_innocence = True
         flagging.session.flush()  # holds the row (PostgreSQL) / the write lock (SQLite) until commit
         worker = threading.Thread(target=put_on_basic)
@@ -391,7 +391,8 @@ def test_cli_person_add_and_set_flags_drive_the_rule(database_url, monkeypatch, 
         "--person",
     ]
     assert _cli(
-        ["person", "add", "--prison-number", "A0001AA", "--dob", "1970-01-01", "--maintains-innocence"],
+        ["person", "add", "--prison-number", "A0001AA", "--date-of-birth", "1970-01-01",
+         "--maintains-innocence"],
         capsys,
     )[1] == ("person 1: A0001AA (maintains innocence)\n")
     code, _, err = _cli([*basic, "A0001AA"], capsys)  # no --maintains-innocence: his record says so
@@ -400,7 +401,7 @@ def test_cli_person_add_and_set_flags_drive_the_rule(database_url, monkeypatch, 
     )
 
     assert (
-        _cli(["person", "add", "--prison-number", "A0002AA", "--dob", "1971-01-01"], capsys)[1]
+        _cli(["person", "add", "--prison-number", "A0002AA", "--date-of-birth", "1971-01-01"], capsys)[1]
         == "person 2: A0002AA\n"
     )
     code, out, _ = _cli(["person", "set-flags", "A0002AA", "--appellant", "--expect-version", "1"], capsys)

@@ -151,7 +151,8 @@ def test_register_and_set_ldc_are_stored_and_audited(session_factory, uow_factor
 def test_cli_person_add_ldc_and_set_flags(database_url, session_factory, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("DESIST_DATABASE_URL", database_url)
     monkeypatch.setenv("DESIST_ACTOR", "tester")
-    add = ["person", "add", "--prison-number", "A0001AA", "--dob", "1970-01-01", "--ldc", "--appellant"]
+    add = ["person", "add", "--prison-number", "A0001AA", "--date-of-birth", "1970-01-01",
+           "--ldc", "--appellant"]
     assert _cli(add, capsys)[:2] == (0, "person 1: A0001AA (recognised appellant, LDC)\n")
     code, out, _ = _cli(["person", "set-flags", "A0001AA", "--no-ldc", "--expect-version", "1"], capsys)
     assert (code, out) == (0, "person 1: A0001AA (recognised appellant) (version 2)\n")

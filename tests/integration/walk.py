@@ -38,6 +38,8 @@ FORWARD = {
     S.ASSESSMENT_STARTED: S.ASSESSED_SUITABLE,
 }
 FIRST_DAY = dt.date(2025, 1, 1)
+#: when the walks' referrals were made: before any group event (nothing may be dated before a referral)
+REFERRED_ON = FIRST_DAY - dt.timedelta(days=30)
 #: actions and how often a walker picks each (weighted towards reaching and leaving groups)
 OPS = ("refer", "advance", "withdraw", "transfer", "allocate", "enrol", "deselect", "deselect_closed")
 WEIGHTS = (2, 6, 1, 1, 3, 1, 3, 1)
@@ -132,7 +134,7 @@ def step(world: World, uow_factory: UowFactory, rng: random.Random, actor: str =
     try:
         if op == "refer":
             man, offering = rng.choice(world.men), rng.choice(list(world.offerings))
-            rs.create_referral(uow, person=man, offering_id=offering, role=REFERRER)
+            rs.create_referral(uow, person=man, offering_id=offering, role=REFERRER, referred_on=REFERRED_ON)
         elif op in ("advance", "withdraw", "transfer"):
             refs = [r for r in referral_ids(uow_factory) if not S(r[1]).closed]
             if op == "advance":

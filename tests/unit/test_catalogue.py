@@ -12,15 +12,15 @@ from desist.domain.catalogue import (
     Audience,
     Catalogue,
     Era,
-    GroupFormat,
     Intensity,
     LdcSuitability,
-    Role,
+    ProgrammeRole,
     Setting,
     default_catalogue,
     hsp_checklist,
 )
 from desist.domain.errors import InputError, NotFound
+from desist.domain.groups import GroupKind
 from desist.domain.risk.bands import Band, Pathway
 
 LEGACY = [
@@ -99,14 +99,15 @@ def test_prerequisites(cat: Catalogue) -> None:
 
 
 def test_legacy_programme_facts(cat: Catalogue) -> None:
-    assert cat["SOTP-ROLLING"].group_format.value is GroupFormat.ROLLING
-    assert cat["SOTP-CORE"].group_format.value is GroupFormat.CLOSED
+    assert cat["SOTP-ROLLING"].group_format.value is GroupKind.ROLLING
+    assert cat["SOTP-CORE"].group_format.value is GroupKind.CLOSED
     assert cat["SOTP-CORE"].maintains_innocence_allowed.value is False
     assert cat["NSOGP"].min_age.value == 21 and cat["TVSOGP"].min_age.value == 18
     assert cat["NSOGP"].group_size.value.min == 8 and cat["NSOGP"].group_size.value.max == 10
     assert cat["I-SOTP"].available_from.value == date(2005, 12, 1)
     assert cat["SOTP-BLB-HIGH"].months_to_release.value.max == 12
-    assert cat["SOTP-HSF"].role is Role.SEXUAL_INTEREST and cat["SOTP-HSF"].need.value.sexual_interest
+    assert cat["SOTP-HSF"].role is ProgrammeRole.SEXUAL_INTEREST
+    assert cat["SOTP-HSF"].need.value.sexual_interest
     core = cat["SOTP-CORE"].length.value
     assert core.sessions is not None and (core.sessions.min, core.sessions.max) == (86, 90)
     for code in ("SOTP-CORE", "SOTP-BLB-LOW", "C-SOGP"):

@@ -14,9 +14,8 @@ from desist.domain.groups import (
     GroupPolicy,
     Member,
     MixingRuleError,
-    OffenceType,
+    OffenceContact,
     Progress,
-    RiskBand,
     WaitingEntry,
     check_can_join,
     check_completion,
@@ -27,15 +26,16 @@ from desist.domain.groups import (
     plan_allocation,
     policy_data,
 )
+from desist.domain.risk.bands import ORDERED_BANDS, Band
 
 POLICY = GroupPolicy(attendance_threshold=0.8, closed_group_last_joining_session=3)
 
 
-def man(key, band=RiskBand.MEDIUM, offence=OffenceType.CONTACT):
+def man(key, band=Band.MEDIUM, offence=OffenceContact.CONTACT):
     return Member(key, band, offence)
 
 
-def entry(rid, referred, release=None, band=RiskBand.MEDIUM, offence=OffenceType.CONTACT):
+def entry(rid, referred, release=None, band=Band.MEDIUM, offence=OffenceContact.CONTACT):
     return WaitingEntry(rid, referred, release, man(rid, band, offence))
 
 
@@ -68,15 +68,15 @@ def test_rolling_group_takes_joiners_at_any_session():
 
 
 def test_no_low_risk_man_with_high_or_very_high_risk_men():
-    high_group = [man(1, RiskBand.HIGH), man(2, RiskBand.MEDIUM)]
+    high_group = [man(1, Band.HIGH), man(2, Band.MEDIUM)]
     with pytest.raises(MixingRuleError, match="low-risk man may not join"):
-        check_mixing(man(9, RiskBand.LOW), high_group, POLICY)
-    with pytest.raises(MixingRuleError, match="very_high-risk man may not join a group with low-risk men"):
-        check_mixing(man(9, RiskBand.VERY_HIGH), [man(1, RiskBand.LOW)], POLICY)
-    check_mixing(man(9, RiskBand.LOW), [man(1, RiskBand.MEDIUM), man(2, RiskBand.LOW)], POLICY)
-    check_mixing(man(9, RiskBand.HIGH), [man(1, RiskBand.MEDIUM), man(2, RiskBand.VERY_HIGH)], POLICY)
+        check_mixing(man(9, Band.LOW), high_group, POLICY)
+    with pytest.raises(MixingRuleError, match="very high-risk man may not join a group with low-risk men"):
+        check_mixing(man(9, Band.VERY_HIGH), [man(1, Band.LOW)], POLICY)
+    check_mixing(man(9, Band.LOW), [man(1, Band.MEDIUM), man(2, Band.LOW)], POLICY)
+    check_mixing(man(9, Band.HIGH), [man(1, Band.MEDIUM), man(2, Band.VERY_HIGH)], POLICY)
     relaxed = GroupPolicy(no_low_risk_with_high_risk=False)
-    assert mixing_conflict(man(9, RiskBand.LOW), high_group, relaxed) is None
+    assert mixing_conflict(man(9, Band.LOW), high_group, relaxed) is None
     assert issubclass(MixingRuleError, CapacityError)
 
 
@@ -85,12 +85,12 @@ def test_unknown_risk_band_is_refused_while_the_rule_is_on():
 
 
 def test_contact_and_non_contact_separation_is_optional():
-    group = [man(1, offence=OffenceType.CONTACT)]
-    candidate = man(9, offence=OffenceType.NON_CONTACT)
+    group = [man(1, offence=OffenceContact.CONTACT)]
+    candidate = man(9, offence=OffenceContact.NON_CONTACT)
     assert mixing_conflict(candidate, group, POLICY) is None  # default: not separated (Horizon/Kaizen)
     separated = GroupPolicy(separate_contact_and_non_contact=True)
     assert "contact/non-contact separated" in mixing_conflict(candidate, group, separated)
-    assert mixing_conflict(candidate, [man(2, offence=OffenceType.NON_CONTACT)], separated) is None
+    assert mixing_conflict(candidate, [man(2, offence=OffenceContact.NON_CONTACT)], separated) is None
     assert "offence type" in mixing_conflict(man(9, offence=None), group, separated)
 
 
@@ -108,13 +108,13 @@ def test_waiting_list_priority_earliest_release_then_referral_date():
 
 def test_allocation_fills_places_in_priority_order_and_respects_mixing():
     waiting = [
-        entry(1, date(2024, 1, 1), date(2025, 1, 1), RiskBand.HIGH),
-        entry(2, date(2024, 1, 1), date(2025, 2, 1), RiskBand.LOW),
-        entry(3, date(2024, 1, 1), date(2025, 3, 1), RiskBand.MEDIUM),
-        entry(4, date(2024, 1, 1), date(2025, 4, 1), RiskBand.VERY_HIGH),
-        entry(5, date(2024, 1, 1), date(2025, 5, 1), RiskBand.MEDIUM),
+        entry(1, date(2024, 1, 1), date(2025, 1, 1), Band.HIGH),
+        entry(2, date(2024, 1, 1), date(2025, 2, 1), Band.LOW),
+        entry(3, date(2024, 1, 1), date(2025, 3, 1), Band.MEDIUM),
+        entry(4, date(2024, 1, 1), date(2025, 4, 1), Band.VERY_HIGH),
+        entry(5, date(2024, 1, 1), date(2025, 5, 1), Band.MEDIUM),
     ]
-    plan = plan_allocation(waiting, members=[man(100, RiskBand.MEDIUM)], places=3, policy=POLICY)
+    plan = plan_allocation(waiting, members=[man(100, Band.MEDIUM)], places=3, policy=POLICY)
     assert [e.referral_id for e in plan.chosen] == [1, 3, 4]
     assert [(e.referral_id, "low-risk" in why) for e, why in plan.passed_over] == [(2, True)]
     none_free = plan_allocation(waiting, members=[], places=0, policy=POLICY)
@@ -123,8 +123,8 @@ def test_allocation_fills_places_in_priority_order_and_respects_mixing():
 
 def test_allocation_checks_each_man_against_those_chosen_before_him():
     # the first low-risk man is chosen; the high-risk man after him must be passed over
-    waiting = [entry(1, date(2024, 1, 1), date(2025, 1, 1), RiskBand.LOW),
-               entry(2, date(2024, 1, 1), date(2025, 2, 1), RiskBand.HIGH)]  # fmt: skip
+    waiting = [entry(1, date(2024, 1, 1), date(2025, 1, 1), Band.LOW),
+               entry(2, date(2024, 1, 1), date(2025, 2, 1), Band.HIGH)]  # fmt: skip
     plan = plan_allocation(waiting, members=[], places=2, policy=POLICY)
     assert [e.referral_id for e in plan.chosen] == [1]
     assert plan.passed_over[0][0].referral_id == 2
@@ -169,7 +169,7 @@ def test_completion_threshold_is_a_setting():
 
 
 def test_parse_enum():
-    assert parse_enum(RiskBand, "Very-High", "risk band") is RiskBand.VERY_HIGH
+    assert parse_enum(Band, "Very-High", "risk band") is Band.VERY_HIGH
     assert parse_enum(GroupKind, None, "kind") is None
     with pytest.raises(InputError, match="kind: 'open' is unknown; expected one of closed, rolling"):
         parse_enum(GroupKind, "open", "kind")
@@ -177,8 +177,8 @@ def test_parse_enum():
 
 # Property: whatever the waiting list, allocation never overfills, never breaks the mixing rules, and takes
 # men in priority order (each man passed over had a mixing reason, never "no room").
-bands = st.sampled_from([*RiskBand, None])
-offences = st.sampled_from([*OffenceType, None])
+bands = st.sampled_from([*ORDERED_BANDS, None])
+offences = st.sampled_from([*OffenceContact, None])
 days = st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31))
 
 

@@ -22,12 +22,13 @@ from desist.adapters.orm import (
     ProgrammeHistory,
     Sentence,
 )
+from desist.domain.people import PRISON_NUMBER_PATTERN
 
 PRISON_NUMBER = Column(
     "prison_number",
     required=True,
     upper=True,
-    pattern=r"[A-Z0-9]{1,20}",
+    pattern=PRISON_NUMBER_PATTERN,
     doc="prison (NOMIS) number, e.g. A1234BC; letters and digits, up to 20",
 )
 #: tools whose inputs an assessment row may carry (the risk tools in desist.domain.risk)

@@ -37,6 +37,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     event,
     false,
@@ -44,6 +45,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from desist.domain.groups import GroupKind
+from desist.domain.incentives import IncentiveLevel
+from desist.domain.records import AttendanceMark, HistoryResult, OutcomeKind, Sex, values
+from desist.domain.referrals import CLOSED_STATUSES, ReferralStatus
 
 #: constraint naming so Alembic migrations and error messages name things predictably
 NAMING = {
@@ -57,19 +63,46 @@ NAMING = {
 #: JSON on SQLite, JSONB on PostgreSQL (indexable, compact)
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
-SEXES = ("M", "F")
-GROUP_KINDS = ("closed", "rolling")
-ATTENDANCE = ("attended", "absent", "excused")
-INCENTIVE_LEVELS = ("Entry", "Basic", "Standard", "Enhanced")
-HISTORY_RESULTS = ("completed", "incomplete")
-OUTCOME_KINDS = ("sexual_contact", "sexual_images", "violent", "other")
+# The allowed values of constrained columns, built from the domain's enums (one word per concept; a test in
+# tests/unit/test_vocabulary.py ties each to its enum).
+SEXES = values(Sex)
+GROUP_KINDS = values(GroupKind)
+ATTENDANCE = values(AttendanceMark)
+#: stored capitalised ("Basic"), in the order the levels were introduced
+_LEVEL_ORDER = (IncentiveLevel.ENTRY, IncentiveLevel.BASIC, IncentiveLevel.STANDARD, IncentiveLevel.ENHANCED)
+INCENTIVE_LEVELS = tuple(level.value.capitalize() for level in _LEVEL_ORDER)
+HISTORY_RESULTS = values(HistoryResult)
+OUTCOME_KINDS = values(OutcomeKind)
 AUDIT_ACTIONS = ("insert", "update", "delete")
 #: referral statuses nothing leaves (domain.md section 2); an open referral is any other status
-CLOSED_REFERRAL_STATUSES = ("NOT_ELIGIBLE", "NOT_SUITABLE", "WITHDRAWN", "DESELECTED", "PROGRAMME_COMPLETE")
+CLOSED_REFERRAL_STATUSES = tuple(s.value for s in ReferralStatus if s in CLOSED_STATUSES)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp that is always UTC with a zone in Python, on SQLite and PostgreSQL alike.
+
+    PostgreSQL keeps the zone (``timestamptz``); SQLite has no time zones and hands back naive values, so the
+    audit trail mixed timestamps with and without one. Values are stored as UTC (naive text on SQLite, where a
+    naive value is taken to be UTC, as desist only ever writes UTC) and read back as aware UTC datetimes.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def utcnow() -> dt.datetime:
@@ -120,7 +153,7 @@ class Person(Base):
     # "IQ under 80" rule): adapted programmes (BNM, BNM+, New Me Strengths) instead of Core/Kaizen/Horizon.
     # A server default so rows written before migration 0003 read false.
     ldc: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     __table_args__ = (CheckConstraint(_in("sex", SEXES), name="sex"),)
     __mapper_args__ = {"version_id_col": version}
@@ -204,8 +237,8 @@ class Referral(Base):
     programme_code: Mapped[str] = mapped_column(String(40), default=_offering_programme)
     status: Mapped[str] = mapped_column(String(40))
     referrer: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     __table_args__ = (
         Index(
@@ -230,7 +263,7 @@ class ReferralTransfer(Base):
     to_offering_id: Mapped[int] = mapped_column(ForeignKey("offering.id"))
     status: Mapped[str] = mapped_column(String(40))
     actor: Mapped[str] = mapped_column(String(100))
-    transferred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    transferred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     reason_category: Mapped[str | None] = mapped_column(String(60))
     reason: Mapped[str | None] = mapped_column(Text)
 
@@ -239,7 +272,7 @@ class ReferralStatusChange(Base):
     __tablename__ = "referral_status_change"
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
-    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     actor: Mapped[str] = mapped_column(String(100))
     from_status: Mapped[str | None] = mapped_column(String(40))
     to_status: Mapped[str] = mapped_column(String(40))
@@ -313,7 +346,7 @@ class IncentiveLevelChange(Base):
     reason_category: Mapped[str] = mapped_column(String(60))
     reason: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(100))
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     __table_args__ = (CheckConstraint(_in("level", INCENTIVE_LEVELS), name="level"),)
 
 
@@ -378,7 +411,7 @@ class AuditLog(Base):
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
     actor: Mapped[str] = mapped_column(String(100))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str] = mapped_column(String(40))
     action: Mapped[str] = mapped_column(String(10))

@@ -29,8 +29,9 @@ from desist.adapters.orm import (
     Referral,
     ReferralTransfer,
 )
-from desist.domain.errors import Conflict, NotFound
+from desist.domain.errors import NotFound
 from desist.domain.referrals import OpenReferral, ReferralStatus
+from desist.domain.versions import check_version
 
 M = TypeVar("M", bound=Base)
 
@@ -39,8 +40,15 @@ def _label(model: type[Base]) -> str:
     return str(model.__tablename__).replace("_", " ")
 
 
-def get(session: Session, model: type[M], id_: int, *, expected_version: int | None = None,
-        for_update: bool = False) -> M:
+def get(
+    session: Session,
+    model: type[M],
+    id_: int,
+    *,
+    expected_version: int | None = None,
+    for_update: bool = False,
+    label: str | None = None,
+) -> M:
     """Load a row by id, optionally locking it and checking the version the caller last saw.
 
     Parameters
@@ -49,26 +57,35 @@ def get(session: Session, model: type[M], id_: int, *, expected_version: int | N
     model : mapped class
     id_ : int
     expected_version : int, optional
-        The ``version`` the caller read earlier; a different current version raises :class:`Conflict`.
+        The ``version`` the caller read earlier; a different current version raises :class:`Conflict`
+        (:func:`desist.domain.versions.check_version`, the one optimistic-version check).
     for_update : bool
-        Lock the row until the transaction ends (PostgreSQL).
+        Lock the row until the transaction ends (PostgreSQL), re-reading it if already in the session.
+    label : str, optional
+        How messages name the table (default: its name with spaces).
     """
-    obj = session.get(model, id_, with_for_update=for_update or None)
+    what = label or _label(model)
+    obj = None
+    if 0 <= id_ < 2**31:  # a larger id cannot exist, and binding it would overflow the driver
+        if for_update:
+            # FOR UPDATE serialises changes to the row on PostgreSQL; SQLite ignores it and relies on
+            # BEGIN IMMEDIATE (desist.adapters.engine). populate_existing re-reads a row already loaded.
+            key = model.__mapper__.primary_key[0]
+            obj = session.scalars(
+                select(model).where(key == id_).with_for_update().execution_options(populate_existing=True)
+            ).first()
+        else:
+            obj = session.get(model, id_)
     if obj is None:
-        raise NotFound(f"{_label(model)} {id_} does not exist")
-    if expected_version is not None:
-        current = getattr(obj, "version", None)
-        if current != expected_version:
-            raise Conflict(
-                f"{_label(model)} {id_} was changed by someone else (version {current}, you had "
-                f"{expected_version}); reload it and try again"
-            )
+        raise NotFound(f"{what} {id_}: not found")
+    check_version(f"{what} {id_}", getattr(obj, "version", None), expected_version)
     return obj
 
 
-def lock(session: Session, model: type[M], id_: int) -> M:
-    """Load a row and hold a write lock on it until commit (capacity checks, status changes)."""
-    return get(session, model, id_, for_update=True)
+def lock(session: Session, model: type[M], id_: int, *, label: str | None = None) -> M:
+    """Load a row and hold a write lock on it until commit (capacity checks, status changes): the one lock
+    helper every service uses."""
+    return get(session, model, id_, for_update=True, label=label)
 
 
 def person_by_prison_number(session: Session, prison_number: str) -> Person:

@@ -46,7 +46,7 @@ INTENSITY_PATHWAY = {
 
 
 @dataclass(frozen=True)
-class Assessment:
+class AssessedRisk:
     """One man's risk and need as the pathway engine reads them on ``day``.
 
     ``rm2000`` and ``static99r`` hold the summary the recommendation reports (points and categories; the item
@@ -126,7 +126,7 @@ def combine(
     rm: dict[str, Any] | None,
     s99: dict[str, Any] | None,
     p: pni.PniResult | None,
-) -> Assessment:
+) -> AssessedRisk:
     """Decide the band, intensity and pathway from the scored tools (shared by both paths)."""
     if profile.offence_type is OffenceType.IMAGES_ONLY:
         band = _higher(o.dc.band, o.iic.band)
@@ -145,7 +145,7 @@ def combine(
         pathway = INTENSITY_PATHWAY[target]
         if era is Era.CURRENT and p is not None:
             pathway = Pathway.MISSING_INFORMATION  # say so; intensity still follows his OSP band
-    return Assessment(
+    return AssessedRisk(
         day=day,
         era=era,
         band=band,
@@ -162,7 +162,7 @@ def combine(
     )
 
 
-def assess(profile: Profile, day: date, catalogue: Catalogue) -> Assessment:
+def assess(profile: Profile, day: date, catalogue: Catalogue) -> AssessedRisk:
     """Score the man's risk tools and decide the band, intensity and pathway that drive his menu."""
     o = osp.score(profile)
     rm = None
@@ -177,3 +177,17 @@ def assess(profile: Profile, day: date, catalogue: Catalogue) -> Assessment:
     if profile.has_pni:
         p = pni.score(profile.model_copy(update={"osp_dc_band": o.dc.band, "osp_iic_band": o.iic.band}))
     return combine(profile, day, era_on(catalogue, day), o, rm, s99, p)
+
+
+def __getattr__(name: str) -> Any:
+    # the old name, kept for one release: "Assessment" now means only a stored assessment row
+    if name == "Assessment":
+        import warnings
+
+        warnings.warn(
+            "desist.domain.assessment.Assessment is deprecated; use AssessedRisk",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return AssessedRisk
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from desist.domain.errors import InputError, NotFound
+from desist.domain.groups import GroupKind
 from desist.domain.risk.bands import ORDERED_BANDS, Band, Pathway
 
 T = TypeVar("T")
@@ -52,7 +53,10 @@ class Intensity(StrEnum):
     LOW_OR_HIGH = "LOW_OR_HIGH"
 
 
-class Role(StrEnum):
+class ProgrammeRole(StrEnum):
+    """What a programme is for in a man's pathway (not who is acting: that is
+    :class:`desist.domain.referrals.Role`)."""
+
     TREATMENT = "treatment"
     FOLLOW_ON = "follow_on"
     SEXUAL_INTEREST = "sexual_interest"
@@ -69,11 +73,6 @@ class LdcSuitability(StrEnum):
     STANDARD = "standard"
     ADAPTED = "adapted"
     BOTH = "both"
-
-
-class GroupFormat(StrEnum):
-    CLOSED = "closed"
-    ROLLING = "rolling"
 
 
 class _Strict(BaseModel):
@@ -173,7 +172,7 @@ class Programme(_Strict):
     code: str = Field(pattern=r"^[A-Z][A-Z0-9-]*$")
     name: str = Field(min_length=1)
     era: Era
-    role: Role
+    role: ProgrammeRole
     available_from: Fact[date]
     available_to: Fact[date | None]
     settings: Fact[tuple[Setting, ...]]
@@ -185,7 +184,7 @@ class Programme(_Strict):
     min_age: Fact[int]
     prerequisites: Fact[tuple[Prerequisite, ...]]
     maintains_innocence_allowed: Fact[bool]
-    group_format: Fact[GroupFormat]
+    group_format: Fact[GroupKind]
     length: Fact[Length]
     group_size: Fact[Range]
     months_to_release: Fact[TimeWindow]

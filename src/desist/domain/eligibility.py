@@ -12,14 +12,14 @@ from datetime import date
 from functools import lru_cache
 from typing import NamedTuple
 
-from desist.domain.assessment import Assessment
+from desist.domain.assessment import AssessedRisk
 from desist.domain.catalogue import (
     Audience,
     Catalogue,
     Intensity,
     LdcSuitability,
     Programme,
-    Role,
+    ProgrammeRole,
     Setting,
     hsp_checklist,
 )
@@ -40,7 +40,9 @@ class Policy:
     offer_low_risk: bool = False
 
 
-class Reason(NamedTuple):
+class EligibilityReason(NamedTuple):
+    """Why a programme is not offered to a man: a kind (``age``, ``setting``...) and a sentence."""
+
     kind: str
     text: str
 
@@ -91,7 +93,7 @@ class Menu:
 
     day: date
     available: tuple[Programme, ...]
-    unavailable: dict[str, Reason]
+    unavailable: dict[str, EligibilityReason]
     internet: str  # "; use iHorizon (IHORIZON)" when an internet programme runs that day, else ""
 
 
@@ -110,7 +112,9 @@ def menu_on(catalogue: Catalogue, day: date) -> Menu:
             if end is not None and end < day
             else f"it started on {p.available_from.value.isoformat()}"
         )
-        unavailable[p.code] = Reason("not_available", f"Not available on {day.isoformat()}: {when}.")
+        unavailable[p.code] = EligibilityReason(
+            "not_available", f"Not available on {day.isoformat()}: {when}."
+        )
     internet = [catalogue.label(q.code) for q in available if q.audience.value is Audience.IMAGES]
     return Menu(day, available, unavailable, f"; use {' or '.join(internet)}" if internet else "")
 
@@ -127,7 +131,7 @@ class Situation:
     @classmethod
     def of(cls, man: Profile, catalogue: Catalogue) -> Situation:
         done = tuple((c.code, c.targets_met) for c in man.completed_programmes)
-        finished = next((c for c, met in done if met and catalogue[c].role is Role.TREATMENT), None)
+        finished = next((c for c, met in done if met and catalogue[c].role is ProgrammeRole.TREATMENT), None)
         custody = man.setting is Setting.CUSTODY
         return cls(
             done,
@@ -140,12 +144,12 @@ class Situation:
 def hard_reasons(
     p: Programme,
     man: Profile,
-    a: Assessment,
+    a: AssessedRisk,
     policy: Policy,
     catalogue: Catalogue,
     menu: Menu,
     situation: Situation,
-) -> list[Reason]:
+) -> list[EligibilityReason]:
     """Every hard rule ``p`` (running on the day) fails for this man (empty when it fits).
 
     The rules that read only a few discrete facts (setting, offence type, LDC, denial, risk band, need,
@@ -158,7 +162,7 @@ def hard_reasons(
         )
     )
     if man.age < p.min_age.value:
-        out.append(Reason("age", f"For men aged {p.min_age.value} or over; he is {man.age}."))
+        out.append(EligibilityReason("age", f"For men aged {p.min_age.value} or over; he is {man.age}."))
     pni_key = None if a.pni is None else (a.pni.pathway, a.pni.risk_level)
     out += _risk_reasons(catalogue, p.code, a.band, a.basis, pni_key, policy.offer_low_risk)
     need = p.need.value
@@ -181,20 +185,20 @@ def _situation_reasons(
     ldc: bool,
     innocent: bool,
     internet: str,
-) -> tuple[Reason, ...]:
+) -> tuple[EligibilityReason, ...]:
     p = catalogue[code]
-    out: list[Reason] = []
+    out: list[EligibilityReason] = []
     settings = p.settings.value
     if setting not in settings:
         where = " and ".join(str(s) for s in settings)
         here = "in custody" if setting is Setting.CUSTODY else "in the community"
-        out.append(Reason("setting", f"Runs in {where} only; he is {here}."))
+        out.append(EligibilityReason("setting", f"Runs in {where} only; he is {here}."))
 
     audience = p.audience.value
     image_only = offence is OffenceType.IMAGES_ONLY
     if audience is Audience.IMAGES and not image_only:
         out.append(
-            Reason(
+            EligibilityReason(
                 "audience",
                 "For men whose only sexual offences are indecent images; his offence is"
                 f" {_OFFENCE_WORDS[offence]}.",
@@ -202,13 +206,15 @@ def _situation_reasons(
         )
     elif audience is Audience.CONTACT and image_only:
         out.append(
-            Reason("audience", f"Internet-only offence: this programme is for contact offending{internet}.")
+            EligibilityReason(
+                "audience", f"Internet-only offence: this programme is for contact offending{internet}."
+            )
         )
 
     spec = p.ldc.value
     if ldc and spec.suitability is LdcSuitability.STANDARD:
         out.append(
-            Reason(
+            EligibilityReason(
                 "ldc",
                 "Not adapted for learning disabilities or challenges (LDC); "
                 + (
@@ -220,7 +226,7 @@ def _situation_reasons(
         )
     elif not ldc and spec.suitability is LdcSuitability.ADAPTED:
         out.append(
-            Reason(
+            EligibilityReason(
                 "ldc",
                 "Adapted for men with learning disabilities or challenges (LDC) and he has none recorded"
                 + (f"; the equivalent is {catalogue.label(spec.equivalent)}." if spec.equivalent else "."),
@@ -229,7 +235,7 @@ def _situation_reasons(
 
     if innocent and not p.maintains_innocence_allowed.value:
         out.append(
-            Reason(
+            EligibilityReason(
                 "denial",
                 "Denial not accepted: the programme requires discussing the offence, and he maintains his"
                 " innocence.",
@@ -246,14 +252,14 @@ def _risk_reasons(
     basis: str,
     pni_key: tuple[Pathway, NeedLevel] | None,
     offer_low_risk: bool,
-) -> tuple[Reason, ...]:
+) -> tuple[EligibilityReason, ...]:
     p = catalogue[code]
     crit = p.risk.value
     # Checked first, for PNI-allocated programmes too: every programme on this menu is for men with sexual
     # convictions, and OSP is what places a man on it (a woman or a man with no sexual sanction gets none).
     if band is Band.NOT_APPLICABLE:
         return (
-            Reason(
+            EligibilityReason(
                 "risk_not_applicable",
                 f"{basis} gives him no risk level (no sexual sanction recorded, or not a man), so his risk"
                 " cannot be matched to this programme.",
@@ -262,7 +268,11 @@ def _risk_reasons(
     if crit.basis == "pni_pathway":
         allowed = " or ".join(str(x) for x in crit.pathways)
         if pni_key is None:
-            return (Reason("pathway", f"Allocated by the PNI ({allowed}); the record has no PNI items."),)
+            return (
+                EligibilityReason(
+                    "pathway", f"Allocated by the PNI ({allowed}); the record has no PNI items."
+                ),
+            )
         pathway, risk_level = pni_key
         if pathway not in crit.pathways:
             detail = (
@@ -271,7 +281,7 @@ def _risk_reasons(
                 else ""
             )
             text = f"For the {allowed} pathway; his PNI pathway is {pathway}{detail}."
-            return (Reason("pathway", text),)
+            return (EligibilityReason("pathway", text),)
         if risk_level is NeedLevel.LOW and not offer_low_risk:
             return (_low_risk("PNI"),)
         return ()
@@ -280,7 +290,7 @@ def _risk_reasons(
         span = f"{lo} to {hi}" if lo != hi else lo
         too = "low" if ORDERED_BANDS.index(band) < ORDERED_BANDS.index(crit.min) else "high"
         return (
-            Reason(
+            EligibilityReason(
                 f"risk_too_{too}",
                 f"Risk too {too} for this {intensity_word(p.intensity.value)}-intensity programme: his"
                 f" {basis} risk is {band_text(band)}, it is for {span} risk.",
@@ -291,8 +301,8 @@ def _risk_reasons(
     return ()
 
 
-def _low_risk(basis: str) -> Reason:
-    return Reason(
+def _low_risk(basis: str) -> EligibilityReason:
+    return EligibilityReason(
         "low_risk_policy",
         f"Low-risk policy: his {basis} risk is LOW, and men assessed as low risk are not routinely offered"
         " accredited programmes (NOMS FOI 94074); mixing them with higher-risk men can make offending seem"
@@ -308,9 +318,9 @@ def _need_reasons(
     oasys_11_12: int | None,
     hsp_score: int,
     hsp_items: tuple[str, ...],
-) -> tuple[Reason, ...]:
+) -> tuple[EligibilityReason, ...]:
     need = catalogue[code].need.value
-    out: list[Reason] = []
+    out: list[EligibilityReason] = []
     if need.sexual_interest and not sexual_interest:
         detail = (
             "the OASys sexual-interest items (11.11, 11.12, 6.12) were not given"
@@ -318,12 +328,12 @@ def _need_reasons(
             else f"his OASys answers show none (11.12 = {oasys_11_12})"
         )
         text = f"Only where an offence-related sexual-interest need is present; {detail}."
-        out.append(Reason("need", text))
+        out.append(EligibilityReason("need", text))
     if need.hsp_score_min is not None and hsp_score < need.hsp_score_min:
         labels = hsp_checklist().items
         items = ", ".join(labels[i].label.lower() for i in hsp_items) or "no items recorded"
         out.append(
-            Reason(
+            EligibilityReason(
                 "hsp_score",
                 f"Needs an HSP offence-details score of at least {need.hsp_score_min}; his is {hsp_score}"
                 f" ({items}).",
@@ -335,15 +345,15 @@ def _need_reasons(
 @lru_cache(maxsize=65536)
 def _history_reasons(
     catalogue: Catalogue, code: str, completed: tuple[tuple[str, bool], ...], finished_treatment: str | None
-) -> tuple[Reason, ...]:
+) -> tuple[EligibilityReason, ...]:
     p = catalogue[code]
     done = dict(completed)
     if done.get(p.code):
-        return (Reason("completed", "Already completed, with its treatment targets met."),)
-    out: list[Reason] = []
-    if p.role is Role.TREATMENT and finished_treatment:
+        return (EligibilityReason("completed", "Already completed, with its treatment targets met."),)
+    out: list[EligibilityReason] = []
+    if p.role is ProgrammeRole.TREATMENT and finished_treatment:
         out.append(
-            Reason(
+            EligibilityReason(
                 "completed",
                 f"He has already completed {catalogue.label(finished_treatment)} with its"
                 " targets met; the next step is a follow-on or booster, not a second main programme.",
@@ -362,19 +372,19 @@ def _history_reasons(
             names = " or ".join(catalogue.label(c) for c in pre.completed_any_of)
             met = " with its treatment targets met" if pre.targets_met else ""
             text = f"Prerequisite missing: needs a completed {names}{met}."
-        out.append(Reason("prerequisite", text))
+        out.append(EligibilityReason("prerequisite", text))
     return tuple(out)
 
 
-def _time_reasons(p: Programme, man: Profile, situation: Situation) -> list[Reason]:
+def _time_reasons(p: Programme, man: Profile, situation: Situation) -> list[EligibilityReason]:
     window = p.months_to_release.value
     left = man.months_to_release
     until = situation.until
     need = window.min.get(man.setting)
-    out: list[Reason] = []
+    out: list[EligibilityReason] = []
     if need is not None and left < need:
         out.append(
-            Reason(
+            EligibilityReason(
                 "time",
                 f"Not enough time before {until}: he has {months_text(left)} left and it needs at least"
                 f" {months_text(need)}.",
@@ -382,7 +392,7 @@ def _time_reasons(p: Programme, man: Profile, situation: Situation) -> list[Reas
         )
     if window.max is not None and left > window.max:
         out.append(
-            Reason(
+            EligibilityReason(
                 "pre_release",
                 f"Meant for the last {months_text(window.max)} before release;"
                 f" he has {months_text(left)} left.",

@@ -7,25 +7,33 @@ programme he completed before), that deniers may attend, and the timing.
 
 from __future__ import annotations
 
-from desist.domain.assessment import Assessment
-from desist.domain.catalogue import Audience, Catalogue, Intensity, LdcSuitability, Programme, Role, Setting
+from desist.domain.assessment import AssessedRisk
+from desist.domain.catalogue import (
+    Audience,
+    Catalogue,
+    Intensity,
+    LdcSuitability,
+    Programme,
+    ProgrammeRole,
+    Setting,
+)
 from desist.domain.eligibility import PRE_RELEASE_MONTHS, band_text, intensity_word, months_text, where_text
 from desist.domain.profile import Profile
 
 
-def positive_reasons(p: Programme, man: Profile, a: Assessment, catalogue: Catalogue) -> list[str]:
+def positive_reasons(p: Programme, man: Profile, a: AssessedRisk, catalogue: Catalogue) -> list[str]:
     """Why a programme that passed every rule is offered (two to four short sentences)."""
     out: list[str] = []
     crit = p.risk.value
     word = intensity_word(p.intensity.value)
     if crit.basis == "pni_pathway":
         out.append(f"His PNI pathway is {a.pathway}, which this {word}-intensity programme serves.")
-    elif p.role is Role.TREATMENT and a.target is not None and p.intensity.value is not a.target:
+    elif p.role is ProgrammeRole.TREATMENT and a.target is not None and p.intensity.value is not a.target:
         out.append(
             f"His {a.target_basis} calls for {intensity_word(a.target)} intensity; this {word}-intensity"
             f" programme is the nearest open to him {where_text(man.setting)}."
         )
-    elif p.role is Role.TREATMENT:
+    elif p.role is ProgrammeRole.TREATMENT:
         pni = f" and his PNI pathway is {a.pathway}" if a.target_basis == "PNI pathway" else ""
         out.append(
             f"Intensity follows risk: his {a.basis} risk is {band_text(a.band)}{pni};"

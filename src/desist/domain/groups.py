@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from desist.domain.errors import CapacityError, InputError, InvalidTransition
+from desist.domain.risk.bands import Band
 
 
 class GroupKind(StrEnum):
@@ -34,27 +35,38 @@ class GroupKind(StrEnum):
     ROLLING = "rolling"
 
 
-class RiskBand(StrEnum):
-    """Sexual reoffending risk band (OSP/RM2000 style), used by the mixing rules."""
-
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    VERY_HIGH = "very_high"
-
-
-class OffenceType(StrEnum):
-    """Contact offences against a person, or non-contact (e.g. indecent images only)."""
+class OffenceContact(StrEnum):
+    """Contact offences against a person, or non-contact (e.g. indecent images only): the coarse grouping of
+    :class:`desist.domain.profile.OffenceType` the mixing rules use."""
 
     CONTACT = "contact"
     NON_CONTACT = "non_contact"
+
+
+#: the old names, kept for one release: ``RiskBand`` is :class:`Band` (one risk band everywhere), and
+#: ``OffenceType`` here was the contact grouping (now :class:`OffenceContact`; ``profile.OffenceType`` is the
+#: offence type)
+_RENAMED = {"RiskBand": "Band", "OffenceType": "OffenceContact"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RENAMED:
+        import warnings
+
+        warnings.warn(
+            f"desist.domain.groups.{name} is deprecated; use {_RENAMED[name]}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return globals()[_RENAMED[name]]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class MixingRuleError(CapacityError):
     """The group does not take this man under the mixing rules (a kind of 'group does not take joiners')."""
 
 
-HIGH_BANDS = frozenset({RiskBand.HIGH, RiskBand.VERY_HIGH})
+HIGH_BANDS = frozenset({Band.HIGH, Band.VERY_HIGH})
 
 
 @cache
@@ -138,8 +150,8 @@ class Member:
     """What the mixing rules need to know about a man (in the group or joining it)."""
 
     key: Any
-    risk_band: RiskBand | None
-    offence_type: OffenceType | None
+    risk_band: Band | None
+    offence_type: OffenceContact | None
 
 
 def mixing_conflict(candidate: Member, members: Iterable[Member], policy: GroupPolicy) -> str | None:
@@ -148,10 +160,11 @@ def mixing_conflict(candidate: Member, members: Iterable[Member], policy: GroupP
     if policy.no_low_risk_with_high_risk:
         if candidate.risk_band is None:
             return "risk band unknown; expected an assessment with a risk band before allocation"
-        if candidate.risk_band is RiskBand.LOW and any(m.risk_band in HIGH_BANDS for m in members):
+        if candidate.risk_band is Band.LOW and any(m.risk_band in HIGH_BANDS for m in members):
             return "low-risk man may not join a group with high/very-high risk men"
-        if candidate.risk_band in HIGH_BANDS and any(m.risk_band is RiskBand.LOW for m in members):
-            return f"{candidate.risk_band.value}-risk man may not join a group with low-risk men"
+        if candidate.risk_band in HIGH_BANDS and any(m.risk_band is Band.LOW for m in members):
+            band = candidate.risk_band.value.lower().replace("_", " ")
+            return f"{band}-risk man may not join a group with low-risk men"
     if policy.separate_contact_and_non_contact:
         if candidate.offence_type is None:
             return "offence type (contact/non-contact) unknown; expected it recorded before allocation"
@@ -310,8 +323,9 @@ def parse_enum(enum: type[StrEnum], value: str | None, where: str) -> Any:
     """Read an enum value from text (case-insensitive, '-' as '_'); None stays None."""
     if value is None or value == "":
         return None
-    try:
-        return enum(str(value).strip().lower().replace("-", "_").replace(" ", "_"))
-    except ValueError:
-        allowed = ", ".join(e.value for e in enum)
-        raise InputError(f"{where}: {value!r} is unknown; expected one of {allowed}") from None
+    text = str(value).strip().lower().replace("-", "_").replace(" ", "_")
+    for member in enum:
+        if member.value.lower() == text:
+            return member
+    allowed = ", ".join(e.value for e in enum)
+    raise InputError(f"{where}: {value!r} is unknown; expected one of {allowed}")

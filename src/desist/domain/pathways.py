@@ -32,11 +32,18 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from desist.domain.assessment import Assessment, assess
-from desist.domain.catalogue import Audience, Catalogue, Intensity, Programme, Role, default_catalogue
+from desist.domain.assessment import AssessedRisk, assess
+from desist.domain.catalogue import (
+    Audience,
+    Catalogue,
+    Intensity,
+    Programme,
+    ProgrammeRole,
+    default_catalogue,
+)
 from desist.domain.eligibility import (
+    EligibilityReason,
     Policy,
-    Reason,
     Situation,
     hard_reasons,
     intensity_word,
@@ -49,7 +56,12 @@ from desist.domain.risk.bands import Band, Pathway
 __all__ = ["Excluded", "Policy", "Recommendation", "Recommended", "recommend", "recommend_many"]
 
 #: recommended programmes are listed main programme first, then sexual-interest work, then boosters
-ROLE_ORDER = {Role.TREATMENT: 0, Role.FOLLOW_ON: 0, Role.SEXUAL_INTEREST: 1, Role.BOOSTER: 2}
+ROLE_ORDER = {
+    ProgrammeRole.TREATMENT: 0,
+    ProgrammeRole.FOLLOW_ON: 0,
+    ProgrammeRole.SEXUAL_INTEREST: 1,
+    ProgrammeRole.BOOSTER: 2,
+}
 _RANKED = (Intensity.LOW, Intensity.MODERATE, Intensity.HIGH)
 
 
@@ -80,7 +92,7 @@ class Recommendation:
     id: str | None
     as_of: date
     pathway: Pathway
-    assessment: Assessment
+    assessment: AssessedRisk
     recommended: tuple[Recommended, ...]
     excluded: tuple[Excluded, ...]
     reason: str | None  # why nothing was recommended (None when something was)
@@ -162,12 +174,12 @@ def recommend_many(
             gc.enable()
 
 
-def _decide(profile: Profile, a: Assessment, policy: Policy, catalogue: Catalogue) -> Recommendation:
+def _decide(profile: Profile, a: AssessedRisk, policy: Policy, catalogue: Catalogue) -> Recommendation:
     """Apply the hard rules and RNR to one assessed man."""
     day = a.day
     menu = menu_on(catalogue, day)
     situation = Situation.of(profile, catalogue)
-    failed: dict[str, list[Reason]] = {}
+    failed: dict[str, list[EligibilityReason]] = {}
     passed: list[Programme] = []
     for p in menu.available:
         reasons = hard_reasons(p, profile, a, policy, catalogue, menu, situation)
@@ -204,12 +216,12 @@ def _off_menu(catalogue: Catalogue, day: date) -> dict[str, Excluded]:
 
 
 def _responsivity(
-    passed: list[Programme], profile: Profile, a: Assessment
-) -> tuple[list[Programme], dict[str, list[Reason]]]:
+    passed: list[Programme], profile: Profile, a: AssessedRisk
+) -> tuple[list[Programme], dict[str, list[EligibilityReason]]]:
     """Among programmes that pass every hard rule, keep the main programmes that fit his risk and offence."""
-    dropped: dict[str, list[Reason]] = {}
-    main = [p for p in passed if p.role is Role.TREATMENT]
-    others = [p for p in passed if p.role is not Role.TREATMENT]
+    dropped: dict[str, list[EligibilityReason]] = {}
+    main = [p for p in passed if p.role is ProgrammeRole.TREATMENT]
+    others = [p for p in passed if p.role is not ProgrammeRole.TREATMENT]
     if not main:
         return others, dropped
 
@@ -220,7 +232,7 @@ def _responsivity(
             for p in main:
                 if p.audience.value is not Audience.IMAGES:
                     dropped[p.code] = [
-                        Reason(
+                        EligibilityReason(
                             "internet_programme",
                             f"Image-only offence: the internet programme {names} is the better fit for him.",
                         )
@@ -230,7 +242,7 @@ def _responsivity(
     if a.target is None:  # the PNI found low need: no main programme is indicated
         for p in main:
             dropped[p.code] = [
-                Reason(
+                EligibilityReason(
                     "pathway",
                     "His PNI pathway is ALTERNATIVE_PATHWAY (his assessed need is low), so a main accredited"
                     " programme is not indicated; consider alternative interventions.",
@@ -250,7 +262,7 @@ def _responsivity(
             level = _RANKED.index(p.intensity.value)
             too = "high" if level < best else "low"
             dropped[p.code] = [
-                Reason(
+                EligibilityReason(
                     f"risk_too_{too}",
                     f"Risk too {too} for {intensity_word(p.intensity.value)} intensity: intensity follows"
                     f" risk, and the {intensity_word(_RANKED[best])}-intensity {_names(winners)} matches his"
@@ -287,7 +299,7 @@ _SUMMARY = {
 }
 
 
-def _why_none(a: Assessment, excluded: list[Excluded], policy: Policy) -> str:
+def _why_none(a: AssessedRisk, excluded: list[Excluded], policy: Policy) -> str:
     """One sentence a programme manager can act on, saying why no programme fits."""
     if a.band is Band.NOT_APPLICABLE:
         return (

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from desist.domain.catalogue import Setting, default_catalogue, hsp_checklist
+from desist.domain.groups import OffenceContact
 from desist.domain.risk.base import AdultAge, Count, FieldError
 from desist.domain.risk.osp import OspInput
 from desist.domain.risk.pni import PniInput
@@ -33,10 +34,19 @@ from desist.domain.risk.tables import load_table
 
 
 class OffenceType(StrEnum):
+    """The man's offence type (the coarse contact / non-contact grouping is :attr:`contact`)."""
+
     CONTACT_ADULT = "contact_adult"
     CONTACT_CHILD = "contact_child"
     IMAGES_ONLY = "images_only"
     NON_CONTACT = "non_contact"
+
+    @property
+    def contact(self) -> OffenceContact:
+        """Contact or non-contact, as the group mixing rules group offences."""
+        if self in (OffenceType.CONTACT_ADULT, OffenceType.CONTACT_CHILD):
+            return OffenceContact.CONTACT
+        return OffenceContact.NON_CONTACT
 
 
 class CompletedProgramme(BaseModel):

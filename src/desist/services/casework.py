@@ -14,22 +14,42 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from desist.adapters.import_kinds import PRISON_NUMBER
 from desist.adapters.orm import Assessment, Outcome, Person, Sentence
-from desist.domain.errors import Conflict, InputError, NotFound
-from desist.domain.groups import Member, OffenceType, RiskBand, parse_enum
-from desist.services.dates import check_happened
-from desist.services.unit_of_work import UnitOfWork
+from desist.domain.dates import check_happened
+from desist.domain.errors import InputError, NotFound
+from desist.domain.groups import Member, OffenceContact, parse_enum
+from desist.domain.histories import check_not_before
+from desist.domain.people import PRISON_NUMBER_PATTERN
+from desist.domain.records import OutcomeKind, Sex, values
+from desist.domain.risk.bands import Band
+from desist.domain.risk_member import (
+    OFFENCE_TYPE_KEY,
+    RISK_BAND_KEY,
+    assessment_band,
+    assessment_offence_type,
+    member_from,
+)
+from desist.domain.versions import check_version
+from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 
-#: keys of ``assessment.outputs`` the mixing rules read (documented contract with the importers)
-RISK_BAND_KEY = "risk_band"
-OFFENCE_TYPE_KEY = "offence_type"
+__all__ = [
+    "OFFENCE_TYPE_KEY",
+    "RISK_BAND_KEY",
+    "assessment_band",
+    "assessment_offence_type",
+    "find_person",
+    "record_assessment",
+    "record_outcome",
+    "record_sentence",
+    "register_person",
+    "release_date",
+    "risk_member",
+    "set_person_flags",
+]
 
 
 @dataclass(frozen=True)
@@ -66,7 +86,7 @@ def person_view(p: Person) -> PersonView:
     )
 
 
-def find_person(session: Session, person: int | str) -> Person:
+def find_person(uow: UnitOfWork, person: int | str) -> Person:
     """A person by prison number, or by internal id; :class:`NotFound` otherwise.
 
     Text is a prison number first: prison numbers may be all digits ("1234"), so a number that is a known
@@ -80,21 +100,20 @@ def find_person(session: Session, person: int | str) -> Person:
             digits = text[1:].strip()
             if not (digits.isascii() and digits.isdigit()):
                 raise NotFound(f"person {person!r}: not found; expected #<internal id>, such as #12")
-            return _person_by_id(session, int(digits), person)
-        found = session.scalars(select(Person).where(Person.prison_number == text.upper())).first()
+            return _person_by_id(uow, int(digits), person)
+        found = uow.people.by_prison_number(text.upper())
         if found is not None:
-            return found
+            return found  # type: ignore[no-any-return]
         if not (text.isascii() and text.isdigit()):
             raise NotFound(f"person {person!r}: not found; expected a known prison number or #<internal id>")
-    return _person_by_id(session, int(person), person)
+    return _person_by_id(uow, int(person), person)
 
 
-def _person_by_id(session: Session, pid: int, shown: int | str) -> Person:
-    # an id beyond the 32-bit id column cannot exist (and PostgreSQL would refuse to compare with it)
-    found = session.get(Person, pid) if 0 <= pid < 2**31 else None
+def _person_by_id(uow: UnitOfWork, pid: int, shown: int | str) -> Person:
+    found = uow.people.find(pid)
     if found is None:
         raise NotFound(f"person {shown!r}: not found; expected a known prison number or #<internal id>")
-    return found
+    return found  # type: ignore[no-any-return]
 
 
 def register_person(
@@ -119,13 +138,13 @@ def register_person(
     number = (prison_number or "").strip().upper()
     if not number:
         raise InputError("prison number: empty; expected an identifier such as A1234BC")
-    if not re.fullmatch(PRISON_NUMBER.pattern or "", number):
+    if not re.fullmatch(PRISON_NUMBER_PATTERN, number):
         # the same rule as the people import, so a man added by hand can be exported and re-imported
         shown = number if len(number) <= 30 else number[:27] + "..."
         raise InputError(
             f"prison number {shown!r}: badly formed; expected letters and digits, up to 20, such as A1234BC"
         )
-    if sex not in ("M", "F"):
+    if sex not in values(Sex):
         raise InputError(f"sex: {sex!r}; expected M or F")
     if date_of_birth > dt.date.today():
         raise InputError(f"date of birth: {date_of_birth.isoformat()} is in the future")
@@ -141,8 +160,7 @@ def register_person(
             recognised_appellant=bool(recognised_appellant),
             ldc=bool(ldc),
         )
-        uow.session.add(person)
-        uow.session.flush()
+        uow.people.add(person)
         view = person_view(person)
         uow.commit()
     return view
@@ -179,19 +197,15 @@ def set_person_flags(
             "person flags: nothing to change; expected maintains_innocence, recognised_appellant and/or ldc"
         )
     with uow:
-        p = find_person(uow.session, person)
-        if expected_version is not None and p.version != expected_version:
-            raise Conflict(
-                f"person {p.prison_number} was changed by someone else (version {p.version}, you had "
-                f"{expected_version}); reload it and try again"
-            )
+        p = find_person(uow, person)
+        check_version(f"person {p.prison_number}", p.version, expected_version)
         if maintains_innocence is not None and p.maintains_innocence != maintains_innocence:
             p.maintains_innocence = maintains_innocence
         if recognised_appellant is not None and p.recognised_appellant != recognised_appellant:
             p.recognised_appellant = recognised_appellant
         if ldc is not None and p.ldc != ldc:
             p.ldc = ldc
-        uow.session.flush()
+        uow.people.add(p)  # flush: the view shows the new version
         view = person_view(p)
         uow.commit()
     return view
@@ -216,21 +230,22 @@ def record_sentence(
         raise InputError(
             f"licence end: {licence_end_date.isoformat()} is before release {release_date.isoformat()}"
         )
-    with uow:
-        p = find_person(uow.session, person)
-        row = Sentence(
-            person_id=p.id,
+    return _record_event(
+        uow,
+        person,
+        start_date,
+        "sentence start",
+        "sentences",
+        lambda pid: Sentence(
+            person_id=pid,
             start_date=start_date,
             release_date=release_date,
             licence_end_date=licence_end_date,
             custodial=custodial,
             index_offence=index_offence,
-        )
-        uow.session.add(row)
-        uow.session.flush()
-        out = {"id": row.id, "person_id": p.id, "start_date": start_date, "release_date": release_date}
-        uow.commit()
-    return out
+        ),
+        lambda row: {"start_date": start_date, "release_date": release_date},
+    )
 
 
 def record_assessment(
@@ -250,33 +265,28 @@ def record_assessment(
     rather than at allocation.
     """
     outputs = dict(outputs or {})
-    for key, enum in ((RISK_BAND_KEY, RiskBand), (OFFENCE_TYPE_KEY, OffenceType)):
+    for key, enum in ((RISK_BAND_KEY, Band), (OFFENCE_TYPE_KEY, OffenceContact)):
         if key in outputs:
             outputs[key] = parse_enum(enum, outputs[key], f"assessment output {key}").value
     if not tool or not tool.strip():
         raise InputError("assessment tool: empty; expected a tool name such as OSP or RM2000")
     check_happened(assessed_on, "assessment date")
-    with uow:
-        p = find_person(uow.session, person)
-        row = Assessment(
-            person_id=p.id,
+    return _record_event(
+        uow,
+        person,
+        assessed_on,
+        "assessment date",
+        "assessments",
+        lambda pid: Assessment(
+            person_id=pid,
             assessed_on=assessed_on,
             tool=tool.strip(),
             inputs=inputs,
             outputs=outputs,
             assessor=assessor,
-        )
-        uow.session.add(row)
-        uow.session.flush()
-        out = {
-            "id": row.id,
-            "person_id": p.id,
-            "assessed_on": assessed_on,
-            "tool": row.tool,
-            "outputs": outputs,
-        }
-        uow.commit()
-    return out
+        ),
+        lambda row: {"assessed_on": assessed_on, "tool": row.tool, "outputs": outputs},
+    )
 
 
 def record_outcome(
@@ -289,7 +299,7 @@ def record_outcome(
     disposal: str | None = None,
 ) -> dict[str, Any]:
     """Record one proven reoffence (kind: sexual_contact, sexual_images, violent or other)."""
-    kinds = ("sexual_contact", "sexual_images", "violent", "other")
+    kinds = values(OutcomeKind)
     if kind not in kinds:
         raise InputError(f"outcome kind: {kind!r}; expected one of {', '.join(kinds)}")
     check_happened(offence_date, "offence date")
@@ -298,91 +308,45 @@ def record_outcome(
         raise InputError(
             f"proven date: {proven_date.isoformat()} is before the offence {offence_date.isoformat()}"
         )
+    return _record_event(
+        uow,
+        person,
+        offence_date,
+        "offence date",
+        "outcomes",
+        lambda pid: Outcome(
+            person_id=pid, offence_date=offence_date, proven_date=proven_date, kind=kind, disposal=disposal
+        ),
+        lambda row: {"kind": kind, "offence_date": offence_date},
+    )
+
+
+def _record_event(
+    uow: UnitOfWork,
+    person: int | str,
+    day: dt.date,
+    what: str,
+    repository: str,
+    build: Callable[[int], Any],
+    view: Callable[[Any], dict[str, Any]],
+) -> dict[str, Any]:
+    """Record one event in a man's life (``build(person_id)`` makes the row), not dated before his birth."""
     with uow:
-        p = find_person(uow.session, person)
-        row = Outcome(
-            person_id=p.id, offence_date=offence_date, proven_date=proven_date, kind=kind, disposal=disposal
-        )
-        uow.session.add(row)
-        uow.session.flush()
-        out = {"id": row.id, "person_id": p.id, "kind": kind, "offence_date": offence_date}
+        p = find_person(uow, person)
+        check_not_before(day, p.date_of_birth, what, "his date of birth")
+        row = build(p.id)
+        getattr(uow, repository).add(row)
+        out = {"id": row.id, "person_id": p.id, **view(row)}
         uow.commit()
     return out
 
 
-_BAND_ORDER = (RiskBand.LOW, RiskBand.MEDIUM, RiskBand.HIGH, RiskBand.VERY_HIGH)
+def risk_member(uow: UnitOfWork, person_id: int, key: Any, on: dt.date | None = None) -> Member:
+    """The mixing-rule view of a man: risk band and offence type from his latest assessments that give them
+    (:func:`desist.domain.risk_member.member_from`), looking back from ``on`` (default today)."""
+    return member_from(key, uow.assessments.newest_first(person_id, on or dt.date.today()))
 
 
-def _band(value: Any) -> RiskBand | None:
-    try:
-        return RiskBand(str(value).strip().lower())
-    except ValueError:  # NOT_APPLICABLE, missing
-        return None
-
-
-def assessment_band(tool: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> RiskBand | None:
-    """The sexual-reoffending band an assessment gives, or None if it gives none.
-
-    An explicit ``outputs["risk_band"]`` wins. A scored OSP uses OSP/DC, and for image-only men the higher
-    of OSP/DC and OSP/IIC (as the catalogue does); a scored RM2000 uses its S scale.
-    """
-    if outputs.get(RISK_BAND_KEY):
-        return _band(outputs[RISK_BAND_KEY])
-    tool = tool.lower()
-    if tool == "osp":
-        dc = _band((outputs.get("osp_dc") or {}).get("band"))
-        iic = _band((outputs.get("osp_iic") or {}).get("band"))
-        if assessment_offence_type(tool, inputs, outputs) is OffenceType.NON_CONTACT and iic is not None:
-            return max((b for b in (dc, iic) if b is not None), key=_BAND_ORDER.index)
-        return dc
-    if tool == "rm2000":
-        return _band((outputs.get("s") or {}).get("category"))
-    return None
-
-
-def assessment_offence_type(tool: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> OffenceType | None:
-    """Contact or non-contact: explicit ``outputs["offence_type"]``, else from OSP's sanction counts."""
-    if outputs.get(OFFENCE_TYPE_KEY):
-        return OffenceType(str(outputs[OFFENCE_TYPE_KEY]))
-    if tool.lower() != "osp":
-        return None
-    contact = int(inputs.get("contact_adult_sanctions") or 0) + int(
-        inputs.get("contact_child_sanctions") or 0
-    )
-    other = int(inputs.get("indecent_image_sanctions") or 0) + int(inputs.get("paraphilia_sanctions") or 0)
-    if contact > 0:
-        return OffenceType.CONTACT
-    return OffenceType.NON_CONTACT if other > 0 else None
-
-
-def risk_member(session: Session, person_id: int, key: Any, on: dt.date | None = None) -> Member:
-    """The mixing-rule view of a man: risk band and offence type from his latest assessments that give them.
-
-    Looks back from ``on`` (default today) through his assessments, newest first, taking the first value of
-    each, so a later tool without an offence type does not hide an earlier one.
-    """
-    on = on or dt.date.today()
-    rows = session.scalars(
-        select(Assessment)
-        .where(Assessment.person_id == person_id, Assessment.assessed_on <= on)
-        .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())
-    )
-    band: RiskBand | None = None
-    offence: OffenceType | None = None
-    for a in rows:
-        inputs, outputs = a.inputs or {}, a.outputs or {}
-        band = band or assessment_band(a.tool, inputs, outputs)
-        offence = offence or assessment_offence_type(a.tool, inputs, outputs)
-        if band is not None and offence is not None:
-            break
-    return Member(key, band, offence)
-
-
-def release_date(session: Session, person_id: int) -> dt.date | None:
+def release_date(uow: UnitOfWork, person_id: int) -> dt.date | None:
     """Release date of the man's most recent sentence (None when none is recorded)."""
-    return session.scalars(
-        select(Sentence.release_date)
-        .where(Sentence.person_id == person_id)
-        .order_by(Sentence.start_date.desc(), Sentence.id.desc())
-        .limit(1)
-    ).first()
+    return uow.sentences.latest_release_date(person_id)

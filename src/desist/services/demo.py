@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
 
 from desist.adapters.engine import make_engine, make_session_factory
 from desist.adapters.migrate import upgrade
-from desist.adapters.orm import AuditLog, Person, Referral
+from desist.adapters.store import Store
 from desist.domain.errors import InputError
 from desist.services.imports import ImportReport, import_file
 from desist.services.unit_of_work import UnitOfWork
+
+#: the demo's SQLAlchemy engine (typed loosely: services import no SQLAlchemy)
+Engine = Any
 
 ACTOR_IMPORT = "demo:import"
 ACTOR_ANALYST = "demo:analyst"
@@ -198,7 +199,13 @@ def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: 
     )
     referred, not_suitable, withdrawn = [], [], []
     for i, number in enumerate(candidates):
-        v = rs.create_referral(uow("demo:rita.referrer"), person=number, offering_id=offering["id"], role=REF)
+        v = rs.create_referral(
+            uow("demo:rita.referrer"),
+            person=number,
+            offering_id=offering["id"],
+            role=REF,
+            referred_on=start - dt.timedelta(days=28),  # referred a month before the group starts
+        )
         referred.append(number)
         if i == len(candidates) - 1:  # the last man is released on appeal before his assessment
             rs.move_referral(
@@ -243,11 +250,13 @@ def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: 
         start_date=start,
     )
     alloc = gs.allocate(uow("demo:tom.team"), group_id=group.id, role=TEAM, on=start)
-    with factory() as s:
-        enrolled = _numbers(s, alloc.enrolled_referrals)
+    with uow("demo:read") as reading:
+        enrolled = _numbers(reading, alloc.enrolled_referrals)
         passed = tuple(
             zip(
-                _numbers(s, [r for r, _ in alloc.passed_over]), [w for _, w in alloc.passed_over], strict=True
+                _numbers(reading, [r for r, _ in alloc.passed_over]),
+                [w for _, w in alloc.passed_over],
+                strict=True,
             )
         )
     # attendance: most men attend nearly every session; one stops coming after the fourth
@@ -285,15 +294,7 @@ def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: 
                 uow("demo:tom.team"), group_id=group.id, person=m, role=TEAM, targets_met=True, on=day
             )
             completed.append(m)
-    with factory() as s:
-        audit = int(
-            s.scalar(
-                select(func.count())
-                .select_from(AuditLog)
-                .where(AuditLog.actor.like("demo:%"), AuditLog.actor != ACTOR_IMPORT)
-            )
-            or 0
-        )
+    audit = Store(engine, "demo").audit_count(actor_prefix="demo:", except_actor=ACTOR_IMPORT)
     return CaseworkSummary(
         offering["id"],
         group.id,
@@ -309,10 +310,10 @@ def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: 
     )
 
 
-def _numbers(session: Session, referral_ids: Any) -> tuple[str, ...]:
+def _numbers(uow: UnitOfWork, referral_ids: Any) -> tuple[str, ...]:
     out = []
     for rid in referral_ids:
-        r = session.get(Referral, rid)
-        p = session.get(Person, r.person_id) if r else None
+        r = uow.referrals.find(rid)
+        p = uow.people.find(r.person_id) if r else None
         out.append(p.prison_number if p else "?")
     return tuple(out)

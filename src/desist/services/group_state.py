@@ -10,21 +10,19 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from desist.adapters.orm import Attendance, Enrolment, GroupSession, Offering, ProgrammeGroup
-from desist.domain.errors import Forbidden, InputError, NotFound
-from desist.domain.referrals import Role
+from desist.adapters.orm import Attendance, Enrolment, GroupSession, ProgrammeGroup
+from desist.domain.errors import InputError, NotFound
+from desist.domain.histories import check_not_before
+from desist.domain.permissions import team_only
+from desist.domain.records import AttendanceMark, values
 from desist.services.casework import find_person
 from desist.services.referrals import enrolment_progress
+from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 
-ATTENDANCE_MARKS = ("attended", "absent", "excused")
+ATTENDANCE_MARKS = values(AttendanceMark)
 
 
-def team_only(role: Role, what: str) -> None:
-    if role is not Role.PROGRAMME_TEAM:
-        raise Forbidden(f"{what}: only the programme team may do this (role {role.value})")
+__all__ = ["GroupView", "MemberView", "group_view", "lock_group", "mark_attendance", "team_only"]
 
 
 @dataclass(frozen=True)
@@ -65,46 +63,25 @@ class GroupView:
         return {**asdict(self), "places_taken": self.places_taken}
 
 
-def lock_group(session: Session, group_id: int) -> ProgrammeGroup:
-    # FOR UPDATE serialises enrolments into one group on PostgreSQL; SQLite ignores it and relies on
-    # BEGIN IMMEDIATE (desist.adapters.engine). populate_existing re-reads a row already in the session.
-    g = session.scalars(
-        select(ProgrammeGroup)
-        .where(ProgrammeGroup.id == group_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
-    if g is None:
-        raise NotFound(f"group {group_id}: not found")
-    return g
+def lock_group(uow: UnitOfWork, group_id: int) -> ProgrammeGroup:
+    """The group, re-read and write-locked until commit: enrolments into one group queue on this lock."""
+    return uow.groups.lock(group_id)  # type: ignore[no-any-return]
 
 
-def sessions_held(session: Session, group_id: int) -> int:
-    return int(
-        session.scalar(
-            select(func.count()).select_from(GroupSession).where(GroupSession.group_id == group_id)
-        )
-        or 0
-    )
+def sessions_held(uow: UnitOfWork, group_id: int) -> int:
+    return uow.groups.sessions_held(group_id)
 
 
-def open_members(session: Session, group_id: int) -> list[Enrolment]:
-    return list(
-        session.scalars(
-            select(Enrolment)
-            .where(Enrolment.group_id == group_id, Enrolment.left_on.is_(None))
-            .order_by(Enrolment.id)
-        )
-    )
+def open_members(uow: UnitOfWork, group_id: int) -> list[Enrolment]:
+    return uow.groups.enrolments(group_id, open_only=True)
 
 
-def group_view(session: Session, g: ProgrammeGroup) -> GroupView:
-    offering = session.get(Offering, g.offering_id)
-    assert offering is not None
+def group_view(uow: UnitOfWork, g: ProgrammeGroup) -> GroupView:
+    offering = uow.offerings.get(g.offering_id)
     members = []
-    for e in session.scalars(select(Enrolment).where(Enrolment.group_id == g.id).order_by(Enrolment.id)):
-        progress = enrolment_progress(session, e, targets_met=bool(e.targets_met))
-        person = find_person(session, e.person_id)
+    for e in uow.groups.enrolments(g.id):
+        progress = enrolment_progress(uow, e, targets_met=bool(e.targets_met))
+        person = find_person(uow, e.person_id)
         members.append(
             MemberView(
                 e.id,
@@ -130,22 +107,20 @@ def group_view(session: Session, g: ProgrammeGroup) -> GroupView:
         g.capacity,
         len(g.session_plan or []),
         g.last_joining_session,
-        sessions_held(session, g.id),
+        sessions_held(uow, g.id),
         g.version,
         tuple(members),
     )
 
 
-def mark_attendance(session: Session, g: ProgrammeGroup, gs: GroupSession, marks: Mapping[Any, str]) -> int:
+def mark_attendance(uow: UnitOfWork, g: ProgrammeGroup, gs: GroupSession, marks: Mapping[Any, str]) -> int:
     for person_key, status in marks.items():
         if status not in ATTENDANCE_MARKS:
             raise InputError(
                 f"attendance for {person_key}: {status!r}; expected one of {', '.join(ATTENDANCE_MARKS)}"
             )
-        p = find_person(session, person_key)
-        e = session.scalars(
-            select(Enrolment).where(Enrolment.group_id == g.id, Enrolment.person_id == p.id)
-        ).first()
+        p = find_person(uow, person_key)
+        e = uow.groups.enrolment_of(g.id, p.id)
         if (
             e is None
             or (e.joined_session or 1) > gs.number
@@ -154,24 +129,19 @@ def mark_attendance(session: Session, g: ProgrammeGroup, gs: GroupSession, marks
             raise InputError(
                 f"attendance for {p.prison_number}: not a member of group {g.id} at session {gs.number}"
             )
-        row = session.scalars(
-            select(Attendance).where(Attendance.session_id == gs.id, Attendance.enrolment_id == e.id)
-        ).first()
+        check_not_before(gs.held_on, e.joined_on, f"session {gs.number} date", f"{p.prison_number} joined")
+        row = uow.groups.attendance(gs.id, e.id)
         if row is None:
-            session.add(Attendance(session_id=gs.id, enrolment_id=e.id, status=status))
+            uow.groups.add_attendance(Attendance(session_id=gs.id, enrolment_id=e.id, status=status))
         else:
             row.status = status
-    session.flush()
+            uow.groups.add_attendance(row)  # flush the change
     return len(marks)
 
 
-def referral_of(session: Session, group_id: int, person: int | str) -> int:
-    p = find_person(session, person)
-    e = session.scalars(
-        select(Enrolment).where(
-            Enrolment.group_id == group_id, Enrolment.person_id == p.id, Enrolment.left_on.is_(None)
-        )
-    ).first()
+def referral_of(uow: UnitOfWork, group_id: int, person: int | str) -> int:
+    p = find_person(uow, person)
+    e = uow.groups.enrolment_of(group_id, p.id, open_only=True)
     if e is None or e.referral_id is None:
         raise NotFound(f"group {group_id}: {p.prison_number} has no current place in this group")
     return e.referral_id

@@ -14,11 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from desist.adapters import repository
 from desist.adapters.orm import Enrolment, GroupSession, Offering, ProgrammeGroup, Referral
+from desist.domain.dates import check_happened
 from desist.domain.errors import InputError, NotFound
 from desist.domain.groups import (
     GroupKind,
@@ -30,9 +27,10 @@ from desist.domain.groups import (
     order_waiting_list,
     plan_allocation,
 )
+from desist.domain.histories import check_not_before
+from desist.domain.permissions import team_only
 from desist.domain.referrals import Reason, ReferralStatus, Role
 from desist.services.casework import release_date, risk_member
-from desist.services.dates import check_happened
 from desist.services.group_state import (
     GroupView,
     group_view,
@@ -41,16 +39,15 @@ from desist.services.group_state import (
     open_members,
     referral_of,
     sessions_held,
-    team_only,
 )
 from desist.services.referrals import (
     ReferralView,
     apply_transition,
     get_referral,
-    move_in_session,
+    move_in_uow,
     referral_view,
 )
-from desist.services.unit_of_work import UnitOfWork
+from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 
 #: sanity limits on a group's size and session plan (real groups: 8-12 men, up to ~90 sessions)
 MAX_GROUP_SIZE = 1000
@@ -74,8 +71,7 @@ def create_offering(uow: UnitOfWork, *, programme_code: str, site: str, role: Ro
         )
     with uow:
         o = Offering(programme_code=code, site=place, active=True)
-        uow.session.add(o)
-        uow.session.flush()
+        uow.offerings.add(o)
         out = {"id": o.id, "programme_code": code, "site": place}
         uow.commit()
     return out
@@ -121,9 +117,7 @@ def create_group(
                 f"last joining session: {last_joining_session}; expected 1 to {planned_sessions}"
             )
     with uow:
-        s = uow.session
-        if s.get(Offering, offering_id) is None:
-            raise NotFound(f"offering {offering_id}: not found")
+        uow.offerings.get(offering_id)  # NotFound if unknown
         g = ProgrammeGroup(
             offering_id=offering_id,
             label=label,
@@ -134,19 +128,18 @@ def create_group(
             session_plan=[f"session {i}" for i in range(1, planned_sessions + 1)],
             last_joining_session=last_joining_session,
         )
-        s.add(g)
-        s.flush()
-        view = group_view(s, g)
+        uow.groups.add(g)
+        view = group_view(uow, g)
         uow.commit()
     return view
 
 
-def _member(session: Session, e_or_r: Enrolment | Referral, on: dt.date) -> Member:
-    return risk_member(session, e_or_r.person_id, key=e_or_r.person_id, on=on)
+def _member(uow: UnitOfWork, e_or_r: Enrolment | Referral, on: dt.date) -> Member:
+    return risk_member(uow, e_or_r.person_id, key=e_or_r.person_id, on=on)
 
 
 def _enrol(
-    session: Session, g: ProgrammeGroup, r: Referral, role: Role, actor: str, on: dt.date, policy: GroupPolicy
+    uow: UnitOfWork, g: ProgrammeGroup, r: Referral, role: Role, actor: str, on: dt.date, policy: GroupPolicy
 ) -> Enrolment:
     """Place one man (group already locked): joining rules, mixing rules, enrolment, referral ON_PROGRAMME."""
     where = f"group {g.id}"
@@ -156,22 +149,20 @@ def _enrol(
         )
     if r.status != S.ASSESSED_SUITABLE.value:
         raise InputError(f"referral {r.id}: is {r.status}; expected ASSESSED_SUITABLE to join a group")
-    if r.person_id in repository.former_members(session, g.id):
+    if r.person_id in uow.groups.former_members(g.id):
         raise InputError(
             f"referral {r.id}: he had a place in group {g.id} and left it; expected another group"
         )
-    members = open_members(session, g.id)
-    held = sessions_held(session, g.id)
+    check_not_before(on, r.created_at.date(), "joining date", f"referral {r.id} was made")
+    members = open_members(uow, g.id)
+    held = sessions_held(uow, g.id)
     check_can_join(GroupKind(g.kind), g.capacity, len(members), held, g.last_joining_session, where)
-    check_mixing(_member(session, r, on), [_member(session, m, on) for m in members], policy, where)
-    apply_transition(
-        session, r, S.ON_PROGRAMME, role, actor, note=f"joined group {g.id} at session {held + 1}"
-    )
+    check_mixing(_member(uow, r, on), [_member(uow, m, on) for m in members], policy, where)
+    apply_transition(uow, r, S.ON_PROGRAMME, role, actor, note=f"joined group {g.id} at session {held + 1}")
     e = Enrolment(
         group_id=g.id, person_id=r.person_id, referral_id=r.id, joined_on=on, joined_session=held + 1
     )
-    session.add(e)
-    session.flush()
+    uow.groups.add_enrolment(e)
     return e
 
 
@@ -194,18 +185,17 @@ def enrol(
     """
     team_only(role, f"enrol in group {group_id}")
     with uow:
-        s = uow.session
-        g = lock_group(s, group_id)
+        g = lock_group(uow, group_id)
         _enrol(
-            s,
+            uow,
             g,
-            get_referral(s, referral_id),
+            get_referral(uow, referral_id),
             role,
             uow.actor,
             on or dt.date.today(),
             policy or GroupPolicy(),
         )
-        view = group_view(s, g)
+        view = group_view(uow, g)
         uow.commit()
     return view
 
@@ -213,21 +203,17 @@ def enrol(
 def waiting_list(uow: UnitOfWork, offering_id: int, on: dt.date | None = None) -> list[WaitingEntry]:
     """Men assessed suitable for an offering and not in a group, in priority order (see ``priority_key``)."""
     with uow:
-        return _waiting(uow.session, offering_id, on or dt.date.today())
+        return _waiting(uow, offering_id, on or dt.date.today())
 
 
-def _waiting(session: Session, offering_id: int, on: dt.date) -> list[WaitingEntry]:
-    rows = session.scalars(
-        select(Referral).where(
-            Referral.offering_id == offering_id, Referral.status == S.ASSESSED_SUITABLE.value
-        )
-    )
+def _waiting(uow: UnitOfWork, offering_id: int, on: dt.date) -> list[WaitingEntry]:
+    rows = uow.referrals.list(offering_id=offering_id, status=S.ASSESSED_SUITABLE.value)
     return order_waiting_list(
         WaitingEntry(
             r.id,
             r.created_at.date(),
-            release_date(session, r.person_id),
-            risk_member(session, r.person_id, key=r.id, on=on),
+            release_date(uow, r.person_id),
+            risk_member(uow, r.person_id, key=r.id, on=on),
             r.person_id,
         )
         for r in rows
@@ -254,29 +240,28 @@ def allocate(
     policy = policy or GroupPolicy()
     on = on or dt.date.today()
     with uow:
-        s = uow.session
-        g = lock_group(s, group_id)
-        members = open_members(s, g.id)
+        g = lock_group(uow, group_id)
+        members = open_members(uow, g.id)
         # closed to joiners / already full: say so rather than silently allocating nobody
         check_can_join(
             GroupKind(g.kind),
             g.capacity,
             len(members),
-            sessions_held(s, g.id),
+            sessions_held(uow, g.id),
             g.last_joining_session,
             f"group {g.id}",
         )
         plan = plan_allocation(
-            _waiting(s, g.offering_id, on),
-            [_member(s, m, on) for m in members],
+            _waiting(uow, g.offering_id, on),
+            [_member(uow, m, on) for m in members],
             g.capacity - len(members),
             policy,
-            former_members=repository.former_members(s, g.id),
+            former_members=uow.groups.former_members(g.id),
         )
         for entry in plan.chosen:
-            _enrol(s, g, get_referral(s, entry.referral_id), role, uow.actor, on, policy)
+            _enrol(uow, g, get_referral(uow, entry.referral_id), role, uow.actor, on, policy)
         result = AllocationResult(
-            group_view(s, g),
+            group_view(uow, g),
             tuple(e.referral_id for e in plan.chosen),
             tuple((e.referral_id, why) for e, why in plan.passed_over),
         )
@@ -297,10 +282,9 @@ def record_session(
     team_only(role, f"record a session of group {group_id}")
     check_happened(held_on, "session date")
     with uow:
-        s = uow.session
-        g = lock_group(s, group_id)
-        held = sessions_held(s, g.id)
-        last = s.scalar(select(func.max(GroupSession.held_on)).where(GroupSession.group_id == g.id))
+        g = lock_group(uow, group_id)
+        held = sessions_held(uow, g.id)
+        last = uow.groups.last_session_date(g.id)
         if last is not None and held_on < last:
             raise InputError(
                 f"session date: {held_on.isoformat()} is before the last session ({last.isoformat()})"
@@ -310,13 +294,13 @@ def record_session(
                 f"group {g.id}: all {held} planned sessions of this closed group are already held"
             )
         gs = GroupSession(group_id=g.id, number=held + 1, held_on=held_on, topic=topic)
-        s.add(gs)
+        uow.groups.add_session(gs)
         if g.start_date is None:
             g.start_date = held_on
         if g.kind == GroupKind.CLOSED.value and gs.number == len(g.session_plan or []):
             g.end_date = held_on  # a closed group ends with its last planned session
-        s.flush()
-        marked = mark_attendance(s, g, gs, attendance or {})
+        uow.groups.add(g)  # flush the dates
+        marked = mark_attendance(uow, g, gs, attendance or {})
         out = {"group_id": g.id, "session": gs.number, "held_on": held_on, "marked": marked}
         uow.commit()
     return out
@@ -330,14 +314,11 @@ def record_attendance(
     if not marks:
         raise InputError("attendance: nobody given; expected at least one person and mark")
     with uow:
-        s = uow.session
-        g = lock_group(s, group_id)
-        gs = s.scalars(
-            select(GroupSession).where(GroupSession.group_id == g.id, GroupSession.number == session_number)
-        ).first()
+        g = lock_group(uow, group_id)
+        gs = uow.groups.session_number(g.id, session_number)
         if gs is None:
             raise NotFound(f"group {group_id}: session {session_number} not held yet")
-        marked = mark_attendance(s, g, gs, marks)
+        marked = mark_attendance(uow, g, gs, marks)
         uow.commit()
     return {"group_id": group_id, "session": session_number, "marked": marked}
 
@@ -355,19 +336,17 @@ def complete(
     """Complete a member: attendance threshold and treatment targets checked, programme history written."""
     team_only(role, f"complete in group {group_id}")
     with uow:
-        s = uow.session
-        lock_group(s, group_id)
-        r = move_in_session(
-            s,
-            uow.actor,
-            referral_of(s, group_id, person),
+        lock_group(uow, group_id)
+        r = move_in_uow(
+            uow,
+            referral_of(uow, group_id, person),
             S.PROGRAMME_COMPLETE,
             role,
             targets_met=targets_met,
             on=on,
             policy=policy,
         )
-        view = referral_view(s, r)
+        view = referral_view(uow, r)
         uow.commit()
     return view
 
@@ -390,10 +369,9 @@ def deselect(
             f"deselect to: {to.value}; expected DESELECTED, ASSESSED_SUITABLE or SUITABLE_NOT_READY"
         )
     with uow:
-        s = uow.session
-        lock_group(s, group_id)
-        r = move_in_session(s, uow.actor, referral_of(s, group_id, person), to, role, reason=reason, on=on)
-        view = referral_view(s, r)
+        lock_group(uow, group_id)
+        r = move_in_uow(uow, referral_of(uow, group_id, person), to, role, reason=reason, on=on)
+        view = referral_view(uow, r)
         uow.commit()
     return view
 
@@ -401,7 +379,4 @@ def deselect(
 def show_group(uow: UnitOfWork, group_id: int) -> GroupView:
     """A group with every member's progress."""
     with uow:
-        g = uow.session.get(ProgrammeGroup, group_id)
-        if g is None:
-            raise NotFound(f"group {group_id}: not found")
-        return group_view(uow.session, g)
+        return group_view(uow, uow.groups.get(group_id))

@@ -20,29 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import JSON, Boolean, Column, ColumnElement, Connection, String, cast, select
-from sqlalchemy.orm import Session
 
-from desist.adapters import bulk
 from desist.adapters.import_kinds import KINDS, Kind
-from desist.adapters.importers import (
-    Problem,
-    cell,
-    cell_text,
-    limit_problems,
-    positions,
-    read_table,
-    validate,
-)
-from desist.adapters.orm import Person
+from desist.adapters.importers import Problem, cell, limit_problems, positions, read_table, validate
 from desist.domain.errors import Conflict, InputError
 from desist.services import scoring
 from desist.services.unit_of_work import UnitOfWork
 
 Progress = Callable[[str], None]
-DIFF_PARTITION = 100_000
 
 
 class ImportRejected(InputError):
@@ -85,7 +71,7 @@ class ImportReport:
 
 
 def import_file(
-    session_factory: Callable[[], Session],
+    session_factory: Callable[[], Any],
     kind: str,
     path: Path | str,
     actor: str = "system:import",
@@ -118,15 +104,15 @@ def import_file(
         raise ImportRejected(path, problems)
     try:
         with UnitOfWork(session_factory, actor) as uow:
-            conn = uow.session.connection()
-            rows = _resolve(conn, spec, clean, problems)
+            store = uow.imports
+            rows = _resolve(store, spec, clean, problems)
             del clean
             if problems:
                 raise ImportRejected(path, sorted(set(problems)))
-            new, changed, same = _diff(conn, spec, rows)
+            new, changed, same = store.diff(spec, rows)
             say(f"writing {len(new)} new and {len(changed)} changed row(s)")
-            inserted = bulk.insert_frame(conn, spec.table, new, actor)
-            _update(uow.session, spec, changed)
+            inserted = store.insert(spec, new, actor)
+            store.update(spec, changed)
             if not dry_run:
                 uow.commit()
     except Conflict as exc:
@@ -138,19 +124,17 @@ def import_file(
     return ImportReport(kind, str(path), n_rows, inserted, len(changed), len(same), tuple(ignored), dry_run)
 
 
-def _resolve(conn: Connection, spec: Kind, clean: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
+def _resolve(store: Any, spec: Kind, clean: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
     """Turn file rows into table rows (prison number -> person id, tool scoring), collecting problems."""
     rows = clean  # ours to change: the caller drops its reference
     today = dt.date.today()
     if spec.name == "people":
-        problems += _pnc_clashes(conn, rows)
+        problems += _pnc_clashes(store.pnc_owners(), rows)
         problems += limit_problems(rows, spec.table.name, today)
         return rows[[c.name for c in spec.schema.columns]]
-    ids = dict(conn.execute(select(Person.prison_number, Person.id)).all())
+    ids = store.person_ids()
     person_id = rows["prison_number"].map(ids)
-    births = {
-        pid: born.isoformat() for pid, born in conn.execute(select(Person.id, Person.date_of_birth)).all()
-    }
+    births = store.person_births()
     problems += limit_problems(rows, spec.table.name, today, person_id.map(births))
     for i in positions(person_id.isna() & (rows["prison_number"] != "")):
         problems.append(
@@ -166,19 +150,14 @@ def _resolve(conn: Connection, spec: Kind, clean: pd.DataFrame, problems: list[P
     if spec.name == "programme-history":
         problems += _unknown_programmes(rows)
     if spec.name == "assessments":
-        sexes = dict(conn.execute(select(Person.id, Person.sex)).all())
+        sexes = store.person_sexes()
         rows, bad = scoring.score_assessment_rows(rows, sexes)
         problems += bad
     table_cols = [c.name for c in spec.table.c]
     return rows[[c for c in rows.columns if c in table_cols]]
 
 
-def _pnc_clashes(conn: Connection, rows: pd.DataFrame) -> list[Problem]:
-    stored = dict(
-        conn.execute(
-            select(Person.pnc_number, Person.prison_number).where(Person.pnc_number.is_not(None))
-        ).all()
-    )
+def _pnc_clashes(stored: dict[str, str], rows: pd.DataFrame) -> list[Problem]:
     out = []
     for i, (pnc, number) in enumerate(zip(rows["pnc_number"], rows["prison_number"], strict=True)):
         if pnc and pnc in stored and stored[pnc] != number:
@@ -205,61 +184,3 @@ def _unknown_programmes(rows: pd.DataFrame) -> list[Problem]:
         )
         for i in positions(bad)
     ]
-
-
-def _diff(
-    conn: Connection, spec: Kind, rows: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Split rows into new, changed (with the stored ``id``) and unchanged, by natural key."""
-    wanted = ["id", *spec.key, *spec.values]
-    # Dates and numbers come back as text from the database itself ('YYYY-MM-DD' on both backends),
-    # which is much faster than converting a million Python date objects.
-    exprs = [spec.table.c.id] + [_as_text_expr(spec.table.c[c]) for c in wanted[1:]]
-    # Read in partitions so a million stored rows never exist as Row objects all at once.
-    parts = []
-    stmt = select(*exprs).execution_options(yield_per=DIFF_PARTITION)  # on the statement, not the connection
-    for part in conn.execute(stmt).partitions():
-        frame = pd.DataFrame(part, columns=wanted)
-        for col in [*spec.key, *spec.values]:
-            # share one string object per distinct value (dates, ids and codes repeat a lot)
-            canonical = _as_canonical(frame[col], spec.table.c[col].type)
-            codes, uniques = pd.factorize(canonical, use_na_sentinel=False)
-            frame[col] = np.asarray(uniques, dtype=object)[codes]
-        parts.append(frame)
-    if not parts:
-        return rows, rows.iloc[0:0], rows.iloc[0:0]
-    stored = pd.concat(parts, ignore_index=True)
-    del parts
-    merged = rows.merge(stored, on=list(spec.key), how="left", suffixes=("", "__stored"), indicator=True)
-    is_new = merged["_merge"] == "left_only"
-    differs = pd.Series(False, index=merged.index)
-    for col in spec.values:
-        differs |= merged[col] != merged[f"{col}__stored"]
-    keep = list(rows.columns)
-    changed = merged[~is_new & differs][[*keep, "id"]]
-    return merged[is_new][keep], changed, merged[~is_new & ~differs][keep]
-
-
-def _as_text_expr(column: Column[Any]) -> ColumnElement[Any]:
-    if isinstance(column.type, Boolean | JSON):
-        return column
-    return cast(column, String).label(column.name)
-
-
-def _as_canonical(values: pd.Series, column_type: object) -> pd.Series:
-    """Stored values as the canonical text the importer produces (vectorised where the type allows)."""
-    if isinstance(column_type, Boolean | JSON):
-        return values.map(cell_text)
-    return values.astype(str).where(values.notna(), "")
-
-
-def _update(session: Session, spec: Kind, changed: pd.DataFrame) -> None:
-    """Apply changed values through the ORM so the audit listener records before and after."""
-    if changed.empty:
-        return
-    model = next(m.class_ for m in Person.registry.mappers if m.local_table is spec.table)
-    for record in changed[["id", *spec.values]].to_dict("records"):
-        obj = session.get(model, int(record.pop("id")))
-        for name, value in record.items():
-            setattr(obj, str(name), bulk.typed(spec.table, str(name), value))
-    session.flush()

@@ -11,11 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from desist.adapters.orm import IncentiveLevelChange, Person
+from desist.adapters.orm import IncentiveLevelChange
+from desist.domain.dates import check_happened
 from desist.domain.errors import InputError
+from desist.domain.histories import check_not_before
 from desist.domain.incentives import (
     BASIC_REVIEW_REASON,
     ENTRY_ABOLITION_REASON,
@@ -29,8 +28,7 @@ from desist.domain.incentives import (
     select_for_entry_abolition,
 )
 from desist.services.casework import find_person
-from desist.services.dates import check_happened
-from desist.services.unit_of_work import UnitOfWork
+from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -49,15 +47,6 @@ class LevelChangeView:
 
 def _stored(level: IncentiveLevel) -> str:
     return level.value.capitalize()  # the table stores "Basic", "Standard", ...
-
-
-def _latest(session: Session, person_id: int) -> IncentiveLevelChange | None:
-    return session.scalars(
-        select(IncentiveLevelChange)
-        .where(IncentiveLevelChange.person_id == person_id)
-        .order_by(IncentiveLevelChange.effective_on.desc(), IncentiveLevelChange.id.desc())
-        .limit(1)
-    ).first()
 
 
 def _flag(stored: bool, given: bool | None) -> bool:
@@ -94,12 +83,15 @@ def set_level(
     """
     on = check_happened(on, "incentive change date") if on else dt.date.today()
     with uow:
-        s = uow.session
-        p = find_person(s, person)
         # Lock the man's row so two simultaneous changes cannot both start from the same current level, and
         # re-read it under the lock: a flag set (and committed) since find_person read the row must count.
-        s.refresh(p, with_for_update=True)
-        latest = _latest(s, p.id)
+        p = uow.people.lock(find_person(uow, person).id)
+        check_not_before(on, p.date_of_birth, "incentive change date", "his date of birth")
+        sentences = uow.sentences.for_person(p.id)
+        if sentences:  # levels belong to time in custody: not before his first recorded sentence began
+            first = min(x.start_date for x in sentences)
+            check_not_before(on, first, "incentive change date", "his first sentence started")
+        latest = uow.incentives.latest(p.id)
         if latest is not None and on < latest.effective_on:
             raise InputError(
                 f"person {p.prison_number}: date {on.isoformat()} is before his latest level change "
@@ -115,7 +107,7 @@ def set_level(
             recognised_appellant=_flag(p.recognised_appellant, recognised_appellant),
             where=f"person {p.prison_number}",
         )
-        s.add(
+        uow.incentives.add(
             IncentiveLevelChange(
                 person_id=p.id,
                 level=_stored(level),
@@ -141,13 +133,8 @@ def set_level(
 def level_history(uow: UnitOfWork, person: int | str) -> list[LevelChangeView]:
     """A man's level changes in the order they took effect."""
     with uow:
-        s = uow.session
-        p = find_person(s, person)
-        rows = s.scalars(
-            select(IncentiveLevelChange)
-            .where(IncentiveLevelChange.person_id == p.id)
-            .order_by(IncentiveLevelChange.effective_on, IncentiveLevelChange.id)
-        )
+        p = find_person(uow, person)
+        rows = uow.incentives.for_person(p.id)
         out, before = [], None
         for r in rows:
             out.append(
@@ -165,15 +152,9 @@ def level_history(uow: UnitOfWork, person: int | str) -> list[LevelChangeView]:
         return out
 
 
-def _latest_records(session: Session) -> list[LevelRecord]:
-    # Latest change per person: walk all changes in order and keep the last (portable; no window functions).
-    latest: dict[int, IncentiveLevelChange] = {}
-    for r in session.scalars(
-        select(IncentiveLevelChange).order_by(IncentiveLevelChange.effective_on, IncentiveLevelChange.id)
-    ):
-        latest[r.person_id] = r
+def _latest_records(uow: UnitOfWork) -> list[LevelRecord]:
     records = []
-    for r in latest.values():
+    for r in uow.incentives.latest_per_person():
         try:
             category = LevelReasonCategory(r.reason_category)
         except ValueError:  # imported history may carry categories outside ours; never selected
@@ -214,11 +195,9 @@ def _bulk_to_standard(
     dry_run: bool,
 ) -> list[LevelChangeView]:
     with uow:
-        s = uow.session
         out = []
-        for rec in select_(_latest_records(s)):
-            p = s.get(Person, rec.person_id)
-            assert p is not None
+        for rec in select_(_latest_records(uow)):
+            p = uow.people.get(rec.person_id)
             if on < rec.effective_date:
                 raise InputError(
                     f"review date {on.isoformat()}: before {p.prison_number}'s {rec.level.value} level "
@@ -227,7 +206,7 @@ def _bulk_to_standard(
             check_level_change(
                 rec.level, IncentiveLevel.STANDARD, reason, on, where=f"person {p.prison_number}"
             )
-            s.add(
+            uow.incentives.add(
                 IncentiveLevelChange(
                     person_id=p.id,
                     level=_stored(IncentiveLevel.STANDARD),

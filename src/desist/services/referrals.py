@@ -16,24 +16,11 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any, TypedDict, Unpack
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
-from desist.adapters import repository
-from desist.adapters.orm import (
-    Attendance,
-    Enrolment,
-    GroupSession,
-    Offering,
-    Person,
-    ProgrammeGroup,
-    ProgrammeHistory,
-    Referral,
-    ReferralStatusChange,
-)
+from desist.adapters.orm import Enrolment, ProgrammeHistory, Referral, ReferralStatusChange
+from desist.domain.dates import check_happened
 from desist.domain.errors import Conflict, InputError, NotFound
 from desist.domain.groups import GroupPolicy, Progress, check_completion
+from desist.domain.histories import check_not_before
 from desist.domain.referrals import (
     Reason,
     ReferralStatus,
@@ -42,9 +29,9 @@ from desist.domain.referrals import (
     check_no_open_referral,
     check_transition,
 )
+from desist.domain.versions import check_version
 from desist.services.casework import find_person
-from desist.services.dates import check_happened
-from desist.services.unit_of_work import UnitOfWork
+from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 
 S = ReferralStatus
 
@@ -77,17 +64,12 @@ class ReferralView:
         return asdict(self)
 
 
-def referral_view(session: Session, r: Referral, with_history: bool = True) -> ReferralView:
-    person = session.get(Person, r.person_id)
-    offering = session.get(Offering, r.offering_id)
-    assert person is not None and offering is not None  # foreign keys guarantee both
+def referral_view(uow: UnitOfWork, r: Referral, with_history: bool = True) -> ReferralView:
+    person = uow.people.get(r.person_id)  # foreign keys guarantee both
+    offering = uow.offerings.get(r.offering_id)
     history: tuple[StatusChangeView, ...] = ()
     if with_history:
-        rows = session.scalars(
-            select(ReferralStatusChange)
-            .where(ReferralStatusChange.referral_id == r.id)
-            .order_by(ReferralStatusChange.id)
-        )
+        rows = uow.referrals.history(r.id)
         changes = [
             StatusChangeView(c.changed_at, c.actor, c.from_status, c.to_status, c.reason_category, c.reason)
             for c in rows
@@ -95,7 +77,7 @@ def referral_view(session: Session, r: Referral, with_history: bool = True) -> R
         # a transfer keeps the status; shown in the history as a change from that status to itself
         changes += [
             StatusChangeView(at, actor, status, status, category, text)
-            for at, actor, status, category, text in repository.transfer_history(session, r.id)
+            for at, actor, status, category, text in uow.referrals.transfer_history(r.id)
         ]
         history = tuple(sorted(changes, key=lambda c: _utc(c.at)))
     return ReferralView(
@@ -114,19 +96,26 @@ def referral_view(session: Session, r: Referral, with_history: bool = True) -> R
 
 
 def _utc(at: dt.datetime) -> dt.datetime:
-    # SQLite returns naive UTC datetimes, PostgreSQL aware ones; compare them on one footing
+    # stored times read back as aware UTC (orm.UtcDateTime); a naive one is UTC too
     return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
-def get_referral(session: Session, referral_id: int) -> Referral:
-    found = session.get(Referral, referral_id)
-    if found is None:
-        raise NotFound(f"referral {referral_id}: not found")
-    return found
+def get_referral(uow: UnitOfWork, referral_id: int) -> Referral:
+    return uow.referrals.get(referral_id)  # type: ignore[no-any-return]
 
 
-def create_referral(uow: UnitOfWork, *, person: int | str, offering_id: int, role: Role) -> ReferralView:
+def create_referral(
+    uow: UnitOfWork,
+    *,
+    person: int | str,
+    offering_id: int,
+    role: Role,
+    referred_on: dt.date | None = None,
+) -> ReferralView:
     """Start a referral (REFERRAL_STARTED) of a man to an offering; the acting user is the referrer.
+
+    ``referred_on`` records a referral made on an earlier day (casework entered after the fact); by default
+    it is made now. Nothing in the group (joining, sessions, completion) may be dated before it.
 
     Raises
     ------
@@ -134,18 +123,19 @@ def create_referral(uow: UnitOfWork, *, person: int | str, offering_id: int, rol
         The man already has an open referral for this programme, at any site (also enforced by a partial
         unique index, so two simultaneous duplicates cannot both commit).
     """
+    if referred_on is not None:
+        check_happened(referred_on, "referral date")
     with uow:
-        s = uow.session
-        p = find_person(s, person)
-        offering = s.get(Offering, offering_id)
-        if offering is None:
-            raise NotFound(f"offering {offering_id}: not found")
+        p = find_person(uow, person)
+        if referred_on is not None:
+            check_not_before(referred_on, p.date_of_birth, "referral date", "his date of birth")
+        offering = uow.offerings.get(offering_id)
         if not offering.active:
             raise InputError(
                 f"offering {offering_id} ({offering.programme_code} at {offering.site}): not active"
             )
         check_no_open_referral(
-            repository.open_referrals_of(s, p.id), offering.programme_code, f"person {p.prison_number}"
+            uow.referrals.open_referrals_of(p.id), offering.programme_code, f"person {p.prison_number}"
         )
         r = Referral(
             person_id=p.id,
@@ -154,16 +144,17 @@ def create_referral(uow: UnitOfWork, *, person: int | str, offering_id: int, rol
             status=S.REFERRAL_STARTED.value,
             referrer=uow.actor,
         )
-        s.add(r)
+        if referred_on is not None:
+            r.created_at = dt.datetime.combine(referred_on, dt.time(), tzinfo=dt.UTC)
         number, code = p.prison_number, offering.programme_code  # after a failed flush nothing loads
         try:
-            s.flush()
-        except IntegrityError:  # another open referral committed since the check above (unique index)
+            uow.referrals.add(r)
+        except Conflict:  # another open referral committed since the check above (unique index)
             raise Conflict(
                 f"person {number}: already has an open referral for {code} (created a moment ago); "
                 "a second open referral for one programme is a duplicate"
             ) from None
-        s.add(
+        uow.referrals.add_change(
             ReferralStatusChange(
                 referral_id=r.id,
                 actor=f"{uow.actor} ({role.value})",
@@ -171,14 +162,13 @@ def create_referral(uow: UnitOfWork, *, person: int | str, offering_id: int, rol
                 to_status=S.REFERRAL_STARTED.value,
             )
         )
-        s.flush()
-        view = referral_view(s, r)
+        view = referral_view(uow, r)
         uow.commit()
     return view
 
 
 def apply_transition(
-    session: Session,
+    uow: UnitOfWork,
     referral: Referral,
     target: ReferralStatus,
     role: Role,
@@ -201,7 +191,7 @@ def apply_transition(
     )
     referral.status = target.value
     text = reason.text if reason else note
-    session.add(
+    uow.referrals.add_change(
         ReferralStatusChange(
             referral_id=referral.id,
             actor=f"{actor} ({role.value})",
@@ -214,35 +204,26 @@ def apply_transition(
     return t
 
 
-def open_enrolment(session: Session, referral: Referral) -> Enrolment | None:
+def open_enrolment(uow: UnitOfWork, referral: Referral) -> Enrolment | None:
     """The man's current place in a group for this referral (joined, not yet left)."""
-    return session.scalars(
-        select(Enrolment).where(Enrolment.referral_id == referral.id, Enrolment.left_on.is_(None))
-    ).first()
+    return uow.groups.open_enrolment_for_referral(referral.id)  # type: ignore[no-any-return]
 
 
-def enrolment_progress(session: Session, enrolment: Enrolment, targets_met: bool) -> Progress:
+def enrolment_progress(uow: UnitOfWork, enrolment: Enrolment, targets_met: bool) -> Progress:
     """Sessions planned, held since he joined, and attended, for one member (rolling: his own stage)."""
-    group = session.get(ProgrammeGroup, enrolment.group_id)
-    assert group is not None
-    first = enrolment.joined_session or 1
-    offered = select(GroupSession.id).where(GroupSession.group_id == group.id, GroupSession.number >= first)
-    if enrolment.left_on is not None:  # sessions after he left were not offered to him
-        offered = offered.where(GroupSession.held_on <= enrolment.left_on)
-    held = session.scalars(offered).all()
-    attended = session.scalars(
-        select(Attendance.id).where(Attendance.enrolment_id == enrolment.id, Attendance.status == "attended")
-    ).all()
+    group = uow.groups.get(enrolment.group_id)
     return Progress(
         planned_sessions=len(group.session_plan or []),
-        sessions_offered=len(held),
-        sessions_attended=len(attended),
+        sessions_offered=uow.groups.sessions_offered(
+            group.id, enrolment.joined_session or 1, enrolment.left_on
+        ),
+        sessions_attended=uow.groups.attended_count(enrolment.id),
         targets_met=targets_met,
     )
 
 
 def _leave_programme(
-    session: Session,
+    uow: UnitOfWork,
     referral: Referral,
     t: Transition,
     on: dt.date,
@@ -250,12 +231,15 @@ def _leave_programme(
     policy: GroupPolicy,
 ) -> None:
     """Close the enrolment and write programme history for a completion or deselection."""
-    enrolment = open_enrolment(session, referral)
+    enrolment = open_enrolment(uow, referral)
     if enrolment is None:
         raise NotFound(f"referral {referral.id}: ON_PROGRAMME but no open group place found")
     if t.is_completion:
-        progress = enrolment_progress(session, enrolment, bool(targets_met))
+        progress = enrolment_progress(uow, enrolment, bool(targets_met))
         check_completion(progress, policy, where=f"referral {referral.id}")
+    check_not_before(
+        on, referral.created_at.date(), "date of leaving the programme", f"referral {referral.id} was made"
+    )
     if on < enrolment.joined_on:
         raise InputError(
             f"date: {on.isoformat()} is before he joined the group on {enrolment.joined_on.isoformat()}"
@@ -263,9 +247,8 @@ def _leave_programme(
     enrolment.left_on = on
     enrolment.completed = t.is_completion
     enrolment.targets_met = bool(targets_met) if t.is_completion else targets_met
-    offering = session.get(Offering, referral.offering_id)
-    assert offering is not None
-    session.add(
+    offering = uow.offerings.get(referral.offering_id)
+    uow.programme_history.add(
         ProgrammeHistory(
             person_id=referral.person_id,
             programme_code=offering.programme_code,
@@ -280,7 +263,7 @@ def _leave_programme(
 
 
 class MoveOptions(TypedDict, total=False):
-    """The optional keywords of a move, shared by :func:`move_referral` and :func:`move_in_session`."""
+    """The optional keywords of a move, shared by :func:`move_referral` and :func:`move_in_uow`."""
 
     reason: Reason | None
     expected_version: int | None
@@ -323,15 +306,14 @@ def move_referral(
         Someone else changed the referral first.
     """
     with uow:
-        r = move_in_session(uow.session, uow.actor, referral_id, target, role, **options)
-        view = referral_view(uow.session, r)
+        r = move_in_uow(uow, referral_id, target, role, **options)
+        view = referral_view(uow, r)
         uow.commit()
     return view
 
 
-def move_in_session(
-    s: Session,
-    actor: str,
+def move_in_uow(
+    uow: UnitOfWork,
     referral_id: int,
     target: ReferralStatus,
     role: Role,
@@ -352,36 +334,32 @@ def move_in_session(
             f"referral {referral_id}: ON_PROGRAMME is set by enrolling him in a group; "
             "expected `desist group enrol` (or allocate)"
         )
-    r = get_referral(s, referral_id)
-    if expected_version is not None and r.version != expected_version:
-        raise Conflict(
-            f"referral {referral_id}: changed by someone else (now version {r.version}, "
-            f"you saw {expected_version}); reload it and try again"
-        )
+    r = get_referral(uow, referral_id)
+    check_version(f"referral {referral_id}", r.version, expected_version)
     note = None
     if target is S.REFERRAL_SUBMITTED and r.status == S.REFERRAL_STARTED.value:
         note = "submitted: assessment confirmed; programme history reviewed"
     t = apply_transition(
-        s,
+        uow,
         r,
         target,
         role,
-        actor,
+        uow.actor,
         reason,
         assessment_confirmed=assessment_confirmed,
         programme_history_reviewed=programme_history_reviewed,
         note=note,
     )
     if t.writes_programme_history:
-        _leave_programme(s, r, t, on or dt.date.today(), targets_met, policy or GroupPolicy())
-    s.flush()
+        _leave_programme(uow, r, t, on or dt.date.today(), targets_met, policy or GroupPolicy())
+    uow.referrals.add(r)  # flush: the version moves on now
     return r
 
 
 def show_referral(uow: UnitOfWork, referral_id: int) -> ReferralView:
     """A referral with its full status history."""
     with uow:
-        return referral_view(uow.session, get_referral(uow.session, referral_id))
+        return referral_view(uow, get_referral(uow, referral_id))
 
 
 def list_referrals(
@@ -393,12 +371,9 @@ def list_referrals(
 ) -> list[ReferralView]:
     """Referrals, oldest first, optionally filtered by status, offering or person (no history)."""
     with uow:
-        s = uow.session
-        q = select(Referral).order_by(Referral.id)
-        if status is not None:
-            q = q.where(Referral.status == status.value)
-        if offering_id is not None:
-            q = q.where(Referral.offering_id == offering_id)
-        if person is not None:
-            q = q.where(Referral.person_id == find_person(s, person).id)
-        return [referral_view(s, r, with_history=False) for r in s.scalars(q)]
+        rows = uow.referrals.list(
+            status=status.value if status is not None else None,
+            offering_id=offering_id,
+            person_id=find_person(uow, person).id if person is not None else None,
+        )
+        return [referral_view(uow, r, with_history=False) for r in rows]

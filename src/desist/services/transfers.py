@@ -8,11 +8,11 @@ history, instead of a second referral being opened there. Each transfer is a ``r
 
 from __future__ import annotations
 
-from desist.adapters import repository
-from desist.adapters.orm import Offering, Referral, ReferralTransfer
+from desist.adapters.orm import ReferralTransfer
 from desist.domain.referrals import Reason, ReferralStatus, Role, check_transfer
+from desist.domain.versions import check_version
 from desist.services.referrals import ReferralView, referral_view
-from desist.services.unit_of_work import UnitOfWork
+from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 
 
 def transfer_referral(
@@ -48,12 +48,10 @@ def transfer_referral(
         Someone changed the referral first.
     """
     with uow:
-        s = uow.session
-        r = repository.lock(s, Referral, referral_id)
-        if expected_version is not None:
-            repository.get(s, Referral, referral_id, expected_version=expected_version)
-        source = repository.get(s, Offering, r.offering_id)
-        target = repository.get(s, Offering, to_offering_id)
+        r = uow.referrals.lock(referral_id)
+        check_version(f"referral {referral_id}", r.version, expected_version)
+        source = uow.offerings.get(r.offering_id)
+        target = uow.offerings.get(to_offering_id)
         check_transfer(
             ReferralStatus(r.status),
             source.programme_code,
@@ -64,7 +62,7 @@ def transfer_referral(
             where=f"referral {r.id}",
         )
         r.offering_id = target.id
-        s.add(
+        uow.referrals.add_transfer(
             ReferralTransfer(
                 referral_id=r.id,
                 from_offering_id=source.id,
@@ -75,7 +73,7 @@ def transfer_referral(
                 reason=reason.text if reason else None,
             )
         )
-        s.flush()
-        view = referral_view(s, r)
+        uow.referrals.add(r)  # flush: the new offering and version
+        view = referral_view(uow, r)
         uow.commit()
     return view

@@ -1,175 +1,97 @@
-"""Unit of work: one session, one transaction, one commit, and the audit trail of everything it wrote.
+"""The unit of work the services take: what they may ask of it, as a protocol.
 
-Services take a ``UnitOfWork`` and commit once::
-
-    with UnitOfWork(session_factory, actor="j.smith") as uow:
-        person = uow.session.get(Person, 1)
-        person.establishment = "HMP Whatton"
-        uow.commit()
-
-Leaving the block without ``commit()`` (or by an exception) rolls back; objects read in a block that
-ends without an exception stay readable after it (detached), so read-only services can return them.
-
-Database errors a user can cause come out as one-line domain errors: a stale version (someone else
-changed the row first), a uniqueness or foreign-key violation, and a serialisation failure or deadlock
-all become :class:`Conflict`.
+Services depend on this shape only. Two things have it: the SQLAlchemy unit of work
+(:class:`desist.adapters.unit_of_work.UnitOfWork`, re-exported here; built by :mod:`desist.bootstrap`) and the
+in-memory fake of the fast test tier (``tests/unit/services/fakes.py``). A service opens it with
+``with uow:``, works through its repositories, and calls ``uow.commit()`` once; leaving the block without
+committing rolls everything back.
 """
 
 from __future__ import annotations
 
-import re
-import sqlite3
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Iterable
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
+from desist.adapters.unit_of_work import UnitOfWork, to_domain_error
 
-from desist.adapters import audit
-from desist.domain.errors import Conflict, DesistError, InputError
-
-#: SQLSTATEs PostgreSQL uses for "run it again": serialization_failure, deadlock_detected, lock_not_available
-_RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
-#: numeric_value_out_of_range: e.g. an id above 2**31 - 1 compared with a 32-bit column
-_OUT_OF_RANGE = "22003"
+__all__ = ["AbstractUnitOfWork", "UnitOfWork", "to_domain_error"]
 
 
-class UnitOfWork:
-    """A transaction boundary with an audit trail.
+class Repository(Protocol):
+    """Every repository: add (ids assigned now), find, get (or ``NotFound``), lock (until commit)."""
 
-    Parameters
-    ----------
-    session_factory : callable
-        Returns a new :class:`sqlalchemy.orm.Session`
-        (e.g. :func:`desist.adapters.engine.make_session_factory`).
-    actor : str
-        Who is acting (a user name or ``system:import``); recorded on every audit row.
+    def add(self, obj: Any) -> Any: ...
+    def find(self, id_: int) -> Any | None: ...
+    def get(self, id_: int, *, expected_version: int | None = None) -> Any: ...
+    def lock(self, id_: int) -> Any: ...
 
-    Attributes
-    ----------
-    session : sqlalchemy.orm.Session
-        Available inside the ``with`` block.
-    """
 
-    def __init__(self, session_factory: Callable[[], Session], actor: str) -> None:
-        if not actor or not actor.strip():
-            raise ValueError("UnitOfWork needs a non-empty actor")
-        self.session_factory = session_factory
-        self.actor = actor
-        self._session: Session | None = None
-        self._committed = False
+class People(Repository, Protocol):
+    def by_prison_number(self, number: str) -> Any | None: ...
 
-    @property
-    def session(self) -> Session:
-        if self._session is None:
-            raise RuntimeError("UnitOfWork.session is only available inside 'with UnitOfWork(...)'")
-        return self._session
 
-    @property
-    def analysis(self) -> Any:
-        """The evaluation's input tables (:class:`desist.adapters.analysis.AnalysisTables`)."""
-        from desist.adapters.analysis import AnalysisTables  # pandas: loaded only by evaluations
+class Sentences(Repository, Protocol):
+    def for_person(self, person_id: int) -> list[Any]: ...
+    def latest_release_date(self, person_id: int) -> dt.date | None: ...
 
-        return AnalysisTables(self.session)
 
-    @property
-    def evaluation_runs(self) -> Any:
-        """Stored evaluation runs (:class:`desist.adapters.analysis.EvaluationRuns`)."""
-        from desist.adapters.analysis import EvaluationRuns
+class Assessments(Repository, Protocol):
+    def newest_first(self, person_id: int, until: dt.date) -> list[Any]: ...
 
-        return EvaluationRuns(self.session)
 
-    def __enter__(self) -> UnitOfWork:
-        self._session = self.session_factory()
-        audit.install(self._session, self.actor)
-        self._committed = False
-        return self
+class Referrals(Repository, Protocol):
+    def open_for(self, person_id: int, offering_id: int, closed: Iterable[str]) -> Any | None: ...
+    def list(
+        self, *, status: str | None = None, offering_id: int | None = None, person_id: int | None = None
+    ) -> list[Any]: ...
+    def add_change(self, change: Any) -> Any: ...
+    def add_transfer(self, transfer: Any) -> Any: ...
+    def open_referrals_of(self, person_id: int) -> list[Any]: ...
+    def transfer_history(self, referral_id: int) -> list[tuple[Any, ...]]: ...
+    def history(self, referral_id: int) -> list[Any]: ...
 
-    def commit(self) -> None:
-        """Flush, write the audit rows, and commit; database conflicts are raised as :class:`Conflict`."""
-        if self._committed:
-            raise RuntimeError("UnitOfWork.commit() called twice; a unit of work commits once")
-        try:
-            self.session.commit()
-        except Exception as exc:
-            self.session.rollback()
-            mapped = to_domain_error(exc)
-            if mapped is not None:
-                raise mapped from exc
-            raise
-        self._committed = True
 
-    def rollback(self) -> None:
-        self.session.rollback()
+class Groups(Repository, Protocol):
+    def sessions_held(self, group_id: int) -> int: ...
+    def last_session_date(self, group_id: int) -> dt.date | None: ...
+    def session_number(self, group_id: int, number: int) -> Any | None: ...
+    def sessions_offered(self, group_id: int, first: int, left_on: dt.date | None) -> int: ...
+    def add_session(self, gs: Any) -> Any: ...
+    def enrolments(self, group_id: int, *, open_only: bool = False) -> list[Any]: ...
+    def enrolment_of(self, group_id: int, person_id: int, *, open_only: bool = False) -> Any | None: ...
+    def open_enrolment_for_referral(self, referral_id: int) -> Any | None: ...
+    def add_enrolment(self, e: Any) -> Any: ...
+    def former_members(self, group_id: int) -> set[int]: ...
+    def attendance(self, session_id: int, enrolment_id: int) -> Any | None: ...
+    def add_attendance(self, a: Any) -> Any: ...
+    def attended_count(self, enrolment_id: int) -> int: ...
 
+
+class Incentives(Repository, Protocol):
+    def for_person(self, person_id: int) -> list[Any]: ...
+    def latest(self, person_id: int) -> Any | None: ...
+    def latest_per_person(self) -> list[Any]: ...
+
+
+class AbstractUnitOfWork(Protocol):
+    """What a service may use: the acting user, the repositories, one commit."""
+
+    actor: str
+    people: People
+    sentences: Sentences
+    assessments: Assessments
+    outcomes: Repository
+    offerings: Repository
+    referrals: Referrals
+    groups: Groups
+    programme_history: Repository
+    incentives: Incentives
+
+    def __enter__(self) -> AbstractUnitOfWork: ...
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        session = self.session
-        try:
-            # On error, expire everything so no half-written object is mistaken for stored data. On a
-            # clean exit without commit (a read), close() alone rolls the transaction back and leaves
-            # the loaded objects readable, detached, for the service to return.
-            if exc is not None and not self._committed:
-                session.rollback()
-        finally:
-            session.close()
-            self._session = None
-        # A flush inside the block (autoflush on a query) can hit the same conflicts as commit().
-        if exc is not None:
-            mapped = to_domain_error(exc)
-            if mapped is not None:
-                raise mapped from exc
-
-
-def to_domain_error(exc: BaseException) -> DesistError | None:
-    """Translate a database exception a user can cause into a one-line :class:`Conflict` (else ``None``)."""
-    if isinstance(exc, StaleDataError):
-        table = _match(r"on table '([^']+)'", str(exc)) or "a record"
-        return Conflict(f"{table} was changed by someone else since it was read; reload it and try again")
-    if isinstance(exc, IntegrityError):
-        return Conflict(_integrity_message(exc.orig))
-    # Bulk writers talk to the driver directly (COPY, executemany), so its own exceptions arrive unwrapped:
-    # class 23 is an integrity constraint (e.g. a row another import committed first).
-    raw_state = getattr(exc, "sqlstate", None)
-    if isinstance(raw_state, str) and raw_state.startswith("23") or isinstance(exc, sqlite3.IntegrityError):
-        return Conflict(_integrity_message(exc))
-    if isinstance(raw_state, str) and raw_state in _RETRYABLE_SQLSTATES:
-        return Conflict("another change to the same records was in progress; try again")
-    if isinstance(exc, DBAPIError):
-        state = _sqlstate(exc)
-        if state in _RETRYABLE_SQLSTATES:
-            return Conflict("another change to the same records was in progress; try again")
-        if state == _OUT_OF_RANGE:
-            return InputError(
-                "a number is too large for the database (ids, counts and sizes are at most 2,147,483,647)"
-            )
-        if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
-            return Conflict("the database is busy with another change (SQLite lock timeout); try again")
-    return None
-
-
-def _integrity_message(orig: Any) -> str:
-    diag = getattr(orig, "diag", None)
-    if diag is not None and getattr(diag, "constraint_name", None):  # PostgreSQL names the constraint
-        detail = (getattr(diag, "message_detail", None) or "").strip()
-        what = f"{diag.table_name or 'record'} breaks rule {diag.constraint_name}"
-        return f"{what}: {detail}" if detail else what
-    text = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
-    # SQLite: "UNIQUE constraint failed: person.prison_number" / "FOREIGN KEY constraint failed"
-    unique = _match(r"UNIQUE constraint failed: (.+)", text)
-    if unique:
-        return f"a record with the same {unique} already exists"
-    return f"the change breaks a database rule ({text})"
-
-
-def _sqlstate(exc: DBAPIError) -> str | None:
-    orig = exc.orig
-    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-
-
-def _match(pattern: str, text: str) -> str | None:
-    m = re.search(pattern, text)
-    return m.group(1) if m else None
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...

@@ -37,7 +37,16 @@ def build_app() -> typer.Typer:
     )
 
     @app.callback()
-    def root() -> None:
+    def root(
+        version: bool = typer.Option(
+            False,
+            "--version",
+            is_eager=True,
+            expose_value=False,
+            callback=_print_version,
+            help="Print the installed desist version and exit.",
+        ),
+    ) -> None:
         """desist: the programme menu, casework and evaluation for men with sexual convictions."""
 
     @app.command()
@@ -50,6 +59,14 @@ def build_app() -> typer.Typer:
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(app)
     return app
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from desist import __version__
+
+        typer.echo(f"desist {__version__}")
+        raise typer.Exit(0)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -67,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     where the full traceback was written (``DESIST_DEBUG=1`` re-raises it instead).
     """
     app = build_app()
-    args = sys.argv[1:] if argv is None else argv
+    args = list(sys.argv[1:] if argv is None else argv)
     bad = next((i for i, a in enumerate(args, start=1) if not _is_utf8(a)), None)
     if bad is not None:  # Python keeps undecodable bytes as lone surrogates; they cannot be stored or shown
         shown = os.fsencode(args[bad - 1]).decode("ascii", "backslashreplace")
@@ -80,8 +97,13 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _run(app: typer.Typer, args: list[str]) -> None:
+    from desist.entrypoints.cli.options import rewrite_deprecated
+
+    command = typer.main.get_command(app)
     try:
-        result = app(args=args, prog_name="desist", standalone_mode=False)
+        # old spellings (--url, --dob, --format text...) become the current ones, with one notice each
+        args = rewrite_deprecated(command, args, lambda line: typer.echo(line, err=True))
+        result = command.main(args=args, prog_name="desist", standalone_mode=False)
     except DesistError as exc:  # user-caused: one line, exit 2, no traceback
         typer.echo(f"error: {exc.message}", err=True)
         sys.exit(exc.exit_code)

@@ -14,6 +14,7 @@ from desist.entrypoints.cli.casework_common import (
     MAX_ID,
     ActorOpt,
     AppellantOpt,
+    Format,
     FormatOpt,
     PersonArg,
     ReferralArg,
@@ -28,11 +29,18 @@ from desist.entrypoints.cli.casework_common import (
     role,
     uow_factory,
 )
+from desist.entrypoints.cli.options import emit_csv, plain
 
 
 def _print_referral(view, fmt: str) -> None:  # type: ignore[no-untyped-def]
     if fmt == "json":
         emit_json(view)
+        return
+    if fmt == "csv":  # one row per status change, the referral's fields repeated
+        base = {k: v for k, v in plain(view).items() if k != "history"}
+        emit_csv(
+            [{**base, **{f"change_{k}": v for k, v in plain(h).items()}} for h in view.history] or [base]
+        )
         return
     typer.echo(
         f"referral {view.id}: {view.status} (version {view.version}) - person {view.prison_number}, "
@@ -66,11 +74,11 @@ def register_person(app: typer.Typer) -> None:
     @person.command("add")
     def add(
         prison_number: str = typer.Option(..., "--prison-number", help="e.g. A1234BC"),
-        dob: str = typer.Option(..., "--dob", help="Date of birth, YYYY-MM-DD."),
-        sex: str = typer.Option("M", "--sex", help="M or F."),
-        establishment: str = typer.Option(None, "--establishment"),
-        region: str = typer.Option(None, "--probation-region"),
-        pnc: str = typer.Option(None, "--pnc"),
+        dob: str = typer.Option(..., "--date-of-birth", help="Date of birth, YYYY-MM-DD."),
+        sex: str = typer.Option("M", "--sex", metavar="[M|F]", help="Sex as recorded."),
+        establishment: str = typer.Option(None, "--establishment", help="Prison he is held in."),
+        region: str = typer.Option(None, "--probation-region", help="Probation region."),
+        pnc: str = typer.Option(None, "--pnc-number", help="Police National Computer number."),
         maintains_innocence: bool = typer.Option(
             False, "--maintains-innocence", help="He denies the offence."
         ),
@@ -88,7 +96,7 @@ def register_person(app: typer.Typer) -> None:
             p = service(
                 uow_factory(actor, url)(),
                 prison_number=prison_number,
-                date_of_birth=required_date(dob, "--dob"),
+                date_of_birth=required_date(dob, "--date-of-birth"),
                 sex=sex,
                 establishment=establishment,
                 probation_region=region,
@@ -139,11 +147,11 @@ def register_person(app: typer.Typer) -> None:
     @person.command("sentence")
     def sentence(
         person_key: str = PersonArg,
-        start: str = typer.Option(..., "--start"),
-        release: str = typer.Option(None, "--release"),
-        licence_end: str = typer.Option(None, "--licence-end"),
+        start: str = typer.Option(..., "--start-date", help="Sentence start, YYYY-MM-DD."),
+        release: str = typer.Option(None, "--release-date", help="(Expected) release, YYYY-MM-DD."),
+        licence_end: str = typer.Option(None, "--licence-end-date", help="Licence end, YYYY-MM-DD."),
         community: bool = typer.Option(False, "--community", help="A community sentence (not custodial)."),
-        offence: str = typer.Option(None, "--offence"),
+        offence: str = typer.Option(None, "--index-offence", help="The index offence, as text."),
         actor: str = ActorOpt,
         url: str = UrlOpt,
     ) -> None:
@@ -154,9 +162,9 @@ def register_person(app: typer.Typer) -> None:
             out = record_sentence(
                 uow_factory(actor, url)(),
                 person=person_key,
-                start_date=required_date(start, "--start"),
-                release_date=date_opt(release, "--release"),
-                licence_end_date=date_opt(licence_end, "--licence-end"),
+                start_date=required_date(start, "--start-date"),
+                release_date=date_opt(release, "--release-date"),
+                licence_end_date=date_opt(licence_end, "--licence-end-date"),
                 custodial=not community,
                 index_offence=offence,
             )
@@ -165,11 +173,15 @@ def register_person(app: typer.Typer) -> None:
     @person.command("assess")
     def assess(
         person_key: str = typer.Argument(..., metavar="PERSON"),
-        tool: str = typer.Option(..., "--tool", help="e.g. OSP, RM2000, Static-99R."),
-        on: str = typer.Option(..., "--on", help="Assessment date, YYYY-MM-DD."),
-        risk_band: str = typer.Option(None, "--risk-band", help="low, medium, high or very_high."),
-        offence_type: str = typer.Option(None, "--offence-type", help="contact or non_contact."),
-        assessor: str = typer.Option(None, "--assessor"),
+        tool: str = typer.Option(..., "--tool", help="The tool, e.g. OSP, RM2000, Static-99R."),
+        on: str = typer.Option(..., "--assessed-on", help="Assessment date, YYYY-MM-DD."),
+        risk_band: str = typer.Option(
+            None, "--risk-band", metavar="[low|medium|high|very_high]", help="The band it gave."
+        ),
+        offence_type: str = typer.Option(
+            None, "--offence-type", metavar="[contact|non_contact]", help="Contact or non-contact offending."
+        ),
+        assessor: str = typer.Option(None, "--assessor", help="Who assessed him."),
         actor: str = ActorOpt,
         url: str = UrlOpt,
     ) -> None:
@@ -181,7 +193,7 @@ def register_person(app: typer.Typer) -> None:
             out = record_assessment(
                 uow_factory(actor, url)(),
                 person=person_key,
-                assessed_on=required_date(on, "--on"),
+                assessed_on=required_date(on, "--assessed-on"),
                 tool=tool,
                 inputs={},
                 outputs=outputs,
@@ -199,7 +211,7 @@ def register_offering(app: typer.Typer) -> None:
     @offering.command("create")
     def create(
         programme: str = typer.Option(..., "--programme", help="Catalogue programme code, e.g. Horizon."),
-        site: str = typer.Option(..., "--site"),
+        site: str = typer.Option(..., "--site", help="Where it runs, e.g. HMP Whatton."),
         actor: str = ActorOpt,
         url: str = UrlOpt,
         role_name: str = RoleOpt,
@@ -224,18 +236,25 @@ def register_referral(app: typer.Typer) -> None:
     def create(
         person: str = typer.Option(..., "--person", help="Prison number, or #ID for an internal id."),
         offering: int = typer.Option(..., "--offering", min=1, max=MAX_ID, help="Offering id."),
+        referred_on: str = typer.Option(
+            None, "--referred-on", help="The day it was made, YYYY-MM-DD, if earlier (default: now)."
+        ),
         actor: str = ActorOpt,
         url: str = UrlOpt,
         role_name: str = ReferrerRoleOpt,
-        fmt: str = FormatOpt,
+        fmt: Format = FormatOpt,
     ) -> None:
         """Start a referral (REFERRAL_STARTED); a second open referral to the same offering is refused."""
         from desist.services.referrals import create_referral
 
-        check_format(fmt)
+        fmt = check_format(fmt)
         with database_errors():
             view = create_referral(
-                uow_factory(actor, url)(), person=person, offering_id=offering, role=role(role_name)
+                uow_factory(actor, url)(),
+                person=person,
+                offering_id=offering,
+                role=role(role_name),
+                referred_on=date_opt(referred_on, "--referred-on"),
             )
         _print_referral(view, fmt)
 
@@ -251,13 +270,13 @@ def register_referral(app: typer.Typer) -> None:
         actor: str = ActorOpt,
         url: str = UrlOpt,
         role_name: str = ReferrerRoleOpt,
-        fmt: str = FormatOpt,
+        fmt: Format = FormatOpt,
     ) -> None:
         """Submit a started referral (needs --assessment-confirmed and --history-reviewed)."""
         from desist.domain.referrals import ReferralStatus
         from desist.services.referrals import move_referral
 
-        check_format(fmt)
+        fmt = check_format(fmt)
         with database_errors():
             view = move_referral(
                 uow_factory(actor, url)(),
@@ -278,18 +297,22 @@ def register_referral(app: typer.Typer) -> None:
         expect_version: int = typer.Option(
             None, "--expect-version", min=1, max=MAX_ID, help="Refuse if it changed since you saw it."
         ),
-        targets_met: bool = typer.Option(None, "--targets-met/--targets-not-met"),
+        targets_met: bool = typer.Option(
+            None,
+            "--targets-met/--targets-not-met",
+            help="Treatment targets met (completion; deselection optional).",
+        ),
         on: str = typer.Option(None, "--on", help="Effective date of completion/deselection (YYYY-MM-DD)."),
         actor: str = ActorOpt,
         url: str = UrlOpt,
         role_name: str = RoleOpt,
-        fmt: str = FormatOpt,
+        fmt: Format = FormatOpt,
     ) -> None:
         """Move a referral to another status (the state machine decides who may)."""
         from desist.domain.referrals import Reason, parse_status
         from desist.services.referrals import move_referral
 
-        check_format(fmt)
+        fmt = check_format(fmt)
         target, why = parse_status(to, "--to"), Reason.parse(reason_category, reason)
         with database_errors():
             view = move_referral(
@@ -338,28 +361,30 @@ def register_referral(app: typer.Typer) -> None:
         _print_referral(view, fmt)
 
     @referral.command("show")
-    def show(referral_id: int = ReferralArg, fmt: str = FormatOpt, url: str = UrlOpt) -> None:
+    def show(referral_id: int = ReferralArg, fmt: Format = FormatOpt, url: str = UrlOpt) -> None:
         """Show a referral with its full status history."""
         from desist.services.referrals import show_referral
 
-        check_format(fmt)
+        fmt = check_format(fmt)
         with database_errors():
             view = show_referral(uow_factory("cli:read", url)(), referral_id)
         _print_referral(view, fmt)
 
     @referral.command("list")
     def list_(
-        status: str = typer.Option(None, "--status"),
-        offering: int = typer.Option(None, "--offering", min=1, max=MAX_ID),
-        person: str = typer.Option(None, "--person"),
-        fmt: str = FormatOpt,
+        status: str = typer.Option(
+            None, "--status", metavar="STATUS", help="Only this status, e.g. ASSESSED_SUITABLE."
+        ),
+        offering: int = typer.Option(None, "--offering", min=1, max=MAX_ID, help="Only this offering id."),
+        person: str = typer.Option(None, "--person", help="Only this man (prison number or #ID)."),
+        fmt: Format = FormatOpt,
         url: str = UrlOpt,
     ) -> None:
         """List referrals, optionally by status, offering or person."""
         from desist.domain.referrals import parse_status
         from desist.services.referrals import list_referrals
 
-        check_format(fmt)
+        fmt = check_format(fmt)
         st = parse_status(status, "--status") if status else None
         with database_errors():
             views = list_referrals(
@@ -367,6 +392,9 @@ def register_referral(app: typer.Typer) -> None:
             )
         if fmt == "json":
             emit_json(views)
+            return
+        if fmt == "csv":
+            emit_csv([{k: v for k, v in plain(view).items() if k != "history"} for view in views])
             return
         for v in views:
             typer.echo(f"{v.id}\t{v.status}\t{v.prison_number}\t{v.programme_code} at {v.site}\tv{v.version}")

@@ -1,123 +1,65 @@
 """Shared pieces of the casework commands: the database, the acting user, and argument parsing.
 
-The engine is built when a command runs (never at import), from ``DESIST_DATABASE_URL`` or the SQLite file
-``DESIST_DB_PATH`` (default ``desist.db``), so tests and scripts choose the database by environment.
+The database is reached through the composition root (:func:`desist.bootstrap.bootstrap`) when a command
+runs, never at import: ``--db``, else ``DESIST_DATABASE_URL``, else the SQLite file ``DESIST_DB_PATH``
+(default ``desist.db``). The shared options follow the CLI convention (:mod:`desist.entrypoints.cli.options`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, is_dataclass
 from typing import Any
 
 import typer
 
 from desist.domain.errors import InputError
 from desist.domain.referrals import Role, parse_role
+from desist.entrypoints.cli.options import DbOpt, Format, FormatOpt, choices, emit_json, plain
 
 ActorOpt = typer.Option(
-    ..., "--actor", envvar="DESIST_ACTOR", help="Who is acting (recorded in the audit log)."
+    ..., "--actor", envvar="DESIST_ACTOR", help="Who is acting (recorded in the audit log; env DESIST_ACTOR)."
 )
-RoleOpt = typer.Option(
-    "programme_team", "--role", envvar="DESIST_ROLE", help="referrer or programme_team (who may do what)."
-)
+
+
+def _role_opt(default: Role) -> Any:
+    return typer.Option(
+        default.value,
+        "--role",
+        envvar="DESIST_ROLE",
+        metavar=choices(Role),
+        help="The acting user's programme role (decides who may do what; env DESIST_ROLE).",
+    )
+
+
+RoleOpt = _role_opt(Role.PROGRAMME_TEAM)
 #: the --role of the referrer's own commands (creating and submitting a referral)
-ReferrerRoleOpt = typer.Option("referrer", "--role", envvar="DESIST_ROLE")
+ReferrerRoleOpt = _role_opt(Role.REFERRER)
 #: ids and counts are 32-bit integer columns on PostgreSQL (``integer``): a larger number cannot exist, so
 #: the CLI refuses it as out of range instead of sending it to the database, on SQLite too
 MAX_ID = 2**31 - 1
-GroupArg = typer.Argument(..., metavar="GROUP", min=1, max=MAX_ID)
-ReferralArg = typer.Argument(..., metavar="REFERRAL", min=1, max=MAX_ID)
+GroupArg = typer.Argument(..., metavar="GROUP", min=1, max=MAX_ID, help="Group id.")
+ReferralArg = typer.Argument(..., metavar="REFERRAL", min=1, max=MAX_ID, help="Referral id.")
 PersonArg = typer.Argument(..., metavar="PERSON", help="Prison number, or #ID for an internal id.")
-PersonOpt = typer.Option(..., "--person")
-OnOpt = typer.Option(None, "--on")
+PersonOpt = typer.Option(..., "--person", help="Prison number, or #ID for an internal id.")
+OnOpt = typer.Option(None, "--on", help="Date it takes effect, YYYY-MM-DD (default today).")
 AppellantOpt = typer.Option(False, "--appellant", help="A recognised appellant.")
 DryRunOpt = typer.Option(False, "--dry-run", help="List who would move; write nothing.")
-FormatOpt = typer.Option("text", "--format", help="text or json.")
-UrlOpt = typer.Option(
-    None, "--url", help="Database URL (default: DESIST_DATABASE_URL, else sqlite file desist.db here)"
-)
+#: the database option (kept under its old name for the command modules)
+UrlOpt = DbOpt
+
+__all__ = ["DbOpt", "Format", "FormatOpt", "emit_json", "plain"]
 
 
-def shown_url(url: str) -> str:
-    """The database URL as it may be printed (password hidden)."""
-    from sqlalchemy import make_url
+def open_app(db: str | None, *, require_head: bool = True, create: bool = False) -> Any:
+    """The composition root for this command: settings (``db`` overrides the environment) -> engine."""
+    from desist.bootstrap import bootstrap
+    from desist.config import get_settings
+    from desist.entrypoints.cli.options import flag_names
 
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def open_engine(resolved: str, *, create: bool = False) -> Any:
-    """An engine on ``resolved`` that has answered a connection, else one line saying why not.
-
-    Every command reaches the database through here (or :func:`engine_at_head`), so a malformed URL, a
-    missing driver, an unreachable server or a file that is not a database is one ``InputError`` instead
-    of a SQLAlchemy traceback. Without ``create`` a missing SQLite file is refused rather than created
-    (connecting would leave an empty file behind).
-    """
-
-    from sqlalchemy import make_url
-    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
-
-    from desist.adapters.engine import make_engine
-
-    try:
-        parsed = make_url(resolved)
-    except ArgumentError:
-        # the text itself is not echoed: it may hold a password
-        raise InputError(
-            "database URL (--url or DESIST_DATABASE_URL): not a database URL; expected e.g. "
-            "sqlite:///desist.db or postgresql+psycopg://user@host:5432/desist"
-        ) from None
-    shown = shown_url(resolved)
-    from desist.adapters.files import sqlite_path
-
-    path = sqlite_path(resolved)
-    if parsed.get_backend_name() == "sqlite" and path is not None:
-        if path.is_dir():
-            raise InputError(f"database {shown}: {path} is a folder; expected a SQLite file name")
-        if not path.parent.is_dir():
-            raise InputError(
-                f"database {shown}: folder {path.parent} does not exist; expected an existing folder"
-            )
-        if not create and not path.exists():
-            raise InputError(f"database {shown} does not exist; run `desist db init` first")
-    try:
-        engine = make_engine(resolved)
-    except (NoSuchModuleError, ImportError) as exc:
-        raise InputError(
-            f"database {shown}: driver {parsed.drivername!r} is not available ({_first_line(exc)}); "
-            "expected sqlite:/// or postgresql+psycopg://"
-        ) from None
-    try:
-        with engine.connect():
-            pass
-    except DBAPIError as exc:
-        engine.dispose()
-        raise InputError(f"database {shown}: cannot connect ({_first_line(exc.orig or exc)})") from None
-    return engine
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return (text.splitlines() or [type(exc).__name__])[0].strip()
-
-
-def engine_at_head(resolved: str) -> Any:
-    """An engine on ``resolved``, refused in one line unless its schema is initialised and the newest."""
-    from desist.adapters.migrate import current_revision, head_revision, is_known_revision, newer_than_desist
-
-    engine = open_engine(resolved)
-    current = current_revision(engine)
-    if current != head_revision():
-        engine.dispose()
-        if current is not None and not is_known_revision(current):
-            raise InputError(f"database {shown_url(resolved)}: {newer_than_desist(current)}")
-        state = "not initialised" if current is None else f"at revision {current}"
-        raise InputError(f"database {shown_url(resolved)} is {state}; run `desist db init` first")
-    return engine
+    with flag_names(database_url="database URL (--db or DESIST_DATABASE_URL)"):
+        return bootstrap(get_settings(database_url=db), require_head=require_head, create=create)
 
 
 def uow_factory(actor: str, url: str | None = None) -> Callable[[], Any]:
@@ -125,15 +67,9 @@ def uow_factory(actor: str, url: str | None = None) -> Callable[[], Any]:
 
     Refuses, in one line, a database that is not initialised or not at the newest schema.
     """
-    from desist.adapters.engine import make_session_factory
-    from desist.config import get_settings
-    from desist.services.unit_of_work import UnitOfWork
-
     if not actor or not actor.strip():
         raise InputError("--actor: empty; expected the name of the person acting")
-    engine = engine_at_head(get_settings(database_url=url).database_url)
-    sessions = make_session_factory(engine)
-    return lambda: UnitOfWork(sessions, actor=actor.strip())
+    return open_app(url).uow_factory(actor)
 
 
 @contextmanager
@@ -181,23 +117,26 @@ def people_list(value: str | None) -> list[str]:
     return [p.strip() for p in (value or "").split(",") if p.strip()]
 
 
-def _plain(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        return _plain(asdict(value))
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
+def check_format(fmt: Any) -> Format:
+    """The output format (an old ``text`` is ``table``)."""
+    value = getattr(fmt, "value", fmt)
+    if value == "text":
+        return Format.TABLE
+    try:
+        return Format(value)
+    except ValueError:
+        raise InputError(f"--format: {value!r}; expected table, json or csv") from None
 
 
-def emit_json(value: Any) -> None:
-    typer.echo(json.dumps(_plain(value), indent=2, sort_keys=False))
+def emit_rows(
+    rows: list[Any], fmt: Format, table: Callable[[], None], columns: list[str] | None = None
+) -> None:
+    """Print views as JSON, CSV or (``table``) by calling ``table``."""
+    from desist.entrypoints.cli.options import emit_csv
 
-
-def check_format(fmt: str) -> str:
-    if fmt not in ("text", "json"):
-        raise InputError(f"--format: {fmt!r}; expected text or json")
-    return fmt
+    if fmt is Format.JSON:
+        emit_json(rows)
+    elif fmt is Format.CSV:
+        emit_csv([plain(r) for r in rows], columns)
+    else:
+        table()

@@ -10,6 +10,7 @@ from desist.entrypoints.cli.casework_common import (
     ActorOpt,
     AppellantOpt,
     DryRunOpt,
+    Format,
     FormatOpt,
     GroupArg,
     OnOpt,
@@ -25,11 +26,18 @@ from desist.entrypoints.cli.casework_common import (
     role,
     uow_factory,
 )
+from desist.entrypoints.cli.options import emit_csv, plain
 
 
 def _print_group(view, fmt: str) -> None:  # type: ignore[no-untyped-def]
     if fmt == "json":
         emit_json(view.to_dict())
+        return
+    if fmt == "csv":  # one row per member, the group's fields repeated
+        base = {k: v for k, v in plain(view).items() if k != "members"}
+        emit_csv(
+            [{**base, **{f"member_{k}": v for k, v in plain(m).items()}} for m in view.members] or [base]
+        )
         return
     limit = f", joiners until session {view.last_joining_session}" if view.last_joining_session else ""
     typer.echo(
@@ -63,9 +71,22 @@ def _print_review(moved, fmt: str, dry_run: bool, from_level: str) -> None:  # t
     if fmt == "json":
         emit_json(moved)
         return
+    if fmt == "csv":
+        emit_csv(moved)
+        return
     typer.echo(f"{'would move' if dry_run else 'moved'} {len(moved)} men from {from_level} to standard")
     for v in moved:
         typer.echo(f"  {v.prison_number}")
+
+
+def _review(level: str, on: str | None, dry_run: bool, actor: str, url: str | None, fmt: Format) -> None:
+    """Run one of the bulk reviews to Standard (``basic``: 2017; ``entry``: 2019) and print who moved."""
+    from desist.services import incentives
+
+    service = incentives.review_basic if level == "basic" else incentives.review_entry
+    with database_errors():
+        moved = service(uow_factory(actor, url)(), on=date_opt(on, "--on"), dry_run=dry_run)
+    _print_review(moved, check_format(fmt), dry_run, level)
 
 
 def register_group(app: typer.Typer) -> None:
@@ -77,25 +98,30 @@ def register_group(app: typer.Typer) -> None:
     @group.command("create")
     def create(
         offering: int = typer.Option(..., "--offering", min=1, max=MAX_ID, help="Offering id."),
-        kind: str = typer.Option(..., "--kind", help="closed or rolling."),
-        capacity: int = typer.Option(..., "--capacity", max=MAX_ID),
+        kind: str = typer.Option(
+            ...,
+            "--kind",
+            metavar="[closed|rolling]",
+            help="Closed (start together) or rolling (join any time).",
+        ),
+        capacity: int = typer.Option(..., "--capacity", max=MAX_ID, help="Places in the group."),
         sessions: int = typer.Option(..., "--sessions", max=MAX_ID, help="Number of sessions in the plan."),
         last_joining_session: int = typer.Option(
             None, "--last-joining-session", max=MAX_ID, help="Closed groups only."
         ),
-        label: str = typer.Option(None, "--label"),
-        facilitator: list[str] = typer.Option(None, "--facilitator"),
-        start: str = typer.Option(None, "--start"),
+        label: str = typer.Option(None, "--label", help="A name for the group."),
+        facilitator: list[str] = typer.Option(None, "--facilitator", help="A facilitator (repeat for more)."),
+        start: str = typer.Option(None, "--start-date", help="Planned start, YYYY-MM-DD."),
         actor: str = ActorOpt,
         url: str = UrlOpt,
         role_name: str = RoleOpt,
-        fmt: str = FormatOpt,
+        fmt: Format = FormatOpt,
     ) -> None:
         """Create a closed or rolling group for an offering."""
         from desist.domain.groups import GroupKind, parse_enum
         from desist.services.groups import create_group
 
-        check_format(fmt)
+        fmt = check_format(fmt)
         with database_errors():
             view = create_group(
                 uow_factory(actor, url)(),
@@ -106,25 +132,40 @@ def register_group(app: typer.Typer) -> None:
                 role=role(role_name),
                 label=label,
                 facilitators=list(facilitator or []),
-                start_date=date_opt(start, "--start"),
+                start_date=date_opt(start, "--start-date"),
                 last_joining_session=last_joining_session,
             )
         _print_group(view, fmt)
 
     @group.command("waiting")
     def waiting(
-        offering: int = typer.Option(..., "--offering", min=1, max=MAX_ID),
-        fmt: str = FormatOpt,
+        offering: int = typer.Option(..., "--offering", min=1, max=MAX_ID, help="Offering id."),
+        fmt: Format = FormatOpt,
         url: str = UrlOpt,
     ) -> None:
         """The waiting list for an offering, in priority order (earliest release, then referral date)."""
         from desist.services.groups import waiting_list
 
-        check_format(fmt)
+        fmt = check_format(fmt)
         with database_errors():
             entries = waiting_list(uow_factory("cli:read", url)(), offering)
         if fmt == "json":
             emit_json(entries)
+            return
+        if fmt == "csv":
+            emit_csv(
+                [
+                    {
+                        "position": i,
+                        "referral_id": e.referral_id,
+                        "release_date": e.release_date,
+                        "referral_date": e.referral_date,
+                        "risk_band": e.member.risk_band,
+                        "offence_type": e.member.offence_type,
+                    }
+                    for i, e in enumerate(entries, 1)
+                ]
+            )
             return
         for i, e in enumerate(entries, 1):
             band = e.member.risk_band.value if e.member.risk_band else "unknown"
@@ -140,18 +181,24 @@ def register_group(app: typer.Typer) -> None:
         actor: str = ActorOpt,
         url: str = UrlOpt,
         role_name: str = RoleOpt,
-        fmt: str = FormatOpt,
+        fmt: Format = FormatOpt,
     ) -> None:
         """Fill free places from the waiting list in priority order, within the mixing rules."""
         from desist.services.groups import allocate as service
 
-        check_format(fmt)
+        fmt = check_format(fmt)
         with database_errors():
             result = service(
                 uow_factory(actor, url)(), group_id=group_id, role=role(role_name), on=date_opt(on, "--on")
             )
         if fmt == "json":
             emit_json(result)
+            return
+        if fmt == "csv":
+            emit_csv(
+                [{"referral_id": r, "allocated": True, "why_not": ""} for r in result.enrolled_referrals]
+                + [{"referral_id": r, "allocated": False, "why_not": why} for r, why in result.passed_over]
+            )
             return
         typer.echo(f"allocated referrals {', '.join(map(str, result.enrolled_referrals)) or 'none'}")
         for rid, why in result.passed_over:
@@ -161,17 +208,17 @@ def register_group(app: typer.Typer) -> None:
     @group.command("enrol")
     def enrol(
         group_id: int = GroupArg,
-        referral: int = typer.Option(..., "--referral", min=1, max=MAX_ID),
+        referral: int = typer.Option(..., "--referral", min=1, max=MAX_ID, help="Referral id."),
         on: str = OnOpt,
         actor: str = ActorOpt,
         url: str = UrlOpt,
         role_name: str = RoleOpt,
-        fmt: str = FormatOpt,
+        fmt: Format = FormatOpt,
     ) -> None:
         """Enrol one man (his referral must be ASSESSED_SUITABLE) if there is a place and the rules allow."""
         from desist.services.groups import enrol as service
 
-        check_format(fmt)
+        fmt = check_format(fmt)
         with database_errors():
             view = service(
                 uow_factory(actor, url)(),
@@ -186,10 +233,10 @@ def register_group(app: typer.Typer) -> None:
     def session(
         group_id: int = GroupArg,
         on: str = typer.Option(..., "--on", help="Date held, YYYY-MM-DD."),
-        topic: str = typer.Option(None, "--topic"),
+        topic: str = typer.Option(None, "--topic", help="What the session covered."),
         attended: str = typer.Option(None, "--attended", help="Comma-separated prison numbers."),
-        absent: str = typer.Option(None, "--absent"),
-        excused: str = typer.Option(None, "--excused"),
+        absent: str = typer.Option(None, "--absent", help="Comma-separated prison numbers."),
+        excused: str = typer.Option(None, "--excused", help="Comma-separated prison numbers."),
         actor: str = ActorOpt,
         url: str = UrlOpt,
         role_name: str = RoleOpt,
@@ -213,10 +260,10 @@ def register_group(app: typer.Typer) -> None:
     @group.command("attend")
     def attend(
         group_id: int = GroupArg,
-        session_number: int = typer.Option(..., "--session", max=MAX_ID),
-        attended: str = typer.Option(None, "--attended"),
-        absent: str = typer.Option(None, "--absent"),
-        excused: str = typer.Option(None, "--excused"),
+        session_number: int = typer.Option(..., "--session", max=MAX_ID, help="Session number."),
+        attended: str = typer.Option(None, "--attended", help="Comma-separated prison numbers."),
+        absent: str = typer.Option(None, "--absent", help="Comma-separated prison numbers."),
+        excused: str = typer.Option(None, "--excused", help="Comma-separated prison numbers."),
         actor: str = ActorOpt,
         url: str = UrlOpt,
         role_name: str = RoleOpt,
@@ -238,7 +285,9 @@ def register_group(app: typer.Typer) -> None:
     def complete(
         group_id: int = GroupArg,
         person: str = PersonOpt,
-        targets_met: bool = typer.Option(..., "--targets-met/--targets-not-met"),
+        targets_met: bool = typer.Option(
+            ..., "--targets-met/--targets-not-met", help="Treatment targets met."
+        ),
         on: str = OnOpt,
         actor: str = ActorOpt,
         url: str = UrlOpt,
@@ -262,8 +311,10 @@ def register_group(app: typer.Typer) -> None:
     def deselect(
         group_id: int = GroupArg,
         person: str = PersonOpt,
-        reason_category: str = typer.Option(..., "--reason-category"),
-        reason: str = typer.Option(..., "--reason"),
+        reason_category: str = typer.Option(
+            ..., "--reason-category", help="The reason group, e.g. behaviour, motivation, operational."
+        ),
+        reason: str = typer.Option(..., "--reason", help="Why, in words."),
         to: str = typer.Option(
             "DESELECTED", "--to", help="DESELECTED, or ASSESSED_SUITABLE/SUITABLE_NOT_READY."
         ),
@@ -290,11 +341,11 @@ def register_group(app: typer.Typer) -> None:
         typer.echo(f"referral {view.id}: {view.status}; programme history written for {view.prison_number}")
 
     @group.command("show")
-    def show(group_id: int = GroupArg, fmt: str = FormatOpt, url: str = UrlOpt) -> None:
+    def show(group_id: int = GroupArg, fmt: Format = FormatOpt, url: str = UrlOpt) -> None:
         """Show a group and each member's progress."""
         from desist.services.groups import show_group
 
-        check_format(fmt)
+        fmt = check_format(fmt)
         with database_errors():
             view = show_group(uow_factory("cli:read", url)(), group_id)
         _print_group(view, fmt)
@@ -308,10 +359,14 @@ def register_incentive(app: typer.Typer) -> None:
     def set_(
         person: str = PersonOpt,
         level: str = typer.Option(..., "--level", help="basic, entry, standard or enhanced."),
-        reason_category: str = typer.Option(..., "--reason-category"),
-        reason: str = typer.Option(..., "--reason"),
+        reason_category: str = typer.Option(
+            ..., "--reason-category", help="The reason group, e.g. behaviour, motivation, operational."
+        ),
+        reason: str = typer.Option(..., "--reason", help="Why, in words."),
         on: str = OnOpt,
-        maintains_innocence: bool = typer.Option(False, "--maintains-innocence"),
+        maintains_innocence: bool = typer.Option(
+            False, "--maintains-innocence", help="He denies the offence."
+        ),
         appellant: bool = AppellantOpt,
         actor: str = ActorOpt,
         url: str = UrlOpt,
@@ -342,15 +397,10 @@ def register_incentive(app: typer.Typer) -> None:
         dry_run: bool = DryRunOpt,
         actor: str = ActorOpt,
         url: str = UrlOpt,
-        fmt: str = FormatOpt,
+        fmt: Format = FormatOpt,
     ) -> None:
         """Move everyone on Basic for maintaining innocence / non-participation to Standard (2017 review)."""
-        from desist.services.incentives import review_basic as service
-
-        check_format(fmt)
-        with database_errors():
-            moved = service(uow_factory(actor, url)(), on=date_opt(on, "--on"), dry_run=dry_run)
-        _print_review(moved, fmt, dry_run, "basic")
+        _review("basic", on, dry_run, actor, url, fmt)
 
     @incentive.command("review-entry")
     def review_entry(
@@ -358,26 +408,24 @@ def register_incentive(app: typer.Typer) -> None:
         dry_run: bool = DryRunOpt,
         actor: str = ActorOpt,
         url: str = UrlOpt,
-        fmt: str = FormatOpt,
+        fmt: Format = FormatOpt,
     ) -> None:
         """Move everyone still on Entry to Standard (Entry was abolished in Aug 2019)."""
-        from desist.services.incentives import review_entry as service
-
-        check_format(fmt)
-        with database_errors():
-            moved = service(uow_factory(actor, url)(), on=date_opt(on, "--on"), dry_run=dry_run)
-        _print_review(moved, fmt, dry_run, "entry")
+        _review("entry", on, dry_run, actor, url, fmt)
 
     @incentive.command("history")
-    def history(person: str = PersonOpt, fmt: str = FormatOpt, url: str = UrlOpt) -> None:
+    def history(person: str = PersonOpt, fmt: Format = FormatOpt, url: str = UrlOpt) -> None:
         """A man's level changes in date order."""
         from desist.services.incentives import level_history
 
-        check_format(fmt)
+        fmt = check_format(fmt)
         with database_errors():
             rows = level_history(uow_factory("cli:read", url)(), person)
         if fmt == "json":
             emit_json(rows)
+            return
+        if fmt == "csv":
+            emit_csv(rows)
             return
         for v in rows:
             typer.echo(

@@ -195,7 +195,7 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
     )
     screen.say(
         f"audit log: {cw.audit_rows} rows written by the casework "
-        f"(see `desist audit --url sqlite:///{db} --entity referral`)"
+        f"(see `desist audit --db sqlite:///{db} --entity referral`)"
     )
 
     screen.step("5. Evaluating Core SOTP from the database (desist evaluate --programme SOTP-CORE)")

@@ -1,0 +1,195 @@
+"""Unit of work: one session, one transaction, one commit, and the audit trail of everything it wrote.
+
+Services take a unit of work and commit once; inside the block they reach the store through its
+repositories (:mod:`desist.adapters.repositories`)::
+
+    with UnitOfWork(session_factory, actor="j.smith") as uow:
+        person = uow.people.get(1)
+        person.establishment = "HMP Whatton"
+        uow.commit()
+
+Leaving the block without ``commit()`` (or by an exception) rolls back; objects read in a block that
+ends without an exception stay readable after it (detached), so read-only services can return them.
+
+Database errors a user can cause come out as one-line domain errors: a stale version (someone else
+changed the row first), a uniqueness or foreign-key violation, and a serialisation failure or deadlock
+all become :class:`Conflict`.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from desist.adapters import audit
+from desist.domain.errors import Conflict, DesistError, InputError
+
+#: SQLSTATEs PostgreSQL uses for "run it again": serialization_failure, deadlock_detected, lock_not_available
+_RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
+#: numeric_value_out_of_range: e.g. an id above 2**31 - 1 compared with a 32-bit column
+_OUT_OF_RANGE = "22003"
+
+
+class UnitOfWork:
+    """A transaction boundary with an audit trail.
+
+    Parameters
+    ----------
+    session_factory : callable
+        Returns a new :class:`sqlalchemy.orm.Session`
+        (e.g. :func:`desist.adapters.engine.make_session_factory`).
+    actor : str
+        Who is acting (a user name or ``system:import``); recorded on every audit row.
+
+    Attributes
+    ----------
+    session : sqlalchemy.orm.Session
+        Available inside the ``with`` block.
+    """
+
+    def __init__(self, session_factory: Callable[[], Session], actor: str) -> None:
+        if not actor or not actor.strip():
+            raise ValueError("UnitOfWork needs a non-empty actor")
+        self.session_factory = session_factory
+        self.actor = actor
+        self._session: Session | None = None
+        self._committed = False
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("UnitOfWork.session is only available inside 'with UnitOfWork(...)'")
+        return self._session
+
+    @property
+    def analysis(self) -> Any:
+        """The evaluation's input tables (:class:`desist.adapters.analysis.AnalysisTables`)."""
+        from desist.adapters.analysis import AnalysisTables  # pandas: loaded only by evaluations
+
+        return AnalysisTables(self.session)
+
+    @property
+    def evaluation_runs(self) -> Any:
+        """Stored evaluation runs (:class:`desist.adapters.analysis.EvaluationRuns`)."""
+        from desist.adapters.analysis import EvaluationRuns
+
+        return EvaluationRuns(self.session)
+
+    def __enter__(self) -> UnitOfWork:
+        from desist.adapters import repositories as r
+
+        self._session = session = self.session_factory()
+        audit.install(session, self.actor)
+        self._committed = False
+        # the repositories the services use (services/unit_of_work.py lists them)
+        self.people = r.PersonRepository(session)
+        self.sentences = r.SentenceRepository(session)
+        self.assessments = r.AssessmentRepository(session)
+        self.outcomes = r.OutcomeRepository(session)
+        self.offerings = r.OfferingRepository(session)
+        self.referrals = r.ReferralRepository(session)
+        self.groups = r.GroupRepository(session)
+        self.programme_history = r.ProgrammeHistoryRepository(session)
+        self.incentives = r.IncentiveRepository(session)
+        return self
+
+    @property
+    def imports(self) -> Any:
+        """The bulk import's access to the store (:class:`desist.adapters.import_store.ImportStore`)."""
+        from desist.adapters.import_store import ImportStore  # pandas: only on the import path
+
+        return ImportStore(self.session)
+
+    def commit(self) -> None:
+        """Flush, write the audit rows, and commit; database conflicts are raised as :class:`Conflict`."""
+        if self._committed:
+            raise RuntimeError("UnitOfWork.commit() called twice; a unit of work commits once")
+        try:
+            self.session.commit()
+        except Exception as exc:
+            self.session.rollback()
+            mapped = to_domain_error(exc)
+            if mapped is not None:
+                raise mapped from exc
+            raise
+        self._committed = True
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        session = self.session
+        try:
+            # On error, expire everything so no half-written object is mistaken for stored data. On a
+            # clean exit without commit (a read), close() alone rolls the transaction back and leaves
+            # the loaded objects readable, detached, for the service to return.
+            if exc is not None and not self._committed:
+                session.rollback()
+        finally:
+            session.close()
+            self._session = None
+        # A flush inside the block (autoflush on a query) can hit the same conflicts as commit().
+        if exc is not None:
+            mapped = to_domain_error(exc)
+            if mapped is not None:
+                raise mapped from exc
+
+
+def to_domain_error(exc: BaseException) -> DesistError | None:
+    """Translate a database exception a user can cause into a one-line :class:`Conflict` (else ``None``)."""
+    if isinstance(exc, StaleDataError):
+        table = _match(r"on table '([^']+)'", str(exc)) or "a record"
+        return Conflict(f"{table} was changed by someone else since it was read; reload it and try again")
+    if isinstance(exc, IntegrityError):
+        return Conflict(_integrity_message(exc.orig))
+    # Bulk writers talk to the driver directly (COPY, executemany), so its own exceptions arrive unwrapped:
+    # class 23 is an integrity constraint (e.g. a row another import committed first).
+    raw_state = getattr(exc, "sqlstate", None)
+    if isinstance(raw_state, str) and raw_state.startswith("23") or isinstance(exc, sqlite3.IntegrityError):
+        return Conflict(_integrity_message(exc))
+    if isinstance(raw_state, str) and raw_state in _RETRYABLE_SQLSTATES:
+        return Conflict("another change to the same records was in progress; try again")
+    if isinstance(exc, DBAPIError):
+        state = _sqlstate(exc)
+        if state in _RETRYABLE_SQLSTATES:
+            return Conflict("another change to the same records was in progress; try again")
+        if state == _OUT_OF_RANGE:
+            return InputError(
+                "a number is too large for the database (ids, counts and sizes are at most 2,147,483,647)"
+            )
+        if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
+            return Conflict("the database is busy with another change (SQLite lock timeout); try again")
+    return None
+
+
+def _integrity_message(orig: Any) -> str:
+    diag = getattr(orig, "diag", None)
+    if diag is not None and getattr(diag, "constraint_name", None):  # PostgreSQL names the constraint
+        detail = (getattr(diag, "message_detail", None) or "").strip()
+        what = f"{diag.table_name or 'record'} breaks rule {diag.constraint_name}"
+        return f"{what}: {detail}" if detail else what
+    text = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
+    # SQLite: "UNIQUE constraint failed: person.prison_number" / "FOREIGN KEY constraint failed"
+    unique = _match(r"UNIQUE constraint failed: (.+)", text)
+    if unique:
+        return f"a record with the same {unique} already exists"
+    return f"the change breaks a database rule ({text})"
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
+def _match(pattern: str, text: str) -> str | None:
+    m = re.search(pattern, text)
+    return m.group(1) if m else None

@@ -1,0 +1,121 @@
+"""The CLI convention (docs/cli.md): help on every option, choices listed, deprecated spellings, --version."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+
+from desist import __version__
+from desist.entrypoints.cli.app import build_app
+from desist.entrypoints.cli.options import rewrite_deprecated
+from tests.cli import run_cli
+
+#: the command families that follow the convention fully (the others move as their owners port them)
+CONVENTION_FAMILIES = (
+    "db", "import", "export", "audit", "person", "offering", "referral", "group", "incentive"
+)
+
+
+def _leaves(command, path: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    # typer >= 0.20 vendors click: duck-type rather than isinstance(click.Group)
+    if hasattr(command, "commands"):
+        for name, sub in command.commands.items():
+            yield from _leaves(sub, (*path, name))
+    else:
+        yield path, command
+
+
+@pytest.fixture(scope="module")
+def root():  # type: ignore[no-untyped-def]
+    return typer.main.get_command(build_app())
+
+
+def test_every_option_of_the_casework_families_has_help(root) -> None:
+    missing = [
+        f"desist {' '.join(path)} {param.opts[0]}"
+        for path, command in _leaves(root)
+        if path[0] in CONVENTION_FAMILIES
+        for param in command.params
+        if param.param_type_name == "option" and not (param.help or "").strip()
+    ]
+    assert missing == []
+
+
+def test_database_option_is_db_everywhere_it_appears(root) -> None:
+    for path, command in _leaves(root):
+        if path[0] not in CONVENTION_FAMILIES:
+            continue
+        names = {opt for p in command.params for opt in p.opts}
+        assert "--url" not in names, path
+        assert "--db" in names, path
+
+
+def test_choices_are_listed_in_help(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "250")  # so Rich does not wrap the choices
+    code, out, _ = run_cli(["referral", "move", "--help"], capsys)
+    assert code == 0
+    assert "table|json|csv" in out
+    assert "[referrer|programme_team]" in out
+
+
+def test_version(capsys) -> None:
+    assert run_cli(["--version"], capsys) == (0, f"desist {__version__}\n", "")
+
+
+def test_old_spellings_are_rewritten_with_one_notice_each(root) -> None:
+    notices: list[str] = []
+    argv = ["person", "add", "--dob", "1980-01-02", "--pnc=12/34", "--url", "sqlite://", "--actor", "x"]
+    assert rewrite_deprecated(root, argv, notices.append) == [
+        "person", "add", "--date-of-birth", "1980-01-02", "--pnc-number=12/34", "--db", "sqlite://",
+        "--actor", "x",
+    ]
+    assert notices == [
+        "warning: --dob is deprecated; use --date-of-birth",
+        "warning: --pnc is deprecated; use --pnc-number",
+        "warning: --url is deprecated; use --db",
+    ]
+
+
+def test_old_format_values_and_json_flag(root) -> None:
+    notices: list[str] = []
+    assert rewrite_deprecated(root, ["referral", "list", "--format", "text"], notices.append) == [
+        "referral", "list", "--format", "table"
+    ]
+    assert rewrite_deprecated(root, ["audit", "--json"], notices.append) == ["audit", "--format", "json"]
+    assert len(notices) == 2
+
+
+def test_a_command_without_the_new_flag_is_left_alone(root) -> None:
+    notices: list[str] = []
+    # `group session` keeps --on (the date it was held); only `person assess` renamed it to --assessed-on
+    argv = ["group", "session", "1", "--on", "2025-01-01"]
+    assert rewrite_deprecated(root, argv, notices.append) == argv
+    assert notices == []
+    # after `--` nothing is rewritten
+    assert rewrite_deprecated(root, ["person", "add", "--", "--dob"], notices.append)[-1] == "--dob"
+
+
+def test_deprecated_spelling_still_works_end_to_end(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DESIST_DATABASE_URL", raising=False)
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert run_cli(["db", "init", "--db", url], capsys)[0] == 0
+    code, out, err = run_cli(
+        ["person", "add", "--prison-number", "A1234BC", "--dob", "1980-01-02", "--actor", "t", "--url", url],
+        capsys,
+    )
+    assert code == 0, err
+    assert out.startswith("person 1: A1234BC")
+    assert err.splitlines() == [
+        "warning: --dob is deprecated; use --date-of-birth",
+        "warning: --url is deprecated; use --db",
+    ]
+
+
+def test_library_error_names_the_flag_in_the_cli(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    run_cli(["db", "init", "--db", url], capsys)
+    code, _, err = run_cli(["audit", "--entity", "nope", "--db", url], capsys)
+    assert code == 2
+    assert err.startswith("error: --entity: 'nope' is not a table; expected one of")

@@ -43,7 +43,9 @@ def _template() -> Path:
         # three men already waiting at the first site, so examples reach allocation and deselection early
         first = min(world.offerings)
         for man in world.men[:3]:
-            view = rs.create_referral(uow("setup"), person=man, offering_id=first, role=walk.REFERRER)
+            view = rs.create_referral(
+                uow("setup"), person=man, offering_id=first, role=walk.REFERRER, referred_on=walk.REFERRED_ON
+            )
             status = S.REFERRAL_STARTED
             while status in walk.FORWARD:
                 status = walk.FORWARD[status]

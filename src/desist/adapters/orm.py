@@ -520,5 +520,5 @@ class MonitoringAlert(Base):
     evidence: Mapped[dict[str, Any]] = mapped_column()
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
-    ack_reason: Mapped[str | None] = mapped_column(Text)
+    ack_reason: Mapped[str | None] = mapped_column(String(2000))
     __table_args__ = (CheckConstraint(_in("direction", ("harm", "benefit")), name="direction"),)

@@ -67,7 +67,7 @@ def upgrade() -> None:
         sa.Column("evidence", JSON, nullable=False),
         sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("acknowledged_by", sa.String(length=100), nullable=True),
-        sa.Column("ack_reason", sa.Text(), nullable=True),
+        sa.Column("ack_reason", sa.String(length=2000), nullable=True),
         sa.CheckConstraint("direction IN ('harm', 'benefit')", name=op.f("ck_monitoring_alert_direction")),
         sa.ForeignKeyConstraint(
             ["review_id"],

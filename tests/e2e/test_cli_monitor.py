@@ -44,3 +44,24 @@ def test_bad_input_is_one_line(capsys) -> None:
     assert code == 2 and err.count("\n") == 1 and "--from '2017-13-01'" in err
     code, _, err = run_cli(["monitor", "replay", "--from", "2017-01-01", "--to", "2016-01-01"], capsys)
     assert code == 2 and "before --from" in err
+
+
+def test_run_status_ack_on_a_database(capsys, tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    assert run_cli(["db", "init", "--url", url], capsys)[0] == 0
+    args = ["monitor", "run", "--programme", "SOTP-CORE,KAIZEN", "--as-of", "2013-12-31", "--db", url,
+            "--men", "30000", "--format", "json"]
+    code, out, err = run_cli(args, capsys)
+    assert code == 0, err
+    first = json.loads(out)["reviews"]
+    assert [r["stored"] for r in first] == [True, True]
+    assert first[1]["decision"] == "too little data"  # Kaizen began in 2017
+    code, out, err = run_cli(args, capsys)
+    assert code == 0 and [r["stored"] for r in json.loads(out)["reviews"]] == [False, False]
+    code, out, err = run_cli(["monitor", "status", "--db", url, "--format", "json"], capsys)
+    assert code == 0, err
+    state = json.loads(out)
+    assert {r["programme"] for r in state["programmes"]} == {"SOTP-CORE", "KAIZEN"}
+    ack = ["monitor", "ack", "4242", "--reason", "seen", "--actor", "lead", "--db", url]
+    code, out, err = run_cli(ack, capsys)
+    assert code != 0 and err.count("\n") == 1 and "alert 4242" in err

@@ -31,6 +31,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -508,3 +509,49 @@ def _audit_append_only(target: Any, connection: Any, **_: Any) -> None:
 def _audit_drop_triggers(target: Any, connection: Any, **_: Any) -> None:
     for statement in AUDIT_APPEND_ONLY_DROP.get(connection.dialect.name, ()):
         connection.exec_driver_sql(statement)
+
+
+class MonitoringReview(Base):
+    """One sequential review of one programme on one date (append-only; one per programme, date, method)."""
+
+    __tablename__ = "monitoring_review"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_code: Mapped[str] = mapped_column(String(20), index=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(20))
+    design: Mapped[dict[str, Any]] = mapped_column()
+    source: Mapped[str] = mapped_column(String(200))
+    treated: Mapped[int] = mapped_column(Integer)
+    comparison: Mapped[int] = mapped_column(Integer)
+    events: Mapped[int] = mapped_column(Integer)
+    estimate: Mapped[float | None] = mapped_column(Float)
+    ci_low: Mapped[float | None] = mapped_column(Float)
+    ci_high: Mapped[float | None] = mapped_column(Float)
+    z: Mapped[float | None] = mapped_column(Float)
+    information: Mapped[float | None] = mapped_column(Float)
+    information_fraction: Mapped[float | None] = mapped_column(Float)
+    # NULL with a tested look: the look spends no alpha (boundary infinite)
+    boundary: Mapped[float | None] = mapped_column(Float)
+    decision: Mapped[str] = mapped_column(String(20))
+    evidence: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    __table_args__ = (
+        UniqueConstraint("programme_code", "as_of", "method"),
+        CheckConstraint(_in("decision", ("continue", "harm", "benefit", "too little data")), name="decision"),
+    )
+
+
+class MonitoringAlert(Base):
+    """A review that crossed the harm (or benefit) boundary; acknowledged once, with a reason."""
+
+    __tablename__ = "monitoring_alert"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("monitoring_review.id"), unique=True)
+    programme_code: Mapped[str] = mapped_column(String(20), index=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    direction: Mapped[str] = mapped_column(String(10))
+    evidence: Mapped[dict[str, Any]] = mapped_column()
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    ack_reason: Mapped[str | None] = mapped_column(String(2000))
+    __table_args__ = (CheckConstraint(_in("direction", ("harm", "benefit")), name="direction"),)

@@ -140,10 +140,14 @@ class Monitor:
         tested: list[float] = []
         out: list[Review] = []
         for as_of, look in looks:
-            out.append(self._review(programme, as_of, look, tested))
+            out.append(self.review(programme, as_of, look, tested))
         return tuple(out)
 
-    def _review(self, programme: str, as_of: dt.date, look: Look | None, tested: list[float]) -> Review:
+    def review(self, programme: str, as_of: dt.date, look: Look | None, tested: list[float]) -> Review:
+        """The review of one look, given the information fractions of the earlier tested looks.
+
+        ``tested`` gains this look's fraction when the look is tested.
+        """
         method = self.design.method
         if look is None:
             return Review(

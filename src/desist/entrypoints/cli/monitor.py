@@ -1,8 +1,10 @@
-"""``desist monitor replay``: "when would we have known?" - quarterly reviews of a programme's history.
+"""``desist monitor``: sequential reviews of programmes.
 
-The reviews here run on the synthetic national history (``desist.synth.history``) through the review loop's
-evaluator interface; reviews of the casework store (``desist monitor run``) plug the store's evaluation
-into the same interface.
+``replay``: "when would we have known?" - reviews of a programme's history, printed. ``run``: one review
+per programme on a date, stored with its alert (append-only, audited, idempotent per date); ``status``:
+each programme's latest review and the open alerts; ``ack``: acknowledge an alert with a reason. The
+evidence comes from the synthetic national history (``desist.synth.history``) through the review loop's
+evaluator interface; the casework store's own evaluation plugs into the same interface.
 """
 
 from __future__ import annotations
@@ -111,3 +113,83 @@ def register(app: typer.Typer) -> None:
                     f"{code}: first harm alert on {alert.as_of} (HR {alert.estimate:.2f}, z {alert.z:.2f} "
                     f">= boundary {alert.boundary:.2f})"
                 )
+
+    db_help = "Database URL (default: DESIST_DATABASE_URL, else sqlite file desist.db here)."
+
+    @monitor.command("run")
+    def run_command(
+        programme: str = typer.Option("SOTP-CORE", "--programme", help="Programme code(s), comma-separated."),
+        as_of: str = typer.Option(None, "--as-of", help="Review date (YYYY-MM-DD; default today)."),
+        method: Method = typer.Option(Method.group_sequential, "--method", help="Sequential design."),
+        alpha: float = typer.Option(0.05, "--alpha", help="Overall false-alarm probability (both sides)."),
+        effect: float = typer.Option(1.25, "--effect", help="Hazard ratio worth detecting."),
+        seed: int = typer.Option(1, "--seed", help="Seed of the synthetic national history reviewed."),
+        men: int = typer.Option(0, "--men", help="Men in the synthetic history (0: national scale)."),
+        actor: str = typer.Option(
+            "cli:monitor", "--actor", envvar="DESIST_ACTOR", help="Recorded in the audit log."
+        ),
+        db: str = typer.Option(None, "--db", help=db_help),
+        fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
+    ) -> None:
+        """Review each programme on a date and store the review (and any alert); re-running is a no-op."""
+        from desist.entrypoints.cli.casework_common import database_errors, uow_factory
+        from desist.services.monitoring import make_monitor, run_reviews, synthetic_evaluators
+
+        day = _date(as_of, "--as-of") if as_of else dt.date.today()
+        codes = [c.strip().upper() for c in programme.split(",") if c.strip()]
+        monitor_ = make_monitor(method.value, alpha, effect)
+        with database_errors():
+            factory = uow_factory(actor, db)
+            _, detailed = synthetic_evaluators(seed, men or None, codes, day)
+            source = f"synthetic national history (seed {seed}, men {men or 'national'})"
+            reviews = run_reviews(factory, detailed, codes, day, monitor_, source=source)
+        if fmt is Format.json:
+            typer.echo(json.dumps({"reviews": reviews}, indent=2, default=str))
+            return
+        for r in reviews:
+            est = f"HR {r['estimate']:.2f}, z {r['z']:.2f}" if r["estimate"] is not None else "no estimate"
+            kept = "stored" if r["stored"] else "already stored"
+            typer.echo(f"{r['programme']} {r['as_of']}: {r['decision']} ({est}) - review {r['id']} {kept}")
+
+    @monitor.command("status")
+    def status_command(
+        db: str = typer.Option(None, "--db", help=db_help),
+        fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
+    ) -> None:
+        """Each programme's latest review and the alerts not yet acknowledged."""
+        from desist.entrypoints.cli.casework_common import database_errors, uow_factory
+        from desist.services.monitoring import status
+
+        with database_errors():
+            state = status(uow_factory("cli:monitor", db))
+        if fmt is Format.json:
+            typer.echo(json.dumps(state, indent=2, default=str))
+            return
+        for r in state["programmes"]:  # type: ignore[attr-defined]
+            typer.echo(f"{r['programme']}: latest review {r['as_of']} ({r['method']}): {r['decision']}")
+        alerts = state["open_alerts"]
+        if not alerts:
+            typer.echo("no open alerts")
+        for a in alerts:  # type: ignore[attr-defined]
+            ev = a["evidence"]
+            typer.echo(
+                f"alert {a['id']}: {a['programme']} {a['direction']} at the review of {a['as_of']} "
+                f"(HR {ev.get('estimate', float('nan')):.2f}, z {ev.get('z', float('nan')):.2f} >= "
+                f"{ev.get('boundary') or float('nan'):.2f}); "
+                f"acknowledge with `desist monitor ack {a['id']} --reason ...`"
+            )
+
+    @monitor.command("ack")
+    def ack_command(
+        alert_id: int = typer.Argument(..., help="The alert's id (from `desist monitor status`)."),
+        reason: str = typer.Option(..., "--reason", help="What was decided about the alert."),
+        actor: str = typer.Option(..., "--actor", envvar="DESIST_ACTOR", help="Who is acknowledging."),
+        db: str = typer.Option(None, "--db", help=db_help),
+    ) -> None:
+        """Acknowledge an alert: a recorded, audited action with a reason."""
+        from desist.entrypoints.cli.casework_common import database_errors, uow_factory
+        from desist.services.monitoring import acknowledge
+
+        with database_errors():
+            done = acknowledge(uow_factory(actor, db), alert_id, reason)
+        typer.echo(f"alert {done['id']} ({done['programme']}) acknowledged by {done['acknowledged_by']}")

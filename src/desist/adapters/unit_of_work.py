@@ -76,6 +76,13 @@ class UnitOfWork:
         return AnalysisTables(self.session)
 
     @property
+    def monitoring(self) -> Any:
+        """Stored monitoring reviews and alerts (:mod:`desist.adapters.monitoring_store`)."""
+        from desist.adapters.monitoring_store import MonitoringStore
+
+        return MonitoringStore(self.session)
+
+    @property
     def evaluation_runs(self) -> Any:
         """Stored evaluation runs (:class:`desist.adapters.analysis.EvaluationRuns`)."""
         from desist.adapters.analysis import EvaluationRuns

@@ -123,33 +123,17 @@ def run_reviews(
     nothing is written. The boundary uses the information of the programme's earlier stored reviews.
     Returns the reviews as plain dictionaries (with ``id`` and ``stored``: False when it already existed).
     """
-    from sqlalchemy import select
-
     from desist.adapters.orm import MonitoringAlert, MonitoringReview
 
     out: list[dict[str, object]] = []
     for programme in programmes:
         with uow_factory() as uow:
-            session = uow.session
-            existing = session.scalars(
-                select(MonitoringReview).where(
-                    MonitoringReview.programme_code == programme,
-                    MonitoringReview.as_of == as_of,
-                    MonitoringReview.method == monitor.design.method,
-                )
-            ).first()
+            store = uow.monitoring
+            existing = store.review_on(programme, as_of, monitor.design.method)
             if existing is not None:
                 out.append({**stored_review(existing), "stored": False})
                 continue
-            earlier = session.scalars(
-                select(MonitoringReview)
-                .where(
-                    MonitoringReview.programme_code == programme,
-                    MonitoringReview.as_of < as_of,
-                    MonitoringReview.method == monitor.design.method,
-                )
-                .order_by(MonitoringReview.as_of)
-            ).all()
+            earlier = store.earlier_reviews(programme, as_of, monitor.design.method)
             tested = [
                 float(r.information_fraction)
                 for r in earlier
@@ -175,8 +159,7 @@ def run_reviews(
                 decision=review.decision,
                 evidence=dict(review.evidence),
             )
-            session.add(row)
-            session.flush()
+            store.add(row)
             if review.alert:
                 evidence = {
                     "estimate": review.estimate,
@@ -188,7 +171,7 @@ def run_reviews(
                     "events": review.events,
                     **dict(review.evidence),
                 }
-                session.add(
+                store.add(
                     MonitoringAlert(
                         review_id=row.id,
                         programme_code=programme,
@@ -223,16 +206,10 @@ def stored_review(row: Any) -> dict[str, object]:
 
 def status(uow_factory: Callable[[], Any]) -> dict[str, object]:
     """Each programme's latest review and every alert not yet acknowledged."""
-    from sqlalchemy import select
-
-    from desist.adapters.orm import MonitoringAlert, MonitoringReview
-
     with uow_factory() as uow:
-        session = uow.session
+        store = uow.monitoring
         latest: dict[str, dict[str, object]] = {}
-        for row in session.scalars(
-            select(MonitoringReview).order_by(MonitoringReview.as_of, MonitoringReview.id)
-        ):
+        for row in store.reviews_in_order():
             latest[row.programme_code] = stored_review(row)
         alerts = [
             {
@@ -243,24 +220,20 @@ def status(uow_factory: Callable[[], Any]) -> dict[str, object]:
                 "review_id": a.review_id,
                 "evidence": a.evidence,
             }
-            for a in session.scalars(
-                select(MonitoringAlert)
-                .where(MonitoringAlert.acknowledged_at.is_(None))
-                .order_by(MonitoringAlert.id)
-            )
+            for a in store.open_alerts()
         ]
     return {"programmes": [latest[k] for k in sorted(latest)], "open_alerts": alerts}
 
 
 def acknowledge(uow_factory: Callable[[], Any], alert_id: int, reason: str) -> dict[str, object]:
     """Record that an alert was seen and what was decided; the unit of work's actor is who acknowledged."""
-    from desist.adapters.orm import MonitoringAlert, utcnow
+    from desist.adapters.orm import utcnow
     from desist.domain.errors import Conflict, InputError, NotFound
 
     if not reason or not reason.strip():
         raise InputError("--reason: empty; expected what was decided about the alert")
     with uow_factory() as uow:
-        alert = uow.session.get(MonitoringAlert, alert_id)
+        alert = uow.monitoring.alert(alert_id)
         if alert is None:
             raise NotFound(f"alert {alert_id}: no such alert")
         if alert.acknowledged_at is not None:

@@ -75,10 +75,10 @@ def register(app: typer.Typer) -> None:
             chunks = (c.records() for c in read_chunks(input_path, CHUNK_MEN))
             policy = Policy(offer_low_risk=offer_low_risk)
             render = functools.partial(render_chunk, fmt=fmt.value, width=Console().width)
-            if fmt is Format.csv:
+            if fmt is Format.CSV:
                 spool.fh.write(",".join(CSV_COLUMNS) + "\n")
             for pieces, rejects in recommend_rendered(chunks, day, policy, on_error.value, render, workers):
-                if fmt is Format.json:
+                if fmt is Format.JSON:
                     for piece in pieces:
                         spool.fh.write(("[\n" if n == 0 else ",\n") + piece)
                         n += 1
@@ -93,7 +93,7 @@ def register(app: typer.Typer) -> None:
             if rejects_file is not None:
                 rejects_file.discard()
             raise fail(exc.message) from None
-        if fmt is Format.json:
+        if fmt is Format.JSON:
             spool.fh.write("\n]\n" if n else "[]\n")
         spool.commit()
         if rejects_file is not None:

@@ -6,11 +6,7 @@ from enum import StrEnum
 
 import typer
 
-
-class Format(StrEnum):
-    json = "json"
-    csv = "csv"
-    table = "table"
+from desist.entrypoints.cli.options import Format  # the one output-format vocabulary of the CLI
 
 
 class OnError(StrEnum):
@@ -18,6 +14,6 @@ class OnError(StrEnum):
     skip = "skip"
 
 
-FormatOpt = typer.Option(Format.table, "--format", help="Output format.")
+FormatOpt = typer.Option(Format.TABLE, "--format", help="Output format.")
 RejectsOpt = typer.Option(None, "--rejects", help="CSV file for skipped records (a new file unless --force).")
 ForceOpt = typer.Option(False, "--force", help="Replace the --rejects file if it exists.")

@@ -16,9 +16,9 @@ Example
 >>> p = Principal("rita", frozenset({StaffRole.REFERRER}), organisation="HMP Whatton")
 >>> p.can(Action.REFERRAL_CREATE), p.can(Action.GROUP_MANAGE)
 (True, False)
->>> p.require(Action.GROUP_MANAGE, "create group")
+>>> p.require(Action.GROUP_MANAGE, "add group")
 Traceback (most recent call last):
-desist.domain.errors.Forbidden: create group: user rita (referrer) may not do this; it needs one of the roles programme_team, treatment_manager
+desist.domain.errors.Forbidden: add group: rita (referrer) may not; needs programme_team or treatment_manager
 >>> p.sees(["HMP Whatton", None]), p.sees(["HMP Usk"])
 (True, False)
 """
@@ -120,6 +120,8 @@ class Principal:
 
     ``national`` grants access to every organisation's records (for reads and writes alike).
     ``user_id`` is the stored account's id (None for a principal built in a test or a script).
+    ``scopes``, when set (an API token's), limits the user further: an action must be both allowed by a
+    role and named in the scopes.
     """
 
     username: str
@@ -128,6 +130,7 @@ class Principal:
     national: bool = False
     user_id: int | None = None
     display_name: str | None = field(default=None, compare=False)
+    scopes: frozenset[Action] | None = None
 
     def __post_init__(self) -> None:
         if not self.username or not self.username.strip():
@@ -141,15 +144,22 @@ class Principal:
         return self.username
 
     def can(self, action: Action) -> bool:
-        """True if one of the user's roles allows ``action`` (scope not considered)."""
+        """True if one of the user's roles allows ``action`` (and, for a token, its scopes name it).
+
+        Organisation scope is not considered here (see :meth:`sees`).
+        """
+        if self.scopes is not None and action not in self.scopes:
+            return False
         return bool(self.roles & policy().roles_for(action))
 
     def require(self, action: Action, what: str) -> None:
         """Refuse ``what`` with :class:`Forbidden` unless a role allows ``action``."""
+        if self.scopes is not None and action not in self.scopes:
+            raise Forbidden(f"{what}: this token of user {self.username} may not do {action.value}")
         if not self.can(action):
-            needs = ", ".join(sorted(r.value for r in policy().roles_for(action)))
+            needs = " or ".join(sorted(r.value for r in policy().roles_for(action)))
             has = ", ".join(sorted(r.value for r in self.roles)) or "no role"
-            raise Forbidden(f"{what}: user {self.username} ({has}) may not do this; it needs one of the roles {needs}")
+            raise Forbidden(f"{what}: {self.username} ({has}) may not; needs {needs}")
 
     def sees(self, organisations: Iterable[str | None]) -> bool:
         """True if a record belonging to ``organisations`` is within this user's scope."""

@@ -16,9 +16,9 @@ Example
 >>> p = Principal("rita", frozenset({StaffRole.REFERRER}), organisation="HMP Whatton")
 >>> p.can(Action.REFERRAL_CREATE), p.can(Action.GROUP_MANAGE)
 (True, False)
->>> p.require(Action.GROUP_MANAGE, "create group")
+>>> p.require(Action.GROUP_MANAGE, "add group")
 Traceback (most recent call last):
-desist.domain.errors.Forbidden: create group: user rita (referrer) may not do this; it needs one of the roles programme_team, treatment_manager
+desist.domain.errors.Forbidden: add group: rita (referrer) may not; needs programme_team or treatment_manager
 >>> p.sees(["HMP Whatton", None]), p.sees(["HMP Usk"])
 (True, False)
 """
@@ -147,9 +147,9 @@ class Principal:
     def require(self, action: Action, what: str) -> None:
         """Refuse ``what`` with :class:`Forbidden` unless a role allows ``action``."""
         if not self.can(action):
-            needs = ", ".join(sorted(r.value for r in policy().roles_for(action)))
+            needs = " or ".join(sorted(r.value for r in policy().roles_for(action)))
             has = ", ".join(sorted(r.value for r in self.roles)) or "no role"
-            raise Forbidden(f"{what}: user {self.username} ({has}) may not do this; it needs one of the roles {needs}")
+            raise Forbidden(f"{what}: {self.username} ({has}) may not; needs {needs}")
 
     def sees(self, organisations: Iterable[str | None]) -> bool:
         """True if a record belonging to ``organisations`` is within this user's scope."""

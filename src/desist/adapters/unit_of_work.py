@@ -111,7 +111,7 @@ class UnitOfWork:
 
     @property
     def users(self) -> Any:
-        """Accounts, sessions, API tokens, sign-in attempts (:class:`~desist.adapters.user_store.UserStore`)."""
+        """Accounts, sessions, API tokens, sign-in attempts (``desist.adapters.user_store.UserStore``)."""
         from desist.adapters.user_store import UserStore
 
         return UserStore(self.session)

@@ -72,7 +72,7 @@ class Action(StrEnum):
 
 
 @dataclass(frozen=True)
-class Policy:
+class AccessPolicy:
     """The parsed access policy: allowed roles per action, the scoped actions, referral roles."""
 
     allowed: dict[Action, frozenset[StaffRole]]
@@ -84,7 +84,7 @@ class Policy:
 
 
 @functools.cache
-def policy() -> Policy:
+def policy() -> AccessPolicy:
     """The policy read from ``data/access_policy.yaml`` (once per process)."""
     import yaml  # only when a permission is first checked: keeps CLI start-up light
 
@@ -93,7 +93,7 @@ def policy() -> Policy:
     missing = set(Action) - set(allowed)
     if missing:  # a new action without a policy line is a programming error, caught by the tests
         raise ValueError(f"access policy: no roles for {sorted(a.value for a in missing)}")
-    return Policy(
+    return AccessPolicy(
         allowed=allowed,
         scoped=frozenset(Action(a) for a in raw["scoped"]),
         referral_roles={StaffRole(k): Role(v) for k, v in raw["referral_roles"].items()},

@@ -346,7 +346,7 @@ def revoke_token(uow: UnitOfWork, token_id: int, *, now: dt.datetime | None = No
             raise NotFound(f"token {token_id}: not found")
         try:
             _self_or_managed(uow, owner.username, f"revoke token {token_id}")
-        except NotFound:
+        except (NotFound, Forbidden):  # another user's token: as if it did not exist
             raise NotFound(f"token {token_id}: not found") from None
         if row.revoked_at is None:
             row.revoked_at = _now(now)

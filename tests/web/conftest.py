@@ -70,6 +70,10 @@ def csrf_of(html: str) -> str:
 
 @pytest.fixture
 def login(client: TestClient, desist_app, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    return make_login(client, desist_app, monkeypatch)
+
+
+def make_login(client: TestClient, desist_app, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """``login(principal)``: sign ``client`` in as that user (a stored account when the access services
     exist: created, then signed in through the form; else the session is stubbed)."""
     import importlib.util
@@ -103,3 +107,39 @@ def login(client: TestClient, desist_app, monkeypatch: pytest.MonkeyPatch):  # t
         monkeypatch.setattr(auth, "uow", lambda request, p: seed.uow_as(desist_app, p))
 
     return _login
+
+
+@pytest.fixture
+def bearer(client: TestClient, desist_app, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """``bearer(principal)`` -> headers with an API token for that user (stored when the access services
+    exist; else the token check is stubbed)."""
+    import importlib.util
+
+    from tests.web import seed
+
+    real = importlib.util.find_spec("desist.services.users") is not None
+    tokens: dict[str, object] = {}
+
+    def _bearer(principal):  # type: ignore[no-untyped-def]
+        if real:
+            return {"Authorization": f"Bearer {seed.issue_token(desist_app, principal)}"}
+        from desist.domain import errors
+        from desist.entrypoints.web import auth
+
+        NotAuthenticated = getattr(errors, "NotAuthenticated", errors.Forbidden)  # noqa: N806
+
+        token = f"token-{principal.username}"
+        tokens[token] = principal
+
+        def resolve(request):  # type: ignore[no-untyped-def]
+            header = request.headers.get("authorization", "")
+            found = tokens.get(header.removeprefix("Bearer ").strip())
+            if found is None:
+                raise NotAuthenticated("no credentials; send 'Authorization: Bearer TOKEN'")
+            return found
+
+        monkeypatch.setattr(auth, "bearer_principal", resolve)
+        monkeypatch.setattr(auth, "uow", lambda request, p: seed.uow_as(desist_app, p))
+        return {"Authorization": f"Bearer {token}"}
+
+    return _bearer

@@ -111,3 +111,15 @@ def add_account(app: Any, principal: Principal) -> None:
         app.uow(admin), username=principal.username, password=PASSWORD, roles=[r.value for r in principal.roles],
         organisation=principal.organisation, national=principal.national,
     )
+
+
+def issue_token(app: Any, principal: Principal) -> str:
+    """Store ``principal`` as an account and issue an API token with every action its roles allow."""
+    from desist.domain.access import Action
+    from desist.services import users
+
+    add_account(app, principal)
+    me = users.principal_for(app.uow("system:test"), principal.username)
+    scopes = {a for a in Action if me.can(a)}
+    issued = users.issue_token(app.uow(me), username=principal.username, name="test", scopes=scopes)
+    return str(issued.token)

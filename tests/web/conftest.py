@@ -88,7 +88,11 @@ def make_login(client: TestClient, desist_app, monkeypatch: pytest.MonkeyPatch):
             page = client.get("/sign-in")
             r = client.post(
                 "/sign-in",
-                data={"username": principal.username, "password": seed.PASSWORD, "csrf_token": csrf_of(page.text)},
+                data={
+                    "username": principal.username,
+                    "password": seed.PASSWORD,
+                    "csrf_token": csrf_of(page.text),
+                },
                 follow_redirects=False,
             )
             assert r.status_code == 303, r.text

@@ -6,6 +6,7 @@ builds principals. The access services decide how a test signs in (:func:`sign_i
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import inspect
 from dataclasses import dataclass
@@ -18,16 +19,41 @@ WHATTON, USK = "HMP Whatton", "HMP Usk"
 PASSWORD = "correct horse battery staple"
 
 OSP_INPUTS = {
-    "sex": "M", "age": 44, "contact_adult_sanctions": 1, "contact_child_sanctions": 0, "paraphilia_sanctions": 0,
-    "indecent_image_sanctions": 0, "total_sanctions": 3, "age_at_last_sexual_offence": 40,
-    "stranger_victim": True, "in_custody": True, "offence_in_last_5_years": True,
+    "sex": "M",
+    "age": 44,
+    "contact_adult_sanctions": 1,
+    "contact_child_sanctions": 0,
+    "paraphilia_sanctions": 0,
+    "indecent_image_sanctions": 0,
+    "total_sanctions": 3,
+    "age_at_last_sexual_offence": 40,
+    "stranger_victim": True,
+    "in_custody": True,
+    "offence_in_last_5_years": True,
     "sexual_offence_in_last_5_years": True,
 }
 PNI_INPUTS = {
-    "sex": "M", "ogrs3": 40, "ovp": 20, "osp_dc_band": "HIGH", "osp_iic_band": "LOW",
+    "sex": "M",
+    "ogrs3": 40,
+    "ovp": 20,
+    "osp_dc_band": "HIGH",
+    "osp_iic_band": "LOW",
     **{k: 2 for k in ("oasys_11_11", "oasys_11_12", "oasys_6_12")},
-    **{k: 1 for k in ("oasys_12_1", "oasys_12_9", "oasys_6_1", "oasys_6_6", "oasys_7_3", "oasys_11_3",
-                      "oasys_11_2", "oasys_11_4", "oasys_11_6", "oasys_10_1")},
+    **{
+        k: 1
+        for k in (
+            "oasys_12_1",
+            "oasys_12_9",
+            "oasys_6_1",
+            "oasys_6_6",
+            "oasys_7_3",
+            "oasys_11_3",
+            "oasys_11_2",
+            "oasys_11_4",
+            "oasys_11_6",
+            "oasys_10_1",
+        )
+    },
 }
 
 
@@ -69,8 +95,15 @@ def _assess(app: Any, person: str, tool: str, inputs: dict[str, Any], on: dt.dat
     from desist.services.scoring import score_records
 
     outputs = {k: v for k, v in score_records(tool, [inputs]).rows[0].items() if k != "id"}
-    call(record_assessment, uow_as(app, SEEDER), person=person, assessed_on=on, tool=tool.upper(),
-         inputs=inputs, outputs=outputs)
+    call(
+        record_assessment,
+        uow_as(app, SEEDER),
+        person=person,
+        assessed_on=on,
+        tool=tool.upper(),
+        inputs=inputs,
+        outputs=outputs,
+    )
 
 
 def seed_world(app: Any) -> World:
@@ -79,19 +112,39 @@ def seed_world(app: Any) -> World:
 
     ids = []
     for number, prison in (("A1111AA", WHATTON), ("B2222BB", USK)):
-        v = call(register_person, uow_as(app, SEEDER), prison_number=number, date_of_birth=dt.date(1980, 5, 17),
-                 sex="M", establishment=prison)
+        v = call(
+            register_person,
+            uow_as(app, SEEDER),
+            prison_number=number,
+            date_of_birth=dt.date(1980, 5, 17),
+            sex="M",
+            establishment=prison,
+        )
         ids.append(v.id if hasattr(v, "id") else v["id"])
-        call(record_sentence, uow_as(app, SEEDER), person=number, start_date=dt.date(2024, 1, 10),
-             release_date=dt.date(2031, 1, 10), custodial=True, index_offence="rape")
+        call(
+            record_sentence,
+            uow_as(app, SEEDER),
+            person=number,
+            start_date=dt.date(2024, 1, 10),
+            release_date=dt.date(2031, 1, 10),
+            custodial=True,
+            index_offence="rape",
+        )
         _assess(app, number, "osp", OSP_INPUTS, dt.date(2024, 3, 1))
         _assess(app, number, "pni", PNI_INPUTS, dt.date(2024, 3, 2))
     kaizen = call(create_offering, uow_as(app, SEEDER), programme_code="KAIZEN", site=WHATTON)["id"]
     horizon = call(create_offering, uow_as(app, SEEDER), programme_code="HORIZON", site=USK)["id"]
     from desist.domain.groups import GroupKind
 
-    g = call(create_group, uow_as(app, SEEDER), offering_id=kaizen, kind=GroupKind.CLOSED, capacity=8,
-             planned_sessions=10, label="Kaizen A")
+    g = call(
+        create_group,
+        uow_as(app, SEEDER),
+        offering_id=kaizen,
+        kind=GroupKind.CLOSED,
+        capacity=8,
+        planned_sessions=10,
+        label="Kaizen A",
+    )
     return World(ids[0], ids[1], kaizen, horizon, g.id)
 
 
@@ -100,16 +153,19 @@ _ADMIN = "admin"
 
 def add_account(app: Any, principal: Principal) -> None:
     """Store ``principal`` as an account with :data:`PASSWORD` (the first admin is created on first use)."""
+    from desist.domain.errors import Forbidden
     from desist.services import users
 
-    try:
+    with contextlib.suppress(Forbidden):  # there is already a user
         users.create_first_admin(lambda: app.uow("system:test"), username=_ADMIN, password=PASSWORD)
-    except Exception:  # noqa: BLE001 - there is already a user
-        pass
     admin = users.principal_for(app.uow("system:test"), _ADMIN)
     users.add_user(
-        app.uow(admin), username=principal.username, password=PASSWORD, roles=[r.value for r in principal.roles],
-        organisation=principal.organisation, national=principal.national,
+        app.uow(admin),
+        username=principal.username,
+        password=PASSWORD,
+        roles=[r.value for r in principal.roles],
+        organisation=principal.organisation,
+        national=principal.national,
     )
 
 

@@ -54,8 +54,11 @@ def test_analyst_may_not_read_people(client, world, bearer) -> None:  # type: ig
 
 
 def _create(client, world, h):  # type: ignore[no-untyped-def]
-    r = client.post("/api/v1/referrals", json={"person_id": world.whatton_man, "offering_id": world.kaizen_whatton},
-                    headers=h)
+    r = client.post(
+        "/api/v1/referrals",
+        json={"person_id": world.whatton_man, "offering_id": world.kaizen_whatton},
+        headers=h,
+    )
     assert r.status_code == 201, r.text
     return r
 
@@ -74,8 +77,11 @@ def test_referral_create_move_list_with_etags(client, world, bearer) -> None:  #
     etag = r.headers["etag"]
     assert etag == f'"referral-{rid}-v{r.json()["version"]}"'
     # a duplicate open referral for the same programme is a conflict
-    dup = client.post("/api/v1/referrals", json={"person_id": world.whatton_man, "offering_id": world.kaizen_whatton},
-                      headers=h)
+    dup = client.post(
+        "/api/v1/referrals",
+        json={"person_id": world.whatton_man, "offering_id": world.kaizen_whatton},
+        headers=h,
+    )
     assert dup.status_code == 409 and dup.headers["content-type"] == PROBLEM
     # no If-Match: 428
     r = client.post(f"/api/v1/referrals/{rid}/moves", json={"target": "REFERRAL_SUBMITTED"}, headers=h)
@@ -83,8 +89,15 @@ def test_referral_create_move_list_with_etags(client, world, bearer) -> None:  #
     # the state machine's refusal: 409
     r = _move(client, rid, etag, h, target="REFERRAL_SUBMITTED")
     assert r.status_code == 409 and "cannot submit before" in r.json()["detail"]
-    r = _move(client, rid, etag, h, target="REFERRAL_SUBMITTED", assessment_confirmed=True,
-              programme_history_reviewed=True)
+    r = _move(
+        client,
+        rid,
+        etag,
+        h,
+        target="REFERRAL_SUBMITTED",
+        assessment_confirmed=True,
+        programme_history_reviewed=True,
+    )
     assert r.status_code == 200 and r.json()["status"] == "REFERRAL_SUBMITTED"
     new_etag = r.headers["etag"]
     assert new_etag != etag
@@ -104,8 +117,11 @@ def test_referral_create_move_list_with_etags(client, world, bearer) -> None:  #
     other = bearer(USK_TEAM)
     assert client.get("/api/v1/referrals", headers=other).json()["referrals"] == []
     assert client.get(f"/api/v1/referrals/{rid}", headers=other).status_code == 404
-    r = client.post(f"/api/v1/referrals/{rid}/moves", json={"target": "AWAITING_ASSESSMENT"},
-                    headers={**other, "If-Match": new_etag})
+    r = client.post(
+        f"/api/v1/referrals/{rid}/moves",
+        json={"target": "AWAITING_ASSESSMENT"},
+        headers={**other, "If-Match": new_etag},
+    )
     assert r.status_code == 404
 
 
@@ -113,8 +129,15 @@ def test_referrer_may_not_make_a_team_move(client, world, bearer) -> None:  # ty
     h = bearer(REFERRER)
     r = _create(client, world, h)
     rid, etag = r.json()["id"], r.headers["etag"]
-    r = _move(client, rid, etag, h, target="REFERRAL_SUBMITTED", assessment_confirmed=True,
-              programme_history_reviewed=True)
+    r = _move(
+        client,
+        rid,
+        etag,
+        h,
+        target="REFERRAL_SUBMITTED",
+        assessment_confirmed=True,
+        programme_history_reviewed=True,
+    )
     assert r.status_code == 200
     r = _move(client, rid, r.headers["etag"], h, target="AWAITING_ASSESSMENT")
     assert r.status_code == 403 and r.headers["content-type"] == PROBLEM
@@ -126,7 +149,9 @@ def test_bad_bodies_are_422(client, world, bearer) -> None:  # type: ignore[no-u
     assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
     r = client.post("/api/v1/referrals", json={"person_id": 1, "offering_id": 1, "extra": 1}, headers=h)
     assert r.status_code == 422
-    r = client.post("/api/v1/referrals/1/moves", json={"target": "NOPE"}, headers={**h, "If-Match": '"referral-1-v1"'})
+    r = client.post(
+        "/api/v1/referrals/1/moves", json={"target": "NOPE"}, headers={**h, "If-Match": '"referral-1-v1"'}
+    )
     assert r.status_code == 422
 
 
@@ -135,7 +160,9 @@ def test_groups_board_enrol_session_attendance(client, world, bearer) -> None:  
     rid = _create(client, world, h).json()["id"]
     for target in ("REFERRAL_SUBMITTED", "AWAITING_ASSESSMENT", "ASSESSMENT_STARTED", "ASSESSED_SUITABLE"):
         etag = client.get(f"/api/v1/referrals/{rid}", headers=h).headers["etag"]
-        r = _move(client, rid, etag, h, target=target, assessment_confirmed=True, programme_history_reviewed=True)
+        r = _move(
+            client, rid, etag, h, target=target, assessment_confirmed=True, programme_history_reviewed=True
+        )
         assert r.status_code == 200, r.text
     groups = client.get("/api/v1/groups", headers=h).json()["groups"]
     assert [(g["id"], g["programme_code"], g["members"]) for g in groups] == [(world.group, "KAIZEN", 0)]
@@ -147,23 +174,43 @@ def test_groups_board_enrol_session_attendance(client, world, bearer) -> None:  
     assert r.status_code == 201 and r.json()["group"]["places_taken"] == 1
     assert client.get(f"/api/v1/referrals/{rid}", headers=h).json()["status"] == "ON_PROGRAMME"
     today = dt.date.today().isoformat()
-    r = client.post(f"/api/v1/groups/{world.group}/sessions",
-                    json={"held_on": today, "topic": "one", "attendance": {str(world.whatton_man): "attended"}}, headers=h)
+    r = client.post(
+        f"/api/v1/groups/{world.group}/sessions",
+        json={"held_on": today, "topic": "one", "attendance": {str(world.whatton_man): "attended"}},
+        headers=h,
+    )
     assert r.status_code == 201
-    assert r.json()["sessions"] == [{"number": 1, "held_on": today, "topic": "one",
-                                     "marks": {str(r.json()["group"]["members"][0]["enrolment_id"]): "attended"}}]
-    r = client.put(f"/api/v1/groups/{world.group}/sessions/1/attendance",
-                   json={"attendance": {str(world.whatton_man): "absent"}}, headers=h)
+    assert r.json()["sessions"] == [
+        {
+            "number": 1,
+            "held_on": today,
+            "topic": "one",
+            "marks": {str(r.json()["group"]["members"][0]["enrolment_id"]): "attended"},
+        }
+    ]
+    r = client.put(
+        f"/api/v1/groups/{world.group}/sessions/1/attendance",
+        json={"attendance": {str(world.whatton_man): "absent"}},
+        headers=h,
+    )
     assert r.status_code == 200 and list(r.json()["sessions"][0]["marks"].values()) == ["absent"]
-    r = client.put(f"/api/v1/groups/{world.group}/sessions/2/attendance",
-                   json={"attendance": {str(world.whatton_man): "absent"}}, headers=h)
+    r = client.put(
+        f"/api/v1/groups/{world.group}/sessions/2/attendance",
+        json={"attendance": {str(world.whatton_man): "absent"}},
+        headers=h,
+    )
     assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
-    r = client.put(f"/api/v1/groups/{world.group}/sessions/1/attendance",
-                   json={"attendance": {str(world.whatton_man): "asleep"}}, headers=h)
+    r = client.put(
+        f"/api/v1/groups/{world.group}/sessions/1/attendance",
+        json={"attendance": {str(world.whatton_man): "asleep"}},
+        headers=h,
+    )
     assert r.status_code == 422
     # the referrer reads the board but may not change it; another prison does not see it
     assert client.get(f"/api/v1/groups/{world.group}", headers=bearer(REFERRER)).status_code == 200
-    r = client.post(f"/api/v1/groups/{world.group}/enrolments", json={"referral_id": rid}, headers=bearer(REFERRER))
+    r = client.post(
+        f"/api/v1/groups/{world.group}/enrolments", json={"referral_id": rid}, headers=bearer(REFERRER)
+    )
     assert r.status_code == 403
     assert client.get(f"/api/v1/groups/{world.group}", headers=bearer(USK_TEAM)).status_code == 404
 
@@ -180,8 +227,17 @@ def test_programmes_without_results(client, world, bearer) -> None:  # type: ign
 def test_openapi_lists_every_endpoint(client) -> None:  # type: ignore[no-untyped-def]
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert sorted(paths) == [
-        "/groups", "/groups/{group_id}", "/groups/{group_id}/enrolments", "/groups/{group_id}/sessions",
-        "/groups/{group_id}/sessions/{number}/attendance", "/people", "/people/{person_id}",
-        "/programmes", "/programmes/{code}/evaluations/latest", "/programmes/{code}/monitoring",
-        "/referrals", "/referrals/{referral_id}", "/referrals/{referral_id}/moves",
+        "/groups",
+        "/groups/{group_id}",
+        "/groups/{group_id}/enrolments",
+        "/groups/{group_id}/sessions",
+        "/groups/{group_id}/sessions/{number}/attendance",
+        "/people",
+        "/people/{person_id}",
+        "/programmes",
+        "/programmes/{code}/evaluations/latest",
+        "/programmes/{code}/monitoring",
+        "/referrals",
+        "/referrals/{referral_id}",
+        "/referrals/{referral_id}/moves",
     ]

@@ -74,15 +74,29 @@ def test_refer_then_submit_with_confirmations(client, world, login) -> None:  # 
     form = client.get(f"{ref}/move/REFERRAL_SUBMITTED")
     assert form.status_code == 200
     # without the confirmations the state machine refuses, shown as an error summary
-    r = client.post(f"{ref}/move/REFERRAL_SUBMITTED", data={
-        "csrf_token": csrf_of(form.text), "version": re.search(r'name="version" value="(\d+)"', form.text).group(1),
-        "current": "REFERRAL_STARTED", "needs_reason": "no"})
+    r = client.post(
+        f"{ref}/move/REFERRAL_SUBMITTED",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "version": re.search(r'name="version" value="(\d+)"', form.text).group(1),
+            "current": "REFERRAL_STARTED",
+            "needs_reason": "no",
+        },
+    )
     assert r.status_code == 409
     assert "cannot submit before assessment confirmed and programme history reviewed" in r.text
-    r = client.post(f"{ref}/move/REFERRAL_SUBMITTED", data={
-        "csrf_token": csrf_of(form.text), "version": re.search(r'name="version" value="(\d+)"', form.text).group(1),
-        "current": "REFERRAL_STARTED", "needs_reason": "no", "assessment_confirmed": "yes",
-        "programme_history_reviewed": "yes"}, follow_redirects=False)
+    r = client.post(
+        f"{ref}/move/REFERRAL_SUBMITTED",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "version": re.search(r'name="version" value="(\d+)"', form.text).group(1),
+            "current": "REFERRAL_STARTED",
+            "needs_reason": "no",
+            "assessment_confirmed": "yes",
+            "programme_history_reviewed": "yes",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     assert "Referral submitted" in _text(client.get(ref).text)
 
@@ -92,24 +106,32 @@ def test_form_without_csrf_token_is_refused(client, world, login) -> None:  # ty
     r = client.post(f"/people/{world.whatton_man}/referrals", data={"offering_id": str(world.kaizen_whatton)})
     assert r.status_code == 403
     assert "security token is missing or out of date" in r.text
-    r = client.post(f"/people/{world.whatton_man}/referrals",
-                    data={"offering_id": str(world.kaizen_whatton), "csrf_token": "forged"})
+    r = client.post(
+        f"/people/{world.whatton_man}/referrals",
+        data={"offering_id": str(world.kaizen_whatton), "csrf_token": "forged"},
+    )
     assert r.status_code == 403
 
 
 def _referral_at(client, world, status_path: list[str]) -> str:  # type: ignore[no-untyped-def]
     """Refer the Whatton man and move the referral along ``status_path`` (programme team)."""
     page = client.get(f"/people/{world.whatton_man}")
-    ref = client.post(f"/people/{world.whatton_man}/referrals", data={
-        "csrf_token": csrf_of(page.text), "offering_id": str(world.kaizen_whatton)}, follow_redirects=False
+    ref = client.post(
+        f"/people/{world.whatton_man}/referrals",
+        data={"csrf_token": csrf_of(page.text), "offering_id": str(world.kaizen_whatton)},
+        follow_redirects=False,
     ).headers["location"]
     for target in status_path:
         form = client.get(f"{ref}/move/{target}")
         assert form.status_code == 200, (target, form.text)
-        data = {"csrf_token": csrf_of(form.text), "version": re.search(r'name="version" value="(\d+)"', form.text)[1],
-                "current": re.search(r'name="current" value="(\w+)"', form.text)[1],
-                "needs_reason": re.search(r'name="needs_reason" value="(\w+)"', form.text)[1],
-                "assessment_confirmed": "yes", "programme_history_reviewed": "yes"}
+        data = {
+            "csrf_token": csrf_of(form.text),
+            "version": re.search(r'name="version" value="(\d+)"', form.text)[1],
+            "current": re.search(r'name="current" value="(\w+)"', form.text)[1],
+            "needs_reason": re.search(r'name="needs_reason" value="(\w+)"', form.text)[1],
+            "assessment_confirmed": "yes",
+            "programme_history_reviewed": "yes",
+        }
         r = client.post(f"{ref}/move/{target}", data=data, follow_redirects=False)
         assert r.status_code == 303, (target, _text(r.text)[:2000])
     return ref
@@ -123,16 +145,27 @@ def test_withdrawal_needs_a_reason_and_a_stale_version_is_refused(client, world,
     ref = _referral_at(client, world, ["REFERRAL_SUBMITTED"])
     form = client.get(f"{ref}/move/WITHDRAWN")
     version = re.search(r'name="version" value="(\d+)"', form.text)[1]
-    base = {"csrf_token": csrf_of(form.text), "version": version, "current": "REFERRAL_SUBMITTED",
-            "needs_reason": "yes"}
+    base = {
+        "csrf_token": csrf_of(form.text),
+        "version": version,
+        "current": "REFERRAL_SUBMITTED",
+        "needs_reason": "yes",
+    }
     r = client.post(f"{ref}/move/WITHDRAWN", data=base)
     assert r.status_code == 400
-    assert '<a href="#reason_category">Select why</a>' in r.text and '<a href="#reason">Enter the reason</a>' in r.text
+    assert (
+        '<a href="#reason_category">Select why</a>' in r.text
+        and '<a href="#reason">Enter the reason</a>' in r.text
+    )
     # someone else moves it first (put on hold): the old version is refused with the page reloaded
     _hold = client.get(f"{ref}/move/ON_HOLD_REFERRAL_SUBMITTED")
-    client.post(f"{ref}/move/ON_HOLD_REFERRAL_SUBMITTED", data={**base, "reason_category": "personal",
-                                                                "reason": "in hospital"})
-    r = client.post(f"{ref}/move/WITHDRAWN", data={**base, "reason_category": "motivation", "reason": "declined"})
+    client.post(
+        f"{ref}/move/ON_HOLD_REFERRAL_SUBMITTED",
+        data={**base, "reason_category": "personal", "reason": "in hospital"},
+    )
+    r = client.post(
+        f"{ref}/move/WITHDRAWN", data={**base, "reason_category": "motivation", "reason": "declined"}
+    )
     assert r.status_code == 409
     assert "was changed by someone else" in r.text
     assert "On hold referral submitted" in _text(r.text)
@@ -146,26 +179,40 @@ def test_group_board_enrol_and_attendance(client, world, login) -> None:  # type
     text = _text(board.text)
     assert "0 of 8 taken" in text and "A1111AA (referral" in text
     rid = re.search(r'name="referral_id" type="radio" value="(\d+)"', board.text)[1]
-    r = client.post(f"/groups/{world.group}/enrol", data={"csrf_token": csrf_of(board.text), "referral_id": rid},
-                    follow_redirects=False)
+    r = client.post(
+        f"/groups/{world.group}/enrol",
+        data={"csrf_token": csrf_of(board.text), "referral_id": rid},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     board = client.get(f"/groups/{world.group}")
     assert "1 of 8 taken" in _text(board.text)
-    r = client.post(f"/groups/{world.group}/sessions", data={
-        "csrf_token": csrf_of(board.text), "held_on": "not a date"})
+    r = client.post(
+        f"/groups/{world.group}/sessions", data={"csrf_token": csrf_of(board.text), "held_on": "not a date"}
+    )
     assert r.status_code == 400 and '<a href="#held_on">Enter the date of the session' in r.text
     import datetime as dt
 
     today = dt.date.today().isoformat()
-    r = client.post(f"/groups/{world.group}/sessions", data={
-        "csrf_token": csrf_of(board.text), "held_on": today, "topic": "Session one",
-        f"mark-{world.whatton_man}": "attended"}, follow_redirects=False)
+    r = client.post(
+        f"/groups/{world.group}/sessions",
+        data={
+            "csrf_token": csrf_of(board.text),
+            "held_on": today,
+            "topic": "Session one",
+            f"mark-{world.whatton_man}": "attended",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     board = client.get(f"/groups/{world.group}")
     text = _text(board.text)
     assert "1 of 10 held" in text and "1 of 1" in text  # attended 1 of 1 offered
-    r = client.post(f"/groups/{world.group}/sessions/1/attendance", data={
-        "csrf_token": csrf_of(board.text), f"mark-{world.whatton_man}": "excused"}, follow_redirects=False)
+    r = client.post(
+        f"/groups/{world.group}/sessions/1/attendance",
+        data={"csrf_token": csrf_of(board.text), f"mark-{world.whatton_man}": "excused"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     assert '<option value="excused" selected>' in client.get(f"/groups/{world.group}").text
 
@@ -181,7 +228,9 @@ def test_referrer_sees_the_board_but_cannot_enrol(client, world, login) -> None:
     board = client.get(f"/groups/{world.group}")
     assert board.status_code == 200
     assert "Put him in this group" not in board.text and "Record session" not in board.text
-    r = client.post(f"/groups/{world.group}/enrol", data={"csrf_token": csrf_of(board.text), "referral_id": "1"})
+    r = client.post(
+        f"/groups/{world.group}/enrol", data={"csrf_token": csrf_of(board.text), "referral_id": "1"}
+    )
     assert r.status_code == 403
 
 

@@ -40,16 +40,36 @@ def evaluated(migrated_template: Path, tmp_path_factory: pytest.TempPathFactory)
     with make_session_factory(engine)() as s:
         for i, (hr, decision) in enumerate([(1.1, "continue"), (1.3, "continue"), (1.6, "harm")]):
             review = MonitoringReview(
-                programme_code="SOTP-CORE", as_of=dt.date(2010 + i, 12, 31), method="group-sequential",
-                design={}, source="test", treated=200 * (i + 1), comparison=400 * (i + 1), events=30 * (i + 1),
-                estimate=hr, ci_low=hr * 0.8, ci_high=hr * 1.25, z=1.0 + i, information=10.0 * (i + 1),
-                information_fraction=0.3 * (i + 1), boundary=2.5, decision=decision, evidence={},
+                programme_code="SOTP-CORE",
+                as_of=dt.date(2010 + i, 12, 31),
+                method="group-sequential",
+                design={},
+                source="test",
+                treated=200 * (i + 1),
+                comparison=400 * (i + 1),
+                events=30 * (i + 1),
+                estimate=hr,
+                ci_low=hr * 0.8,
+                ci_high=hr * 1.25,
+                z=1.0 + i,
+                information=10.0 * (i + 1),
+                information_fraction=0.3 * (i + 1),
+                boundary=2.5,
+                decision=decision,
+                evidence={},
             )
             s.add(review)
             s.flush()
             if decision == "harm":
-                s.add(MonitoringAlert(review_id=review.id, programme_code="SOTP-CORE", as_of=review.as_of,
-                                      direction="harm", evidence={}))
+                s.add(
+                    MonitoringAlert(
+                        review_id=review.id,
+                        programme_code="SOTP-CORE",
+                        as_of=review.as_of,
+                        direction="harm",
+                        evidence={},
+                    )
+                )
         s.commit()
     engine.dispose()
     return path
@@ -61,8 +81,10 @@ def results_client(evaluated: Path, tmp_path: Path):  # type: ignore[no-untyped-
 
     path = tmp_path / "desist.db"
     shutil.copyfile(evaluated, path)
-    with TestClient(create_app(Settings(database_url=f"sqlite:///{path}", cookie_secure=False)),  # type: ignore[call-arg]
-                    base_url="http://127.0.0.1") as c:
+    with TestClient(
+        create_app(Settings(database_url=f"sqlite:///{path}", cookie_secure=False)),  # type: ignore[call-arg]
+        base_url="http://127.0.0.1",
+    ) as c:
         yield c
 
 
@@ -83,8 +105,9 @@ def test_programme_page_shows_the_stored_evaluation_and_monitoring(results_clien
     assert page.status_code == 200
     assert "Evaluation run 1, data to 31 December 2024" in page.text
     assert 'class="govuk-inset-text"' in page.text  # the headline
-    assert "Monitoring raised 1 alert not yet acknowledged: evidence of harm at the review of 31 December 2012" in (
-        " ".join(page.text.split())
+    assert (
+        "Monitoring raised 1 alert not yet acknowledged: evidence of harm at the review of 31 December 2012"
+        in (" ".join(page.text.split()))
     )
     charts = [int(n) for n in __import__("re").findall(r"/programmes/SOTP-CORE/charts/(\d+)\.svg", page.text)]
     assert charts and charts == list(range(1, len(charts) + 1))
@@ -97,4 +120,6 @@ def test_programme_page_shows_the_stored_evaluation_and_monitoring(results_clien
     assert mon.status_code == 200 and "<svg" in mon.text
     report = c.get("/programmes/SOTP-CORE/report")
     assert report.status_code == 200 and "<style>" in report.text and "<script" not in report.text
-    assert report.headers["content-security-policy"].startswith("default-src 'none'; style-src 'unsafe-inline'")
+    assert report.headers["content-security-policy"].startswith(
+        "default-src 'none'; style-src 'unsafe-inline'"
+    )

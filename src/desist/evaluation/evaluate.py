@@ -117,7 +117,7 @@ class Evaluation(KeywordSettings, EvaluationPlots):
         df, self.dropped_ = complete_rows(df, sp.columns(), drop=sp.missing == "drop")
         df = df.reset_index(drop=True)
         if sp.time:
-            check_finite(df, [sp.time], label="--time")
+            check_finite(df, [sp.time], label="time")
         if sp.subgroup:  # before the design is fitted, not after
             check_subgroup_levels(df, sp.subgroup)
         t = treatment_vector(df, sp.treatment)

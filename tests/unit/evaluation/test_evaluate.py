@@ -126,7 +126,7 @@ def test_rosenbaum_not_available_for_weighting(cohort):
     [
         ({"method": "nearest", "estimand": "ATE"}, InputError, "estimates the ATT"),
         ({"method": "lasso"}, InputError, "method 'lasso'"),
-        ({"time": "time_days"}, InputError, "both --time and --event"),
+        ({"time": "time_days"}, InputError, "time and event: give both"),
         ({"missing": "impute"}, InputError, "missing 'impute'"),
         ({"method": "aipw", "bootstrap": 100}, InputError, "influence function"),
     ],

@@ -131,6 +131,13 @@ class UnitOfWork:
         return MonitoringStore(self.session)
 
     @property
+    def caseload(self) -> Any:
+        """The web application's read queries (:class:`desist.adapters.caseload_queries.CaseloadQueries`)."""
+        from desist.adapters.caseload_queries import CaseloadQueries
+
+        return CaseloadQueries(self.session)
+
+    @property
     def evaluation_runs(self) -> Any:
         """Stored evaluation runs (:class:`desist.adapters.analysis.EvaluationRuns`)."""
         from desist.adapters.analysis import EvaluationRuns

@@ -32,12 +32,11 @@ from desist.adapters.migrate import upgrade
 from desist.adapters.orm import Assessment, Enrolment, Offering, Person, Referral, ReferralStatusChange
 from desist.domain.errors import CapacityError
 from desist.domain.groups import GroupKind
-from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus, Role
+from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus
 from desist.services import groups as gs
 from desist.services.referrals import move_referral
 from desist.services.unit_of_work import UnitOfWork
 
-T = Role.PROGRAMME_TEAM
 PLACES, WAITING = 10, 50
 
 
@@ -79,7 +78,6 @@ def setup(session_factory, groups: int) -> list[tuple[int, int]]:
             kind=GroupKind.ROLLING,
             capacity=PLACES,
             planned_sessions=10,
-            role=T,
         ).id
         for _ in range(groups)
     ]
@@ -94,7 +92,7 @@ def run(url: str, groups: int, threads: int) -> None:
     def enrol(pair: tuple[int, int]) -> bool:
         try:
             gs.enrol(
-                UnitOfWork(sf, "bench"), group_id=pair[0], referral_id=pair[1], role=T, on=dt.date(2025, 1, 6)
+                UnitOfWork(sf, "bench"), group_id=pair[0], referral_id=pair[1], on=dt.date(2025, 1, 6)
             )
             return True
         except CapacityError:
@@ -115,7 +113,7 @@ def run(url: str, groups: int, threads: int) -> None:
     start = time.perf_counter()
     for rid in enrolled:
         move_referral(
-            UnitOfWork(sf, "bench"), rid, ReferralStatus.DESELECTED, T, reason=reason, on=dt.date(2025, 2, 1)
+            UnitOfWork(sf, "bench"), rid, ReferralStatus.DESELECTED, reason=reason, on=dt.date(2025, 2, 1)
         )
     move_s = time.perf_counter() - start
     engine.dispose()

@@ -29,8 +29,11 @@ from desist.adapters.engine import make_engine, make_session_factory
 from desist.adapters.migrate import upgrade
 from desist.domain.access import Principal
 from desist.services.unit_of_work import UnitOfWork
+from tests.principals import caseworker
 
 POSTGRES_ENV = "DESIST_TEST_POSTGRES_URL"
+#: plain names that mean a unit of work with no user (user-service tests: look-ups, sign-in)
+NO_USER = {"lookup", "web", "api", "check", "nobody", "system"}
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
@@ -94,13 +97,17 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 def uow_factory(session_factory: sessionmaker[Session]) -> Callable[[str | Principal], UnitOfWork]:
     """``uow_factory(actor)`` returns a fresh unit of work on this test's database.
 
-    ``actor`` is a :class:`Principal` (the acting user the services check) or a plain name (a unit of
-    work with no user: the services that check access refuse it).
+    ``actor`` is a :class:`Principal` (the acting user the services check), or a plain name: then a
+    caseworker of that name with every casework role and national access (``tests.principals.caseworker``),
+    for tests of the casework rules rather than of who may use them. ``system:...`` names give a unit of
+    work with no user (what the services that check access refuse).
     """
 
     def make(actor: str | Principal = "test") -> UnitOfWork:
         if isinstance(actor, Principal):
             return UnitOfWork(session_factory, principal=actor)
-        return UnitOfWork(session_factory, actor=actor)
+        if actor.startswith("system:") or actor in NO_USER:
+            return UnitOfWork(session_factory, actor=actor)
+        return UnitOfWork(session_factory, principal=caseworker(actor))
 
     return make

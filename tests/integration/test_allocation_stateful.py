@@ -44,12 +44,12 @@ def _template() -> Path:
         first = min(world.offerings)
         for man in world.men[:3]:
             view = rs.create_referral(
-                uow("setup"), person=man, offering_id=first, role=walk.REFERRER, referred_on=walk.REFERRED_ON
+                uow("setup"), person=man, offering_id=first, referred_on=walk.REFERRED_ON
             )
             status = S.REFERRAL_STARTED
             while status in walk.FORWARD:
                 status = walk.FORWARD[status]
-                rs.move_referral(uow("setup"), view.id, status, walk.TEAM,
+                rs.move_referral(uow("setup"), view.id, status,
                                  assessment_confirmed=True, programme_history_reviewed=True)
         engine.dispose()
         _TEMPLATE["path"], _TEMPLATE["world"] = path, world  # type: ignore[assignment]
@@ -85,7 +85,6 @@ class Casework(RuleBasedStateMachine):
                 self.uow(),
                 person=self._pick(self.world.men, man),
                 offering_id=self._pick(sorted(self.world.offerings), offering),
-                role=walk.REFERRER,
                 referred_on=walk.REFERRED_ON,
             )
 
@@ -103,7 +102,6 @@ class Casework(RuleBasedStateMachine):
                 self.uow(),
                 row[0],
                 status,
-                walk.TEAM,
                 assessment_confirmed=True,
                 programme_history_reviewed=True,
             )
@@ -121,7 +119,7 @@ class Casework(RuleBasedStateMachine):
         if not targets:
             return
         try:
-            transfer_referral(self.uow(), row[0], to_offering_id=self._pick(targets, to), role=walk.TEAM)
+            transfer_referral(self.uow(), row[0], to_offering_id=self._pick(targets, to))
         except DesistError as exc:  # only a man on the programme may not be transferred
             assert row[1] == S.ON_PROGRAMME.value, exc
 
@@ -134,7 +132,7 @@ class Casework(RuleBasedStateMachine):
         expected = walk.eligible_waiting(self.uow, group)
         free = walk.free_places(self.uow, group, self.world.capacity)
         try:
-            result = gs.allocate(self.uow(), group_id=group, role=walk.TEAM, on=self.world.today())
+            result = gs.allocate(self.uow(), group_id=group, on=self.world.today())
         except CapacityError:
             assert free == 0
             return
@@ -148,7 +146,6 @@ class Casework(RuleBasedStateMachine):
                 self.uow(),
                 group_id=place[0],
                 person=place[1],
-                role=walk.TEAM,
                 reason=walk.WHY,
                 to=S.DESELECTED if closing else S.ASSESSED_SUITABLE,
                 on=self.world.today(),

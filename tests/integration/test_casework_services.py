@@ -13,7 +13,7 @@ from desist.adapters.orm import AuditLog, Enrolment, IncentiveLevelChange, Progr
 from desist.domain.errors import Conflict, InputError, InvalidTransition
 from desist.domain.groups import GroupKind
 from desist.domain.incentives import IncentiveLevel, LevelReason, LevelReasonCategory
-from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus, Role
+from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus
 from desist.services import casework as cw
 from desist.services import groups as gs
 from desist.services import incentives as inc
@@ -21,7 +21,6 @@ from desist.services import referrals as rs
 from tests.integration.casework_helpers import suitable_referrals
 
 S = ReferralStatus
-T = Role.PROGRAMME_TEAM
 L, C = IncentiveLevel, LevelReasonCategory
 
 
@@ -47,9 +46,9 @@ def test_allocation_follows_priority_and_mixing_rules(uow_factory, session_facto
     _band(uow_factory, ids[2], "very_high", dt.date(2026, 6, 1))
     _band(uow_factory, ids[3], "high", dt.date(2028, 1, 1))
     g = gs.create_group(
-        uow_factory(), offering_id=offering_id, kind=GroupKind.CLOSED, capacity=2, planned_sessions=6, role=T
+        uow_factory(), offering_id=offering_id, kind=GroupKind.CLOSED, capacity=2, planned_sessions=6
     )
-    result = gs.allocate(uow_factory(), group_id=g.id, role=T, on=dt.date(2025, 3, 3))
+    result = gs.allocate(uow_factory(), group_id=g.id, on=dt.date(2025, 3, 3))
     # low-risk man first (earliest release); the very-high man is passed over; medium fills the last place
     assert result.enrolled_referrals == (ids[1], ids[0])
     assert [(rid, "low-risk" in why) for rid, why in result.passed_over] == [(ids[2], True)]
@@ -63,41 +62,41 @@ def test_allocation_follows_priority_and_mixing_rules(uow_factory, session_facto
 def test_rolling_group_tracks_each_members_own_stage(uow_factory):
     ids, offering_id = suitable_referrals(uow_factory, 2)
     g = gs.create_group(
-        uow_factory(), offering_id=offering_id, kind=GroupKind.ROLLING, capacity=6, planned_sessions=3, role=T
+        uow_factory(), offering_id=offering_id, kind=GroupKind.ROLLING, capacity=6, planned_sessions=3
     )
-    gs.enrol(uow_factory(), group_id=g.id, referral_id=ids[0], role=T, on=dt.date(2025, 1, 1))
+    gs.enrol(uow_factory(), group_id=g.id, referral_id=ids[0], on=dt.date(2025, 1, 1))
     day = iter(dt.date(2025, 1, d) for d in range(2, 30))
     for _ in range(3):
         gs.record_session(
-            uow_factory(), group_id=g.id, held_on=next(day), role=T, attendance={"T0000XX": "attended"}
+            uow_factory(), group_id=g.id, held_on=next(day), attendance={"T0000XX": "attended"}
         )
     gs.enrol(
-        uow_factory(), group_id=g.id, referral_id=ids[1], role=T, on=dt.date(2025, 1, 5)
+        uow_factory(), group_id=g.id, referral_id=ids[1], on=dt.date(2025, 1, 5)
     )  # joins at session 4
     gs.complete(
-        uow_factory(), group_id=g.id, person="T0000XX", role=T, targets_met=True, on=dt.date(2025, 1, 4)
+        uow_factory(), group_id=g.id, person="T0000XX", targets_met=True, on=dt.date(2025, 1, 4)
     )
     for _ in range(2):
         gs.record_session(
-            uow_factory(), group_id=g.id, held_on=next(day), role=T, attendance={"T0001XX": "attended"}
+            uow_factory(), group_id=g.id, held_on=next(day), attendance={"T0001XX": "attended"}
         )
     with pytest.raises(InvalidTransition, match="2 of 3 planned sessions held since joining"):
-        gs.complete(uow_factory(), group_id=g.id, person="T0001XX", role=T, targets_met=True)
+        gs.complete(uow_factory(), group_id=g.id, person="T0001XX", targets_met=True)
     with pytest.raises(InputError, match="not a member of group .* at session 6"):
         gs.record_session(
-            uow_factory(), group_id=g.id, held_on=next(day), role=T, attendance={"T0000XX": "attended"}
+            uow_factory(), group_id=g.id, held_on=next(day), attendance={"T0000XX": "attended"}
         )
     view = gs.show_group(uow_factory(), g.id)
     assert view.sessions_held == 5  # the refused session was not half-written
     late = next(m for m in view.members if m.prison_number == "T0001XX")
     assert (late.joined_session, late.sessions_offered, late.sessions_attended) == (4, 2, 2)
     gs.record_session(
-        uow_factory(), group_id=g.id, held_on=next(day), role=T, attendance={"T0001XX": "absent"}
+        uow_factory(), group_id=g.id, held_on=next(day), attendance={"T0001XX": "absent"}
     )
     gs.record_attendance(
-        uow_factory(), group_id=g.id, session_number=6, marks={"T0001XX": "attended"}, role=T
+        uow_factory(), group_id=g.id, session_number=6, marks={"T0001XX": "attended"}
     )
-    done = gs.complete(uow_factory(), group_id=g.id, person="T0001XX", role=T, targets_met=True)
+    done = gs.complete(uow_factory(), group_id=g.id, person="T0001XX", targets_met=True)
     assert done.status == S.PROGRAMME_COMPLETE.value
     first = next(m for m in gs.show_group(uow_factory(), g.id).members if m.prison_number == "T0000XX")
     assert (first.sessions_offered, first.sessions_attended) == (3, 3)  # nothing counted after he left
@@ -106,28 +105,27 @@ def test_rolling_group_tracks_each_members_own_stage(uow_factory):
 def test_deselection_back_to_suitable_keeps_the_referral_open(uow_factory, session_factory):
     ids, offering_id = suitable_referrals(uow_factory, 1)
     first = gs.create_group(
-        uow_factory(), offering_id=offering_id, kind=GroupKind.CLOSED, capacity=4, planned_sessions=2, role=T
+        uow_factory(), offering_id=offering_id, kind=GroupKind.CLOSED, capacity=4, planned_sessions=2
     )
-    gs.enrol(uow_factory(), group_id=first.id, referral_id=ids[0], role=T, on=dt.date(2025, 1, 1))
+    gs.enrol(uow_factory(), group_id=first.id, referral_id=ids[0], on=dt.date(2025, 1, 1))
     with pytest.raises(InputError, match="needs a reason"):
         gs.deselect(
-            uow_factory(), group_id=first.id, person="T0000XX", role=T, reason=None, to=S.SUITABLE_NOT_READY
+            uow_factory(), group_id=first.id, person="T0000XX", reason=None, to=S.SUITABLE_NOT_READY
         )
     view = gs.deselect(
         uow_factory(),
         group_id=first.id,
         person="T0000XX",
-        role=T,
         to=S.SUITABLE_NOT_READY,
         reason=Reason(ReasonCategory.PERSONAL, "in hospital"),
         on=dt.date(2025, 1, 10),
     )
     assert view.status == S.SUITABLE_NOT_READY.value and view.history[-1].reason_category == "personal"
-    rs.move_referral(uow_factory(), ids[0], S.ASSESSED_SUITABLE, T)
+    rs.move_referral(uow_factory(), ids[0], S.ASSESSED_SUITABLE)
     second = gs.create_group(
-        uow_factory(), offering_id=offering_id, kind=GroupKind.CLOSED, capacity=4, planned_sessions=2, role=T
+        uow_factory(), offering_id=offering_id, kind=GroupKind.CLOSED, capacity=4, planned_sessions=2
     )
-    gs.enrol(uow_factory(), group_id=second.id, referral_id=ids[0], role=T, on=dt.date(2025, 3, 1))
+    gs.enrol(uow_factory(), group_id=second.id, referral_id=ids[0], on=dt.date(2025, 3, 1))
     with session_factory() as s:
         history = s.execute(
             select(ProgrammeHistory.result, ProgrammeHistory.started_on, ProgrammeHistory.ended_on)
@@ -145,7 +143,7 @@ def test_two_duplicate_referrals_at_once_only_one_is_created(uow_factory, sessio
         try:
             outcomes.append(
                 rs.create_referral(
-                    uow_factory(), person="T0000XX", offering_id=offering_id, role=Role.REFERRER
+                    uow_factory(), person="T0000XX", offering_id=offering_id
                 )
             )
         except Exception as exc:  # any error is recorded; the assertion below names its type

@@ -15,13 +15,12 @@ from sqlalchemy import func, select
 from desist.adapters.orm import AuditLog, Enrolment, Referral, ReferralStatusChange
 from desist.domain.errors import CapacityError, Conflict
 from desist.domain.groups import GroupKind
-from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus, Role
+from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus
 from desist.services import groups as gs
 from desist.services import referrals as rs
 from tests.integration.casework_helpers import suitable_referrals
 
 S = ReferralStatus
-T = Role.PROGRAMME_TEAM
 
 
 def _run_at_once(n, fn):
@@ -50,12 +49,11 @@ def test_fifty_concurrent_enrolments_into_ten_places(uow_factory, session_factor
         kind=GroupKind.ROLLING,
         capacity=10,
         planned_sessions=20,
-        role=T,
     )
 
     results, errors = _run_at_once(
         50,
-        lambda i: gs.enrol(uow_factory(f"user{i}"), group_id=group.id, referral_id=referral_ids[i], role=T),
+        lambda i: gs.enrol(uow_factory(f"user{i}"), group_id=group.id, referral_id=referral_ids[i]),
     )
 
     assert len(results) == 10 and len(errors) == 40
@@ -84,13 +82,12 @@ def test_two_people_change_one_referral_at_once(uow_factory, session_factory):
     hold = Reason(ReasonCategory.OPERATIONAL, "transferred to another prison")
     moves = [
         lambda: rs.move_referral(
-            uow_factory("ann"), referral_id, S.ASSESSMENT_STARTED, T, expected_version=seen.version
+            uow_factory("ann"), referral_id, S.ASSESSMENT_STARTED, expected_version=seen.version
         ),
         lambda: rs.move_referral(
             uow_factory("raj"),
             referral_id,
             S.ON_HOLD_AWAITING_ASSESSMENT,
-            Role.REFERRER,
             reason=hold,
             expected_version=seen.version,
         ),
@@ -135,14 +132,12 @@ def test_stale_write_is_a_conflict_not_a_lost_update(backend, uow_factory, sessi
     with uow_factory("ann") as first, uow_factory("raj") as second:
         a = rs.get_referral(first, referral_id)
         b = rs.get_referral(second, referral_id)
-        rs.apply_transition(first, a, S.ASSESSMENT_STARTED, T, "ann")
+        rs.apply_transition(first, a, S.ASSESSMENT_STARTED)
         first.commit()
         rs.apply_transition(
             second,
             b,
             S.ON_HOLD_AWAITING_ASSESSMENT,
-            T,
-            "raj",
             Reason(ReasonCategory.PERSONAL, "in hospital"),
         )
         with pytest.raises(Conflict, match="changed by someone else"):
@@ -166,10 +161,9 @@ def test_closed_group_refuses_joiners_after_its_last_joining_session(uow_factory
         capacity=8,
         planned_sessions=10,
         last_joining_session=2,
-        role=T,
     )
-    gs.enrol(uow_factory(), group_id=g.id, referral_id=referral_ids[0], role=T)
+    gs.enrol(uow_factory(), group_id=g.id, referral_id=referral_ids[0])
     for day in (1, 2):
-        gs.record_session(uow_factory(), group_id=g.id, held_on=dt.date(2025, 1, day), role=T)
+        gs.record_session(uow_factory(), group_id=g.id, held_on=dt.date(2025, 1, day))
     with pytest.raises(CapacityError, match="no joiners after session 2"):
-        gs.enrol(uow_factory(), group_id=g.id, referral_id=referral_ids[1], role=T)
+        gs.enrol(uow_factory(), group_id=g.id, referral_id=referral_ids[1])

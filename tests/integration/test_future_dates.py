@@ -10,14 +10,12 @@ import pytest
 from desist.domain.errors import InputError
 from desist.domain.groups import GroupKind
 from desist.domain.incentives import IncentiveLevel, LevelReason, LevelReasonCategory
-from desist.domain.referrals import Role
 from desist.services import casework as cw
 from desist.services import groups as gs
 from desist.services import incentives as inc
 from desist.services.dates import TOLERANCE_DAYS, check_happened
 from tests.integration.casework_helpers import suitable_referrals
 
-T = Role.PROGRAMME_TEAM
 TODAY = dt.date.today()
 FUTURE = dt.date(2999, 1, 1)
 JUST_OVER = TODAY + dt.timedelta(days=TOLERANCE_DAYS + 1)
@@ -48,19 +46,19 @@ def test_incentive_change_in_the_future_is_refused_and_nothing_written(uow_facto
 def test_session_and_completion_in_the_future_are_refused(uow_factory):
     ids, offering_id = suitable_referrals(uow_factory, 1)
     g = gs.create_group(
-        uow_factory(), offering_id=offering_id, kind=GroupKind.ROLLING, capacity=6, planned_sessions=1, role=T
+        uow_factory(), offering_id=offering_id, kind=GroupKind.ROLLING, capacity=6, planned_sessions=1
     )
-    gs.enrol(uow_factory(), group_id=g.id, referral_id=ids[0], role=T, on=dt.date(2025, 1, 1))
+    gs.enrol(uow_factory(), group_id=g.id, referral_id=ids[0], on=dt.date(2025, 1, 1))
     with pytest.raises(InputError, match="session date: 2999-01-01 is in the future"):
-        gs.record_session(uow_factory(), group_id=g.id, held_on=FUTURE, role=T)
+        gs.record_session(uow_factory(), group_id=g.id, held_on=FUTURE)
     assert gs.show_group(uow_factory(), g.id).sessions_held == 0
     gs.record_session(
-        uow_factory(), group_id=g.id, held_on=dt.date(2025, 1, 2), role=T, attendance={"T0000XX": "attended"}
+        uow_factory(), group_id=g.id, held_on=dt.date(2025, 1, 2), attendance={"T0000XX": "attended"}
     )
     with pytest.raises(InputError, match="date of leaving the programme: 2999-01-01 is in the future"):
-        gs.complete(uow_factory(), group_id=g.id, person="T0000XX", role=T, targets_met=True, on=FUTURE)
+        gs.complete(uow_factory(), group_id=g.id, person="T0000XX", targets_met=True, on=FUTURE)
     done = gs.complete(
-        uow_factory(), group_id=g.id, person="T0000XX", role=T, targets_met=True, on=dt.date(2025, 1, 3)
+        uow_factory(), group_id=g.id, person="T0000XX", targets_met=True, on=dt.date(2025, 1, 3)
     )
     assert done.status == "PROGRAMME_COMPLETE"
 

@@ -11,7 +11,6 @@ from desist.adapters.store import Store
 from desist.domain.errors import InputError
 from desist.domain.groups import GroupKind
 from desist.domain.incentives import IncentiveLevel, LevelReason, LevelReasonCategory
-from desist.domain.referrals import Role
 from desist.services import casework as cw
 from desist.services import groups as gs
 from desist.services import incentives as inc
@@ -19,7 +18,6 @@ from desist.services.audit import read_audit
 from desist.services.imports import ImportRejected, import_file
 from tests.integration.casework_helpers import suitable_referrals
 
-T = Role.PROGRAMME_TEAM
 BORN = dt.date(1970, 1, 1)  # the first man of suitable_referrals (T0000XX)
 REFERRED = dt.date(2024, 1, 1)  # when suitable_referrals' referrals were made
 
@@ -67,23 +65,22 @@ def test_incentive_change_before_his_first_sentence_is_refused(uow_factory):
 def test_group_events_before_the_referral_are_refused(uow_factory):
     ids, offering_id = suitable_referrals(uow_factory, 1)
     g = gs.create_group(
-        uow_factory(), offering_id=offering_id, kind=GroupKind.ROLLING, capacity=4, planned_sessions=1, role=T
+        uow_factory(), offering_id=offering_id, kind=GroupKind.ROLLING, capacity=4, planned_sessions=1
     )
     with pytest.raises(InputError) as info:
-        gs.enrol(uow_factory(), group_id=g.id, referral_id=ids[0], role=T, on=dt.date(2023, 12, 31))
+        gs.enrol(uow_factory(), group_id=g.id, referral_id=ids[0], on=dt.date(2023, 12, 31))
     assert str(info.value) == (
         f"joining date: 2023-12-31 is before referral {ids[0]} was made (2024-01-01); "
         "expected a date on or after it"
     )
     assert gs.show_group(uow_factory(), g.id).places_taken == 0
-    gs.enrol(uow_factory(), group_id=g.id, referral_id=ids[0], role=T, on=dt.date(2024, 2, 1))
+    gs.enrol(uow_factory(), group_id=g.id, referral_id=ids[0], on=dt.date(2024, 2, 1))
     # a session held before he joined cannot carry his attendance
     with pytest.raises(InputError, match="before T0000XX joined"):
         gs.record_session(
             uow_factory(),
             group_id=g.id,
             held_on=dt.date(2024, 1, 15),
-            role=T,
             attendance={"T0000XX": "attended"},
         )
     assert gs.show_group(uow_factory(), g.id).sessions_held == 0

@@ -23,13 +23,16 @@ from desist.adapters.orm import (
 )
 from desist.domain.errors import Conflict, Forbidden, InvalidTransition
 from desist.domain.groups import GroupKind
-from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus, Role
+from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus
 from desist.services import groups as gs
 from desist.services import referrals as rs
 from desist.services.imports import import_file
+from tests.principals import as_user
 
 S = ReferralStatus
-T, REF = Role.PROGRAMME_TEAM, Role.REFERRER
+#: the referrer and the programme team, each with their own role only (national: the men have no prison)
+RITA = as_user("referrer", national=True, name="rita.referrer")
+TOM = as_user("programme_team", national=True, name="tom.team")
 
 PEOPLE = """prison_number,date_of_birth,sex,establishment
 A1001AA,1975-03-02,M,HMP Whatton
@@ -70,18 +73,17 @@ def _file(tmp_path, name, text):
 
 def _referral_to_suitable(uow_factory, person, offering_id):
     v = rs.create_referral(
-        uow_factory("rita.referrer"), person=person, offering_id=offering_id, role=REF, referred_on=REFERRED
+        uow_factory(RITA), person=person, offering_id=offering_id, referred_on=REFERRED
     )
     rs.move_referral(
-        uow_factory("rita.referrer"),
+        uow_factory(RITA),
         v.id,
         S.REFERRAL_SUBMITTED,
-        REF,
         assessment_confirmed=True,
         programme_history_reviewed=True,
     )
     for target in (S.AWAITING_ASSESSMENT, S.ASSESSMENT_STARTED, S.ASSESSED_SUITABLE):
-        v = rs.move_referral(uow_factory("tom.team"), v.id, target, T)
+        v = rs.move_referral(uow_factory(TOM), v.id, target)
     return v
 
 
@@ -95,24 +97,23 @@ def test_full_lifecycle(tmp_path, session_factory, uow_factory):
         assert report.inserted == 3
 
     offering = gs.create_offering(
-        uow_factory("tom.team"), programme_code="HORIZON", site="HMP Whatton", role=T
+        uow_factory(TOM), programme_code="HORIZON", site="HMP Whatton"
     )
     oid = offering["id"]
     r1 = _referral_to_suitable(uow_factory, "A1001AA", oid)
     r2 = _referral_to_suitable(uow_factory, "A1002AA", oid)
     # the third man is referred, then withdrawn (released early) with a reason
     r3 = rs.create_referral(
-        uow_factory("rita.referrer"), person="A1003AA", offering_id=oid, role=REF, referred_on=REFERRED
+        uow_factory(RITA), person="A1003AA", offering_id=oid, referred_on=REFERRED
     )
     with pytest.raises(Conflict, match="duplicate"):
-        rs.create_referral(uow_factory("rita.referrer"), person="A1003AA", offering_id=oid, role=REF)
+        rs.create_referral(uow_factory(RITA), person="A1003AA", offering_id=oid)
     with pytest.raises(Forbidden):
-        rs.move_referral(uow_factory("rita.referrer"), r1.id, S.SUITABLE_NOT_READY, REF)
+        rs.move_referral(uow_factory(RITA), r1.id, S.SUITABLE_NOT_READY)
     rs.move_referral(
-        uow_factory("rita.referrer"),
+        uow_factory(RITA),
         r3.id,
         S.WITHDRAWN,
-        REF,
         reason=Reason(ReasonCategory.OPERATIONAL, "released on appeal"),
     )
 
@@ -126,16 +127,15 @@ def test_full_lifecycle(tmp_path, session_factory, uow_factory):
     ]
 
     group = gs.create_group(
-        uow_factory("tom.team"),
+        uow_factory(TOM),
         offering_id=oid,
         kind=GroupKind.CLOSED,
         capacity=10,
         planned_sessions=4,
-        role=T,
         label="Horizon 1",
         start_date=dt.date(2025, 1, 6),
     )
-    allocation = gs.allocate(uow_factory("tom.team"), group_id=group.id, role=T, on=dt.date(2025, 1, 6))
+    allocation = gs.allocate(uow_factory(TOM), group_id=group.id, on=dt.date(2025, 1, 6))
     assert allocation.enrolled_referrals == (r2.id, r1.id)
 
     marks = [
@@ -146,10 +146,9 @@ def test_full_lifecycle(tmp_path, session_factory, uow_factory):
     ]
     for i, m in enumerate(marks):
         gs.record_session(
-            uow_factory("tom.team"),
+            uow_factory(TOM),
             group_id=group.id,
             held_on=dt.date(2025, 1, 7 + i),
-            role=T,
             topic=f"session {i + 1}",
             attendance=m,
         )
@@ -158,27 +157,25 @@ def test_full_lifecycle(tmp_path, session_factory, uow_factory):
         assert (stored.start_date, stored.end_date) == (dt.date(2025, 1, 6), dt.date(2025, 1, 10))
     # A1001AA attended 3 of 4 (75% < 80%): completion refused until the attendance is corrected
     with pytest.raises(InvalidTransition, match=r"attended 3 of 4 sessions \(75%\), policy needs 80%"):
-        gs.complete(uow_factory("tom.team"), group_id=group.id, person="A1001AA", role=T, targets_met=True)
+        gs.complete(uow_factory(TOM), group_id=group.id, person="A1001AA", targets_met=True)
     gs.record_attendance(
-        uow_factory("tom.team"), group_id=group.id, session_number=3, marks={"A1001AA": "attended"}, role=T
+        uow_factory(TOM), group_id=group.id, session_number=3, marks={"A1001AA": "attended"}
     )
     done = gs.complete(
-        uow_factory("tom.team"),
+        uow_factory(TOM),
         group_id=group.id,
         person="A1001AA",
-        role=T,
         targets_met=True,
         on=dt.date(2025, 1, 11),
     )
     assert done.status == S.PROGRAMME_COMPLETE.value
     # A1002AA attended 2 of 4: deselected with a reason
     with pytest.raises(InvalidTransition, match="attended 2 of 4"):
-        gs.complete(uow_factory("tom.team"), group_id=group.id, person="A1002AA", role=T, targets_met=True)
+        gs.complete(uow_factory(TOM), group_id=group.id, person="A1002AA", targets_met=True)
     out = gs.deselect(
-        uow_factory("tom.team"),
+        uow_factory(TOM),
         group_id=group.id,
         person="A1002AA",
-        role=T,
         reason=Reason(ReasonCategory.MOTIVATION, "stopped attending"),
         on=dt.date(2025, 1, 11),
     )

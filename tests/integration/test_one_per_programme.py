@@ -11,19 +11,18 @@ from desist.adapters.migrate import current_revision, downgrade, upgrade
 from desist.adapters.orm import AuditLog, Enrolment, Referral
 from desist.domain.errors import Conflict, InputError, InvalidTransition
 from desist.domain.groups import GroupKind
-from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus, Role
+from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus
 from desist.services import groups as gs
 from desist.services import referrals as rs
 from desist.services.transfers import transfer_referral
 from tests.integration.casework_helpers import suitable_referrals
 
 S = ReferralStatus
-T = Role.PROGRAMME_TEAM
 MOVED = Reason(ReasonCategory.OPERATIONAL, "moved to HMP Usk")
 
 
 def _second_site(uow_factory, code="HORIZON", site="HMP Usk") -> int:
-    return gs.create_offering(uow_factory("lead"), programme_code=code, site=site, role=T)["id"]
+    return gs.create_offering(uow_factory("lead"), programme_code=code, site=site)["id"]
 
 
 def test_second_open_referral_for_the_programme_at_another_site_is_refused(uow_factory):
@@ -32,9 +31,9 @@ def test_second_open_referral_for_the_programme_at_another_site_is_refused(uow_f
     with pytest.raises(
         Conflict, match=rf"already has open referral {rid} \(AWAITING_ASSESSMENT\) for HORIZON"
     ):
-        rs.create_referral(uow_factory("rita"), person="T0000XX", offering_id=south, role=Role.REFERRER)
+        rs.create_referral(uow_factory("rita"), person="T0000XX", offering_id=south)
     kaizen = _second_site(uow_factory, "KAIZEN", "HMP Test")  # another programme is another matter
-    assert rs.create_referral(uow_factory("rita"), person="T0000XX", offering_id=kaizen, role=Role.REFERRER)
+    assert rs.create_referral(uow_factory("rita"), person="T0000XX", offering_id=kaizen)
 
 
 def test_the_database_refuses_a_second_open_referral_or_place_written_directly(uow_factory, engine):
@@ -48,12 +47,12 @@ def test_the_database_refuses_a_second_open_referral_or_place_written_directly(u
         uow.commit()
     # two groups of the programme at two sites; a place in each for one man is refused by the index
     g1 = gs.create_group(
-        uow_factory("lead"), offering_id=north, kind=GroupKind.ROLLING, capacity=5, planned_sessions=5, role=T
+        uow_factory("lead"), offering_id=north, kind=GroupKind.ROLLING, capacity=5, planned_sessions=5
     )
     g2 = gs.create_group(
-        uow_factory("lead"), offering_id=south, kind=GroupKind.ROLLING, capacity=5, planned_sessions=5, role=T
+        uow_factory("lead"), offering_id=south, kind=GroupKind.ROLLING, capacity=5, planned_sessions=5
     )
-    gs.enrol(uow_factory("lead"), group_id=g1.id, referral_id=rid, role=T)
+    gs.enrol(uow_factory("lead"), group_id=g1.id, referral_id=rid)
     with uow_factory("sneaky") as uow, pytest.raises(Conflict, match="enrolment"):
         uow.session.add(Enrolment(group_id=g2.id, person_id=1, referral_id=rid, joined_on=dt.date.today()))
         uow.commit()
@@ -70,7 +69,7 @@ def test_the_database_refuses_a_second_open_referral_or_place_written_directly(u
 def test_transfer_moves_the_referral_and_records_it(uow_factory):
     (rid,), north = suitable_referrals(uow_factory, 1, status=S.ASSESSED_SUITABLE)
     south = _second_site(uow_factory)
-    view = transfer_referral(uow_factory("tom"), rid, to_offering_id=south, role=T, reason=MOVED)
+    view = transfer_referral(uow_factory("tom"), rid, to_offering_id=south, reason=MOVED)
     assert (view.offering_id, view.site, view.status) == (south, "HMP Usk", "ASSESSED_SUITABLE")
     last = view.history[-1]
     assert (last.from_status, last.to_status, last.reason_category) == ("ASSESSED_SUITABLE",) * 2 + (
@@ -86,36 +85,35 @@ def test_transfer_moves_the_referral_and_records_it(uow_factory):
         audited = uow.session.query(AuditLog).filter_by(entity="referral_transfer").count()
     assert audited == 1
     with pytest.raises(InvalidTransition, match="already at offering"):
-        transfer_referral(uow_factory("tom"), rid, to_offering_id=south, role=T)
+        transfer_referral(uow_factory("tom"), rid, to_offering_id=south)
     kaizen = _second_site(uow_factory, "KAIZEN", "HMP Usk")
     with pytest.raises(InputError, match="runs KAIZEN, the referral is for HORIZON"):
-        transfer_referral(uow_factory("tom"), rid, to_offering_id=kaizen, role=T)
+        transfer_referral(uow_factory("tom"), rid, to_offering_id=kaizen)
 
 
 def test_deselected_back_to_suitable_never_jams_the_waiting_list(uow_factory):
     ids, oid = suitable_referrals(uow_factory, 3)
     g = gs.create_group(
-        uow_factory("lead"), offering_id=oid, kind=GroupKind.ROLLING, capacity=1, planned_sessions=5, role=T
+        uow_factory("lead"), offering_id=oid, kind=GroupKind.ROLLING, capacity=1, planned_sessions=5
     )
-    first = gs.allocate(uow_factory("lead"), group_id=g.id, role=T, on=dt.date(2025, 1, 1))
+    first = gs.allocate(uow_factory("lead"), group_id=g.id, on=dt.date(2025, 1, 1))
     placed = first.enrolled_referrals[0]
     number = next(m.prison_number for m in first.group.members)
     gs.deselect(
         uow_factory("lead"),
         group_id=g.id,
         person=number,
-        role=T,
         to=S.ASSESSED_SUITABLE,
         reason=Reason(ReasonCategory.RISK, "not ready"),
         on=dt.date(2025, 1, 2),
     )
     # he is back at the head of the waiting list, but this group passes him over and places the next man
     assert gs.waiting_list(uow_factory("r"), oid)[0].referral_id == placed
-    second = gs.allocate(uow_factory("lead"), group_id=g.id, role=T, on=dt.date(2025, 1, 3))
+    second = gs.allocate(uow_factory("lead"), group_id=g.id, on=dt.date(2025, 1, 3))
     assert second.enrolled_referrals == (next(i for i in ids if i != placed),)
     assert second.passed_over[0][0] == placed and "left it" in second.passed_over[0][1]
     with pytest.raises(InputError, match="had a place in group"):
-        gs.enrol(uow_factory("lead"), group_id=g.id, referral_id=placed, role=T)
+        gs.enrol(uow_factory("lead"), group_id=g.id, referral_id=placed)
 
 
 def test_migration_reports_existing_duplicates_in_one_line_and_changes_nothing(database_url):

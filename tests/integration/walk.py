@@ -21,14 +21,13 @@ from sqlalchemy import text
 from desist.adapters.orm import Assessment, Person, Sentence
 from desist.domain.errors import DesistError
 from desist.domain.groups import GroupKind
-from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus, Role
+from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus
 from desist.services import groups as gs
 from desist.services import referrals as rs
 from desist.services.transfers import transfer_referral
 from desist.services.unit_of_work import UnitOfWork
 
 S = ReferralStatus
-TEAM, REFERRER = Role.PROGRAMME_TEAM, Role.REFERRER
 WHY = Reason(ReasonCategory.OPERATIONAL, "walk")
 #: the assessment path, each step from the status before it
 FORWARD = {
@@ -67,7 +66,7 @@ def build_world(uow_factory: UowFactory, men: int = 8, capacity: int = 2) -> Wor
     """Two sites of HORIZON, KAIZEN at the first, two rolling groups each, ``men`` assessed men."""
     offerings = {}
     for code, site in (("HORIZON", "HMP North"), ("HORIZON", "HMP South"), ("KAIZEN", "HMP North")):
-        o = gs.create_offering(uow_factory("lead"), programme_code=code, site=site, role=TEAM)
+        o = gs.create_offering(uow_factory("lead"), programme_code=code, site=site)
         offerings[o["id"]] = code
     groups = {}
     for oid in offerings:
@@ -78,7 +77,6 @@ def build_world(uow_factory: UowFactory, men: int = 8, capacity: int = 2) -> Wor
                 kind=GroupKind.ROLLING,
                 capacity=capacity,
                 planned_sessions=10,
-                role=TEAM,
             )
             groups[g.id] = oid
     numbers = [f"W{i:04d}AA" for i in range(men)]
@@ -134,7 +132,7 @@ def step(world: World, uow_factory: UowFactory, rng: random.Random, actor: str =
     try:
         if op == "refer":
             man, offering = rng.choice(world.men), rng.choice(list(world.offerings))
-            rs.create_referral(uow, person=man, offering_id=offering, role=REFERRER, referred_on=REFERRED_ON)
+            rs.create_referral(uow, person=man, offering_id=offering, referred_on=REFERRED_ON)
         elif op in ("advance", "withdraw", "transfer"):
             refs = [r for r in referral_ids(uow_factory) if not S(r[1]).closed]
             if op == "advance":
@@ -145,28 +143,28 @@ def step(world: World, uow_factory: UowFactory, rng: random.Random, actor: str =
             if op == "advance":
                 target = FORWARD[S(status)]
                 confirmed = {"assessment_confirmed": True, "programme_history_reviewed": True}
-                rs.move_referral(uow, rid, target, TEAM, **confirmed)
+                rs.move_referral(uow, rid, target, **confirmed)
             elif op == "withdraw":
-                rs.move_referral(uow, rid, S.WITHDRAWN, TEAM, reason=WHY)
+                rs.move_referral(uow, rid, S.WITHDRAWN, reason=WHY)
             else:
                 others = [o for o in world.offerings if o != oid]
-                transfer_referral(uow, rid, to_offering_id=rng.choice(others), role=TEAM, reason=WHY)
+                transfer_referral(uow, rid, to_offering_id=rng.choice(others), reason=WHY)
         elif op == "allocate":
-            gs.allocate(uow, group_id=rng.choice(list(world.groups)), role=TEAM, on=world.today())
+            gs.allocate(uow, group_id=rng.choice(list(world.groups)), on=world.today())
         elif op == "enrol":
             refs = [r for r in referral_ids(uow_factory) if r[1] == S.ASSESSED_SUITABLE.value]
             if not refs:
                 return f"{op}:none"
             rid, _s, _n, oid = rng.choice(refs)
             group = rng.choice([g for g, o in world.groups.items() if o == oid])
-            gs.enrol(uow, group_id=group, referral_id=rid, role=TEAM, on=world.today())
+            gs.enrol(uow, group_id=group, referral_id=rid, on=world.today())
         else:
             places = open_places(uow_factory)
             if not places:
                 return f"{op}:none"
             group, number = rng.choice(places)
             to = S.ASSESSED_SUITABLE if op == "deselect" else S.DESELECTED
-            gs.deselect(uow, group_id=group, person=number, role=TEAM, reason=WHY, to=to, on=world.today())
+            gs.deselect(uow, group_id=group, person=number, reason=WHY, to=to, on=world.today())
     except DesistError:
         return f"{op}:refused"
     return op
@@ -249,7 +247,7 @@ def jammed_groups(world: World, uow_factory: UowFactory) -> list[str]:
         if not expected or places <= 0:
             continue
         try:
-            result = gs.allocate(uow_factory("checker"), group_id=group_id, role=TEAM, on=world.today())
+            result = gs.allocate(uow_factory("checker"), group_id=group_id, on=world.today())
         except DesistError as exc:
             jammed.append(f"group {group_id}: allocate refused with {len(expected)} waiting: {exc}")
             continue

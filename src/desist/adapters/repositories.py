@@ -164,6 +164,17 @@ class ReferralRepository(SqlRepository[Referral]):
             q = q.where(Referral.person_id == person_id)
         return list(self.session.scalars(q))
 
+    def sites_of(self, person_id: int) -> list[str]:
+        """The sites of the offerings his referrals are for (any status): part of whose records he is."""
+        return list(
+            self.session.scalars(
+                select(Offering.site)
+                .join(Referral, Referral.offering_id == Offering.id)
+                .where(Referral.person_id == person_id)
+                .distinct()
+            )
+        )
+
     def open_referrals_of(self, person_id: int) -> list[Any]:
         """His open referrals, every programme and site, oldest first (``domain.referrals.OpenReferral``)."""
         return repository.open_referrals_of(self.session, person_id)

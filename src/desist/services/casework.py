@@ -19,8 +19,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from desist.adapters.orm import Assessment, Outcome, Person, Sentence
+from desist.domain.access import Action
 from desist.domain.dates import check_happened
-from desist.domain.errors import InputError, NotFound
+from desist.domain.errors import Forbidden, InputError, NotFound
 from desist.domain.groups import Member, OffenceContact, parse_enum
 from desist.domain.histories import check_not_before
 from desist.domain.people import PRISON_NUMBER_PATTERN
@@ -149,6 +150,7 @@ def register_person(
     if date_of_birth > dt.date.today():
         raise InputError(f"date of birth: {date_of_birth.isoformat()} is in the future")
     with uow:
+        _check_new_man(uow, number, establishment, probation_region)
         person = Person(
             prison_number=number,
             date_of_birth=date_of_birth,
@@ -164,6 +166,25 @@ def register_person(
         view = person_view(person)
         uow.commit()
     return view
+
+
+def _check_new_man(uow: UnitOfWork, number: str, establishment: str | None, region: str | None) -> None:
+    """A user without national access records men of their own organisation only."""
+    from desist.services.scope import acting
+
+    me = acting(uow, Action.PERSON_WRITE, f"record person {number}")
+    if me.national:
+        return
+    if not (establishment or region):
+        raise InputError(
+            f"person {number}: no establishment or probation region; expected your organisation "
+            f"({me.organisation}), or he would be outside it"
+        )
+    if not me.sees([establishment, region]):
+        raise Forbidden(
+            f"record person {number}: {establishment or region} is outside your organisation "
+            f"({me.organisation}); expected a man of your own"
+        )
 
 
 def set_person_flags(
@@ -196,8 +217,10 @@ def set_person_flags(
         raise InputError(
             "person flags: nothing to change; expected maintains_innocence, recognised_appellant and/or ldc"
         )
+    from desist.services.scope import person_for
+
     with uow:
-        p = find_person(uow, person)
+        p = person_for(uow, person, Action.PERSON_WRITE, f"change the flags of person {person}")
         check_version(f"person {p.prison_number}", p.version, expected_version)
         if maintains_innocence is not None and p.maintains_innocence != maintains_innocence:
             p.maintains_innocence = maintains_innocence
@@ -331,8 +354,10 @@ def _record_event(
     view: Callable[[Any], dict[str, Any]],
 ) -> dict[str, Any]:
     """Record one event in a man's life (``build(person_id)`` makes the row), not dated before his birth."""
+    from desist.services.scope import person_for
+
     with uow:
-        p = find_person(uow, person)
+        p = person_for(uow, person, Action.PERSON_WRITE, f"record the {repository} of person {person}")
         check_not_before(day, p.date_of_birth, what, "his date of birth")
         row = build(p.id)
         getattr(uow, repository).add(row)

@@ -28,6 +28,21 @@ Engine = Any
 
 ACTOR_IMPORT = "demo:import"
 ACTOR_ANALYST = "demo:analyst"
+#: the demo accounts' one password (documented in docs/demo.md and printed by the demo: demo use only)
+DEMO_PASSWORD = "desist-demo-password"
+#: the documented demo users: (user name, roles, organisation, national access)
+DEMO_USERS: tuple[tuple[str, tuple[str, ...], str | None, bool], ...] = (
+    ("ada.admin", ("admin",), None, True),
+    ("nina.analyst", ("analyst",), None, True),
+    ("rita.whatton", ("referrer",), "HMP Whatton", False),
+    ("tom.whatton", ("programme_team",), "HMP Whatton", False),
+    ("tess.whatton", ("treatment_manager",), "HMP Whatton", False),
+    ("rhys.usk", ("referrer",), "HMP Usk", False),
+    ("tara.usk", ("programme_team",), "HMP Usk", False),
+    ("uma.usk", ("treatment_manager",), "HMP Usk", False),
+)
+#: who runs the demo's casework cycle (the Kaizen group at HMP Whatton)
+CYCLE_REFERRER, CYCLE_TEAM = "rita.whatton", "tom.whatton"
 #: the statistical floor of desist.evaluation (below it no estimate is made)
 DEMO_MIN_TREATED = 10
 
@@ -176,6 +191,19 @@ class CaseworkSummary:
     audit_rows: int
 
 
+def seed_users(engine: Engine) -> list[Any]:
+    """Add the documented demo users (:data:`DEMO_USERS`), all with :data:`DEMO_PASSWORD`."""
+    from desist.services import users
+
+    factory = make_session_factory(engine)
+    admin, *others = DEMO_USERS
+    first = users.create_first_admin(
+        lambda: UnitOfWork(factory, "system:demo"), username=admin[0], password=DEMO_PASSWORD, national=True
+    )
+    me = users.principal_for(UnitOfWork(factory, "system:demo"), first.username)
+    return [first, *users.add_users(UnitOfWork(factory, principal=me), others, password=DEMO_PASSWORD)]
+
+
 def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: int = 0) -> CaseworkSummary:
     """One Kaizen group run through the services: offering, group, referrals, assessment, allocation,
     twelve sessions with attendance, completions and a deselection, each step audited.
@@ -183,73 +211,75 @@ def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: 
     ``candidates`` are prison numbers of men in custody on ``start`` with a high or very high OSP/DC band.
     """
     from desist.domain.groups import GroupKind
-    from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus, Role
+    from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus
     from desist.services import groups as gs
     from desist.services import referrals as rs
+    from desist.services.users import principal_for
 
-    S, TEAM, REF = ReferralStatus, Role.PROGRAMME_TEAM, Role.REFERRER
+    S = ReferralStatus
     factory = make_session_factory(engine)
+    acting = {
+        name: principal_for(UnitOfWork(factory, "system:demo"), name) for name in (CYCLE_REFERRER, CYCLE_TEAM)
+    }
 
     def uow(actor: str) -> UnitOfWork:
+        name = actor.removeprefix("demo:")
+        if name in acting:
+            return UnitOfWork(factory, principal=acting[name])
         return UnitOfWork(factory, actor)
 
     rng = np.random.default_rng(seed)
     offering = gs.create_offering(
-        uow("demo:tom.team"), programme_code="KAIZEN", site="HMP Whatton", role=TEAM
+        uow("demo:tom.whatton"), programme_code="KAIZEN", site="HMP Whatton"
     )
     referred, not_suitable, withdrawn = [], [], []
     for i, number in enumerate(candidates):
         v = rs.create_referral(
-            uow("demo:rita.referrer"),
+            uow("demo:rita.whatton"),
             person=number,
             offering_id=offering["id"],
-            role=REF,
             referred_on=start - dt.timedelta(days=28),  # referred a month before the group starts
         )
         referred.append(number)
         if i == len(candidates) - 1:  # the last man is released on appeal before his assessment
             rs.move_referral(
-                uow("demo:rita.referrer"),
+                uow("demo:rita.whatton"),
                 v.id,
                 S.WITHDRAWN,
-                REF,
                 reason=Reason(ReasonCategory.OPERATIONAL, "released on appeal"),
             )
             withdrawn.append(number)
             continue
         rs.move_referral(
-            uow("demo:rita.referrer"),
+            uow("demo:rita.whatton"),
             v.id,
             S.REFERRAL_SUBMITTED,
-            REF,
             assessment_confirmed=True,
             programme_history_reviewed=True,
         )
         for target in (S.AWAITING_ASSESSMENT, S.ASSESSMENT_STARTED):
-            rs.move_referral(uow("demo:tom.team"), v.id, target, TEAM)
+            rs.move_referral(uow("demo:tom.whatton"), v.id, target)
         if i == len(candidates) - 2:  # one man is assessed not suitable (e.g. acute mental ill health)
             rs.move_referral(
-                uow("demo:tom.team"),
+                uow("demo:tom.whatton"),
                 v.id,
                 S.NOT_SUITABLE,
-                TEAM,
                 reason=Reason(ReasonCategory.PERSONAL, "acute mental ill health; refer again later"),
             )
             not_suitable.append(number)
             continue
-        rs.move_referral(uow("demo:tom.team"), v.id, S.ASSESSED_SUITABLE, TEAM)
+        rs.move_referral(uow("demo:tom.whatton"), v.id, S.ASSESSED_SUITABLE)
     group = gs.create_group(
-        uow("demo:tom.team"),
+        uow("demo:tom.whatton"),
         offering_id=offering["id"],
         kind=GroupKind.CLOSED,
         capacity=8,
         planned_sessions=12,
-        role=TEAM,
         label="Kaizen 1",
         facilitators=["A. Facilitator"],
         start_date=start,
     )
-    alloc = gs.allocate(uow("demo:tom.team"), group_id=group.id, role=TEAM, on=start)
+    alloc = gs.allocate(uow("demo:tom.whatton"), group_id=group.id, on=start)
     with uow("demo:read") as reading:
         enrolled = _numbers(reading, alloc.enrolled_referrals)
         passed = tuple(
@@ -269,10 +299,9 @@ def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: 
             m: ("absent" if (m == dropout and k >= 4) or missed[m] == k else "attended") for m in enrolled
         }
         gs.record_session(
-            uow("demo:tom.team"),
+            uow("demo:tom.whatton"),
             group_id=group.id,
             held_on=day,
-            role=TEAM,
             topic=f"session {k + 1}",
             attendance=marks,
         )
@@ -281,20 +310,20 @@ def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: 
     for m in enrolled:
         if m == dropout:
             gs.deselect(
-                uow("demo:tom.team"),
+                uow("demo:tom.whatton"),
                 group_id=group.id,
                 person=m,
-                role=TEAM,
                 on=day,
                 reason=Reason(ReasonCategory.MOTIVATION, "stopped attending after session 4"),
             )
             deselected.append(m)
         else:
             gs.complete(
-                uow("demo:tom.team"), group_id=group.id, person=m, role=TEAM, targets_met=True, on=day
+                uow("demo:tom.whatton"), group_id=group.id, person=m, targets_met=True, on=day
             )
             completed.append(m)
-    audit = Store(engine, "demo").audit_count(actor_prefix="demo:", except_actor=ACTOR_IMPORT)
+    store = Store(engine, "demo")
+    audit = sum(store.audit_count(actor_prefix=name, except_actor=None) for name in acting)
     return CaseworkSummary(
         offering["id"],
         group.id,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desist.adapters.orm import Enrolment, GroupSession, Offering, ProgrammeGroup, Referral
+from desist.domain.access import Action
 from desist.domain.dates import check_happened
 from desist.domain.errors import InputError, NotFound
 from desist.domain.groups import (
@@ -28,13 +29,12 @@ from desist.domain.groups import (
     plan_allocation,
 )
 from desist.domain.histories import check_not_before
-from desist.domain.permissions import team_only
-from desist.domain.referrals import Reason, ReferralStatus, Role
+from desist.domain.referrals import Reason, ReferralStatus
+from desist.services import scope
 from desist.services.casework import release_date, risk_member
 from desist.services.group_state import (
     GroupView,
     group_view,
-    lock_group,
     mark_attendance,
     open_members,
     referral_of,
@@ -56,9 +56,8 @@ MAX_SESSIONS = 1000
 S = ReferralStatus
 
 
-def create_offering(uow: UnitOfWork, *, programme_code: str, site: str, role: Role) -> dict[str, Any]:
-    """Offer a programme at a site; the same programme at the same site twice is a Conflict."""
-    team_only(role, "create offering")
+def create_offering(uow: UnitOfWork, *, programme_code: str, site: str) -> dict[str, Any]:
+    """Offer a programme at a site (of the acting user's organisation); the same one twice is a Conflict."""
     code, place = (programme_code or "").strip().upper(), (site or "").strip()
     if not code or not place:
         raise InputError("offering: programme code and site are both required")
@@ -70,6 +69,8 @@ def create_offering(uow: UnitOfWork, *, programme_code: str, site: str, role: Ro
             f"programme code: {programme_code!r} is not in the catalogue; expected one of {', '.join(known)}"
         )
     with uow:
+        scope.acting(uow, Action.GROUP_MANAGE, "create offering")
+        scope.check_site(uow, place, "create offering")
         o = Offering(programme_code=code, site=place, active=True)
         uow.offerings.add(o)
         out = {"id": o.id, "programme_code": code, "site": place}
@@ -84,7 +85,6 @@ def create_group(
     kind: GroupKind,
     capacity: int,
     planned_sessions: int,
-    role: Role,
     label: str | None = None,
     facilitators: list[str] | None = None,
     start_date: dt.date | None = None,
@@ -96,7 +96,6 @@ def create_group(
     A closed group takes joiners until ``last_joining_session`` has been held (default from policy);
     a rolling group takes them at any session, so it has no such limit.
     """
-    team_only(role, "create group")
     policy = policy or GroupPolicy()
     # Upper bounds are sanity limits, far above any real group (8-12 men, at most ~90 sessions): without
     # them a mistyped number overflowed the database or built a session plan too big to store.
@@ -117,7 +116,7 @@ def create_group(
                 f"last joining session: {last_joining_session}; expected 1 to {planned_sessions}"
             )
     with uow:
-        uow.offerings.get(offering_id)  # NotFound if unknown
+        scope.offering_for(uow, offering_id, Action.GROUP_MANAGE, "create group")  # NotFound if unknown
         g = ProgrammeGroup(
             offering_id=offering_id,
             label=label,
@@ -138,9 +137,7 @@ def _member(uow: UnitOfWork, e_or_r: Enrolment | Referral, on: dt.date) -> Membe
     return risk_member(uow, e_or_r.person_id, key=e_or_r.person_id, on=on)
 
 
-def _enrol(
-    uow: UnitOfWork, g: ProgrammeGroup, r: Referral, role: Role, actor: str, on: dt.date, policy: GroupPolicy
-) -> Enrolment:
+def _enrol(uow: UnitOfWork, g: ProgrammeGroup, r: Referral, on: dt.date, policy: GroupPolicy) -> Enrolment:
     """Place one man (group already locked): joining rules, mixing rules, enrolment, referral ON_PROGRAMME."""
     where = f"group {g.id}"
     if r.offering_id != g.offering_id:
@@ -158,7 +155,7 @@ def _enrol(
     held = sessions_held(uow, g.id)
     check_can_join(GroupKind(g.kind), g.capacity, len(members), held, g.last_joining_session, where)
     check_mixing(_member(uow, r, on), [_member(uow, m, on) for m in members], policy, where)
-    apply_transition(uow, r, S.ON_PROGRAMME, role, actor, note=f"joined group {g.id} at session {held + 1}")
+    apply_transition(uow, r, S.ON_PROGRAMME, note=f"joined group {g.id} at session {held + 1}")
     e = Enrolment(
         group_id=g.id, person_id=r.person_id, referral_id=r.id, joined_on=on, joined_session=held + 1
     )
@@ -171,7 +168,6 @@ def enrol(
     *,
     group_id: int,
     referral_id: int,
-    role: Role,
     on: dt.date | None = None,
     policy: GroupPolicy | None = None,
 ) -> GroupView:
@@ -183,18 +179,9 @@ def enrol(
         The group is full, a closed group is past its last joining session, or the mixing rules refuse him
         (:class:`~desist.domain.groups.MixingRuleError`).
     """
-    team_only(role, f"enrol in group {group_id}")
     with uow:
-        g = lock_group(uow, group_id)
-        _enrol(
-            uow,
-            g,
-            get_referral(uow, referral_id),
-            role,
-            uow.actor,
-            on or dt.date.today(),
-            policy or GroupPolicy(),
-        )
+        g = scope.group_for(uow, group_id, Action.GROUP_MANAGE, f"enrol in group {group_id}", lock=True)
+        _enrol(uow, g, get_referral(uow, referral_id), on or dt.date.today(), policy or GroupPolicy())
         view = group_view(uow, g)
         uow.commit()
     return view
@@ -203,6 +190,7 @@ def enrol(
 def waiting_list(uow: UnitOfWork, offering_id: int, on: dt.date | None = None) -> list[WaitingEntry]:
     """Men assessed suitable for an offering and not in a group, in priority order (see ``priority_key``)."""
     with uow:
+        scope.offering_for(uow, offering_id, Action.GROUP_READ, f"waiting list of offering {offering_id}")
         return _waiting(uow, offering_id, on or dt.date.today())
 
 
@@ -231,16 +219,14 @@ def allocate(
     uow: UnitOfWork,
     *,
     group_id: int,
-    role: Role,
     on: dt.date | None = None,
     policy: GroupPolicy | None = None,
 ) -> AllocationResult:
     """Fill free places from the offering's waiting list, in priority order, within the mixing rules."""
-    team_only(role, f"allocate to group {group_id}")
     policy = policy or GroupPolicy()
     on = on or dt.date.today()
     with uow:
-        g = lock_group(uow, group_id)
+        g = scope.group_for(uow, group_id, Action.GROUP_MANAGE, f"allocate to group {group_id}", lock=True)
         members = open_members(uow, g.id)
         # closed to joiners / already full: say so rather than silently allocating nobody
         check_can_join(
@@ -259,7 +245,7 @@ def allocate(
             former_members=uow.groups.former_members(g.id),
         )
         for entry in plan.chosen:
-            _enrol(uow, g, get_referral(uow, entry.referral_id), role, uow.actor, on, policy)
+            _enrol(uow, g, get_referral(uow, entry.referral_id), on, policy)
         result = AllocationResult(
             group_view(uow, g),
             tuple(e.referral_id for e in plan.chosen),
@@ -274,15 +260,14 @@ def record_session(
     *,
     group_id: int,
     held_on: dt.date,
-    role: Role,
     topic: str | None = None,
     attendance: Mapping[Any, str] | None = None,
 ) -> dict[str, Any]:
     """Record the group's next session (numbered in order) and, optionally, who attended it."""
-    team_only(role, f"record a session of group {group_id}")
     check_happened(held_on, "session date")
     with uow:
-        g = lock_group(uow, group_id)
+        what = f"record a session of group {group_id}"
+        g = scope.group_for(uow, group_id, Action.GROUP_MANAGE, what, lock=True)
         held = sessions_held(uow, g.id)
         last = uow.groups.last_session_date(g.id)
         if last is not None and held_on < last:
@@ -307,14 +292,14 @@ def record_session(
 
 
 def record_attendance(
-    uow: UnitOfWork, *, group_id: int, session_number: int, marks: Mapping[Any, str], role: Role
+    uow: UnitOfWork, *, group_id: int, session_number: int, marks: Mapping[Any, str]
 ) -> dict[str, Any]:
     """Mark attendance at a held session: ``{person (id or prison number): attended|absent|excused}``."""
-    team_only(role, f"record attendance in group {group_id}")
     if not marks:
         raise InputError("attendance: nobody given; expected at least one person and mark")
     with uow:
-        g = lock_group(uow, group_id)
+        what = f"record attendance in group {group_id}"
+        g = scope.group_for(uow, group_id, Action.GROUP_MANAGE, what, lock=True)
         gs = uow.groups.session_number(g.id, session_number)
         if gs is None:
             raise NotFound(f"group {group_id}: session {session_number} not held yet")
@@ -328,20 +313,17 @@ def complete(
     *,
     group_id: int,
     person: int | str,
-    role: Role,
     targets_met: bool,
     on: dt.date | None = None,
     policy: GroupPolicy | None = None,
 ) -> ReferralView:
     """Complete a member: attendance threshold and treatment targets checked, programme history written."""
-    team_only(role, f"complete in group {group_id}")
     with uow:
-        lock_group(uow, group_id)
+        scope.group_for(uow, group_id, Action.GROUP_MANAGE, f"complete in group {group_id}", lock=True)
         r = move_in_uow(
             uow,
             referral_of(uow, group_id, person),
             S.PROGRAMME_COMPLETE,
-            role,
             targets_met=targets_met,
             on=on,
             policy=policy,
@@ -356,21 +338,19 @@ def deselect(
     *,
     group_id: int,
     person: int | str,
-    role: Role,
     reason: Reason | None,
     to: ReferralStatus = S.DESELECTED,
     on: dt.date | None = None,
 ) -> ReferralView:
     """Take a man out of a group: DESELECTED closes his referral; ASSESSED_SUITABLE or SUITABLE_NOT_READY
     record a deselection but keep it open (he may join a later group)."""
-    team_only(role, f"deselect from group {group_id}")
     if to not in (S.DESELECTED, S.ASSESSED_SUITABLE, S.SUITABLE_NOT_READY):
         raise InputError(
             f"deselect to: {to.value}; expected DESELECTED, ASSESSED_SUITABLE or SUITABLE_NOT_READY"
         )
     with uow:
-        lock_group(uow, group_id)
-        r = move_in_uow(uow, referral_of(uow, group_id, person), to, role, reason=reason, on=on)
+        scope.group_for(uow, group_id, Action.GROUP_MANAGE, f"deselect from group {group_id}", lock=True)
+        r = move_in_uow(uow, referral_of(uow, group_id, person), to, reason=reason, on=on)
         view = referral_view(uow, r)
         uow.commit()
     return view
@@ -379,4 +359,4 @@ def deselect(
 def show_group(uow: UnitOfWork, group_id: int) -> GroupView:
     """A group with every member's progress."""
     with uow:
-        return group_view(uow, uow.groups.get(group_id))
+        return group_view(uow, scope.group_for(uow, group_id, Action.GROUP_READ, f"show group {group_id}"))

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from desist.adapters.orm import IncentiveLevelChange
+from desist.domain.access import Action
 from desist.domain.dates import check_happened
 from desist.domain.errors import InputError
 from desist.domain.histories import check_not_before
@@ -27,7 +28,7 @@ from desist.domain.incentives import (
     select_for_basic_review,
     select_for_entry_abolition,
 )
-from desist.services.casework import find_person
+from desist.services.scope import acting, person_for, sees_person
 from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 
 
@@ -85,7 +86,8 @@ def set_level(
     with uow:
         # Lock the man's row so two simultaneous changes cannot both start from the same current level, and
         # re-read it under the lock: a flag set (and committed) since find_person read the row must count.
-        p = uow.people.lock(find_person(uow, person).id)
+        found = person_for(uow, person, Action.INCENTIVE_WRITE, f"set the incentive level of person {person}")
+        p = uow.people.lock(found.id)
         check_not_before(on, p.date_of_birth, "incentive change date", "his date of birth")
         sentences = uow.sentences.for_person(p.id)
         if sentences:  # levels belong to time in custody: not before his first recorded sentence began
@@ -133,7 +135,7 @@ def set_level(
 def level_history(uow: UnitOfWork, person: int | str) -> list[LevelChangeView]:
     """A man's level changes in the order they took effect."""
     with uow:
-        p = find_person(uow, person)
+        p = person_for(uow, person, Action.PERSON_READ, f"incentive history of person {person}")
         rows = uow.incentives.for_person(p.id)
         out, before = [], None
         for r in rows:
@@ -195,9 +197,12 @@ def _bulk_to_standard(
     dry_run: bool,
 ) -> list[LevelChangeView]:
     with uow:
+        acting(uow, Action.INCENTIVE_WRITE, "review incentive levels")
         out = []
         for rec in select_(_latest_records(uow)):
             p = uow.people.get(rec.person_id)
+            if not sees_person(uow, p):  # only the men of the acting user's organisation
+                continue
             if on < rec.effective_date:
                 raise InputError(
                     f"review date {on.isoformat()}: before {p.prison_number}'s {rec.level.value} level "

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, TypedDict, Unpack
 
 from desist.adapters.orm import Enrolment, ProgrammeHistory, Referral, ReferralStatusChange
+from desist.domain.access import Action
 from desist.domain.dates import check_happened
 from desist.domain.errors import Conflict, InputError, NotFound
 from desist.domain.groups import GroupPolicy, Progress, check_completion
@@ -30,7 +31,6 @@ from desist.domain.referrals import (
     check_transition,
 )
 from desist.domain.versions import check_version
-from desist.services.casework import find_person
 from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 
 S = ReferralStatus
@@ -109,7 +109,6 @@ def create_referral(
     *,
     person: int | str,
     offering_id: int,
-    role: Role,
     referred_on: dt.date | None = None,
 ) -> ReferralView:
     """Start a referral (REFERRAL_STARTED) of a man to an offering; the acting user is the referrer.
@@ -125,8 +124,11 @@ def create_referral(
     """
     if referred_on is not None:
         check_happened(referred_on, "referral date")
+    from desist.services.scope import person_for
+
     with uow:
-        p = find_person(uow, person)
+        p = person_for(uow, person, Action.REFERRAL_CREATE, f"refer person {person}")
+        role = _starting_role(uow)
         if referred_on is not None:
             check_not_before(referred_on, p.date_of_birth, "referral date", "his date of birth")
         offering = uow.offerings.get(offering_id)
@@ -167,19 +169,30 @@ def create_referral(
     return view
 
 
+def _starting_role(uow: UnitOfWork) -> Role:
+    """The referral-machine role a new referral is started in: the referrer's, if the user holds it."""
+    from desist.domain.access import StaffRole
+
+    return Role.REFERRER if StaffRole.REFERRER in uow.principal.roles else Role.PROGRAMME_TEAM
+
+
 def apply_transition(
     uow: UnitOfWork,
     referral: Referral,
     target: ReferralStatus,
-    role: Role,
-    actor: str,
     reason: Reason | None = None,
     *,
     assessment_confirmed: bool = False,
     programme_history_reviewed: bool = False,
     note: str | None = None,
 ) -> Transition:
-    """Check and apply one move inside an open transaction: update status, append to its history."""
+    """Check and apply one move inside an open transaction: update status, append to its history.
+
+    The move is made in the referral-machine role the acting user holds for it
+    (:meth:`desist.domain.access.Principal.referral_role`); the history names the user and that role.
+    """
+    role = uow.principal.referral_role(S(referral.status), target)
+    actor = uow.actor
     t = check_transition(
         S(referral.status),
         target,
@@ -278,7 +291,6 @@ def move_referral(
     uow: UnitOfWork,
     referral_id: int,
     target: ReferralStatus,
-    role: Role,
     **options: Unpack[MoveOptions],
 ) -> ReferralView:
     """Move a referral to ``target`` and record who, when, from, to and why.
@@ -306,7 +318,7 @@ def move_referral(
         Someone else changed the referral first.
     """
     with uow:
-        r = move_in_uow(uow, referral_id, target, role, **options)
+        r = move_in_uow(uow, referral_id, target, **options)
         view = referral_view(uow, r)
         uow.commit()
     return view
@@ -316,7 +328,6 @@ def move_in_uow(
     uow: UnitOfWork,
     referral_id: int,
     target: ReferralStatus,
-    role: Role,
     *,
     reason: Reason | None = None,
     expected_version: int | None = None,
@@ -334,7 +345,9 @@ def move_in_uow(
             f"referral {referral_id}: ON_PROGRAMME is set by enrolling him in a group; "
             "expected `desist group enrol` (or allocate)"
         )
-    r = get_referral(uow, referral_id)
+    from desist.services.scope import referral_for
+
+    r = referral_for(uow, referral_id, Action.REFERRAL_MOVE, f"move referral {referral_id}")
     check_version(f"referral {referral_id}", r.version, expected_version)
     note = None
     if target is S.REFERRAL_SUBMITTED and r.status == S.REFERRAL_STARTED.value:
@@ -343,8 +356,6 @@ def move_in_uow(
         uow,
         r,
         target,
-        role,
-        uow.actor,
         reason,
         assessment_confirmed=assessment_confirmed,
         programme_history_reviewed=programme_history_reviewed,
@@ -358,8 +369,11 @@ def move_in_uow(
 
 def show_referral(uow: UnitOfWork, referral_id: int) -> ReferralView:
     """A referral with its full status history."""
+    from desist.services.scope import referral_for
+
     with uow:
-        return referral_view(uow, get_referral(uow, referral_id))
+        r = referral_for(uow, referral_id, Action.PERSON_READ, f"show referral {referral_id}")
+        return referral_view(uow, r)
 
 
 def list_referrals(
@@ -369,11 +383,22 @@ def list_referrals(
     offering_id: int | None = None,
     person: int | str | None = None,
 ) -> list[ReferralView]:
-    """Referrals, oldest first, optionally filtered by status, offering or person (no history)."""
+    """Referrals the acting user may see, oldest first, optionally filtered by status, offering or person."""
+    from desist.services.scope import acting, person_for, sees_person
+
     with uow:
+        acting(uow, Action.PERSON_READ, "list referrals")
         rows = uow.referrals.list(
             status=status.value if status is not None else None,
             offering_id=offering_id,
-            person_id=find_person(uow, person).id if person is not None else None,
+            person_id=person_for(uow, person, Action.PERSON_READ, "list referrals").id
+            if person is not None else None,
         )
-        return [referral_view(uow, r, with_history=False) for r in rows]
+        seen: dict[int, bool] = {}
+        out = []
+        for r in rows:
+            if r.person_id not in seen:
+                seen[r.person_id] = sees_person(uow, uow.people.get(r.person_id))
+            if seen[r.person_id]:
+                out.append(referral_view(uow, r, with_history=False))
+        return out

@@ -9,7 +9,8 @@ history, instead of a second referral being opened there. Each transfer is a ``r
 from __future__ import annotations
 
 from desist.adapters.orm import ReferralTransfer
-from desist.domain.referrals import Reason, ReferralStatus, Role, check_transfer
+from desist.domain.access import Action
+from desist.domain.referrals import Reason, ReferralStatus, check_transfer
 from desist.domain.versions import check_version
 from desist.services.referrals import ReferralView, referral_view
 from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
@@ -20,7 +21,6 @@ def transfer_referral(
     referral_id: int,
     *,
     to_offering_id: int,
-    role: Role,
     reason: Reason | None = None,
     expected_version: int | None = None,
 ) -> ReferralView:
@@ -31,8 +31,6 @@ def transfer_referral(
     referral_id : int
     to_offering_id : int
         The programme's offering at the man's new site.
-    role : Role
-        Referrer or programme team (either may record that a man moved).
     reason : Reason, optional
         Why (e.g. operational: transferred to another prison).
     expected_version : int, optional
@@ -47,11 +45,15 @@ def transfer_referral(
     Conflict
         Someone changed the referral first.
     """
+    from desist.services.scope import referral_for
+
     with uow:
-        r = uow.referrals.lock(referral_id)
+        r = referral_for(
+            uow, referral_id, Action.REFERRAL_TRANSFER, f"transfer referral {referral_id}", lock=True
+        )
         check_version(f"referral {referral_id}", r.version, expected_version)
         source = uow.offerings.get(r.offering_id)
-        target = uow.offerings.get(to_offering_id)
+        target = uow.offerings.get(to_offering_id)  # any site: the man may move out of this organisation
         check_transfer(
             ReferralStatus(r.status),
             source.programme_code,
@@ -68,7 +70,7 @@ def transfer_referral(
                 from_offering_id=source.id,
                 to_offering_id=target.id,
                 status=r.status,
-                actor=f"{uow.actor} ({role.value})",
+                actor=f"{uow.actor} (programme_team)",  # the policy: only the team's roles transfer
                 reason_category=reason.category.value if reason else None,
                 reason=reason.text if reason else None,
             )

@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from desist.adapters.unit_of_work import UnitOfWork, to_domain_error
+from desist.domain.access import Principal
 
 __all__ = ["AbstractUnitOfWork", "UnitOfWork", "to_domain_error"]
 
@@ -49,6 +50,7 @@ class Referrals(Repository, Protocol):
     def add_change(self, change: Any) -> Any: ...
     def add_transfer(self, transfer: Any) -> Any: ...
     def open_referrals_of(self, person_id: int) -> list[Any]: ...
+    def sites_of(self, person_id: int) -> list[str]: ...
     def transfer_history(self, referral_id: int) -> list[tuple[Any, ...]]: ...
     def history(self, referral_id: int) -> list[Any]: ...
 
@@ -79,6 +81,7 @@ class AbstractUnitOfWork(Protocol):
     """What a service may use: the acting user, the repositories, one commit."""
 
     actor: str
+    principal: Principal
     people: People
     sentences: Sentences
     assessments: Assessments

@@ -165,6 +165,39 @@ def add_user(
     return view
 
 
+def add_users(
+    uow: UnitOfWork, accounts: Iterable[tuple[str, Iterable[str], str | None, bool]], *, password: str
+) -> list[UserView]:
+    """Add several users sharing one password, hashed once (the demo's documented accounts).
+
+    ``accounts`` are ``(username, roles, organisation, national)``; the same checks as :func:`add_user`.
+    """
+    from desist.adapters.credentials import hash_password
+    from desist.adapters.orm_users import AppUser
+
+    hashed = None
+    views = []
+    with uow:
+        me = uow.principal
+        for username, roles, organisation, national in accounts:
+            name = normal_username(username)
+            what = f"add user {name}"
+            me.require(Action.USER_MANAGE, what)
+            org, granted = _organisation(organisation), _roles(roles)
+            _check_new(name, password, granted, org, national)
+            _check_grantable(me, org, national, what)
+            if uow.users.by_username(name) is not None:
+                raise Conflict(f"{what}: user name {name} is taken")
+            hashed = hashed or hash_password(password)
+            user = uow.users.add(AppUser(
+                username=name, password_hash=hashed, organisation=org, national=national, disabled=False
+            ))
+            uow.users.set_roles(user.id, [r.value for r in granted])
+            views.append(_view(user, [r.value for r in granted]))
+        uow.commit()
+    return views
+
+
 def _check_new(
     name: str, password: str, roles: frozenset[StaffRole], org: str | None, national: bool
 ) -> None:
@@ -351,7 +384,8 @@ from desist.services.authentication import (  # noqa: E402  (re-exported: one mo
 )
 
 __all__ = [
-    "IssuedToken", "SessionInfo", "SessionStarted", "TokenView", "UserView", "add_user", "authenticate",
+    "IssuedToken", "SessionInfo", "SessionStarted", "TokenView", "UserView", "add_user", "add_users",
+    "authenticate",
     "create_first_admin", "disable_user", "enable_user", "end_session", "grant", "issue_token",
     "list_tokens", "list_users", "principal_for", "resolve_session", "resolve_token", "revoke_roles",
     "revoke_sessions", "revoke_token", "set_password", "start_session",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -47,8 +47,14 @@ def _json_rows(frame: pd.DataFrame) -> list[str]:
     return [json.dumps({k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}) for r in records]
 
 
-def import_tables(pop: object, end_of_data: str | dt.date) -> dict[str, pd.DataFrame]:
-    """The population as import-layout frames, keyed by import kind."""
+def import_tables(
+    pop: object, end_of_data: str | dt.date, held_at: Mapping[str, str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """The population as import-layout frames, keyed by import kind.
+
+    ``held_at`` places some men (prison number -> establishment) instead of the random draw: the demo's
+    Kaizen candidates are held at the prison that runs the group, whose staff refer them.
+    """
     men: pd.DataFrame = pop.men  # type: ignore[attr-defined]
     n = len(men)
     in_custody = men["release_date"] > pd.Timestamp(end_of_data)
@@ -64,6 +70,10 @@ def import_tables(pop: object, end_of_data: str | dt.date) -> dict[str, pd.DataF
             "ldc": np.where(men["ldc"], "true", "false"),
         }
     )
+    if held_at:
+        placed = people["prison_number"].map(dict(held_at))
+        people.loc[placed.notna(), "establishment"] = placed[placed.notna()]
+        people.loc[placed.notna(), "probation_region"] = ""
     sentences = pd.DataFrame(
         {
             "prison_number": men["prison_number"],
@@ -118,7 +128,11 @@ def import_tables(pop: object, end_of_data: str | dt.date) -> dict[str, pd.DataF
 
 
 def write_import_files(
-    pop: object, end_of_data: str | dt.date, folder: Path, protect: Iterable[Path] = ()
+    pop: object,
+    end_of_data: str | dt.date,
+    folder: Path,
+    protect: Iterable[Path] = (),
+    held_at: Mapping[str, str] | None = None,
 ) -> dict[str, Path]:
     """Write the five import files into ``folder``; returns ``{kind: path}`` in import order.
 
@@ -128,7 +142,7 @@ def write_import_files(
     from desist.adapters import files, spreadsheet
 
     folder.mkdir(parents=True, exist_ok=True)
-    tables = import_tables(pop, end_of_data)
+    tables = import_tables(pop, end_of_data, held_at)
     guarded = list(protect)
     paths = {}
     for kind, name in KIND_FILES:

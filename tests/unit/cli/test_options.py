@@ -8,7 +8,7 @@ import typer
 from desist import __version__
 from desist.entrypoints.cli.app import build_app
 from desist.entrypoints.cli.options import rewrite_deprecated
-from tests.cli import run_cli
+from tests.cli import run_cli, seed_user
 
 #: the command families that follow the convention fully (the others move as their owners port them)
 CONVENTION_FAMILIES = (
@@ -55,7 +55,8 @@ def test_choices_are_listed_in_help(capsys, monkeypatch) -> None:
     code, out, _ = run_cli(["referral", "move", "--help"], capsys)
     assert code == 0
     assert "table|json|csv" in out
-    assert "[referrer|programme_team]" in out
+    code, out, _ = run_cli(["user", "add", "--help"], capsys)
+    assert code == 0 and "[referrer|programme_team|treatment_manager|analyst|admin]" in out
 
 
 def test_version(capsys) -> None:
@@ -67,13 +68,31 @@ def test_old_spellings_are_rewritten_with_one_notice_each(root) -> None:
     argv = ["person", "add", "--dob", "1980-01-02", "--pnc=12/34", "--url", "sqlite://", "--actor", "x"]
     assert rewrite_deprecated(root, argv, notices.append) == [
         "person", "add", "--date-of-birth", "1980-01-02", "--pnc-number=12/34", "--db", "sqlite://",
-        "--actor", "x",
+        "--as", "x",
     ]
     assert notices == [
         "warning: --dob is deprecated; use --date-of-birth",
         "warning: --pnc is deprecated; use --pnc-number",
         "warning: --url is deprecated; use --db",
+        "warning: --actor is deprecated; use --as",
     ]
+
+
+def test_role_was_removed_and_says_what_replaced_it(root, tmp_path, monkeypatch, capsys) -> None:
+    from desist.domain.errors import InputError
+
+    with pytest.raises(InputError, match=r"^--role was removed; act as a named user with --as USER"):
+        rewrite_deprecated(root, ["referral", "move", "1", "--to", "X", "--role", "referrer"], print)
+    # `desist user add --role` is that command's own option, not the removed one
+    assert rewrite_deprecated(root, ["user", "add", "x", "--role", "admin"], print)[-1] == "admin"
+    code, _, err = run_cli(["group", "show", "1", "--role=programme_team"], capsys)
+    assert code == 2 and err == (
+        "error: --role was removed; act as a named user with --as USER (see desist user --help)\n"
+    )
+    monkeypatch.setenv("DESIST_ROLE", "programme_team")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(["group", "show", "1", "--as", "tom"], capsys)
+    assert code == 2 and err.startswith("error: DESIST_ROLE was removed; act as a named user with --as USER")
 
 
 def test_old_format_values_and_json_flag(root) -> None:
@@ -100,14 +119,16 @@ def test_deprecated_spelling_still_works_end_to_end(tmp_path, monkeypatch, capsy
     monkeypatch.delenv("DESIST_DATABASE_URL", raising=False)
     url = f"sqlite:///{tmp_path / 'x.db'}"
     assert run_cli(["db", "init", "--db", url], capsys)[0] == 0
+    seed_user(url, "ted", "referrer")
     code, out, err = run_cli(
-        ["person", "add", "--prison-number", "A1234BC", "--dob", "1980-01-02", "--actor", "t", "--url", url],
+        ["person", "add", "--prison-number", "A1234BC", "--dob", "1980-01-02", "--actor", "ted", "--url", url],
         capsys,
     )
     assert code == 0, err
     assert out.startswith("person 1: A1234BC")
     assert err.splitlines() == [
         "warning: --dob is deprecated; use --date-of-birth",
+        "warning: --actor is deprecated; use --as",
         "warning: --url is deprecated; use --db",
     ]
 

@@ -34,9 +34,11 @@ from desist.adapters.orm import (
     ReferralTransfer,
     Sentence,
 )
+from desist.domain.access import Principal
 from desist.domain.errors import Conflict, NotFound
 from desist.domain.referrals import OpenReferral, ReferralStatus
 from desist.domain.versions import check_version
+from tests.principals import caseworker
 
 
 def _defaults(obj: Any) -> None:
@@ -165,6 +167,10 @@ class FakeReferrals(FakeRepository):
             and (person_id is None or r.person_id == person_id)
         ]
 
+    def sites_of(self, person_id: int) -> list[str]:
+        sites = {o.id: o.site for o in self._rows(Offering)}
+        return sorted({sites[r.offering_id] for r in self._rows() if r.person_id == person_id})
+
     def open_referrals_of(self, person_id: int) -> list[OpenReferral]:
         sites = {o.id: o.site for o in self._rows(Offering)}
         return [
@@ -287,8 +293,10 @@ class FakeIncentives(FakeRepository):
 class FakeUnitOfWork:
     """The fake: ``FakeUnitOfWork(actor="x")``; share ``tables`` between several to share one store."""
 
-    def __init__(self, actor: str = "test", tables: Tables | None = None) -> None:
-        self.actor = actor
+    def __init__(self, actor: str | Principal = "test", tables: Tables | None = None) -> None:
+        # a plain name: a caseworker with every casework role, national (tests of the casework rules)
+        self.principal = actor if isinstance(actor, Principal) else caseworker(actor)
+        self.actor = self.principal.username
         self.tables = tables or Tables()
         self.committed = False
         self.people = FakePeople(self)
@@ -363,7 +371,7 @@ def _values(obj: Any) -> dict[str, Any]:
     }
 
 
-def factory(actor: str = "test") -> Any:
+def factory(actor: str | Principal = "test") -> Any:
     """``make(actor)`` -> a fresh fake unit of work on one shared in-memory store."""
     tables = Tables()
     return lambda who=actor: FakeUnitOfWork(who, tables)

@@ -13,14 +13,15 @@ import pytest
 from desist.domain.errors import CapacityError, Conflict, Forbidden, InputError, InvalidTransition, NotFound
 from desist.domain.groups import GroupKind
 from desist.domain.incentives import IncentiveLevel, LevelReason, LevelReasonCategory
-from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus, Role
+from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus
 from desist.services import casework as cw
 from desist.services import groups as gs
 from desist.services import incentives as inc
 from desist.services import referrals as rs
+from tests.principals import as_user
 from tests.unit.services.fakes import factory
 
-S, T, REF = ReferralStatus, Role.PROGRAMME_TEAM, Role.REFERRER
+S = ReferralStatus
 
 
 @pytest.fixture
@@ -44,18 +45,17 @@ def _man(uow, number: str, band: str = "medium", release: dt.date = dt.date(2028
 
 def _suitable(uow, number: str, offering_id: int) -> int:  # type: ignore[no-untyped-def]
     v = rs.create_referral(
-        uow("rita"), person=number, offering_id=offering_id, role=REF, referred_on=dt.date(2024, 6, 1)
+        uow("rita"), person=number, offering_id=offering_id, referred_on=dt.date(2024, 6, 1)
     )
     rs.move_referral(
         uow("rita"),
         v.id,
         S.REFERRAL_SUBMITTED,
-        REF,
         assessment_confirmed=True,
         programme_history_reviewed=True,
     )
     for target in (S.AWAITING_ASSESSMENT, S.ASSESSMENT_STARTED, S.ASSESSED_SUITABLE):
-        v = rs.move_referral(uow("tom"), v.id, target, T)
+        v = rs.move_referral(uow("tom"), v.id, target)
     return v.id
 
 
@@ -93,35 +93,34 @@ def test_a_refused_change_writes_nothing(uow) -> None:  # type: ignore[no-untype
 
 
 def test_referral_to_group_to_completion(uow) -> None:  # type: ignore[no-untyped-def]
-    offering = gs.create_offering(uow(), programme_code="Horizon", site="HMP Test", role=T)
+    offering = gs.create_offering(uow(), programme_code="Horizon", site="HMP Test")
     for number in ("A1", "A2", "A3"):
         _man(uow, number)
     ids = [_suitable(uow, n, offering["id"]) for n in ("A1", "A2", "A3")]
     with pytest.raises(Conflict, match="already has open referral"):
-        rs.create_referral(uow("rita"), person="A1", offering_id=offering["id"], role=REF)
+        rs.create_referral(uow("rita"), person="A1", offering_id=offering["id"])
     group = gs.create_group(
-        uow(), offering_id=offering["id"], kind=GroupKind.CLOSED, capacity=2, planned_sessions=2, role=T
+        uow(), offering_id=offering["id"], kind=GroupKind.CLOSED, capacity=2, planned_sessions=2
     )
-    alloc = gs.allocate(uow("tom"), group_id=group.id, role=T, on=dt.date(2025, 1, 6))
+    alloc = gs.allocate(uow("tom"), group_id=group.id, on=dt.date(2025, 1, 6))
     assert alloc.enrolled_referrals == (ids[0], ids[1]) and alloc.group.places_taken == 2
     with pytest.raises(CapacityError):
-        gs.enrol(uow("tom"), group_id=group.id, referral_id=ids[2], role=T)
+        gs.enrol(uow("tom"), group_id=group.id, referral_id=ids[2])
     for day in (7, 8):
         gs.record_session(
             uow("tom"),
             group_id=group.id,
             held_on=dt.date(2025, 1, day),
-            role=T,
             attendance={"A1": "attended", "A2": "absent"},
         )
     done = gs.complete(
-        uow("tom"), group_id=group.id, person="A1", role=T, targets_met=True, on=dt.date(2025, 1, 9)
+        uow("tom"), group_id=group.id, person="A1", targets_met=True, on=dt.date(2025, 1, 9)
     )
     assert done.status == "PROGRAMME_COMPLETE"
     assert [h.to_status for h in done.history][-2:] == ["ON_PROGRAMME", "PROGRAMME_COMPLETE"]
     with pytest.raises(InvalidTransition):  # 0 of 2 attended: below the threshold
         gs.complete(
-            uow("tom"), group_id=group.id, person="A2", role=T, targets_met=True, on=dt.date(2025, 1, 9)
+            uow("tom"), group_id=group.id, person="A2", targets_met=True, on=dt.date(2025, 1, 9)
         )
     view = gs.show_group(uow(), group.id)
     member = next(m for m in view.members if m.prison_number == "A1")
@@ -131,34 +130,32 @@ def test_referral_to_group_to_completion(uow) -> None:  # type: ignore[no-untype
 
 
 def test_waiting_list_priority_and_roles(uow) -> None:  # type: ignore[no-untyped-def]
-    offering = gs.create_offering(uow(), programme_code="Horizon", site="HMP Test", role=T)
+    offering = gs.create_offering(uow(), programme_code="Horizon", site="HMP Test")
     _man(uow, "A1", release=dt.date(2029, 1, 1))
     _man(uow, "A2", release=dt.date(2026, 1, 1))
     first, second = _suitable(uow, "A1", offering["id"]), _suitable(uow, "A2", offering["id"])
     assert [e.referral_id for e in gs.waiting_list(uow(), offering["id"])] == [second, first]
-    with pytest.raises(Forbidden, match="only the programme team"):
+    with pytest.raises(Forbidden, match="referrer .* may not; needs programme_team or treatment_manager"):
         gs.create_group(
-            uow(),
+            uow(as_user("referrer", national=True)),
             offering_id=offering["id"],
             kind=GroupKind.ROLLING,
             capacity=4,
             planned_sessions=3,
-            role=REF,
         )
 
 
 def test_stale_referral_version_is_refused(uow) -> None:  # type: ignore[no-untyped-def]
-    offering = gs.create_offering(uow(), programme_code="Horizon", site="HMP Test", role=T)
+    offering = gs.create_offering(uow(), programme_code="Horizon", site="HMP Test")
     _man(uow, "A1")
     rid = _suitable(uow, "A1", offering["id"])
     seen = rs.show_referral(uow(), rid)
-    rs.move_referral(uow(), rid, S.SUITABLE_NOT_READY, T)
+    rs.move_referral(uow(), rid, S.SUITABLE_NOT_READY)
     with pytest.raises(Conflict, match=f"referral {rid} was changed by someone else"):
         rs.move_referral(
             uow(),
             rid,
             S.WITHDRAWN,
-            T,
             reason=Reason(ReasonCategory.OTHER, "x"),
             expected_version=seen.version,
         )
@@ -200,13 +197,13 @@ def test_impossible_histories_are_refused_and_nothing_is_written(uow) -> None:  
         inc.set_level(
             uow(), person="A1", level=IncentiveLevel.STANDARD, reason=reception, on=dt.date(2009, 6, 1)
         )
-    offering = gs.create_offering(uow(), programme_code="Horizon", site="HMP Test", role=T)
+    offering = gs.create_offering(uow(), programme_code="Horizon", site="HMP Test")
     rid = _suitable(uow, "A1", offering["id"])  # referred on 2024-06-01
     group = gs.create_group(
-        uow(), offering_id=offering["id"], kind=GroupKind.ROLLING, capacity=4, planned_sessions=3, role=T
+        uow(), offering_id=offering["id"], kind=GroupKind.ROLLING, capacity=4, planned_sessions=3
     )
     with pytest.raises(InputError, match=f"joining date: 2024-05-31 is before referral {rid} was made"):
-        gs.enrol(uow(), group_id=group.id, referral_id=rid, role=T, on=dt.date(2024, 5, 31))
+        gs.enrol(uow(), group_id=group.id, referral_id=rid, on=dt.date(2024, 5, 31))
     with uow() as u:
         assert len(u.sentences.for_person(1)) == 1
         assert u.incentives.for_person(1) == []

@@ -12,22 +12,19 @@ import typer
 from desist.domain.errors import InputError
 from desist.entrypoints.cli.casework_common import (
     MAX_ID,
-    ActorOpt,
     AppellantOpt,
+    AsOpt,
     Format,
     FormatOpt,
     PersonArg,
     ReferralArg,
-    ReferrerRoleOpt,
-    RoleOpt,
     UrlOpt,
     check_format,
     database_errors,
     date_opt,
     emit_json,
     required_date,
-    role,
-    uow_factory,
+    user_uow_factory,
 )
 from desist.entrypoints.cli.options import emit_csv, plain
 
@@ -86,7 +83,7 @@ def register_person(app: typer.Typer) -> None:
         ldc: bool = typer.Option(
             False, "--ldc", help="Learning disability or challenges (OASys LDC subtotal 3 or more)."
         ),
-        actor: str = ActorOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
     ) -> None:
         """Record a new man (innocence/appellant protect him from Basic; LDC: adapted programmes)."""
@@ -94,7 +91,7 @@ def register_person(app: typer.Typer) -> None:
 
         with database_errors():
             p = service(
-                uow_factory(actor, url)(),
+                user_uow_factory(as_user, url)(),
                 prison_number=prison_number,
                 date_of_birth=required_date(dob, "--date-of-birth"),
                 sex=sex,
@@ -122,7 +119,7 @@ def register_person(app: typer.Typer) -> None:
         expect_version: int = typer.Option(
             None, "--expect-version", min=1, max=MAX_ID, help="Refuse if his record changed since you saw it."
         ),
-        actor: str = ActorOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
     ) -> None:
         """Change a man's flags (audited); flags not given stay as they are."""
@@ -135,7 +132,7 @@ def register_person(app: typer.Typer) -> None:
             )
         with database_errors():
             p = set_person_flags(
-                uow_factory(actor, url)(),
+                user_uow_factory(as_user, url)(),
                 person=person_key,
                 maintains_innocence=maintains_innocence,
                 recognised_appellant=appellant,
@@ -152,7 +149,7 @@ def register_person(app: typer.Typer) -> None:
         licence_end: str = typer.Option(None, "--licence-end-date", help="Licence end, YYYY-MM-DD."),
         community: bool = typer.Option(False, "--community", help="A community sentence (not custodial)."),
         offence: str = typer.Option(None, "--index-offence", help="The index offence, as text."),
-        actor: str = ActorOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
     ) -> None:
         """Record a sentence or custody episode."""
@@ -160,7 +157,7 @@ def register_person(app: typer.Typer) -> None:
 
         with database_errors():
             out = record_sentence(
-                uow_factory(actor, url)(),
+                user_uow_factory(as_user, url)(),
                 person=person_key,
                 start_date=required_date(start, "--start-date"),
                 release_date=date_opt(release, "--release-date"),
@@ -182,7 +179,7 @@ def register_person(app: typer.Typer) -> None:
             None, "--offence-type", metavar="[contact|non_contact]", help="Contact or non-contact offending."
         ),
         assessor: str = typer.Option(None, "--assessor", help="Who assessed him."),
-        actor: str = ActorOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
     ) -> None:
         """Record an assessment's result (the band the group mixing rules use)."""
@@ -191,7 +188,7 @@ def register_person(app: typer.Typer) -> None:
         outputs = {k: v for k, v in (("risk_band", risk_band), ("offence_type", offence_type)) if v}
         with database_errors():
             out = record_assessment(
-                uow_factory(actor, url)(),
+                user_uow_factory(as_user, url)(),
                 person=person_key,
                 assessed_on=required_date(on, "--assessed-on"),
                 tool=tool,
@@ -212,16 +209,15 @@ def register_offering(app: typer.Typer) -> None:
     def create(
         programme: str = typer.Option(..., "--programme", help="Catalogue programme code, e.g. Horizon."),
         site: str = typer.Option(..., "--site", help="Where it runs, e.g. HMP Whatton."),
-        actor: str = ActorOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
-        role_name: str = RoleOpt,
     ) -> None:
         """Offer a programme at a site."""
         from desist.services.groups import create_offering
 
         with database_errors():
             o = create_offering(
-                uow_factory(actor, url)(), programme_code=programme, site=site, role=role(role_name)
+                user_uow_factory(as_user, url)(), programme_code=programme, site=site
             )
         typer.echo(f"offering {o['id']}: {o['programme_code']} at {o['site']}")
 
@@ -239,9 +235,8 @@ def register_referral(app: typer.Typer) -> None:
         referred_on: str = typer.Option(
             None, "--referred-on", help="The day it was made, YYYY-MM-DD, if earlier (default: now)."
         ),
-        actor: str = ActorOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
-        role_name: str = ReferrerRoleOpt,
         fmt: Format = FormatOpt,
     ) -> None:
         """Start a referral (REFERRAL_STARTED); a second open referral to the same offering is refused."""
@@ -250,10 +245,9 @@ def register_referral(app: typer.Typer) -> None:
         fmt = check_format(fmt)
         with database_errors():
             view = create_referral(
-                uow_factory(actor, url)(),
+                user_uow_factory(as_user, url)(),
                 person=person,
                 offering_id=offering,
-                role=role(role_name),
                 referred_on=date_opt(referred_on, "--referred-on"),
             )
         _print_referral(view, fmt)
@@ -267,9 +261,8 @@ def register_referral(app: typer.Typer) -> None:
         history_reviewed: bool = typer.Option(
             False, "--history-reviewed", help="Programme history reviewed."
         ),
-        actor: str = ActorOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
-        role_name: str = ReferrerRoleOpt,
         fmt: Format = FormatOpt,
     ) -> None:
         """Submit a started referral (needs --assessment-confirmed and --history-reviewed)."""
@@ -279,10 +272,9 @@ def register_referral(app: typer.Typer) -> None:
         fmt = check_format(fmt)
         with database_errors():
             view = move_referral(
-                uow_factory(actor, url)(),
+                user_uow_factory(as_user, url)(),
                 referral_id,
                 ReferralStatus.REFERRAL_SUBMITTED,
-                role(role_name),
                 assessment_confirmed=assessment_confirmed,
                 programme_history_reviewed=history_reviewed,
             )
@@ -303,9 +295,8 @@ def register_referral(app: typer.Typer) -> None:
             help="Treatment targets met (completion; deselection optional).",
         ),
         on: str = typer.Option(None, "--on", help="Effective date of completion/deselection (YYYY-MM-DD)."),
-        actor: str = ActorOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
-        role_name: str = RoleOpt,
         fmt: Format = FormatOpt,
     ) -> None:
         """Move a referral to another status (the state machine decides who may)."""
@@ -316,10 +307,9 @@ def register_referral(app: typer.Typer) -> None:
         target, why = parse_status(to, "--to"), Reason.parse(reason_category, reason)
         with database_errors():
             view = move_referral(
-                uow_factory(actor, url)(),
+                user_uow_factory(as_user, url)(),
                 referral_id,
                 target,
-                role(role_name),
                 reason=why,
                 expected_version=expect_version,
                 targets_met=targets_met,
@@ -338,9 +328,8 @@ def register_referral(app: typer.Typer) -> None:
         expect_version: int = typer.Option(
             None, "--expect-version", min=1, max=MAX_ID, help="Refuse if it changed since you saw it."
         ),
-        actor: str = ActorOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
-        role_name: str = RoleOpt,
         fmt: str = FormatOpt,
     ) -> None:
         """Move an open referral to the programme's offering at another site (keeps status and history)."""
@@ -351,23 +340,24 @@ def register_referral(app: typer.Typer) -> None:
         why = Reason.parse(reason_category, reason)
         with database_errors():
             view = transfer_referral(
-                uow_factory(actor, url)(),
+                user_uow_factory(as_user, url)(),
                 referral_id,
                 to_offering_id=to_offering,
-                role=role(role_name),
                 reason=why,
                 expected_version=expect_version,
             )
         _print_referral(view, fmt)
 
     @referral.command("show")
-    def show(referral_id: int = ReferralArg, fmt: Format = FormatOpt, url: str = UrlOpt) -> None:
+    def show(
+        referral_id: int = ReferralArg, fmt: Format = FormatOpt, as_user: str = AsOpt, url: str = UrlOpt
+    ) -> None:
         """Show a referral with its full status history."""
         from desist.services.referrals import show_referral
 
         fmt = check_format(fmt)
         with database_errors():
-            view = show_referral(uow_factory("cli:read", url)(), referral_id)
+            view = show_referral(user_uow_factory(as_user, url)(), referral_id)
         _print_referral(view, fmt)
 
     @referral.command("list")
@@ -378,6 +368,7 @@ def register_referral(app: typer.Typer) -> None:
         offering: int = typer.Option(None, "--offering", min=1, max=MAX_ID, help="Only this offering id."),
         person: str = typer.Option(None, "--person", help="Only this man (prison number or #ID)."),
         fmt: Format = FormatOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
     ) -> None:
         """List referrals, optionally by status, offering or person."""
@@ -388,7 +379,7 @@ def register_referral(app: typer.Typer) -> None:
         st = parse_status(status, "--status") if status else None
         with database_errors():
             views = list_referrals(
-                uow_factory("cli:read", url)(), status=st, offering_id=offering, person=person
+                user_uow_factory(as_user, url)(), status=st, offering_id=offering, person=person
             )
         if fmt == "json":
             emit_json(views)

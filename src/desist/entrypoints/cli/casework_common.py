@@ -15,8 +15,9 @@ from typing import Any
 import typer
 
 from desist.domain.errors import InputError
-from desist.domain.referrals import Role, parse_role
-from desist.entrypoints.cli.options import DbOpt, Format, FormatOpt, choices, emit_json, plain
+from desist.entrypoints.cli.options import DbOpt, Format, FormatOpt, emit_json, plain
+
+ROLE_REMOVED = "--role was removed; act as a named user with --as USER (see desist user --help)"
 
 #: the named user a command acts as (checked like a signed-in user of the web app)
 AsOpt = typer.Option(
@@ -27,24 +28,6 @@ AsOpt = typer.Option(
     help="Act as this user (their roles and organisation are checked; env DESIST_USER).",
 )
 
-ActorOpt = typer.Option(
-    ..., "--actor", envvar="DESIST_ACTOR", help="Who is acting (recorded in the audit log; env DESIST_ACTOR)."
-)
-
-
-def _role_opt(default: Role) -> Any:
-    return typer.Option(
-        default.value,
-        "--role",
-        envvar="DESIST_ROLE",
-        metavar=choices(Role),
-        help="The acting user's programme role (decides who may do what; env DESIST_ROLE).",
-    )
-
-
-RoleOpt = _role_opt(Role.PROGRAMME_TEAM)
-#: the --role of the referrer's own commands (creating and submitting a referral)
-ReferrerRoleOpt = _role_opt(Role.REFERRER)
 #: ids and counts are 32-bit integer columns on PostgreSQL (``integer``): a larger number cannot exist, so
 #: the CLI refuses it as out of range instead of sending it to the database, on SQLite too
 MAX_ID = 2**31 - 1
@@ -72,9 +55,10 @@ def open_app(db: str | None, *, require_head: bool = True, create: bool = False)
 
 
 def uow_factory(actor: str, url: str | None = None) -> Callable[[], Any]:
-    """Fresh units of work on the database (``url``, else the settings), acting as ``actor``.
+    """Fresh units of work on the database (``url``, else the settings) recorded as ``actor``, with no user.
 
-    Refuses, in one line, a database that is not initialised or not at the newest schema.
+    For commands outside casework that check no role yet; casework commands act as a named user
+    (:func:`user_uow_factory`). Refuses, in one line, a database not initialised or not at the newest schema.
     """
     if not actor or not actor.strip():
         raise InputError("--actor: empty; expected the name of the person acting")
@@ -83,8 +67,15 @@ def uow_factory(actor: str, url: str | None = None) -> Callable[[], Any]:
 
 def acting_user(as_user: str | None, url: str | None = None) -> tuple[Any, Any]:
     """The composition root and the :class:`Principal` of the named user ``--as`` (or ``DESIST_USER``)."""
+    import os
+
     from desist.services.users import principal_for
 
+    if os.environ.get("DESIST_ROLE"):
+        raise InputError(ROLE_REMOVED.replace("--role", "DESIST_ROLE"))
+    if (not as_user or not as_user.strip()) and os.environ.get("DESIST_ACTOR"):
+        typer.echo("warning: DESIST_ACTOR is deprecated; use DESIST_USER (a named user)", err=True)
+        as_user = os.environ["DESIST_ACTOR"]
     if not as_user or not as_user.strip():
         raise InputError("--as: missing; expected the user you act as (--as USER, or set DESIST_USER)")
     app = open_app(url)
@@ -120,10 +111,6 @@ def database_errors() -> Iterator[None]:
                 "expected `desist db init` first"
             ) from None
         raise
-
-
-def role(value: str) -> Role:
-    return parse_role(value)
 
 
 def date_opt(value: str | None, option: str) -> dt.date | None:

@@ -7,15 +7,14 @@ import typer
 from desist.domain.errors import InputError
 from desist.entrypoints.cli.casework_common import (
     MAX_ID,
-    ActorOpt,
     AppellantOpt,
+    AsOpt,
     DryRunOpt,
     Format,
     FormatOpt,
     GroupArg,
     OnOpt,
     PersonOpt,
-    RoleOpt,
     UrlOpt,
     check_format,
     database_errors,
@@ -23,8 +22,7 @@ from desist.entrypoints.cli.casework_common import (
     emit_json,
     people_list,
     required_date,
-    role,
-    uow_factory,
+    user_uow_factory,
 )
 from desist.entrypoints.cli.options import emit_csv, plain
 
@@ -79,13 +77,13 @@ def _print_review(moved, fmt: str, dry_run: bool, from_level: str) -> None:  # t
         typer.echo(f"  {v.prison_number}")
 
 
-def _review(level: str, on: str | None, dry_run: bool, actor: str, url: str | None, fmt: Format) -> None:
+def _review(level: str, on: str | None, dry_run: bool, as_user: str, url: str | None, fmt: Format) -> None:
     """Run one of the bulk reviews to Standard (``basic``: 2017; ``entry``: 2019) and print who moved."""
     from desist.services import incentives
 
     service = incentives.review_basic if level == "basic" else incentives.review_entry
     with database_errors():
-        moved = service(uow_factory(actor, url)(), on=date_opt(on, "--on"), dry_run=dry_run)
+        moved = service(user_uow_factory(as_user, url)(), on=date_opt(on, "--on"), dry_run=dry_run)
     _print_review(moved, check_format(fmt), dry_run, level)
 
 
@@ -112,9 +110,8 @@ def register_group(app: typer.Typer) -> None:
         label: str = typer.Option(None, "--label", help="A name for the group."),
         facilitator: list[str] = typer.Option(None, "--facilitator", help="A facilitator (repeat for more)."),
         start: str = typer.Option(None, "--start-date", help="Planned start, YYYY-MM-DD."),
-        actor: str = ActorOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
-        role_name: str = RoleOpt,
         fmt: Format = FormatOpt,
     ) -> None:
         """Create a closed or rolling group for an offering."""
@@ -124,12 +121,11 @@ def register_group(app: typer.Typer) -> None:
         fmt = check_format(fmt)
         with database_errors():
             view = create_group(
-                uow_factory(actor, url)(),
+                user_uow_factory(as_user, url)(),
                 offering_id=offering,
                 kind=parse_enum(GroupKind, kind, "--kind"),
                 capacity=capacity,
                 planned_sessions=sessions,
-                role=role(role_name),
                 label=label,
                 facilitators=list(facilitator or []),
                 start_date=date_opt(start, "--start-date"),
@@ -141,6 +137,7 @@ def register_group(app: typer.Typer) -> None:
     def waiting(
         offering: int = typer.Option(..., "--offering", min=1, max=MAX_ID, help="Offering id."),
         fmt: Format = FormatOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
     ) -> None:
         """The waiting list for an offering, in priority order (earliest release, then referral date)."""
@@ -148,7 +145,7 @@ def register_group(app: typer.Typer) -> None:
 
         fmt = check_format(fmt)
         with database_errors():
-            entries = waiting_list(uow_factory("cli:read", url)(), offering)
+            entries = waiting_list(user_uow_factory(as_user, url)(), offering)
         if fmt == "json":
             emit_json(entries)
             return
@@ -178,9 +175,8 @@ def register_group(app: typer.Typer) -> None:
     def allocate(
         group_id: int = GroupArg,
         on: str = typer.Option(None, "--on", help="Joining date (default today)."),
-        actor: str = ActorOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
-        role_name: str = RoleOpt,
         fmt: Format = FormatOpt,
     ) -> None:
         """Fill free places from the waiting list in priority order, within the mixing rules."""
@@ -189,7 +185,7 @@ def register_group(app: typer.Typer) -> None:
         fmt = check_format(fmt)
         with database_errors():
             result = service(
-                uow_factory(actor, url)(), group_id=group_id, role=role(role_name), on=date_opt(on, "--on")
+                user_uow_factory(as_user, url)(), group_id=group_id, on=date_opt(on, "--on")
             )
         if fmt == "json":
             emit_json(result)
@@ -210,9 +206,8 @@ def register_group(app: typer.Typer) -> None:
         group_id: int = GroupArg,
         referral: int = typer.Option(..., "--referral", min=1, max=MAX_ID, help="Referral id."),
         on: str = OnOpt,
-        actor: str = ActorOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
-        role_name: str = RoleOpt,
         fmt: Format = FormatOpt,
     ) -> None:
         """Enrol one man (his referral must be ASSESSED_SUITABLE) if there is a place and the rules allow."""
@@ -221,10 +216,9 @@ def register_group(app: typer.Typer) -> None:
         fmt = check_format(fmt)
         with database_errors():
             view = service(
-                uow_factory(actor, url)(),
+                user_uow_factory(as_user, url)(),
                 group_id=group_id,
                 referral_id=referral,
-                role=role(role_name),
                 on=date_opt(on, "--on"),
             )
         _print_group(view, fmt)
@@ -237,19 +231,17 @@ def register_group(app: typer.Typer) -> None:
         attended: str = typer.Option(None, "--attended", help="Comma-separated prison numbers."),
         absent: str = typer.Option(None, "--absent", help="Comma-separated prison numbers."),
         excused: str = typer.Option(None, "--excused", help="Comma-separated prison numbers."),
-        actor: str = ActorOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
-        role_name: str = RoleOpt,
     ) -> None:
         """Record the group's next session, optionally with attendance."""
         from desist.services.groups import record_session
 
         with database_errors():
             out = record_session(
-                uow_factory(actor, url)(),
+                user_uow_factory(as_user, url)(),
                 group_id=group_id,
                 held_on=required_date(on, "--on"),
-                role=role(role_name),
                 topic=topic,
                 attendance=_marks(attended, absent, excused),
             )
@@ -264,20 +256,18 @@ def register_group(app: typer.Typer) -> None:
         attended: str = typer.Option(None, "--attended", help="Comma-separated prison numbers."),
         absent: str = typer.Option(None, "--absent", help="Comma-separated prison numbers."),
         excused: str = typer.Option(None, "--excused", help="Comma-separated prison numbers."),
-        actor: str = ActorOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
-        role_name: str = RoleOpt,
     ) -> None:
         """Mark (or correct) attendance at a session already held."""
         from desist.services.groups import record_attendance
 
         with database_errors():
             out = record_attendance(
-                uow_factory(actor, url)(),
+                user_uow_factory(as_user, url)(),
                 group_id=group_id,
                 session_number=session_number,
                 marks=_marks(attended, absent, excused),
-                role=role(role_name),
             )
         typer.echo(f"group {group_id}: session {out['session']}, {out['marked']} marked")
 
@@ -289,19 +279,17 @@ def register_group(app: typer.Typer) -> None:
             ..., "--targets-met/--targets-not-met", help="Treatment targets met."
         ),
         on: str = OnOpt,
-        actor: str = ActorOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
-        role_name: str = RoleOpt,
     ) -> None:
         """Complete a member (attendance threshold and treatment targets are checked)."""
         from desist.services.groups import complete as service
 
         with database_errors():
             view = service(
-                uow_factory(actor, url)(),
+                user_uow_factory(as_user, url)(),
                 group_id=group_id,
                 person=person,
-                role=role(role_name),
                 targets_met=targets_met,
                 on=date_opt(on, "--on"),
             )
@@ -319,9 +307,8 @@ def register_group(app: typer.Typer) -> None:
             "DESELECTED", "--to", help="DESELECTED, or ASSESSED_SUITABLE/SUITABLE_NOT_READY."
         ),
         on: str = OnOpt,
-        actor: str = ActorOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
-        role_name: str = RoleOpt,
     ) -> None:
         """Take a man out of a group, with a reason (the referral closes or stays open)."""
         from desist.domain.referrals import Reason, parse_status
@@ -330,10 +317,9 @@ def register_group(app: typer.Typer) -> None:
         why = Reason.parse(reason_category, reason)
         with database_errors():
             view = service(
-                uow_factory(actor, url)(),
+                user_uow_factory(as_user, url)(),
                 group_id=group_id,
                 person=person,
-                role=role(role_name),
                 reason=why,
                 to=parse_status(to, "--to"),
                 on=date_opt(on, "--on"),
@@ -341,13 +327,15 @@ def register_group(app: typer.Typer) -> None:
         typer.echo(f"referral {view.id}: {view.status}; programme history written for {view.prison_number}")
 
     @group.command("show")
-    def show(group_id: int = GroupArg, fmt: Format = FormatOpt, url: str = UrlOpt) -> None:
+    def show(
+        group_id: int = GroupArg, fmt: Format = FormatOpt, as_user: str = AsOpt, url: str = UrlOpt
+    ) -> None:
         """Show a group and each member's progress."""
         from desist.services.groups import show_group
 
         fmt = check_format(fmt)
         with database_errors():
-            view = show_group(uow_factory("cli:read", url)(), group_id)
+            view = show_group(user_uow_factory(as_user, url)(), group_id)
         _print_group(view, fmt)
 
 
@@ -368,7 +356,7 @@ def register_incentive(app: typer.Typer) -> None:
             False, "--maintains-innocence", help="He denies the offence."
         ),
         appellant: bool = AppellantOpt,
-        actor: str = ActorOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
     ) -> None:
         """Change a man's level, with a reason."""
@@ -378,7 +366,7 @@ def register_incentive(app: typer.Typer) -> None:
         lvl, why = parse_level(level, "--level"), LevelReason.parse(reason_category, reason)
         with database_errors():
             v = set_level(
-                uow_factory(actor, url)(),
+                user_uow_factory(as_user, url)(),
                 person=person,
                 level=lvl,
                 reason=why,
@@ -395,32 +383,34 @@ def register_incentive(app: typer.Typer) -> None:
     def review_basic(
         on: str = typer.Option(None, "--on", help="Date the reversal takes effect."),
         dry_run: bool = DryRunOpt,
-        actor: str = ActorOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
         fmt: Format = FormatOpt,
     ) -> None:
         """Move everyone on Basic for maintaining innocence / non-participation to Standard (2017 review)."""
-        _review("basic", on, dry_run, actor, url, fmt)
+        _review("basic", on, dry_run, as_user, url, fmt)
 
     @incentive.command("review-entry")
     def review_entry(
         on: str = typer.Option(None, "--on", help="Default: the day after Entry's last day (Aug 2019)."),
         dry_run: bool = DryRunOpt,
-        actor: str = ActorOpt,
+        as_user: str = AsOpt,
         url: str = UrlOpt,
         fmt: Format = FormatOpt,
     ) -> None:
         """Move everyone still on Entry to Standard (Entry was abolished in Aug 2019)."""
-        _review("entry", on, dry_run, actor, url, fmt)
+        _review("entry", on, dry_run, as_user, url, fmt)
 
     @incentive.command("history")
-    def history(person: str = PersonOpt, fmt: Format = FormatOpt, url: str = UrlOpt) -> None:
+    def history(
+        person: str = PersonOpt, fmt: Format = FormatOpt, as_user: str = AsOpt, url: str = UrlOpt
+    ) -> None:
         """A man's level changes in date order."""
         from desist.services.incentives import level_history
 
         fmt = check_format(fmt)
         with database_errors():
-            rows = level_history(uow_factory("cli:read", url)(), person)
+            rows = level_history(user_uow_factory(as_user, url)(), person)
         if fmt == "json":
             emit_json(rows)
             return

@@ -160,7 +160,9 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
     )
 
     screen.step(f"2. Importing into {db} (desist import, validated and audited)")
-    files = write_import_files(pop, end, out / "data", protect=_db_files(db))
+    # the Kaizen candidates are held at HMP Whatton, whose staff (demo users) refer them to its group
+    held = dict.fromkeys(candidates, "HMP Whatton")
+    files = write_import_files(pop, end, out / "data", protect=_db_files(db), held_at=held)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -178,6 +180,10 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
                 bar.console.print(f"  {report.summary()}")
 
         svc.load_population(engine, files, advance)
+
+    svc.seed_users(engine)
+    users = [f"{name} ({'/'.join(roles)}, {org or 'national'})" for name, roles, org, _ in svc.DEMO_USERS]
+    screen.say(f"demo users (password {svc.DEMO_PASSWORD!r}): " + ", ".join(users))
 
     screen.step("3. Recommendations for three men (desist recommend)")
     _show_recommendations(screen, example_recommendations(m))
@@ -266,6 +272,10 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
     screen.say(f"    report: {paths['report']}")
     seconds = time.perf_counter() - started
     typer.echo(f"demo finished in {seconds:.1f} s; open the report: {paths['report']}")
+    typer.echo(
+        f"next: DESIST_COOKIE_SECURE=false desist serve --db sqlite:///{db}  then sign in at "
+        f"http://127.0.0.1:8000 as a demo user, e.g. rita.whatton, password {svc.DEMO_PASSWORD}"
+    )
     return {"hazard_ratio": hr, "true_hr": study.true_hr, "seconds": seconds, "paths": paths}
 
 

@@ -56,6 +56,12 @@ DEPRECATED_FLAGS: dict[str, str] = {
     "--licence-end": "--licence-end-date",
     "--offence": "--index-offence",
     "--on": "--assessed-on",
+    "--actor": "--as",
+}
+#: spellings removed: using one is an error naming what replaced it (only where a command does not
+#: declare the flag itself, as ``desist user add --role`` does)
+REMOVED_FLAGS: dict[str, str] = {
+    "--role": "--role was removed; act as a named user with --as USER (see desist user --help)",
 }
 #: old ``--format`` values -> new
 DEPRECATED_FORMATS: dict[str, str] = {"text": "table"}
@@ -118,6 +124,10 @@ def rewrite_deprecated(command: Any, argv: Sequence[str], warn: Any) -> list[str
             out += args[i:]
             break
         name, eq, value = token.partition("=")
+        if name in REMOVED_FLAGS and name not in declared:
+            from desist.domain.errors import InputError
+
+            raise InputError(REMOVED_FLAGS[name])
         new = DEPRECATED_FLAGS.get(name)
         if new and new in declared and name not in declared:
             warn(f"warning: {name} is deprecated; use {new}")

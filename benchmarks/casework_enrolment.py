@@ -30,12 +30,16 @@ from sqlalchemy import func, select, text
 from desist.adapters.engine import make_engine, make_session_factory
 from desist.adapters.migrate import upgrade
 from desist.adapters.orm import Assessment, Enrolment, Offering, Person, Referral, ReferralStatusChange
+from desist.domain.access import Principal, StaffRole
 from desist.domain.errors import CapacityError
 from desist.domain.groups import GroupKind
 from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus
 from desist.services import groups as gs
 from desist.services.referrals import move_referral
 from desist.services.unit_of_work import UnitOfWork
+
+#: the acting user: the programme team, every organisation
+BENCH = Principal("bench", frozenset({StaffRole.PROGRAMME_TEAM}), national=True)
 
 PLACES, WAITING = 10, 50
 
@@ -73,7 +77,7 @@ def setup(session_factory, groups: int) -> list[tuple[int, int]]:
         ids = [r.id for r in referrals]
     group_ids = [
         gs.create_group(
-            UnitOfWork(session_factory, "bench"),
+            UnitOfWork(session_factory, principal=BENCH),
             offering_id=offering.id,
             kind=GroupKind.ROLLING,
             capacity=PLACES,
@@ -92,7 +96,7 @@ def run(url: str, groups: int, threads: int) -> None:
     def enrol(pair: tuple[int, int]) -> bool:
         try:
             gs.enrol(
-                UnitOfWork(sf, "bench"), group_id=pair[0], referral_id=pair[1], on=dt.date(2025, 1, 6)
+                UnitOfWork(sf, principal=BENCH), group_id=pair[0], referral_id=pair[1], on=dt.date(2025, 1, 6)
             )
             return True
         except CapacityError:
@@ -113,7 +117,8 @@ def run(url: str, groups: int, threads: int) -> None:
     start = time.perf_counter()
     for rid in enrolled:
         move_referral(
-            UnitOfWork(sf, "bench"), rid, ReferralStatus.DESELECTED, reason=reason, on=dt.date(2025, 2, 1)
+            UnitOfWork(sf, principal=BENCH), rid, ReferralStatus.DESELECTED, reason=reason,
+            on=dt.date(2025, 2, 1),
         )
     move_s = time.perf_counter() - start
     engine.dispose()

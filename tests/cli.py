@@ -44,3 +44,7 @@ def seed_user(
                 app.uow(admin), username=username, password=PASSWORD, roles=roles or ("referrer",),
                 organisation=org, national=national or org is None,
             )
+
+
+#: every casework role (a user for tests of the casework commands rather than of access)
+CASEWORK = ("referrer", "programme_team", "treatment_manager")

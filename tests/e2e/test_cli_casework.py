@@ -12,6 +12,7 @@ import pytest
 
 from desist.entrypoints.cli.app import main
 from tests.cli import run_cli as _run
+from tests.cli import seed_user
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "casework.md"
 
@@ -20,7 +21,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "casework.md"
 def template_db(tmp_path_factory):
     """Built once through the CLI: one offering, a rolling group of one place, two men assessed suitable."""
     path = tmp_path_factory.mktemp("template") / "cli.db"
-    env = {"DESIST_DATABASE_URL": f"sqlite:///{path}", "DESIST_ACTOR": "tester"}
+    env = {"DESIST_DATABASE_URL": f"sqlite:///{path}", "DESIST_USER": "tester"}
     steps = [
         ["db", "init"],
         ["person", "add", "--prison-number", "A2001BB", "--date-of-birth", "1980-01-01"],
@@ -31,12 +32,12 @@ def template_db(tmp_path_factory):
     for man in ("A2001BB", "A2002BB"):
         steps += [
             ["person", "assess", man, "--tool", "OSP", "--assessed-on", "2024-01-01", "--risk-band", "high"],
-            ["referral", "create", "--person", man, "--offering", "1", "--role", "referrer",
+            ["referral", "create", "--person", man, "--offering", "1", "--as", "rita",
              "--referred-on", "2024-12-01"],
         ]
     for rid in ("1", "2"):
         steps.append(
-            ["referral", "submit", rid, "--assessment-confirmed", "--history-reviewed", "--role", "referrer"]
+            ["referral", "submit", rid, "--assessment-confirmed", "--history-reviewed", "--as", "rita"]
         )
         steps += [
             ["referral", "move", rid, "--to", to]
@@ -46,12 +47,29 @@ def template_db(tmp_path_factory):
         for k, v in env.items():
             mp.setenv(k, v)
         mp.delenv("DESIST_ROLE", raising=False)
+        mp.delenv("DESIST_ACTOR", raising=False)
         for argv in steps:
+            if argv == ["db", "init"]:
+                main_ok(argv)
+                url = f"sqlite:///{path}"
+                # tester: every casework role, national; rita: a referrer; two prisons' programme teams
+                seed_user(url, "tester", "referrer", "programme_team", "treatment_manager")
+                seed_user(url, "rita", "referrer")
+                seed_user(url, "sam.sutton", "programme_team", org="HMP Full Sutton")
+                seed_user(url, "uma.usk", "programme_team", "referrer", org="HMP Usk")
+                continue
             try:
                 main(argv)
             except SystemExit as exc:
                 assert not exc.code, argv
     return path
+
+
+def main_ok(argv: list[str]) -> None:
+    try:
+        main(argv)
+    except SystemExit as exc:
+        assert not exc.code, argv
 
 
 @pytest.fixture
@@ -62,7 +80,8 @@ def db(template_db, tmp_path, monkeypatch):
     with sqlite3.connect(template_db) as src, sqlite3.connect(path) as dst:
         src.backup(dst)
     monkeypatch.setenv("DESIST_DATABASE_URL", f"sqlite:///{path}")
-    monkeypatch.setenv("DESIST_ACTOR", "tester")
+    monkeypatch.setenv("DESIST_USER", "tester")
+    monkeypatch.delenv("DESIST_ACTOR", raising=False)
     monkeypatch.delenv("DESIST_ROLE", raising=False)
     return path
 
@@ -96,7 +115,7 @@ def test_happy_path_outputs(db, capsys):
             "error: referral 1: ON_PROGRAMME is set by enrolling",
         ),
         (
-            ["referral", "move", "1", "--to", "SUITABLE_NOT_READY", "--role", "referrer"],
+            ["referral", "move", "1", "--to", "SUITABLE_NOT_READY", "--as", "rita"],
             "error: referral 1: referrer may not move ASSESSED_SUITABLE to SUITABLE_NOT_READY;",
         ),
         (
@@ -169,8 +188,8 @@ def test_happy_path_outputs(db, capsys):
             "error: person A2001BB: entry level did not exist on 2021-01-01",
         ),
         (
-            ["person", "add", "--prison-number", "A2003BB", "--date-of-birth", "1980-01-01", "--actor", " "],
-            "error: --actor: empty; expected the name of the person acting",
+            ["person", "add", "--prison-number", "A2003BB", "--date-of-birth", "1980-01-01", "--as", " "],
+            "error: --as: missing; expected the user you act as",
         ),
         (
             ["incentive", "set", "--person", "A2001BB", "--level", "standard", "--reason-category", "review",
@@ -224,7 +243,7 @@ def test_docs_walkthrough_runs(tmp_path):
     out, err = proc.stdout, proc.stderr
     assert "Traceback" not in err
     # the refusals the docs show are one line each, with exit status 2
-    assert out.count("refused: 2") == 5
+    assert out.count("refused: 2") == 6
     errors = [line for line in err.splitlines() if line.startswith("error:")]
     assert errors == [
         "error: person A1001AA: already has open referral 1 (REFERRAL_SUBMITTED) for HORIZON at "
@@ -235,6 +254,7 @@ def test_docs_walkthrough_runs(tmp_path):
         "error: referral 3: moving REFERRAL_STARTED to WITHDRAWN needs a reason (category and text); "
         "categories: motivation, operational, personal, risk, administrative, other",
         "error: referral 2: cannot complete; attended 2 of 4 sessions (50%), policy needs 80%",
+        "error: person 'A1003AA': not found; expected a known prison number or #<internal id>",
         "error: person A1003AA: a man maintaining innocence may not be placed on basic for not taking part "
         "in programmes (rule in force from 2017-06-26)",
     ]
@@ -260,3 +280,64 @@ def test_person_digits_are_a_prison_number_and_hash_is_the_internal_id(db, capsy
     code, _, err = _run(["person", "set-flags", "#7", "--appellant"], capsys)
     assert code == 2
     assert err == "error: person '#7': not found; expected a known prison number or #<internal id>\n"
+
+
+def test_a_user_cannot_act_under_a_role_they_do_not_hold(db, capsys):
+    # rita is a referrer: the programme team's moves and group work are refused, whatever she types
+    code, _, err = _run(["referral", "move", "1", "--to", "SUITABLE_NOT_READY", "--as", "rita"], capsys)
+    assert code == 2 and err.startswith("error: referral 1: referrer may not move ASSESSED_SUITABLE")
+    code, _, err = _run(["group", "enrol", "1", "--referral", "1", "--as", "rita"], capsys)
+    assert (code, err) == (
+        2, "error: enrol in group 1: rita (referrer) may not; needs programme_team or treatment_manager\n"
+    )
+    argv = ["group", "enrol", "1", "--referral", "1", "--as", "rita", "--role", "programme_team"]
+    code, _, err = _run(argv, capsys)
+    assert (code, err) == (
+        2, "error: --role was removed; act as a named user with --as USER (see desist user --help)\n"
+    )
+    code, _, err = _run(["group", "show", "1", "--as", "nobody"], capsys)
+    assert (code, err.split(";")[0]) == (2, "error: user nobody: not found")
+    code, _, err = _run(["group", "show", "1", "--as", "test.admin"], capsys)
+    assert code == 2 and "test.admin (admin) may not; needs " in err  # administrators do no casework
+
+
+def test_another_prisons_user_finds_nothing_to_read_or_change(db, capsys):
+    # the men are referred to HMP Full Sutton: its team sees them; HMP Usk's sees nothing
+    code, out, _ = _run(["referral", "list", "--as", "sam.sutton"], capsys)
+    assert code == 0 and [line.split("\t")[2] for line in out.splitlines()] == ["A2001BB", "A2002BB"]
+    code, out, _ = _run(["referral", "list", "--as", "uma.usk"], capsys)
+    assert (code, out) == (0, "")
+    reads = [
+        (["referral", "show", "1"], "error: referral 1: not found"),
+        (["group", "show", "1"], "error: group 1: not found"),
+        (["incentive", "history", "--person", "A2001BB"], "error: person 'A2001BB': not found"),
+        (["referral", "list", "--person", "A2001BB"], "error: person 'A2001BB': not found"),
+    ]
+    writes = [
+        (["referral", "move", "1", "--to", "SUITABLE_NOT_READY"], "error: referral 1: not found"),
+        (["group", "enrol", "1", "--referral", "1"], "error: group 1: not found"),
+        (["person", "set-flags", "A2001BB", "--appellant"], "error: person 'A2001BB': not found"),
+        (["referral", "create", "--person", "A2001BB", "--offering", "1"], "error: person 'A2001BB': not"),
+    ]
+    unknown = _run(["incentive", "history", "--person", "Z9999ZZ", "--as", "uma.usk"], capsys)[2]
+    for argv, message in reads + writes:
+        code, _, err = _run([*argv, "--as", "uma.usk"], capsys)
+        assert code == 2 and err.startswith(message), (argv, err)
+    # "not found" in the same words as a man who does not exist: nothing tells that he is held elsewhere
+    assert unknown.replace("Z9999ZZ", "A2001BB") == _run(
+        ["incentive", "history", "--person", "A2001BB", "--as", "uma.usk"], capsys)[2]
+    code, out, _ = _run(["referral", "show", "1", "--as", "sam.sutton", "--format", "json"], capsys)
+    assert code == 0 and '"prison_number": "A2001BB"' in out
+
+
+def test_the_audit_log_names_the_user(db, capsys):
+    code, _, _ = _run(["group", "enrol", "1", "--referral", "1", "--on", "2025-02-03", "--as", "sam.sutton"],
+                      capsys)
+    assert code == 0
+    with sqlite3.connect(db) as conn:
+        actors = {a for (a,) in conn.execute(
+            "SELECT actor FROM audit_log WHERE entity IN ('enrolment', 'referral_status_change')")}
+        changes = conn.execute(
+            "SELECT actor FROM referral_status_change WHERE to_status = 'ON_PROGRAMME'").fetchall()
+    assert "sam.sutton" in actors
+    assert changes == [("sam.sutton (programme_team)",)]

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import String, Text, create_engine, select
 
-from tests.cli import run_cli
+from tests.cli import CASEWORK, run_cli, seed_user
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -80,7 +80,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     mp = pytest.MonkeyPatch()
     mp.chdir(folder)
     mp.setenv("DESIST_DATABASE_URL", f"sqlite:///{folder / 'seed.db'}")
-    mp.setenv("DESIST_ACTOR", "tester")
+    mp.setenv("DESIST_USER", "tester")
     from desist.entrypoints.cli.app import main
 
     def run(argv: list[str]) -> None:
@@ -89,6 +89,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert exc.value.code in (0, None), argv
 
     run(["db", "init"])
+    seed_user(f"sqlite:///{folder / 'seed.db'}", "tester", *CASEWORK)
     shutil.copy(EXAMPLES / "import" / "people.csv", folder / "people.csv")
     run(["import", "people", "--input", "people.csv"])
     run(["offering", "create", "--programme", "kaizen", "--site", "HMP Full Sutton"])
@@ -134,7 +135,7 @@ def test_hostile_text_in_every_option(
     shutil.copy(seeded, folder / "desist.db")
     url = f"sqlite:///{folder / 'desist.db'}"
     monkeypatch.setenv("DESIST_DATABASE_URL", url)
-    monkeypatch.setenv("DESIST_ACTOR", "tester")
+    monkeypatch.setenv("DESIST_USER", "tester")
     monkeypatch.chdir(folder)
     before = sorted(_stored_text(url))
     code, out, err = run_cli(_argv(command, option, value), capsys)

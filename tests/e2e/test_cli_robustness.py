@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from desist.entrypoints.cli.app import main
+from tests.cli import CASEWORK, seed_user
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 UNREACHABLE_PG = "postgresql+psycopg://nobody@127.0.0.1:1/x"
@@ -186,7 +187,7 @@ def test_unexpected_exception_is_one_line_exit_1_with_traceback_file(tmp_path, m
 @pytest.mark.parametrize(
     "command",
     [["db", "init"], ["db", "status"], ["import", "people", "--input", "people.csv"], ["audit"],
-     ["person", "add", "--prison-number", "A1234BC", "--date-of-birth", "1980-01-01", "--actor", "t"]],
+     ["person", "add", "--prison-number", "A1234BC", "--date-of-birth", "1980-01-01", "--as", "tester"]],
     ids=["db-init", "db-status", "import", "audit", "person-add"],
 )
 def test_bad_database(command, url, mentions, tmp_path, monkeypatch, capsys):
@@ -210,7 +211,7 @@ def test_bad_database_url_from_environment(tmp_path, monkeypatch, capsys):
 def test_casework_command_does_not_create_a_missing_sqlite_file(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DESIST_DATABASE_URL", raising=False)
-    argv = ["person", "add", "--prison-number", "A1234BC", "--date-of-birth", "1980-01-01", "--actor", "t"]
+    argv = ["person", "add", "--prison-number", "A1234BC", "--date-of-birth", "1980-01-01", "--as", "tester"]
     assert_refused(*run(argv, capsys), "desist.db", "desist db init")
     assert listing(tmp_path) == {}
 
@@ -226,6 +227,7 @@ def initialised(tmp_path, monkeypatch, capsys):
     shutil.copy(EXAMPLES / "import" / "people.csv", tmp_path / "people.csv")
     assert run(["import", "people", "--input", "people.csv"], capsys)[0] == 0
     (tmp_path / "people.csv").unlink()
+    seed_user(f"sqlite:///{tmp_path / 'desist.db'}", "tester", *CASEWORK)
     return tmp_path
 
 
@@ -410,7 +412,7 @@ HUGE = "99999999999999999999"
     [
         (["group", "show", HUGE], ("desist group show", "GROUP")),
         (["referral", "show", HUGE], ("desist referral show", "REFERRAL")),
-        (["referral", "create", "--person", "A1001AA", "--offering", HUGE, "--role", "referrer"],
+        (["referral", "create", "--person", "A1001AA", "--offering", HUGE],
          ("--offering",)),
         (["group", "waiting", "--offering", HUGE], ("--offering",)),
         (["group", "create", "--offering", "1", "--kind", "closed", "--capacity", HUGE, "--sessions", "4",
@@ -427,7 +429,7 @@ HUGE = "99999999999999999999"
          "person-id", "unicode-prison-number", "long-prison-number"],
 )
 def test_bad_casework_numbers_and_ids(initialised, argv, mentions, monkeypatch, capsys):
-    monkeypatch.setenv("DESIST_ACTOR", "tester")
+    monkeypatch.setenv("DESIST_USER", "tester")
     assert_refused(*run(argv, capsys), *mentions)
 
 
@@ -440,7 +442,7 @@ def test_bad_casework_numbers_and_ids(initialised, argv, mentions, monkeypatch, 
     ids=["twice-in-one-list", "in-two-lists"],
 )
 def test_a_man_marked_twice_in_one_session_is_refused(initialised, marks, mentions, monkeypatch, capsys):
-    monkeypatch.setenv("DESIST_ACTOR", "tester")
+    monkeypatch.setenv("DESIST_USER", "tester")
     assert run(["offering", "create", "--programme", "HORIZON", "--site", "HMP Whatton"], capsys)[0] == 0
     create = ["group", "create", "--offering", "1", "--kind", "rolling", "--capacity", "8", "--sessions", "4",
               "--start-date", "2025-01-06"]

@@ -26,6 +26,7 @@ from desist.services import referrals as rs
 from desist.services.transfers import transfer_referral
 from desist.services.unit_of_work import UnitOfWork
 from tests.integration import walk
+from tests.principals import caseworker
 
 S = walk.S
 _TEMPLATE: dict[str, Path] = {}
@@ -38,7 +39,7 @@ def _template() -> Path:
         path = folder / "template.db"
         engine = upgrade(f"sqlite:///{path}")
         factory = make_session_factory(engine)
-        uow = lambda actor: UnitOfWork(factory, actor)  # noqa: E731
+        uow = lambda actor: UnitOfWork(factory, principal=caseworker(actor))  # noqa: E731
         world = walk.build_world(uow, men=6, capacity=2)
         # three men already waiting at the first site, so examples reach allocation and deselection early
         first = min(world.offerings)
@@ -65,7 +66,7 @@ class Casework(RuleBasedStateMachine):
         shutil.copy(template, path)
         self.engine = make_engine(f"sqlite:///{path}")
         factory = make_session_factory(self.engine)
-        self.uow = lambda actor="machine": UnitOfWork(factory, actor)
+        self.uow = lambda actor="machine": UnitOfWork(factory, principal=caseworker(actor))
         base = _TEMPLATE["world"]
         self.world = walk.World(list(base.men), dict(base.offerings), dict(base.groups), base.capacity)
 

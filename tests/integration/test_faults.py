@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.cli import run_cli
+from tests.cli import CASEWORK, run_cli, seed_user
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -36,7 +36,8 @@ def one_line(code: int, out: str, err: str, *mentions: str) -> str:
 @pytest.fixture
 def cli_db(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("DESIST_DATABASE_URL", database_url)
-    monkeypatch.setenv("DESIST_ACTOR", "tester")
+    monkeypatch.setenv("DESIST_USER", "tester")
+    seed_user(database_url, "tester", *CASEWORK)
     monkeypatch.setenv("DESIST_BUSY_TIMEOUT_S", "0.5")
     monkeypatch.setenv("DESIST_LOCK_TIMEOUT_S", "0.5")
     monkeypatch.chdir(tmp_path)

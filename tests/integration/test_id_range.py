@@ -6,7 +6,7 @@ import pytest
 
 from desist.domain.errors import InputError, NotFound
 from desist.services import referrals as rs
-from tests.cli import run_cli
+from tests.cli import CASEWORK, run_cli, seed_user
 
 
 @pytest.mark.parametrize(
@@ -25,7 +25,9 @@ def test_cli_refuses_ids_beyond_the_column_in_one_line(database_url, capsys, arg
 
 
 def test_a_huge_person_id_is_not_found(database_url, capsys):
-    code, _, err = run_cli(["referral", "list", "--person", "#2147483648", "--db", database_url], capsys)
+    seed_user(database_url, "tester", *CASEWORK)
+    argv = ["referral", "list", "--person", "#2147483648", "--db", database_url, "--as", "tester"]
+    code, _, err = run_cli(argv, capsys)
     assert code == 2 and "not found" in err and err.count("\n") == 1
 
 

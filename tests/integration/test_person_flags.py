@@ -27,6 +27,7 @@ from desist.domain.incentives import LevelReasonCategory as C
 from desist.services import incentives as inc
 from desist.services.casework import find_person, register_person, set_person_flags
 from desist.services.imports import ImportRejected, import_file
+from tests.cli import CASEWORK, seed_user
 from tests.cli import run_cli as _cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "import"
@@ -376,7 +377,8 @@ def test_a_flag_committed_while_a_level_change_waits_is_seen(uow_factory, sessio
 
 def test_cli_person_add_and_set_flags_drive_the_rule(database_url, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("DESIST_DATABASE_URL", database_url)
-    monkeypatch.setenv("DESIST_ACTOR", "tester")
+    monkeypatch.setenv("DESIST_USER", "tester")
+    seed_user(database_url, "tester", *CASEWORK)
     basic = [
         "incentive",
         "set",

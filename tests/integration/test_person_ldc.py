@@ -25,6 +25,7 @@ from desist.services.imports import ImportRejected, import_file
 from desist.synth import generate_population
 from desist.synth.cohort import evaluation_cohort, tables_from_population
 from desist.synth.export import write_import_files
+from tests.cli import CASEWORK, seed_user
 from tests.cli import run_cli as _cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "import"
@@ -150,7 +151,8 @@ def test_register_and_set_ldc_are_stored_and_audited(session_factory, uow_factor
 
 def test_cli_person_add_ldc_and_set_flags(database_url, session_factory, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("DESIST_DATABASE_URL", database_url)
-    monkeypatch.setenv("DESIST_ACTOR", "tester")
+    monkeypatch.setenv("DESIST_USER", "tester")
+    seed_user(database_url, "tester", *CASEWORK)
     add = ["person", "add", "--prison-number", "A0001AA", "--date-of-birth", "1970-01-01",
            "--ldc", "--appellant"]
     assert _cli(add, capsys)[:2] == (0, "person 1: A0001AA (recognised appellant, LDC)\n")

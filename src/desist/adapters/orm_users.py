@@ -18,7 +18,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
-    Text,
     false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -86,7 +85,7 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, info=SECRET)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
-    scopes: Mapped[str] = mapped_column(Text)
+    scopes: Mapped[str] = mapped_column(String(500))  # every action's name fits in under 400
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())

@@ -13,7 +13,6 @@ from typing import Any
 from desist.adapters.orm import Attendance, Enrolment, GroupSession, ProgrammeGroup
 from desist.domain.errors import InputError, NotFound
 from desist.domain.histories import check_not_before
-from desist.domain.permissions import team_only
 from desist.domain.records import AttendanceMark, values
 from desist.services.casework import find_person
 from desist.services.referrals import enrolment_progress
@@ -22,7 +21,7 @@ from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 ATTENDANCE_MARKS = values(AttendanceMark)
 
 
-__all__ = ["GroupView", "MemberView", "group_view", "lock_group", "mark_attendance", "team_only"]
+__all__ = ["GroupView", "MemberView", "group_view", "lock_group", "mark_attendance"]
 
 
 @dataclass(frozen=True)

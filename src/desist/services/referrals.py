@@ -176,6 +176,22 @@ def _starting_role(uow: UnitOfWork) -> Role:
     return Role.REFERRER if StaffRole.REFERRER in uow.principal.roles else Role.PROGRAMME_TEAM
 
 
+def _machine_role(uow: UnitOfWork, source: ReferralStatus, target: ReferralStatus) -> Role:
+    """The role the acting user moves ``source -> target`` in; when none of theirs may, the role the state
+    machine then refuses with its own words (``referrer may not move ...``, or no such move at all)."""
+    from desist.domain.access import policy
+    from desist.domain.errors import Forbidden
+
+    principal = uow.principal
+    try:
+        return principal.referral_role(source, target)
+    except Forbidden:
+        mapped = {policy().referral_roles[r] for r in principal.roles if r in policy().referral_roles}
+        if not mapped:
+            raise
+        return Role.PROGRAMME_TEAM if Role.PROGRAMME_TEAM in mapped else Role.REFERRER
+
+
 def apply_transition(
     uow: UnitOfWork,
     referral: Referral,
@@ -191,7 +207,7 @@ def apply_transition(
     The move is made in the referral-machine role the acting user holds for it
     (:meth:`desist.domain.access.Principal.referral_role`); the history names the user and that role.
     """
-    role = uow.principal.referral_role(S(referral.status), target)
+    role = _machine_role(uow, S(referral.status), target)
     actor = uow.actor
     t = check_transition(
         S(referral.status),

@@ -121,7 +121,8 @@ def test_deprecated_spelling_still_works_end_to_end(tmp_path, monkeypatch, capsy
     assert run_cli(["db", "init", "--db", url], capsys)[0] == 0
     seed_user(url, "ted", "referrer")
     code, out, err = run_cli(
-        ["person", "add", "--prison-number", "A1234BC", "--dob", "1980-01-02", "--actor", "ted", "--url", url],
+        ["person", "add", "--prison-number", "A1234BC", "--dob", "1980-01-02", "--actor", "ted",
+         "--url", url],
         capsys,
     )
     assert code == 0, err

@@ -76,10 +76,10 @@ def acting_user(as_user: str | None, url: str | None = None) -> tuple[Any, Any]:
     if (not as_user or not as_user.strip()) and os.environ.get("DESIST_ACTOR"):
         typer.echo("warning: DESIST_ACTOR is deprecated; use DESIST_USER (a named user)", err=True)
         as_user = os.environ["DESIST_ACTOR"]
-    if not as_user or not as_user.strip():
-        raise InputError("--as: missing; expected the user you act as (--as USER, or set DESIST_USER)")
-    app = open_app(url)
+    app = open_app(url)  # a missing or old database first: nobody can act on it
     try:
+        if not as_user or not as_user.strip():
+            raise InputError("--as: missing; expected the user you act as (--as USER, or set DESIST_USER)")
         principal = principal_for(app.uow("system:lookup"), as_user)
     except Exception:
         app.close()

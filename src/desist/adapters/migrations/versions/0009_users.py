@@ -76,7 +76,7 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
-        sa.Column("scopes", sa.Text(), nullable=False),
+        sa.Column("scopes", sa.String(500), nullable=False),
         _ts("created_at"),
         _ts("expires_at", nullable=True),
         _ts("revoked_at", nullable=True),

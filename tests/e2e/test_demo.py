@@ -192,6 +192,31 @@ def test_the_documented_spec_file_runs_on_the_demo_database(demo_run, capsys):
     assert code == 0 and out.startswith("evaluation run ") and "(started)" in out.splitlines()[0]
 
 
+def test_the_demo_users_are_printed_and_see_only_their_prison(demo_run, capsys):
+    folder, code, out, _ = demo_run
+    db = folder / "desist-demo.db"
+    assert "demo users (password 'desist-demo-password'): ada.admin (admin, national)" in out
+    assert out.strip().splitlines()[-1].startswith(
+        "next: DESIST_COOKIE_SECURE=false desist serve --db sqlite:///desist-demo.db  then sign in"
+    )
+    users = con_rows(db, "SELECT u.username, r.role, u.organisation FROM app_user u "
+                         "JOIN app_user_role r ON r.user_id = u.id ORDER BY u.username")
+    assert len(users) == 8 and ("tara.usk", "programme_team", "HMP Usk") in users
+    assert all(h.startswith("$argon2id$") for (h,) in con_rows(db, "SELECT password_hash FROM app_user"))
+    url = f"sqlite:///{db}"
+    code, out, _ = run(["referral", "list", "--db", url, "--as", "tom.whatton"], capsys)
+    assert code == 0 and len(out.splitlines()) == 12 and "KAIZEN at HMP Whatton" in out
+    assert run(["referral", "list", "--db", url, "--as", "tara.usk"], capsys)[:2] == (0, "")
+
+
+def con_rows(db, sql):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 def test_a_second_run_replaces_its_own_database(demo_run, capsys):
     folder, *_ = demo_run
     with pytest.MonkeyPatch.context() as mp:

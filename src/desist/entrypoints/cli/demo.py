@@ -272,10 +272,11 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
     screen.say(f"    report: {paths['report']}")
     seconds = time.perf_counter() - started
     typer.echo(f"demo finished in {seconds:.1f} s; open the report: {paths['report']}")
-    typer.echo(
-        f"next: DESIST_COOKIE_SECURE=false desist serve --db sqlite:///{db}  then sign in at "
-        f"http://127.0.0.1:8000 as a demo user, e.g. rita.whatton, password {svc.DEMO_PASSWORD}"
-    )
+    if not quiet:  # --quiet keeps to the paragraph, the estimate and the time
+        typer.echo(
+            f"next: DESIST_COOKIE_SECURE=false desist serve --db sqlite:///{db}  then sign in at "
+            f"http://127.0.0.1:8000 as a demo user, e.g. rita.whatton, password {svc.DEMO_PASSWORD}"
+        )
     return {"hazard_ratio": hr, "true_hr": study.true_hr, "seconds": seconds, "paths": paths}
 
 

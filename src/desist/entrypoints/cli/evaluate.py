@@ -8,7 +8,6 @@ or :func:`~desist.evaluation.survival.fit_cox` call and print the result; every 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -76,27 +75,10 @@ def _plots_folder(plots: Path | None) -> None:
 
 
 def jsonable(obj: Any) -> Any:
-    """Plain JSON values: numpy scalars to Python, NaN/inf to null, tuples to lists."""
-    import numpy as np
+    """Plain JSON values (numpy scalars to Python, NaN/inf to null): the result module's own rule."""
+    from desist.evaluation.result import plain
 
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if obj is not None and not isinstance(obj, str | int | float | bool):
-        try:
-            import pandas as pd
-
-            if pd.isna(obj):
-                return None
-        except (TypeError, ValueError):
-            pass
-        return str(obj)
-    return obj
+    return plain(obj)
 
 
 def _dump(d: dict) -> str:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from desist.domain.errors import InputError
 
 DEFAULT_DB_FILE = "desist.db"
 
@@ -39,6 +41,16 @@ class Settings(BaseSettings):
     busy_timeout_s : float
         SQLite: how long a writer waits for another writer before "the database is busy"
         (``DESIST_BUSY_TIMEOUT_S``).
+    session_idle_minutes : float
+        A signed-in session ends after this long without a request (``DESIST_SESSION_IDLE_MINUTES``, 30).
+    session_absolute_hours : float
+        ... and this long after sign-in whatever happens (``DESIST_SESSION_ABSOLUTE_HOURS``, 10).
+    cookie_secure : bool
+        Send the session cookie over HTTPS only (``DESIST_COOKIE_SECURE``, default on; the demo and the
+        tests turn it off for ``http://127.0.0.1``).
+    pseudonym_key, pseudonym_key_file :
+        The key of analysts' pseudonyms (``DESIST_PSEUDONYM_KEY``, or a file holding it,
+        ``DESIST_PSEUDONYM_KEY_FILE``); never stored in the database. See :meth:`pseudonym_key_bytes`.
     """
 
     model_config = SettingsConfigDict(env_prefix="DESIST_", extra="ignore")
@@ -49,6 +61,11 @@ class Settings(BaseSettings):
     statement_timeout_s: float = Field(300, ge=0, le=86400)
     lock_timeout_s: float = Field(30, ge=0, le=86400)
     busy_timeout_s: float = Field(30, ge=0, le=86400)
+    session_idle_minutes: float = Field(30, gt=0, le=24 * 60)
+    session_absolute_hours: float = Field(10, gt=0, le=24 * 30)
+    cookie_secure: bool = True
+    pseudonym_key: SecretStr | None = None
+    pseudonym_key_file: Path | None = None
 
     @model_validator(mode="after")
     def _default_url(self) -> Settings:
@@ -56,6 +73,32 @@ class Settings(BaseSettings):
         if not self.database_url:
             self.database_url = f"sqlite:///{self.db_path.expanduser().resolve()}"
         return self
+
+    def pseudonym_key_bytes(self) -> bytes:
+        """The pseudonym key, or one line saying how to set it (analysts' exports refuse without it)."""
+        from desist.domain.pseudonym import MIN_KEY_BYTES
+
+        how = (
+            "set DESIST_PSEUDONYM_KEY to a secret of at least 16 characters, or DESIST_PSEUDONYM_KEY_FILE "
+            "to a file holding one (e.g. `python3 -c 'import secrets; print(secrets.token_hex(32))' > key`)"
+        )
+        if self.pseudonym_key is not None:
+            key = self.pseudonym_key.get_secret_value().strip().encode("utf-8")
+            where = "DESIST_PSEUDONYM_KEY"
+        elif self.pseudonym_key_file is not None:
+            path = self.pseudonym_key_file.expanduser()
+            try:
+                key = path.read_bytes().strip()
+            except OSError as exc:
+                raise InputError(
+                    f"DESIST_PSEUDONYM_KEY_FILE: cannot read {path} ({exc.strerror or exc}); {how}"
+                ) from None
+            where = f"DESIST_PSEUDONYM_KEY_FILE ({path})"
+        else:
+            raise InputError(f"pseudonym key: not set, so pseudonymised exports are refused; {how}")
+        if len(key) < MIN_KEY_BYTES:
+            raise InputError(f"{where}: the key is shorter than {MIN_KEY_BYTES} characters; {how}")
+        return key
 
 
 def get_settings(**overrides: object) -> Settings:

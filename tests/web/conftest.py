@@ -115,6 +115,10 @@ def make_login(client: TestClient, desist_app, monkeypatch: pytest.MonkeyPatch):
 
 @pytest.fixture
 def bearer(client: TestClient, desist_app, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    return make_bearer(desist_app, monkeypatch)
+
+
+def make_bearer(desist_app, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """``bearer(principal)`` -> headers with an API token for that user (stored when the access services
     exist; else the token check is stubbed)."""
     import importlib.util

@@ -153,20 +153,21 @@ _ADMIN = "admin"
 
 def add_account(app: Any, principal: Principal) -> None:
     """Store ``principal`` as an account with :data:`PASSWORD` (the first admin is created on first use)."""
-    from desist.domain.errors import Forbidden
+    from desist.domain.errors import Conflict, Forbidden
     from desist.services import users
 
     with contextlib.suppress(Forbidden):  # there is already a user
         users.create_first_admin(lambda: app.uow("system:test"), username=_ADMIN, password=PASSWORD)
     admin = users.principal_for(app.uow("system:test"), _ADMIN)
-    users.add_user(
-        app.uow(admin),
-        username=principal.username,
-        password=PASSWORD,
-        roles=[r.value for r in principal.roles],
-        organisation=principal.organisation,
-        national=principal.national,
-    )
+    with contextlib.suppress(Conflict):  # stored already (a second token or sign-in of the same user)
+        users.add_user(
+            app.uow(admin),
+            username=principal.username,
+            password=PASSWORD,
+            roles=[r.value for r in principal.roles],
+            organisation=principal.organisation,
+            national=principal.national,
+        )
 
 
 def issue_token(app: Any, principal: Principal) -> str:

@@ -153,13 +153,13 @@ class Principal:
         return bool(self.roles & policy().roles_for(action))
 
     def require(self, action: Action, what: str) -> None:
-        """Refuse ``what`` with :class:`Forbidden` unless a role allows ``action``."""
-        if self.scopes is not None and action not in self.scopes:
-            raise Forbidden(f"{what}: this token of user {self.username} may not do {action.value}")
-        if not self.can(action):
+        """Refuse ``what`` with :class:`Forbidden` unless a role (and a token's scopes) allow ``action``."""
+        if not self.roles & policy().roles_for(action):
             needs = " or ".join(sorted(r.value for r in policy().roles_for(action)))
             has = ", ".join(sorted(r.value for r in self.roles)) or "no role"
             raise Forbidden(f"{what}: {self.username} ({has}) may not; needs {needs}")
+        if self.scopes is not None and action not in self.scopes:
+            raise Forbidden(f"{what}: this token of user {self.username} may not do {action.value}")
 
     def sees(self, organisations: Iterable[str | None]) -> bool:
         """True if a record belonging to ``organisations`` is within this user's scope."""

@@ -17,6 +17,7 @@ from desist.domain.errors import NotFound
 from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 
 _SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+_LABEL = re.compile(r'<svg[^>]*\baria-label="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -116,13 +117,17 @@ def report_html(run: Any) -> str:
     return run_report(run)
 
 
-def report_charts(html: str) -> list[str]:
-    """The report's charts, as standalone SVG documents, in page order."""
+def report_charts(html: str) -> list[tuple[str, str]]:
+    """The report's charts in page order: (their accessible name, the chart as a standalone SVG document)."""
+    import html as html_lib
+
     out = []
     for svg in _SVG.findall(html):
+        label = _LABEL.search(svg[:1000])
         if "xmlns=" not in svg[:300]:
             svg = svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"', 1)
-        out.append('<?xml version="1.0" encoding="utf-8"?>\n' + svg)
+        name = html_lib.unescape(label.group(1)) if label else "Chart of the evaluation report"
+        out.append((name, '<?xml version="1.0" encoding="utf-8"?>\n' + svg))
     return out
 
 

@@ -34,7 +34,7 @@ def _results(request: Request, code: str) -> Any:
 
 
 @functools.lru_cache(maxsize=16)
-def _report(run_id: int, created_at: str, run: Any) -> tuple[str, tuple[str, ...]]:
+def _report(run_id: int, created_at: str, run: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
     """A stored run's report page and charts (a run never changes: rendered once per process)."""
     from desist.services.programme_results import report_charts, report_html
 
@@ -42,7 +42,7 @@ def _report(run_id: int, created_at: str, run: Any) -> tuple[str, tuple[str, ...
     return html, tuple(report_charts(html))
 
 
-def _run_report(results: Any) -> tuple[str, tuple[str, ...]]:
+def _run_report(results: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
     run = results.run
     return _report(run.id, run.created_at, _Key(run))
 
@@ -69,13 +69,14 @@ class _Key:
 @router.get("/programmes/{code}", name="programme")
 def programme(request: Request, code: str) -> Response:
     results = _results(request, code)
-    charts: tuple[str, ...] = ()
+    charts: tuple[tuple[str, str], ...] = ()
     if results.run is not None:
         _, charts = _run_report(results)
+    labels = [label for label, _ in charts]
     return render(
         request,
         "programme.html",
-        {"r": results, "charts": range(len(charts)), "has_monitoring_chart": bool(results.review_rows)},
+        {"r": results, "charts": labels, "has_monitoring_chart": bool(results.review_rows)},
     )
 
 
@@ -100,7 +101,7 @@ def chart(request: Request, code: str, number: int) -> Response:
     _, charts = _run_report(results)
     if not 1 <= number <= len(charts):
         raise NotFound(f"programme {results.code}: no chart {number}")
-    return _svg(charts[number - 1])
+    return _svg(charts[number - 1][1])
 
 
 @router.get("/programmes/{code}/monitoring.svg", name="programme_monitoring_chart")

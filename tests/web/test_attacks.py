@@ -23,10 +23,14 @@ from desist.entrypoints.web.route_actions import ROUTE_ACTIONS
 from tests.web.conftest import TestClient, csrf_of
 from tests.web.matrix_world import SUITABLE, MatrixWorld, build_world, settings_for
 from tests.web.seed import PASSWORD, SEEDER, USK, WHATTON, add_account, call, staff, uow_as
-from tests.web.test_authz_matrix import BUILDERS
+from tests.web.test_authz_matrix import BUILDERS, writes_check_the_user
 
 FORMS = sorted(r for r in ROUTE_ACTIONS if r[0] == "POST" and not r[1].startswith("/api/"))
 TM = StaffRole.TREATMENT_MANAGER
+#: attacks on the casework writes that fail until those check the acting user (issue 11, access step 2)
+STEP2 = pytest.mark.xfail(
+    not writes_check_the_user(), reason="casework writes not yet checked (access step 2)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +155,7 @@ def test_signed_out_session_is_dead(mw: Any) -> None:
 
 
 # -- IDOR: another organisation's records --------------------------------------------------------------------
+@STEP2
 def test_another_organisations_man_cannot_be_pulled_into_scope_by_referring_him(mw: Any) -> None:
     """A man belongs to the sites of his referrals: referring an Usk man to a Whatton programme would make
     him visible in Whatton. The referral must be refused as if he did not exist."""
@@ -174,6 +179,7 @@ def test_another_organisations_man_cannot_be_pulled_into_scope_by_referring_him(
     assert client.get(f"/people/{usk_man}", headers=_as(m, TM)).status_code == 404
 
 
+@STEP2
 def test_another_organisations_referral_cannot_be_enrolled_in_an_own_group(mw: Any) -> None:
     m, client = mw
     group = m.group(WHATTON, member=False)
@@ -342,6 +348,7 @@ def test_five_wrong_passwords_lock_the_account(mw: Any) -> None:
 
 
 # -- API tokens ----------------------------------------------------------------------------------------------
+@STEP2
 def test_api_token_scopes_and_revocation(mw: Any) -> None:
     from desist.services import users
 

@@ -180,13 +180,27 @@ BUILDERS: dict[Route, tuple[bool, Builder]] = {
 ROLES: tuple[StaffRole | None, ...] = (*StaffRole, None)  # None: not signed in
 
 
+def writes_check_the_user() -> bool:
+    """True once the casework write services check the acting user (issue 11, access step 2: their
+    ``role=`` keyword goes). Until then a refused write is an expected failure, reported as xfail."""
+    import inspect
+
+    from desist.services.referrals import create_referral
+
+    return "role" not in inspect.signature(create_referral).parameters
+
+
 def cases() -> Iterator[Any]:
+    pending = not writes_check_the_user()
     for route in sorted(ROUTE_ACTIONS):
         scoped = BUILDERS[route][0] if route in BUILDERS else False
         for role in ROLES:
             for org in (OWN, OTHER) if scoped else (NONE,):
                 name = f"{role.value if role else 'anonymous'}|{route[0]} {route[1]}|{org}"
-                yield pytest.param(route, role, org, id=name)
+                marks = []
+                if pending and route[0] != "GET" and expected(route, role, org) in (403, 404):
+                    marks.append(pytest.mark.xfail(reason="casework writes not yet checked (access step 2)"))
+                yield pytest.param(route, role, org, id=name, marks=marks)
 
 
 def expected(route: Route, role: StaffRole | None, org: str) -> int | str:

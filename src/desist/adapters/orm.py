@@ -44,6 +44,7 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from desist.domain.groups import GroupKind
@@ -60,27 +61,8 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-
-class JSONType(TypeDecorator[Any]):
-    """JSON on SQLite, JSONB on PostgreSQL (indexable, compact).
-
-    A TypeDecorator rather than ``JSON().with_variant(JSONB(), "postgresql")`` so that the PostgreSQL
-    dialect (all its drivers: about 0.07 s) is imported only when a PostgreSQL database is used, not by
-    every casework command on SQLite.
-    """
-
-    impl = JSON
-    cache_ok = True
-    #: as JSON's: the ORM writes None as JSON null, not SQL NULL
-    should_evaluate_none = True
-
-    def load_dialect_impl(self, dialect: Any) -> Any:
-        if dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import JSONB
-
-            return dialect.type_descriptor(JSONB())
-        return dialect.type_descriptor(JSON())
-
+#: JSON on SQLite, JSONB on PostgreSQL (indexable, compact)
+JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 # The allowed values of constrained columns, built from the domain's enums (one word per concept; a test in
 # tests/unit/test_vocabulary.py ties each to its enum).
@@ -152,7 +134,7 @@ def _group_programme(context: Any) -> str | None:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSONType(), list[Any]: JSONType()}
+    type_annotation_map = {dict[str, Any]: JSONType, list[Any]: JSONType}
 
 
 class Person(Base):

@@ -25,8 +25,8 @@ def evaluate_argv(
 
 
 def survival_argv(data, covariates: str, *extra: str) -> list[str]:
-    """``desist survival`` on the Rossi data (duration ``week``, event ``arrest``)."""
-    fixed = ("--duration", "week", "--event", "arrest")
+    """``desist survival`` on the Rossi data (time ``week``, event ``arrest``)."""
+    fixed = ("--time", "week", "--event", "arrest")
     return ["survival", "--input", str(data), *fixed, "--covariates", covariates, *extra]
 
 
@@ -321,3 +321,59 @@ def test_a_spec_file_runs_on_a_data_file_as_the_options_do(cohort_csv, capsys, t
         ["evaluate", "--input", str(cohort_csv), "--spec", str(path), "--ratio", "3"], capsys
     )
     assert code == 2 and "--ratio: give the settings in --spec FILE or as options, not both" in err
+
+
+def test_survival_duration_is_a_deprecated_spelling_of_time(rossi_csv, capsys):
+    new = survival_argv(rossi_csv, "fin,age", "--format", "json")
+    old = ["--duration" if a == "--time" else a for a in new]
+    code, out, err = run(old, capsys)
+    assert code == 0 and err == "warning: --duration is deprecated; use --time\n"
+    code, again, err = run(new, capsys)
+    assert code == 0 and err == "" and json.loads(out) == json.loads(again)
+    assert json.loads(again)["time"] == "week"
+
+
+def test_weight_trimming_and_clipping_flags_are_the_library_settings(cohort_csv, capsys):
+    from desist.evaluation.evaluate import Evaluation
+    from desist.evaluation.spec import EvaluationSpec
+    from desist.evaluation.weighting import IPWWeighter
+
+    trimmed = ("--method", "ipw", "--trim", "0.95", "--trim-rule", "group")
+    code, out, err = run(evaluate_argv(cohort_csv, *trimmed), capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["settings"]["params"]["trim"] == 0.95 and d["settings"]["params"]["trim_rule"] == "group"
+    spec = EvaluationSpec(
+        treatment="treated",
+        outcome="reoffended_2y",
+        covariates=tuple(COVS.split(",")),
+        design=IPWWeighter(trim=0.95, trim_rule="group"),
+    )
+    library = Evaluation.from_spec(spec).fit(pd.read_csv(cohort_csv)).result().to_dict()
+    assert d["outcome"]["estimate"] == pytest.approx(library["outcome"]["estimate"], rel=1e-12)
+    code, untrimmed, _ = run(evaluate_argv(cohort_csv, "--method", "ipw"), capsys)
+    assert json.loads(untrimmed)["outcome"]["estimate"] != d["outcome"]["estimate"]  # the flag did something
+
+    code, out, err = run(evaluate_argv(cohort_csv, "--method", "aipw", "--clip", "0.05"), capsys)
+    assert code == 0 and json.loads(out)["settings"]["params"]["clip"] == 0.05, err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--clip", "0.05"), "--clip 0.05: does not apply to --method nearest"),
+        (("--method", "ipw", "--trim-rule", "x"), "--trim-rule 'x': expected one of weightit, group"),
+        (("--method", "ipw", "--trim", "0.2"), "trim=0.2"),
+    ],
+)
+def test_weight_flags_are_refused_in_one_line(cohort_csv, capsys, extra, message):
+    code, out, err = run(evaluate_argv(cohort_csv, *extra), capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1 and message in err, err
+
+
+def test_library_errors_are_shown_with_the_flags(cohort_csv, capsys):
+    code, _, err = run(evaluate_argv(cohort_csv, "--time", "event", "--event", "event"), capsys)
+    expected = "error: --event 'event': is the --time column; expected a separate 0/1 column\n"
+    assert code == 2 and err == expected
+    code, _, err = run(evaluate_argv(cohort_csv, "--bootstrap", "-1"), capsys)
+    assert code == 2 and err.startswith("error: --bootstrap -1: expected 0 or a number"), err

@@ -50,7 +50,7 @@ def test_run_status_ack_on_a_database(capsys, tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'm.db'}"
     assert run_cli(["db", "init", "--url", url], capsys)[0] == 0
     args = ["monitor", "run", "--programme", "SOTP-CORE,KAIZEN", "--as-of", "2013-12-31", "--db", url,
-            "--men", "30000", "--format", "json"]
+            "--synthetic", "--men", "30000", "--format", "json"]
     code, out, err = run_cli(args, capsys)
     assert code == 0, err
     first = json.loads(out)["reviews"]
@@ -65,3 +65,44 @@ def test_run_status_ack_on_a_database(capsys, tmp_path) -> None:
     ack = ["monitor", "ack", "4242", "--reason", "seen", "--actor", "lead", "--db", url]
     code, out, err = run_cli(ack, capsys)
     assert code != 0 and err.count("\n") == 1 and "alert 4242" in err
+
+
+def test_run_reviews_the_casework_database_as_of_each_date(capsys, tmp_path) -> None:
+    from desist.adapters.engine import make_engine
+    from desist.services.demo import load_population
+    from desist.synth import generate_population
+    from desist.synth.export import write_import_files
+
+    url = f"sqlite:///{tmp_path / 'casework.db'}"
+    assert run_cli(["db", "init", "--url", url], capsys)[0] == 0
+    engine = make_engine(url)
+    pop = generate_population(1500, seed=3)
+    load_population(engine, write_import_files(pop, dt.date(2024, 12, 31), tmp_path / "files"))
+    engine.dispose()
+
+    def run(day: str, *extra: str) -> list[dict]:
+        code, out, err = run_cli(["monitor", "run", "--programme", "SOTP-CORE", "--as-of", day, "--db", url,
+                                  "--min-treated", "20", "--format", "json", *extra], capsys)
+        assert code == 0, err
+        return json.loads(out)["reviews"]
+
+    early, late = run("2016-12-31")[0], run("2024-12-31")[0]
+    assert early["source"].startswith("casework store") and early["stored"] and late["stored"]
+    assert 20 <= early["treated"] < late["treated"] and early["events"] < late["events"]
+    assert early["evidence"]["evaluation_run"] != late["evidence"]["evaluation_run"]
+    code, out, err = run_cli(["evaluate", "runs", "--db", url, "--format", "json"], capsys)
+    assert code == 0, err
+    assert run("2024-12-31")[0]["stored"] is False  # idempotent
+    # the table form says what was reviewed
+    code, out, err = run_cli(["monitor", "run", "--programme", "SOTP-CORE", "--as-of", "2024-12-31",
+                              "--db", url], capsys)
+    assert code == 0 and "already stored" in out and f"{late['treated']} treated" in out
+    # one line for the user's mistakes
+    code, _, err = run_cli(["monitor", "run", "--as-of", "2024-12-31", "--db", url, "--men", "3000"], capsys)
+    assert code == 2 and err.count("\n") == 1 and "--synthetic" in err
+    code, _, err = run_cli(["monitor", "run", "--as-of", "2024-12-31", "--db", url, "--synthetic",
+                            "--men", "3000"], capsys)
+    assert code == 2 and err.count("\n") == 1 and "casework store" in err  # sources do not mix
+    code, _, err = run_cli(["monitor", "run", "--programme", "C-SOGP", "--as-of", "2024-12-31",
+                            "--db", url], capsys)
+    assert code == 2 and err.count("\n") == 1 and "C-SOGP" in err

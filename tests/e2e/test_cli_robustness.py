@@ -382,8 +382,8 @@ def _rossi(change=None):
         (_rossi(_set("week", float("inf"), slice(0, 1))), ["--covariates", "fin"], ("'week'", "infinite")),
         (_rossi(lambda df: df.assign(prio=df["prio"] * 1e300)), ["--covariates", "fin,prio"],
          ("'prio'", "too large")),
-        (_rossi(), ["--covariates", "fin", "--event", "week"], ("--event", "--duration column")),
-        (_rossi(), ["--covariates", "week,fin"], ("'week'", "--duration column")),
+        (_rossi(), ["--covariates", "fin", "--event", "week"], ("--event", "--time column")),
+        (_rossi(), ["--covariates", "week,fin"], ("'week'", "--time column")),
     ],
     ids=["constant", "collinear-efron", "collinear-breslow", "infinite-duration", "huge-covariate",
          "event-is-duration", "covariate-is-duration"],
@@ -391,7 +391,7 @@ def _rossi(change=None):
 def test_bad_survival(make, argv, mentions, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     make(tmp_path)
-    base = ["survival", "--input", "in.csv", "--duration", "week", "--event", "arrest"]
+    base = ["survival", "--input", "in.csv", "--time", "week", "--event", "arrest"]
     options = dict(zip(argv[::2], argv[1::2], strict=False))
     if "--event" in options:
         base[base.index("--event") + 1] = options.pop("--event")

@@ -285,7 +285,7 @@ def test_evaluation_recovers_the_true_hazard_ratio(true_hr):
         event="event",
     ).fit(cohort)
     assert ev.n_["treated_matched"] > 2500
-    hr = ev.summary().set_index("measure").loc["hazard_ratio"]
+    hr = ev.to_frame().set_index("measure").loc["hazard_ratio"]
     # the estimand: the marginal hazard ratio over the treated men, from their own simulated outcomes with
     # and without the programme; nearer 1 than the per-man ratio when risk varies (non-collapsibility)
     truth = p.true_marginal_hr(cohort.loc[cohort["treated"] == 1, "prison_number"])

@@ -1,4 +1,5 @@
-"""The queries the monitoring service needs: stored reviews and alerts (every query lives in adapters)."""
+"""The queries the monitoring service needs: stored reviews and alerts, and which programmes the store's
+programme history holds (every query lives in adapters)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desist.adapters.orm import MonitoringAlert, MonitoringReview
+from desist.adapters.orm import MonitoringAlert, MonitoringReview, ProgrammeHistory
 
 
 class MonitoringStore:
@@ -58,6 +59,11 @@ class MonitoringStore:
                 .order_by(MonitoringAlert.id)
             )
         )
+
+    def programmes_in_history(self) -> list[str]:
+        """The programme codes anyone in the store has started, sorted."""
+        codes = self.session.scalars(select(ProgrammeHistory.programme_code).distinct())
+        return sorted(str(c) for c in codes)
 
     def alert(self, alert_id: int) -> MonitoringAlert | None:
         return self.session.get(MonitoringAlert, alert_id)

@@ -3,8 +3,8 @@
 numbers no model can compute with. Each refuses with one line (what, where, what was expected).
 
 They live in the library, not the CLI, so that Python users get the same refusals as ``desist evaluate``.
-Column roles are named as the CLI's options (``--time``, ``--event``) because the library's other messages
-already speak that way.
+Messages name the Python parameters (``covariates: ...``, ``time ...``); the command line translates them into
+its flags (:func:`desist.entrypoints.cli.options.flag_names`).
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ MAX_SUBGROUP_LEVELS = 20
 def check_settings(bootstrap: int, denier_base_rate: float | None) -> None:
     """Refuse a bootstrap count outside 0..MAX_BOOTSTRAP and a deniers base rate outside 0..1."""
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, int | np.integer):
-        raise InputError(f"--bootstrap {bootstrap!r}: expected a whole number of replicates")
+        raise InputError(f"bootstrap {bootstrap!r}: expected a whole number of replicates")
     if not 0 <= bootstrap <= MAX_BOOTSTRAP:
         raise InputError(
-            f"--bootstrap {bootstrap}: expected 0 or a number of replicates up to {MAX_BOOTSTRAP:,}"
+            f"bootstrap {bootstrap}: expected 0 or a number of replicates up to {MAX_BOOTSTRAP:,}"
         )
     if denier_base_rate is not None and not 0 <= denier_base_rate <= 1:  # also refuses NaN
-        raise InputError(f"--denier-base-rate {denier_base_rate}: expected a proportion from 0 to 1")
+        raise InputError(f"denier_base_rate {denier_base_rate}: expected a proportion from 0 to 1")
 
 
 def check_roles(
@@ -40,21 +40,21 @@ def check_roles(
 ) -> None:
     """Refuse one column in two roles: an outcome (or survival time/event) as the treatment or a covariate."""
     if outcome == treatment:
-        raise InputError(f"--outcome {outcome!r}: is the treatment column; expected a different column")
+        raise InputError(f"outcome {outcome!r}: is the treatment column; expected a different column")
     outcomes = {outcome: "outcome"}
     if time is not None:
-        outcomes[time] = "--time"
+        outcomes[time] = "time"
     if event is not None:
-        outcomes[event] = "--event"
+        outcomes[event] = "event"
     for name in covariates:
         if name == treatment or name in outcomes:
             role = "treatment" if name == treatment else outcomes[name]
             raise InputError(
-                f"--covariates: {name!r} is the {role} column; expected confounders measured before treatment"
+                f"covariates: {name!r} is the {role} column; expected confounders measured before treatment"
             )
     if time is not None and time == event:
-        raise InputError(f"--event {event!r}: is the --time column; expected a separate 0/1 column")
-    for option, column in (("--time", time), ("--event", event)):
+        raise InputError(f"event {event!r}: is the time column; expected a separate 0/1 column")
+    for option, column in (("time", time), ("event", event)):
         if column is not None and column == treatment:
             raise InputError(f"{option} {column!r}: is the treatment column; expected a different column")
 
@@ -62,19 +62,19 @@ def check_roles(
 def check_survival_roles(duration: str, event: str, covariates: Sequence[str]) -> None:
     """Refuse a Cox model whose event is its duration, or whose covariate is either."""
     if duration == event:
-        raise InputError(f"--event {event!r}: is the --duration column; expected a separate 0/1 column")
+        raise InputError(f"event {event!r}: is the duration column; expected a separate 0/1 column")
     for name in covariates:
         if name in (duration, event):
-            role = "--duration" if name == duration else "--event"
+            role = "duration" if name == duration else "event"
             raise InputError(
-                f"--covariates: {name!r} is the {role} column; expected covariates, not the outcome"
+                f"covariates: {name!r} is the {role} column; expected covariates, not the outcome"
             )
 
 
 def check_finite(data: pd.DataFrame, columns: Sequence[str], label: str = "column") -> None:
     """Refuse infinite values, and values so large their spread overflows, in numeric ``columns``.
 
-    ``label`` names the columns' role in the message ("--time"); by default "column".
+    ``label`` names the columns' role in the message ("time"); by default "column".
     """
     for name in dict.fromkeys(columns):
         col = data[name]
@@ -102,7 +102,7 @@ def check_varies(data: pd.DataFrame, covariates: Sequence[str]) -> None:
             first = levels[0] if len(levels) else None
             shown = "none" if first is None else repr(first.item() if hasattr(first, "item") else first)
             raise InputError(
-                f"--covariates: {name!r} has a single value ({shown}); expected a covariate that varies "
+                f"covariates: {name!r} has a single value ({shown}); expected a covariate that varies "
                 "(a constant has no effect to estimate: leave it out)"
             )
 
@@ -112,6 +112,6 @@ def check_subgroup_levels(data: pd.DataFrame, subgroup: str) -> None:
     levels = int(data[subgroup].nunique(dropna=True))
     if levels > MAX_SUBGROUP_LEVELS:
         raise InputError(
-            f"--subgroup {subgroup!r}: {levels} distinct values; expected at most {MAX_SUBGROUP_LEVELS} "
+            f"subgroup {subgroup!r}: {levels} distinct values; expected at most {MAX_SUBGROUP_LEVELS} "
             "levels (band a continuous column into a few groups first, e.g. age 18-29, 30-49, 50+)"
         )

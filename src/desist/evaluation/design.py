@@ -57,20 +57,20 @@ def check_missing(data: pd.DataFrame, columns: Sequence[str]) -> None:
 def complete_rows(data: pd.DataFrame, columns: Sequence[str], *, drop: bool) -> tuple[pd.DataFrame, int]:
     """The rows complete in ``columns`` and how many were dropped; without ``drop`` a gap is an error.
 
-    The error names the per-column counts and points at the CLI's ``--missing drop``.
+    The error names the per-column counts and points at ``missing='drop'``.
     """
     detail = _missing_detail(data, columns)
     if not detail:
         return data, 0
     if not drop:
         raise InputError(
-            f"missing values in {detail} (of {len(data)} rows); expected complete data or --missing drop"
+            f"missing values in {detail} (of {len(data)} rows); expected complete data or missing='drop'"
         )
     keep = data[list(columns)].notna().all(axis=1)
     if not keep.any():
         raise InputError(
             f"missing values in {detail} (of {len(data)} rows): no complete rows are left after "
-            "--missing drop; expected some rows with every column used"
+            "missing='drop'; expected some rows with every column used"
         )
     return data[keep], int((~keep).sum())
 

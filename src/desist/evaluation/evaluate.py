@@ -8,7 +8,7 @@ Example
 >>> ev = Evaluation("treated", "reoffended_2y", ["age", "risk_band", "prior_sexual"], caliper=0.2).fit(data)
 >>> ev.n_["treated_matched"] == ev.n_["control_matched"]
 True
->>> list(ev.summary().measure)
+>>> list(ev.to_frame().measure)
 ['difference', 'risk_ratio', 'odds_ratio']
 """
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from desist.evaluation.aipw import AIPWEstimator
     from desist.evaluation.matching import NearestNeighborMatcher, SubclassMatcher
     from desist.evaluation.subgroups import SubgroupResult
+    from desist.evaluation.summary import ResultSummary
     from desist.evaluation.survival import SurvivalResult
     from desist.evaluation.weighting import IPWWeighter
 
@@ -117,7 +118,7 @@ class Evaluation(KeywordSettings, EvaluationPlots):
         df, self.dropped_ = complete_rows(df, sp.columns(), drop=sp.missing == "drop")
         df = df.reset_index(drop=True)
         if sp.time:
-            check_finite(df, [sp.time], label="--time")
+            check_finite(df, [sp.time], label="time")
         if sp.subgroup:  # before the design is fitted, not after
             check_subgroup_levels(df, sp.subgroup)
         t = treatment_vector(df, sp.treatment)
@@ -218,8 +219,8 @@ class Evaluation(KeywordSettings, EvaluationPlots):
         if self.n_["matched_sets_with_ties"]:
             self.warnings_.append(
                 f"in {self.n_['matched_sets_with_ties']} matched sets a control was picked among controls at "
-                "exactly equal distance; another tie-break (R's MatchIt breaks ties differently) could pick "
-                "other controls and move the estimate a little"
+                "exactly equal distance; desist breaks ties as R's MatchIt 4.7 does, but another rule or "
+                "another order of the rows could pick other controls and move the estimate a little"
             )
         flagged = self.balance_[self.balance_["smd_after"].abs() > 0.1]
         if len(flagged):
@@ -287,7 +288,11 @@ class Evaluation(KeywordSettings, EvaluationPlots):
         if not hasattr(self, "outcome_"):
             raise AnalysisError("this Evaluation is not fitted yet; call fit(data) first")
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self) -> ResultSummary:
+        """The effects with counts and design diagnostics: ``self.result().summary()``."""
+        return self.result().summary()
+
+    def to_frame(self) -> pd.DataFrame:
         """Effect measures with 95% CIs: difference, risk/odds ratios, and the hazard ratio if fitted."""
         self._check_fitted()
         frame = self.outcome_.to_frame()
@@ -338,7 +343,7 @@ class Evaluation(KeywordSettings, EvaluationPlots):
         self._check_fitted()
         sp = self.spec_
         bal = self.balance_.astype(object).where(self.balance_.notna(), None).to_dict(orient="records")
-        estimates = self.summary().astype(object)
+        estimates = self.to_frame().astype(object)
         return EvaluationResult(
             method=sp.method,
             estimand=sp.estimand,

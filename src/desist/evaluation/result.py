@@ -3,7 +3,8 @@
 ``to_dict()`` (and its JSON) is the single truth: the estimates, balance, survival, sensitivity and subgroups,
 and everything needed to reproduce them - the spec as given, the design settings as applied, the covariates,
 the treatment definition, where the data came from and their cut-off date, a fingerprint of the rows used,
-the desist version and the time. ``to_frame()``, ``summary()``, ``print(result)`` and the text report
+the desist version and the time. ``to_frame()``, ``summary()`` (with counts and diagnostics),
+``print(result)`` and the text report
 (:func:`desist.evaluation.report.table_text`) are views of it; ``from_dict(result.to_dict()) == result``,
 so a stored run reads back as the same value.
 
@@ -27,12 +28,15 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from desist.domain.errors import InputError
+
+if TYPE_CHECKING:
+    from desist.evaluation.summary import ResultSummary
 
 #: bumped when a key's meaning changes, so stored runs can be read by later versions
 SCHEMA_VERSION = 1
@@ -137,9 +141,15 @@ class EvaluationResult:
             self.estimates, columns=["measure", "estimate", "ci_low", "ci_high", "p_value"]
         ).astype({"estimate": float, "ci_low": float, "ci_high": float, "p_value": float})
 
-    def summary(self) -> pd.DataFrame:
-        """Same as :meth:`to_frame` (the name lifelines and statsmodels users look for)."""
-        return self.to_frame()
+    def summary(self) -> ResultSummary:
+        """The effects with the counts and design diagnostics (balance, kept men, ties, sensitivity).
+
+        ``print(result.summary())`` shows them with the rule each is judged by; ``.effects`` is
+        :meth:`to_frame`, ``.diagnostics`` a DataFrame (:mod:`desist.evaluation.summary`).
+        """
+        from desist.evaluation.summary import summarise
+
+        return summarise(self)
 
     def report(self) -> str:
         """The plain-text report (``desist evaluate --format table``)."""

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from desist.evaluation.survival import SurvivalResult
 
 #: why Rosenbaum bounds are missing when the design is not 1:1 pairs
-NO_PAIRS = "Rosenbaum bounds need 1:1 pair matching without replacement (--method nearest)"
+NO_PAIRS = "Rosenbaum bounds need 1:1 pair matching without replacement (nearest-neighbour matching, ratio 1)"
 
 
 def e_value_block(

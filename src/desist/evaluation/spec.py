@@ -137,7 +137,7 @@ class EvaluationSpec:
         check_settings(self.bootstrap, self.denier_base_rate)
         check_roles(self.treatment, self.outcome, self.covariates, self.time, self.event)
         if (self.time is None) != (self.event is None):
-            raise InputError("survival: give both --time and --event, or neither")
+            raise InputError("time and event: give both (a survival analysis), or neither")
         if method == "aipw" and self.bootstrap:
             raise InputError("bootstrap: not available with aipw, whose CIs come from its influence function")
         if method == "nearest" and getattr(self.design, "estimand", "ATT") == "ATE":
@@ -234,14 +234,14 @@ class EvaluationSpec:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise InputError(f"--spec {path}: file not found") from None
+            raise InputError(f"spec {path}: file not found") from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"--spec {path}: cannot be read ({exc})") from None
+            raise InputError(f"spec {path}: cannot be read ({exc})") from None
         if path.suffix.lower() in (".yaml", ".yml"):
             try:
                 data = yaml.safe_load(text)
             except yaml.YAMLError as exc:
-                raise InputError(f"--spec {path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+                raise InputError(f"spec {path}: not valid YAML ({str(exc).splitlines()[0]})") from None
             return cls.from_dict(data, str(path))
         return cls.from_json(text, str(path))
 

@@ -48,7 +48,7 @@ def _check_survival(data: pd.DataFrame, duration: str, event: str) -> tuple[np.n
     if np.isnan(t).any() or np.isnan(e).any():
         raise InputError(
             f"survival: {int(np.isnan(t).sum())} missing/non-numeric values in {duration!r} and "
-            f"{int(np.isnan(e).sum())} in {event!r}; expected complete numbers (use --missing drop)"
+            f"{int(np.isnan(e).sum())} in {event!r}; expected complete numbers (drop or impute those rows)"
         )
     if np.isinf(t).any():  # lifelines stops with a TypeError on them
         infinite = int(np.isinf(t).sum())
@@ -273,7 +273,7 @@ def fit_cox(
     if ties not in TIES:
         raise InputError(f"survival: ties {ties!r} is not supported; expected one of {', '.join(TIES)}")
     if not covariates:
-        raise InputError("survival: no covariates given; expected --covariates a,b")
+        raise InputError("covariates: none given; expected at least one column name")
     check_survival_roles(duration, event, covariates)
     extra = [c for c in (weights, cluster) if c]
     used = [duration, event, *covariates, *extra]

@@ -1,8 +1,9 @@
 """Which matched sets were decided by a tie: controls picked among controls at exactly equal distance.
 
 Greedy matching has to choose when two available controls are exactly as far from a treated unit (discrete
-covariates make this common). desist and R's MatchIt break such ties differently, so the matched sets - and
-the estimate - can differ between them although neither is wrong. Counting the sets where a tie decided the
+covariates make this common). desist breaks them as R's MatchIt 4.7 does (``_nearest.py``), but an older
+MatchIt, another package or the same data in another row order may break them differently, so the matched sets
+- and the estimate - can differ although none is wrong. Counting the sets where a tie decided the
 pick tells the user how much that choice could matter. Neither MatchIt nor any Python library reports this,
 so the check is written here; it replays the greedy order after the fact instead of instrumenting the
 matching loop.

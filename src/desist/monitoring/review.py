@@ -20,6 +20,7 @@ from desist.monitoring.always_valid import AlwaysValidDesign
 from desist.monitoring.group_sequential import GroupSequentialDesign
 
 DECISIONS = ("continue", "harm", "benefit", "too little data")
+Z95 = 1.959963984540054  # the 97.5% normal quantile (the evaluation's intervals use the same)
 MIN_EVENTS = (
     20  # fewer events than this in either group and the log hazard ratio's normal approximation is poor
 )
@@ -155,7 +156,7 @@ class Monitor:
             )
         events = look.events_treated + look.events_comparison
         hr = math.exp(look.log_hr)
-        ci = (math.exp(look.log_hr - 1.959964 * look.se), math.exp(look.log_hr + 1.959964 * look.se))
+        ci = (math.exp(look.log_hr - Z95 * look.se), math.exp(look.log_hr + Z95 * look.se))
         info = 1.0 / look.se**2
         fraction = info / self.max_information
         z = look.log_hr / look.se

@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 MIN_TREATED = 60
 
 
+class TooFewTreated(InputError):
+    """Fewer treated men than ``min_treated`` on the date: a later date may have enough (monitoring records
+    such a look as "too little data" instead of failing)."""
+
+
 @dataclass(frozen=True)
 class StoredRun:
     """One ``evaluation_run`` row: who ran what, on which data cut-off, and the full result."""
@@ -125,7 +130,7 @@ def evaluate_programme(
         _check_columns(spec, list(cohort.frame.columns))
         treated = cohort.counts["treated"]
         if treated < min_treated:
-            raise InputError(
+            raise TooFewTreated(
                 f"programme {prog.code} as of {as_of.isoformat()}: {treated} treated men "
                 f"({spec.treated_when}) with {spec.followup_years:g} years of follow-up and the "
                 f"{spec.waiting_months}-month waiting period complete; expected at least {min_treated}"

@@ -1,8 +1,14 @@
-"""Monitoring use cases: replay a programme's history review by review, and draw its monitoring chart.
+"""Monitoring use cases: review programmes on a date and store the reviews, replay a history review by
+review, and draw the monitoring chart.
 
-Reviews are evaluated through an evaluator callable (:data:`desist.monitoring.review.Evaluator`); here
-the synthetic national history supplies it. Reviews of the casework store will plug
-``services.evaluations.evaluate_programme`` into the same interface.
+A review asks an *evaluator* (:data:`desist.monitoring.review.Evaluator`, ``(programme, as_of) -> Look |
+None``) what the evidence was on a date. Two evaluators exist:
+
+* :func:`store_evaluator`: the casework store's own evaluation,
+  :func:`desist.services.evaluations.evaluate_programme` on what the database knew on that date (each look
+  is also kept as an ``evaluation_run``); ``desist monitor run`` uses it by default;
+* :func:`synthetic_evaluators`: the synthetic national history (``desist monitor replay`` and
+  ``desist monitor run --synthetic``).
 """
 
 from __future__ import annotations
@@ -15,6 +21,73 @@ from typing import Any
 
 from desist.monitoring import GroupSequentialDesign, make_design, maximum_information
 from desist.monitoring.review import Evaluator, Monitor, Replay, quarter_ends, replay
+
+#: the ``source`` of reviews made through :func:`store_evaluator`
+STORE_SOURCE = "casework store (evaluate_programme, default spec)"
+
+
+def synthetic_source(seed: int, men: int | None) -> str:
+    """The ``source`` of reviews of the synthetic national history."""
+    return f"synthetic national history (seed {seed}, men {men or 'national'})"
+
+
+def store_evaluator(
+    uow_factory: Callable[[], Any],
+    *,
+    spec: Any = None,
+    min_treated: int | None = None,
+    today: dt.date | None = None,
+) -> Evaluator:
+    """An evaluator over the casework store: ``evaluate_programme(programme, as_of, spec)``.
+
+    Each look evaluates the programme as it could have been evaluated on ``as_of`` (men treated and
+    released by then, reoffences proven by then after the waiting period; see
+    :func:`desist.evaluation.cohort.programme_cohort`) and is stored as an ``evaluation_run`` whose id the
+    look's evidence names. Too few treated men (below ``min_treated``, default the Justice Data Lab's 60) or
+    a cohort the model cannot fit (no events in an arm) give no look: the review says "too little data".
+    A date in the future, an unknown programme or one the store cannot evaluate stay errors.
+    """
+    from desist.domain.errors import AnalysisError
+    from desist.monitoring.looks import result_look
+    from desist.services.evaluations import MIN_TREATED, TooFewTreated, evaluate_programme
+
+    def evaluate(programme: str, as_of: dt.date) -> Any:
+        try:
+            run = evaluate_programme(
+                programme,
+                as_of,
+                spec,
+                uow_factory(),
+                min_treated=MIN_TREATED if min_treated is None else min_treated,
+                today=today,
+            )
+        except (TooFewTreated, AnalysisError):
+            return None
+        return result_look(run.result, evaluation_run=run.id)
+
+    return evaluate
+
+
+def store_programmes(uow_factory: Callable[[], Any]) -> list[str]:
+    """The programmes a store review covers by default: those in the store's programme history that the
+    store evaluation supports (custody programmes chosen by sexual-risk band), in catalogue order."""
+    from desist.domain.catalogue import default_catalogue
+    from desist.domain.errors import InputError
+    from desist.evaluation.cohort import programme_rules
+
+    catalogue = default_catalogue()
+    with uow_factory() as uow:
+        present = set(uow.monitoring.programmes_in_history())
+    codes = []
+    for prog in catalogue:
+        if prog.code not in present:
+            continue
+        try:
+            programme_rules(prog, catalogue)
+        except InputError:
+            continue
+        codes.append(prog.code)
+    return codes
 
 
 def replay_synthetic(
@@ -120,69 +193,91 @@ def run_reviews(
     """Review each programme on ``as_of`` and store the review (and an alert when a boundary is crossed).
 
     Idempotent: a programme already reviewed on that date with that method is returned as stored, and
-    nothing is written. The boundary uses the information of the programme's earlier stored reviews.
+    nothing is written (nor evaluated). The boundary uses the information of the programme's earlier stored
+    reviews, which must come from the same ``source``: a programme's reviews are one sequence of looks at
+    one body of evidence, so mixing sources (the casework store and the synthetic history) is refused.
+    The evaluator runs between two short transactions (it may open its own, as the store's does).
     Returns the reviews as plain dictionaries (with ``id`` and ``stored``: False when it already existed).
     """
-    from desist.adapters.orm import MonitoringAlert, MonitoringReview
-
     out: list[dict[str, object]] = []
+    method = monitor.design.method
     for programme in programmes:
         with uow_factory() as uow:
-            store = uow.monitoring
-            existing = store.review_on(programme, as_of, monitor.design.method)
+            existing = uow.monitoring.review_on(programme, as_of, method)
             if existing is not None:
+                _same_source(existing, source)
                 out.append({**stored_review(existing), "stored": False})
                 continue
-            earlier = store.earlier_reviews(programme, as_of, monitor.design.method)
+            earlier = uow.monitoring.earlier_reviews(programme, as_of, method)
+            for row in earlier:
+                _same_source(row, source)
             tested = [
                 float(r.information_fraction)
                 for r in earlier
                 if r.decision != "too little data" and r.information_fraction is not None
             ]
-            review = monitor.review(programme, as_of, evaluator(programme, as_of), tested)
-            row = MonitoringReview(
-                programme_code=programme,
-                as_of=as_of,
-                method=review.method,
-                design=_design_settings(monitor),
-                source=source[:200],
-                treated=review.treated,
-                comparison=review.comparison,
-                events=review.events,
-                estimate=_finite(review.estimate),
-                ci_low=None if review.ci is None else _finite(review.ci[0]),
-                ci_high=None if review.ci is None else _finite(review.ci[1]),
-                z=_finite(review.z),
-                information=_finite(review.information),
-                information_fraction=_finite(review.information_fraction),
-                boundary=_finite(review.boundary),
-                decision=review.decision,
-                evidence=dict(review.evidence),
-            )
-            store.add(row)
-            if review.alert:
-                evidence = {
-                    "estimate": review.estimate,
-                    "ci": list(review.ci) if review.ci else None,
-                    "z": review.z,
-                    "boundary": review.boundary,
-                    "treated": review.treated,
-                    "comparison": review.comparison,
-                    "events": review.events,
-                    **dict(review.evidence),
-                }
-                store.add(
-                    MonitoringAlert(
-                        review_id=row.id,
-                        programme_code=programme,
-                        as_of=as_of,
-                        direction=review.decision,
-                        evidence=evidence,
-                    )
-                )
+        review = monitor.review(programme, as_of, evaluator(programme, as_of), tested)
+        with uow_factory() as uow:
+            row = _store_review(uow.monitoring, review, monitor, source)
             uow.commit()
             out.append({**stored_review(row), "stored": True})
     return out
+
+
+def _same_source(row: Any, source: str) -> None:
+    from desist.domain.errors import Conflict
+
+    if row.source != source[:200]:
+        raise Conflict(
+            f"programme {row.programme_code}: its {row.method} review of {row.as_of.isoformat()} came from "
+            f"{row.source!r}; expected {source!r}: keep each source's reviews in their own database"
+        )
+
+
+def _store_review(store: Any, review: Any, monitor: Monitor, source: str) -> Any:
+    from desist.adapters.orm import MonitoringAlert, MonitoringReview
+
+    row = MonitoringReview(
+        programme_code=review.programme,
+        as_of=review.as_of,
+        method=review.method,
+        design=_design_settings(monitor),
+        source=source[:200],
+        treated=review.treated,
+        comparison=review.comparison,
+        events=review.events,
+        estimate=_finite(review.estimate),
+        ci_low=None if review.ci is None else _finite(review.ci[0]),
+        ci_high=None if review.ci is None else _finite(review.ci[1]),
+        z=_finite(review.z),
+        information=_finite(review.information),
+        information_fraction=_finite(review.information_fraction),
+        boundary=_finite(review.boundary),
+        decision=review.decision,
+        evidence=dict(review.evidence),
+    )
+    store.add(row)
+    if review.alert:
+        evidence = {
+            "estimate": review.estimate,
+            "ci": list(review.ci) if review.ci else None,
+            "z": review.z,
+            "boundary": review.boundary,
+            "treated": review.treated,
+            "comparison": review.comparison,
+            "events": review.events,
+            **dict(review.evidence),
+        }
+        store.add(
+            MonitoringAlert(
+                review_id=row.id,
+                programme_code=review.programme,
+                as_of=review.as_of,
+                direction=review.decision,
+                evidence=evidence,
+            )
+        )
+    return row
 
 
 def stored_review(row: Any) -> dict[str, object]:
@@ -201,6 +296,8 @@ def stored_review(row: Any) -> dict[str, object]:
         "information_fraction": row.information_fraction,
         "boundary": row.boundary,
         "decision": row.decision,
+        "source": row.source,
+        "evidence": row.evidence,
     }
 
 

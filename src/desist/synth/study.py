@@ -168,7 +168,7 @@ def write_report(
 
 
 def hazard_ratio(study: StudyResult) -> dict[str, float]:
-    row = study.evaluation.summary().set_index("measure").loc["hazard_ratio"]
+    row = study.evaluation.to_frame().set_index("measure").loc["hazard_ratio"]
     return {
         "estimate": float(row["estimate"]),
         "ci_low": float(row["ci_low"]),

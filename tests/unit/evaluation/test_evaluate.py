@@ -58,7 +58,7 @@ def test_outcome_agrees_with_the_matched_data(fitted, cohort):
 
 
 def test_summary_rows_and_plain_language(fitted):
-    s = fitted.summary()
+    s = fitted.to_frame()
     assert s.measure.tolist() == ["difference", "risk_ratio", "odds_ratio", "hazard_ratio"]
     o = fitted.outcome_
     assert fitted.plain_language_.startswith(
@@ -126,7 +126,7 @@ def test_rosenbaum_not_available_for_weighting(cohort):
     [
         ({"method": "nearest", "estimand": "ATE"}, InputError, "estimates the ATT"),
         ({"method": "lasso"}, InputError, "method 'lasso'"),
-        ({"time": "time_days"}, InputError, "both --time and --event"),
+        ({"time": "time_days"}, InputError, "time and event: give both"),
         ({"missing": "impute"}, InputError, "missing 'impute'"),
         ({"method": "aipw", "bootstrap": 100}, InputError, "influence function"),
     ],

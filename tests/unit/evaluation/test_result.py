@@ -73,8 +73,8 @@ def test_views_read_from_the_result(result, cohort):
     frame = result.to_frame()
     assert frame.measure.tolist() == ["difference", "risk_ratio", "odds_ratio", "hazard_ratio"]
     ev = Evaluation.from_spec(EvaluationSpec.from_dict(result.spec)).fit(cohort)
-    pd.testing.assert_frame_equal(ev.summary().astype(frame.dtypes.to_dict()), frame)
-    assert result.summary().equals(frame)
+    pd.testing.assert_frame_equal(ev.to_frame().astype(frame.dtypes.to_dict()), frame)
+    assert result.summary().effects.equals(frame)
     assert result.estimate("hazard_ratio")["estimate"] == pytest.approx(ev.survival_.hazard_ratio)
     text = str(result)
     assert text.startswith("EvaluationResult: nearest (ATT) of 'treated' on 'reoffended_2y'")

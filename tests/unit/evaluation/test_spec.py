@@ -128,7 +128,7 @@ def test_spec_and_keyword_constructor_give_the_same_answer():
     new = Evaluation.from_spec(_spec(design=NearestNeighborMatcher(ratio=2, caliper=0.2), subgroup=None))
     new.fit(data)
     assert old.spec == new.spec_
-    assert old.summary().equals(new.summary())
+    assert old.to_frame().equals(new.to_frame())
     applied = old.to_dict()["settings"]
     assert applied["params"] == new.spec_.design.get_params() and applied["order"] == "largest"
     assert applied["caliper_distance_units"] == pytest.approx(0.2 * new.design_.distance_.std(ddof=1))

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "desist.entrypoints.cli.report",
     "desist.entrypoints.cli.demo",
     "desist.entrypoints.cli.monitor",
+    "desist.entrypoints.cli.serve",
 )
 
 

@@ -82,10 +82,12 @@ def database_errors() -> Iterator[None]:
     except (OperationalError, ProgrammingError) as exc:
         text = str(exc.orig) if exc.orig is not None else str(exc)
         if "no such table" in text or "does not exist" in text:
+            from desist.bootstrap import shown_url
             from desist.config import get_settings
 
-            raise InputError(
-                f"database {get_settings().database_url}: not initialised; expected `desist db init` first"
+            raise InputError(  # the URL as it may be printed: a password in it is hidden
+                f"database {shown_url(get_settings().database_url)}: not initialised; "
+                "expected `desist db init` first"
             ) from None
         raise
 

@@ -8,13 +8,13 @@ or :func:`~desist.evaluation.survival.fit_cox` call and print the result; every 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from desist.domain.errors import InputError
+from desist.entrypoints.cli.options import flag_names
 
 FORMATS = ("json", "table")
 
@@ -27,6 +27,34 @@ def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
 def _option(param: str) -> str:
     """The CLI option for a Python parameter name (library messages name parameters)."""
     return "--" + param.replace("_", "-")
+
+
+#: library parameter names -> this command's flags (library errors name parameters; users know flags)
+LIBRARY_FLAGS = {
+    "covariates": "--covariates",
+    "outcome": "--outcome",
+    "treatment": "--treatment",
+    "time": "--time",
+    "event": "--event",
+    "subgroup": "--subgroup",
+    "bootstrap": "--bootstrap",
+    "denier_base_rate": "--denier-base-rate",
+    "duration": "--time",
+}
+LIBRARY_PHRASES = {
+    "missing='drop'": "--missing drop",
+    "time and event: give both": "--time and --event: give both",
+    "the time column": "the --time column",
+    "the event column": "the --event column",
+    "the duration column": "the --time column",
+}
+
+
+def _weight_settings(trim: float | None, trim_rule: str | None, clip: float | None) -> dict[str, Any]:
+    """The weighting settings given on the command line (a setting left out keeps its default)."""
+    _choice("--trim-rule", trim_rule, ("weightit", "group"))
+    given = {"trim": trim, "trim_rule": trim_rule, "clip": clip}
+    return {k: v for k, v in given.items() if v is not None}
 
 
 def _split(value: str | None) -> list[str]:
@@ -47,27 +75,10 @@ def _plots_folder(plots: Path | None) -> None:
 
 
 def jsonable(obj: Any) -> Any:
-    """Plain JSON values: numpy scalars to Python, NaN/inf to null, tuples to lists."""
-    import numpy as np
+    """Plain JSON values (numpy scalars to Python, NaN/inf to null): the result module's own rule."""
+    from desist.evaluation.result import plain
 
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if obj is not None and not isinstance(obj, str | int | float | bool):
-        try:
-            import pandas as pd
-
-            if pd.isna(obj):
-                return None
-        except (TypeError, ValueError):
-            pass
-        return str(obj)
-    return obj
+    return plain(obj)
 
 
 def _dump(d: dict) -> str:
@@ -92,6 +103,9 @@ _FILE_ONLY = (
     "deniers",
     "denier_rate",
     "bootstrap",
+    "trim",
+    "trim_rule",
+    "clip",
     "seed",
     "missing",
     "window",
@@ -163,6 +177,18 @@ def register(app: typer.Typer) -> None:
         bootstrap: int | None = typer.Option(
             None, "--bootstrap", help="Cluster-bootstrap replicates for CIs."
         ),
+        trim: float | None = typer.Option(
+            None, "--trim", help="ipw: trim weights at this quantile (e.g. 0.99) or count of largest weights."
+        ),
+        trim_rule: str | None = typer.Option(
+            None,
+            "--trim-rule",
+            metavar="[weightit|group]",
+            help="ipw: how --trim applies: weightit (WeightIt's trim()) or group (per-group quantile).",
+        ),
+        clip: float | None = typer.Option(
+            None, "--clip", help="aipw: clip propensity scores into [clip, 1 - clip], e.g. 0.01."
+        ),
         seed: int | None = typer.Option(None, "--seed", help="Random seed (bootstrap, random order)."),
         missing: str | None = typer.Option(
             None, "--missing", help="error (default) or drop rows with missing values."
@@ -225,7 +251,8 @@ def register(app: typer.Typer) -> None:
             if given or replace:
                 flag = "--" + (given[0] if given else "replace").replace("_", "-")
                 raise InputError(f"{flag}: give the settings in --spec FILE or as options, not both")
-            spec = EvaluationSpec.read(spec_file)
+            with flag_names(spec="--spec"):
+                spec = EvaluationSpec.read(spec_file)
         else:
             for name, value in (
                 ("--treatment", treatment),
@@ -254,26 +281,29 @@ def register(app: typer.Typer) -> None:
                 caliper=caliper,
                 order=order,
                 exact=_split(exact) or None,
+                **_weight_settings(trim, trim_rule, clip),
             )
-            spec = EvaluationSpec(
-                outcome=str(outcome),
-                covariates=tuple(covs),
-                design=design,
-                treatment=str(treatment),
-                time=time,
-                event=event,
-                subgroup=subgroup,
-                deniers=deniers,
-                denier_base_rate=denier_rate,
-                bootstrap=0 if bootstrap is None else bootstrap,
-                missing=missing or "error",
-                window=window,
-                random_state=seed,
-            )
+            with flag_names(**LIBRARY_FLAGS, phrases=LIBRARY_PHRASES):
+                spec = EvaluationSpec(
+                    outcome=str(outcome),
+                    covariates=tuple(covs),
+                    design=design,
+                    treatment=str(treatment),
+                    time=time,
+                    event=event,
+                    subgroup=subgroup,
+                    deniers=deniers,
+                    denier_base_rate=denier_rate,
+                    bootstrap=0 if bootstrap is None else bootstrap,
+                    missing=missing or "error",
+                    window=window,
+                    random_state=seed,
+                )
         ev = Evaluation.from_spec(spec)
         _plots_folder(plots)
         df = read_table(input_, spec.columns())
-        ev.fit(df)
+        with flag_names(**LIBRARY_FLAGS, phrases=LIBRARY_PHRASES):
+            ev.fit(df)
         result = ev.result(source={"kind": "file", "path": str(input_)}).to_dict()
         if plots is not None:
             result["plots"] = _write_plots(ev, plots, protect=(input_,))
@@ -290,7 +320,7 @@ def register(app: typer.Typer) -> None:
     def survival(
         input_: Path | None = typer.Option(None, "--input", help="CSV or Parquet file."),
         data: Path | None = typer.Option(None, "--data", hidden=True, help="Deprecated: use --input."),
-        duration: str = typer.Option(..., "--duration", help="Follow-up time column."),
+        duration: str = typer.Option(..., "--time", metavar="COLUMN", help="Follow-up time column."),
         event: str = typer.Option(..., "--event", help="1 = event (reoffence), 0 = censored."),
         covariates: str = typer.Option(..., "--covariates", help="Comma-separated covariates."),
         ties: str = typer.Option("efron", "--ties", help="efron (lifelines) or breslow (statsmodels)."),
@@ -325,8 +355,10 @@ def register(app: typer.Typer) -> None:
                     "or --missing drop"
                 )
             df = df.dropna(subset=used)
-        res = fit_cox(df, duration, event, covs, ties=ties, weights=weights)
-        out = {"data": str(input_), "duration": duration, "event": event, **res.to_dict()}
+        with flag_names(**LIBRARY_FLAGS, weights="--weights", phrases=LIBRARY_PHRASES):
+            res = fit_cox(df, duration, event, covs, ties=ties, weights=weights)
+        # "duration" stays in the JSON for programs written against earlier releases; "time" is the name now
+        out = {"data": str(input_), "time": duration, "duration": duration, "event": event, **res.to_dict()}
         if fmt == "json":
             typer.echo(_dump(out))
         else:

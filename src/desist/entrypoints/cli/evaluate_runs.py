@@ -64,7 +64,10 @@ def evaluate_store(
 
     _format(fmt)
     day = date_opt(as_of, "--as-of") or dt.date.today()
-    spec = EvaluationSpec.read(spec_file) if spec_file is not None else None
+    from desist.entrypoints.cli.options import flag_names
+
+    with flag_names(spec="--spec"):
+        spec = EvaluationSpec.read(spec_file) if spec_file is not None else None
     run = evaluate_programme(programme, day, spec, _uow(db, _actor(actor))())
     if report is not None:
         from desist.entrypoints.cli.report import write_report

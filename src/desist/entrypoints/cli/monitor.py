@@ -1,10 +1,10 @@
 """``desist monitor``: sequential reviews of programmes.
 
-``replay``: "when would we have known?" - reviews of a programme's history, printed. ``run``: one review
-per programme on a date, stored with its alert (append-only, audited, idempotent per date); ``status``:
-each programme's latest review and the open alerts; ``ack``: acknowledge an alert with a reason. The
-evidence comes from the synthetic national history (``desist.synth.history``) through the review loop's
-evaluator interface; the casework store's own evaluation plugs into the same interface.
+``run``: one review per programme on a date, stored with its alert (append-only, audited, idempotent per
+date); by default the evidence is the casework database's own evaluation (``evaluate_programme`` as of the
+date), ``--synthetic`` reviews the synthetic national history instead. ``status``: each programme's latest
+review and the open alerts; ``ack``: acknowledge an alert with a reason. ``replay``: "when would we have
+known?" - reviews of the synthetic national history (``desist.synth.history``), printed.
 """
 
 from __future__ import annotations
@@ -118,38 +118,78 @@ def register(app: typer.Typer) -> None:
 
     @monitor.command("run")
     def run_command(
-        programme: str = typer.Option("SOTP-CORE", "--programme", help="Programme code(s), comma-separated."),
+        programme: str = typer.Option(
+            None,
+            "--programme",
+            help="Programme code(s), comma-separated (default: every programme in the database's programme "
+            "history that the store evaluation supports; with --synthetic, SOTP-CORE).",
+        ),
         as_of: str = typer.Option(None, "--as-of", help="Review date (YYYY-MM-DD; default today)."),
         method: Method = typer.Option(Method.group_sequential, "--method", help="Sequential design."),
         alpha: float = typer.Option(0.05, "--alpha", help="Overall false-alarm probability (both sides)."),
         effect: float = typer.Option(1.25, "--effect", help="Hazard ratio worth detecting."),
-        seed: int = typer.Option(1, "--seed", help="Seed of the synthetic national history reviewed."),
-        men: int = typer.Option(0, "--men", help="Men in the synthetic history (0: national scale)."),
+        min_treated: int = typer.Option(
+            60,
+            "--min-treated",
+            help="Fewer treated men than this on the date: 'too little data' (default the Justice Data "
+            "Lab's 60).",
+        ),
+        synthetic: bool = typer.Option(
+            False,
+            "--synthetic",
+            help="Review the synthetic national history (--seed, --men) instead of the database's casework.",
+        ),
+        seed: int = typer.Option(1, "--seed", help="With --synthetic: seed of the synthetic history."),
+        men: int = typer.Option(0, "--men", help="With --synthetic: men in the history (0: national scale)."),
         actor: str = typer.Option(
             "cli:monitor", "--actor", envvar="DESIST_ACTOR", help="Recorded in the audit log."
         ),
         db: str = typer.Option(None, "--db", help=db_help),
         fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
     ) -> None:
-        """Review each programme on a date and store the review (and any alert); re-running is a no-op."""
+        """Review each programme on a date and store the review (and any alert); re-running is a no-op.
+
+        The evidence is the database's own evaluation of each programme as it could have been made on the
+        date (men treated and released by then, reoffences proven by then after the waiting period), each
+        kept as an evaluation run; --synthetic reviews the synthetic national history instead.
+        """
+        from desist.domain.errors import InputError
         from desist.entrypoints.cli.casework_common import database_errors, uow_factory
-        from desist.services.monitoring import make_monitor, run_reviews, synthetic_evaluators
+        from desist.services import monitoring as svc
 
         day = _date(as_of, "--as-of") if as_of else dt.date.today()
-        codes = [c.strip().upper() for c in programme.split(",") if c.strip()]
-        monitor_ = make_monitor(method.value, alpha, effect)
+        if min_treated < 1:
+            raise InputError(f"--min-treated {min_treated}: expected a whole number of at least 1")
+        codes = [c.strip().upper() for c in (programme or "").split(",") if c.strip()]
+        monitor_ = svc.make_monitor(method.value, alpha, effect)
         with database_errors():
             factory = uow_factory(actor, db)
-            _, detailed = synthetic_evaluators(seed, men or None, codes, day)
-            source = f"synthetic national history (seed {seed}, men {men or 'national'})"
-            reviews = run_reviews(factory, detailed, codes, day, monitor_, source=source)
+            if synthetic:
+                codes = codes or ["SOTP-CORE"]
+                _, evaluator = svc.synthetic_evaluators(seed, men or None, codes, day)
+                source = svc.synthetic_source(seed, men or None)
+            else:
+                if seed != 1 or men:
+                    raise InputError("--seed/--men: only with --synthetic; expected --synthetic or neither")
+                codes = codes or svc.store_programmes(factory)
+                if not codes:
+                    raise InputError(
+                        "--programme: the database has no programme history the store evaluation supports; "
+                        "expected `desist import` of programme history first (or --synthetic)"
+                    )
+                evaluator = svc.store_evaluator(factory, min_treated=min_treated)
+                source = svc.STORE_SOURCE
+            reviews = svc.run_reviews(factory, evaluator, codes, day, monitor_, source=source)
         if fmt is Format.json:
             typer.echo(json.dumps({"reviews": reviews}, indent=2, default=str))
             return
         for r in reviews:
             est = f"HR {r['estimate']:.2f}, z {r['z']:.2f}" if r["estimate"] is not None else "no estimate"
             kept = "stored" if r["stored"] else "already stored"
-            typer.echo(f"{r['programme']} {r['as_of']}: {r['decision']} ({est}) - review {r['id']} {kept}")
+            typer.echo(
+                f"{r['programme']} {r['as_of']}: {r['decision']} ({est}; {r['treated']} treated, "
+                f"{r['comparison']} comparison, {r['events']} events) - review {r['id']} {kept}"
+            )
 
     @monitor.command("status")
     def status_command(

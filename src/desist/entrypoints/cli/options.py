@@ -160,24 +160,25 @@ def _usage(message: str) -> DesistError:
 
 # -------------------------------------------------------------------------------- parameter names -> flags
 @contextmanager
-def flag_names(**flags: str) -> Iterator[None]:
+def flag_names(phrases: Mapping[str, str] | None = None, **flags: str) -> Iterator[None]:
     """Translate a library error that names a Python parameter (``limit: ...``) into the command's flag.
 
     ``with flag_names(entity="--entity", entity_id="--id"): service(...)`` turns ``entity: 'x' is not a
-    table`` into ``--entity: 'x' is not a table``.
+    table`` into ``--entity: 'x' is not a table``. ``phrases`` rewrites wording inside the message too, e.g.
+    ``{"missing='drop'": "--missing drop"}``.
     """
     try:
         yield
     except DesistError as exc:
+        message = exc.message
         for param, flag in flags.items():
-            for sep in (":", " "):
-                if exc.message.startswith(param + sep):
-                    exc.message = flag + exc.message[len(param) :]
-                    exc.args = (exc.message,)
-                    break
-            else:
-                continue
-            break
+            if any(message.startswith(param + sep) for sep in (":", " ")):
+                message = flag + message[len(param) :]
+                break
+        for phrase, replacement in (phrases or {}).items():
+            message = message.replace(phrase, replacement)
+        exc.message = message
+        exc.args = (message,)
         raise
 
 

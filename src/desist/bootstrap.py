@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the engine and sessions are built when bootstrap() runs, ne
 
     from desist.adapters.store import Store
     from desist.adapters.unit_of_work import UnitOfWork
+    from desist.domain.access import Principal
 
 
 def shown_url(url: str) -> str:
@@ -141,15 +142,22 @@ class App:
         """Sessions on the engine (for the bulk import, which manages its own unit of work)."""
         return self._sessions
 
-    def uow(self, actor: str) -> UnitOfWork:
-        """A fresh unit of work acting as ``actor`` (recorded in the audit log)."""
-        from desist.adapters.unit_of_work import UnitOfWork
+    def uow(self, actor: str | Principal) -> UnitOfWork:
+        """A fresh unit of work acting as a user (a :class:`Principal`, checked by the services).
 
+        A plain name (``"system:..."``) gives a unit of work with no principal: every service that checks
+        access refuses it; only the first administrator's creation and the look-up of a user use one.
+        """
+        from desist.adapters.unit_of_work import UnitOfWork
+        from desist.domain.access import Principal
+
+        if isinstance(actor, Principal):
+            return UnitOfWork(self._sessions, principal=actor, settings=self.settings)
         if not actor or not actor.strip():
             raise InputError("actor: empty; expected the name of the person acting")
-        return UnitOfWork(self._sessions, actor=actor.strip())
+        return UnitOfWork(self._sessions, actor=actor.strip(), settings=self.settings)
 
-    def uow_factory(self, actor: str) -> Callable[[], UnitOfWork]:
+    def uow_factory(self, actor: str | Principal) -> Callable[[], UnitOfWork]:
         """A function returning fresh units of work acting as ``actor``."""
         self.uow(actor)  # refuse an empty actor now
         return lambda: self.uow(actor)

@@ -2,9 +2,10 @@
 
 Plain Python rather than pydantic-settings: every casework command reads its settings at start-up, and
 importing pydantic-settings (and pydantic with it) cost about 0.2 s of a command that must start in under
-0.5 s. The behaviour is pydantic-settings' own for these six fields: environment names are case-insensitive,
-keyword arguments win over the environment, numbers may be written as text, and a value out of range is
-refused -- in one line naming the variable (or the parameter), which a pydantic ValidationError did not give.
+0.5 s. The behaviour is pydantic-settings' own for these fields: environment names are case-insensitive,
+keyword arguments win over the environment, numbers and yes/no may be written as text, the key is a secret
+that does not print itself, and a bad value is refused -- in one line naming the variable (or the
+parameter), which a pydantic ValidationError did not give.
 
 Example
 -------
@@ -19,20 +20,49 @@ import math
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from desist.domain.errors import InputError
 
 DEFAULT_DB_FILE = "desist.db"
 ENV_PREFIX = "DESIST_"
 
-#: the numeric settings: type and allowed range (inclusive)
-_NUMBERS: dict[str, tuple[type, float, float]] = {
-    "connect_timeout_s": (int, 0, 3600),
-    "statement_timeout_s": (float, 0, 86400),
-    "lock_timeout_s": (float, 0, 86400),
-    "busy_timeout_s": (float, 0, 86400),
+#: the numeric settings: type, allowed range, and whether the low end itself is allowed
+_NUMBERS: dict[str, tuple[type, float, float, bool]] = {
+    "connect_timeout_s": (int, 0, 3600, True),
+    "statement_timeout_s": (float, 0, 86400, True),
+    "lock_timeout_s": (float, 0, 86400, True),
+    "busy_timeout_s": (float, 0, 86400, True),
+    "session_idle_minutes": (float, 0, 24 * 60, False),
+    "session_absolute_hours": (float, 0, 24 * 30, False),
 }
+#: yes/no words, as pydantic reads a bool (any case)
+_BOOLS = {
+    **dict.fromkeys(("1", "on", "t", "true", "y", "yes"), True),
+    **dict.fromkeys(("0", "off", "f", "false", "n", "no"), False),
+}
+
+
+class SecretText:
+    """A secret that does not show itself in ``repr`` or logs (pydantic's SecretStr, without pydantic)."""
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "SecretText('**********')"
+
+    def __str__(self) -> str:
+        return "**********" if self._value else ""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecretText) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
 
 
 @dataclass(init=False)
@@ -61,11 +91,22 @@ class Settings:
     busy_timeout_s : float
         SQLite: how long a writer waits for another writer before "the database is busy"
         (``DESIST_BUSY_TIMEOUT_S``).
+    session_idle_minutes : float
+        A signed-in session ends after this long without a request (``DESIST_SESSION_IDLE_MINUTES``, 30).
+    session_absolute_hours : float
+        ... and this long after sign-in whatever happens (``DESIST_SESSION_ABSOLUTE_HOURS``, 10).
+    cookie_secure : bool
+        Send the session cookie over HTTPS only (``DESIST_COOKIE_SECURE``, default on; the demo and the
+        tests turn it off for ``http://127.0.0.1``).
+    pseudonym_key, pseudonym_key_file :
+        The key of analysts' pseudonyms (``DESIST_PSEUDONYM_KEY``, or a file holding it,
+        ``DESIST_PSEUDONYM_KEY_FILE``); never stored in the database. See :meth:`pseudonym_key_bytes`.
 
     Raises
     ------
     InputError
-        A number that is not one, or out of its range (the message names the variable or parameter).
+        A number or yes/no that is not one, or out of its range (the message names the variable or
+        parameter).
     """
 
     database_url: str = ""
@@ -74,6 +115,14 @@ class Settings:
     statement_timeout_s: float = 300
     lock_timeout_s: float = 30
     busy_timeout_s: float = 30
+    session_idle_minutes: float = 30
+    session_absolute_hours: float = 10
+    cookie_secure: bool = True
+    pseudonym_key: SecretText | None = None
+    pseudonym_key_file: Path | None = None
+
+    #: the fields by name (pydantic's spelling, which callers used to test for a setting)
+    model_fields: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, **values: Any) -> None:
         env = _environment()
@@ -91,6 +140,35 @@ class Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{self.db_path.expanduser().resolve()}"
 
+    def pseudonym_key_bytes(self) -> bytes:
+        """The pseudonym key, or one line saying how to set it (analysts' exports refuse without it)."""
+        from desist.domain.pseudonym import MIN_KEY_BYTES
+
+        how = (
+            "set DESIST_PSEUDONYM_KEY to a secret of at least 16 characters, or DESIST_PSEUDONYM_KEY_FILE "
+            "to a file holding one (e.g. `python3 -c 'import secrets; print(secrets.token_hex(32))' > key`)"
+        )
+        if self.pseudonym_key is not None:
+            key = self.pseudonym_key.get_secret_value().strip().encode("utf-8")
+            where = "DESIST_PSEUDONYM_KEY"
+        elif self.pseudonym_key_file is not None:
+            path = self.pseudonym_key_file.expanduser()
+            try:
+                key = path.read_bytes().strip()
+            except OSError as exc:
+                raise InputError(
+                    f"DESIST_PSEUDONYM_KEY_FILE: cannot read {path} ({exc.strerror or exc}); {how}"
+                ) from None
+            where = f"DESIST_PSEUDONYM_KEY_FILE ({path})"
+        else:
+            raise InputError(f"pseudonym key: not set, so pseudonymised exports are refused; {how}")
+        if len(key) < MIN_KEY_BYTES:
+            raise InputError(f"{where}: the key is shorter than {MIN_KEY_BYTES} characters; {how}")
+        return key
+
+
+Settings.model_fields = {f.name: f for f in fields(Settings)}
+
 
 def _environment() -> dict[str, str]:
     """``DESIST_*`` variables under their upper-case names (pydantic-settings matched them in any case)."""
@@ -102,13 +180,37 @@ def _parse(name: str, raw: Any, where: str) -> Any:
         if not isinstance(raw, str):
             raise InputError(f"{where}: expected a database URL as text")
         return raw
-    if name == "db_path":
+    if name in ("db_path", "pseudonym_key_file"):
+        if raw is None and name == "pseudonym_key_file":
+            return None
         if not isinstance(raw, str | os.PathLike):
             raise InputError(f"{where}: expected a file path")
         return Path(raw)
-    kind, low, high = _NUMBERS[name]
-    unit = "whole seconds" if kind is int else "seconds"
-    expected = f"expected {unit} from {low:g} to {high:g}"
+    if name == "pseudonym_key":
+        if raw is None or isinstance(raw, SecretText):
+            return raw
+        if hasattr(raw, "get_secret_value"):  # a pydantic SecretStr
+            return SecretText(str(raw.get_secret_value()))
+        if not isinstance(raw, str):
+            raise InputError(f"{where}: expected the key as text")
+        return SecretText(raw)
+    if name == "cookie_secure":
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw).strip().lower()
+        if word not in _BOOLS:
+            raise InputError(f"{where}: {str(raw)[:40]!r} is not yes or no; expected true or false")
+        return _BOOLS[word]
+    kind, low, high, low_ok = _NUMBERS[name]
+    unit = name.rsplit("_", 1)[-1]
+    unit = {"s": "seconds", "minutes": "minutes", "hours": "hours"}.get(unit, unit)
+    if kind is int:
+        unit = "whole " + unit
+    expected = (
+        f"expected {unit} from {low:g} to {high:g}"
+        if low_ok
+        else f"expected {unit} above {low:g}, at most {high:g}"
+    )
     value: float | int
     if isinstance(raw, bool):
         raise InputError(f"{where}: {raw!r} is not a number; {expected}")
@@ -124,7 +226,7 @@ def _parse(name: str, raw: Any, where: str) -> Any:
             value = float(raw.strip()) if isinstance(raw, str) else float(raw)
     except (TypeError, ValueError):
         raise InputError(f"{where}: {str(raw)[:40]!r} is not a number; {expected}") from None
-    if not math.isfinite(value) or not low <= value <= high:
+    if not math.isfinite(value) or not (low <= value if low_ok else low < value) or value > high:
         raise InputError(f"{where}: {value!r} is out of range; {expected}")
     return value
 

@@ -11,7 +11,7 @@ Fixtures
 database_url : a URL for an empty, migrated database (usable by subprocesses and the CLI too)
 engine : an Engine on it
 session_factory : a sessionmaker on the engine
-uow_factory : ``uow_factory("actor")`` -> a new :class:`UnitOfWork`
+uow_factory : ``uow_factory("actor")`` or ``uow_factory(principal)`` -> a new :class:`UnitOfWork`
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from desist.adapters.engine import make_engine, make_session_factory
 from desist.adapters.migrate import upgrade
+from desist.domain.access import Principal
 from desist.services.unit_of_work import UnitOfWork
 
 POSTGRES_ENV = "DESIST_TEST_POSTGRES_URL"
@@ -90,10 +91,16 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @pytest.fixture
-def uow_factory(session_factory: sessionmaker[Session]) -> Callable[[str], UnitOfWork]:
-    """``uow_factory(actor)`` returns a fresh unit of work on this test's database."""
+def uow_factory(session_factory: sessionmaker[Session]) -> Callable[[str | Principal], UnitOfWork]:
+    """``uow_factory(actor)`` returns a fresh unit of work on this test's database.
 
-    def make(actor: str = "test") -> UnitOfWork:
+    ``actor`` is a :class:`Principal` (the acting user the services check) or a plain name (a unit of
+    work with no user: the services that check access refuse it).
+    """
+
+    def make(actor: str | Principal = "test") -> UnitOfWork:
+        if isinstance(actor, Principal):
+            return UnitOfWork(session_factory, principal=actor)
         return UnitOfWork(session_factory, actor=actor)
 
     return make

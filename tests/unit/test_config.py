@@ -56,3 +56,23 @@ def test_a_bad_keyword_names_the_parameter() -> None:
     with pytest.raises(InputError, match=r"^connect_timeout_s: 4000 is out of range; expected whole seconds"):
         Settings(connect_timeout_s=4000)
     assert Settings(database_url="sqlite://", connect_timeout_s=3.0).connect_timeout_s == 3
+
+
+def test_web_settings_read_like_pydantic_did(monkeypatch) -> None:
+    monkeypatch.setenv("DESIST_COOKIE_SECURE", "Off")
+    monkeypatch.setenv("DESIST_SESSION_IDLE_MINUTES", "15")
+    monkeypatch.setenv("DESIST_PSEUDONYM_KEY", "k" * 20)
+    s = get_settings(database_url="sqlite://")
+    assert (s.cookie_secure, s.session_idle_minutes, s.session_absolute_hours) == (False, 15.0, 10)
+    assert s.pseudonym_key_bytes() == b"k" * 20
+    assert "k" * 20 not in repr(s)
+    assert "cookie_secure" in Settings.model_fields
+    monkeypatch.setenv("DESIST_SESSION_IDLE_MINUTES", "0")
+    with pytest.raises(
+        InputError, match="^DESIST_SESSION_IDLE_MINUTES: 0.0 is out of range; expected minutes above"
+    ):
+        get_settings()
+    monkeypatch.setenv("DESIST_SESSION_IDLE_MINUTES", "15")
+    monkeypatch.setenv("DESIST_COOKIE_SECURE", "maybe")
+    with pytest.raises(InputError, match="^DESIST_COOKIE_SECURE: 'maybe' is not yes or no"):
+        get_settings()

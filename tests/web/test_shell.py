@@ -131,3 +131,46 @@ def test_cli_start_up_does_not_import_fastapi() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_desist_serve_answers_over_http(web_url: str) -> None:
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from desist.entrypoints.cli import main; main()",
+            "serve",
+            "--db",
+            web_url,
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in", timeout=5) as r:
+                    assert r.status == 200
+                    assert r.headers["X-Frame-Options"] == "DENY"
+                    assert "Sign in to desist" in r.read().decode()
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                assert time.monotonic() < deadline, "desist serve did not answer within 60 s"
+                time.sleep(0.3)
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    assert f"desist: serving http://127.0.0.1:{port}/" in err
+    assert "GET /sign-in" not in err + out  # no access log by default

@@ -50,11 +50,23 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+#: what the trail records for a column marked ``info={"secret": True}`` (hashes of passwords and tokens)
+REDACTED = "[redacted]"
+
+
 def snapshot(obj: Any, *, before: bool) -> dict[str, Any]:
-    """Column values of a mapped object keyed by column name: as last loaded (``before``) or as now."""
+    """Column values of a mapped object keyed by column name: as last loaded (``before``) or as now.
+
+    Secret columns (``info={"secret": True}``) read ``"[redacted]"``: a changed password shows as an
+    update of ``password_changed_at`` with the hash left out.
+    """
     state = inspect(obj)
     out: dict[str, Any] = {}
     for prop in state.mapper.column_attrs:
+        column = prop.columns[0]
+        if column.info.get("secret"):  # a password hash, a token hash: never copied into the trail
+            out[column.name] = REDACTED
+            continue
         attr = state.attrs[prop.key]
         history = attr.history
         if before and history.deleted:

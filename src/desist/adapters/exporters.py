@@ -18,18 +18,21 @@ from sqlalchemy import Engine, select
 from desist.adapters import files, spreadsheet
 from desist.adapters.import_kinds import KINDS
 from desist.adapters.orm import Base, Person
+from desist.adapters.orm_users import ACCOUNT_TABLES
 from desist.domain.errors import InputError
 
 FORMATS = (".csv", ".parquet")
 
 
 def exportable() -> list[str]:
-    """Names accepted by :func:`export`: every table, then every import kind."""
-    return [*sorted(Base.metadata.tables), *KINDS]
+    """Names accepted by :func:`export`: every table but the accounts', then every import kind."""
+    return [*sorted(t for t in Base.metadata.tables if t not in ACCOUNT_TABLES), *KINDS]
 
 
 def read_export(engine: Engine, name: str) -> pd.DataFrame:
     """The rows ``export`` would write, as a DataFrame ordered by id."""
+    if name in ACCOUNT_TABLES:
+        raise InputError(f"table {name!r} holds accounts and credentials and is not exported")
     if name in Base.metadata.tables:
         table = Base.metadata.tables[name]
         stmt = select(table).order_by(*table.primary_key.columns)

@@ -427,6 +427,9 @@ class AuditLog(Base):
     )
 
 
+# the account tables (users, roles, sessions, tokens, sign-in attempts) live in their own module
+import desist.adapters.orm_users  # noqa: E402, F401
+
 #: tables written through the unit of work (everything but the audit log itself)
 AUDITED_TABLES = tuple(t for t in Base.metadata.sorted_tables if t.name != "audit_log")
 

@@ -22,14 +22,18 @@ import re
 import sqlite3
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from desist.adapters import audit
-from desist.domain.errors import Conflict, DesistError, InputError
+from desist.domain.errors import Conflict, DesistError, InputError, NotAuthenticated
+
+if TYPE_CHECKING:
+    from desist.config import Settings
+    from desist.domain.access import Principal
 
 #: SQLSTATEs PostgreSQL uses for "run it again": serialization_failure, deadlock_detected, lock_not_available
 _RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
@@ -47,6 +51,11 @@ class UnitOfWork:
         (e.g. :func:`desist.adapters.engine.make_session_factory`).
     actor : str
         Who is acting (a user name or ``system:import``); recorded on every audit row.
+    principal : Principal, optional
+        The signed-in user the services check (:mod:`desist.domain.access`); its user name is the actor.
+        None for the few system tasks that act before anyone can sign in (the first administrator).
+    settings : Settings, optional
+        The process's settings (session timeouts...); default: read from the environment when needed.
 
     Attributes
     ----------
@@ -54,11 +63,22 @@ class UnitOfWork:
         Available inside the ``with`` block.
     """
 
-    def __init__(self, session_factory: Callable[[], Session], actor: str) -> None:
+    def __init__(
+        self,
+        session_factory: Callable[[], Session],
+        actor: str | None = None,
+        *,
+        principal: Principal | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        if principal is not None:
+            actor = principal.username
         if not actor or not actor.strip():
             raise ValueError("UnitOfWork needs a non-empty actor")
         self.session_factory = session_factory
         self.actor = actor
+        self._principal = principal
+        self._settings = settings
         self._session: Session | None = None
         self._committed = False
 
@@ -67,6 +87,34 @@ class UnitOfWork:
         if self._session is None:
             raise RuntimeError("UnitOfWork.session is only available inside 'with UnitOfWork(...)'")
         return self._session
+
+    @property
+    def principal(self) -> Principal:
+        """The acting user; a unit of work without one refuses every service that checks access."""
+        if self._principal is None:
+            raise NotAuthenticated(
+                f"no signed-in user (acting as {self.actor}); sign in or act as a named user"
+            )
+        return self._principal
+
+    @property
+    def has_principal(self) -> bool:
+        return self._principal is not None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from desist.config import get_settings
+
+            self._settings = get_settings()
+        return self._settings
+
+    @property
+    def users(self) -> Any:
+        """Accounts, sessions, API tokens, sign-in attempts (``desist.adapters.user_store.UserStore``)."""
+        from desist.adapters.user_store import UserStore
+
+        return UserStore(self.session)
 
     @property
     def analysis(self) -> Any:
@@ -81,6 +129,13 @@ class UnitOfWork:
         from desist.adapters.monitoring_store import MonitoringStore
 
         return MonitoringStore(self.session)
+
+    @property
+    def caseload(self) -> Any:
+        """The web application's read queries (:class:`desist.adapters.caseload_queries.CaseloadQueries`)."""
+        from desist.adapters.caseload_queries import CaseloadQueries
+
+        return CaseloadQueries(self.session)
 
     @property
     def evaluation_runs(self) -> Any:

@@ -72,7 +72,7 @@ class Action(StrEnum):
 
 
 @dataclass(frozen=True)
-class Policy:
+class AccessPolicy:
     """The parsed access policy: allowed roles per action, the scoped actions, referral roles."""
 
     allowed: dict[Action, frozenset[StaffRole]]
@@ -84,7 +84,7 @@ class Policy:
 
 
 @functools.cache
-def policy() -> Policy:
+def policy() -> AccessPolicy:
     """The policy read from ``data/access_policy.yaml`` (once per process)."""
     import yaml  # only when a permission is first checked: keeps CLI start-up light
 
@@ -93,7 +93,7 @@ def policy() -> Policy:
     missing = set(Action) - set(allowed)
     if missing:  # a new action without a policy line is a programming error, caught by the tests
         raise ValueError(f"access policy: no roles for {sorted(a.value for a in missing)}")
-    return Policy(
+    return AccessPolicy(
         allowed=allowed,
         scoped=frozenset(Action(a) for a in raw["scoped"]),
         referral_roles={StaffRole(k): Role(v) for k, v in raw["referral_roles"].items()},
@@ -120,6 +120,8 @@ class Principal:
 
     ``national`` grants access to every organisation's records (for reads and writes alike).
     ``user_id`` is the stored account's id (None for a principal built in a test or a script).
+    ``scopes``, when set (an API token's), limits the user further: an action must be both allowed by a
+    role and named in the scopes.
     """
 
     username: str
@@ -128,6 +130,7 @@ class Principal:
     national: bool = False
     user_id: int | None = None
     display_name: str | None = field(default=None, compare=False)
+    scopes: frozenset[Action] | None = None
 
     def __post_init__(self) -> None:
         if not self.username or not self.username.strip():
@@ -141,15 +144,22 @@ class Principal:
         return self.username
 
     def can(self, action: Action) -> bool:
-        """True if one of the user's roles allows ``action`` (scope not considered)."""
+        """True if one of the user's roles allows ``action`` (and, for a token, its scopes name it).
+
+        Organisation scope is not considered here (see :meth:`sees`).
+        """
+        if self.scopes is not None and action not in self.scopes:
+            return False
         return bool(self.roles & policy().roles_for(action))
 
     def require(self, action: Action, what: str) -> None:
-        """Refuse ``what`` with :class:`Forbidden` unless a role allows ``action``."""
-        if not self.can(action):
+        """Refuse ``what`` with :class:`Forbidden` unless a role (and a token's scopes) allow ``action``."""
+        if not self.roles & policy().roles_for(action):
             needs = " or ".join(sorted(r.value for r in policy().roles_for(action)))
             has = ", ".join(sorted(r.value for r in self.roles)) or "no role"
             raise Forbidden(f"{what}: {self.username} ({has}) may not; needs {needs}")
+        if self.scopes is not None and action not in self.scopes:
+            raise Forbidden(f"{what}: this token of user {self.username} may not do {action.value}")
 
     def sees(self, organisations: Iterable[str | None]) -> bool:
         """True if a record belonging to ``organisations`` is within this user's scope."""

@@ -33,6 +33,21 @@ class Forbidden(DesistError):
     """The actor's role may not do this."""
 
 
+class Locked(Forbidden):
+    """Sign-in refused for a while after repeated failures (for one user name or one client).
+
+    ``minutes_left`` says when to try again (the web app answers HTTP 429 with ``Retry-After``).
+    """
+
+    def __init__(self, message: str, minutes_left: int) -> None:
+        super().__init__(message)
+        self.minutes_left = minutes_left
+
+
+class NotAuthenticated(DesistError):
+    """No valid sign-in: an unknown, expired or revoked session or token, or a disabled user."""
+
+
 class InvalidTransition(DesistError):
     """A state change the rules do not allow (e.g. leaving a closed referral status)."""
 

@@ -100,12 +100,18 @@ class Replay:
 
     reviews: tuple[Review, ...]
     first_alerts: Mapping[str, Review | None]
+    #: on synthetic data only: the TRUE hazard ratio each programme's estimates are comparable with
+    #: (desist.services.monitoring.synthetic_truth)
+    truth: Mapping[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "reviews": [r.to_dict() for r in self.reviews],
             "first_alerts": {k: (None if v is None else v.to_dict()) for k, v in self.first_alerts.items()},
         }
+        if self.truth:
+            out["true_hazard_ratio"] = {k: round(v, 4) for k, v in self.truth.items()}
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([{k: v for k, v in r.to_dict().items() if k != "evidence"} for r in self.reviews])

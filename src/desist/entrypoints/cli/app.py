@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "desist.entrypoints.cli.demo",
     "desist.entrypoints.cli.monitor",
     "desist.entrypoints.cli.serve",
+    "desist.entrypoints.cli.users",
 )
 
 

@@ -18,6 +18,15 @@ from desist.domain.errors import InputError
 from desist.domain.referrals import Role, parse_role
 from desist.entrypoints.cli.options import DbOpt, Format, FormatOpt, choices, emit_json, plain
 
+#: the named user a command acts as (checked like a signed-in user of the web app)
+AsOpt = typer.Option(
+    None,
+    "--as",
+    metavar="USER",
+    envvar="DESIST_USER",
+    help="Act as this user (their roles and organisation are checked; env DESIST_USER).",
+)
+
 ActorOpt = typer.Option(
     ..., "--actor", envvar="DESIST_ACTOR", help="Who is acting (recorded in the audit log; env DESIST_ACTOR)."
 )
@@ -70,6 +79,27 @@ def uow_factory(actor: str, url: str | None = None) -> Callable[[], Any]:
     if not actor or not actor.strip():
         raise InputError("--actor: empty; expected the name of the person acting")
     return open_app(url).uow_factory(actor)
+
+
+def acting_user(as_user: str | None, url: str | None = None) -> tuple[Any, Any]:
+    """The composition root and the :class:`Principal` of the named user ``--as`` (or ``DESIST_USER``)."""
+    from desist.services.users import principal_for
+
+    if not as_user or not as_user.strip():
+        raise InputError("--as: missing; expected the user you act as (--as USER, or set DESIST_USER)")
+    app = open_app(url)
+    try:
+        principal = principal_for(app.uow("system:lookup"), as_user)
+    except Exception:
+        app.close()
+        raise
+    return app, principal
+
+
+def user_uow_factory(as_user: str | None, url: str | None = None) -> Callable[[], Any]:
+    """Fresh units of work acting as the named user ``as_user`` (looked up now, else one line)."""
+    app, principal = acting_user(as_user, url)
+    return app.uow_factory(principal)  # type: ignore[no-any-return]
 
 
 @contextmanager

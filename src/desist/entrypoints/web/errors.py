@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from desist.domain import errors as e
+from desist.domain import errors as e  # noqa: F401  (the kinds named below)
 
 log = logging.getLogger("desist.web")
 
 #: most specific first (Locked is a Forbidden)
 _STATUSES: tuple[tuple[str, int, str], ...] = (
+    ("PreconditionFailed", 412, "The record changed since you read it"),
+    ("PreconditionRequired", 428, "If-Match required"),
     ("Locked", 429, "Too many attempts"),
     ("NotAuthenticated", 401, "Sign in required"),
     ("Forbidden", 403, "You do not have permission"),
@@ -30,9 +32,9 @@ _STATUSES: tuple[tuple[str, int, str], ...] = (
 
 def status_of(exc: e.DesistError) -> tuple[int, str]:
     """The HTTP status and a short title for a domain error."""
+    names = {c.__name__ for c in type(exc).__mro__}
     for name, status, title in _STATUSES:
-        cls = getattr(e, name, None)
-        if cls is not None and isinstance(exc, cls):
+        if name in names:
             return status, title
     return 400, "Bad request"
 

@@ -17,7 +17,7 @@ from desist.entrypoints.web.errors import problem, retry_after, status_of
 log = logging.getLogger("desist.web")
 PROBLEM = "application/problem+json"
 #: endpoint modules, each with ``router``
-API_MODULES: tuple[str, ...] = ()
+API_MODULES = ("people", "referrals", "groups", "programmes")
 
 
 def problem_response(status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> Response:

@@ -7,7 +7,7 @@ import importlib
 from fastapi import APIRouter
 
 #: page modules, each with ``router``
-PAGE_MODULES = ("signin",)
+PAGE_MODULES = ("signin", "people", "referrals", "groups", "programmes", "exports")
 
 
 def routers() -> list[APIRouter]:

@@ -1,0 +1,74 @@
+"""What every API endpoint shares: the caller (bearer token), units of work, JSON of the views, ETags."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Depends
+from fastapi.encoders import jsonable_encoder
+from starlette.requests import Request
+
+from desist.domain.access import Principal
+from desist.domain.errors import Conflict, DesistError
+from desist.entrypoints.web import auth
+
+
+class PreconditionFailed(DesistError):
+    """If-Match names a version that is no longer current (HTTP 412)."""
+
+
+class PreconditionRequired(DesistError):
+    """A write that needs If-Match came without it (HTTP 428)."""
+
+
+def caller(request: Request) -> Principal:
+    """The API caller (``Authorization: Bearer TOKEN``)."""
+    return auth.bearer_principal(request)
+
+
+Caller = Depends(caller)
+
+
+def uow_factory(request: Request, principal: Principal) -> Callable[[], Any]:
+    return lambda: auth.uow(request, principal)
+
+
+def as_json(value: Any) -> Any:
+    """Views (frozen dataclasses, dates) as JSON values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    return jsonable_encoder(value, custom_encoder={dt.date: lambda d: d.isoformat()})
+
+
+def etag(kind: str, id_: int, version: int) -> str:
+    """A strong ETag naming a record's version, e.g. ``"referral-12-v3"``."""
+    return f'"{kind}-{id_}-v{version}"'
+
+
+def if_match_version(request: Request, kind: str, id_: int, *, required: bool) -> int | None:
+    """The version named by If-Match (None when absent and not required)."""
+    header = request.headers.get("if-match")
+    if header is None:
+        if required:
+            raise PreconditionRequired(
+                f"{kind} {id_}: If-Match is required; send the ETag of your last read of the {kind}"
+            )
+        return None
+    prefix = f'"{kind}-{id_}-v'
+    for part in header.split(","):
+        tag = part.strip().removeprefix("W/")
+        if tag == "*":
+            return None
+        if tag.startswith(prefix) and tag.endswith('"') and tag[len(prefix) : -1].isdigit():
+            return int(tag[len(prefix) : -1])
+    raise PreconditionFailed(f"{kind} {id_}: If-Match {header.strip()!r} is not an ETag of this {kind}")
+
+
+def stale_to_412(exc: DesistError) -> DesistError:
+    """A version conflict on a write that carried If-Match is a failed precondition."""
+    if isinstance(exc, Conflict) and "changed by someone else" in exc.message:
+        return PreconditionFailed(exc.message)
+    return exc

@@ -1,0 +1,109 @@
+"""``/api/v1/groups``: the group board, enrolling from the waiting list, sessions and attendance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from desist.domain.access import Principal
+from desist.entrypoints.web import casework_calls
+from desist.entrypoints.web.api.common import Caller, as_json, etag, uow_factory
+
+router = APIRouter(tags=["groups"])
+Mark = Literal["attended", "absent", "excused"]
+
+
+class Enrolment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    referral_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class NewSession(BaseModel):
+    """The group's next session; ``attendance`` maps a member's person id to his mark."""
+
+    model_config = ConfigDict(extra="forbid")
+    held_on: dt.date
+    topic: str | None = Field(default=None, max_length=200)
+    attendance: dict[int, Mark] = Field(default_factory=dict, max_length=200)
+
+
+class Attendance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    attendance: dict[int, Mark] = Field(min_length=1, max_length=200)
+
+
+def _board(request: Request, principal: Principal, group_id: int, status: int = 200) -> JSONResponse:
+    from desist.services.group_board import group_board
+
+    board = group_board(uow_factory(request, principal)(), group_id)
+    body = {
+        "group": {**as_json(board.group), "places_taken": board.group.places_taken},
+        "waiting": as_json(list(board.waiting)),
+        "sessions": [
+            {
+                "number": s.number,
+                "held_on": s.held_on.isoformat(),
+                "topic": s.topic,
+                "marks": {str(k): v for k, v in s.marks.items()},
+            }
+            for s in board.sessions
+        ],
+        "closed_to_joiners": board.closed_to_joiners,
+    }
+    return JSONResponse(
+        body, status_code=status, headers={"ETag": etag("group", group_id, board.group.version)}
+    )
+
+
+@router.get("/groups", summary="Groups at your site (every site with national access)")
+def list_groups(request: Request, principal: Principal = Caller) -> Any:
+    from desist.services.group_board import list_groups as groups
+
+    return {"groups": as_json(groups(uow_factory(request, principal)()))}
+
+
+@router.get("/groups/{group_id}", summary="The group board: places, members, waiting list, sessions")
+def get_group(request: Request, group_id: int, principal: Principal = Caller) -> JSONResponse:
+    return _board(request, principal, group_id)
+
+
+@router.post("/groups/{group_id}/enrolments", summary="Put a man from the waiting list in the group")
+def enrol(request: Request, group_id: int, body: Enrolment, principal: Principal = Caller) -> JSONResponse:
+    casework_calls.enrol(
+        uow_factory(request, principal), principal, group_id=group_id, referral_id=body.referral_id
+    )
+    return _board(request, principal, group_id, 201)
+
+
+@router.post("/groups/{group_id}/sessions", summary="Record the group's next session and its attendance")
+def add_session(
+    request: Request, group_id: int, body: NewSession, principal: Principal = Caller
+) -> JSONResponse:
+    casework_calls.record_session(
+        uow_factory(request, principal),
+        principal,
+        group_id=group_id,
+        held_on=body.held_on,
+        topic=body.topic,
+        marks=dict(body.attendance),
+    )
+    return _board(request, principal, group_id, 201)
+
+
+@router.put("/groups/{group_id}/sessions/{number}/attendance", summary="Mark attendance at a held session")
+def mark(
+    request: Request, group_id: int, number: int, body: Attendance, principal: Principal = Caller
+) -> JSONResponse:
+    casework_calls.record_attendance(
+        uow_factory(request, principal),
+        principal,
+        group_id=group_id,
+        session_number=number,
+        marks=dict(body.attendance),
+    )
+    return _board(request, principal, group_id)

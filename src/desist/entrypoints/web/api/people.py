@@ -1,0 +1,45 @@
+"""``/api/v1/people``: caseload search and a man's record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from desist.domain.access import Principal
+from desist.entrypoints.web.api.common import Caller, as_json, etag, uow_factory
+
+router = APIRouter(tags=["people"])
+
+
+@router.get("/people", summary="Search the caseload by prison number or PNC number (prefix)")
+def search(
+    request: Request, q: str = Query(..., min_length=2, max_length=20), principal: Principal = Caller
+) -> Any:
+    from desist.services.caseload import search_people
+
+    return {"people": as_json(search_people(uow_factory(request, principal)(), q))}
+
+
+@router.get("/people/{person_id}", summary="A man's record: sentence, assessments, recommendation, referrals")
+def person(request: Request, person_id: int, principal: Principal = Caller) -> JSONResponse:
+    from desist.services.caseload import person_page
+
+    page = person_page(uow_factory(request, principal)(), person_id)
+    body = {
+        "person": as_json(page.person),
+        "sentences": as_json(list(page.sentences)),
+        "assessments": [
+            {**as_json(a), "scores": dict(a.scores), "items": dict(a.items)} for a in page.assessments
+        ],
+        "pathway": page.pathway,
+        "recommendation": page.recommendation.to_dict() if page.recommendation is not None else None,
+        "no_recommendation": page.no_recommendation,
+        "referrals": [{**as_json(row.referral), "moves": as_json(list(row.moves))} for row in page.referrals],
+        "incentives": as_json(list(page.incentives)),
+        "programme_history": as_json(list(page.programme_history)),
+    }
+    headers = {"ETag": etag("person", page.person.id, page.person.version or 0)}
+    return JSONResponse(body, headers=headers)

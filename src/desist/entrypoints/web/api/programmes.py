@@ -1,0 +1,46 @@
+"""``/api/v1/programmes``: stored evaluations and monitoring of each programme."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path
+from starlette.requests import Request
+
+from desist.domain.access import Principal
+from desist.domain.errors import NotFound
+from desist.entrypoints.web.api.common import Caller, as_json, uow_factory
+
+router = APIRouter(tags=["programmes"])
+Code = Path(..., min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+@router.get("/programmes", summary="Programmes with a stored evaluation or monitoring review")
+def programmes(request: Request, principal: Principal = Caller) -> Any:
+    from desist.services.programme_results import programmes_overview
+
+    return {"programmes": as_json(programmes_overview(uow_factory(request, principal)()))}
+
+
+@router.get("/programmes/{code}/evaluations/latest", summary="The latest stored evaluation run (full result)")
+def latest_evaluation(request: Request, code: str = Code, principal: Principal = Caller) -> Any:
+    from desist.services.programme_results import programme_results
+
+    results = programme_results(uow_factory(request, principal)(), code)
+    if results.run is None:
+        raise NotFound(f"programme {results.code}: no stored evaluation")
+    return {**results.run.to_dict(), "headline": results.headline}
+
+
+@router.get("/programmes/{code}/monitoring", summary="Monitoring reviews and open alerts")
+def monitoring(request: Request, code: str = Code, principal: Principal = Caller) -> Any:
+    from desist.domain.access import Action
+    from desist.services.programme_results import programme_results
+
+    principal.require(Action.MONITOR_READ, "read monitoring")
+    results = programme_results(uow_factory(request, principal)(), code)
+    return {
+        "programme": results.code,
+        "reviews": as_json(list(results.reviews)),
+        "open_alerts": as_json(list(results.alerts)),
+    }

@@ -39,7 +39,16 @@ class Look:
     evidence: Mapping[str, object] = field(default_factory=dict)
 
 
-Evaluator = Callable[[str, dt.date], "Look | None"]
+@dataclass(frozen=True)
+class NoLook:
+    """An evaluation that gave no estimate on a date, and why (e.g. too few treated men yet)."""
+
+    reason: str
+    treated: int = 0
+    comparison: int = 0
+
+
+Evaluator = Callable[[str, dt.date], "Look | NoLook | None"]
 
 
 @dataclass(frozen=True)
@@ -142,7 +151,9 @@ class Monitor:
         self.max_information = float(max_information)
         self.min_events = int(min_events)
 
-    def series(self, programme: str, looks: Sequence[tuple[dt.date, Look | None]]) -> tuple[Review, ...]:
+    def series(
+        self, programme: str, looks: Sequence[tuple[dt.date, Look | NoLook | None]]
+    ) -> tuple[Review, ...]:
         """Reviews for a programme's looks in date order."""
         tested: list[float] = []
         out: list[Review] = []
@@ -150,15 +161,32 @@ class Monitor:
             out.append(self.review(programme, as_of, look, tested))
         return tuple(out)
 
-    def review(self, programme: str, as_of: dt.date, look: Look | None, tested: list[float]) -> Review:
+    def review(
+        self, programme: str, as_of: dt.date, look: Look | NoLook | None, tested: list[float]
+    ) -> Review:
         """The review of one look, given the information fractions of the earlier tested looks.
 
-        ``tested`` gains this look's fraction when the look is tested.
+        ``tested`` gains this look's fraction when the look is tested. No look (None, or a
+        :class:`NoLook` with its reason and cohort sizes) is "too little data".
         """
         method = self.design.method
-        if look is None:
+        if look is None or isinstance(look, NoLook):
+            counts = (0, 0) if look is None else (look.treated, look.comparison)
+            evidence = {} if look is None else {"reason": look.reason}
             return Review(
-                programme, as_of, method, 0, 0, 0, None, None, None, None, None, None, "too little data"
+                programme,
+                as_of,
+                method,
+                *counts,
+                0,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                "too little data",
+                evidence,
             )
         events = look.events_treated + look.events_comparison
         hr = math.exp(look.log_hr)
@@ -222,7 +250,7 @@ def replay(
         index = next((i for i, r in enumerate(series) if r.decision == "harm"), None)
         if index is not None and detail is not None:
             look = detail(programme, series[index].as_of)
-            if look is not None:
+            if isinstance(look, Look):
                 series[index] = replace(series[index], evidence={**series[index].evidence, **look.evidence})
         reviews.extend(series)
         first[programme] = None if index is None else series[index]

@@ -49,6 +49,7 @@ def store_evaluator(
     """
     from desist.domain.errors import AnalysisError
     from desist.monitoring.looks import result_look
+    from desist.monitoring.review import NoLook
     from desist.services.evaluations import MIN_TREATED, TooFewTreated, evaluate_programme
 
     def evaluate(programme: str, as_of: dt.date) -> Any:
@@ -61,9 +62,15 @@ def store_evaluator(
                 min_treated=MIN_TREATED if min_treated is None else min_treated,
                 today=today,
             )
-        except (TooFewTreated, AnalysisError):
-            return None
-        return result_look(run.result, evaluation_run=run.id)
+        except TooFewTreated as exc:
+            return NoLook(exc.message, exc.treated, exc.comparison)
+        except AnalysisError as exc:
+            return NoLook(exc.message)
+        return result_look(run.result, evaluation_run=run.id) or NoLook(
+            f"evaluation run {run.id} has no hazard ratio",
+            run.result.n.get("treated") or 0,
+            run.result.n.get("control") or 0,
+        )
 
     return evaluate
 

@@ -49,6 +49,9 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        import anyio
+
+        await anyio.to_thread.run_sync(_warm_up)  # the first requests do not pay for imports and parsing
         yield
         if owned:
             desist.close()
@@ -83,6 +86,20 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
     hsts = bool(getattr(desist.settings, "cookie_secure", True))
     web.add_middleware(SecurityHeaders, hsts=hsts)
     return web
+
+
+def _warm_up() -> None:
+    """Load what every page needs once: the policy, the catalogue, the recommendation rules, the templates."""
+    import desist.domain.pathways  # noqa: F401
+    import desist.domain.profile  # noqa: F401
+    from desist.domain.access import policy
+    from desist.domain.catalogue import default_catalogue
+    from desist.entrypoints.web.templating import TEMPLATES, environment
+
+    policy()
+    default_catalogue()
+    for path in TEMPLATES.glob("*.html"):
+        environment().get_template(path.name)
 
 
 def _page_errors(web: FastAPI) -> None:

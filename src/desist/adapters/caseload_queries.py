@@ -173,3 +173,13 @@ class CaseloadQueries:
             kept.extend(self.session.scalars(select(Person).where(Person.id.in_(people))))
         if offerings:
             kept.extend(self.session.scalars(select(Offering).where(Offering.id.in_(offerings))))
+
+    def members(self, group_id: int) -> list[tuple[Enrolment, str]]:
+        """Every enrolment of a group in order, with the man's prison number (one query)."""
+        q = (
+            select(Enrolment, Person.prison_number)
+            .join(Person, Person.id == Enrolment.person_id)
+            .where(Enrolment.group_id == group_id)
+            .order_by(Enrolment.id)
+        )
+        return [(e, number) for e, number in self.session.execute(q)]

@@ -6,6 +6,11 @@ folder (a handful of men, one offering, a group and referrals); the median and t
 printed, with the median CPU time (user + system: less sensitive than wall time to other work on the
 machine), the largest peak resident memory of its runs, and whether pandas/numpy/scipy were imported.
 
+Desist's bytecode is compiled first (``compileall``), as an installed wheel has it: with
+``PYTHONDONTWRITEBYTECODE`` set (as on the project's machines) an editable install would otherwise compile
+every module from source at every start. The interpreter's own start (``python -c pass``) is printed as the
+floor.
+
 Run: ``python3 benchmarks/startup.py [--repeat 7]``. On a machine shared with other work the times vary with
 load; say so when quoting them.
 """
@@ -13,6 +18,7 @@ load; say so when quoting them.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import statistics
 import subprocess
@@ -88,6 +94,14 @@ def _run(argv: list[str], env: dict[str, str], folder: Path) -> tuple[float, flo
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, heavy  # Linux reports KiB
 
 
+def _floor(env: dict[str, str], folder: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of the interpreter starting and doing nothing."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", "pass"], env=env, cwd=folder)
+    _, _, usage = os.wait4(proc.pid, 0)
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7, help="runs per command (default 7)")
@@ -99,8 +113,16 @@ def main() -> None:
             "DESIST_DATABASE_URL": f"sqlite:///{folder / 'small.db'}",
             "DESIST_ACTOR": "bench",
         }
+        import desist
+
+        compileall.compile_dir(Path(desist.__file__).parent, quiet=1)
         _setup(folder, env)
         print(f"{'command':<38}{'median s':>9}{'best s':>8}{'CPU s':>8}{'peak MiB':>9}  heavy imports")
+        floor = [_floor(env, folder) for _ in range(args.repeat)]
+        print(
+            f"{'python -c pass (the floor)':<38}{statistics.median(w for w, _ in floor):>9.3f}"
+            f"{min(w for w, _ in floor):>8.3f}{statistics.median(c for _, c in floor):>8.3f}"
+        )
         worst = 0.0
         for argv in COMMANDS:
             times, cpus, peak, heavy = [], [], 0.0, ""

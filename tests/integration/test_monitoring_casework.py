@@ -91,9 +91,12 @@ def test_too_few_treated_is_too_little_data_and_default_programmes(loaded, uow_f
     make = lambda: uow_factory("analyst")  # noqa: E731
     monitor = svc.make_monitor()
     evaluator = svc.store_evaluator(make)  # the Justice Data Lab's 60 treated men
-    review = svc.run_reviews(make, evaluator, ["SOTP-CORE"], dt.date(2010, 12, 31), monitor,
+    review = svc.run_reviews(make, evaluator, ["SOTP-CORE"], dt.date(2016, 12, 31), monitor,
                              source=svc.STORE_SOURCE)[0]
     assert review["decision"] == "too little data" and review["estimate"] is None
+    # the cohort is counted and the reason kept, though there is no estimate
+    assert 0 < review["treated"] < 60 < review["comparison"]
+    assert "expected at least 60" in review["evidence"]["reason"]
     codes = svc.store_programmes(make)
     assert "SOTP-CORE" in codes and "KAIZEN" in codes
     assert all(c not in codes for c in ("C-SOGP", "BC-HIGH"))  # community / PNI-pathway programmes

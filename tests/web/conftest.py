@@ -1,7 +1,7 @@
 """Web fixtures: a migrated SQLite file per test (copied from one migrated once per session), the app on it.
 
-``client`` is a TestClient on ``create_app(settings)``; PostgreSQL tests use the integration suite's
-``database_url`` fixture (``DESIST_TEST_POSTGRES_URL``) through ``pg_client``.
+``client`` is a TestClient on ``create_app(settings)``; ``login(principal)`` signs it in as a stored user,
+``bearer(principal)`` gives API headers with a stored token. PostgreSQL: tests/web/test_postgres.py.
 """
 
 from __future__ import annotations
@@ -74,41 +74,22 @@ def login(client: TestClient, desist_app, monkeypatch: pytest.MonkeyPatch):  # t
 
 
 def make_login(client: TestClient, desist_app, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """``login(principal)``: sign ``client`` in as that user (a stored account when the access services
-    exist: created, then signed in through the form; else the session is stubbed)."""
-    import importlib.util
-
+    """``login(principal)``: store that user (``seed.add_account``), sign ``client`` in by the form."""
     from tests.web import seed
 
-    real = importlib.util.find_spec("desist.services.users") is not None
-
     def _login(principal):  # type: ignore[no-untyped-def]
-        if real:
-            seed.add_account(desist_app, principal)
-            page = client.get("/sign-in")
-            r = client.post(
-                "/sign-in",
-                data={
-                    "username": principal.username,
-                    "password": seed.PASSWORD,
-                    "csrf_token": csrf_of(page.text),
-                },
-                follow_redirects=False,
-            )
-            assert r.status_code == 303, r.text
-            return
-        from types import SimpleNamespace
-
-        from desist.entrypoints.web import auth
-
-        info = SimpleNamespace(principal=principal, csrf_token="test-csrf-token", session_id=1)
-
-        def current(request):  # type: ignore[no-untyped-def]
-            request.state.session = info
-            return info
-
-        monkeypatch.setattr(auth, "current_session", current)
-        monkeypatch.setattr(auth, "uow", lambda request, p: seed.uow_as(desist_app, p))
+        seed.add_account(desist_app, principal)
+        page = client.get("/sign-in")
+        r = client.post(
+            "/sign-in",
+            data={
+                "username": principal.username,
+                "password": seed.PASSWORD,
+                "csrf_token": csrf_of(page.text),
+            },
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
 
     return _login
 
@@ -119,35 +100,10 @@ def bearer(client: TestClient, desist_app, monkeypatch: pytest.MonkeyPatch):  # 
 
 
 def make_bearer(desist_app, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """``bearer(principal)`` -> headers with an API token for that user (stored when the access services
-    exist; else the token check is stubbed)."""
-    import importlib.util
-
+    """``bearer(principal)``: headers with a stored API token of that user (all its roles allow)."""
     from tests.web import seed
 
-    real = importlib.util.find_spec("desist.services.users") is not None
-    tokens: dict[str, object] = {}
-
     def _bearer(principal):  # type: ignore[no-untyped-def]
-        if real:
-            return {"Authorization": f"Bearer {seed.issue_token(desist_app, principal)}"}
-        from desist.domain import errors
-        from desist.entrypoints.web import auth
-
-        NotAuthenticated = getattr(errors, "NotAuthenticated", errors.Forbidden)  # noqa: N806
-
-        token = f"token-{principal.username}"
-        tokens[token] = principal
-
-        def resolve(request):  # type: ignore[no-untyped-def]
-            header = request.headers.get("authorization", "")
-            found = tokens.get(header.removeprefix("Bearer ").strip())
-            if found is None:
-                raise NotAuthenticated("no credentials; send 'Authorization: Bearer TOKEN'")
-            return found
-
-        monkeypatch.setattr(auth, "bearer_principal", resolve)
-        monkeypatch.setattr(auth, "uow", lambda request, p: seed.uow_as(desist_app, p))
-        return {"Authorization": f"Bearer {token}"}
+        return {"Authorization": f"Bearer {seed.issue_token(desist_app, principal)}"}
 
     return _bearer

@@ -65,13 +65,8 @@ SEEDER = staff("seed", "treatment_manager", org=None, national=True)
 
 
 def uow_as(app: Any, principal: Principal) -> Any:
-    """A unit of work acting as ``principal`` (whichever App.uow this checkout has)."""
-    try:
-        return app.uow(principal)
-    except Exception:  # noqa: BLE001 - App.uow(actor: str) before the access work's step 1
-        u = app.uow(principal.username)
-        u.principal = principal
-        return u
+    """A unit of work acting as ``principal``."""
+    return app.uow(principal)
 
 
 def call(fn: Any, uow: Any, **kwargs: Any) -> Any:

@@ -241,3 +241,26 @@ def test_openapi_lists_every_endpoint(client) -> None:  # type: ignore[no-untype
         "/referrals/{referral_id}",
         "/referrals/{referral_id}/moves",
     ]
+
+
+def test_token_scopes_and_revocation(client, world, desist_app) -> None:  # type: ignore[no-untyped-def]
+    from desist.domain.access import Action
+    from desist.services import users
+    from tests.web.seed import add_account
+
+    add_account(desist_app, TEAM)
+    me = users.principal_for(desist_app.uow("system:test"), TEAM.username)
+    issued = users.issue_token(
+        desist_app.uow(me), username=me.username, name="groups only", scopes={Action.GROUP_READ}
+    )
+    h = {"Authorization": f"Bearer {issued.token}"}
+    assert client.get("/api/v1/groups", headers=h).status_code == 200
+    r = client.get(f"/api/v1/people/{world.whatton_man}", headers=h)
+    assert r.status_code == 403 and r.headers["content-type"] == PROBLEM
+    users.revoke_token(desist_app.uow(me), issued.id)
+    r = client.get("/api/v1/groups", headers=h)
+    assert r.status_code == 401 and r.headers["content-type"] == PROBLEM
+    assert (
+        client.get("/api/v1/people", params={"q": "A1"}, headers={"Authorization": "Basic x"}).status_code
+        == 401
+    )

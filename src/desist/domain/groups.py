@@ -22,8 +22,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from desist.domain.errors import CapacityError, InputError, InvalidTransition
 from desist.domain.risk.bands import Band
 
@@ -75,6 +73,8 @@ def _policy_data() -> dict[str, Any]:
     text = (Path(__file__).resolve().parent.parent / "data" / "casework_policy.yaml").read_text(
         encoding="utf-8"
     )
+    import yaml  # here, not at import: the casework commands import this module and must start fast
+
     data: dict[str, Any] = yaml.safe_load(text)
     return data
 

@@ -26,6 +26,9 @@ MatchIt's exact tie rule, which is why this is hand-written.
 
 from __future__ import annotations
 
+import gc
+from array import array
+
 import numpy as np
 
 
@@ -110,91 +113,100 @@ def match_1d_without_replacement(
         pos[srt] = np.arange(len(distance))
     else:
         pos = np.asarray(positions, dtype=np.int64)
-    cd = distance[controls].tolist()
-    # sorted positions and unit ids stay numpy arrays: read only at ties, matches and covariate checks, and
-    # lists of a million ints would cost ~70 MB
+    # Typed arrays (array.array) rather than lists: at 10 million controls a list of floats or ints costs
+    # ~32 bytes an element (pointer plus boxed object) against 8, and the cyclic garbage collector keeps
+    # rescanning the lists. Indexing them returns the same Python numbers, so every decision is unchanged.
+    cd = array("d", distance[controls].tobytes())
+    # sorted positions and unit ids stay numpy arrays: read only at ties, matches and covariate checks
     cpos = pos[controls]
     ci = controls
     cov = None if covariates is None else np.asarray(covariates, dtype=float).tolist()
     ccal = [] if covariate_calipers is None else [float(c) for c in covariate_calipers]
     # right[j]: smallest available sorted position >= j (n0: none)
     # left[j]: 1 + largest available sorted position < j (0: none)
-    right = list(range(n0 + 1))
-    left = list(range(n0 + 1))
+    right = array("q", np.arange(n0 + 1, dtype=np.int64).tobytes())
+    left = array("q", right)
     rows = np.flatnonzero(eligible[order]).tolist()
     units = order.tolist() if cov is not None else []
-    d_all = distance[order].tolist()
-    p_all = insert[order].tolist()
+    d_all = array("d", np.ascontiguousarray(distance[order], dtype=np.float64).tobytes())
+    p_all = array("q", np.ascontiguousarray(insert[order], dtype=np.int64).tobytes())
     # where each treated unit's walk starts on the left and on the right (MatchIt walks on from its matches)
-    lo = pos[order].tolist()
-    hi = list(lo)
+    lo = array("q", np.ascontiguousarray(pos[order], dtype=np.int64).tobytes())
+    hi = array("q", lo)
     cal = float(caliper) if caliper is not None else None
     remaining = n0
-    mm_list = [[-1] * ratio for _ in range(len(order))]
-    for r in range(ratio):
-        if r:
-            rows = [i for i in rows if mm_list[i][0] >= 0]  # unmatched in round 1: out (MatchIt)
-        for i in rows:
-            p, d = p_all[i], d_all[i]
-            # nearest available control on the left (a) and on the right (b)
-            x = p
-            while left[x] != x:
-                left[x] = left[left[x]]
-                x = left[x]
-            a = x - 1
-            x = p
-            while right[x] != x:
-                right[x] = right[right[x]]
-                x = right[x]
-            b = x
-            da = abs(d - cd[a]) if a >= 0 else None
-            db = abs(d - cd[b]) if b < n0 else None
-            if cal is not None:
-                if da is not None and da > cal:
-                    da = None
-                if db is not None and db > cal:
-                    db = None
-            if cov is not None:  # controls breaking a covariate caliper are passed over (MatchIt's walk)
-                u = units[i]
-                while da is not None and not _covariates_ok(cov, ccal, u, int(ci[a])):
-                    x = a
-                    while left[x] != x:
-                        left[x] = left[left[x]]
-                        x = left[x]
-                    a = x - 1
-                    da = abs(d - cd[a]) if a >= 0 else None
-                    if da is not None and cal is not None and da > cal:
+    # the k-th control (sorted position) each treated unit gets in round r, row-major (-1: none)
+    got = array("q", [-1]) * (len(order) * ratio)
+    paused = gc.isenabled()
+    gc.disable()  # nothing cyclic is made here; the collector would only rescan the arrays' neighbours
+    try:
+        for r in range(ratio):
+            if r:
+                rows = [i for i in rows if got[i * ratio] >= 0]  # unmatched in round 1: out (MatchIt)
+            for i in rows:
+                p, d = p_all[i], d_all[i]
+                # nearest available control on the left (a) and on the right (b)
+                x = p
+                while left[x] != x:
+                    left[x] = left[left[x]]
+                    x = left[x]
+                a = x - 1
+                x = p
+                while right[x] != x:
+                    right[x] = right[right[x]]
+                    x = right[x]
+                b = x
+                da = abs(d - cd[a]) if a >= 0 else None
+                db = abs(d - cd[b]) if b < n0 else None
+                if cal is not None:
+                    if da is not None and da > cal:
                         da = None
-                while db is not None and not _covariates_ok(cov, ccal, u, int(ci[b])):
-                    x = b + 1
-                    while right[x] != x:
-                        right[x] = right[right[x]]
-                        x = right[x]
-                    b = x
-                    db = abs(d - cd[b]) if b < n0 else None
-                    if db is not None and cal is not None and db > cal:
+                    if db is not None and db > cal:
                         db = None
-            if da is None and db is None:
-                continue
-            if db is None or (da is not None and da < db):
-                k = a
-            elif da is None or db < da:
-                k = b
-            else:  # equally near: the one MatchIt's alternating walk meets first
-                k = a if lo[i] - int(cpos[a]) <= int(cpos[b]) - hi[i] else b
-            mm_list[i][r] = k
-            if ratio > 1:  # later rounds walk on from this match
-                pk = int(cpos[k])
-                lo[i] = min(lo[i], pk)
-                hi[i] = max(hi[i], pk)
-            right[k] = k + 1
-            left[k + 1] = k
-            remaining -= 1
+                if cov is not None:  # controls breaking a covariate caliper are passed over (MatchIt's walk)
+                    u = units[i]
+                    while da is not None and not _covariates_ok(cov, ccal, u, int(ci[a])):
+                        x = a
+                        while left[x] != x:
+                            left[x] = left[left[x]]
+                            x = left[x]
+                        a = x - 1
+                        da = abs(d - cd[a]) if a >= 0 else None
+                        if da is not None and cal is not None and da > cal:
+                            da = None
+                    while db is not None and not _covariates_ok(cov, ccal, u, int(ci[b])):
+                        x = b + 1
+                        while right[x] != x:
+                            right[x] = right[right[x]]
+                            x = right[x]
+                        b = x
+                        db = abs(d - cd[b]) if b < n0 else None
+                        if db is not None and cal is not None and db > cal:
+                            db = None
+                if da is None and db is None:
+                    continue
+                if db is None or (da is not None and da < db):
+                    k = a
+                elif da is None or db < da:
+                    k = b
+                else:  # equally near: the one MatchIt's alternating walk meets first
+                    k = a if lo[i] - int(cpos[a]) <= int(cpos[b]) - hi[i] else b
+                got[i * ratio + r] = k
+                if ratio > 1:  # later rounds walk on from this match
+                    pk = int(cpos[k])
+                    lo[i] = min(lo[i], pk)
+                    hi[i] = max(hi[i], pk)
+                right[k] = k + 1
+                left[k + 1] = k
+                remaining -= 1
+                if remaining == 0:
+                    break
             if remaining == 0:
                 break
-        if remaining == 0:
-            break
-    out = np.asarray(mm_list, dtype=np.int64).reshape(len(order), ratio)
+    finally:
+        if paused:
+            gc.enable()
+    out = np.frombuffer(got, dtype=np.int64).reshape(len(order), ratio)
     hit = out >= 0
     mm[hit] = controls[out[hit]]
     return mm

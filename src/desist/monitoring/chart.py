@@ -28,6 +28,7 @@ def monitoring_chart(
     milestones: Mapping[str, dt.date] | None = None,
     title: str | None = None,
     benefit: bool = True,
+    truth: float | None = None,
 ) -> Any:
     """Draw the reviews of one programme; returns the figure.
 
@@ -40,6 +41,9 @@ def monitoring_chart(
         Vertical dotted lines, e.g. :data:`CORE_SOTP_MILESTONES`.
     benefit : bool
         Draw the benefit boundary (two-sided designs).
+    truth : float, optional
+        On synthetic data: the TRUE hazard ratio the estimates are comparable with
+        (:func:`desist.services.monitoring.synthetic_truth`), drawn as a horizontal line.
     """
     from desist.evaluation.charts import new_axes
 
@@ -78,6 +82,10 @@ def monitoring_chart(
             color="#cb181d",
         )
     ax.axhline(1.0, color="grey", lw=0.8)
+    if truth is not None:
+        ax.axhline(
+            truth, color="#6a51a3", ls="-.", lw=1.2, label=f"synthetic truth {truth:.2f}"
+        )
     for i, (label, when) in enumerate((milestones or {}).items()):
         ax.axvline(when, color="black", ls=":", lw=1)
         ax.text(

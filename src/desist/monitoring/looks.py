@@ -88,7 +88,6 @@ def cox_look(
     )
 
 
-
 def result_look(result: Any, **extra: object) -> Look | None:
     """The look an evaluation result gives: its survival (matched Cox) hazard ratio and robust SE.
 

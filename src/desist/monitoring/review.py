@@ -1,9 +1,10 @@
 """The review loop: look at a programme again at each date, test against the design, decide, remember.
 
-Pure: an *evaluator* (any callable ``(programme, as_of) -> Look | None``) says what the evidence was on a
-date, so the loop runs on the synthetic history directly, on the store through
-``services.evaluations.evaluate_programme``, or on anything else. A look with too few events, or no more
-information than the last tested look, is recorded as "too little data" and spends no alpha.
+Pure: an *evaluator* (any callable ``(programme, as_of) -> Look | NoLook | None``) says what the evidence
+was on a date, so the loop runs on the synthetic history directly, on the store through
+``services.evaluations.evaluate_programme`` (``services.monitoring.store_evaluator``), or on anything else.
+No look (None, or a ``NoLook`` with the reason and the cohort sizes), a look with too few events, or one
+with no more information than the last tested look is recorded as "too little data" and spends no alpha.
 """
 
 from __future__ import annotations
@@ -39,7 +40,16 @@ class Look:
     evidence: Mapping[str, object] = field(default_factory=dict)
 
 
-Evaluator = Callable[[str, dt.date], "Look | None"]
+@dataclass(frozen=True)
+class NoLook:
+    """An evaluation that gave no estimate on a date, and why (e.g. too few treated men yet)."""
+
+    reason: str
+    treated: int = 0
+    comparison: int = 0
+
+
+Evaluator = Callable[[str, dt.date], "Look | NoLook | None"]
 
 
 @dataclass(frozen=True)
@@ -100,12 +110,18 @@ class Replay:
 
     reviews: tuple[Review, ...]
     first_alerts: Mapping[str, Review | None]
+    #: on synthetic data only: the TRUE hazard ratio each programme's estimates are comparable with
+    #: (desist.services.monitoring.synthetic_truth)
+    truth: Mapping[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "reviews": [r.to_dict() for r in self.reviews],
             "first_alerts": {k: (None if v is None else v.to_dict()) for k, v in self.first_alerts.items()},
         }
+        if self.truth:
+            out["true_hazard_ratio"] = {k: round(v, 4) for k, v in self.truth.items()}
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([{k: v for k, v in r.to_dict().items() if k != "evidence"} for r in self.reviews])
@@ -136,7 +152,9 @@ class Monitor:
         self.max_information = float(max_information)
         self.min_events = int(min_events)
 
-    def series(self, programme: str, looks: Sequence[tuple[dt.date, Look | None]]) -> tuple[Review, ...]:
+    def series(
+        self, programme: str, looks: Sequence[tuple[dt.date, Look | NoLook | None]]
+    ) -> tuple[Review, ...]:
         """Reviews for a programme's looks in date order."""
         tested: list[float] = []
         out: list[Review] = []
@@ -144,15 +162,32 @@ class Monitor:
             out.append(self.review(programme, as_of, look, tested))
         return tuple(out)
 
-    def review(self, programme: str, as_of: dt.date, look: Look | None, tested: list[float]) -> Review:
+    def review(
+        self, programme: str, as_of: dt.date, look: Look | NoLook | None, tested: list[float]
+    ) -> Review:
         """The review of one look, given the information fractions of the earlier tested looks.
 
-        ``tested`` gains this look's fraction when the look is tested.
+        ``tested`` gains this look's fraction when the look is tested. No look (None, or a
+        :class:`NoLook` with its reason and cohort sizes) is "too little data".
         """
         method = self.design.method
-        if look is None:
+        if look is None or isinstance(look, NoLook):
+            counts = (0, 0) if look is None else (look.treated, look.comparison)
+            evidence = {} if look is None else {"reason": look.reason}
             return Review(
-                programme, as_of, method, 0, 0, 0, None, None, None, None, None, None, "too little data"
+                programme,
+                as_of,
+                method,
+                *counts,
+                0,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                "too little data",
+                evidence,
             )
         events = look.events_treated + look.events_comparison
         hr = math.exp(look.log_hr)
@@ -216,7 +251,7 @@ def replay(
         index = next((i for i, r in enumerate(series) if r.decision == "harm"), None)
         if index is not None and detail is not None:
             look = detail(programme, series[index].as_of)
-            if look is not None:
+            if isinstance(look, Look):
                 series[index] = replace(series[index], evidence={**series[index].evidence, **look.evidence})
         reviews.extend(series)
         first[programme] = None if index is None else series[index]

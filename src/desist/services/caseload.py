@@ -68,11 +68,17 @@ def person_organisations(uow: UnitOfWork, person: Any) -> list[str | None]:
     return [person.establishment, person.probation_region, *sites]
 
 
-def scoped_person(uow: UnitOfWork, person_id: int, action: Action, what: str) -> Any:
-    """The stored man ``person_id`` if the user may do ``action`` to him (else Forbidden / NotFound)."""
+def scoped_person(
+    uow: UnitOfWork, person_id: int, action: Action, what: str, shown: str | None = None
+) -> Any:
+    """The stored man ``person_id`` if the user may do ``action`` to him (else Forbidden / NotFound).
+
+    ``shown`` names the record in the "not found" answer (default ``person #ID``): reading a referral
+    says ``referral N: not found`` whether it does not exist or its man is out of scope, never his id.
+    """
     me: Principal = uow.principal  # type: ignore[attr-defined]
     me.require(action, what)
-    shown = f"person #{person_id}"
+    shown = shown or f"person #{person_id}"
     person = uow.people.find(person_id)
     if person is None:
         me.require_scope([], shown)  # the same "not found" whether or not he exists elsewhere
@@ -230,7 +236,9 @@ def referral_page(uow: UnitOfWork, referral_id: int) -> ReferralRow:
         if r is None:
             me.require(Action.PERSON_READ, f"read referral {referral_id}")
             me.require_scope([], f"referral {referral_id}")
-        scoped_person(uow, r.person_id, Action.PERSON_READ, f"read referral {referral_id}")
+        scoped_person(
+            uow, r.person_id, Action.PERSON_READ, f"read referral {referral_id}", f"referral {referral_id}"
+        )
         return ReferralRow(referral_view(uow, r), moves_for(me, ReferralStatus(r.status)))
 
 

@@ -30,7 +30,12 @@ MIN_TREATED = 60
 
 class TooFewTreated(InputError):
     """Fewer treated men than ``min_treated`` on the date: a later date may have enough (monitoring records
-    such a look as "too little data" instead of failing)."""
+    such a look as "too little data" instead of failing). ``treated`` and ``comparison`` are the cohort's."""
+
+    def __init__(self, message: str, treated: int = 0, comparison: int = 0) -> None:
+        super().__init__(message)
+        self.treated = treated
+        self.comparison = comparison
 
 
 @dataclass(frozen=True)
@@ -135,7 +140,9 @@ def evaluate_programme(
                 f"({spec.treated_when}) with {spec.followup_years:g} years of follow-up and the "
                 f"{spec.waiting_months}-month waiting period complete; expected at least {min_treated}"
                 + (" (the Justice Data Lab minimum)" if min_treated == MIN_TREATED else "")
-                + "; choose a later --as-of or a shorter followup_years"
+                + "; choose a later --as-of or a shorter followup_years",
+                treated=treated,
+                comparison=len(cohort.frame) - treated,
             )
         fitted = Evaluation.from_spec(spec).fit(cohort.frame)
         result = fitted.result(

@@ -1,8 +1,8 @@
 """Monitoring use cases: review programmes on a date and store the reviews, replay a history review by
 review, and draw the monitoring chart.
 
-A review asks an *evaluator* (:data:`desist.monitoring.review.Evaluator`, ``(programme, as_of) -> Look |
-None``) what the evidence was on a date. Two evaluators exist:
+A review asks an *evaluator* (:data:`desist.monitoring.review.Evaluator`, ``(programme, as_of) -> Look``,
+or a ``NoLook`` saying why there is no estimate) what the evidence was on a date. Two evaluators exist:
 
 * :func:`store_evaluator`: the casework store's own evaluation,
   :func:`desist.services.evaluations.evaluate_programme` on what the database knew on that date (each look
@@ -44,11 +44,13 @@ def store_evaluator(
     released by then, reoffences proven by then after the waiting period; see
     :func:`desist.evaluation.cohort.programme_cohort`) and is stored as an ``evaluation_run`` whose id the
     look's evidence names. Too few treated men (below ``min_treated``, default the Justice Data Lab's 60) or
-    a cohort the model cannot fit (no events in an arm) give no look: the review says "too little data".
+    a cohort the model cannot fit (no events in an arm) give a ``NoLook`` with the reason and cohort sizes:
+    the review says "too little data".
     A date in the future, an unknown programme or one the store cannot evaluate stay errors.
     """
     from desist.domain.errors import AnalysisError
     from desist.monitoring.looks import result_look
+    from desist.monitoring.review import NoLook
     from desist.services.evaluations import MIN_TREATED, TooFewTreated, evaluate_programme
 
     def evaluate(programme: str, as_of: dt.date) -> Any:
@@ -61,9 +63,15 @@ def store_evaluator(
                 min_treated=MIN_TREATED if min_treated is None else min_treated,
                 today=today,
             )
-        except (TooFewTreated, AnalysisError):
-            return None
-        return result_look(run.result, evaluation_run=run.id)
+        except TooFewTreated as exc:
+            return NoLook(exc.message, exc.treated, exc.comparison)
+        except AnalysisError as exc:
+            return NoLook(exc.message)
+        return result_look(run.result, evaluation_run=run.id) or NoLook(
+            f"evaluation run {run.id} has no hazard ratio",
+            run.result.n.get("treated") or 0,
+            run.result.n.get("control") or 0,
+        )
 
     return evaluate
 
@@ -102,12 +110,44 @@ def replay_synthetic(
     men: int | None = None,
     yearly: bool = False,
 ) -> Replay:
-    """Review each programme of a synthetic national history at every quarter (or year) end."""
+    """Review each programme of a synthetic national history at every quarter (or year) end.
+
+    The result's ``truth`` holds each programme's TRUE effect in the form the estimates are comparable
+    with, over the men treated by the last review (see :func:`synthetic_truth`).
+    """
+    from dataclasses import replace as with_
+
     dates = quarter_ends(start, end)
     if yearly:
         dates = [d for d in dates if d.month == 12] or dates[-1:]
-    evaluator, detail = synthetic_evaluators(seed, men, programmes, end)
-    return replay(evaluator, programmes, dates, make_monitor(method, alpha, effect), detail=detail)
+    history = _history(seed, men, programmes, end)
+    evaluator, detail = _evaluators(history)
+    result = replay(evaluator, programmes, dates, make_monitor(method, alpha, effect), detail=detail)
+    truth = {code: synthetic_truth(history, code, dates[-1]) for code in programmes}
+    return with_(result, truth={k: v for k, v in truth.items() if math.isfinite(v)})
+
+
+def synthetic_truth(history: Any, programme: str, as_of: dt.date) -> float:
+    """The TRUE hazard ratio a review of ``programme`` on ``as_of`` estimates, on a synthetic history.
+
+    The replay's covariate-adjusted Cox model estimates the per-man hazard ratio, and where that differs
+    between men it averages it roughly as the model's information does: by reoffences. So the comparable
+    truth is the per-man TRUE hazard ratio of the men treated by ``as_of`` (Core SOTP: 1.15 for medium risk,
+    1.35 for high and very high, times 1.1 after Extended SOTP), averaged on the log scale with weights
+    their reoffences in the review's cohort: about 1.35 for Core SOTP, not the 1.15 to 1.35 of the bands,
+    because most treated men, and more of those who reoffend, are high-risk. Measured over 20 histories
+    (benchmarks/monitoring_bias.py, docs/monitoring.md). NaN when no treated man has reoffended.
+    """
+    import numpy as np
+
+    cohort = history.cohort(programme, as_of)
+    treated = cohort[cohort["treated"] == 1]
+    events = treated["event"].to_numpy(float)
+    if not events.sum():
+        return float("nan")
+    per_man = history.population.men.set_index("prison_number")["true_hr"]
+    hr = treated["prison_number"].map(per_man).to_numpy(float)
+    return float(np.exp(np.average(np.log(hr), weights=events)))
 
 
 def make_monitor(method: str = "group-sequential", alpha: float = 0.05, effect: float = 1.25) -> Monitor:
@@ -116,16 +156,18 @@ def make_monitor(method: str = "group-sequential", alpha: float = 0.05, effect: 
     return Monitor(design, maximum_information(GroupSequentialDesign(alpha=alpha), hazard_ratio=effect))
 
 
-def synthetic_evaluators(
-    seed: int, men: int | None, programmes: list[str], end: dt.date
-) -> tuple[Evaluator, Evaluator]:
-    """A fast evaluator (no subgroups) and a detailed one, both on the synthetic national history."""
-    from desist.monitoring.looks import cox_look
-    from desist.synth.history import COVARIATES, national_history
+def _history(seed: int, men: int | None, programmes: list[str], end: dt.date) -> Any:
+    from desist.synth.history import national_history
 
     history = national_history(seed, men=men)
     for code in programmes:  # an unknown code is one line before any work
         history.cohort(code, end)
+    return history
+
+
+def _evaluators(history: Any) -> tuple[Evaluator, Evaluator]:
+    from desist.monitoring.looks import cox_look
+    from desist.synth.history import COVARIATES
 
     def fast(programme: str, as_of: dt.date) -> Any:
         return cox_look(history.cohort(programme, as_of), COVARIATES, subgroup=None)
@@ -134,6 +176,13 @@ def synthetic_evaluators(
         return cox_look(history.cohort(programme, as_of), COVARIATES)
 
     return fast, detailed
+
+
+def synthetic_evaluators(
+    seed: int, men: int | None, programmes: list[str], end: dt.date
+) -> tuple[Evaluator, Evaluator]:
+    """A fast evaluator (no subgroups) and a detailed one, both on the synthetic national history."""
+    return _evaluators(_history(seed, men, programmes, end))
 
 
 def save_chart(
@@ -154,7 +203,12 @@ def save_chart(
 
     reviews = [r for r in result.reviews if r.programme == programme]
     milestones = CORE_SOTP_MILESTONES if programme == "SOTP-CORE" else None
-    fig = monitoring_chart(reviews, milestones=milestones, title=title or f"{programme}: sequential reviews")
+    fig = monitoring_chart(
+        reviews,
+        milestones=milestones,
+        title=title or f"{programme}: sequential reviews",
+        truth=result.truth.get(programme),
+    )
     draw = lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight")  # noqa: E731
     files.write_with(path, draw, protect=protect, force=True)
     return path

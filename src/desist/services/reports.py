@@ -37,16 +37,31 @@ def monitoring_section(replay: Any, programme: str, finding: str, title: str) ->
 
     reviews = [r for r in replay.reviews if r.programme == programme]
     milestones = CORE_SOTP_MILESTONES if programme == "SOTP-CORE" else None
-    svg = to_svg(monitoring_chart(reviews, milestones=milestones, title=title))
+    truth = getattr(replay, "truth", {}).get(programme)
+    svg = to_svg(monitoring_chart(reviews, milestones=milestones, title=title, truth=truth))
+    paragraphs = [
+        "Instead of one evaluation after twenty years, desist re-evaluates every programme at regular "
+        "reviews against sequential boundaries, so that evidence of harm raises an alert as soon as it "
+        "is strong enough, without false alarms from looking often. On a national-scale synthetic "
+        f"history: {finding}."
+    ]
+    if truth is not None:
+        paragraphs.append(
+            f"The synthetic truth line ({truth:.2f}) is the effect these estimates are comparable with: the "
+            "hazard ratio each treated man's data were made with, averaged over the men treated by the last "
+            "review and weighted by their reoffences, as the estimate's model weights them. "
+            + (
+                "The per-man ratios are 1.15 for medium risk and 1.35 for high and very high risk (times 1.1 "
+                "after Extended SOTP); most treated men, and more of those who reoffend, are high-risk. "
+                if programme == "SOTP-CORE"
+                else ""
+            )
+            + "One history's estimates scatter around it by their interval (see docs/monitoring.md)."
+        )
     return {
         "id": "monitoring",
         "title": "Monitoring: when would we have known?",
-        "paragraphs": [
-            "Instead of one evaluation after twenty years, desist re-evaluates every programme at regular "
-            "reviews against sequential boundaries, so that evidence of harm raises an alert as soon as it "
-            "is strong enough, without false alarms from looking often. On a national-scale synthetic "
-            f"history: {finding}."
-        ],
+        "paragraphs": paragraphs,
         "figure": svg.replace("<svg ", f'<svg role="img" aria-label="{title}" ', 1),
         "caption": "Figure: the hazard ratio and its confidence interval at each review, with the harm and "
         "benefit boundaries; alerts are marked.",

@@ -53,17 +53,23 @@ class Population:
         hr = men.loc[chosen, "true_hr"].to_numpy(float)
         return float(np.exp(np.log(hr).mean())) if len(hr) else float("nan")
 
-    def true_marginal_hr(self, prison_numbers: pd.Series, waiting_months: int = 6) -> float:
+    def true_marginal_hr(
+        self, prison_numbers: pd.Series, waiting_months: int = 6, end: Any = None
+    ) -> float:
         """The TRUE effect as the matched analysis estimates it: a Cox hazard ratio of the named men's
         simulated sexual reoffending against their own simulated outcomes without the programme (same random
-        draws), over the follow-up the data allow. With risk differing between men, this marginal hazard
-        ratio lies nearer 1 than the per-man ratio used to generate the data (non-collapsibility)."""
+        draws), over the follow-up the data allow (to ``end``, default the end of the data, less the waiting
+        period). With risk differing between men, this marginal hazard ratio lies nearer 1 than the per-man
+        ratio used to generate the data (non-collapsibility); with the effect differing between men (by risk
+        band, and for Extended SOTP completers) it weights the men by their reoffending, so high-risk men
+        count most."""
         from lifelines import CoxPHFitter
 
         men = self.men[self.men["prison_number"].isin(prison_numbers)]
         if men.empty:
             return float("nan")
-        end = pd.Timestamp(self.calibration.value("era.end_of_data")) - pd.DateOffset(months=waiting_months)
+        last = self.calibration.value("era.end_of_data") if end is None else end
+        end = pd.Timestamp(last) - pd.DateOffset(months=waiting_months)
         limit = ((end - men["release_date"]).dt.days / 365.25).clip(lower=1e-3).to_numpy()
         rows = []
         for treated, col in ((1, "sexual_years"), (0, "sexual_years_untreated")):

@@ -117,5 +117,36 @@ def test_chart_draws_on_the_callers_axes_without_touching_the_backend() -> None:
     assert {"harm boundary", "benefit boundary", "alert", "hazard ratio (estimate)"} <= set(labels)
     assert any("first alert" in t.get_text() for t in ax.texts)
     assert matplotlib.get_backend() == backend
-    new = monitoring_chart(reviews)
+    new = monitoring_chart(reviews, truth=1.35)
     assert new is not fig and len(new.axes) == 1
+    (truth,) = [line for line in new.axes[0].lines if line.get_label() == "synthetic truth 1.35"]
+    assert list(truth.get_ydata()) == [1.35, 1.35]
+
+
+def test_result_look_reads_an_evaluation_result() -> None:
+    from desist.monitoring.looks import result_look
+
+    z = 1.959963984540054
+    se = 0.2
+    result = {
+        "n": {"treated": 300, "control": 900, "treated_matched": 280, "control_matched": 280},
+        "survival": {"hazard_ratio": 1.4, "ci": [1.4 * math.exp(-z * se), 1.4 * math.exp(z * se)],
+                     "events": {"treated": 40, "control": 30}},
+        "balance": [{"covariate": "age", "smd_after": 0.02}, {"covariate": "points", "smd_after": -0.12},
+                    {"covariate": "x", "smd_after": None}],
+        "subgroups": {"column": "risk_band", "groups": [
+            {"level": "medium", "estimate": 0.01, "ci_low": -0.02, "ci_high": 0.04, "skipped": None,
+             "n_treated": 100, "n_control": 100},
+            {"level": "high", "estimate": 0.05, "ci_low": 0.0, "ci_high": 0.1, "skipped": None,
+             "n_treated": 180, "n_control": 180},
+            {"level": "low", "estimate": None, "skipped": "too few", "n_treated": 3, "n_control": 3}]},
+    }
+    look = result_look(result, evaluation_run=7)
+    assert look is not None
+    assert look.log_hr == pytest.approx(math.log(1.4)) and look.se == pytest.approx(se)
+    assert (look.treated, look.comparison, look.events_treated, look.events_comparison) == (300, 900, 40, 30)
+    assert look.evidence["worst_balance"] == {"covariate": "points", "smd": 0.12, "after": "matching"}
+    assert look.evidence["largest_subgroup_effect"]["subgroup"] == "risk_band = high"
+    assert look.evidence["matched"] == {"treated": 280, "comparison": 280}
+    assert look.evidence["evaluation_run"] == 7
+    assert result_look({**result, "survival": None}) is None

@@ -5,6 +5,6 @@ Each tool module has an input model (pydantic), a ``score(inp)`` function and a 
 """
 
 from desist.domain.risk.bands import Band, NeedLevel, Pathway, shift_band
-from desist.domain.risk.base import FieldError
+from desist.domain.risk.field_error import FieldError
 
 __all__ = ["Band", "FieldError", "NeedLevel", "Pathway", "shift_band"]

@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from desist.domain.errors import InputError
+from desist.domain.risk.field_error import FieldError as FieldError  # re-exported for the tools
 
 
 def _id_to_text(value: Any) -> Any:
@@ -83,16 +83,3 @@ def _numeric(annotation: Any) -> bool:
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         return any(_numeric(a) for a in typing.get_args(annotation) if a is not type(None))
     return annotation in (int, float)
-
-
-class FieldError(InputError):
-    """A record is well-formed field by field but breaks a rule across fields (or a tool's precondition).
-
-    Carries the field so the records adapter can name it in the one-line message.
-    """
-
-    def __init__(self, field: str, value: Any, message: str) -> None:
-        super().__init__(f"field '{field}': {message}")
-        self.field = field
-        self.value = value
-        self.detail = message

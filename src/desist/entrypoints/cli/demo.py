@@ -260,6 +260,8 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
         if alert is not None
         else "no harm alert for Core SOTP by 2017"
     )
+    if "SOTP-CORE" in watched.truth:
+        alert_text += f"; synthetic truth {watched.truth['SOTP-CORE']:.2f} over the treated men"
     screen.say(f"{alert_text}; chart: {chart}")
     paths["monitoring"] = chart
 

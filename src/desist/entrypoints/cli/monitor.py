@@ -105,6 +105,8 @@ def register(app: typer.Typer) -> None:
             frac = f"{r.information_fraction:5.2f}" if r.information_fraction is not None else "    -"
             b = f"{r.boundary:6.2f}" if r.boundary is not None else "     -"
             typer.echo(f"{r.programme:10} {r.as_of.isoformat()} {hr} {ci:>13} {z} {frac} {b}  {r.decision}")
+        for code, true in result.truth.items():
+            typer.echo(f"{code}: synthetic truth, hazard ratio {true:.2f} over the men treated by {last}")
         for code, alert in result.first_alerts.items():
             if alert is None:
                 typer.echo(f"{code}: no harm alert from {first} to {last}")

@@ -49,6 +49,9 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        import anyio
+
+        await anyio.to_thread.run_sync(_warm_up)  # the first requests do not pay for imports and parsing
         yield
         if owned:
             desist.close()
@@ -85,6 +88,20 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
     return web
 
 
+def _warm_up() -> None:
+    """Load what every page needs once: the policy, the catalogue, the recommendation rules, the templates."""
+    import desist.domain.pathways  # noqa: F401
+    import desist.domain.profile  # noqa: F401
+    from desist.domain.access import policy
+    from desist.domain.catalogue import default_catalogue
+    from desist.entrypoints.web.templating import TEMPLATES, environment
+
+    policy()
+    default_catalogue()
+    for path in TEMPLATES.glob("*.html"):
+        environment().get_template(path.name)
+
+
 def _page_errors(web: FastAPI) -> None:
     """HTML answers for the pages: sign-in redirect, GOV.UK error pages, never a traceback."""
 
@@ -109,6 +126,11 @@ def _page_errors(web: FastAPI) -> None:
     @web.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if request.url.path.startswith("/api/"):  # an API address the mount did not match (e.g. a newline)
+            from desist.entrypoints.web.api import problem_response
+
+            detail = exc.detail if isinstance(exc.detail, str) else "error"
+            return problem_response(exc.status_code, detail, detail)
         titles = {404: "Page not found", 405: "This page cannot do that"}
         title = titles.get(exc.status_code, "There is a problem")
         detail = "If you typed the web address, check it is correct." if exc.status_code == 404 else ""

@@ -60,8 +60,8 @@ def _form(
 
 @router.get("/sign-in", name="sign_in")
 def sign_in_page(request: Request, next: str | None = None) -> Response:  # noqa: A002
-    if auth.current_session(request) is not None:
-        return RedirectResponse(safe_next(next), status_code=303)
+    """The form (also when signed in: signing in again, e.g. as someone else, ends the current session)."""
+    request.state.session = None  # the layout shows no one signed in on this page
     return _form(request, next_url=safe_next(next))
 
 

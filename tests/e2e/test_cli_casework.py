@@ -263,7 +263,7 @@ def test_docs_walkthrough_runs(tmp_path):
     assert "referral 2: DESELECTED; programme history written for A1002AA" in out
     assert "1,1,HORIZON,2025-01-06,2025-01-17,completed,True,desist,1" in out
     assert "moved 1 men from basic to standard" in out
-    assert re.search(r"referral_status_change\s+16", out)
+    assert re.search(r"referral_status_change\s+17", out)  # 7 + 7 + 2, and the transferred referral 4
 
 
 def test_person_digits_are_a_prison_number_and_hash_is_the_internal_id(db, capsys):

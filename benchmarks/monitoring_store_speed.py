@@ -49,6 +49,9 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp()) / "copy.db"  # reviews are stored: measure on a fresh copy each time
     shutil.copy(args.db, work)
+    from desist.adapters.migrate import upgrade
+
+    upgrade(f"sqlite:///{work}").dispose()  # a database built by an earlier version
     factory = uow_factory("bench", f"sqlite:///{work}")
     monitor = svc.make_monitor()
     evaluator = svc.store_evaluator(factory)

@@ -127,8 +127,29 @@ def test_the_report_and_plots_are_written(demo_run):
     assert "Did the Core Sex Offender Treatment Programme reduce proven sexual reoffending?" in report
     assert "About this demonstration" in report and "marginal hazard ratio" in report
     assert report.count("<svg") >= 5  # balance, overlap, survival, subgroups, deniers: drawn inline
+    # the monitoring chart states the truth its estimates are comparable with (about 1.35 for Core SOTP)
+    assert "Monitoring: when would we have known?" in report and "synthetic truth line (1.3" in report
     assert not (out / "report.md").exists()
     assert (out / "data" / "people.csv").exists()
+
+
+def test_monitor_run_reviews_the_demo_database(demo_run, capsys, tmp_path):
+    """`desist monitor run` on (a copy of) the demo's database: the review is the store's evaluation."""
+    folder, *_ = demo_run
+    copy = tmp_path / "copy.db"
+    shutil.copy(folder / "desist-demo.db", copy)
+    db = ["--db", f"sqlite:///{copy}"]
+    demo_json = json.loads((folder / "desist-demo" / "evaluation.json").read_text())
+    hr = next(e for e in demo_json["estimates"] if e["measure"] == "hazard_ratio")
+    code, out, err = run(
+        ["monitor", "run", "--programme", "SOTP-CORE", "--as-of", "2024-12-31", *db, "--format", "json"],
+        capsys,
+    )
+    assert code == 0, err
+    (review,) = json.loads(out)["reviews"]
+    assert review["estimate"] == pytest.approx(hr["estimate"], rel=1e-12)
+    assert review["treated"] == demo_json["n"]["treated"]
+    assert review["events"] == sum(demo_json["survival"]["events"].values())
 
 
 def test_the_command_line_gets_the_demo_evaluation_from_its_database(demo_run, capsys):

@@ -254,3 +254,32 @@ def test_nav_marks_the_current_page(client, world, login) -> None:  # type: igno
     r = client.get("/groups")
     assert 'aria-current="page"' in r.text
     assert WHATTON in r.text
+
+
+def test_board_view_equals_the_group_service_view(client, world, login, desist_app) -> None:  # type: ignore[no-untyped-def]
+    """The board's batched members view is the group service's own view, number for number."""
+    import datetime as dt
+
+    from desist.services.group_board import _group_view
+    from desist.services.group_state import group_view
+    from tests.web.seed import SEEDER, uow_as
+
+    login(TEAM)
+    _referral_at(client, world, SUITABLE)
+    board = client.get(f"/groups/{world.group}")
+    rid = re.search(r'name="referral_id" type="radio" value="(\d+)"', board.text)[1]
+    client.post(f"/groups/{world.group}/enrol", data={"csrf_token": csrf_of(board.text), "referral_id": rid})
+    for mark in ("attended", "absent"):
+        client.post(
+            f"/groups/{world.group}/sessions",
+            data={
+                "csrf_token": csrf_of(board.text),
+                "held_on": dt.date.today().isoformat(),
+                f"mark-{world.whatton_man}": mark,
+            },
+        )
+    with uow_as(desist_app, SEEDER) as u:
+        g = u.groups.get(world.group)
+        old, new = group_view(u, g), _group_view(u, g, u.caseload.sessions_with_marks(g.id))
+    assert new == old
+    assert (new.sessions_held, new.members[0].sessions_offered, new.members[0].sessions_attended) == (2, 2, 1)

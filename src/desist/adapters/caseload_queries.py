@@ -159,4 +159,27 @@ class CaseloadQueries:
                     )
                 )
             )
-        return list(self.session.scalars(q.order_by(Referral.id).limit(limit)))
+        rows = list(self.session.scalars(q.order_by(Referral.id).limit(limit)))
+        self._preload(rows)
+        return rows
+
+    def _preload(self, referrals: list[Referral]) -> None:
+        """Load the referrals' men and offerings in two queries, so building their views reads the
+        session's identity map instead of one query per row."""
+        people = {r.person_id for r in referrals}
+        offerings = {r.offering_id for r in referrals}
+        kept = self.session.info.setdefault("preloaded", [])  # the identity map holds weak references
+        if people:
+            kept.extend(self.session.scalars(select(Person).where(Person.id.in_(people))))
+        if offerings:
+            kept.extend(self.session.scalars(select(Offering).where(Offering.id.in_(offerings))))
+
+    def members(self, group_id: int) -> list[tuple[Enrolment, str]]:
+        """Every enrolment of a group in order, with the man's prison number (one query)."""
+        q = (
+            select(Enrolment, Person.prison_number)
+            .join(Person, Person.id == Enrolment.person_id)
+            .where(Enrolment.group_id == group_id)
+            .order_by(Enrolment.id)
+        )
+        return [(e, number) for e, number in self.session.execute(q)]

@@ -13,7 +13,7 @@ from typing import Any
 from desist.domain.access import Action, Principal
 from desist.domain.errors import CapacityError
 from desist.domain.groups import GroupKind, GroupPolicy, check_can_join, mixing_conflict
-from desist.services.group_state import GroupView, group_view
+from desist.services.group_state import GroupView, MemberView
 from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 
 
@@ -93,7 +93,8 @@ def group_board(uow: UnitOfWork, group_id: int, *, on: dt.date | None = None) ->
     with uow:
         me: Principal = uow.principal  # type: ignore[attr-defined]
         g = scoped_group(uow, group_id, Action.GROUP_READ, f"read group {group_id}")
-        view = group_view(uow, g)
+        held = uow.caseload.sessions_with_marks(g.id)  # type: ignore[attr-defined]
+        view = _group_view(uow, g, held)
         current = [_member(uow, e, day) for e in uow.groups.enrolments(g.id, open_only=True)]
         policy = GroupPolicy()
         waiting = []
@@ -112,10 +113,7 @@ def group_board(uow: UnitOfWork, group_id: int, *, on: dt.date | None = None) ->
                     mixing_conflict(m, current, policy),
                 )
             )
-        sessions = tuple(
-            SessionRow(s.number, s.held_on, s.topic, marks)
-            for s, marks in uow.caseload.sessions_with_marks(g.id)  # type: ignore[attr-defined]
-        )
+        sessions = tuple(SessionRow(s.number, s.held_on, s.topic, marks) for s, marks in held)
         try:
             check_can_join(
                 GroupKind(g.kind),
@@ -129,3 +127,50 @@ def group_board(uow: UnitOfWork, group_id: int, *, on: dt.date | None = None) ->
         except CapacityError as exc:
             closed = exc.message
         return GroupBoard(view, tuple(waiting), sessions, closed, me.can(Action.GROUP_MANAGE))
+
+
+def _group_view(uow: UnitOfWork, g: Any, held: list[tuple[Any, dict[int, str]]]) -> GroupView:
+    """:func:`desist.services.group_state.group_view` from the sessions and marks already read (two queries
+    instead of four per member): sessions offered to a man are those held from his joining session on, and
+    not after he left; attended counts his 'attended' marks."""
+    from desist.domain.groups import Progress
+
+    offering = uow.offerings.get(g.offering_id)
+    planned = len(g.session_plan or [])
+    members = []
+    for e, number in uow.caseload.members(g.id):  # type: ignore[attr-defined]
+        first = e.joined_session or 1
+        offered = sum(
+            1 for s, _ in held if s.number >= first and (e.left_on is None or s.held_on <= e.left_on)
+        )
+        attended = sum(1 for _, marks in held if marks.get(e.id) == "attended")
+        rate = Progress(planned, offered, attended, bool(e.targets_met)).attendance_rate
+        members.append(
+            MemberView(
+                e.id,
+                e.person_id,
+                number,
+                e.referral_id,
+                e.joined_on,
+                e.joined_session,
+                e.left_on,
+                e.completed,
+                offered,
+                attended,
+                round(rate, 4),
+            )
+        )
+    return GroupView(
+        g.id,
+        g.offering_id,
+        offering.programme_code,
+        offering.site,
+        g.label,
+        g.kind,
+        g.capacity,
+        planned,
+        g.last_joining_session,
+        len(held),
+        g.version,
+        tuple(members),
+    )

@@ -126,6 +126,11 @@ def _page_errors(web: FastAPI) -> None:
     @web.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if request.url.path.startswith("/api/"):  # an API address the mount did not match (e.g. a newline)
+            from desist.entrypoints.web.api import problem_response
+
+            detail = exc.detail if isinstance(exc.detail, str) else "error"
+            return problem_response(exc.status_code, detail, detail)
         titles = {404: "Page not found", 405: "This page cannot do that"}
         title = titles.get(exc.status_code, "There is a problem")
         detail = "If you typed the web address, check it is correct." if exc.status_code == 404 else ""

@@ -69,4 +69,7 @@ def build_api() -> FastAPI:
 
     for name in API_MODULES:
         api.include_router(importlib.import_module(f"{__name__}.{name}").router)
+    from desist.entrypoints.web.api.openapi_doc import install
+
+    install(api)  # the document describes the problem responses and the bearer scheme
     return api

@@ -9,6 +9,8 @@ from typing import Any
 
 from fastapi import Depends
 from fastapi.encoders import jsonable_encoder
+from fastapi.security import HTTPBearer
+from pydantic import BaseModel
 from starlette.requests import Request
 
 from desist.domain.access import Principal
@@ -24,8 +26,40 @@ class PreconditionRequired(DesistError):
     """A write that needs If-Match came without it (HTTP 428)."""
 
 
-def caller(request: Request) -> Principal:
-    """The API caller (``Authorization: Bearer TOKEN``)."""
+class Problem(BaseModel):
+    """An RFC 9457 problem document (``application/problem+json``)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+
+
+def _problem(text: str) -> dict[str, Any]:
+    return {"description": text, "model": Problem, "content": {"application/problem+json": {}}}
+
+
+#: the errors every endpoint may answer (documented in the OpenAPI description)
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: _problem("No valid bearer token"),
+    403: _problem("Your roles (or the token's scopes) do not allow this"),
+    404: _problem("Not found, or outside your organisation"),
+    409: _problem("A conflict, or a move the rules refuse now"),
+    422: _problem("The request is not valid"),
+    429: _problem("Too many attempts"),
+}
+#: and the writes guarded by If-Match
+PRECONDITIONS: dict[int | str, dict[str, Any]] = {
+    412: _problem("The record changed since the ETag you sent"),
+    428: _problem("If-Match is required"),
+}
+
+
+_BEARER = HTTPBearer(auto_error=False, description="An API token: `desist user token issue`")
+
+
+def caller(request: Request, _: Any = Depends(_BEARER)) -> Principal:
+    """The API caller (``Authorization: Bearer TOKEN``; the dependency documents the scheme in OpenAPI)."""
     return auth.bearer_principal(request)
 
 

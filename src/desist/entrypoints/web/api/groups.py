@@ -12,9 +12,9 @@ from starlette.responses import JSONResponse
 
 from desist.domain.access import Principal
 from desist.entrypoints.web import casework_calls
-from desist.entrypoints.web.api.common import Caller, as_json, etag, uow_factory
+from desist.entrypoints.web.api.common import PROBLEMS, Caller, as_json, etag, uow_factory
 
-router = APIRouter(tags=["groups"])
+router = APIRouter(tags=["groups"], responses=PROBLEMS)
 Mark = Literal["attended", "absent", "excused"]
 
 

@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from desist.domain.access import Principal
-from desist.entrypoints.web.api.common import Caller, as_json, etag, uow_factory
+from desist.entrypoints.web.api.common import PROBLEMS, Caller, as_json, etag, uow_factory
 
-router = APIRouter(tags=["people"])
+router = APIRouter(tags=["people"], responses=PROBLEMS)
 
 
 @router.get("/people", summary="Search the caseload by prison number or PNC number (prefix)")

@@ -9,9 +9,9 @@ from starlette.requests import Request
 
 from desist.domain.access import Principal
 from desist.domain.errors import NotFound
-from desist.entrypoints.web.api.common import Caller, as_json, uow_factory
+from desist.entrypoints.web.api.common import PROBLEMS, Caller, as_json, uow_factory
 
-router = APIRouter(tags=["programmes"])
+router = APIRouter(tags=["programmes"], responses=PROBLEMS)
 Code = Path(..., min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
 
 

@@ -15,6 +15,8 @@ from desist.domain.errors import DesistError
 from desist.domain.referrals import Reason, ReferralStatus
 from desist.entrypoints.web import casework_calls
 from desist.entrypoints.web.api.common import (
+    PRECONDITIONS,
+    PROBLEMS,
     Caller,
     as_json,
     etag,
@@ -23,7 +25,7 @@ from desist.entrypoints.web.api.common import (
     uow_factory,
 )
 
-router = APIRouter(tags=["referrals"])
+router = APIRouter(tags=["referrals"], responses=PROBLEMS)
 
 
 class NewReferral(BaseModel):
@@ -100,6 +102,7 @@ def create(request: Request, body: NewReferral, principal: Principal = Caller) -
 @router.post(
     "/referrals/{referral_id}/moves",
     summary="Move a referral (If-Match: the ETag of your last read; 412 if it changed since)",
+    responses=PRECONDITIONS,
 )
 def move(request: Request, referral_id: int, body: Move, principal: Principal = Caller) -> JSONResponse:
     from desist.services.caseload import referral_page

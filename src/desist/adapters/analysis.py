@@ -39,11 +39,14 @@ class AnalysisTables:
 
         Rows dated after ``as_of`` are left out in SQL (sentences begun, assessments made, programmes
         started, reoffences proven); :func:`desist.evaluation.cohort.known_on` applies the same cut (and
-        hides results of programmes still running on ``as_of``), so a file and the store agree. Dates come
-        back as ISO text, as in an import file (the cohort parses them a column at a time: much faster
-        than a date object per value).
+        hides results of programmes still running on ``as_of``), so a file and the store agree. On SQLite
+        dates come back as ISO text, as in an import file.
         """
         number = Person.prison_number.label("prison_number")
+        # SQLite: dates as ISO text, parsed by the cohort a column at a time (SQLAlchemy's per-value parse
+        # was slow); PostgreSQL: dates as they come (the driver's own, fast; text would follow DateStyle)
+        as_text = self.session.get_bind().dialect.name == "sqlite"
+        _day = _text_day if as_text else _same_day
         people = self._frame(
             select(number, _day(Person.date_of_birth), Person.maintains_innocence, Person.ldc)
         )
@@ -91,9 +94,13 @@ class AnalysisTables:
         }
 
 
-def _day(column: Any) -> Any:
-    """A date column read as ``YYYY-MM-DD`` text under its own name (NULL stays NULL)."""
+def _text_day(column: Any) -> Any:
+    """A SQLite date column read as its stored ``YYYY-MM-DD`` text under its own name (NULL stays NULL)."""
     return cast(column, Text).label(column.key)
+
+
+def _same_day(column: Any) -> Any:
+    return column
 
 
 def _json_column(values: pd.Series) -> list[Any]:

@@ -1,9 +1,10 @@
 """The review loop: look at a programme again at each date, test against the design, decide, remember.
 
-Pure: an *evaluator* (any callable ``(programme, as_of) -> Look | None``) says what the evidence was on a
-date, so the loop runs on the synthetic history directly, on the store through
-``services.evaluations.evaluate_programme``, or on anything else. A look with too few events, or no more
-information than the last tested look, is recorded as "too little data" and spends no alpha.
+Pure: an *evaluator* (any callable ``(programme, as_of) -> Look | NoLook | None``) says what the evidence
+was on a date, so the loop runs on the synthetic history directly, on the store through
+``services.evaluations.evaluate_programme`` (``services.monitoring.store_evaluator``), or on anything else.
+No look (None, or a ``NoLook`` with the reason and the cohort sizes), a look with too few events, or one
+with no more information than the last tested look is recorded as "too little data" and spends no alpha.
 """
 
 from __future__ import annotations

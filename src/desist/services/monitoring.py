@@ -1,8 +1,8 @@
 """Monitoring use cases: review programmes on a date and store the reviews, replay a history review by
 review, and draw the monitoring chart.
 
-A review asks an *evaluator* (:data:`desist.monitoring.review.Evaluator`, ``(programme, as_of) -> Look |
-None``) what the evidence was on a date. Two evaluators exist:
+A review asks an *evaluator* (:data:`desist.monitoring.review.Evaluator`, ``(programme, as_of) -> Look``,
+or a ``NoLook`` saying why there is no estimate) what the evidence was on a date. Two evaluators exist:
 
 * :func:`store_evaluator`: the casework store's own evaluation,
   :func:`desist.services.evaluations.evaluate_programme` on what the database knew on that date (each look
@@ -44,7 +44,8 @@ def store_evaluator(
     released by then, reoffences proven by then after the waiting period; see
     :func:`desist.evaluation.cohort.programme_cohort`) and is stored as an ``evaluation_run`` whose id the
     look's evidence names. Too few treated men (below ``min_treated``, default the Justice Data Lab's 60) or
-    a cohort the model cannot fit (no events in an arm) give no look: the review says "too little data".
+    a cohort the model cannot fit (no events in an arm) give a ``NoLook`` with the reason and cohort sizes:
+    the review says "too little data".
     A date in the future, an unknown programme or one the store cannot evaluate stay errors.
     """
     from desist.domain.errors import AnalysisError

@@ -305,7 +305,8 @@ def main() -> None:
     kinds: dict[str, list[float]] = result["kinds"]  # type: ignore[assignment]
     wall: float = result["wall"]  # type: ignore[assignment]
     print(
-        f"\n{args.clients} clients, {args.seconds:.0f} s, {args.men:,} men on PostgreSQL, {args.workers} server process(es) "
+        f"\n{args.clients} clients, {args.seconds:.0f} s, {args.men:,} men on PostgreSQL, "
+        f"{args.workers} server process(es) "
         f"(load average before {load_before[0]:.2f}, after {load_after[0]:.2f}; {os.cpu_count()} cores)"
     )
     print(

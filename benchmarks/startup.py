@@ -36,7 +36,8 @@ PROBE = (
     "    main(sys.argv[1:])\n"
     "except SystemExit as exc:\n"
     "    code = exc.code or 0\n"
-    "heavy = [m for m in ('pandas', 'numpy', 'scipy', 'alembic', 'matplotlib') if m in sys.modules]\n"
+    "heavy = ('pandas', 'numpy', 'scipy', 'alembic', 'matplotlib', 'pydantic', 'rich')\n"
+    "heavy = [m for m in heavy if m in sys.modules]\n"
     "sys.stderr.write('HEAVY=' + ','.join(heavy) + '\\n')\n"
     "sys.exit(code)\n"
 )

@@ -45,9 +45,10 @@ def sorted_controls(
     is_ctrl = (~treated) & eligible
     ctrl_in_order = is_ctrl[order]
     controls = order[ctrl_in_order]
-    before = (
-        np.cumsum(ctrl_in_order) - ctrl_in_order
-    )  # eligible controls strictly before each sorted position
+    before = np.cumsum(ctrl_in_order, dtype=np.int64)
+    before -= (
+        ctrl_in_order  # eligible controls strictly before each sorted position (in place: 8 bytes a unit)
+    )
     insert = np.empty(len(distance), dtype=np.int64)
     insert[order] = before
     return controls, insert, order
@@ -122,10 +123,6 @@ def match_1d_without_replacement(
     ci = controls
     cov = None if covariates is None else np.asarray(covariates, dtype=float).tolist()
     ccal = [] if covariate_calipers is None else [float(c) for c in covariate_calipers]
-    # right[j]: smallest available sorted position >= j (n0: none)
-    # left[j]: 1 + largest available sorted position < j (0: none)
-    right = array("q", np.arange(n0 + 1, dtype=np.int64).tobytes())
-    left = array("q", right)
     rows = np.flatnonzero(eligible[order]).tolist()
     units = order.tolist() if cov is not None else []
     d_all = array("d", np.ascontiguousarray(distance[order], dtype=np.float64).tobytes())
@@ -133,6 +130,11 @@ def match_1d_without_replacement(
     # where each treated unit's walk starts on the left and on the right (MatchIt walks on from its matches)
     lo = array("q", np.ascontiguousarray(pos[order], dtype=np.int64).tobytes())
     hi = array("q", lo)
+    del insert, srt, pos  # a unit-sized array each: freed before the walk's own arrays are made
+    # right[j]: smallest available sorted position >= j (n0: none)
+    # left[j]: 1 + largest available sorted position < j (0: none)
+    right = array("q", np.arange(n0 + 1, dtype=np.int64).tobytes())
+    left = array("q", right)
     cal = float(caliper) if caliper is not None else None
     remaining = n0
     # the k-th control (sorted position) each treated unit gets in round r, row-major (-1: none)

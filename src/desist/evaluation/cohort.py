@@ -87,6 +87,9 @@ def programme_rules(programme: Programme, catalogue: Catalogue) -> dict[str, Any
         for p in catalogue
         if any(programme.code in pre.completed_any_of for pre in p.prerequisites.value)
     )
+    # a programme taken after another (Extended SOTP after Core): every treated man did the prerequisite,
+    # so it is not "another programme" that excludes him, and the comparison men must have completed it too
+    prerequisites = [sorted(pre.completed_any_of) for pre in programme.prerequisites.value]
     return {
         "programme": programme.code,
         "available_from": programme.available_from.value.isoformat(),
@@ -98,6 +101,7 @@ def programme_rules(programme: Programme, catalogue: Catalogue) -> dict[str, Any
         "audience": str(programme.audience.value),
         "ldc": str(programme.ldc.value.suitability),
         "pathway_programmes": pathway,
+        "prerequisites": prerequisites,
     }
 
 
@@ -171,7 +175,15 @@ def programme_cohort(
     completed = set(mine.loc[mine["result"] == "completed", "prison_number"])
     started = set(mine["prison_number"])
     treated_ids = completed if spec.treated_when == "completed" else started
-    other = set(hist.loc[~hist["programme_code"].isin([code, *rules["pathway_programmes"]]), "prison_number"])
+    prereq_codes = [c for group in rules.get("prerequisites", []) for c in group]
+    allowed = [code, *rules["pathway_programmes"], *prereq_codes]
+    other = set(hist.loc[~hist["programme_code"].isin(allowed), "prison_number"])
+    # men who completed one of each group of prerequisites (everyone, for a programme without any)
+    met_prerequisites: set[str] | None = None
+    for group in rules.get("prerequisites", []):
+        completed_one = hist["programme_code"].isin(group) & (hist["result"] == "completed")
+        done = set(hist.loc[completed_one, "prison_number"])
+        met_prerequisites = done if met_prerequisites is None else met_prerequisites & done
     counts["men"] = len(people)
 
     # the sentence: for a treated man the one in which he started; otherwise the latest begun by as_of
@@ -223,6 +235,8 @@ def programme_cohort(
     eligible = (
         df["latest_start"].notna() & (age_then >= rules["min_age"]) & rank.between(lo, hi) & audience & ldc
     )
+    if met_prerequisites is not None:
+        eligible &= df["prison_number"].isin(met_prerequisites)
     counts["eligible"] = int(eligible.sum())
     clean = ~df["prison_number"].isin(other) & (df["treated"].eq(1) | ~df["prison_number"].isin(started))
     counts["eligible_without_other_programmes"] = int((eligible & clean).sum())

@@ -116,7 +116,10 @@ class Evaluation(KeywordSettings, EvaluationPlots):
         check_columns(df, sp.columns(), "column")
         self.data_fingerprint_ = fingerprint(df, sp.columns())
         df, self.dropped_ = complete_rows(df, sp.columns(), drop=sp.missing == "drop")
-        df = df.reset_index(drop=True)
+        if self.dropped_ or not df.index.equals(pd.RangeIndex(len(df))):
+            df = df.reset_index(drop=True)
+        else:  # already 0..n-1: a new frame on the same columns, not a copy of every row (10 million...)
+            df = df.copy(deep=False)
         if sp.time:
             check_finite(df, [sp.time], label="time")
         if sp.subgroup:  # before the design is fitted, not after

@@ -276,6 +276,11 @@ class NearestNeighborMatcher(_Matcher):
             units_by = pd.Series(np.arange(len(df))).groupby(strata).indices
             rows_by = pd.Series(np.arange(len(rank))).groupby(strata[rank]).indices
             groups = [(units_by[s], rows_by[s]) for s in rows_by]
+        elif mX is None:  # one stratum, the whole data: no copies of unit-sized arrays (10 million units...)
+            mm[:] = match_1d_without_replacement(
+                d, focal, keep, rank, self.ratio, caliper, None, cov_vals, cov_cal
+            )
+            groups = []
         else:
             groups = [(np.arange(len(df)), np.arange(len(rank)))]
         for sub, rows in groups:

@@ -20,8 +20,13 @@ def register(app: typer.Typer) -> None:
             "--access-log/--no-access-log",
             help="Log every request line (off by default: search addresses carry prison numbers).",
         ),
+        workers: int = typer.Option(
+            1, "--workers", min=1, max=64, help="Server processes (one per CPU core uses them all)."
+        ),
     ) -> None:
         """Serve the web pages and /api/v1 on the casework store (sign in with a user from `desist user`)."""
+        import os
+
         import uvicorn
 
         from desist.config import get_settings
@@ -30,12 +35,20 @@ def register(app: typer.Typer) -> None:
         settings = get_settings(database_url=db)
         web = create_app(settings)  # a missing or old database is one line, exit 2, before listening
         typer.echo(f"desist: serving http://{host}:{port}/ (Ctrl+C to stop)", err=True)
-        uvicorn.run(
-            web,
-            host=host,
-            port=port,
-            access_log=access_log,
-            log_level="info",
-            proxy_headers=False,
-            server_header=False,
+        common = {
+            "host": host,
+            "port": port,
+            "access_log": access_log,
+            "log_level": "info",
+            "proxy_headers": False,
+            "server_header": False,
+        }
+        if workers == 1:
+            uvicorn.run(web, **common)  # type: ignore[arg-type]
+            return
+        # each worker process builds its own application (and engine) from the environment
+        os.environ["DESIST_DATABASE_URL"] = settings.database_url
+        web.state.desist.close()
+        uvicorn.run(  # type: ignore[arg-type]
+            "desist.entrypoints.web.app:create_app", factory=True, workers=workers, **common
         )

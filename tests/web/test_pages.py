@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from desist.domain.catalogue import Intensity
+from desist.domain.risk.bands import Band, NeedLevel, Pathway
 from tests.web.conftest import csrf_of
 from tests.web.seed import USK, WHATTON, staff
 
@@ -48,6 +50,26 @@ def test_person_page_shows_scores_breakdown_pathway_and_recommendation(client, w
     assert "PNI pathway: High intensity" in text or "PNI pathway: Moderate intensity" in text
     assert "Programmes not recommended, and why" in text
     assert "Start referral" in text and "KAIZEN at HMP Whatton" in text
+
+
+#: a stored value shown as it is stored: MODERATE_INTENSITY, VERY_HIGH, or a band, pathway or intensity word
+#: in capitals ("his risk is LOW"); programme codes (BC-HIGH, SOTP-BLB-LOW) and abbreviations (OSP, PNI)
+#: are not
+_ENUM_VALUES = {str(v) for e in (Band, Pathway, NeedLevel, Intensity) for v in e}
+_WORD = re.compile(r"(?<![\w-])[A-Z][A-Z0-9_]*(?![\w-])")
+
+
+def test_person_page_reasons_are_plain_words(client, world, login) -> None:  # type: ignore[no-untyped-def]
+    login(REFERRER)
+    html = client.get(f"/people/{world.whatton_man}").text
+    section = html[html.index('id="recommendation"') : html.index('id="referrals"')]
+    reasons = [_text(li) for li in re.findall(r"<li>(.*?)</li>", section, flags=re.S)]
+    assert len(reasons) > 10  # the offered programmes' reasons and every other programme's
+    assert any("his PNI pathway is" in r for r in reasons)  # the sentences that once read HIGH_INTENSITY
+    enum_words = {
+        (w, r) for r in [*reasons, _text(section)] for w in _WORD.findall(r) if "_" in w or w in _ENUM_VALUES
+    }
+    assert enum_words == set()
 
 
 def test_a_man_of_another_prison_is_not_found(client, world, login) -> None:  # type: ignore[no-untyped-def]

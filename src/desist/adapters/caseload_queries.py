@@ -1,5 +1,5 @@
-"""The web application's read queries: caseload search within an organisation, a man's organisations and
-programme history, the group and programme lists (``uow.caseload``).
+"""The web application's read queries: caseload search within an organisation, a man's programme history,
+referrals and offerings, the group and programme lists (``uow.caseload``).
 
 Organisation scope in SQL mirrors :meth:`desist.domain.access.Principal.sees`: a man belongs to his
 establishment, his probation region and the sites of his referrals' offerings; names compare case- and
@@ -14,10 +14,8 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from desist.adapters.orm import (
-    Attendance,
     Enrolment,
     EvaluationRun,
-    GroupSession,
     Offering,
     Person,
     ProgrammeGroup,
@@ -55,15 +53,6 @@ class CaseloadQueries:
         if organisation is not None:
             q = q.where(self._person_in(organisation))
         return list(self.session.scalars(q.order_by(Person.prison_number).limit(limit)))
-
-    def referral_sites(self, person_id: int) -> list[str]:
-        q = (
-            select(Offering.site)
-            .join(Referral, Referral.offering_id == Offering.id)
-            .where(Referral.person_id == person_id)
-            .distinct()
-        )
-        return list(self.session.scalars(q))
 
     def programme_history(self, person_id: int) -> list[ProgrammeHistory]:
         q = (
@@ -106,20 +95,6 @@ class CaseloadQueries:
             .order_by(EvaluationRun.programme_code)
         )
         return [(code, int(n)) for code, n in self.session.execute(q)]
-
-    def sessions_with_marks(self, group_id: int) -> list[tuple[GroupSession, dict[int, str]]]:
-        """A group's held sessions in order, each with its attendance marks by enrolment id (two queries)."""
-        sessions = list(
-            self.session.scalars(
-                select(GroupSession).where(GroupSession.group_id == group_id).order_by(GroupSession.number)
-            )
-        )
-        marks: dict[int, dict[int, str]] = {s.id: {} for s in sessions}
-        if sessions:
-            q = select(Attendance).where(Attendance.session_id.in_(list(marks)))
-            for a in self.session.scalars(q):
-                marks[a.session_id][a.enrolment_id] = a.status
-        return [(s, marks[s.id]) for s in sessions]
 
     def referrals(
         self,
@@ -174,12 +149,3 @@ class CaseloadQueries:
         if offerings:
             kept.extend(self.session.scalars(select(Offering).where(Offering.id.in_(offerings))))
 
-    def members(self, group_id: int) -> list[tuple[Enrolment, str]]:
-        """Every enrolment of a group in order, with the man's prison number (one query)."""
-        q = (
-            select(Enrolment, Person.prison_number)
-            .join(Person, Person.id == Enrolment.person_id)
-            .where(Enrolment.group_id == group_id)
-            .order_by(Enrolment.id)
-        )
-        return [(e, number) for e, number in self.session.execute(q)]

@@ -22,6 +22,7 @@ from desist.domain.catalogue import (
 from desist.domain.eligibility import PRE_RELEASE_MONTHS, band_text, intensity_word, months_text, where_text
 from desist.domain.profile import ManFacts
 from desist.domain.risk.bands import Band, Pathway
+from desist.domain.words import plain
 
 
 def positive_reasons(p: Programme, man: ManFacts, a: AssessedRisk, catalogue: Catalogue) -> tuple[str, ...]:
@@ -66,14 +67,14 @@ def _fit(
     crit = p.risk.value
     word = intensity_word(p.intensity.value)
     if crit.basis == "pni_pathway":
-        out.append(f"His PNI pathway is {pathway}, which this {word}-intensity programme serves.")
+        out.append(f"His PNI pathway is {plain(pathway)}, which this {word}-intensity programme serves.")
     elif p.role is ProgrammeRole.TREATMENT and target is not None and p.intensity.value is not target:
         out.append(
             f"His {target_basis} calls for {intensity_word(target)} intensity; this {word}-intensity"
             f" programme is the nearest open to him {where_text(setting)}."
         )
     elif p.role is ProgrammeRole.TREATMENT:
-        pni = f" and his PNI pathway is {pathway}" if target_basis == "PNI pathway" else ""
+        pni = f" and his PNI pathway is {plain(pathway)}" if target_basis == "PNI pathway" else ""
         out.append(
             f"Intensity follows risk: his {basis} risk is {band_text(band)}{pni};"
             f" this is a {word}-intensity programme."

@@ -34,7 +34,7 @@ def test_migration_creates_exactly_the_orm_schema(engine) -> None:  # type: igno
         warnings.filterwarnings("ignore", message="Can't validate argument 'dialect_options'")
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         diffs = compare_metadata(ctx, Base.metadata)
-        names = {ix["name"] for ix in inspect(engine).get_indexes("person")}
+        names = {ix["name"] for ix in inspect(conn).get_indexes("person")}
     assert diffs == []
     if engine.dialect.name == "sqlite":  # SQLite's reflection leaves expression indexes out
         with engine.connect() as conn:

@@ -56,15 +56,6 @@ class CaseloadQueries:
             q = q.where(self._person_in(organisation))
         return list(self.session.scalars(q.order_by(Person.prison_number).limit(limit)))
 
-    def referral_sites(self, person_id: int) -> list[str]:
-        q = (
-            select(Offering.site)
-            .join(Referral, Referral.offering_id == Offering.id)
-            .where(Referral.person_id == person_id)
-            .distinct()
-        )
-        return list(self.session.scalars(q))
-
     def programme_history(self, person_id: int) -> list[ProgrammeHistory]:
         q = (
             select(ProgrammeHistory)

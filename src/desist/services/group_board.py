@@ -13,6 +13,7 @@ from typing import Any
 from desist.domain.access import Action, Principal
 from desist.domain.errors import CapacityError
 from desist.domain.groups import GroupKind, GroupPolicy, check_can_join, mixing_conflict
+from desist.services import scope
 from desist.services.group_state import GroupView, MemberView
 from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 
@@ -74,17 +75,6 @@ def list_groups(uow: UnitOfWork) -> list[GroupSummary]:
         ]
 
 
-def scoped_group(uow: UnitOfWork, group_id: int, action: Action, what: str) -> Any:
-    """The stored group if the user may do ``action`` to it (else Forbidden, or NotFound outside scope)."""
-    me: Principal = uow.principal  # type: ignore[attr-defined]
-    me.require(action, what)
-    g = uow.groups.find(group_id)
-    if g is None:
-        me.require_scope([], f"group {group_id}")
-    me.require_scope([uow.offerings.get(g.offering_id).site], f"group {group_id}")
-    return g
-
-
 def group_board(uow: UnitOfWork, group_id: int, *, on: dt.date | None = None) -> GroupBoard:
     """Everything the group board shows."""
     from desist.services.groups import _member, _waiting
@@ -92,7 +82,7 @@ def group_board(uow: UnitOfWork, group_id: int, *, on: dt.date | None = None) ->
     day = on or dt.date.today()
     with uow:
         me: Principal = uow.principal  # type: ignore[attr-defined]
-        g = scoped_group(uow, group_id, Action.GROUP_READ, f"read group {group_id}")
+        g = scope.group_for(uow, group_id, Action.GROUP_READ, f"read group {group_id}")
         held = uow.caseload.sessions_with_marks(g.id)  # type: ignore[attr-defined]
         view = _group_view(uow, g, held)
         current = [_member(uow, e, day) for e in uow.groups.enrolments(g.id, open_only=True)]

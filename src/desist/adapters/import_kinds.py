@@ -77,7 +77,7 @@ PEOPLE = Kind(
                 pattern=r"[0-9]{2,4}/[0-9]{1,7}[A-Z]",
                 doc="Police National Computer number, e.g. 2001/0012345A (optional, unique)",
             ),
-            Column("given_name", max_length=100, doc="given name(s), as the case system holds them (optional)"),
+            Column("given_name", max_length=100, doc="given name(s), as on the case system (optional)"),
             Column("family_name", max_length=100, doc="family name (optional; the caseload search finds it)"),
             Column("date_of_birth", "date", required=True, doc="YYYY-MM-DD"),
             Column("sex", "choice", required=True, choices=SEXES, upper=True, doc="M or F"),

@@ -69,6 +69,13 @@ def test_person_add_refuses_control_characters(db: str, capsys, value: str, opti
     assert _rows(db, "person") == []
 
 
+@pytest.mark.parametrize("value", ["Scunthorpe\t", "A1234BC\n", "\x1cA1234BC", "A1234BC\x85"])
+def test_prison_number_control_character_refused_not_trimmed(db: str, capsys, value: str) -> None:  # type: ignore[no-untyped-def]
+    # found by the property test above: str.strip() removed the tab and stored SCUNTHORPE
+    _refused(*run_cli(["person", "add", "--prison-number", value, "--date-of-birth", "1970-01-01"], capsys))
+    assert _rows(db, "person") == []
+
+
 @HYPO
 @given(value=st.one_of(SAFE_TEXT, FORMULA))
 def test_safe_and_formula_text_is_stored_exactly(db: str, capsys, value: str) -> None:  # type: ignore[no-untyped-def]

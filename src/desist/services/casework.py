@@ -147,7 +147,8 @@ def register_person(
     read them from there; ``ldc`` (learning disability or challenges) marks him for the adapted
     programmes (see :func:`set_person_flags` to change any of them later).
     """
-    number = (prison_number or "").strip().upper()
+    # spaces only: a tab, line break or other control character is refused below, not trimmed away
+    number = (prison_number or "").strip(" ").upper()
     if not number:
         raise InputError("prison number: empty; expected an identifier such as A1234BC")
     if not re.fullmatch(PRISON_NUMBER_PATTERN, number):

@@ -278,12 +278,13 @@ def test_nav_marks_the_current_page(client, world, login) -> None:  # type: igno
     assert WHATTON in r.text
 
 
-def test_board_view_equals_the_group_service_view(client, world, login, desist_app) -> None:  # type: ignore[no-untyped-def]
-    """The board's batched members view is the group service's own view, number for number."""
+def test_group_view_counts_progress_as_the_completion_check_does(client, world, login, desist_app) -> None:  # type: ignore[no-untyped-def]
+    """The group view (board and group services alike) counts every member's sessions in three queries; the
+    completion check counts one member's with its own queries (``enrolment_progress``): the same numbers."""
     import datetime as dt
 
-    from desist.services.group_board import _group_view
     from desist.services.group_state import group_view
+    from desist.services.referrals import enrolment_progress
     from tests.web.seed import SEEDER, uow_as
 
     login(TEAM)
@@ -302,6 +303,11 @@ def test_board_view_equals_the_group_service_view(client, world, login, desist_a
         )
     with uow_as(desist_app, SEEDER) as u:
         g = u.groups.get(world.group)
-        old, new = group_view(u, g), _group_view(u, g, u.caseload.sessions_with_marks(g.id))
-    assert new == old
-    assert (new.sessions_held, new.members[0].sessions_offered, new.members[0].sessions_attended) == (2, 2, 1)
+        view = group_view(u, g)
+        one_by_one = [enrolment_progress(u, e, bool(e.targets_met)) for e in u.groups.enrolments(g.id)]
+    assert [(m.sessions_offered, m.sessions_attended) for m in view.members] == [
+        (p.sessions_offered, p.sessions_attended) for p in one_by_one
+    ]
+    assert [m.attendance_rate for m in view.members] == [round(p.attendance_rate, 4) for p in one_by_one]
+    first = view.members[0]
+    assert (view.sessions_held, first.sessions_offered, first.sessions_attended) == (2, 2, 1)

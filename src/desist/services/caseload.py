@@ -280,4 +280,4 @@ def list_referrals_in_scope(
             limit=limit,
             after_id=after_id,
         )
-        return [referral_view(uow, r, with_history=False) for r in rows]
+        return [ReferralView(*row) for row in rows]

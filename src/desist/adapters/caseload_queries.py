@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from desist.adapters.orm import (
@@ -21,6 +21,20 @@ from desist.adapters.orm import (
     ProgrammeGroup,
     ProgrammeHistory,
     Referral,
+)
+
+#: a referral as its list shows it (the fields of ``ReferralView`` but its history), in that order
+REFERRAL_ROW = (
+    Referral.id,
+    Referral.person_id,
+    Person.prison_number,
+    Referral.offering_id,
+    Offering.programme_code,
+    Offering.site,
+    Referral.status,
+    Referral.referrer,
+    Referral.version,
+    Referral.created_at,
 )
 
 
@@ -44,15 +58,39 @@ class CaseloadQueries:
         )
 
     def search_people(self, text: str, organisation: str | None, limit: int) -> list[Person]:
-        """Men whose prison number or PNC number starts with ``text`` (case-insensitive), in number order;
-        only those of ``organisation`` unless it is None (national access)."""
-        prefix = text.strip().upper().replace("%", "").replace("_", "")
-        q = select(Person).where(
-            or_(Person.prison_number.startswith(prefix), func.upper(Person.pnc_number).startswith(prefix))
-        )
+        """Men matching ``text`` (case-insensitive), in name order; only those of ``organisation`` unless it
+        is None (national access).
+
+        One word finds men whose prison number, PNC number, family name or given name starts with it
+        ("A12", "2001/", "smi", "john"); several words find men whose names start with every word, in
+        either name ("john smi", "smith j").
+        """
+        words = text.split()
+        if not words:
+            return []
+
+        def named(word: str) -> Any:
+            low = word.lower()  # autoescape: "%" and "_" are letters to look for, not wildcards
+            return or_(
+                func.lower(Person.family_name).startswith(low, autoescape=True),
+                func.lower(Person.given_name).startswith(low, autoescape=True),
+            )
+
+        if len(words) == 1:
+            (word,) = words
+            up = word.upper()
+            match = or_(
+                Person.prison_number.startswith(up, autoescape=True),
+                func.upper(Person.pnc_number).startswith(up, autoescape=True),
+                named(word),
+            )
+        else:
+            match = and_(*(named(w) for w in words))
+        q = select(Person).where(match)
         if organisation is not None:
             q = q.where(self._person_in(organisation))
-        return list(self.session.scalars(q.order_by(Person.prison_number).limit(limit)))
+        order = (Person.family_name.is_(None), Person.family_name, Person.given_name, Person.prison_number)
+        return list(self.session.scalars(q.order_by(*order).limit(limit)))
 
     def programme_history(self, person_id: int) -> list[ProgrammeHistory]:
         q = (
@@ -105,10 +143,17 @@ class CaseloadQueries:
         person_id: int | None = None,
         limit: int = 100,
         after_id: int = 0,
-    ) -> list[Referral]:
+    ) -> list[Any]:
         """Referrals in id order, filtered; only those whose man or offering belongs to ``organisation``
-        (None: every organisation). ``after_id`` pages on (keyset)."""
-        q = select(Referral).where(Referral.id > after_id)
+        (None: every organisation). ``after_id`` pages on (keyset). One query, plain rows (no ORM objects):
+        ``(id, person_id, prison_number, offering_id, programme_code, site, status, referrer, version,
+        created_at)``, the fields of a referral's view without its history."""
+        q = (
+            select(*REFERRAL_ROW)
+            .join(Person, Person.id == Referral.person_id)
+            .join(Offering, Offering.id == Referral.offering_id)
+            .where(Referral.id > after_id)
+        )
         if status is not None:
             q = q.where(Referral.status == status)
         if offering_id is not None:
@@ -118,34 +163,17 @@ class CaseloadQueries:
         if organisation is not None:
             org = _lower(organisation)
             other, site = aliased(Referral), aliased(Offering)  # his other referrals' sites
-            q = (
-                q.join(Person, Person.id == Referral.person_id)
-                .join(Offering, Offering.id == Referral.offering_id)
-                .where(
-                    or_(
-                        func.lower(Offering.site) == org,
-                        func.lower(Person.establishment) == org,
-                        func.lower(Person.probation_region) == org,
-                        exists(
-                            select(other.id)
-                            .join(site, site.id == other.offering_id)
-                            .where(other.person_id == Person.id, func.lower(site.site) == org)
-                        ),
-                    )
+            q = q.where(
+                or_(
+                    func.lower(Offering.site) == org,
+                    func.lower(Person.establishment) == org,
+                    func.lower(Person.probation_region) == org,
+                    exists(
+                        select(other.id)
+                        .join(site, site.id == other.offering_id)
+                        .where(other.person_id == Person.id, func.lower(site.site) == org)
+                    ),
                 )
             )
-        rows = list(self.session.scalars(q.order_by(Referral.id).limit(limit)))
-        self._preload(rows)
-        return rows
-
-    def _preload(self, referrals: list[Referral]) -> None:
-        """Load the referrals' men and offerings in two queries, so building their views reads the
-        session's identity map instead of one query per row."""
-        people = {r.person_id for r in referrals}
-        offerings = {r.offering_id for r in referrals}
-        kept = self.session.info.setdefault("preloaded", [])  # the identity map holds weak references
-        if people:
-            kept.extend(self.session.scalars(select(Person).where(Person.id.in_(people))))
-        if offerings:
-            kept.extend(self.session.scalars(select(Offering).where(Offering.id.in_(offerings))))
+        return list(self.session.execute(q.order_by(Referral.id).limit(limit)))
 

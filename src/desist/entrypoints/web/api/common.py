@@ -1,20 +1,18 @@
-"""What every API endpoint shares: the caller (bearer token), units of work, JSON of the views, ETags."""
+"""What every API endpoint shares: the caller (bearer token), units of work, the views' fields, ETags."""
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import Depends
-from fastapi.encoders import jsonable_encoder
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel
 from starlette.requests import Request
 
 from desist.domain.access import Principal
-from desist.domain.errors import Conflict, DesistError
+from desist.domain.errors import DesistError, StaleVersion
 from desist.entrypoints.web import auth
 
 
@@ -44,13 +42,13 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     401: _problem("No valid bearer token"),
     403: _problem("Your roles (or the token's scopes) do not allow this"),
     404: _problem("Not found, or outside your organisation"),
-    409: _problem("A conflict, or a move the rules refuse now"),
+    409: _problem("A conflict: a duplicate, a move the rules refuse now, or a concurrent change"),
     422: _problem("The request is not valid"),
     429: _problem("Too many attempts"),
 }
 #: and the writes guarded by If-Match
 PRECONDITIONS: dict[int | str, dict[str, Any]] = {
-    412: _problem("The record changed since the ETag you sent"),
+    412: _problem("The record changed since the ETag you sent (nothing was changed)"),
     428: _problem("If-Match is required"),
 }
 
@@ -70,11 +68,14 @@ def uow_factory(request: Request, principal: Principal) -> Callable[[], Any]:
     return lambda: auth.uow(request, principal)
 
 
-def as_json(value: Any) -> Any:
-    """Views (frozen dataclasses, dates) as JSON values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-    return jsonable_encoder(value, custom_encoder={dt.date: lambda d: d.isoformat()})
+def fields_of(view: Any) -> dict[str, Any]:
+    """A view dataclass's fields, one level deep (nested views stay views: the response model reads them)."""
+    return {f.name: getattr(view, f.name) for f in dataclasses.fields(view)}
+
+
+def referral_body(row: Any) -> dict[str, Any]:
+    """A referral with the moves the caller may make (``schemas.Referral``)."""
+    return {**fields_of(row.referral), "moves": row.moves}
 
 
 def etag(kind: str, id_: int, version: int) -> str:
@@ -102,7 +103,10 @@ def if_match_version(request: Request, kind: str, id_: int, *, required: bool) -
 
 
 def stale_to_412(exc: DesistError) -> DesistError:
-    """A version conflict on a write that carried If-Match is a failed precondition."""
-    if isinstance(exc, Conflict) and "changed by someone else" in exc.message:
+    """The If-Match version is no longer current: a failed precondition (412, RFC 9110 13.1.1).
+
+    A change that collided with a concurrent one while being written (another transaction committed first:
+    the version check passed, the UPDATE found the row changed) stays a :class:`Conflict` (409)."""
+    if isinstance(exc, StaleVersion):
         return PreconditionFailed(exc.message)
     return exc

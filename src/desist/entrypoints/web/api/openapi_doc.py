@@ -1,10 +1,11 @@
 """The published OpenAPI document says what the API really answers: errors as RFC 9457 problem documents
 (``application/problem+json``, not FastAPI's default validation-error body) and bearer-token authentication.
 
-FastAPI documents only the success status and a 422 with its own ``HTTPValidationError`` body; every error
-here is a problem document instead, and any operation may answer 401 (no or bad token), 403 (the role or the
-token's scope does not allow it), 404 (not found, or another organisation's record), 409, 422 and 429.
-Writes that take ``If-Match`` may answer 412 and 428. Schemathesis checks the answers against this document
+FastAPI documents the success body (each endpoint's ``response_model``, :mod:`.schemas`) and a 422 with its
+own ``HTTPValidationError`` body; every error here is a problem document instead, and any operation may
+answer 401 (no or bad token), 403 (the role or the token's scope does not allow it), 404 (not found, or
+another organisation's record), 409, 422 and 429. Writes that take ``If-Match`` may answer 412 and 428.
+Schemathesis checks the answers against this document
 (tests/web/test_api_fuzz.py).
 """
 
@@ -33,13 +34,14 @@ ERRORS = {
     "401": "No valid bearer token",
     "403": "Your role or your token's scope does not allow this",
     "404": "Not found (or not in your organisation)",
-    "409": "The change conflicts with the record's state",
+    "409": "The change conflicts with the record's state: a duplicate, a move the rules refuse now, or"
+    " another change to the record committed while this one was being made (read it again and retry)",
     "422": "The request is not valid",
     "429": "Too many attempts",
     "500": "An unexpected error (logged)",
 }
 CONDITIONAL = {
-    "412": "If-Match names a version that is no longer current",
+    "412": "If-Match names a version that is no longer current: nothing was changed (read it again)",
     "428": "If-Match is required",
 }
 

@@ -8,9 +8,10 @@ space-insensitively (stored names are trimmed; the comparison lowers both sides)
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from desist.adapters.orm import (
@@ -42,31 +43,72 @@ def _lower(value: str) -> str:
     return " ".join(value.split()).lower()
 
 
+def _after_prefix(prefix: str) -> str | None:
+    """The first text after every text starting with ``prefix`` in code-point (byte) order, or None when
+    there is none (an empty prefix, or one of the highest character only)."""
+    head = prefix.rstrip(chr(0x10FFFF))
+    if not head:
+        return None
+    nxt = ord(head[-1]) + 1
+    if 0xD800 <= nxt <= 0xDFFF:  # surrogates are not characters
+        nxt = 0xE000
+    return head[:-1] + chr(nxt)
+
+
+def _person_in_organisation() -> Any:
+    """A man belongs to ``:org`` (lower-cased): his establishment, his probation region, or the site of
+    one of his referrals' offerings."""
+    org = bindparam("org")
+    by_site = exists(
+        select(Referral.id)
+        .join(Offering, Offering.id == Referral.offering_id)
+        .where(Referral.person_id == Person.id, func.lower(Offering.site) == org)
+    )
+    return or_(func.lower(Person.establishment) == org, func.lower(Person.probation_region) == org, by_site)
+
+
+@functools.cache
+def _search(dialect: str, bounded: bool, scoped: bool) -> Any:
+    """The caseload search (built once per shape: building the statement costs more than running it).
+
+    A prefix is a range of text compared byte by byte (``>= :prefix`` and ``< :after``), which an index
+    serves: SQLite compares so anyway; PostgreSQL does with its pattern operators, the ones its indexes
+    for this use (migration 0010).
+    """
+    number: Any = Person.prison_number
+    pnc: Any = func.upper(Person.pnc_number)
+    prefix, after = bindparam("prefix"), bindparam("after")
+
+    def starts(text: Any) -> Any:
+        if dialect == "postgresql":
+            at_least, below = text.op("~>=~", is_comparison=True), text.op("~<~", is_comparison=True)
+        else:
+            at_least, below = text.__ge__, text.__lt__
+        return and_(at_least(prefix), below(after)) if bounded else at_least(prefix)
+
+    q = select(
+        Person.id, Person.prison_number, Person.date_of_birth, Person.establishment, Person.probation_region
+    ).where(or_(starts(number), starts(pnc)))
+    if scoped:
+        q = q.where(_person_in_organisation())
+    return q.order_by(Person.prison_number).limit(bindparam("limit"))
+
+
 class CaseloadQueries:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _person_in(self, organisation: str) -> Any:
-        org = _lower(organisation)
-        by_site = exists(
-            select(Referral.id)
-            .join(Offering, Offering.id == Referral.offering_id)
-            .where(Referral.person_id == Person.id, func.lower(Offering.site) == org)
-        )
-        return or_(
-            func.lower(Person.establishment) == org, func.lower(Person.probation_region) == org, by_site
-        )
-
-    def search_people(self, text: str, organisation: str | None, limit: int) -> list[Person]:
+    def search_people(self, text: str, organisation: str | None, limit: int) -> list[Any]:
         """Men whose prison number or PNC number starts with ``text`` (case-insensitive), in number order;
-        only those of ``organisation`` unless it is None (national access)."""
+        only those of ``organisation`` unless it is None (national access). Plain rows of the search's
+        columns: ``(id, prison_number, date_of_birth, establishment, probation_region)``."""
         prefix = text.strip().upper().replace("%", "").replace("_", "")
-        q = select(Person).where(
-            or_(Person.prison_number.startswith(prefix), func.upper(Person.pnc_number).startswith(prefix))
-        )
+        after = _after_prefix(prefix)
+        stmt = _search(self.session.get_bind().dialect.name, after is not None, organisation is not None)
+        params = {"prefix": prefix, "after": after, "limit": limit}
         if organisation is not None:
-            q = q.where(self._person_in(organisation))
-        return list(self.session.scalars(q.order_by(Person.prison_number).limit(limit)))
+            params["org"] = _lower(organisation)
+        return list(self.session.execute(stmt, params))
 
     def programme_history(self, person_id: int) -> list[ProgrammeHistory]:
         q = (
@@ -124,32 +166,44 @@ class CaseloadQueries:
         (None: every organisation). ``after_id`` pages on (keyset). One query, plain rows (no ORM objects):
         ``(id, person_id, prison_number, offering_id, programme_code, site, status, referrer, version,
         created_at)``, the fields of a referral's view without its history."""
-        q = (
-            select(*REFERRAL_ROW)
-            .join(Person, Person.id == Referral.person_id)
-            .join(Offering, Offering.id == Referral.offering_id)
-            .where(Referral.id > after_id)
+        stmt = _referrals(
+            status is not None, offering_id is not None, person_id is not None, organisation is not None
         )
-        if status is not None:
-            q = q.where(Referral.status == status)
-        if offering_id is not None:
-            q = q.where(Referral.offering_id == offering_id)
-        if person_id is not None:
-            q = q.where(Referral.person_id == person_id)
+        params: dict[str, Any] = {"after_id": after_id, "limit": limit, "status": status}
+        params.update(offering_id=offering_id, person_id=person_id)
         if organisation is not None:
-            org = _lower(organisation)
-            other, site = aliased(Referral), aliased(Offering)  # his other referrals' sites
-            q = q.where(
-                or_(
-                    func.lower(Offering.site) == org,
-                    func.lower(Person.establishment) == org,
-                    func.lower(Person.probation_region) == org,
-                    exists(
-                        select(other.id)
-                        .join(site, site.id == other.offering_id)
-                        .where(other.person_id == Person.id, func.lower(site.site) == org)
-                    ),
-                )
-            )
-        return list(self.session.execute(q.order_by(Referral.id).limit(limit)))
+            params["org"] = _lower(organisation)
+        return list(self.session.execute(stmt, params))
 
+
+@functools.cache
+def _referrals(status: bool, offering: bool, person: bool, scoped: bool) -> Any:
+    """The referral list with the filters given (built once per combination)."""
+    q = (
+        select(*REFERRAL_ROW)
+        .join(Person, Person.id == Referral.person_id)
+        .join(Offering, Offering.id == Referral.offering_id)
+        .where(Referral.id > bindparam("after_id"))
+    )
+    if status:
+        q = q.where(Referral.status == bindparam("status"))
+    if offering:
+        q = q.where(Referral.offering_id == bindparam("offering_id"))
+    if person:
+        q = q.where(Referral.person_id == bindparam("person_id"))
+    if scoped:
+        org = bindparam("org")
+        other, site = aliased(Referral), aliased(Offering)  # his other referrals' sites
+        q = q.where(
+            or_(
+                func.lower(Offering.site) == org,
+                func.lower(Person.establishment) == org,
+                func.lower(Person.probation_region) == org,
+                exists(
+                    select(other.id)
+                    .join(site, site.id == other.offering_id)
+                    .where(other.person_id == Person.id, func.lower(site.site) == org)
+                ),
+            )
+        )
+    return q.order_by(Referral.id).limit(bindparam("limit"))

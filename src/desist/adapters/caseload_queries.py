@@ -24,6 +24,41 @@ from desist.adapters.orm import (
     Referral,
 )
 
+#: a man as the caseload search lists him (the fields of ``PersonSummary``), in that order
+PERSON_SUMMARY = (
+    Person.id,
+    Person.prison_number,
+    Person.date_of_birth,
+    Person.establishment,
+    Person.probation_region,
+    Person.given_name,
+    Person.family_name,
+)
+#: a referral as its list shows it (the fields of ``ReferralView`` but its history), in that order
+REFERRAL_ROW = (
+    Referral.id,
+    Referral.person_id,
+    Person.prison_number,
+    Referral.offering_id,
+    Offering.programme_code,
+    Offering.site,
+    Referral.status,
+    Referral.referrer,
+    Referral.version,
+    Referral.created_at,
+)
+
+
+#: a man as the caseload search lists him (the fields of ``PersonSummary``), in that order
+PERSON_SUMMARY = (
+    Person.id,
+    Person.prison_number,
+    Person.date_of_birth,
+    Person.establishment,
+    Person.probation_region,
+    Person.given_name,
+    Person.family_name,
+)
 #: a referral as its list shows it (the fields of ``ReferralView`` but its history), in that order
 REFERRAL_ROW = (
     Referral.id,
@@ -67,31 +102,40 @@ def _person_in_organisation() -> Any:
     return or_(func.lower(Person.establishment) == org, func.lower(Person.probation_region) == org, by_site)
 
 
-@functools.cache
-def _search(dialect: str, bounded: bool, scoped: bool) -> Any:
-    """The caseload search (built once per shape: building the statement costs more than running it).
+@functools.lru_cache(maxsize=256)
+def _search(dialect: str, words: int, bounded: tuple[bool, ...], scoped: bool) -> Any:
+    """The caseload search for ``words`` words (built once per shape: building the statement costs more
+    than running it). ``bounded`` says, per prefix parameter, whether it has an upper end.
 
-    A prefix is a range of text compared byte by byte (``>= :prefix`` and ``< :after``), which an index
-    serves: SQLite compares so anyway; PostgreSQL does with its pattern operators, the ones its indexes
-    for this use (migration 0010).
+    A prefix is a range of text compared byte by byte (from ``:w0`` up to, not including, ``:w0_after``),
+    which an index serves: SQLite compares so anyway; PostgreSQL does with its pattern operators, the ones
+    its indexes for this use (migrations 0010 and 0011). Nothing in the words is a wildcard.
     """
-    number: Any = Person.prison_number
-    pnc: Any = func.upper(Person.pnc_number)
-    prefix, after = bindparam("prefix"), bindparam("after")
+    ends = iter(bounded)
 
-    def starts(text: Any) -> Any:
+    def starts(text: Any, name: str) -> Any:
         if dialect == "postgresql":
             at_least, below = text.op("~>=~", is_comparison=True), text.op("~<~", is_comparison=True)
         else:
             at_least, below = text.__ge__, text.__lt__
-        return and_(at_least(prefix), below(after)) if bounded else at_least(prefix)
+        low = at_least(bindparam(name))
+        return and_(low, below(bindparam(f"{name}_after"))) if next(ends) else low
 
-    q = select(
-        Person.id, Person.prison_number, Person.date_of_birth, Person.establishment, Person.probation_region
-    ).where(or_(starts(number), starts(pnc)))
+    def named(i: int) -> Any:
+        family, given = func.lower(Person.family_name), func.lower(Person.given_name)
+        return or_(starts(family, f"low{i}"), starts(given, f"low{i}"))
+
+    if words == 1:
+        match = or_(
+            starts(Person.prison_number, "up0"), starts(func.upper(Person.pnc_number), "up0"), named(0)
+        )
+    else:
+        match = and_(*(named(i) for i in range(words)))
+    q = select(*PERSON_SUMMARY).where(match)
     if scoped:
         q = q.where(_person_in_organisation())
-    return q.order_by(Person.prison_number).limit(bindparam("limit"))
+    order = (Person.family_name.is_(None), Person.family_name, Person.given_name, Person.prison_number)
+    return q.order_by(*order).limit(bindparam("limit"))
 
 
 class CaseloadQueries:
@@ -99,15 +143,28 @@ class CaseloadQueries:
         self.session = session
 
     def search_people(self, text: str, organisation: str | None, limit: int) -> list[Any]:
-        """Men whose prison number or PNC number starts with ``text`` (case-insensitive), in number order;
-        only those of ``organisation`` unless it is None (national access). Plain rows of the search's
-        columns: ``(id, prison_number, date_of_birth, establishment, probation_region)``."""
-        prefix = text.strip().upper().replace("%", "").replace("_", "")
-        after = _after_prefix(prefix)
-        stmt = _search(self.session.get_bind().dialect.name, after is not None, organisation is not None)
-        params = {"prefix": prefix, "after": after, "limit": limit}
+        """Men matching ``text`` (case-insensitive), in name order; only those of ``organisation`` unless it
+        is None (national access). Plain rows of :data:`PERSON_SUMMARY`.
+
+        One word finds men whose prison number, PNC number, family name or given name starts with it
+        ("A12", "2001/", "smi", "john"); several words find men whose names start with every word, in
+        either name ("john smi", "smith j").
+        """
+        words = text.split()
+        if not words:
+            return []
+        params: dict[str, Any] = {"limit": limit}
+        prefixes = [("up0", words[0].upper())] if len(words) == 1 else []
+        prefixes += [(f"low{i}", w.lower()) for i, w in enumerate(words)]
+        for name, value in prefixes:
+            params[name], params[f"{name}_after"] = value, _after_prefix(value)
+        # the order starts() reads them in: up0 twice (number, PNC), then each word's twice (two names)
+        order = [name for name, _ in prefixes for _ in (0, 1)]
+        bounded = tuple(params[f"{name}_after"] is not None for name in order)
         if organisation is not None:
             params["org"] = _lower(organisation)
+        dialect = self.session.get_bind().dialect.name
+        stmt = _search(dialect, len(words), bounded, organisation is not None)
         return list(self.session.execute(stmt, params))
 
     def programme_history(self, person_id: int) -> list[ProgrammeHistory]:

@@ -40,7 +40,6 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
-    column,
     event,
     false,
     func,
@@ -192,6 +191,9 @@ class Person(Base):
     sex: Mapped[str] = mapped_column(String(1))
     establishment: Mapped[str | None] = mapped_column(String(100))
     probation_region: Mapped[str | None] = mapped_column(String(100))
+    # optional: staff find a man by name; never in pseudonymised exports (migration 0010)
+    given_name: Mapped[str | None] = mapped_column(String(100))
+    family_name: Mapped[str | None] = mapped_column(String(100))
     # Incentive rule (domain.md section 5): neither may be held on Basic for not taking part in
     # programmes. A server default so rows written before migration 0002 (and bulk inserts) read false.
     maintains_innocence: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -204,18 +206,26 @@ class Person(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     __table_args__ = (
         CheckConstraint(_in("sex", SEXES), name="sex"),
-        # the caseload search's prefix ranges, compared byte by byte (migration 0010)
+        Index("ix_person_family_name_lower", func.lower(family_name)),
+        # the caseload search's prefixes, compared byte by byte (migration 0011): PostgreSQL needs the
+        # pattern operator classes; SQLite compares so anyway (its unique index on prison_number and the
+        # family-name index above serve it too)
         Index(
             "ix_person_prison_number_prefix",
             "prison_number",
             postgresql_ops={"prison_number": "varchar_pattern_ops"},
         ).ddl_if(dialect="postgresql"),
-        Index(
-            "ix_person_pnc_number_prefix",
-            func.upper(column("pnc_number")).label("pnc"),
-            postgresql_ops={"pnc": "text_pattern_ops"},
-        ).ddl_if(dialect="postgresql"),
-        Index("ix_person_pnc_number_upper", func.upper(column("pnc_number"))).ddl_if(dialect="sqlite"),
+        *(
+            Index(f"ix_person_{name}_prefix", expr.label(name), postgresql_ops={name: "text_pattern_ops"})
+            .ddl_if(dialect="postgresql")
+            for name, expr in (
+                ("pnc_number", func.upper(pnc_number)),
+                ("family_name", func.lower(family_name)),
+                ("given_name", func.lower(given_name)),
+            )
+        ),
+        Index("ix_person_pnc_number_upper", func.upper(pnc_number)).ddl_if(dialect="sqlite"),
+        Index("ix_person_given_name_lower", func.lower(given_name)).ddl_if(dialect="sqlite"),
     )
     __mapper_args__ = {"version_id_col": version}
 

@@ -1,10 +1,11 @@
 """Benchmark: programme recommendations, with reasons for every programme, for generated men.
 
-Run: ``python3 benchmarks/recommend.py [N] [--formats csv,json]`` (default 1,000,000 men). Writes the men to a
-CSV in a temporary folder, then times the whole ``desist recommend`` process with ``/usr/bin/time -v`` (wall
-time, start-up included) and its peak memory: the sum of the proportional set sizes of the command and its
-worker processes, sampled from /proc (shared pages counted once). Target (issue 12): 1,000,000 men under
-60 s and 1 GB.
+Run: ``python3 benchmarks/recommend.py [N] [--formats csv,json]`` (default 1,000,000 men; with
+``PYTHONPATH=src`` to time a work tree's code). Writes the men to a CSV in a temporary folder, then times the
+whole ``desist recommend`` process (this interpreter, the ``desist`` that ``import desist`` finds) with
+``/usr/bin/time -v`` (wall time, start-up included) and its peak memory: the sum of the proportional set sizes
+of the command and its worker processes, sampled from /proc (shared pages counted once). Target (issue 12):
+1,000,000 men under 60 s and 1 GB.
 
 The men are random but valid (offence type consistent with the sanction counts, custody consistent with the
 setting), spread over 2008-2026 so both eras' menus are exercised, with PNI items for about half of them and
@@ -182,9 +183,9 @@ def main() -> None:
     ap.add_argument("--formats", default="csv", help="output formats to time, e.g. csv,json")
     ap.add_argument("--reuse", type=Path, help="a CSV written by an earlier run (skips generating the men)")
     args = ap.parse_args()
-    desist = shutil.which("desist")
-    if desist is None:
-        sys.exit("desist is not on PATH: pip install -e . first")
+    # this interpreter and the desist that ``import desist`` finds (not the installed script's copy)
+    main_call = "import sys; sys.argv[0] = 'desist'; from desist.entrypoints.cli import main; main()"
+    desist = [sys.executable, "-c", main_call]
     with tempfile.TemporaryDirectory(prefix="desist-bench-recommend-") as tmp:
         folder = Path(tmp)
         src = folder / "men.csv"
@@ -197,7 +198,7 @@ def main() -> None:
         print(f"men: {args.n:,} ({size:.0f} MB CSV, generated in {time.perf_counter() - t0:.1f} s)")
         for fmt in args.formats.split(","):
             out = folder / f"out.{fmt}"
-            wall, cpu, mb, tree = timed([desist, "recommend", "--input", str(src), "--format", fmt], out)
+            wall, cpu, mb, tree = timed([*desist, "recommend", "--input", str(src), "--format", fmt], out)
             print(
                 f"  desist recommend --format {fmt}: {wall:.1f} s wall, {cpu:.1f} s CPU "
                 f"({cpu / args.n * 1e6:.0f} us CPU per man); "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,9 @@ def test_csv_and_table_output() -> None:
     table = run("--input", str(EXAMPLES_JSON), "--format", "table")
     assert table.exit_code == 0
     assert "OFFER 1" in table.stdout and "Kaizen" in table.stdout and "NOTHING FITS" in table.stdout
+    # stored values read as words: "PNI pathway moderate intensity", never MODERATE_INTENSITY or VERY_HIGH
+    assert "PNI pathway " in table.stdout
+    assert re.findall(r"(?<![\w-])[A-Z]+(?:_[A-Z]+)+(?![\w-])", table.stdout) == []
 
 
 def test_as_of_option_applies_to_records_without_their_own(tmp_path: Path, men: list[dict[str, Any]]) -> None:

@@ -135,3 +135,43 @@ def test_incentive_reviews_move_only_the_users_own_men(uow_factory, world) -> No
     assert inc.review_basic(uow_factory(U_REF), on=dt.date(2017, 7, 1)) == []
     moved = inc.review_basic(uow_factory(W_REF), on=dt.date(2017, 7, 1))
     assert [m.prison_number for m in moved] == ["T0000XX", "T0001XX"]
+
+
+def test_the_web_reads_scope_a_man_and_a_group_as_the_services_do(uow_factory, world) -> None:
+    """The caseload pages and the group board use the scope services' one definition of a man's and a
+    group's organisations: another prison's staff, an unknown id and a national user each get the answer
+    the casework services give (an unknown id was once an AttributeError for a national user)."""
+    from desist.services import caseload
+    from desist.services.group_board import group_board
+
+    ids, _, group = world
+    with uow_factory("setup") as uow:
+        person_id = uow.referrals.get(ids[0]).person_id
+    assert caseload.person_page(uow_factory(W_REF), person_id).person.prison_number == "T0000XX"
+    assert caseload.person_page(uow_factory(NATIONAL_TEAM), person_id).person.prison_number == "T0000XX"
+    assert group_board(uow_factory(W_TEAM), group).group.id == group
+    assert group_board(uow_factory(NATIONAL_TEAM), group).group.id == group
+    calls = [
+        (lambda u: caseload.person_page(u, person_id), f"person #{person_id}: not found"),
+        (lambda u: caseload.referral_page(u, ids[0]), f"referral {ids[0]}: not found"),
+        (lambda u: group_board(u, group), f"group {group}: not found"),
+    ]
+    for call, message in calls:
+        with pytest.raises(NotFound) as err:
+            call(uow_factory(U_TEAM))
+        assert str(err.value) == message
+    unknown = [
+        (lambda u: caseload.person_page(u, 999_999), "person #999999: not found"),
+        (lambda u: caseload.referral_page(u, 999_999), "referral 999999: not found"),
+        (lambda u: group_board(u, 999_999), "group 999999: not found"),
+    ]
+    for who in (U_TEAM, NATIONAL_TEAM):
+        for call, message in unknown:
+            with pytest.raises(NotFound) as err:
+                call(uow_factory(who))
+            assert str(err.value) == message
+    # a referral to a Usk offering makes him part of HMP Usk's records too (scope.person_organisations)
+    usk = gs.create_offering(uow_factory(U_TEAM), programme_code="HORIZON", site=USK)["id"]
+    transfer_referral(uow_factory(W_TEAM), ids[0], to_offering_id=usk,
+                      reason=Reason(ReasonCategory.OPERATIONAL, "moved to HMP Usk"))
+    assert caseload.person_page(uow_factory(U_TEAM), person_id).person.prison_number == "T0000XX"

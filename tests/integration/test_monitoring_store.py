@@ -79,3 +79,23 @@ def test_reviews_alerts_status_and_ack(uow_factory) -> None:
             )
         )
         assert acked == 1
+
+
+def test_a_look_stored_meanwhile_by_another_run_is_read_back(uow_factory) -> None:
+    """Two runs of the same date at once: the second to commit returns the first's review, no error."""
+    monitor = Monitor(GroupSequentialDesign(), 219.0)
+    make = lambda: uow_factory(analyst())  # noqa: E731
+    day = dt.date(2008, 12, 31)
+    other: list[dict[str, object]] = []
+
+    def racing(programme: str, as_of: dt.date) -> Look | None:
+        # while this run evaluates, another run of the same date stores its review first
+        other.extend(run_reviews(make, _evaluator, [programme], as_of, monitor, source="test"))
+        return _evaluator(programme, as_of)
+
+    mine = run_reviews(make, racing, ["SOTP-CORE"], day, monitor, source="test")
+    assert [r["stored"] for r in other] == [True]
+    assert [r["stored"] for r in mine] == [False]
+    assert mine[0]["id"] == other[0]["id"] and mine[0]["estimate"] == other[0]["estimate"]
+    with uow_factory("check") as uow:
+        assert uow.session.scalar(select(func.count()).select_from(MonitoringReview)) == 1

@@ -195,11 +195,13 @@ def test_pni_pathway_drives_intensity_in_the_current_era_and_building_choices() 
     low_need = dict.fromkeys(OASYS_ITEMS, 0)
     rec = recommend(man(**low_need), as_of=Y2019)
     assert str(rec.pathway) == "ALTERNATIVE_PATHWAY" and offered(rec) == []
-    assert "ALTERNATIVE_PATHWAY" in why(rec, "KAIZEN") and "ALTERNATIVE_PATHWAY" in (rec.reason or "")
+    assert "His PNI pathway is alternative (his assessed need is low)" in why(rec, "KAIZEN")
+    assert "his PNI pathway is alternative (low assessed need)" in (rec.reason or "")
     high_need = {k: 2 for k in low_need}
     later = recommend(man(**high_need), as_of=Y2025)
     assert offered(later) == ["KAIZEN", "BC-HIGH"]
-    assert "For the MODERATE_INTENSITY pathway" in why(later, "BC-MOD")
+    pathway = "For the moderate intensity PNI pathway; his PNI pathway is high intensity."
+    assert pathway in why(later, "BC-MOD")
     assert "no PNI items" in why(recommend(man(), as_of=Y2025), "BC-HIGH")
 
 

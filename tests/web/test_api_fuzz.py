@@ -1,5 +1,6 @@
 """Schemathesis against /api/v1/openapi.json, in-process (ASGI), with a valid bearer token: no answer is a
-server error, and every answer conforms to the published schema (status codes, content types, bodies).
+server error, and every answer conforms to the published schema (status codes, content types, bodies: the
+problem documents of errors and the response models of successes).
 
 The examples are bounded (``FUZZ_EXAMPLES`` per operation, default 20) and, under CI, derandomised like the
 suite's other Hypothesis tests (tests/conftest.py), so a landed commit's run is reproducible.
@@ -96,3 +97,15 @@ def test_the_document_describes_problem_errors_and_the_bearer_scheme() -> None:
         "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
     }
     assert "HTTPValidationError" not in spec["components"]["schemas"]
+    # every success answer has its body schema (so schemathesis checks success bodies too)
+    successes = {
+        (method, path, code): answer.get("content", {}).get("application/json", {}).get("schema")
+        for path, operations in spec["paths"].items()
+        for method, op in operations.items()
+        for code, answer in op["responses"].items()
+        if code.startswith("2")
+    }
+    assert len(successes) == 14 and all(successes.values()), successes
+    assert successes["post", "/referrals", "201"] == {"$ref": "#/components/schemas/Referral"}
+    referral = spec["components"]["schemas"]["Referral"]
+    assert {"id", "status", "version", "history", "moves"} <= set(referral["required"])

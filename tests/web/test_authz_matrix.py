@@ -30,6 +30,7 @@ from desist.entrypoints.web.route_actions import PUBLIC, ROUTE_ACTIONS, SIGNED_I
 from tests.web.conftest import TestClient
 from tests.web.matrix_world import PAST, SUITABLE, MatrixWorld, RoleUser, build_world, evaluated_database
 from tests.web.matrix_world import settings_for as matrix_settings
+from tests.web.openapi_check import problems
 from tests.web.seed import USK, WHATTON
 
 Route = tuple[str, str]
@@ -262,6 +263,9 @@ def test_matrix(matrix: tuple[MatrixWorld, Any], route: Route, role: StaffRole |
         assert 200 <= r.status_code < 400, where
         if r.status_code in (302, 303):
             assert not r.headers["location"].startswith("/sign-in"), where
+        if api:  # the success body is what the published document says it is
+            doc = client.get("/api/v1/openapi.json").json()
+            assert problems(doc, method, path.removeprefix("/api/v1"), r.status_code, r.json()) == [], where
     elif want == "sign-in":
         if api:
             assert r.status_code == 401, where

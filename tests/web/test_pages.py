@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from desist.domain.catalogue import Intensity
+from desist.domain.risk.bands import Band, NeedLevel, Pathway
 from tests.web.conftest import csrf_of
 from tests.web.seed import USK, WHATTON, staff
 
@@ -48,6 +50,26 @@ def test_person_page_shows_scores_breakdown_pathway_and_recommendation(client, w
     assert "PNI pathway: High intensity" in text or "PNI pathway: Moderate intensity" in text
     assert "Programmes not recommended, and why" in text
     assert "Start referral" in text and "KAIZEN at HMP Whatton" in text
+
+
+#: a stored value shown as it is stored: MODERATE_INTENSITY, VERY_HIGH, or a band, pathway or intensity word
+#: in capitals ("his risk is LOW"); programme codes (BC-HIGH, SOTP-BLB-LOW) and abbreviations (OSP, PNI)
+#: are not
+_ENUM_VALUES = {str(v) for e in (Band, Pathway, NeedLevel, Intensity) for v in e}
+_WORD = re.compile(r"(?<![\w-])[A-Z][A-Z0-9_]*(?![\w-])")
+
+
+def test_person_page_reasons_are_plain_words(client, world, login) -> None:  # type: ignore[no-untyped-def]
+    login(REFERRER)
+    html = client.get(f"/people/{world.whatton_man}").text
+    section = html[html.index('id="recommendation"') : html.index('id="referrals"')]
+    reasons = [_text(li) for li in re.findall(r"<li>(.*?)</li>", section, flags=re.S)]
+    assert len(reasons) > 10  # the offered programmes' reasons and every other programme's
+    assert any("his PNI pathway is" in r for r in reasons)  # the sentences that once read HIGH_INTENSITY
+    enum_words = {
+        (w, r) for r in [*reasons, _text(section)] for w in _WORD.findall(r) if "_" in w or w in _ENUM_VALUES
+    }
+    assert enum_words == set()
 
 
 def test_a_man_of_another_prison_is_not_found(client, world, login) -> None:  # type: ignore[no-untyped-def]
@@ -256,12 +278,13 @@ def test_nav_marks_the_current_page(client, world, login) -> None:  # type: igno
     assert WHATTON in r.text
 
 
-def test_board_view_equals_the_group_service_view(client, world, login, desist_app) -> None:  # type: ignore[no-untyped-def]
-    """The board's batched members view is the group service's own view, number for number."""
+def test_group_view_counts_progress_as_the_completion_check_does(client, world, login, desist_app) -> None:  # type: ignore[no-untyped-def]
+    """The group view (board and group services alike) counts every member's sessions in three queries; the
+    completion check counts one member's with its own queries (``enrolment_progress``): the same numbers."""
     import datetime as dt
 
-    from desist.services.group_board import _group_view
     from desist.services.group_state import group_view
+    from desist.services.referrals import enrolment_progress
     from tests.web.seed import SEEDER, uow_as
 
     login(TEAM)
@@ -280,6 +303,11 @@ def test_board_view_equals_the_group_service_view(client, world, login, desist_a
         )
     with uow_as(desist_app, SEEDER) as u:
         g = u.groups.get(world.group)
-        old, new = group_view(u, g), _group_view(u, g, u.caseload.sessions_with_marks(g.id))
-    assert new == old
-    assert (new.sessions_held, new.members[0].sessions_offered, new.members[0].sessions_attended) == (2, 2, 1)
+        view = group_view(u, g)
+        one_by_one = [enrolment_progress(u, e, bool(e.targets_met)) for e in u.groups.enrolments(g.id)]
+    assert [(m.sessions_offered, m.sessions_attended) for m in view.members] == [
+        (p.sessions_offered, p.sessions_attended) for p in one_by_one
+    ]
+    assert [m.attendance_rate for m in view.members] == [round(p.attendance_rate, 4) for p in one_by_one]
+    first = view.members[0]
+    assert (view.sessions_held, first.sessions_offered, first.sessions_attended) == (2, 2, 1)

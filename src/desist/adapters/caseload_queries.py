@@ -1,5 +1,5 @@
-"""The web application's read queries: caseload search within an organisation, a man's organisations and
-programme history, the group and programme lists (``uow.caseload``).
+"""The web application's read queries: caseload search within an organisation, a man's programme history,
+referrals and offerings, the group and programme lists (``uow.caseload``).
 
 Organisation scope in SQL mirrors :meth:`desist.domain.access.Principal.sees`: a man belongs to his
 establishment, his probation region and the sites of his referrals' offerings; names compare case- and
@@ -14,15 +14,27 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from desist.adapters.orm import (
-    Attendance,
     Enrolment,
     EvaluationRun,
-    GroupSession,
     Offering,
     Person,
     ProgrammeGroup,
     ProgrammeHistory,
     Referral,
+)
+
+#: a referral as its list shows it (the fields of ``ReferralView`` but its history), in that order
+REFERRAL_ROW = (
+    Referral.id,
+    Referral.person_id,
+    Person.prison_number,
+    Referral.offering_id,
+    Offering.programme_code,
+    Offering.site,
+    Referral.status,
+    Referral.referrer,
+    Referral.version,
+    Referral.created_at,
 )
 
 
@@ -55,15 +67,6 @@ class CaseloadQueries:
         if organisation is not None:
             q = q.where(self._person_in(organisation))
         return list(self.session.scalars(q.order_by(Person.prison_number).limit(limit)))
-
-    def referral_sites(self, person_id: int) -> list[str]:
-        q = (
-            select(Offering.site)
-            .join(Referral, Referral.offering_id == Offering.id)
-            .where(Referral.person_id == person_id)
-            .distinct()
-        )
-        return list(self.session.scalars(q))
 
     def programme_history(self, person_id: int) -> list[ProgrammeHistory]:
         q = (
@@ -107,20 +110,6 @@ class CaseloadQueries:
         )
         return [(code, int(n)) for code, n in self.session.execute(q)]
 
-    def sessions_with_marks(self, group_id: int) -> list[tuple[GroupSession, dict[int, str]]]:
-        """A group's held sessions in order, each with its attendance marks by enrolment id (two queries)."""
-        sessions = list(
-            self.session.scalars(
-                select(GroupSession).where(GroupSession.group_id == group_id).order_by(GroupSession.number)
-            )
-        )
-        marks: dict[int, dict[int, str]] = {s.id: {} for s in sessions}
-        if sessions:
-            q = select(Attendance).where(Attendance.session_id.in_(list(marks)))
-            for a in self.session.scalars(q):
-                marks[a.session_id][a.enrolment_id] = a.status
-        return [(s, marks[s.id]) for s in sessions]
-
     def referrals(
         self,
         *,
@@ -130,10 +119,17 @@ class CaseloadQueries:
         person_id: int | None = None,
         limit: int = 100,
         after_id: int = 0,
-    ) -> list[Referral]:
+    ) -> list[Any]:
         """Referrals in id order, filtered; only those whose man or offering belongs to ``organisation``
-        (None: every organisation). ``after_id`` pages on (keyset)."""
-        q = select(Referral).where(Referral.id > after_id)
+        (None: every organisation). ``after_id`` pages on (keyset). One query, plain rows (no ORM objects):
+        ``(id, person_id, prison_number, offering_id, programme_code, site, status, referrer, version,
+        created_at)``, the fields of a referral's view without its history."""
+        q = (
+            select(*REFERRAL_ROW)
+            .join(Person, Person.id == Referral.person_id)
+            .join(Offering, Offering.id == Referral.offering_id)
+            .where(Referral.id > after_id)
+        )
         if status is not None:
             q = q.where(Referral.status == status)
         if offering_id is not None:
@@ -143,43 +139,17 @@ class CaseloadQueries:
         if organisation is not None:
             org = _lower(organisation)
             other, site = aliased(Referral), aliased(Offering)  # his other referrals' sites
-            q = (
-                q.join(Person, Person.id == Referral.person_id)
-                .join(Offering, Offering.id == Referral.offering_id)
-                .where(
-                    or_(
-                        func.lower(Offering.site) == org,
-                        func.lower(Person.establishment) == org,
-                        func.lower(Person.probation_region) == org,
-                        exists(
-                            select(other.id)
-                            .join(site, site.id == other.offering_id)
-                            .where(other.person_id == Person.id, func.lower(site.site) == org)
-                        ),
-                    )
+            q = q.where(
+                or_(
+                    func.lower(Offering.site) == org,
+                    func.lower(Person.establishment) == org,
+                    func.lower(Person.probation_region) == org,
+                    exists(
+                        select(other.id)
+                        .join(site, site.id == other.offering_id)
+                        .where(other.person_id == Person.id, func.lower(site.site) == org)
+                    ),
                 )
             )
-        rows = list(self.session.scalars(q.order_by(Referral.id).limit(limit)))
-        self._preload(rows)
-        return rows
+        return list(self.session.execute(q.order_by(Referral.id).limit(limit)))
 
-    def _preload(self, referrals: list[Referral]) -> None:
-        """Load the referrals' men and offerings in two queries, so building their views reads the
-        session's identity map instead of one query per row."""
-        people = {r.person_id for r in referrals}
-        offerings = {r.offering_id for r in referrals}
-        kept = self.session.info.setdefault("preloaded", [])  # the identity map holds weak references
-        if people:
-            kept.extend(self.session.scalars(select(Person).where(Person.id.in_(people))))
-        if offerings:
-            kept.extend(self.session.scalars(select(Offering).where(Offering.id.in_(offerings))))
-
-    def members(self, group_id: int) -> list[tuple[Enrolment, str]]:
-        """Every enrolment of a group in order, with the man's prison number (one query)."""
-        q = (
-            select(Enrolment, Person.prison_number)
-            .join(Person, Person.id == Enrolment.person_id)
-            .where(Enrolment.group_id == group_id)
-            .order_by(Enrolment.id)
-        )
-        return [(e, number) for e, number in self.session.execute(q)]

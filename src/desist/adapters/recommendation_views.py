@@ -73,17 +73,18 @@ def render_table(recs: list[Recommendation], console: Console | None = None) -> 
 
     from desist.domain.catalogue import default_catalogue
     from desist.domain.limits import visible
+    from desist.domain.words import plain
 
     catalogue = default_catalogue()
     console = console or Console()
     for rec in recs:
         a = rec.assessment
-        risk = f"{a.basis} {a.band}"
+        risk = f"{a.basis} {plain(a.band)}"
         if a.osp.dc.points is not None:
-            risk += f" (OSP/DC {a.osp.dc.points} points, {a.osp.dc.band})"
+            risk += f" (OSP/DC {a.osp.dc.points} points, {plain(a.osp.dc.band)})"
         # the id comes from the user's file: shown as plain text, never as Rich markup or terminal codes
         title = Text(visible(f"{rec.id or 'record'} · as of {rec.as_of.isoformat()} ({a.era} menu)"))
-        caption = f"risk {risk} · pathway {rec.pathway} · intensity {a.target or 'none'}"
+        caption = f"risk {risk} · PNI pathway {plain(rec.pathway)} · intensity {plain(a.target) or 'none'}"
         table = Table(
             title=title,
             caption=caption,

@@ -280,6 +280,30 @@ class GroupRepository(SqlRepository[ProgrammeGroup]):
         )
         return int(self.session.scalar(stmt) or 0)
 
+    def sessions_with_marks(self, group_id: int) -> list[tuple[GroupSession, dict[int, str]]]:
+        """A group's held sessions in order, each with its attendance marks by enrolment id (two queries)."""
+        sessions = list(
+            self.session.scalars(
+                select(GroupSession).where(GroupSession.group_id == group_id).order_by(GroupSession.number)
+            )
+        )
+        marks: dict[int, dict[int, str]] = {s.id: {} for s in sessions}
+        if sessions:
+            q = select(Attendance).where(Attendance.session_id.in_(list(marks)))
+            for a in self.session.scalars(q):
+                marks[a.session_id][a.enrolment_id] = a.status
+        return [(s, marks[s.id]) for s in sessions]
+
+    def members(self, group_id: int) -> list[tuple[Enrolment, str]]:
+        """Every enrolment of a group in order, with the man's prison number (one query)."""
+        q = (
+            select(Enrolment, Person.prison_number)
+            .join(Person, Person.id == Enrolment.person_id)
+            .where(Enrolment.group_id == group_id)
+            .order_by(Enrolment.id)
+        )
+        return [(e, number) for e, number in self.session.execute(q)]
+
 
 class IncentiveRepository(SqlRepository[IncentiveLevelChange]):
     model, label = IncentiveLevelChange, "incentive level change"

@@ -10,11 +10,50 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from desist.adapters.orm_users import ApiToken, AppUser, AppUserRole, LoginAttempt, UserSession
 from desist.adapters.repositories import _add
+
+#: the account a session or token acts for, with its roles as one comma list (one query per request)
+_ACCOUNT = (
+    AppUser.id,
+    AppUser.username,
+    AppUser.display_name,
+    AppUser.organisation,
+    AppUser.national,
+    AppUser.disabled,
+    select(func.aggregate_strings(AppUserRole.role, ","))
+    .where(AppUserRole.user_id == AppUser.id)
+    .scalar_subquery()
+    .label("roles"),
+)
+# built once: every request resolves its session or token with these
+_SESSION_WITH_ACCOUNT = (
+    select(
+        UserSession.id.label("session_id"),
+        UserSession.last_seen_at,
+        UserSession.expires_at,
+        UserSession.revoked_at,
+        UserSession.csrf_secret,
+        *_ACCOUNT,
+    )
+    .join(AppUser, AppUser.id == UserSession.user_id)
+    .where(UserSession.token_hash == bindparam("token_hash"))
+)
+_TOKEN_WITH_ACCOUNT = (
+    select(
+        ApiToken.id.label("token_id"),
+        ApiToken.scopes,
+        ApiToken.expires_at,
+        ApiToken.revoked_at,
+        ApiToken.last_used_at,
+        *_ACCOUNT,
+    )
+    .join(AppUser, AppUser.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
 
 
 class UserStore:
@@ -73,6 +112,20 @@ class UserStore:
     def session_by_hash(self, token_hash: str) -> UserSession | None:
         return self.session.scalars(select(UserSession).where(UserSession.token_hash == token_hash)).first()
 
+    def session_with_account(self, token_hash: str) -> Row[Any] | None:
+        """The session stored under ``token_hash`` with its user, in one query: a plain row of session_id,
+        last_seen_at, expires_at, revoked_at, csrf_secret, then the user's id, username, display_name,
+        organisation, national, disabled, and roles (a comma list, or None)."""
+        return self.session.execute(_SESSION_WITH_ACCOUNT, {"token_hash": token_hash}).first()
+
+    def token_with_account(self, token_hash: str) -> Row[Any] | None:
+        """The API token stored under ``token_hash`` with its user, in one query: a plain row of token_id,
+        scopes, expires_at, revoked_at, last_used_at, then the user as in :meth:`session_with_account`."""
+        return self.session.execute(_TOKEN_WITH_ACCOUNT, {"token_hash": token_hash}).first()
+
+    def user_session(self, session_id: int) -> UserSession | None:
+        return self.session.get(UserSession, session_id)
+
     def open_sessions_of(self, user_id: int) -> list[UserSession]:
         return list(
             self.session.scalars(
@@ -81,9 +134,6 @@ class UserStore:
                 .order_by(UserSession.id)
             )
         )
-
-    def token_by_hash(self, token_hash: str) -> ApiToken | None:
-        return self.session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
 
     def token(self, token_id: int) -> ApiToken | None:
         return self.session.get(ApiToken, token_id) if 0 <= token_id < 2**31 else None

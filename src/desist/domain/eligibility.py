@@ -25,6 +25,7 @@ from desist.domain.catalogue import (
 )
 from desist.domain.profile import OffenceType, Profile
 from desist.domain.risk.bands import ORDERED_BANDS, Band, NeedLevel, Pathway
+from desist.domain.words import plain
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,11 @@ def where_text(setting: Setting) -> str:
     return "in custody" if setting is Setting.CUSTODY else "in the community"
 
 
-_BAND_WORDS = {b: str(b).replace("_", " ") for b in Band}
+_BAND_WORDS = {b: plain(b) for b in Band}
 
 
 def band_text(band: Band) -> str:
-    """A band as words: VERY_HIGH -> "VERY HIGH"."""
+    """A band as words: VERY_HIGH -> "very high"."""
     return _BAND_WORDS[band]
 
 
@@ -266,7 +267,7 @@ def _risk_reasons(
             ),
         )
     if crit.basis == "pni_pathway":
-        allowed = " or ".join(str(x) for x in crit.pathways)
+        allowed = " or ".join(plain(x) for x in crit.pathways)
         if pni_key is None:
             return (
                 EligibilityReason(
@@ -280,7 +281,7 @@ def _risk_reasons(
                 if pathway is Pathway.MISSING_INFORMATION
                 else ""
             )
-            text = f"For the {allowed} pathway; his PNI pathway is {pathway}{detail}."
+            text = f"For the {allowed} PNI pathway; his PNI pathway is {plain(pathway)}{detail}."
             return (EligibilityReason("pathway", text),)
         if risk_level is NeedLevel.LOW and not offer_low_risk:
             return (_low_risk("PNI"),)
@@ -304,7 +305,7 @@ def _risk_reasons(
 def _low_risk(basis: str) -> EligibilityReason:
     return EligibilityReason(
         "low_risk_policy",
-        f"Low-risk policy: his {basis} risk is LOW, and men assessed as low risk are not routinely offered"
+        f"Low-risk policy: his {basis} risk is low, and men assessed as low risk are not routinely offered"
         " accredited programmes (NOMS FOI 94074); mixing them with higher-risk men can make offending seem"
         " acceptable.",
     )

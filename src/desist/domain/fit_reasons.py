@@ -19,6 +19,7 @@ from desist.domain.catalogue import (
 )
 from desist.domain.eligibility import PRE_RELEASE_MONTHS, band_text, intensity_word, months_text, where_text
 from desist.domain.profile import Profile
+from desist.domain.words import plain
 
 
 def positive_reasons(p: Programme, man: Profile, a: AssessedRisk, catalogue: Catalogue) -> list[str]:
@@ -27,14 +28,14 @@ def positive_reasons(p: Programme, man: Profile, a: AssessedRisk, catalogue: Cat
     crit = p.risk.value
     word = intensity_word(p.intensity.value)
     if crit.basis == "pni_pathway":
-        out.append(f"His PNI pathway is {a.pathway}, which this {word}-intensity programme serves.")
+        out.append(f"His PNI pathway is {plain(a.pathway)}, which this {word}-intensity programme serves.")
     elif p.role is ProgrammeRole.TREATMENT and a.target is not None and p.intensity.value is not a.target:
         out.append(
             f"His {a.target_basis} calls for {intensity_word(a.target)} intensity; this {word}-intensity"
             f" programme is the nearest open to him {where_text(man.setting)}."
         )
     elif p.role is ProgrammeRole.TREATMENT:
-        pni = f" and his PNI pathway is {a.pathway}" if a.target_basis == "PNI pathway" else ""
+        pni = f" and his PNI pathway is {plain(a.pathway)}" if a.target_basis == "PNI pathway" else ""
         out.append(
             f"Intensity follows risk: his {a.basis} risk is {band_text(a.band)}{pni};"
             f" this is a {word}-intensity programme."

@@ -52,6 +52,7 @@ from desist.domain.eligibility import (
 from desist.domain.fit_reasons import positive_reasons
 from desist.domain.profile import OffenceType, Profile
 from desist.domain.risk.bands import Band, Pathway
+from desist.domain.words import plain
 
 __all__ = ["Excluded", "Policy", "Recommendation", "Recommended", "recommend", "recommend_many"]
 
@@ -244,8 +245,8 @@ def _responsivity(
             dropped[p.code] = [
                 EligibilityReason(
                     "pathway",
-                    "His PNI pathway is ALTERNATIVE_PATHWAY (his assessed need is low), so a main accredited"
-                    " programme is not indicated; consider alternative interventions.",
+                    f"His PNI pathway is {plain(Pathway.ALTERNATIVE_PATHWAY)} (his assessed need is low), so"
+                    " a main accredited programme is not indicated; consider alternative interventions.",
                 )
             ]
         return others, dropped
@@ -308,12 +309,12 @@ def _why_none(a: AssessedRisk, excluded: list[Excluded], policy: Policy) -> str:
         )
     if a.target is None:
         return (
-            "No programme fits: his PNI pathway is ALTERNATIVE_PATHWAY (low assessed need); consider"
-            " alternative interventions."
+            f"No programme fits: his PNI pathway is {plain(Pathway.ALTERNATIVE_PATHWAY)} (low assessed need);"
+            " consider alternative interventions."
         )
     if a.band is Band.LOW and not policy.offer_low_risk:
         return (
-            f"No programme recommended: his {a.basis} risk is LOW, and men assessed as low risk are not"
+            f"No programme recommended: his {a.basis} risk is low, and men assessed as low risk are not"
             " routinely offered accredited programmes (NOMS FOI 94074); the low-risk policy switch"
             " changes this."
         )

@@ -129,14 +129,23 @@ def _pass(
             eta = np.log(start / (1 - start))
         else:
             eta = Xc @ beta
-        e = np.exp(np.clip(eta, -_THRESH, _THRESH))
+        # R's thresholds change nothing in a chunk with every |eta| <= 30 (nearly always): skipping their
+        # passes there gives the same numbers
+        extreme = bool(np.max(np.abs(eta)) > _THRESH)
+        e = np.exp(np.clip(eta, -_THRESH, _THRESH) if extreme else eta)
         opexp = 1 + e
-        mu = np.where(eta < -_THRESH, _DBL_EPS, np.where(eta > _THRESH, _INV_EPS, e))
-        mu /= 1 + mu
+        if extreme:
+            mu = np.where(eta < -_THRESH, _DBL_EPS, np.where(eta > _THRESH, _INV_EPS, e))
+            mu /= 1 + mu
+        else:
+            mu = e / opexp
         if out is not None:
             out[0][lo : lo + _CHUNK] = eta
             out[1][lo : lo + _CHUNK] = mu
-        me = np.where(np.abs(eta) > _THRESH, _DBL_EPS, e / (opexp * opexp))  # R's logit_mu_eta
+        opexp *= opexp
+        me = e / opexp  # R's logit_mu_eta
+        if extreme:
+            me[np.abs(eta) > _THRESH] = _DBL_EPS
         w = np.sqrt(me * me / (mu * (1 - mu)))
         aug = np.empty((len(yc), p + 1))
         np.multiply(Xc, w[:, None], out=aug[:, :p])

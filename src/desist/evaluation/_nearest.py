@@ -21,44 +21,52 @@ MatchIt walks the sorted list one unit at a time, which is quadratic when many c
 replacement we keep the same decisions but find "nearest available on the left/right" with two union-find
 "next available" structures over the sorted controls (path halving), so each search is near O(1) amortised
 and the whole match is O(n log n) for the sort. No library provides a deletable nearest-neighbour search with
-MatchIt's exact tie rule, which is why this is hand-written.
+MatchIt's exact tie rule, which is why this is hand-written. The walk is one loop run by the interpreter on
+small data and compiled by numba on large data (:mod:`desist.evaluation._jit`): ten million controls took a
+minute in the interpreter.
 """
 
 from __future__ import annotations
 
 import gc
 from array import array
+from typing import Any
 
 import numpy as np
 
+from desist.evaluation._jit import compiled as jit
+from desist.evaluation._jit import use_compiled
+from desist.evaluation._sorting import stable_order
+
 
 def sorted_controls(
-    distance: np.ndarray, treated: np.ndarray, eligible: np.ndarray
+    distance: np.ndarray, treated: np.ndarray, eligible: np.ndarray, order: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sort units once; return eligible controls in sorted order and each unit's insertion point among them.
 
     ``insert[i]`` is the number of eligible controls that precede unit ``i`` in the stable sort of all units
     by distance, so the nearest control on the left of a treated unit is at ``insert - 1`` and on the right at
-    ``insert`` (MatchIt's positions, ties included). The third array is the sort order itself.
+    ``insert`` (MatchIt's positions, ties included). The third array is the sort order itself (``order``
+    when given: the stable sort already made by the caller).
     """
-    order = np.argsort(distance, kind="stable")
-    is_ctrl = (~treated) & eligible
-    ctrl_in_order = is_ctrl[order]
+    if order is None:
+        order = stable_order(distance)
+    itype = order.dtype
+    ctrl_in_order = ((~treated) & eligible)[order]
     controls = order[ctrl_in_order]
-    before = np.cumsum(ctrl_in_order, dtype=np.int64)
-    before -= (
-        ctrl_in_order  # eligible controls strictly before each sorted position (in place: 8 bytes a unit)
-    )
-    insert = np.empty(len(distance), dtype=np.int64)
+    before = np.cumsum(ctrl_in_order, dtype=itype)
+    before -= ctrl_in_order  # eligible controls strictly before each sorted position (in place)
+    insert = np.empty(len(distance), dtype=itype)
     insert[order] = before
     return controls, insert, order
 
 
-def sorted_positions(distance: np.ndarray) -> np.ndarray:
+def sorted_positions(distance: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
     """Each unit's place in R's ``order(distance)`` (stable), the positions MatchIt's walk counts."""
-    order = np.argsort(distance, kind="stable")
-    pos = np.empty(len(distance), dtype=np.int64)
-    pos[order] = np.arange(len(distance))
+    if order is None:
+        order = stable_order(distance)
+    pos = np.empty(len(distance), dtype=order.dtype)
+    pos[order] = np.arange(len(distance), dtype=order.dtype)
     return pos
 
 
@@ -68,6 +76,134 @@ def _covariates_ok(cov: list[list[float]] | None, cal: list[float], t: int, c: i
         return True
     xt, xc = cov[t], cov[c]
     return all(abs(a - b) <= w for a, b, w in zip(xt, xc, cal, strict=True))
+
+
+_INF = float("inf")
+
+
+def _walk(
+    p_all: Any,
+    d_all: Any,
+    cd: Any,
+    cpos: Any,
+    lo: Any,
+    hi: Any,
+    left: Any,
+    right: Any,
+    rows: Any,
+    nrows: int,
+    ratio: int,
+    cal: float,
+    units: Any,
+    ci: Any,
+    cov: Any,
+    ncov: int,
+    ccal: Any,
+    got: Any,
+) -> None:
+    """The greedy walk of :func:`match_1d_without_replacement`; fills ``got`` (sorted control positions).
+
+    One source for two runs: the interpreter runs it on ``array.array`` arguments (small data), numba compiles
+    it for numpy arguments (large data, see :mod:`desist.evaluation._jit`); both read the same IEEE doubles
+    and integers, so they make the same decisions. ``inf`` stands for "no control on this side"; ``cal`` is
+    ``inf`` without a caliper. ``cov`` is the covariate matrix flattened by rows (``ncov`` columns, 0: no
+    covariate calipers).
+    """
+    inf = _INF
+    n0 = len(cd)
+    remaining = n0
+    for r in range(ratio):
+        if r:  # unmatched in round 1: out (MatchIt)
+            kept = 0
+            for j in range(nrows):
+                if got[rows[j] * ratio] >= 0:
+                    rows[kept] = rows[j]
+                    kept += 1
+            nrows = kept
+        for j in range(nrows):
+            i = rows[j]
+            p = p_all[i]
+            d = d_all[i]
+            # nearest available control on the left (a) and on the right (b): union-find, path halving
+            x = p
+            while left[x] != x:
+                left[x] = left[left[x]]
+                x = left[x]
+            a = x - 1
+            x = p
+            while right[x] != x:
+                right[x] = right[right[x]]
+                x = right[x]
+            b = x
+            da = abs(d - cd[a]) if a >= 0 else inf
+            db = abs(d - cd[b]) if b < n0 else inf
+            if da > cal:
+                da = inf
+            if db > cal:
+                db = inf
+            if ncov:  # controls breaking a covariate caliper are passed over (MatchIt's walk)
+                u = units[i]
+                while da < inf:
+                    c = ci[a]
+                    ok = True
+                    for m in range(ncov):
+                        if not abs(cov[u * ncov + m] - cov[c * ncov + m]) <= ccal[m]:
+                            ok = False
+                            break
+                    if ok:
+                        break
+                    x = a
+                    while left[x] != x:
+                        left[x] = left[left[x]]
+                        x = left[x]
+                    a = x - 1
+                    da = abs(d - cd[a]) if a >= 0 else inf
+                    if da > cal:
+                        da = inf
+                while db < inf:
+                    c = ci[b]
+                    ok = True
+                    for m in range(ncov):
+                        if not abs(cov[u * ncov + m] - cov[c * ncov + m]) <= ccal[m]:
+                            ok = False
+                            break
+                    if ok:
+                        break
+                    x = b + 1
+                    while right[x] != x:
+                        right[x] = right[right[x]]
+                        x = right[x]
+                    b = x
+                    db = abs(d - cd[b]) if b < n0 else inf
+                    if db > cal:
+                        db = inf
+            if da == inf and db == inf:
+                continue
+            if da < db:
+                k = a
+            elif db < da:
+                k = b
+            else:  # equally near: the one MatchIt's alternating walk meets first
+                k = a if lo[i] - cpos[a] <= cpos[b] - hi[i] else b
+            got[i * ratio + r] = k
+            if ratio > 1:  # later rounds walk on from this match
+                pk = cpos[k]
+                if pk < lo[i]:
+                    lo[i] = pk
+                if pk > hi[i]:
+                    hi[i] = pk
+            right[k] = k + 1
+            left[k + 1] = k
+            remaining -= 1
+            if remaining == 0:
+                return
+
+
+def _typed(values: np.ndarray) -> array[Any]:
+    """A numpy array as a typed array (float64 as ``d``, integers as ``q``) for the interpreted walk."""
+    if values.dtype.kind == "f":
+        return array("d", values.astype(np.float64).tobytes())
+    return array("q", values.astype(np.int64).tobytes())
 
 
 def match_1d_without_replacement(
@@ -80,6 +216,8 @@ def match_1d_without_replacement(
     positions: np.ndarray | None = None,
     covariates: np.ndarray | None = None,
     covariate_calipers: np.ndarray | None = None,
+    compiled: bool | None = None,
+    sort_order: np.ndarray | None = None,
 ) -> np.ndarray:
     """Greedy matching without replacement on a scalar distance.
 
@@ -99,116 +237,72 @@ def match_1d_without_replacement(
         they decide ties. Default: their places among themselves.
     covariates, covariate_calipers : (n, m) float and (m,) float, optional
         Covariate calipers: a control is acceptable only if every covariate is within its absolute caliper.
+    compiled : bool, optional
+        Run the walk compiled by numba (True) or in the interpreter (False); default: compiled for large data
+        (:data:`desist.evaluation._jit.COMPILED_FROM` units). Both give the same matches. Why numba: the walk
+        is a sequence of dependent decisions (each match removes a control the next walk may need), so it
+        cannot be written as whole-array numpy operations, and no library offers a deletable
+        nearest-neighbour search with MatchIt's order and tie rules.
+    sort_order : (n,) int, optional
+        ``stable_order(distance)`` when the caller already has it.
 
     Returns
     -------
     (len(order), ratio) int array of positional indices of matched controls (-1: none), rows as ``order``.
     """
-    controls, insert, srt = sorted_controls(distance, treated, eligible)
+    n = len(distance)
+    if compiled is None:
+        compiled = use_compiled(n)
+    controls, insert, srt = sorted_controls(distance, treated, eligible, sort_order)
     n0 = len(controls)
     mm = np.full((len(order), ratio), -1, dtype=np.int64)
     if n0 == 0:
         return mm
-    if positions is None:
-        pos = np.empty(len(distance), dtype=np.int64)
-        pos[srt] = np.arange(len(distance))
+    itype = srt.dtype  # int32 up to two thousand million units: half the memory of int64 for the walk
+    pos = sorted_positions(distance, srt) if positions is None else np.asarray(positions).astype(itype)
+    del srt
+    rows = np.flatnonzero(eligible[order]).astype(itype)
+    start = pos[order]
+    ncov = 0 if covariates is None else int(np.shape(covariates)[1])
+    args = {
+        "p_all": insert[order].astype(itype),
+        "d_all": np.ascontiguousarray(distance[order], dtype=np.float64),
+        "cd": np.ascontiguousarray(distance[controls], dtype=np.float64),
+        "cpos": pos[controls],
+        # where each treated unit's walk starts on the left and on the right (MatchIt walks on from its
+        # matches)
+        "lo": start,
+        "hi": start.copy(),
+        # right[j]: smallest available sorted position >= j (n0: none)
+        # left[j]: 1 + largest available sorted position < j (0: none)
+        "left": np.arange(n0 + 1, dtype=itype),
+        "right": np.arange(n0 + 1, dtype=itype),
+        "rows": rows,
+        "units": order.astype(itype) if ncov else np.zeros(0, dtype=itype),
+        "ci": controls.astype(itype) if ncov else np.zeros(0, dtype=itype),
+        "cov": np.ascontiguousarray(covariates, dtype=np.float64).ravel() if ncov else np.zeros(0),
+        "ccal": np.asarray(covariate_calipers, dtype=np.float64) if ncov else np.zeros(0),
+        # the sorted position of the control each treated unit gets in round r, row-major (-1: none)
+        "got": np.full(len(order) * ratio, -1, dtype=itype),
+    }
+    del insert, pos, start
+    cal = float(caliper) if caliper is not None else float("inf")
+    if compiled:
+        jit(_walk)(nrows=len(rows), ratio=ratio, cal=cal, ncov=ncov, **args)
+        got = args["got"]
     else:
-        pos = np.asarray(positions, dtype=np.int64)
-    # Typed arrays (array.array) rather than lists: at 10 million controls a list of floats or ints costs
-    # ~32 bytes an element (pointer plus boxed object) against 8, and the cyclic garbage collector keeps
-    # rescanning the lists. Indexing them returns the same Python numbers, so every decision is unchanged.
-    cd = array("d", distance[controls].tobytes())
-    # sorted positions and unit ids stay numpy arrays: read only at ties, matches and covariate checks
-    cpos = pos[controls]
-    ci = controls
-    cov = None if covariates is None else np.asarray(covariates, dtype=float).tolist()
-    ccal = [] if covariate_calipers is None else [float(c) for c in covariate_calipers]
-    rows = np.flatnonzero(eligible[order]).tolist()
-    units = order.tolist() if cov is not None else []
-    d_all = array("d", np.ascontiguousarray(distance[order], dtype=np.float64).tobytes())
-    p_all = array("q", np.ascontiguousarray(insert[order], dtype=np.int64).tobytes())
-    # where each treated unit's walk starts on the left and on the right (MatchIt walks on from its matches)
-    lo = array("q", np.ascontiguousarray(pos[order], dtype=np.int64).tobytes())
-    hi = array("q", lo)
-    del insert, srt, pos  # a unit-sized array each: freed before the walk's own arrays are made
-    # right[j]: smallest available sorted position >= j (n0: none)
-    # left[j]: 1 + largest available sorted position < j (0: none)
-    right = array("q", np.arange(n0 + 1, dtype=np.int64).tobytes())
-    left = array("q", right)
-    cal = float(caliper) if caliper is not None else None
-    remaining = n0
-    # the k-th control (sorted position) each treated unit gets in round r, row-major (-1: none)
-    got = array("q", [-1]) * (len(order) * ratio)
-    paused = gc.isenabled()
-    gc.disable()  # nothing cyclic is made here; the collector would only rescan the arrays' neighbours
-    try:
-        for r in range(ratio):
-            if r:
-                rows = [i for i in rows if got[i * ratio] >= 0]  # unmatched in round 1: out (MatchIt)
-            for i in rows:
-                p, d = p_all[i], d_all[i]
-                # nearest available control on the left (a) and on the right (b)
-                x = p
-                while left[x] != x:
-                    left[x] = left[left[x]]
-                    x = left[x]
-                a = x - 1
-                x = p
-                while right[x] != x:
-                    right[x] = right[right[x]]
-                    x = right[x]
-                b = x
-                da = abs(d - cd[a]) if a >= 0 else None
-                db = abs(d - cd[b]) if b < n0 else None
-                if cal is not None:
-                    if da is not None and da > cal:
-                        da = None
-                    if db is not None and db > cal:
-                        db = None
-                if cov is not None:  # controls breaking a covariate caliper are passed over (MatchIt's walk)
-                    u = units[i]
-                    while da is not None and not _covariates_ok(cov, ccal, u, int(ci[a])):
-                        x = a
-                        while left[x] != x:
-                            left[x] = left[left[x]]
-                            x = left[x]
-                        a = x - 1
-                        da = abs(d - cd[a]) if a >= 0 else None
-                        if da is not None and cal is not None and da > cal:
-                            da = None
-                    while db is not None and not _covariates_ok(cov, ccal, u, int(ci[b])):
-                        x = b + 1
-                        while right[x] != x:
-                            right[x] = right[right[x]]
-                            x = right[x]
-                        b = x
-                        db = abs(d - cd[b]) if b < n0 else None
-                        if db is not None and cal is not None and db > cal:
-                            db = None
-                if da is None and db is None:
-                    continue
-                if db is None or (da is not None and da < db):
-                    k = a
-                elif da is None or db < da:
-                    k = b
-                else:  # equally near: the one MatchIt's alternating walk meets first
-                    k = a if lo[i] - int(cpos[a]) <= int(cpos[b]) - hi[i] else b
-                got[i * ratio + r] = k
-                if ratio > 1:  # later rounds walk on from this match
-                    pk = int(cpos[k])
-                    lo[i] = min(lo[i], pk)
-                    hi[i] = max(hi[i], pk)
-                right[k] = k + 1
-                left[k + 1] = k
-                remaining -= 1
-                if remaining == 0:
-                    break
-            if remaining == 0:
-                break
-    finally:
-        if paused:
-            gc.enable()
-    out = np.frombuffer(got, dtype=np.int64).reshape(len(order), ratio)
+        # typed arrays (array.array): indexing them in the interpreter costs a third of indexing numpy
+        # arrays and returns the same Python numbers, so every decision is unchanged
+        typed = {k: _typed(v) for k, v in args.items()}
+        paused = gc.isenabled()
+        gc.disable()  # nothing cyclic is made here; the collector would only rescan the arrays' neighbours
+        try:
+            _walk(nrows=len(rows), ratio=ratio, cal=cal, ncov=ncov, **typed)
+        finally:
+            if paused:
+                gc.enable()
+        got = np.frombuffer(typed["got"], dtype=np.int64)
+    out = got.reshape(len(order), ratio)
     hit = out >= 0
     mm[hit] = controls[out[hit]]
     return mm

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from desist.domain.errors import AnalysisError, InputError
+from desist.evaluation._ecdf import ecdf_max
 from desist.evaluation._plotting import save_figure
 from desist.evaluation.design import as_pandas, check_columns, design_matrix, treatment_vector
 
@@ -32,22 +33,6 @@ def _wvar(x: np.ndarray, w: np.ndarray) -> float:
     m = (w * x).sum() / sw
     denom = sw - (w**2).sum() / sw
     return float((w * (x - m) ** 2).sum() / denom) if denom > 0 else float("nan")
-
-
-def _ecdf_max(x1: np.ndarray, w1: np.ndarray, x0: np.ndarray, w0: np.ndarray) -> float:
-    """Largest gap between the two groups' weighted empirical CDFs (Kolmogorov-Smirnov distance).
-
-    One sort of both groups together: the running sum of ``w1 / W1`` (treated) minus ``w0 / W0`` (controls),
-    read at the last row of each distinct value, is F1 - F0 there. Rows with weight 0 are left out first:
-    they add no step, and after matching they are most of the data.
-    """
-    x = np.concatenate([x1[w1 > 0], x0[w0 > 0]])
-    step = np.concatenate([w1[w1 > 0] / w1.sum(), -w0[w0 > 0] / w0.sum()])
-    order = np.argsort(x)  # not stable, which is faster: the order within a run of equal values is never read
-    xs = x[order]
-    gap = np.cumsum(step[order])
-    last = np.r_[xs[1:] != xs[:-1], True]  # last row of each run of equal values
-    return float(np.max(np.abs(gap[last]))) if len(gap) else 0.0
 
 
 def _flag(smd: float) -> str:
@@ -70,7 +55,7 @@ def _stats(
     else:
         v0 = _wvar(x0[w0 > 0], w0[w0 > 0])
         vr = _wvar(x1[w1 > 0], w1[w1 > 0]) / v0 if v0 > 0 else float("nan")
-    return smd, vr, _ecdf_max(x1, w1, x0, w0)
+    return smd, vr, ecdf_max(x1, w1, x0, w0)
 
 
 def balance_table(

@@ -21,6 +21,7 @@ from desist.evaluation._nearest import (
     match_matrix_distance,
     sorted_positions,
 )
+from desist.evaluation._sorting import stable_order
 from desist.evaluation._subclass import nearest_weights, subclass_weights, subclassify
 from desist.evaluation.design import as_pandas, check_columns, check_missing, design_matrix, treatment_vector
 from desist.evaluation.estimator import BaseEstimator
@@ -189,6 +190,7 @@ class NearestNeighborMatcher(_Matcher):
     subclass_ : pandas Series (Int64) of pair ids (<NA> unmatched; all <NA> with replacement, as MatchIt).
     match_matrix_ : (n_treated_matched, ratio) int array of positional indices of controls (-1: none).
     match_treated_ : (n_treated_matched,) positional indices of the treated unit of each match-matrix row.
+    distance_order_ : (n,) int array, R's ``order(distance_)`` (stable); None for a Mahalanobis distance.
     n_ : dict with "treated", "control", "treated_matched", "control_matched".
     """
 
@@ -245,8 +247,10 @@ class NearestNeighborMatcher(_Matcher):
             order = "data"  # MatchIt: order is irrelevant with unlimited reuse and is set to "data"
         cals = resolve_calipers(self.caliper, self.std_caliper, df, d, keep)
         caliper = cals.distance
+        # R's order(distance), made once: matching, its tie positions and the tie count all read it
+        srt = None if mahal else stable_order(d)
         # places in the sort of the whole data decide ties; each exact stratum is matched on its own
-        pos = sorted_positions(d) if exact and not mahal else None
+        pos = sorted_positions(d, srt) if exact and srt is not None else None
         focal_idx = np.flatnonzero(focal)
         if order == "data":
             rank = focal_idx
@@ -278,7 +282,7 @@ class NearestNeighborMatcher(_Matcher):
             groups = [(units_by[s], rows_by[s]) for s in rows_by]
         elif mX is None:  # one stratum, the whole data: no copies of unit-sized arrays (10 million units...)
             mm[:] = match_1d_without_replacement(
-                d, focal, keep, rank, self.ratio, caliper, None, cov_vals, cov_cal
+                d, focal, keep, rank, self.ratio, caliper, None, cov_vals, cov_cal, sort_order=srt
             )
             groups = []
         else:
@@ -315,6 +319,7 @@ class NearestNeighborMatcher(_Matcher):
         sub_ids = pd.arrays.IntegerArray(ids, ids == 0)
         self.subclass_ = pd.Series(sub_ids, index=df.index, name="subclass")
         self.order_ = order
+        self.distance_order_ = srt
         self.caliper_ = caliper
         self.calipers_ = cals.as_dict()
         self._sample_sizes()

@@ -24,7 +24,6 @@ True
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -34,6 +33,9 @@ import numpy as np
 import pandas as pd
 
 from desist.domain.errors import InputError
+from desist.evaluation._fingerprint import fingerprint
+
+__all__ = ["SCHEMA_VERSION", "EvaluationResult", "fingerprint", "plain"]
 
 if TYPE_CHECKING:
     from desist.evaluation.summary import ResultSummary
@@ -62,66 +64,6 @@ def plain(obj: Any) -> Any:
     except (TypeError, ValueError):
         pass
     return str(obj)
-
-
-def fingerprint(data: pd.DataFrame, columns: list[str], chunk: int = 1 << 17) -> str:
-    """``sha256:...`` of the rows and columns an evaluation read (values, column names and row order;
-    numbers to 12 significant digits).
-
-    Each value is printed as :func:`_canonical` prints it and a column's values are joined by ``\x1f``.
-    Numeric columns are printed 131,072 rows at a time with numpy (a value-by-value ``map`` took 4 s per
-    million rows and held every row's text at once); the digest is the same.
-    """
-    frame = data[columns]
-    digest = hashlib.sha256()
-    digest.update(json.dumps([str(c) for c in columns]).encode())
-    for col in columns:
-        series = frame[col]
-        for start in range(0, len(series), chunk):
-            if start:
-                digest.update(b"\x1f")
-            digest.update("\x1f".join(_canonical_texts(series.iloc[start : start + chunk])).encode("utf-8"))
-        digest.update(b"\x1e")
-    return "sha256:" + digest.hexdigest()
-
-
-def _canonical_texts(series: pd.Series) -> list[str]:
-    """:func:`_canonical` of every value, vectorised for numpy bool, integer and float columns."""
-    kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else "O"
-    if kind == "b":
-        return np.where(series.to_numpy(), "1", "0").tolist()  # type: ignore[no-any-return]
-    if kind in "iu":  # each distinct value printed once (a 0/1 column has two)
-        codes, uniques = pd.factorize(series.to_numpy())
-        texts = np.array([str(u) for u in uniques.tolist()], dtype=object)
-        return texts[codes].tolist()  # type: ignore[no-any-return]
-    if kind == "f":
-        a = series.to_numpy().astype(np.float64)
-        out = np.empty(len(a), dtype=object)
-        out.fill("\x00")  # missing (np.full would read the NUL as the end of a numpy string)
-        finite = np.isfinite(a)
-        whole = finite & (a == np.trunc(a))
-        small = whole & (np.abs(a) < 2.0**62)  # exact in int64: repr(int(f)) is the integer's digits
-        out[small] = a[small].astype(np.int64).astype(str)
-        big = whole & ~small
-        out[big] = [repr(int(f)) for f in a[big].tolist()]
-        rest = ~whole & ~np.isnan(a)  # fractions and infinities
-        out[rest] = [format(f, ".12g") for f in a[rest].tolist()]
-        return out.tolist()
-    # as text, so the same values give the same print whether read from CSV, Parquet or the database
-    return list(series.astype(object).where(series.notna(), None).map(_canonical))
-
-
-def _canonical(v: Any) -> str:
-    if v is None:
-        return "\x00"
-    if isinstance(v, bool | np.bool_):
-        return str(int(v))
-    if isinstance(v, float | np.floating):
-        # 12 significant digits: the same value computed twice (a score re-derived on import, a CSV round
-        # trip) may differ in its last bit, and that is not different data
-        f = float(v)
-        return repr(int(f)) if f.is_integer() else format(f, ".12g")
-    return str(v)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from desist.evaluation._sorting import stable_order
+
 if TYPE_CHECKING:
     from desist.evaluation.matching import NearestNeighborMatcher
 
@@ -40,7 +42,7 @@ def matched_sets_with_ties(m: NearestNeighborMatcher, data: pd.DataFrame) -> int
 
     Vectorised: each pick's candidates at equal distance form one or two contiguous runs of the controls
     sorted by distance, so "is any of them still free?" is a maximum over each run (``np.maximum.reduceat``)
-    of when each control was taken.
+    of when each control was taken; only runs holding more than the pick's own controls are read.
     """
     d = np.asarray(m.distance_, dtype=float)
     if np.isnan(d).any() or m.match_matrix_ is None or len(m.match_matrix_) == 0:
@@ -48,9 +50,7 @@ def matched_sets_with_ties(m: NearestNeighborMatcher, data: pd.DataFrame) -> int
     t = np.asarray(m.treated_, dtype=bool)
     focal = t if m.estimand == "ATT" else ~t
     exact = list(m.exact or [])
-    strata = (
-        pd.MultiIndex.from_frame(data[exact].astype(str)).factorize()[0] if exact else np.zeros(len(d), int)
-    )
+    strata = pd.MultiIndex.from_frame(data[exact].astype(str)).factorize()[0] if exact else None
     pool = ~focal & ~np.asarray(m.discarded_, dtype=bool)
     mm, rows = m.match_matrix_, m.match_treated_
     n, ratio = len(d), mm.shape[1]
@@ -72,12 +72,13 @@ def matched_sets_with_ties(m: NearestNeighborMatcher, data: pd.DataFrame) -> int
     delta = np.abs(d[pick_c] - d[pick_i])
     own_d = np.where(mm >= 0, np.abs(d[np.clip(mm, 0, None)] - d[rows][:, None]), np.nan)
     tied = np.zeros(len(rows), dtype=bool)
-    for s in np.unique(strata[rows]):
-        idx = np.flatnonzero(pool & (strata == s))
-        units = idx[np.argsort(d[idx], kind="stable")]
+    srt = getattr(m, "distance_order_", None)
+    srt = stable_order(d) if srt is None else srt  # R's order(d): every stratum's pool in sorted order
+    for s in [0] if strata is None else np.unique(strata[rows]).tolist():
+        in_pool = pool if strata is None else pool & (strata == s)
+        units = srt[in_pool[srt]]
         sorted_d = d[units]
-        keys = np.append(taken[units], -1)  # a sentinel so every run end is a valid reduceat index
-        here = np.flatnonzero(strata[pick_i] == s)
+        here = np.arange(len(pick_i)) if strata is None else np.flatnonzero(strata[pick_i] == s)
         di, dl = d[pick_i[here]], delta[here]
         # own members at the same distance: picked by this unit too, so not an alternative it passed over
         same_own = (np.abs(own_d[pick_r[here]] - dl[:, None]) <= 1e-12 * (1 + dl[:, None])).sum(axis=1)
@@ -85,9 +86,7 @@ def matched_sets_with_ties(m: NearestNeighborMatcher, data: pd.DataFrame) -> int
         runs = []
         for side in (1.0, -1.0):
             target = di + side * dl
-            tol = 1e-12 * (1.0 + np.abs(target))
-            lo = np.searchsorted(sorted_d, target - tol, side="left")
-            hi = np.searchsorted(sorted_d, target + tol, side="right")
+            lo, hi = _run(sorted_d, target)
             use = (hi > lo) & ((side > 0) | (dl > 0))  # at distance 0 both sides are the same run
             width += np.where(use, hi - lo, 0)
             runs.append((lo, hi, use))
@@ -97,9 +96,11 @@ def matched_sets_with_ties(m: NearestNeighborMatcher, data: pd.DataFrame) -> int
                 sel = np.flatnonzero(use & (width > same_own))  # only picks that had a candidate
                 if not len(sel):
                     continue
-                sel = sel[np.argsort(lo[sel], kind="stable")]  # ascending runs keep reduceat linear
-                bounds = np.column_stack([lo[sel], hi[sel]]).ravel()
-                latest[sel] = np.maximum(latest[sel], np.maximum.reduceat(keys, bounds)[::2])
+                # the runs' members one after another (few: most picks have no other control that near)
+                lens = hi[sel] - lo[sel]
+                starts = np.cumsum(lens) - lens
+                members = np.repeat(lo[sel] - starts, lens) + np.arange(int(lens.sum()))
+                latest[sel] = np.maximum(latest[sel], np.maximum.reduceat(taken[units[members]], starts))
         if m.replace:  # every control at that distance was available
             hit = width > same_own
         else:
@@ -114,6 +115,20 @@ def matched_sets_with_ties(m: NearestNeighborMatcher, data: pd.DataFrame) -> int
                 hit[j] = _free_other(own[own >= 0], di[j], dl[j], now[j], units, sorted_d, taken)
         tied[pick_r[here[hit]]] = True
     return int(tied.sum())
+
+
+def _run(sorted_d: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the values equal to ``target`` (to 12 significant digits) start and end in ``sorted_d``.
+
+    The targets are looked up in ascending order: each search then starts where the last ended, which for
+    a million picks among ten million controls is several times faster than looking them up in pick order.
+    """
+    tol = 1e-12 * (1.0 + np.abs(target))
+    lo, hi = np.empty(len(target), dtype=np.int64), np.empty(len(target), dtype=np.int64)
+    order = np.argsort(target)  # target - tol and target + tol rise with target
+    lo[order] = np.searchsorted(sorted_d, (target - tol)[order], side="left")
+    hi[order] = np.searchsorted(sorted_d, (target + tol)[order], side="right")
+    return lo, hi
 
 
 def _free_other(

@@ -178,31 +178,37 @@ def start_session(uow: UnitOfWork, principal: Principal, *, now: dt.datetime | N
 
 
 def resolve_session(uow: UnitOfWork, token: str, *, now: dt.datetime | None = None) -> SessionInfo:
-    """The user of a live session, else :class:`NotAuthenticated` (unknown, expired, revoked, disabled)."""
+    """The user of a live session, else :class:`NotAuthenticated` (unknown, expired, revoked, disabled).
+
+    Every request of the web application asks this: the session and its user are read in one query; the
+    session row is written (``last_seen_at``, audited) at most once a minute.
+    """
     from desist.adapters.credentials import csrf_token, token_hash
-    from desist.services.users import principal_of
 
     at = _now(now)
     gone = NotAuthenticated("session: signed out or expired; sign in again")
     if not token or len(token) > 200:
         raise gone
     with uow:
-        row = uow.users.session_by_hash(token_hash(token))
-        if row is None or row.revoked_at is not None or row.expires_at <= at:
+        row = uow.users.session_with_account(token_hash(token))
+        if row is None or row.revoked_at is not None or row.expires_at <= at or row.disabled:
             raise gone
         idle = dt.timedelta(minutes=uow.settings.session_idle_minutes)
         if row.last_seen_at + idle <= at:
             raise gone
-        user = uow.users.user(row.user_id)
-        if user is None or user.disabled:
-            raise gone
-        info = SessionInfo(
-            principal_of(user, uow.users.roles_of(user.id)), csrf_token(row.csrf_secret, token), row.id
-        )
+        info = SessionInfo(_principal(row), csrf_token(row.csrf_secret, token), row.session_id)
         if at - row.last_seen_at >= TOUCH_EVERY:
-            row.last_seen_at = at
+            stored = uow.users.user_session(row.session_id)
+            stored.last_seen_at = at
             uow.commit()
     return info
+
+
+def _principal(row: Any, scopes: frozenset[Action] | None = None) -> Principal:
+    """The :class:`Principal` of a session's or token's user (a row of ``UserStore.session_with_account``)."""
+    from desist.services.users import principal_of
+
+    return principal_of(row, [r for r in (row.roles or "").split(",") if r], scopes)
 
 
 def end_session(uow: UnitOfWork, token: str, *, now: dt.datetime | None = None) -> None:
@@ -315,24 +321,20 @@ def issue_token(
 def resolve_token(uow: UnitOfWork, token: str, *, now: dt.datetime | None = None) -> Principal:
     """The user an API token acts for, limited to the token's scopes; else :class:`NotAuthenticated`."""
     from desist.adapters.credentials import token_hash
-    from desist.services.users import principal_of
 
     at = _now(now)
     bad = NotAuthenticated("token: unknown, expired or revoked")
     if not token or len(token) > 200:
         raise bad
     with uow:
-        row = uow.users.token_by_hash(token_hash(token))
+        row = uow.users.token_with_account(token_hash(token))
         expired = row is not None and row.expires_at is not None and row.expires_at <= at
-        if row is None or row.revoked_at is not None or expired:
+        if row is None or row.revoked_at is not None or expired or row.disabled:
             raise bad
-        user = uow.users.user(row.user_id)
-        if user is None or user.disabled:
-            raise bad
-        scopes = frozenset(Action(s) for s in row.scopes.split(",") if s)
-        principal = principal_of(user, uow.users.roles_of(user.id), scopes=scopes)
+        principal = _principal(row, scopes=frozenset(Action(s) for s in row.scopes.split(",") if s))
         if row.last_used_at is None or at - row.last_used_at >= TOUCH_EVERY:
-            row.last_used_at = at
+            stored = uow.users.token(row.token_id)
+            stored.last_used_at = at
             uow.commit()
     return principal
 

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desist.domain.access import Action, Principal
-from desist.domain.errors import DesistError, InputError
+from desist.domain.errors import DesistError, InputError, NotFound
 from desist.domain.referrals import ReferralStatus
 from desist.services.casework import PersonView, person_view
 from desist.services.incentives import LevelChangeView
 from desist.services.referrals import ReferralView, referral_view
+from desist.services.scope import sees_person
 from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 
 #: most men a search lists
@@ -62,12 +63,6 @@ def search_people(uow: UnitOfWork, text: str, *, limit: int = SEARCH_LIMIT) -> l
         ]
 
 
-def person_organisations(uow: UnitOfWork, person: Any) -> list[str | None]:
-    """The organisations a man belongs to: establishment, probation region, his referrals' sites."""
-    sites = uow.caseload.referral_sites(person.id)  # type: ignore[attr-defined]
-    return [person.establishment, person.probation_region, *sites]
-
-
 def scoped_person(
     uow: UnitOfWork, person_id: int, action: Action, what: str, shown: str | None = None
 ) -> Any:
@@ -78,11 +73,9 @@ def scoped_person(
     """
     me: Principal = uow.principal  # type: ignore[attr-defined]
     me.require(action, what)
-    shown = shown or f"person #{person_id}"
     person = uow.people.find(person_id)
-    if person is None:
-        me.require_scope([], shown)  # the same "not found" whether or not he exists elsewhere
-    me.require_scope(person_organisations(uow, person), shown)
+    if person is None or not sees_person(uow, person):  # the same answer whether or not he exists elsewhere
+        raise NotFound(f"{shown or f'person #{person_id}'}: not found")
     return person
 
 
@@ -235,7 +228,7 @@ def referral_page(uow: UnitOfWork, referral_id: int) -> ReferralRow:
         r = uow.referrals.find(referral_id)
         if r is None:
             me.require(Action.PERSON_READ, f"read referral {referral_id}")
-            me.require_scope([], f"referral {referral_id}")
+            raise NotFound(f"referral {referral_id}: not found")
         scoped_person(
             uow, r.person_id, Action.PERSON_READ, f"read referral {referral_id}", f"referral {referral_id}"
         )
@@ -265,4 +258,4 @@ def list_referrals_in_scope(
             limit=limit,
             after_id=after_id,
         )
-        return [referral_view(uow, r, with_history=False) for r in rows]
+        return [ReferralView(*row) for row in rows]

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from desist.domain.access import Action, Principal
 from desist.domain.errors import CapacityError
 from desist.domain.groups import GroupKind, GroupPolicy, check_can_join, mixing_conflict
-from desist.services.group_state import GroupView, MemberView
+from desist.services import scope
+from desist.services.group_state import GroupView, group_view
 from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 
 
@@ -74,31 +74,20 @@ def list_groups(uow: UnitOfWork) -> list[GroupSummary]:
         ]
 
 
-def scoped_group(uow: UnitOfWork, group_id: int, action: Action, what: str) -> Any:
-    """The stored group if the user may do ``action`` to it (else Forbidden, or NotFound outside scope)."""
-    me: Principal = uow.principal  # type: ignore[attr-defined]
-    me.require(action, what)
-    g = uow.groups.find(group_id)
-    if g is None:
-        me.require_scope([], f"group {group_id}")
-    me.require_scope([uow.offerings.get(g.offering_id).site], f"group {group_id}")
-    return g
-
-
 def group_board(uow: UnitOfWork, group_id: int, *, on: dt.date | None = None) -> GroupBoard:
     """Everything the group board shows."""
-    from desist.services.groups import _member, _waiting
+    from desist.services.groups import group_member, waiting_entries
 
     day = on or dt.date.today()
     with uow:
         me: Principal = uow.principal  # type: ignore[attr-defined]
-        g = scoped_group(uow, group_id, Action.GROUP_READ, f"read group {group_id}")
-        held = uow.caseload.sessions_with_marks(g.id)  # type: ignore[attr-defined]
-        view = _group_view(uow, g, held)
-        current = [_member(uow, e, day) for e in uow.groups.enrolments(g.id, open_only=True)]
+        g = scope.group_for(uow, group_id, Action.GROUP_READ, f"read group {group_id}")
+        held = uow.groups.sessions_with_marks(g.id)
+        view = group_view(uow, g, held)
+        current = [group_member(uow, e, day) for e in uow.groups.enrolments(g.id, open_only=True)]
         policy = GroupPolicy()
         waiting = []
-        for entry in _waiting(uow, g.offering_id, day):
+        for entry in waiting_entries(uow, g.offering_id, day):
             person = uow.people.get(entry.person_id) if entry.person_id is not None else None
             m = entry.member
             waiting.append(
@@ -127,50 +116,3 @@ def group_board(uow: UnitOfWork, group_id: int, *, on: dt.date | None = None) ->
         except CapacityError as exc:
             closed = exc.message
         return GroupBoard(view, tuple(waiting), sessions, closed, me.can(Action.GROUP_MANAGE))
-
-
-def _group_view(uow: UnitOfWork, g: Any, held: list[tuple[Any, dict[int, str]]]) -> GroupView:
-    """:func:`desist.services.group_state.group_view` from the sessions and marks already read (two queries
-    instead of four per member): sessions offered to a man are those held from his joining session on, and
-    not after he left; attended counts his 'attended' marks."""
-    from desist.domain.groups import Progress
-
-    offering = uow.offerings.get(g.offering_id)
-    planned = len(g.session_plan or [])
-    members = []
-    for e, number in uow.caseload.members(g.id):  # type: ignore[attr-defined]
-        first = e.joined_session or 1
-        offered = sum(
-            1 for s, _ in held if s.number >= first and (e.left_on is None or s.held_on <= e.left_on)
-        )
-        attended = sum(1 for _, marks in held if marks.get(e.id) == "attended")
-        rate = Progress(planned, offered, attended, bool(e.targets_met)).attendance_rate
-        members.append(
-            MemberView(
-                e.id,
-                e.person_id,
-                number,
-                e.referral_id,
-                e.joined_on,
-                e.joined_session,
-                e.left_on,
-                e.completed,
-                offered,
-                attended,
-                round(rate, 4),
-            )
-        )
-    return GroupView(
-        g.id,
-        g.offering_id,
-        offering.programme_code,
-        offering.site,
-        g.label,
-        g.kind,
-        g.capacity,
-        planned,
-        g.last_joining_session,
-        len(held),
-        g.version,
-        tuple(members),
-    )

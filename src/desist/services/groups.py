@@ -133,7 +133,8 @@ def create_group(
     return view
 
 
-def _member(uow: UnitOfWork, e_or_r: Enrolment | Referral, on: dt.date) -> Member:
+def group_member(uow: UnitOfWork, e_or_r: Enrolment | Referral, on: dt.date) -> Member:
+    """The man of an enrolment or referral as the mixing rules see him on ``on`` (risk band, offence)."""
     return risk_member(uow, e_or_r.person_id, key=e_or_r.person_id, on=on)
 
 
@@ -154,7 +155,7 @@ def _enrol(uow: UnitOfWork, g: ProgrammeGroup, r: Referral, on: dt.date, policy:
     members = open_members(uow, g.id)
     held = sessions_held(uow, g.id)
     check_can_join(GroupKind(g.kind), g.capacity, len(members), held, g.last_joining_session, where)
-    check_mixing(_member(uow, r, on), [_member(uow, m, on) for m in members], policy, where)
+    check_mixing(group_member(uow, r, on), [group_member(uow, m, on) for m in members], policy, where)
     apply_transition(uow, r, S.ON_PROGRAMME, note=f"joined group {g.id} at session {held + 1}")
     e = Enrolment(
         group_id=g.id, person_id=r.person_id, referral_id=r.id, joined_on=on, joined_session=held + 1
@@ -191,10 +192,11 @@ def waiting_list(uow: UnitOfWork, offering_id: int, on: dt.date | None = None) -
     """Men assessed suitable for an offering and not in a group, in priority order (see ``priority_key``)."""
     with uow:
         scope.offering_for(uow, offering_id, Action.GROUP_READ, f"waiting list of offering {offering_id}")
-        return _waiting(uow, offering_id, on or dt.date.today())
+        return waiting_entries(uow, offering_id, on or dt.date.today())
 
 
-def _waiting(uow: UnitOfWork, offering_id: int, on: dt.date) -> list[WaitingEntry]:
+def waiting_entries(uow: UnitOfWork, offering_id: int, on: dt.date) -> list[WaitingEntry]:
+    """An offering's waiting list in priority order, unchecked (the caller has checked the user's scope)."""
     rows = uow.referrals.list(offering_id=offering_id, status=S.ASSESSED_SUITABLE.value)
     return order_waiting_list(
         WaitingEntry(
@@ -238,8 +240,8 @@ def allocate(
             f"group {g.id}",
         )
         plan = plan_allocation(
-            _waiting(uow, g.offering_id, on),
-            [_member(uow, m, on) for m in members],
+            waiting_entries(uow, g.offering_id, on),
+            [group_member(uow, m, on) for m in members],
             g.capacity - len(members),
             policy,
             former_members=uow.groups.former_members(g.id),

@@ -286,11 +286,32 @@ def run_reviews(
                 if r.decision != "too little data" and r.information_fraction is not None
             ]
         review = monitor.review(programme, as_of, evaluator(programme, as_of), tested)
+        out.append(_store_or_read(uow_factory, review, monitor, source))
+    return out
+
+
+def _store_or_read(
+    uow_factory: Callable[[], Any], review: Any, monitor: Monitor, source: str
+) -> dict[str, object]:
+    """Store ``review``; if another run stored the same look meanwhile, return that one (``stored`` False).
+
+    Two ``monitor run``s of the same date at the same moment both find no review and both evaluate; the
+    unique constraint (programme, date, method) lets one commit, and the other reads what it stored.
+    """
+    from desist.domain.errors import Conflict
+
+    try:
         with uow_factory() as uow:
             row = _store_review(uow.monitoring, review, monitor, source)
             uow.commit()
-            out.append({**stored_review(row), "stored": True})
-    return out
+            return {**stored_review(row), "stored": True}
+    except Conflict:
+        with uow_factory() as uow:
+            existing = uow.monitoring.review_on(review.programme, review.as_of, review.method)
+            if existing is None:
+                raise
+            _same_source(existing, source)
+            return {**stored_review(existing), "stored": False}
 
 
 def _same_source(row: Any, source: str) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from desist.domain.errors import DesistError
+from desist.domain.words import label
 
 #: (label, path in the stored outputs) shown as a tool's scores
 _SCORES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
@@ -56,7 +57,7 @@ def _shown(value: Any) -> str:
         return "Not applicable"
     if isinstance(value, float):
         return f"{value:.1%}" if value < 1 else f"{value:.2f}"
-    return str(value).replace("_", " ").capitalize() if isinstance(value, str) else str(value)
+    return label(value) if isinstance(value, str) else str(value)
 
 
 def breakdown(tool: str, inputs: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:

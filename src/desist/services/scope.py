@@ -11,6 +11,7 @@ referrals' offerings; a group and an offering to their site; a referral to its m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from desist.domain.access import Action, Principal
@@ -33,14 +34,30 @@ def acting(uow: UnitOfWork, action: Action, what: str) -> Principal:
 
 
 def person_organisations(uow: UnitOfWork, p: Person) -> list[str | None]:
-    """The organisations a man's records belong to."""
+    """The organisations a man belongs to: his establishment, his probation region and the sites of his
+    referrals' offerings (any status). The one definition: the casework services, the caseload pages and
+    the API all scope a man by it."""
     return [p.establishment, p.probation_region, *uow.referrals.sites_of(p.id)]
+
+
+def group_organisations(uow: UnitOfWork, g: ProgrammeGroup) -> list[str | None]:
+    """The organisation a group belongs to: its offering's site."""
+    return [uow.offerings.get(g.offering_id).site]
+
+
+def _sees(uow: UnitOfWork, organisations: Callable[[UnitOfWork, Any], list[str | None]], record: Any) -> bool:
+    principal = uow.principal
+    return principal.national or principal.sees(organisations(uow, record))  # national: no query
 
 
 def sees_person(uow: UnitOfWork, p: Person) -> bool:
     """True if the acting user may see this man (for filtering lists)."""
-    principal = uow.principal
-    return principal.national or principal.sees(person_organisations(uow, p))
+    return _sees(uow, person_organisations, p)
+
+
+def sees_group(uow: UnitOfWork, g: ProgrammeGroup) -> bool:
+    """True if the acting user may see this group."""
+    return _sees(uow, group_organisations, g)
 
 
 def _unknown_person(person: int | str) -> NotFound:
@@ -53,10 +70,7 @@ def person_for(uow: UnitOfWork, person: int | str, action: Action, what: str) ->
     from desist.services.casework import find_person
 
     acting(uow, action, what)
-    p = find_person(uow, person)
-    if not sees_person(uow, p):
-        raise _unknown_person(person)
-    return p
+    return check_person(uow, find_person(uow, person), person)
 
 
 def check_person(uow: UnitOfWork, p: Person, shown: int | str) -> Person:
@@ -71,17 +85,12 @@ def referral_for(
 ) -> Referral:
     """The referral if the acting user may do ``action`` to it (its man within their organisation)."""
     acting(uow, action, what)
-    r = uow.referrals.lock(referral_id) if lock else uow.referrals.get(referral_id)
-    check_referral(uow, r)
-    return r
+    return check_referral(uow, uow.referrals.lock(referral_id) if lock else uow.referrals.get(referral_id))
 
 
 def check_referral(uow: UnitOfWork, r: Referral) -> Referral:
-    principal = uow.principal
-    if principal.national:
-        return r
-    p = uow.people.get(r.person_id)
-    if not principal.sees(person_organisations(uow, p)):
+    """``r`` if its man is within the acting user's organisation, else "not found"."""
+    if not (uow.principal.national or sees_person(uow, uow.people.get(r.person_id))):
         raise NotFound(f"referral {r.id}: not found")
     return r
 
@@ -91,19 +100,14 @@ def group_for(
 ) -> ProgrammeGroup:
     """The group if the acting user may do ``action`` to it (its offering's site in their organisation)."""
     acting(uow, action, what)
-    g = uow.groups.lock(group_id) if lock else uow.groups.get(group_id)
-    check_group(uow, g)
-    return g
+    return check_group(uow, uow.groups.lock(group_id) if lock else uow.groups.get(group_id))
 
 
 def check_group(uow: UnitOfWork, g: ProgrammeGroup) -> ProgrammeGroup:
-    if not uow.principal.sees([uow.offerings.get(g.offering_id).site]):
+    """``g`` if its site is within the acting user's organisation, else "not found"."""
+    if not sees_group(uow, g):
         raise NotFound(f"group {g.id}: not found")
     return g
-
-
-def sees_group(uow: UnitOfWork, g: Any) -> bool:
-    return uow.principal.sees([uow.offerings.get(g.offering_id).site])
 
 
 def check_site(uow: UnitOfWork, site: str, what: str) -> None:

@@ -86,8 +86,8 @@ def _view(user: AppUser, roles: Iterable[str]) -> UserView:
     )
 
 
-def principal_of(user: AppUser, roles: Iterable[str], scopes: frozenset[Action] | None = None) -> Principal:
-    """The :class:`Principal` of a stored user."""
+def principal_of(user: Any, roles: Iterable[str], scopes: frozenset[Action] | None = None) -> Principal:
+    """The :class:`Principal` of a stored user (an ``AppUser``, or a row with its columns)."""
     return Principal(
         user.username,
         frozenset(StaffRole(r) for r in roles),

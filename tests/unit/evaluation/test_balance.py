@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import desist.evaluation._ecdf as ecdf
 from desist.domain.errors import InputError
 from desist.evaluation.balance import balance_table, love_plot
 from desist.evaluation.matching import NearestNeighborMatcher, SubclassMatcher
@@ -14,6 +15,7 @@ REF = Path(__file__).resolve().parents[2] / "reference"
 COVS = ["age", "educ", "race", "married", "nodegree", "re74", "re75"]
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["numpy", "numba"])
 @pytest.mark.parametrize(
     ("name", "matcher", "estimand"),
     [
@@ -21,7 +23,9 @@ COVS = ["age", "educ", "race", "married", "nodegree", "re74", "re75"]
         ("lalonde_subclass6_ate", SubclassMatcher(6, estimand="ATE"), "ATE"),
     ],
 )
-def test_balance_equals_matchit_summary(name, matcher, estimand) -> None:
+def test_balance_equals_matchit_summary(name, matcher, estimand, compiled, monkeypatch) -> None:
+    """Both ways of computing the eCDF gap (small data: numpy; large: each group sorted, compiled merge)."""
+    monkeypatch.setattr(ecdf, "use_compiled", lambda n: compiled)
     df = pd.read_csv(REF / "lalonde.csv")
     m = matcher.fit(df, "treat", COVS)
     tab = balance_table(df, "treat", COVS, weights=m.weights_, estimand=estimand).set_index("covariate")
@@ -59,3 +63,25 @@ def test_love_plot_writes_png(tmp_path: Path) -> None:
     fig = love_plot(tab, tmp_path / "love.png")
     assert (tmp_path / "love.png").stat().st_size > 5000
     assert len(fig.axes[0].get_yticklabels()) == len(tab)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_ecdf_gap_is_the_same_both_ways(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ties within and across groups, zero weights, equal and unequal weights."""
+    rng = np.random.default_rng(seed)
+    n1, n0 = (int(k) for k in rng.integers(1, 400, 2))
+    digits = int(rng.integers(0, 3))
+    x1 = np.round(rng.normal(size=n1), digits)
+    x0 = np.round(rng.normal(size=n0) + 0.3, digits)
+    kind = seed % 3  # all ones; 0/1 (matching); unequal (weighting)
+    w1, w0 = np.ones(n1), np.ones(n0)
+    if kind:
+        w1 = (rng.random(n1) < 0.7) * (1.0 if kind == 1 else rng.random(n1) * 3)
+        w0 = (rng.random(n0) < 0.7) * (1.0 if kind == 1 else rng.random(n0) * 3)
+        w1[0] = w0[0] = 1.0
+    got = {}
+    for compiled in (False, True):
+        monkeypatch.setattr(ecdf, "use_compiled", lambda n, c=compiled: c)
+        got[compiled] = ecdf.ecdf_max(x1, w1, x0, w0)
+    assert got[True] == pytest.approx(got[False], abs=1e-12)
+    assert 0 < got[False] <= 1

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import desist.evaluation._nearest as nearest
+import desist.evaluation._sorting as sorting
 from desist.domain.errors import AnalysisError, InputError
 from desist.evaluation.matching import MATCHERS, NearestNeighborMatcher, SubclassMatcher
 
@@ -282,8 +283,9 @@ def walk(d, t, ok, order, ratio, caliper, cov=None, cov_cal=None, strata=None):
     return out
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["interpreted", "numba"])
 @pytest.mark.parametrize("seed", range(40))
-def test_fast_path_equals_literal_walk(seed: int) -> None:
+def test_fast_path_equals_literal_walk(seed: int, compiled: bool) -> None:
     rng = np.random.default_rng(seed)
     n = int(rng.integers(5, 120))
     t = rng.random(n) < rng.uniform(0.1, 0.6)
@@ -297,8 +299,27 @@ def test_fast_path_equals_literal_walk(seed: int) -> None:
     if seed % 2:
         cov = rng.integers(0, 6, (n, 2)).astype(float)
         cov_cal = np.array([1.0, 2.0])
-    fast = nearest.match_1d_without_replacement(d, t, ok, order, ratio, cal, None, cov, cov_cal)
+    fast = nearest.match_1d_without_replacement(d, t, ok, order, ratio, cal, None, cov, cov_cal, compiled)
     np.testing.assert_array_equal(fast, walk(d, t, ok, order, ratio, caliper, cov, cov_cal))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_stable_order_radix_sort_equals_numpys_stable_sort(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compiled radix sort (large data) gives R's order(): numpy's stable argsort, ties in data order."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 5000))
+    x = rng.normal(scale=10.0 ** float(rng.integers(-3, 4)), size=n)
+    runs = rng.random(n) < 0.3  # many equal values, scattered through the data
+    x[runs] = rng.choice(np.round(x[: max(1, n // 50)], 1), size=int(runs.sum()))
+    x[rng.random(n) < 0.05] = -0.0
+    x[rng.random(n) < 0.05] = 0.0
+    x[rng.random(n) < 0.02] = float(rng.choice([np.finfo(float).max, -np.finfo(float).max, 5e-324, -5e-324]))
+    monkeypatch.setattr(sorting, "use_compiled", lambda n: True)
+    got = sorting.stable_order(x)
+    np.testing.assert_array_equal(got, np.argsort(x, kind="stable"))
+    assert got.dtype == np.int32
 
 
 @pytest.mark.parametrize("seed", range(20))

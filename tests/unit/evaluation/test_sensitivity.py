@@ -106,3 +106,30 @@ def test_innocent_deniers_empty_arm_gives_nan_row():
     tab = innocent_deniers(y, t, np.ones(4), ~t, fractions=[1.0])
     assert tab["estimate"].isna().all()
     assert isinstance(tab, pd.DataFrame)
+
+
+def _binomial_cases() -> list[tuple[int, int, float]]:
+    rng = np.random.default_rng(7)
+    cases = [
+        (k, n, p) for n in (1, 2, 5, 122) for k in range(-1, n + 1, max(1, n // 7)) for p in (0.005, 0.5, 0.8)
+    ]
+    for n in (30, 1000, 20_000, 300_000):  # Rosenbaum's use: p = gamma / (1 + gamma), counts up to a national
+        for k in np.linspace(0, n, 9).astype(int).tolist():
+            cases += [(k - 1, n, g / (1 + g)) for g in (1.0, 1.75, 3.5, 6.0)]
+        cases += [(int(rng.integers(0, n)), n, float(rng.random())) for _ in range(10)]
+    return cases
+
+
+def test_binomial_tail_is_scipys_bdtrc() -> None:
+    """The transcription of Cephes' incomplete beta gives scipy's binomial tail: the same algorithm, so the
+    same value up to the last digits of the log-gamma functions (which grow with n)."""
+    from scipy.special import bdtrc
+
+    from desist.evaluation._binomial import binomial_sf, incomplete_beta
+
+    for k, n, p in _binomial_cases():
+        assert binomial_sf(k, n, p) == pytest.approx(float(bdtrc(k, n, p)), rel=1e-9, abs=1e-300), (k, n, p)
+    assert math.isnan(binomial_sf(3, 2, 0.5)) and math.isnan(binomial_sf(1, 2, 1.5))
+    assert (binomial_sf(-1, 5, 0.3), binomial_sf(5, 5, 0.3)) == (1.0, 0.0)
+    assert incomplete_beta(2.0, 3.0, 0.0) == 0.0 and incomplete_beta(2.0, 3.0, 1.0) == 1.0
+    assert incomplete_beta(2.0, 3.0, 0.4) == pytest.approx(0.5248, rel=1e-12)  # 1 - P(Bin(4, .4) <= 1)

@@ -271,6 +271,17 @@ class FakeGroups(FakeRepository):
             1 for a in self._rows(Attendance) if a.enrolment_id == enrolment_id and a.status == "attended"
         )
 
+    def sessions_with_marks(self, group_id: int) -> list[tuple[GroupSession, dict[int, str]]]:
+        marks = self._rows(Attendance)
+        return [
+            (s, {a.enrolment_id: a.status for a in marks if a.session_id == s.id})
+            for s in sorted(self._sessions(group_id), key=lambda s: s.number)
+        ]
+
+    def members(self, group_id: int) -> list[tuple[Enrolment, str]]:
+        numbers = {p.id: p.prison_number for p in self._rows(Person)}
+        return [(e, numbers[e.person_id]) for e in sorted(self.enrolments(group_id), key=lambda e: e.id)]
+
 
 class FakeIncentives(FakeRepository):
     model, label = IncentiveLevelChange, "incentive level change"

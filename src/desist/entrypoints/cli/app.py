@@ -29,7 +29,14 @@ COMMAND_MODULES = (
 )
 
 
-def build_app() -> typer.Typer:
+def build_app(only: str | None = None) -> typer.Typer:
+    """The ``desist`` application; with ``only``, just that top-level command (when it exists).
+
+    Typer builds every command it holds before it runs one, reading each function's type hints: for the
+    whole tree (over a hundred commands) that was almost half of a casework command's work after its
+    imports. ``desist referral list`` needs only ``referral``; ``desist --help`` and an unknown name get the
+    whole tree, so the help lists everything and click suggests the names.
+    """
     app = typer.Typer(
         name="desist",
         help="Offer men with sexual convictions the right programme, run it, and find out whether it works.",
@@ -60,7 +67,30 @@ def build_app() -> typer.Typer:
 
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(app)
+    if only is not None:
+        _keep_only(app, only)
     return app
+
+
+def _keep_only(app: typer.Typer, name: str) -> None:
+    """Drop every top-level command and group but ``name``; keep them all if none is called that."""
+    commands = [c for c in app.registered_commands if _command_name(c) == name]
+    groups = [g for g in app.registered_groups if _group_name(g) == name]
+    if commands or groups:
+        app.registered_commands, app.registered_groups = commands, groups
+
+
+def _command_name(info: typer.models.CommandInfo) -> str | None:
+    if info.name:
+        return info.name
+    return None if info.callback is None else typer.main.get_command_name(info.callback.__name__)
+
+
+def _group_name(info: typer.models.TyperInfo) -> str | None:
+    if isinstance(info.name, str):
+        return info.name
+    sub = info.typer_instance
+    return sub.info.name if sub is not None and isinstance(sub.info.name, str) else None
 
 
 def _print_version(value: bool) -> None:
@@ -85,8 +115,8 @@ def main(argv: list[str] | None = None) -> None:
     multi-line panel. Anything else that escapes a command is a bug: the user gets one line saying so and
     where the full traceback was written (``DESIST_DEBUG=1`` re-raises it instead).
     """
-    app = build_app()
     args = list(sys.argv[1:] if argv is None else argv)
+    app = build_app(only=args[0] if args and not args[0].startswith("-") else None)
     bad = next((i for i, a in enumerate(args, start=1) if not _is_utf8(a)), None)
     if bad is not None:  # Python keeps undecodable bytes as lone surrogates; they cannot be stored or shown
         shown = os.fsencode(args[bad - 1]).decode("ascii", "backslashreplace")

@@ -66,12 +66,13 @@ class _Screen:
 
 
 def _show_recommendations(screen: _Screen, examples: list[tuple[str, Any]]) -> None:
+    from desist.domain.words import plain
+
     for label, rec in examples:
         risk = rec.assessment
         band = getattr(risk, "osp_dc_band", None) or getattr(risk, "band", "")
-        screen.say(
-            f"[bold]{rec.id}[/] ({label}; on {rec.as_of}; risk {str(band).lower()}; pathway {rec.pathway})"
-        )
+        where = f"{label}; on {rec.as_of}; risk {plain(band)}; PNI pathway {plain(rec.pathway)}"
+        screen.say(f"[bold]{rec.id}[/] ({where})")
         for r in rec.recommended:
             screen.say(f"  [green]recommend {r.code}[/] - {r.name}")
             for why in r.reasons[:3]:

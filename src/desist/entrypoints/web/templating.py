@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from desist.domain.access import Action
+from desist.domain.words import label, plain
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SERVICE_NAME = "desist"
@@ -33,13 +34,14 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["status_label"] = status_label
+    env.filters["plain"] = plain
     env.filters["date"] = lambda d: "" if d is None else f"{d:%-d %B %Y}"
     return env
 
 
 def status_label(value: str | None) -> str:
-    """``ASSESSED_SUITABLE`` -> ``Assessed suitable``."""
-    return (value or "").replace("_", " ").capitalize()
+    """``ASSESSED_SUITABLE`` -> ``Assessed suitable`` (:func:`desist.domain.words.label`)."""
+    return label(value)
 
 
 def render(

@@ -1,14 +1,12 @@
-"""What every API endpoint shares: the caller (bearer token), units of work, JSON of the views, ETags."""
+"""What every API endpoint shares: the caller (bearer token), units of work, the views' fields, ETags."""
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import Depends
-from fastapi.encoders import jsonable_encoder
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -70,11 +68,14 @@ def uow_factory(request: Request, principal: Principal) -> Callable[[], Any]:
     return lambda: auth.uow(request, principal)
 
 
-def as_json(value: Any) -> Any:
-    """Views (frozen dataclasses, dates) as JSON values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-    return jsonable_encoder(value, custom_encoder={dt.date: lambda d: d.isoformat()})
+def fields_of(view: Any) -> dict[str, Any]:
+    """A view dataclass's fields, one level deep (nested views stay views: the response model reads them)."""
+    return {f.name: getattr(view, f.name) for f in dataclasses.fields(view)}
+
+
+def referral_body(row: Any) -> dict[str, Any]:
+    """A referral with the moves the caller may make (``schemas.Referral``)."""
+    return {**fields_of(row.referral), "moves": row.moves}
 
 
 def etag(kind: str, id_: int, version: int) -> str:

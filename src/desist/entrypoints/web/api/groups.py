@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 
 from desist.domain.access import Principal
 from desist.entrypoints.web import casework_calls
-from desist.entrypoints.web.api.common import PROBLEMS, Caller, as_json, etag, uow_factory
+from desist.entrypoints.web.api.common import PROBLEMS, Caller, etag, fields_of, uow_factory
+from desist.entrypoints.web.api.schemas import GroupBoard, GroupList, Mark
 
 router = APIRouter(tags=["groups"], responses=PROBLEMS)
-Mark = Literal["attended", "absent", "excused"]
 
 
 class Enrolment(BaseModel):
@@ -37,53 +37,63 @@ class Attendance(BaseModel):
     attendance: dict[int, Mark] = Field(min_length=1, max_length=200)
 
 
-def _board(request: Request, principal: Principal, group_id: int, status: int = 200) -> JSONResponse:
+def _board(request: Request, response: Response, principal: Principal, group_id: int) -> Any:
     from desist.services.group_board import group_board
 
     board = group_board(uow_factory(request, principal)(), group_id)
-    body = {
-        "group": {**as_json(board.group), "places_taken": board.group.places_taken},
-        "waiting": as_json(list(board.waiting)),
+    response.headers["ETag"] = etag("group", group_id, board.group.version)
+    return {
+        "group": {**fields_of(board.group), "places_taken": board.group.places_taken},
+        "waiting": board.waiting,
         "sessions": [
-            {
-                "number": s.number,
-                "held_on": s.held_on.isoformat(),
-                "topic": s.topic,
-                "marks": {str(k): v for k, v in s.marks.items()},
-            }
-            for s in board.sessions
+            {**fields_of(s), "marks": {str(k): v for k, v in s.marks.items()}} for s in board.sessions
         ],
         "closed_to_joiners": board.closed_to_joiners,
     }
-    return JSONResponse(
-        body, status_code=status, headers={"ETag": etag("group", group_id, board.group.version)}
-    )
 
 
-@router.get("/groups", summary="Groups at your site (every site with national access)")
+@router.get(
+    "/groups", response_model=GroupList, summary="Groups at your site (every site with national access)"
+)
 def list_groups(request: Request, principal: Principal = Caller) -> Any:
     from desist.services.group_board import list_groups as groups
 
-    return {"groups": as_json(groups(uow_factory(request, principal)()))}
+    return {"groups": groups(uow_factory(request, principal)())}
 
 
-@router.get("/groups/{group_id}", summary="The group board: places, members, waiting list, sessions")
-def get_group(request: Request, group_id: int, principal: Principal = Caller) -> JSONResponse:
-    return _board(request, principal, group_id)
+@router.get(
+    "/groups/{group_id}",
+    response_model=GroupBoard,
+    summary="The group board: places, members, waiting list, sessions",
+)
+def get_group(request: Request, response: Response, group_id: int, principal: Principal = Caller) -> Any:
+    return _board(request, response, principal, group_id)
 
 
-@router.post("/groups/{group_id}/enrolments", summary="Put a man from the waiting list in the group")
-def enrol(request: Request, group_id: int, body: Enrolment, principal: Principal = Caller) -> JSONResponse:
+@router.post(
+    "/groups/{group_id}/enrolments",
+    status_code=201,
+    response_model=GroupBoard,
+    summary="Put a man from the waiting list in the group",
+)
+def enrol(
+    request: Request, response: Response, group_id: int, body: Enrolment, principal: Principal = Caller
+) -> Any:
     casework_calls.enrol(
         uow_factory(request, principal), principal, group_id=group_id, referral_id=body.referral_id
     )
-    return _board(request, principal, group_id, 201)
+    return _board(request, response, principal, group_id)
 
 
-@router.post("/groups/{group_id}/sessions", summary="Record the group's next session and its attendance")
+@router.post(
+    "/groups/{group_id}/sessions",
+    status_code=201,
+    response_model=GroupBoard,
+    summary="Record the group's next session and its attendance",
+)
 def add_session(
-    request: Request, group_id: int, body: NewSession, principal: Principal = Caller
-) -> JSONResponse:
+    request: Request, response: Response, group_id: int, body: NewSession, principal: Principal = Caller
+) -> Any:
     casework_calls.record_session(
         uow_factory(request, principal),
         principal,
@@ -92,13 +102,22 @@ def add_session(
         topic=body.topic,
         marks=dict(body.attendance),
     )
-    return _board(request, principal, group_id, 201)
+    return _board(request, response, principal, group_id)
 
 
-@router.put("/groups/{group_id}/sessions/{number}/attendance", summary="Mark attendance at a held session")
+@router.put(
+    "/groups/{group_id}/sessions/{number}/attendance",
+    response_model=GroupBoard,
+    summary="Mark attendance at a held session",
+)
 def mark(
-    request: Request, group_id: int, number: int, body: Attendance, principal: Principal = Caller
-) -> JSONResponse:
+    request: Request,
+    response: Response,
+    group_id: int,
+    number: int,
+    body: Attendance,
+    principal: Principal = Caller,
+) -> Any:
     casework_calls.record_attendance(
         uow_factory(request, principal),
         principal,
@@ -106,4 +125,4 @@ def mark(
         session_number=number,
         marks=dict(body.attendance),
     )
-    return _board(request, principal, group_id)
+    return _board(request, response, principal, group_id)

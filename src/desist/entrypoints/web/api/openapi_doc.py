@@ -1,10 +1,11 @@
 """The published OpenAPI document says what the API really answers: errors as RFC 9457 problem documents
 (``application/problem+json``, not FastAPI's default validation-error body) and bearer-token authentication.
 
-FastAPI documents only the success status and a 422 with its own ``HTTPValidationError`` body; every error
-here is a problem document instead, and any operation may answer 401 (no or bad token), 403 (the role or the
-token's scope does not allow it), 404 (not found, or another organisation's record), 409, 422 and 429.
-Writes that take ``If-Match`` may answer 412 and 428. Schemathesis checks the answers against this document
+FastAPI documents the success body (each endpoint's ``response_model``, :mod:`.schemas`) and a 422 with its
+own ``HTTPValidationError`` body; every error here is a problem document instead, and any operation may
+answer 401 (no or bad token), 403 (the role or the token's scope does not allow it), 404 (not found, or
+another organisation's record), 409, 422 and 429. Writes that take ``If-Match`` may answer 412 and 428.
+Schemathesis checks the answers against this document
 (tests/web/test_api_fuzz.py).
 """
 

@@ -6,40 +6,48 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 
 from desist.domain.access import Principal
-from desist.entrypoints.web.api.common import PROBLEMS, Caller, as_json, etag, uow_factory
+from desist.entrypoints.web.api.common import PROBLEMS, Caller, etag, fields_of, referral_body, uow_factory
+from desist.entrypoints.web.api.schemas import PersonRecord, PersonSearch
 
 router = APIRouter(tags=["people"], responses=PROBLEMS)
 
 
-@router.get("/people", summary="Search the caseload by prison number or PNC number (prefix)")
+@router.get(
+    "/people",
+    response_model=PersonSearch,
+    summary="Search the caseload by prison number or PNC number (prefix)",
+)
 def search(
     request: Request, q: str = Query(..., min_length=2, max_length=20), principal: Principal = Caller
 ) -> Any:
     from desist.services.caseload import search_people
 
-    return {"people": as_json(search_people(uow_factory(request, principal)(), q))}
+    return {"people": search_people(uow_factory(request, principal)(), q)}
 
 
-@router.get("/people/{person_id}", summary="A man's record: sentence, assessments, recommendation, referrals")
-def person(request: Request, person_id: int, principal: Principal = Caller) -> JSONResponse:
+@router.get(
+    "/people/{person_id}",
+    response_model=PersonRecord,
+    summary="A man's record: sentence, assessments, recommendation, referrals",
+)
+def person(request: Request, response: Response, person_id: int, principal: Principal = Caller) -> Any:
     from desist.services.caseload import person_page
 
     page = person_page(uow_factory(request, principal)(), person_id)
-    body = {
-        "person": as_json(page.person),
-        "sentences": as_json(list(page.sentences)),
+    response.headers["ETag"] = etag("person", page.person.id, page.person.version or 0)
+    return {
+        "person": page.person,
+        "sentences": page.sentences,
         "assessments": [
-            {**as_json(a), "scores": dict(a.scores), "items": dict(a.items)} for a in page.assessments
+            {**fields_of(a), "scores": dict(a.scores), "items": dict(a.items)} for a in page.assessments
         ],
         "pathway": page.pathway,
         "recommendation": page.recommendation.to_dict() if page.recommendation is not None else None,
         "no_recommendation": page.no_recommendation,
-        "referrals": [{**as_json(row.referral), "moves": as_json(list(row.moves))} for row in page.referrals],
-        "incentives": as_json(list(page.incentives)),
-        "programme_history": as_json(list(page.programme_history)),
+        "referrals": [referral_body(row) for row in page.referrals],
+        "incentives": page.incentives,
+        "programme_history": page.programme_history,
     }
-    headers = {"ETag": etag("person", page.person.id, page.person.version or 0)}
-    return JSONResponse(body, headers=headers)

@@ -9,20 +9,29 @@ from starlette.requests import Request
 
 from desist.domain.access import Principal
 from desist.domain.errors import NotFound
-from desist.entrypoints.web.api.common import PROBLEMS, Caller, as_json, uow_factory
+from desist.entrypoints.web.api.common import PROBLEMS, Caller, uow_factory
+from desist.entrypoints.web.api.schemas import Monitoring, ProgrammeList, StoredEvaluation
 
 router = APIRouter(tags=["programmes"], responses=PROBLEMS)
 Code = Path(..., min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
 
 
-@router.get("/programmes", summary="Programmes with a stored evaluation or monitoring review")
+@router.get(
+    "/programmes",
+    response_model=ProgrammeList,
+    summary="Programmes with a stored evaluation or monitoring review",
+)
 def programmes(request: Request, principal: Principal = Caller) -> Any:
     from desist.services.programme_results import programmes_overview
 
-    return {"programmes": as_json(programmes_overview(uow_factory(request, principal)()))}
+    return {"programmes": programmes_overview(uow_factory(request, principal)())}
 
 
-@router.get("/programmes/{code}/evaluations/latest", summary="The latest stored evaluation run (full result)")
+@router.get(
+    "/programmes/{code}/evaluations/latest",
+    response_model=StoredEvaluation,
+    summary="The latest stored evaluation run (full result)",
+)
 def latest_evaluation(request: Request, code: str = Code, principal: Principal = Caller) -> Any:
     from desist.services.programme_results import programme_results
 
@@ -32,7 +41,9 @@ def latest_evaluation(request: Request, code: str = Code, principal: Principal =
     return {**results.run.to_dict(), "headline": results.headline}
 
 
-@router.get("/programmes/{code}/monitoring", summary="Monitoring reviews and open alerts")
+@router.get(
+    "/programmes/{code}/monitoring", response_model=Monitoring, summary="Monitoring reviews and open alerts"
+)
 def monitoring(request: Request, code: str = Code, principal: Principal = Caller) -> Any:
     from desist.domain.access import Action
     from desist.services.programme_results import programme_results
@@ -41,6 +52,6 @@ def monitoring(request: Request, code: str = Code, principal: Principal = Caller
     results = programme_results(uow_factory(request, principal)(), code)
     return {
         "programme": results.code,
-        "reviews": as_json(list(results.reviews)),
-        "open_alerts": as_json(list(results.alerts)),
+        "reviews": results.reviews,
+        "open_alerts": results.alerts,
     }

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 
 from desist.domain.access import Principal
 from desist.domain.errors import DesistError
@@ -18,12 +18,13 @@ from desist.entrypoints.web.api.common import (
     PRECONDITIONS,
     PROBLEMS,
     Caller,
-    as_json,
     etag,
     if_match_version,
+    referral_body,
     stale_to_412,
     uow_factory,
 )
+from desist.entrypoints.web.api.schemas import Referral, ReferralList
 
 router = APIRouter(tags=["referrals"], responses=PROBLEMS)
 
@@ -34,7 +35,7 @@ class NewReferral(BaseModel):
     offering_id: int = Field(ge=1, le=2**31 - 1)
 
 
-class Move(BaseModel):
+class ReferralMove(BaseModel):
     """A move of a referral to ``target``, with the reason and confirmations the move needs."""
 
     model_config = ConfigDict(extra="forbid")
@@ -49,21 +50,23 @@ class Move(BaseModel):
     on: dt.date | None = None
 
 
-def _referral_body(row: Any) -> dict[str, Any]:
-    return {**as_json(row.referral), "moves": as_json(list(row.moves))}
-
-
-def _one(request: Request, principal: Principal, referral_id: int, status: int = 200) -> JSONResponse:
+def _one(
+    request: Request, response: Response, principal: Principal, referral_id: int, status: int = 200
+) -> Any:
     from desist.services.caseload import referral_page
 
     row = referral_page(uow_factory(request, principal)(), referral_id)
-    headers = {"ETag": etag("referral", referral_id, row.referral.version)}
+    response.headers["ETag"] = etag("referral", referral_id, row.referral.version)
     if status == 201:
-        headers["Location"] = f"/api/v1/referrals/{referral_id}"
-    return JSONResponse(_referral_body(row), status_code=status, headers=headers)
+        response.headers["Location"] = f"/api/v1/referrals/{referral_id}"
+    return referral_body(row)
 
 
-@router.get("/referrals", summary="Referrals in your organisation, oldest first (page on with after_id)")
+@router.get(
+    "/referrals",
+    response_model=ReferralList,
+    summary="Referrals in your organisation, oldest first (page on with after_id)",
+)
 def list_referrals(
     request: Request,
     status: ReferralStatus | None = None,
@@ -83,28 +86,42 @@ def list_referrals(
         limit=limit,
         after_id=after_id,
     )
-    return {"referrals": as_json(rows), "next_after_id": rows[-1].id if len(rows) == limit else None}
+    return {"referrals": rows, "next_after_id": rows[-1].id if len(rows) == limit else None}
 
 
-@router.get("/referrals/{referral_id}", summary="A referral with its history and the moves you may make")
-def get_referral(request: Request, referral_id: int, principal: Principal = Caller) -> JSONResponse:
-    return _one(request, principal, referral_id)
+@router.get(
+    "/referrals/{referral_id}",
+    response_model=Referral,
+    summary="A referral with its history and the moves you may make",
+)
+def get_referral(
+    request: Request, response: Response, referral_id: int, principal: Principal = Caller
+) -> Any:
+    return _one(request, response, principal, referral_id)
 
 
-@router.post("/referrals", status_code=201, summary="Refer a man to an offering (REFERRAL_STARTED)")
-def create(request: Request, body: NewReferral, principal: Principal = Caller) -> JSONResponse:
+@router.post(
+    "/referrals",
+    status_code=201,
+    response_model=Referral,
+    summary="Refer a man to an offering (REFERRAL_STARTED)",
+)
+def create(request: Request, response: Response, body: NewReferral, principal: Principal = Caller) -> Any:
     view = casework_calls.create_referral(
         uow_factory(request, principal), principal, person_id=body.person_id, offering_id=body.offering_id
     )
-    return _one(request, principal, view.id, status=201)
+    return _one(request, response, principal, view.id, status=201)
 
 
 @router.post(
     "/referrals/{referral_id}/moves",
+    response_model=Referral,
     summary="Move a referral (If-Match: the ETag of your last read; 412 if it changed since)",
     responses=PRECONDITIONS,
 )
-def move(request: Request, referral_id: int, body: Move, principal: Principal = Caller) -> JSONResponse:
+def move(
+    request: Request, response: Response, referral_id: int, body: ReferralMove, principal: Principal = Caller
+) -> Any:
     from desist.services.caseload import referral_page
 
     expected = if_match_version(request, "referral", referral_id, required=True)
@@ -126,4 +143,4 @@ def move(request: Request, referral_id: int, body: Move, principal: Principal = 
         )
     except DesistError as exc:
         raise stale_to_412(exc) from None
-    return _one(request, principal, referral_id)
+    return _one(request, response, principal, referral_id)

@@ -220,3 +220,14 @@ def test_dry_run_reports_what_would_happen_and_writes_nothing(session_factory, e
     report = import_file(importing(session_factory), "people", EXAMPLES / "people.csv", dry_run=True)
     assert (report.inserted, report.dry_run) == (3, True) and "nothing was written" in report.summary()
     assert _counts(engine) == before
+
+
+def test_json_cells_are_audited_and_compared_as_json(engine, session_factory) -> None:  # type: ignore[no-untyped-def]
+    """An assessment's inputs are a JSON object in its audit row, and a re-import finds them unchanged."""
+    for kind in ("people", "assessments"):
+        import_file(importing(session_factory), kind, EXAMPLES / f"{kind}.csv")
+    with session_factory() as s:
+        after = s.scalars(select(AuditLog.after).where(AuditLog.entity == "assessment")).first()
+    assert isinstance(after["inputs"], dict) and after["inputs"]["sex"] == "M"
+    again = import_file(importing(session_factory), "assessments", EXAMPLES / "assessments.csv")
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)

@@ -84,6 +84,11 @@ class JSONType(TypeDecorator[Any]):
             return dialect.type_descriptor(JSONB())
         return dialect.type_descriptor(JSON())
 
+
+def is_json(column_type: Any) -> bool:
+    """True for a JSON column, :class:`JSONType` included (a TypeDecorator: not itself a ``JSON``)."""
+    return isinstance(column_type, JSON) or isinstance(getattr(column_type, "impl", None), JSON)
+
 # The allowed values of constrained columns, built from the domain's enums (one word per concept; a test in
 # tests/unit/test_vocabulary.py ties each to its enum).
 SEXES = values(Sex)

@@ -97,6 +97,8 @@ def test_the_document_describes_problem_errors_and_the_bearer_scheme() -> None:
         "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
     }
     assert "HTTPValidationError" not in spec["components"]["schemas"]
+    assert "no longer current" in move["responses"]["412"]["description"]
+    assert "committed while this one was being made" in move["responses"]["409"]["description"]
     # every success answer has its body schema (so schemathesis checks success bodies too)
     successes = {
         (method, path, code): answer.get("content", {}).get("application/json", {}).get("schema")

@@ -97,3 +97,52 @@ def test_api_referral_moves_with_etags_on_postgresql(pg_client, monkeypatch) -> 
     assert r.status_code == 412
     assert [x["id"] for x in c.get("/api/v1/referrals", headers=h).json()["referrals"]] == [rid]
     assert c.get("/api/v1/referrals", headers=bearer(USK_TEAM)).json()["referrals"] == []
+
+
+def test_a_concurrent_change_during_a_move_is_409_and_a_stale_if_match_412(pg_client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """If-Match names the version read: when it is no longer current the move is refused before anything is
+    written (412 Precondition Failed). When it is current but another transaction commits a change to the
+    referral while this move is being made (the UPDATE finds the row changed), the answer is 409 Conflict.
+    Two real sessions on PostgreSQL (SQLite serialises the writers, so the second case cannot arise there)."""
+    from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus
+    from desist.services import referrals
+    from tests.web.conftest import make_bearer
+    from tests.web.seed import SEEDER, uow_as
+
+    c = pg_client
+    app = c.app.state.desist
+    world = seed_world(app)
+    h = make_bearer(app, monkeypatch)(TEAM)
+    new = {"person_id": world.whatton_man, "offering_id": world.kaizen_whatton}
+    r = c.post("/api/v1/referrals", json=new, headers=h)
+    rid, etag = r.json()["id"], r.headers["etag"]
+    body = {"target": "REFERRAL_SUBMITTED", "assessment_confirmed": True, "programme_history_reviewed": True}
+    r = c.post(f"/api/v1/referrals/{rid}/moves", json=body, headers={**h, "If-Match": etag})
+    assert r.status_code == 200
+    current = r.headers["etag"]
+    # a stale If-Match: 412, nothing written
+    r = c.post(f"/api/v1/referrals/{rid}/moves", json={"target": "AWAITING_ASSESSMENT"},
+               headers={**h, "If-Match": etag})
+    assert r.status_code == 412 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["title"] == "The record changed since you read it"
+    # the current If-Match, and another session withdraws the referral while the move is under way
+    real = referrals.check_transition
+    raced: list[str] = []
+
+    def withdraw_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not raced:
+            raced.append("withdrawn")
+            referrals.move_referral(uow_as(app, SEEDER), rid, ReferralStatus.WITHDRAWN,
+                                    reason=Reason(ReasonCategory.MOTIVATION, "declined"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(referrals, "check_transition", withdraw_meanwhile)
+    r = c.post(f"/api/v1/referrals/{rid}/moves", json={"target": "AWAITING_ASSESSMENT"},
+               headers={**h, "If-Match": current})
+    assert raced == ["withdrawn"]
+    assert r.status_code == 409 and r.headers["content-type"] == "application/problem+json", r.text
+    assert r.json()["status"] == 409 and "changed by someone else" in r.json()["detail"]
+    monkeypatch.setattr(referrals, "check_transition", real)
+    after = c.get(f"/api/v1/referrals/{rid}", headers=h).json()
+    statuses = [x["to_status"] for x in after["history"]]
+    assert statuses == ["REFERRAL_STARTED", "REFERRAL_SUBMITTED", "WITHDRAWN"]

@@ -56,6 +56,15 @@ class Conflict(DesistError):
     """Someone else changed the same thing first, or a uniqueness rule (duplicate referral) was hit."""
 
 
+class StaleVersion(Conflict):
+    """The version of a record the caller last read (and sent back) is no longer current.
+
+    Raised by :func:`desist.domain.versions.check_version` before anything is changed; the API answers it
+    412 Precondition Failed when the version came in ``If-Match``. A change that collides with a concurrent
+    one while it is being written is a plain :class:`Conflict` (409).
+    """
+
+
 class CapacityError(DesistError):
     """A group is full or no longer takes joiners."""
 

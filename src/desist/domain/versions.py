@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desist.domain.errors import Conflict
+from desist.domain.errors import StaleVersion
 
 
 def check_version(what: str, current: int | None, expected: int | None) -> None:
@@ -19,7 +19,7 @@ def check_version(what: str, current: int | None, expected: int | None) -> None:
 
     Raises
     ------
-    Conflict
+    StaleVersion
         The versions differ.
 
     Examples
@@ -28,7 +28,7 @@ def check_version(what: str, current: int | None, expected: int | None) -> None:
     >>> check_version("referral 1", 3, None)
     """
     if expected is not None and current != expected:
-        raise Conflict(
+        raise StaleVersion(
             f"{what} was changed by someone else (version {current}, you had {expected}); "
             "reload it and try again"
         )

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from starlette.requests import Request
 
 from desist.domain.access import Principal
-from desist.domain.errors import Conflict, DesistError
+from desist.domain.errors import DesistError, StaleVersion
 from desist.entrypoints.web import auth
 
 
@@ -42,13 +42,13 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     401: _problem("No valid bearer token"),
     403: _problem("Your roles (or the token's scopes) do not allow this"),
     404: _problem("Not found, or outside your organisation"),
-    409: _problem("A conflict, or a move the rules refuse now"),
+    409: _problem("A conflict: a duplicate, a move the rules refuse now, or a concurrent change"),
     422: _problem("The request is not valid"),
     429: _problem("Too many attempts"),
 }
 #: and the writes guarded by If-Match
 PRECONDITIONS: dict[int | str, dict[str, Any]] = {
-    412: _problem("The record changed since the ETag you sent"),
+    412: _problem("The record changed since the ETag you sent (nothing was changed)"),
     428: _problem("If-Match is required"),
 }
 
@@ -103,7 +103,10 @@ def if_match_version(request: Request, kind: str, id_: int, *, required: bool) -
 
 
 def stale_to_412(exc: DesistError) -> DesistError:
-    """A version conflict on a write that carried If-Match is a failed precondition."""
-    if isinstance(exc, Conflict) and "changed by someone else" in exc.message:
+    """The If-Match version is no longer current: a failed precondition (412, RFC 9110 13.1.1).
+
+    A change that collided with a concurrent one while being written (another transaction committed first:
+    the version check passed, the UPDATE found the row changed) stays a :class:`Conflict` (409)."""
+    if isinstance(exc, StaleVersion):
         return PreconditionFailed(exc.message)
     return exc

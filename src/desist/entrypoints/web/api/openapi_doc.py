@@ -34,13 +34,14 @@ ERRORS = {
     "401": "No valid bearer token",
     "403": "Your role or your token's scope does not allow this",
     "404": "Not found (or not in your organisation)",
-    "409": "The change conflicts with the record's state",
+    "409": "The change conflicts with the record's state: a duplicate, a move the rules refuse now, or"
+    " another change to the record committed while this one was being made (read it again and retry)",
     "422": "The request is not valid",
     "429": "Too many attempts",
     "500": "An unexpected error (logged)",
 }
 CONDITIONAL = {
-    "412": "If-Match names a version that is no longer current",
+    "412": "If-Match names a version that is no longer current: nothing was changed (read it again)",
     "428": "If-Match is required",
 }
 

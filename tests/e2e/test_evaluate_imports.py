@@ -1,8 +1,9 @@
 """`desist evaluate`'s default path (nearest-neighbour matching on a logistic score) stays light.
 
-statsmodels, scipy.stats, scikit-learn, lifelines and matplotlib each cost from a tenth of a second to most of
-a second to import, more than R takes to load MatchIt and match a few thousand people; they are loaded only by
-the options that need them (survival, plots, GBM, AIPW, Wilcoxon bounds). Parquet input reads the same.
+pandas, scipy, statsmodels, scikit-learn, lifelines and matplotlib each cost from a tenth of a second to most
+of a second to import, more than R takes to load MatchIt and match a few thousand people; they are loaded only
+by the options that need them (survival, subgroups, plots, GBM, AIPW, Wilcoxon bounds), and numba only for
+national files. Parquet input reads the same.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-HEAVY = ("statsmodels", "scipy.stats", "scipy.optimize", "sklearn", "lifelines", "matplotlib")
+HEAVY = ("pandas", "scipy", "statsmodels", "sklearn", "lifelines", "matplotlib", "numba")
 PROBE = """
 import json, sys
 from desist.entrypoints.cli.app import main

@@ -10,10 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desist.domain.catalogue import default_catalogue
-from desist.domain.pathways import Policy, Recommendation, recommend, recommend_many
+from desist.domain.pathways import Policy, Recommendation, clear_memos, recommend, recommend_many
 from desist.domain.profile import Profile
 from desist.domain.risk.base import FieldError
 from desist.domain.risk.pni import OASYS_ITEMS
+from tests.recommend_men import men_records
 
 Y2012, Y2019, Y2025 = date(2012, 6, 1), date(2019, 6, 1), date(2025, 6, 1)
 
@@ -403,6 +404,19 @@ def _comparable(rec: Recommendation) -> dict[str, Any]:
 def test_bulk_recommendations_agree_with_one_at_a_time(men: list[Profile], day: date) -> None:
     bulk = recommend_many(men, default_as_of=day)
     assert [_comparable(b) for b in bulk] == [_comparable(recommend(m, as_of=m.as_of or day)) for m in men]
+
+
+@pytest.mark.parametrize("low_risk", [False, True])
+def test_memoised_rules_give_each_man_his_own_answer(low_risk: bool) -> None:
+    # rule outcomes are memoised on the facts each rule reads and shared between men; a man recommended after
+    # a thousand others who share most of his facts (memos warm) gets exactly what he gets alone (memos
+    # emptied), every sentence included
+    policy = Policy(offer_low_risk=low_risk)
+    men = [Profile.model_validate(r) for r in men_records(1200, seed=7 + low_risk)]
+    warm = [recommend(m, policy=policy) for m in men]
+    for m, got in zip(men, warm, strict=True):
+        clear_memos()
+        assert got == recommend(m, policy=policy), m.id
 
 
 def test_pni_items_without_the_sex_items_are_refused_at_validation() -> None:

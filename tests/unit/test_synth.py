@@ -263,7 +263,10 @@ def test_the_true_effect_is_applied_to_core_completers_only(men):
 
 def test_import_tables_have_the_import_layout(pop):
     tables = import_tables(pop, "2024-12-31")
-    assert list(tables["people"].columns[:3]) == ["prison_number", "date_of_birth", "sex"]
+    people = tables["people"]
+    assert list(people.columns[:5]) == ["prison_number", "given_name", "family_name", "date_of_birth", "sex"]
+    assert people["given_name"].str.len().gt(1).all() and people["family_name"].str.len().gt(1).all()
+    assert people["family_name"].nunique() > 50  # made-up names, not one name for everybody
     assert len(tables["assessments"]) == 2 * N
     assert set(tables["assessments"]["tool"]) == {"osp", "pni"}
     assert tables["programme-history"]["result"].isin(["completed", "incomplete"]).all()

@@ -65,3 +65,38 @@ def test_bad_files_are_one_line_errors(tmp_path: Path, name: str, content: str |
     assert message.format(p=path) in str(info.value) and "\n" not in str(info.value)
     with pytest.raises(InputError, match="is a folder"):
         read_table(tmp_path)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_numpy_columns_hold_what_pandas_holds(tmp_path: Path, suffix: str) -> None:
+    """read_columns (the evaluation's reader, no pandas) gives the values read_table gives, column by column:
+    integers with gaps as floats with NaN, text and booleans with gaps as objects with None, a Parquet
+    categorical with its categories in order. Large enough for Arrow to read the CSV in several chunks."""
+    from desist.adapters.tables import read_columns
+    from desist.evaluation._frame import as_columns
+
+    rng = np.random.default_rng(3)
+    n = 200_000
+    df = pd.DataFrame(
+        {
+            "i": rng.integers(-5, 5, n),
+            "gaps": np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 9, n)),
+            "f": rng.normal(size=n),
+            "b": rng.random(n) < 0.5,
+            "bgap": pd.array(np.where(rng.random(n) < 0.2, None, rng.random(n) < 0.5), dtype="boolean"),
+            "s": np.where(rng.random(n) < 0.1, None, rng.choice(["low", "high"], n)),
+            "c": pd.Categorical(rng.choice(["z", "a", "m"], n), categories=["z", "m", "a"]),
+        }
+    )
+    path = tmp_path / f"d{suffix}"
+    df.to_csv(path, index=False) if suffix == ".csv" else df.to_parquet(path)
+    ours, theirs = read_columns(path), as_columns(read_table(path))
+    assert ours.columns == theirs.columns and len(ours) == n
+    for name in ours.columns:
+        a, b = ours[name], theirs[name]
+        assert a.dtype == b.dtype, name
+        if a.dtype.kind == "f":
+            np.testing.assert_array_equal(a, b)  # NaN where pandas has NaN
+        else:
+            assert a.tolist() == b.tolist(), name
+    assert ours.levels == theirs.levels == ({"c": ["z", "m", "a"]} if suffix == ".parquet" else {})

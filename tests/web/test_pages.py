@@ -35,7 +35,7 @@ def test_search_too_short_is_an_error_summary(client, world, login) -> None:  # 
     r = client.get("/people", params={"q": "A"})
     assert r.status_code == 400
     assert 'class="govuk-error-summary"' in r.text
-    assert '<a href="#q">Enter at least 2 characters of a prison number or PNC number</a>' in r.text
+    assert '<a href="#q">Enter 2 to 100 characters of a name, prison number or PNC number</a>' in r.text
     assert "<title>Error: Caseload" in r.text
 
 

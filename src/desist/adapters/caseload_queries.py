@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from desist.adapters.orm import (
@@ -58,15 +58,39 @@ class CaseloadQueries:
         )
 
     def search_people(self, text: str, organisation: str | None, limit: int) -> list[Person]:
-        """Men whose prison number or PNC number starts with ``text`` (case-insensitive), in number order;
-        only those of ``organisation`` unless it is None (national access)."""
-        prefix = text.strip().upper().replace("%", "").replace("_", "")
-        q = select(Person).where(
-            or_(Person.prison_number.startswith(prefix), func.upper(Person.pnc_number).startswith(prefix))
-        )
+        """Men matching ``text`` (case-insensitive), in name order; only those of ``organisation`` unless it
+        is None (national access).
+
+        One word finds men whose prison number, PNC number, family name or given name starts with it
+        ("A12", "2001/", "smi", "john"); several words find men whose names start with every word, in
+        either name ("john smi", "smith j").
+        """
+        words = text.split()
+        if not words:
+            return []
+
+        def named(word: str) -> Any:
+            low = word.lower()  # autoescape: "%" and "_" are letters to look for, not wildcards
+            return or_(
+                func.lower(Person.family_name).startswith(low, autoescape=True),
+                func.lower(Person.given_name).startswith(low, autoescape=True),
+            )
+
+        if len(words) == 1:
+            (word,) = words
+            up = word.upper()
+            match = or_(
+                Person.prison_number.startswith(up, autoescape=True),
+                func.upper(Person.pnc_number).startswith(up, autoescape=True),
+                named(word),
+            )
+        else:
+            match = and_(*(named(w) for w in words))
+        q = select(Person).where(match)
         if organisation is not None:
             q = q.where(self._person_in(organisation))
-        return list(self.session.scalars(q.order_by(Person.prison_number).limit(limit)))
+        order = (Person.family_name.is_(None), Person.family_name, Person.given_name, Person.prison_number)
+        return list(self.session.scalars(q.order_by(*order).limit(limit)))
 
     def programme_history(self, person_id: int) -> list[ProgrammeHistory]:
         q = (

@@ -77,6 +77,8 @@ PEOPLE = Kind(
                 pattern=r"[0-9]{2,4}/[0-9]{1,7}[A-Z]",
                 doc="Police National Computer number, e.g. 2001/0012345A (optional, unique)",
             ),
+            Column("given_name", max_length=100, doc="given name(s), as on the case system (optional)"),
+            Column("family_name", max_length=100, doc="family name (optional; the caseload search finds it)"),
             Column("date_of_birth", "date", required=True, doc="YYYY-MM-DD"),
             Column("sex", "choice", required=True, choices=SEXES, upper=True, doc="M or F"),
             Column("establishment", max_length=100, doc="prison, if in custody (optional)"),
@@ -108,6 +110,8 @@ PEOPLE = Kind(
     key=("prison_number",),
     values=(
         "pnc_number",
+        "given_name",
+        "family_name",
         "date_of_birth",
         "sex",
         "establishment",
@@ -116,7 +120,7 @@ PEOPLE = Kind(
         "recognised_appellant",
         "ldc",
     ),
-    kept_when_absent=("maintains_innocence", "recognised_appellant", "ldc"),
+    kept_when_absent=("maintains_innocence", "recognised_appellant", "ldc", "given_name", "family_name"),
 )
 
 SENTENCES = Kind(

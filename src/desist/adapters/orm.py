@@ -42,6 +42,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    func,
     text,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -183,6 +184,9 @@ class Person(Base):
     sex: Mapped[str] = mapped_column(String(1))
     establishment: Mapped[str | None] = mapped_column(String(100))
     probation_region: Mapped[str | None] = mapped_column(String(100))
+    # optional: staff find a man by name; never in pseudonymised exports (migration 0010)
+    given_name: Mapped[str | None] = mapped_column(String(100))
+    family_name: Mapped[str | None] = mapped_column(String(100))
     # Incentive rule (domain.md section 5): neither may be held on Basic for not taking part in
     # programmes. A server default so rows written before migration 0002 (and bulk inserts) read false.
     maintains_innocence: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -193,7 +197,10 @@ class Person(Base):
     ldc: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
-    __table_args__ = (CheckConstraint(_in("sex", SEXES), name="sex"),)
+    __table_args__ = (
+        CheckConstraint(_in("sex", SEXES), name="sex"),
+        Index("ix_person_family_name_lower", func.lower(family_name)),
+    )
     __mapper_args__ = {"version_id_col": version}
 
 

@@ -1,4 +1,5 @@
-"""Read an analysis table (CSV or Parquet) into pandas: only the columns asked for, with one-line errors.
+"""Read an analysis table (CSV or Parquet) into pandas or numpy columns: only the columns asked for, with
+one-line errors.
 
 Both formats are read by Apache Arrow: its CSV reader parses in parallel and converts only the requested
 columns, and Parquet is columnar, so a national file with many columns costs memory for the few an analysis
@@ -13,10 +14,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from desist.domain.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
+
+    from desist.evaluation._frame import Columns
 
 #: pandas.read_csv's default missing-value markers, so both readers agree on what is missing
 NA_VALUES = (
@@ -106,6 +112,83 @@ def read_table(
     InputError
         One line naming the file: missing, a folder, an unsupported type, unreadable, or no data rows.
     """
+    table = read_arrow(path, columns, option)
+    # hand each Arrow buffer over as it is converted, so the file is not held twice
+    return table.to_pandas(self_destruct=True, split_blocks=True)
+
+
+def read_columns(path: Path | str, columns: Sequence[str] | None = None, option: str = "--data") -> Columns:
+    """Read a ``.csv`` or ``.parquet`` file into numpy columns (:class:`~desist.evaluation._frame.Columns`),
+    as :func:`read_table` reads it into pandas but without importing pandas: integers with gaps become
+    floats with NaN, text an object array with None for gaps, a Parquet dictionary column a categorical.
+    """
+    import pyarrow as pa
+
+    from desist.evaluation._frame import Columns
+
+    table = read_arrow(path, columns, option)
+    n = table.num_rows
+    cols: dict[str, np.ndarray] = {}
+    levels: dict[str, list[object]] = {}
+    while table.num_columns:  # column by column, each Arrow column freed once converted
+        name, col = table.column_names[0], table.column(0)
+        table = table.remove_column(0)
+        kind = col.type
+        if pa.types.is_dictionary(kind):
+            col = col.unify_dictionaries() if hasattr(col, "unify_dictionaries") else col
+            levels[name] = col.chunk(0).dictionary.to_pylist() if col.num_chunks else []
+            col = col.cast(kind.value_type)
+        cols[name] = _to_numpy(col)
+        del col
+    return Columns(cols, n, levels)
+
+
+def _to_numpy(col: pa.ChunkedArray) -> np.ndarray:
+    """An Arrow column as numpy, as pandas would hold it: integers with gaps as floats with NaN, text and
+    booleans with gaps as objects with None.
+
+    Numbers and booleans are read straight from the Arrow buffers: pyarrow's own ``to_numpy`` imports pandas
+    (about a third of a second) even for a column of plain numbers.
+    """
+    import pyarrow as pa
+
+    kind = col.type
+    numeric = pa.types.is_integer(kind) or pa.types.is_floating(kind)
+    if not (numeric or pa.types.is_boolean(kind)) or pa.types.is_float16(kind):
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            return np.array([*col.to_pylist(), None], dtype=object)[:-1]  # the None keeps it 1-D
+        return col.to_numpy(zero_copy_only=False)  # dates, times, decimals...: rare, via pandas
+    letter = "f" if pa.types.is_floating(kind) else "u" if pa.types.is_unsigned_integer(kind) else "i"
+    dtype = np.dtype(bool) if pa.types.is_boolean(kind) else np.dtype(f"{letter}{kind.bit_width // 8}")
+    parts, valid = [], []
+    for chunk in col.chunks:
+        bitmap, data = chunk.buffers()[:2]
+        lo, hi = chunk.offset, chunk.offset + len(chunk)
+        if pa.types.is_boolean(kind):
+            parts.append(_bits(data, lo, hi))
+        else:
+            parts.append(np.frombuffer(data, dtype=dtype)[lo:hi])
+        valid.append(_bits(bitmap, lo, hi) if chunk.null_count else np.ones(hi - lo, dtype=bool))
+    values = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+    if not col.null_count:
+        return values
+    ok = np.concatenate(valid)
+    if pa.types.is_boolean(kind):
+        out = values.astype(object)
+        out[~ok] = None
+        return out
+    values = values.astype(np.float64)
+    values[~ok] = np.nan
+    return values
+
+
+def _bits(buffer: pa.Buffer, lo: int, hi: int) -> np.ndarray:
+    """Bits ``lo:hi`` of an Arrow bitmap (least significant bit first) as booleans."""
+    return np.unpackbits(np.frombuffer(buffer, dtype=np.uint8), bitorder="little")[lo:hi].astype(bool)
+
+
+def read_arrow(path: Path | str, columns: Sequence[str] | None = None, option: str = "--data") -> pa.Table:
+    """Read a ``.csv`` or ``.parquet`` file into an Arrow table (see :func:`read_table`)."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{option} {path}: file not found")
@@ -127,13 +210,11 @@ def read_table(
             import pyarrow.parquet as pq
 
             wanted = _pick(pq.read_schema(path).names, columns, option, path)
-            table = pq.read_table(path, columns=wanted)
+            # one file, read directly: pq.read_table goes through pyarrow.dataset, which imports pandas
+            table = pq.ParquetFile(path).read(columns=wanted)
         if table.num_rows == 0:
             raise InputError(f"{option} {path}: no data rows; expected one row per person under the header")
-        # hand each Arrow buffer over as it is converted, so the file is not held twice
-        df = table.to_pandas(self_destruct=True, split_blocks=True)
-        del table
     except (ValueError, OSError, pa.ArrowException, UnicodeDecodeError, StopIteration) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{option} {path}: could not be read ({first})") from None
-    return df
+    return table

@@ -86,9 +86,9 @@ class AccessPolicy:
 @functools.cache
 def policy() -> AccessPolicy:
     """The policy read from ``data/access_policy.yaml`` (once per process)."""
-    import yaml  # only when a permission is first checked: keeps CLI start-up light
+    from desist.domain.yaml_text import load_yaml  # PyYAML only when a permission is first checked
 
-    raw: dict[str, Any] = yaml.safe_load(POLICY_FILE.read_text(encoding="utf-8"))
+    raw: dict[str, Any] = load_yaml(POLICY_FILE.read_text(encoding="utf-8"))
     allowed = {Action(a): frozenset(StaffRole(r) for r in roles) for a, roles in raw["actions"].items()}
     missing = set(Action) - set(allowed)
     if missing:  # a new action without a policy line is a programming error, caught by the tests

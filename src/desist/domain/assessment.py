@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 from desist.domain.catalogue import Catalogue, Era, Intensity, hsp_checklist
-from desist.domain.profile import OffenceType, Profile
+from desist.domain.profile import ManFacts, OffenceType, Profile
 from desist.domain.risk import osp, pni, rm2000, static99r
 from desist.domain.risk.bands import ORDERED_BANDS, Band, Pathway
 
@@ -105,7 +105,7 @@ def _higher(a: Band, b: Band) -> Band:
     return max(scale, key=ORDERED_BANDS.index) if scale else Band.NOT_APPLICABLE
 
 
-def _sexual_interest(profile: Profile, result: pni.PniResult | None) -> bool | None:
+def _sexual_interest(profile: ManFacts, result: pni.PniResult | None) -> bool | None:
     items = (profile.oasys_11_11, profile.oasys_11_12, profile.oasys_6_12)
     if all(i is None for i in items):
         return None
@@ -119,7 +119,7 @@ def _scale(points: Any, category: Any) -> dict[str, Any]:
 
 
 def combine(
-    profile: Profile,
+    profile: ManFacts,
     day: date,
     era: Era,
     o: osp.OspResult,

@@ -2,15 +2,17 @@
 
 Each rule returns plain-language sentences a programme manager would accept, tagged with a machine-readable
 kind. Every failing rule is reported (not just the first), except that a programme not running on the date
-is excluded for that reason alone: its other criteria are moot.
+is excluded for that reason alone: its other criteria are moot. :func:`menu_reasons` applies them to a whole
+menu, memoised on the facts each group of rules reads.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from desist.domain.assessment import AssessedRisk
 from desist.domain.catalogue import (
@@ -23,7 +25,7 @@ from desist.domain.catalogue import (
     Setting,
     hsp_checklist,
 )
-from desist.domain.profile import OffenceType, Profile
+from desist.domain.profile import ManFacts, OffenceType
 from desist.domain.risk.bands import ORDERED_BANDS, Band, NeedLevel, Pathway
 from desist.domain.words import plain
 
@@ -39,6 +41,9 @@ class Policy:
     """
 
     offer_low_risk: bool = False
+
+
+T = TypeVar("T")
 
 
 class EligibilityReason(NamedTuple):
@@ -96,6 +101,8 @@ class Menu:
     available: tuple[Programme, ...]
     unavailable: dict[str, EligibilityReason]
     internet: str  # "; use iHorizon (IHORIZON)" when an internet programme runs that day, else ""
+    codes: tuple[str, ...]  # the available programmes' codes, the key the rules are memoised on
+    age_limit: int  # the highest minimum age on the menu: a man this old fails no age rule
 
 
 @lru_cache(maxsize=8192)
@@ -117,64 +124,171 @@ def menu_on(catalogue: Catalogue, day: date) -> Menu:
             "not_available", f"Not available on {day.isoformat()}: {when}."
         )
     internet = [catalogue.label(q.code) for q in available if q.audience.value is Audience.IMAGES]
-    return Menu(day, available, unavailable, f"; use {' or '.join(internet)}" if internet else "")
+    return Menu(
+        day,
+        available,
+        unavailable,
+        f"; use {' or '.join(internet)}" if internet else "",
+        _shared(tuple(p.code for p in available)),
+        max((p.min_age.value for p in available), default=0),
+    )
 
 
-@dataclass(frozen=True)
-class Situation:
-    """Per-man facts every rule reads, worked out once per recommendation rather than once per programme."""
-
-    done: tuple[tuple[str, bool], ...]  # completed programmes: (code, treatment targets met)
-    finished_treatment: str | None  # a main programme completed with targets met
-    where: str  # "in custody" / "in the community"
-    until: str  # "release" / "the end of his supervision"
-
-    @classmethod
-    def of(cls, man: Profile, catalogue: Catalogue) -> Situation:
-        done = tuple((c.code, c.targets_met) for c in man.completed_programmes)
-        finished = next((c for c, met in done if met and catalogue[c].role is ProgrammeRole.TREATMENT), None)
-        custody = man.setting is Setting.CUSTODY
-        return cls(
-            done,
-            finished,
-            "in custody" if custody else "in the community",
-            "release" if custody else "the end of his supervision",
-        )
+Reasons = tuple[EligibilityReason, ...]
+#: equal rule outcomes are one object, so later steps can be memoised on it (bounded: cleared when full)
+_SHARED: dict[Any, Any] = {}
+_JOINED: dict[tuple[int, ...], tuple[Any, ...]] = {}
+_MEMO_LIMIT = 200_000
 
 
-def hard_reasons(
-    p: Programme,
-    man: Profile,
-    a: AssessedRisk,
-    policy: Policy,
-    catalogue: Catalogue,
-    menu: Menu,
-    situation: Situation,
-) -> list[EligibilityReason]:
-    """Every hard rule ``p`` (running on the day) fails for this man (empty when it fits).
+def clear_memos() -> None:
+    """Forget every memoised rule outcome."""
+    _SHARED.clear()
+    _JOINED.clear()
+    for memo in (menu_on, _fixed_part, _need_part, _history_part, _time_part):
+        memo.cache_clear()
+    for rule in (_situation_reasons, _risk_reasons, _need_reasons, _history_reasons):
+        rule.cache_clear()
 
-    The rules that read only a few discrete facts (setting, offence type, LDC, denial, risk band, need,
-    programme history) are cached on those facts: a bulk run meets the same combinations again and again, and
-    the reasons are immutable. Age and time to release are checked afresh.
+
+def _shared(value: T) -> T:
+    if len(_SHARED) > _MEMO_LIMIT:
+        _SHARED.clear()
+    return _SHARED.setdefault(value, value)  # type: ignore[no-any-return]
+
+
+class MenuReasons(NamedTuple):
+    """Every hard rule each programme on a menu fails for one man, in menu order: a programme's reasons are
+    ``rules[i]`` followed by ``time[i]`` (an empty tuple: it fits).
+
+    Both are shared objects (equal outcomes are one object), so later steps can be memoised on them; the time
+    rules are apart because their sentences quote his months to release (few men share those), and ``time``
+    is None when no time rule fails, as for most men.
     """
-    out = list(
-        _situation_reasons(
-            catalogue, p.code, man.setting, man.offence_type, man.ldc, man.maintains_innocence, menu.internet
+
+    rules: tuple[Reasons, ...]  # situation, age, risk, need and history
+    time: tuple[Reasons, ...] | None
+
+
+def menu_reasons(
+    catalogue: Catalogue, menu: Menu, man: ManFacts, a: AssessedRisk, policy: Policy
+) -> MenuReasons:
+    """Every hard rule each programme on ``menu`` fails for this man (see :class:`MenuReasons`).
+
+    The rules are grouped by the facts they read: his situation, age and risk; his need; the programmes he has
+    completed; his time to release. Each group is worked out once per menu and combination of its facts: a
+    bulk run meets the same few combinations again and again, and the reasons are immutable.
+    """
+    codes = menu.codes
+    pni_key = None if a.pni is None else (a.pni.pathway, a.pni.risk_level)
+    fixed = _fixed_part(
+        catalogue,
+        codes,
+        menu.internet,
+        man.setting,
+        man.offence_type,
+        man.ldc,
+        man.maintains_innocence,
+        man.age if man.age < menu.age_limit else None,
+        a.band,
+        a.basis,
+        pni_key,
+        policy.offer_low_risk,
+    )
+    need = _need_part(catalogue, codes, a.sexual_interest, man.oasys_11_12, a.hsp_score, man.hsp_items)
+    history = _history_part(
+        catalogue, codes, tuple((c.code, c.targets_met) for c in man.completed_programmes)
+    )
+    left = man.months_to_release
+    # -0.0 equals 0.0 but is written "-0": the sign is part of the key
+    time = _time_part(catalogue, codes, man.setting, left, math.copysign(1.0, left))
+    key = (id(fixed), id(need), id(history))
+    hit = _JOINED.get(key)
+    if hit is None:  # the entry holds the parts, so their ids are not reused while it lives
+        if len(_JOINED) > _MEMO_LIMIT:
+            _JOINED.clear()
+        joined = _shared(tuple(f + n + h for f, n, h in zip(fixed, need, history, strict=True)))
+        hit = _JOINED[key] = (fixed, need, history, joined)
+    return MenuReasons(hit[3], time)
+
+
+@lru_cache(maxsize=65536)
+def _fixed_part(
+    catalogue: Catalogue,
+    codes: tuple[str, ...],
+    internet: str,
+    setting: Setting,
+    offence: OffenceType,
+    ldc: bool,
+    innocent: bool,
+    young: int | None,
+    band: Band,
+    basis: str,
+    pni_key: tuple[Pathway, NeedLevel] | None,
+    offer_low_risk: bool,
+) -> tuple[Reasons, ...]:
+    """Situation, age (``young``: his age when some programme's minimum is above it) and risk rules."""
+    return _shared(
+        tuple(
+            _shared(
+                _situation_reasons(catalogue, code, setting, offence, ldc, innocent, internet)
+                + _age_reasons(catalogue[code], young)
+                + _risk_reasons(catalogue, code, band, basis, pni_key, offer_low_risk)
+            )
+            for code in codes
         )
     )
-    if man.age < p.min_age.value:
-        out.append(EligibilityReason("age", f"For men aged {p.min_age.value} or over; he is {man.age}."))
-    pni_key = None if a.pni is None else (a.pni.pathway, a.pni.risk_level)
-    out += _risk_reasons(catalogue, p.code, a.band, a.basis, pni_key, policy.offer_low_risk)
-    need = p.need.value
-    if need.sexual_interest or need.hsp_score_min is not None:
-        out += _need_reasons(
-            catalogue, p.code, a.sexual_interest, man.oasys_11_12, a.hsp_score, man.hsp_items
+
+
+def _age_reasons(p: Programme, age: int | None) -> Reasons:
+    if age is None or age >= p.min_age.value:
+        return ()
+    return (EligibilityReason("age", f"For men aged {p.min_age.value} or over; he is {age}."),)
+
+
+@lru_cache(maxsize=65536)
+def _need_part(
+    catalogue: Catalogue,
+    codes: tuple[str, ...],
+    sexual_interest: bool | None,
+    oasys_11_12: int | None,
+    hsp_score: int,
+    hsp_items: tuple[str, ...],
+) -> tuple[Reasons, ...]:
+    out = []
+    for code in codes:
+        need = catalogue[code].need.value
+        reads = need.sexual_interest or need.hsp_score_min is not None
+        out.append(
+            _need_reasons(catalogue, code, sexual_interest, oasys_11_12, hsp_score, hsp_items)
+            if reads
+            else ()
         )
-    if situation.done or p.prerequisites.value:
-        out += _history_reasons(catalogue, p.code, situation.done, situation.finished_treatment)
-    out += _time_reasons(p, man, situation)
-    return out
+    return _shared(tuple(out))
+
+
+@lru_cache(maxsize=65536)
+def _history_part(
+    catalogue: Catalogue, codes: tuple[str, ...], done: tuple[tuple[str, bool], ...]
+) -> tuple[Reasons, ...]:
+    """``done``: his completed programmes, (code, treatment targets met)."""
+    finished = next((c for c, met in done if met and catalogue[c].role is ProgrammeRole.TREATMENT), None)
+    return _shared(
+        tuple(
+            _history_reasons(catalogue, code, done, finished)
+            if done or catalogue[code].prerequisites.value
+            else ()
+            for code in codes
+        )
+    )
+
+
+@lru_cache(maxsize=65536)
+def _time_part(
+    catalogue: Catalogue, codes: tuple[str, ...], setting: Setting, left: float, sign: float
+) -> tuple[Reasons, ...] | None:
+    out = tuple(_time_reasons(catalogue[code], left, setting) for code in codes)
+    return _shared(out) if any(out) else None
 
 
 @lru_cache(maxsize=65536)
@@ -377,11 +491,10 @@ def _history_reasons(
     return tuple(out)
 
 
-def _time_reasons(p: Programme, man: Profile, situation: Situation) -> list[EligibilityReason]:
+def _time_reasons(p: Programme, left: float, setting: Setting) -> Reasons:
     window = p.months_to_release.value
-    left = man.months_to_release
-    until = situation.until
-    need = window.min.get(man.setting)
+    until = "release" if setting is Setting.CUSTODY else "the end of his supervision"
+    need = window.min.get(setting)
     out: list[EligibilityReason] = []
     if need is not None and left < need:
         out.append(
@@ -399,4 +512,4 @@ def _time_reasons(p: Programme, man: Profile, situation: Situation) -> list[Elig
                 f" he has {months_text(left)} left.",
             )
         )
-    return out
+    return tuple(out)

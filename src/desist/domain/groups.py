@@ -73,9 +73,9 @@ def _policy_data() -> dict[str, Any]:
     text = (Path(__file__).resolve().parent.parent / "data" / "casework_policy.yaml").read_text(
         encoding="utf-8"
     )
-    import yaml  # here, not at import: the casework commands import this module and must start fast
+    from desist.domain.yaml_text import load_yaml  # PyYAML here, not at import: keeps start-up light
 
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = load_yaml(text)
     return data
 
 

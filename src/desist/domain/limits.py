@@ -72,9 +72,9 @@ class Limits:
 @functools.cache
 def limits() -> Limits:
     """The limits, read once from ``data/limits.yaml``."""
-    import yaml
+    from desist.domain.yaml_text import load_yaml
 
-    raw: dict[str, Any] = yaml.safe_load(LIMITS_FILE.read_text(encoding="utf-8"))
+    raw: dict[str, Any] = load_yaml(LIMITS_FILE.read_text(encoding="utf-8"))
     text, dates = raw["text"], raw["dates"]
     earliest = dates["earliest"]
     return Limits(

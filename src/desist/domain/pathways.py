@@ -32,6 +32,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from desist.domain import eligibility, fit_reasons
 from desist.domain.assessment import AssessedRisk, assess
 from desist.domain.catalogue import (
     Audience,
@@ -43,14 +44,15 @@ from desist.domain.catalogue import (
 )
 from desist.domain.eligibility import (
     EligibilityReason,
+    Menu,
     Policy,
-    Situation,
-    hard_reasons,
+    Reasons,
     intensity_word,
     menu_on,
+    menu_reasons,
 )
 from desist.domain.fit_reasons import positive_reasons
-from desist.domain.profile import OffenceType, Profile
+from desist.domain.profile import ManFacts, OffenceType, Profile
 from desist.domain.risk.bands import Band, Pathway
 from desist.domain.words import plain
 
@@ -175,85 +177,192 @@ def recommend_many(
             gc.enable()
 
 
-def _decide(profile: Profile, a: AssessedRisk, policy: Policy, catalogue: Catalogue) -> Recommendation:
+def _decide(man: ManFacts, a: AssessedRisk, policy: Policy, catalogue: Catalogue) -> Recommendation:
     """Apply the hard rules and RNR to one assessed man."""
     day = a.day
     menu = menu_on(catalogue, day)
-    situation = Situation.of(profile, catalogue)
-    failed: dict[str, list[EligibilityReason]] = {}
-    passed: list[Programme] = []
-    for p in menu.available:
-        reasons = hard_reasons(p, profile, a, policy, catalogue, menu, situation)
-        if reasons:
-            failed[p.code] = reasons
-        else:
-            passed.append(p)
-
-    chosen, dropped = _responsivity(passed, profile, a)
-    failed.update(dropped)
-    chosen.sort(key=lambda p: ROLE_ORDER[p.role])  # stable: catalogue order within a role
+    found = menu_reasons(catalogue, menu, man, a, policy)
+    sifted = _sift(catalogue, menu, found.rules, man.offence_type, a.target, a.target_basis)
+    if found.time is not None:
+        sifted = _with_time(menu, sifted, found.time, man.offence_type, a.target, a.target_basis)
     recommended = tuple(
-        Recommended(p.code, p.name, tuple(positive_reasons(p, profile, a, catalogue))) for p in chosen
+        Recommended(p.code, p.name, positive_reasons(p, man, a, catalogue)) for p in sifted.chosen
     )
-    off_menu = _off_menu(catalogue, day)
-    excluded = []
-    for code in catalogue.codes:
-        off = off_menu.get(code)
-        if off is not None:
-            excluded.append(off)
-        elif code in failed:
-            why = failed[code]
-            excluded.append(Excluded(code, tuple(r.text for r in why), tuple(r.kind for r in why)))
-    reason = None if recommended else _why_none(a, excluded, policy)
-    return Recommendation(profile.id, day, a.pathway, a, recommended, tuple(excluded), reason, policy)
+    get = sifted.ruled_out.get
+    # every programme in catalogue order: the day's off-menu exclusions, the others from the rules
+    excluded = tuple(
+        [e for x in _layout(catalogue, day) if (e := x if isinstance(x, Excluded) else get(x)) is not None]
+    )
+    reason = None if recommended else _why_none(a, sifted, policy)
+    return Recommendation(man.id, day, a.pathway, a, recommended, excluded, reason, policy)
 
 
 @lru_cache(maxsize=8192)
-def _off_menu(catalogue: Catalogue, day: date) -> dict[str, Excluded]:
-    # the same day's "not available" exclusions recur across a bulk run; they are immutable, so share them
-    return {
-        code: Excluded(code, (r.text,), (r.kind,)) for code, r in menu_on(catalogue, day).unavailable.items()
+def _layout(catalogue: Catalogue, day: date) -> tuple[Excluded | str, ...]:
+    """Every catalogue programme in order: the day's "not available" exclusion, or the code of one that runs.
+
+    The same day's exclusions recur across a bulk run; they are immutable, so they are shared."""
+    off = menu_on(catalogue, day).unavailable
+    return tuple(
+        Excluded(code, (off[code].text,), (off[code].kind,)) if code in off else code
+        for code in catalogue.codes
+    )
+
+
+class _Sifted:
+    """The programmes offered and why each other programme on the menu is not, for one set of outcomes."""
+
+    __slots__ = ("_commonest", "chosen", "keep", "rules", "ruled_out")
+
+    def __init__(
+        self,
+        keep: Any,
+        rules: tuple[Reasons, ...],
+        chosen: tuple[Programme, ...],
+        ruled_out: dict[str, Excluded],
+    ) -> None:
+        self.keep = keep  # the objects this was memoised on (by id): held, so their ids are not reused
+        self.rules = rules  # the outcomes of every rule but the time rules
+        self.chosen = chosen  # in the order they are listed
+        self.ruled_out = ruled_out  # every other programme on the menu, in menu order
+        self._commonest: str | None = None
+
+    @property
+    def commonest(self) -> str:
+        """The three commonest kinds of reason among the programmes ruled out (for the no-offer sentence)."""
+        if self._commonest is None:
+            counts = Counter(k for e in self.ruled_out.values() for k in dict.fromkeys(e.kinds))
+            self._commonest = ", ".join(f"{_SUMMARY.get(k, k)} ({n})" for k, n in counts.most_common(3))
+        return self._commonest
+
+
+_MEMO_LIMIT = 100_000
+_SIFTED: dict[tuple[Any, ...], _Sifted] = {}
+_TIMED: dict[tuple[int, int], _Sifted] = {}
+
+
+def clear_memos() -> None:
+    """Forget every memoised rule outcome (each call is answered afresh until the memos fill again)."""
+    _SIFTED.clear()
+    _TIMED.clear()
+    _layout.cache_clear()
+    fit_reasons.clear_memos()
+    eligibility.clear_memos()
+
+
+def _sift(
+    catalogue: Catalogue,
+    menu: Menu,
+    rules: tuple[Reasons, ...],
+    offence: OffenceType,
+    target: Intensity | None,
+    target_basis: str,
+) -> _Sifted:
+    """:func:`_sifted` for the rule outcomes but the time rules' (memoised: ``rules`` is one object for every
+    man with the same outcomes, see :func:`menu_reasons`)."""
+    key = (catalogue, menu.codes, id(rules), offence, target, target_basis)
+    hit = _SIFTED.get(key)
+    if hit is None:
+        if len(_SIFTED) > _MEMO_LIMIT:
+            _SIFTED.clear()
+        hit = _SIFTED[key] = _sifted(menu, rules, rules, rules, offence, target, target_basis)
+    return hit
+
+
+def _with_time(
+    menu: Menu,
+    sifted: _Sifted,
+    time: tuple[Reasons, ...],
+    offence: OffenceType,
+    target: Intensity | None,
+    target_basis: str,
+) -> _Sifted:
+    """``sifted`` with the time rules' reasons added (memoised on both objects)."""
+    key = (id(sifted), id(time))
+    hit = _TIMED.get(key)
+    if hit is not None:
+        return hit
+    if len(_TIMED) > _MEMO_LIMIT:
+        _TIMED.clear()
+    late = [i for i, why in enumerate(time) if why]
+    if all(sifted.rules[i] for i in late):  # only programmes already ruled out gain reasons: the offer stands
+        ruled_out = dict(sifted.ruled_out)
+        for i in late:
+            e = ruled_out[menu.codes[i]]
+            more = time[i]
+            ruled_out[e.code] = Excluded(
+                e.code, e.reasons + tuple(r.text for r in more), e.kinds + tuple(r.kind for r in more)
+            )
+        hit = _Sifted((sifted, time), sifted.rules, sifted.chosen, ruled_out)
+    else:
+        reasons = tuple(r + t for r, t in zip(sifted.rules, time, strict=True))
+        hit = _sifted(menu, (sifted, time), sifted.rules, reasons, offence, target, target_basis)
+    _TIMED[key] = hit
+    return hit
+
+
+def _sifted(
+    menu: Menu,
+    keep: Any,
+    rules: tuple[Reasons, ...],
+    reasons: tuple[Reasons, ...],
+    offence: OffenceType,
+    target: Intensity | None,
+    target_basis: str,
+) -> _Sifted:
+    """The programmes offered and an exclusion for each other programme on the menu, from every hard rule's
+    outcome (``reasons``, in menu order) and RNR."""
+    failed = {p.code: why for p, why in zip(menu.available, reasons, strict=True) if why}
+    passed = [p for p in menu.available if p.code not in failed]
+    chosen, dropped = _responsivity(passed, offence, target, target_basis)
+    failed.update(dropped)
+    chosen.sort(key=lambda p: ROLE_ORDER[p.role])  # stable: catalogue order within a role
+    ruled_out = {
+        p.code: Excluded(p.code, tuple(r.text for r in why), tuple(r.kind for r in why))
+        for p in menu.available
+        if (why := failed.get(p.code))
     }
+    return _Sifted(keep, rules, tuple(chosen), ruled_out)
 
 
 def _responsivity(
-    passed: list[Programme], profile: Profile, a: AssessedRisk
-) -> tuple[list[Programme], dict[str, list[EligibilityReason]]]:
+    passed: list[Programme], offence: OffenceType, target: Intensity | None, target_basis: str
+) -> tuple[list[Programme], dict[str, tuple[EligibilityReason, ...]]]:
     """Among programmes that pass every hard rule, keep the main programmes that fit his risk and offence."""
-    dropped: dict[str, list[EligibilityReason]] = {}
+    dropped: dict[str, tuple[EligibilityReason, ...]] = {}
     main = [p for p in passed if p.role is ProgrammeRole.TREATMENT]
     others = [p for p in passed if p.role is not ProgrammeRole.TREATMENT]
     if not main:
         return others, dropped
 
-    if profile.offence_type is OffenceType.IMAGES_ONLY:
+    if offence is OffenceType.IMAGES_ONLY:
         internet = [p for p in main if p.audience.value is Audience.IMAGES]
         if internet:
             names = _names(internet)
             for p in main:
                 if p.audience.value is not Audience.IMAGES:
-                    dropped[p.code] = [
+                    dropped[p.code] = (
                         EligibilityReason(
                             "internet_programme",
                             f"Image-only offence: the internet programme {names} is the better fit for him.",
-                        )
-                    ]
+                        ),
+                    )
             main = internet
 
-    if a.target is None:  # the PNI found low need: no main programme is indicated
+    if target is None:  # the PNI found low need: no main programme is indicated
         for p in main:
-            dropped[p.code] = [
+            dropped[p.code] = (
                 EligibilityReason(
                     "pathway",
                     f"His PNI pathway is {plain(Pathway.ALTERNATIVE_PATHWAY)} (his assessed need is low), so"
                     " a main accredited programme is not indicated; consider alternative interventions.",
-                )
-            ]
+                ),
+            )
         return others, dropped
 
     ranked = [p for p in main if p.intensity.value in _RANKED]
     if ranked:
-        want = _RANKED.index(a.target)
+        want = _RANKED.index(target)
         # nearest intensity to the one his risk calls for; on a tie the less intensive (do no harm)
         best = min({_RANKED.index(p.intensity.value) for p in ranked}, key=lambda i: (abs(i - want), i))
         winners = [p for p in ranked if _RANKED.index(p.intensity.value) == best]
@@ -262,14 +371,14 @@ def _responsivity(
                 continue
             level = _RANKED.index(p.intensity.value)
             too = "high" if level < best else "low"
-            dropped[p.code] = [
+            dropped[p.code] = (
                 EligibilityReason(
                     f"risk_too_{too}",
                     f"Risk too {too} for {intensity_word(p.intensity.value)} intensity: intensity follows"
                     f" risk, and the {intensity_word(_RANKED[best])}-intensity {_names(winners)} matches his"
-                    f" {a.target_basis} better.",
-                )
-            ]
+                    f" {target_basis} better.",
+                ),
+            )
         main = winners + [p for p in main if p.intensity.value not in _RANKED]
     return main + others, dropped
 
@@ -300,7 +409,7 @@ _SUMMARY = {
 }
 
 
-def _why_none(a: AssessedRisk, excluded: list[Excluded], policy: Policy) -> str:
+def _why_none(a: AssessedRisk, sifted: _Sifted, policy: Policy) -> str:
     """One sentence a programme manager can act on, saying why no programme fits."""
     if a.band is Band.NOT_APPLICABLE:
         return (
@@ -318,12 +427,10 @@ def _why_none(a: AssessedRisk, excluded: list[Excluded], policy: Policy) -> str:
             " routinely offered accredited programmes (NOMS FOI 94074); the low-risk policy switch"
             " changes this."
         )
-    running = [e for e in excluded if "not_available" not in e.kinds]
-    counts = Counter(k for e in running for k in dict.fromkeys(e.kinds))
-    if not counts:
+    # nothing offered: every programme running that day is ruled out
+    if not sifted.commonest:
         return f"No programme fits: none in the catalogue was running on {a.day.isoformat()}."
-    top = ", ".join(f"{_SUMMARY.get(k, k)} ({n})" for k, n in counts.most_common(3))
     return (
-        f"No programme fits: of the {len(running)} programmes running on {a.day.isoformat()},"
-        f" the commonest reasons were {top}."
+        f"No programme fits: of the {len(sifted.ruled_out)} programmes running on {a.day.isoformat()},"
+        f" the commonest reasons were {sifted.commonest}."
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from pydantic import (
     BaseModel,
@@ -127,6 +127,38 @@ RM2000_FIELDS = (
     "burglary",
 )
 PNI_FIELDS = tuple(name for name in PniInput.model_fields if name not in ("id", "sex"))
+
+
+class ManFacts(Protocol):
+    """What the pathway engine reads of a man once his record is valid: a :class:`Profile`, or the lighter
+    record a bulk run builds from checked columns (:mod:`desist.domain.recommend_columns`)."""
+
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def sex(self) -> str: ...
+    @property
+    def age(self) -> int: ...
+    @property
+    def setting(self) -> Setting: ...
+    @property
+    def offence_type(self) -> OffenceType: ...
+    @property
+    def ldc(self) -> bool: ...
+    @property
+    def maintains_innocence(self) -> bool: ...
+    @property
+    def months_to_release(self) -> float: ...
+    @property
+    def completed_programmes(self) -> tuple[CompletedProgramme, ...]: ...
+    @property
+    def hsp_items(self) -> tuple[str, ...]: ...
+    @property
+    def oasys_11_11(self) -> int | None: ...
+    @property
+    def oasys_11_12(self) -> int | None: ...
+    @property
+    def oasys_6_12(self) -> int | None: ...
 
 
 class Profile(OspInput, PniInput):

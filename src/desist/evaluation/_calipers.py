@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from desist.domain.errors import InputError
+from desist.evaluation._frame import as_columns, missing
 
 #: the key of a caliper mapping that means the distance (propensity score) rather than a column
 DISTANCE_KEY = "distance"
@@ -73,7 +73,7 @@ def check_calipers(caliper: Any, std_caliper: Any) -> dict[str, float]:
 
 
 def resolve_calipers(
-    caliper: Any, std_caliper: Any, data: pd.DataFrame, distance: np.ndarray, keep: np.ndarray
+    caliper: Any, std_caliper: Any, data: Any, distance: np.ndarray, keep: np.ndarray
 ) -> Calipers:
     """Absolute widths: standardised calipers times the SD of their variable over the retained units."""
     given = check_calipers(caliper, std_caliper)
@@ -94,19 +94,21 @@ def resolve_calipers(
         return Calipers(dist_cal, [], np.zeros(0), None)
     if np.isnan(distance).all():
         raise InputError("caliper: covariate calipers need a propensity-score distance, not 'mahalanobis'")
-    missing = [k for k in names if k not in data.columns]
-    if missing:
+    unknown = [k for k in names if k not in data.columns]
+    if unknown:
         raise InputError(
-            f"caliper {missing[0]!r}: no such column; expected a numeric covariate or 'distance'"
+            f"caliper {unknown[0]!r}: no such column; expected a numeric covariate or 'distance'"
         )
     cols = []
+    data = as_columns(data)
     for k in names:
         col = data[k]
-        if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
+        if col.dtype.kind not in "biuf" or k in data.levels:
             raise InputError(f"caliper {k!r}: calipers need a numeric column, not text or categories")
-        if col.isna().any():
-            raise InputError(f"caliper {k!r}: {int(col.isna().sum())} missing values; expected complete data")
-        cols.append(col.to_numpy(dtype=float))
+        gaps = int(missing(col).sum())
+        if gaps:
+            raise InputError(f"caliper {k!r}: {gaps} missing values; expected complete data")
+        cols.append(col.astype(float))
     values = np.column_stack(cols)
     widths = np.array(
         [

@@ -10,11 +10,12 @@ its flags (:func:`desist.entrypoints.cli.options.flag_names`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from desist.domain.errors import InputError
+from desist.evaluation._frame import as_columns, missing
 
 #: far more replicates than percentile CIs need (1,000-10,000); numpy cannot allocate 10^20 of them
 MAX_BOOTSTRAP = 100_000
@@ -71,16 +72,17 @@ def check_survival_roles(duration: str, event: str, covariates: Sequence[str]) -
             )
 
 
-def check_finite(data: pd.DataFrame, columns: Sequence[str], label: str = "column") -> None:
+def check_finite(data: Any, columns: Sequence[str], label: str = "column") -> None:
     """Refuse infinite values, and values so large their spread overflows, in numeric ``columns``.
 
     ``label`` names the columns' role in the message ("time"); by default "column".
     """
+    cols = as_columns(data)
     for name in dict.fromkeys(columns):
-        col = data[name]
-        if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+        col = cols[name]
+        if col.dtype.kind not in "iuf":
             continue
-        values = col.to_numpy(dtype=float)
+        values = col.astype(float, copy=False)
         infinite = int(np.isinf(values).sum())
         if infinite:
             raise InputError(f"{label} {name!r}: {infinite} infinite value(s); expected finite numbers")
@@ -94,22 +96,27 @@ def check_finite(data: pd.DataFrame, columns: Sequence[str], label: str = "colum
             )
 
 
-def check_varies(data: pd.DataFrame, covariates: Sequence[str]) -> None:
+def _distinct(values: np.ndarray) -> list[Any]:
+    """The distinct non-missing values, in first-seen order."""
+    return list(dict.fromkeys(values[~missing(values)].tolist()))
+
+
+def check_varies(data: Any, covariates: Sequence[str]) -> None:
     """Refuse a constant covariate: it has no effect to estimate and stalls the Cox fit."""
+    cols = as_columns(data)
     for name in covariates:
-        levels = data[name].dropna().unique()
+        levels = _distinct(cols[name])
         if len(levels) <= 1:
-            first = levels[0] if len(levels) else None
-            shown = "none" if first is None else repr(first.item() if hasattr(first, "item") else first)
+            shown = "none" if not levels else repr(levels[0])
             raise InputError(
                 f"covariates: {name!r} has a single value ({shown}); expected a covariate that varies "
                 "(a constant has no effect to estimate: leave it out)"
             )
 
 
-def check_subgroup_levels(data: pd.DataFrame, subgroup: str) -> None:
+def check_subgroup_levels(data: Any, subgroup: str) -> None:
     """Refuse a subgroup column with more than MAX_SUBGROUP_LEVELS distinct values (a continuous column)."""
-    levels = int(data[subgroup].nunique(dropna=True))
+    levels = len(_distinct(as_columns(data)[subgroup]))
     if levels > MAX_SUBGROUP_LEVELS:
         raise InputError(
             f"subgroup {subgroup!r}: {levels} distinct values; expected at most {MAX_SUBGROUP_LEVELS} "

@@ -19,12 +19,15 @@ if TYPE_CHECKING:
 class EvaluationPlots:
     """Love plot, survival curves, innocent-deniers curve and subgroup forest plot."""
 
-    balance_: pd.DataFrame
     survival_: SurvivalResult | None
     deniers_: pd.DataFrame | None
     subgroups_: SubgroupResult | None
 
     def _check_fitted(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def balance_(self) -> pd.DataFrame:
         raise NotImplementedError
 
     def plot_balance(self, path: PlotPath | None = None, threshold: float = 0.1) -> Any:

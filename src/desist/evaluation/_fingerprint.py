@@ -38,7 +38,7 @@ _NAN, _INT, _G12, _TEXT = 0, 1, 2, 3  # how each value is printed
 
 def fingerprint(data: Any, columns: list[str], chunk: int = 1 << 17) -> str:
     """``sha256:...`` of ``data[columns]`` (values, column names and row order; numbers to 12 significant
-    digits). ``data`` is a pandas DataFrame or a mapping of column names to arrays."""
+    digits). ``data`` is a pandas DataFrame or :class:`~desist.evaluation._frame.Columns`."""
     digest = hashlib.sha256()
     digest.update(json.dumps([str(c) for c in columns]).encode())
     for col in columns:
@@ -53,7 +53,11 @@ def fingerprint(data: Any, columns: list[str], chunk: int = 1 << 17) -> str:
             for start in range(0, len(values), chunk):
                 if start:
                     digest.update(b"\x1f")
-                part = values.iloc[start : start + chunk] if arr is None else arr[start : start + chunk]
+                rows = slice(start, start + chunk)
+                if arr is not None:
+                    part = arr[rows]
+                else:  # pandas columns are sliced by position
+                    part = values.iloc[rows] if hasattr(values, "iloc") else values[rows]
                 digest.update("\x1f".join(_canonical_texts(part)).encode("utf-8"))
         digest.update(b"\x1e")
     return "sha256:" + digest.hexdigest()
@@ -99,8 +103,12 @@ def _canonical_texts(values: Any) -> list[str]:
         out[rest] = [format(f, ".12g") for f in a[rest].tolist()]
         return out.tolist()
     # as text, so the same values give the same print whether read from CSV, Parquet or the database
-    objects = values.astype(object).where(values.notna(), None)
-    return [_canonical(v) for v in objects]
+    if isinstance(values, np.ndarray) and kind == "O":
+        return [_canonical(None if v is None or v != v else v) for v in values.tolist()]
+    import pandas as pd  # dates and times print as pandas prints them (str of a Timestamp)
+
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    return [_canonical(v) for v in series.astype(object).where(series.notna(), None)]
 
 
 def _canonical(v: Any) -> str:

@@ -16,7 +16,6 @@ import math
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
 
 from desist.domain.errors import AnalysisError, InputError
@@ -103,7 +102,7 @@ class AIPWEstimator(BaseEstimator):
         self.random_state = random_state
 
     def fit(
-        self, X: pd.DataFrame, t: ArrayLike, y: ArrayLike, *, name: str = "outcome", kind: str | None = None
+        self, X: Any, t: ArrayLike, y: ArrayLike, *, name: str = "outcome", kind: str | None = None
     ) -> AIPWEstimator:
         """Fit the propensity and outcome models and compute the estimate.
 
@@ -131,7 +130,7 @@ class AIPWEstimator(BaseEstimator):
         ps = PropensityModel(method=self.method, random_state=self.random_state).fit(X, t).ps_
         if self.clip is not None:
             ps = np.clip(ps, self.clip, 1 - self.clip)
-        Z = np.column_stack([np.ones(len(X)), X.to_numpy(dtype=float)])
+        Z = np.column_stack([np.ones(len(X)), np.asarray(X, dtype=float)])
         b1 = _arm_model(Z[t], y[t], kind, "treated")
         b0 = _arm_model(Z[~t], y[~t], kind, "comparison")
         link = _family(kind).link.inverse

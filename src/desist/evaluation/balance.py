@@ -10,15 +10,18 @@ Thresholds (domain.md section 6): |SMD| < 0.1, < 0.05 for key covariates; varian
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from desist.domain.errors import AnalysisError, InputError
 from desist.evaluation._ecdf import ecdf_max
+from desist.evaluation._frame import as_columns
 from desist.evaluation._plotting import save_figure
-from desist.evaluation.design import as_pandas, check_columns, design_matrix, treatment_vector
+from desist.evaluation.design import check_columns, design_columns, treatment_vector
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 THRESHOLD = 0.1
 STRICT_THRESHOLD = 0.05
@@ -66,7 +69,8 @@ def balance_table(
     estimand: str = "ATT",
     s_weights: Any = None,
 ) -> pd.DataFrame:
-    """Balance of each design-matrix column before and after weighting or matching.
+    """Balance of each design-matrix column before and after weighting or matching (:func:`balance_rows`
+    as a pandas frame).
 
     Parameters
     ----------
@@ -97,11 +101,34 @@ def balance_table(
       covariate  smd_before
     0       age   -0.707107
     """
+    import pandas as pd
+
+    return pd.DataFrame(
+        balance_rows(data, treatment, covariates, weights, estimand, s_weights), columns=list(COLUMNS)
+    )
+
+
+#: the balance table's columns
+COLUMNS = (
+    "covariate", "type", "smd_before", "smd_after", "variance_ratio_before", "variance_ratio_after",
+    "ecdf_max_before", "ecdf_max_after", "flag",
+)  # fmt: skip
+
+
+def balance_rows(
+    data: Any,
+    treatment: str,
+    covariates: list[str],
+    weights: Any = None,
+    estimand: str = "ATT",
+    s_weights: Any = None,
+) -> list[dict[str, Any]]:
+    """The rows of :func:`balance_table` (a dict per design column, keys :data:`COLUMNS`), without pandas."""
     if estimand not in ("ATT", "ATC", "ATE"):
         raise InputError(f"estimand {estimand!r}: expected ATT, ATC or ATE")
-    df = as_pandas(data)
+    df = as_columns(data)
     check_columns(df, [treatment], "treatment column")
-    X = design_matrix(df, covariates, drop_first=False)  # every category gets a row, as in cobalt
+    names, X = design_columns(df, covariates, drop_first=False)  # every category gets a row, as in cobalt
     t = treatment_vector(df, treatment)
     n = len(df)
 
@@ -116,8 +143,8 @@ def balance_table(
     sw = as_weights(s_weights, "s_weights")
     w_after = as_weights(weights, "weights") * sw
     rows = []
-    for col in X.columns:
-        x = X[col].to_numpy(dtype=float)
+    for j, col in enumerate(names):
+        x = X[:, j]
         binary = bool(np.all((x == 0) | (x == 1)))  # not np.unique: no sort of millions of rows
         v1 = _wvar(x[t], sw[t])
         v0 = _wvar(x[~t], sw[~t])
@@ -137,7 +164,7 @@ def balance_table(
                 "flag": _flag(smd_a),
             }
         )
-    return pd.DataFrame(rows)
+    return rows
 
 
 def check_common_support(score: np.ndarray | None, treated: np.ndarray, weights: np.ndarray) -> None:

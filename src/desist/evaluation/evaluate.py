@@ -19,11 +19,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-import pandas as pd
 
 from desist.domain.errors import AnalysisError
 from desist.evaluation._checks import check_finite, check_subgroup_levels
 from desist.evaluation._evaluation_plots import EvaluationPlots
+from desist.evaluation._frame import Columns, as_columns, to_float
 from desist.evaluation._keywords import KeywordSettings
 from desist.evaluation.estimator import clone
 from desist.evaluation.outcomes import JDL_MIN_TREATED, OutcomeResult, estimate_outcome, outcome_type
@@ -33,6 +33,8 @@ from desist.evaluation.sensitivity_summary import sensitivity_summary
 from desist.evaluation.spec import DESIGNS, EvaluationSpec
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from desist.evaluation.aipw import AIPWEstimator
     from desist.evaluation.matching import NearestNeighborMatcher, SubclassMatcher
     from desist.evaluation.subgroups import SubgroupResult
@@ -88,14 +90,16 @@ class Evaluation(KeywordSettings, EvaluationPlots):
     """
 
     # fitted state, set by fit()
-    data_: pd.DataFrame
+    data_: Columns  # the rows analysed (complete in the columns used), numbered 0..n-1
     design_: Design
     outcome_: OutcomeResult
     treated_: np.ndarray
     weights_: np.ndarray
-    subclass_: pd.Series | None
+    # pair/matched-set ids (subclass_ as numpy), 0 for none: only for men with weight 0, whom the outcome,
+    # sensitivity and survival steps leave out, so 0 is never read as a pair
+    pair_ids_: np.ndarray | None
     n_: dict[str, float | None]  # counts, effective sample sizes (weighting), tied matched sets
-    balance_: pd.DataFrame
+    balance_rows_: list[dict[str, Any]]  # balance_ as rows
     warnings_: list[str]
     survival_: SurvivalResult | None
     sensitivity_: dict[str, Any]
@@ -107,19 +111,36 @@ class Evaluation(KeywordSettings, EvaluationPlots):
     spec_: EvaluationSpec
     data_fingerprint_: str
 
+    @property
+    def subclass_(self) -> pd.Series | None:
+        """Pair or matched-set ids (pandas Int64, <NA> for none) when pairs are clusters, else None."""
+        if self.pair_ids_ is None:
+            return None
+        import pandas as pd
+
+        ids = self.pair_ids_.astype(np.int64)
+        return pd.Series(pd.arrays.IntegerArray(ids, ids == 0), name="subclass")
+
+    @property
+    def balance_(self) -> pd.DataFrame:
+        """The balance table (:func:`desist.evaluation.balance.balance_table`) as a pandas frame."""
+        import pandas as pd
+
+        from desist.evaluation.balance import COLUMNS
+
+        return pd.DataFrame(self.balance_rows_, columns=list(COLUMNS))
+
     # ---------------------------------------------------------------- input
-    def _prepare(self, data: Any) -> pd.DataFrame:
-        from desist.evaluation.design import as_pandas, check_columns, complete_rows, treatment_vector
+    def _prepare(self, data: Any) -> Columns:
+        from desist.evaluation.design import check_columns, complete_rows, treatment_vector
 
         sp = self.spec_
-        df = as_pandas(data)
+        df = as_columns(data)
         check_columns(df, sp.columns(), "column")
         self.data_fingerprint_ = fingerprint(df, sp.columns())
         df, self.dropped_ = complete_rows(df, sp.columns(), drop=sp.missing == "drop")
-        if self.dropped_ or not df.index.equals(pd.RangeIndex(len(df))):
-            df = df.reset_index(drop=True)
-        else:  # already 0..n-1: a new frame on the same columns, not a copy of every row (10 million...)
-            df = df.copy(deep=False)
+        # rows numbered 0..n-1 (the caller's index is not carried): views of the columns, not copies
+        df = Columns({k: df[k] for k in df.columns}, len(df), df.levels)
         if sp.time:
             check_finite(df, [sp.time], label="time")
         if sp.subgroup:  # before the design is fitted, not after
@@ -133,7 +154,7 @@ class Evaluation(KeywordSettings, EvaluationPlots):
         return df
 
     # ---------------------------------------------------------------- design + outcome
-    def _design(self, df: pd.DataFrame, covariates: list[str], exact: list[str] | None) -> Design:
+    def _design(self, df: Columns, covariates: list[str], exact: list[str] | None) -> Design:
         sp = self.spec_
         design = sp.design
         if sp.method == "aipw":
@@ -150,18 +171,20 @@ class Evaluation(KeywordSettings, EvaluationPlots):
             return nearest.fit(df, sp.treatment, covariates)
         return clone(cast("SubclassMatcher | IPWWeighter", design)).fit(df, sp.treatment, covariates)
 
-    def _clusters(self, design: Design) -> pd.Series | None:
+    def _clusters(self, design: Design) -> np.ndarray | None:
         # pairs are clusters only when each control appears in one matched set (MatchIt's advice)
         if self.spec_.method == "nearest" and not cast("NearestNeighborMatcher", design).replace:
-            return cast("NearestNeighborMatcher", design).subclass_.reset_index(drop=True)
+            ids: np.ndarray = cast("NearestNeighborMatcher", design).subclass_ids_
+            return ids
         return None
 
     def _fit_one(
-        self, df: pd.DataFrame, covariates: list[str], exact: list[str] | None
+        self, data: Any, covariates: list[str], exact: list[str] | None
     ) -> tuple[Design, OutcomeResult]:
         from desist.evaluation.balance import check_common_support
 
         sp = self.spec_
+        df = as_columns(data)
         design = self._design(df, covariates, exact)
         t = np.asarray(design.treated_, dtype=bool)
         w = np.asarray(design.weights_, dtype=float)
@@ -174,9 +197,7 @@ class Evaluation(KeywordSettings, EvaluationPlots):
             from desist.evaluation.design import design_matrix
 
             est = clone(cast("AIPWEstimator", sp.design))
-            result = est.fit(
-                design_matrix(df, covariates), t, pd.to_numeric(y, errors="coerce"), name=sp.outcome
-            ).result_
+            result = est.fit(design_matrix(df, covariates), t, to_float(y), name=sp.outcome).result_
         else:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -195,7 +216,7 @@ class Evaluation(KeywordSettings, EvaluationPlots):
     # ---------------------------------------------------------------- fit
     def fit(self, data: Any) -> Evaluation:
         """Run the design, balance, outcome, survival, sensitivity and subgroup steps; returns self."""
-        from desist.evaluation.balance import balance_table
+        from desist.evaluation.balance import balance_rows
 
         self.spec_ = sp = self.spec
         df = self._prepare(data)
@@ -206,14 +227,14 @@ class Evaluation(KeywordSettings, EvaluationPlots):
         d = self.design_
         self.treated_ = np.asarray(d.treated_, dtype=bool)
         self.weights_ = np.asarray(d.weights_, dtype=float)
-        self.subclass_ = self._clusters(d)
+        self.pair_ids_ = self._clusters(d)
         self.n_ = {**d.n_, "matched_sets_with_ties": 0}
         if sp.method == "nearest":
             from desist.evaluation.ties import matched_sets_with_ties
 
             ties = matched_sets_with_ties(cast("NearestNeighborMatcher", d), df)
             self.n_["matched_sets_with_ties"] = ties
-        self.balance_ = balance_table(
+        self.balance_rows_ = balance_rows(
             df, sp.treatment, covariates, weights=self.weights_, estimand=sp.estimand
         )
         self.warnings_ = list(self.outcome_.warnings)
@@ -225,11 +246,10 @@ class Evaluation(KeywordSettings, EvaluationPlots):
                 "exactly equal distance; desist breaks ties as R's MatchIt 4.7 does, but another rule or "
                 "another order of the rows could pick other controls and move the estimate a little"
             )
-        flagged = self.balance_[self.balance_["smd_after"].abs() > 0.1]
-        if len(flagged):
+        flagged = [str(r["covariate"]) for r in self.balance_rows_ if abs(r["smd_after"]) > 0.1]
+        if flagged:
             self.warnings_.append(
-                "covariates still imbalanced after the design (|SMD| > 0.1): "
-                + ", ".join(map(str, flagged["covariate"]))
+                "covariates still imbalanced after the design (|SMD| > 0.1): " + ", ".join(flagged)
             )
         self.survival_ = None
         if sp.time:
@@ -237,7 +257,8 @@ class Evaluation(KeywordSettings, EvaluationPlots):
 
             assert sp.event is not None  # the spec checks that time and event come together
             self.survival_ = compare_survival(
-                df, sp.time, sp.event, self.treated_, self.weights_, self.subclass_
+                df.select([sp.time, sp.event]).to_pandas(), sp.time, sp.event, self.treated_, self.weights_,
+                self.subclass_,
             )
         self.sensitivity_ = self._sensitivity(df)
         self.subgroups_ = None
@@ -248,7 +269,7 @@ class Evaluation(KeywordSettings, EvaluationPlots):
             covs = [c for c in covariates if c != group]
             sub_exact = [c for c in (exact or []) if c != group] or None
             self.subgroups_ = subgroup_effects(
-                df,
+                df.to_pandas(),
                 group,
                 sp.treatment,
                 lambda part: self._fit_one(part.reset_index(drop=True), covs, sub_exact)[1],
@@ -263,9 +284,9 @@ class Evaluation(KeywordSettings, EvaluationPlots):
         self.fitted_at_ = datetime.now(UTC).isoformat(timespec="seconds")
         return self
 
-    def _sensitivity(self, df: pd.DataFrame) -> dict[str, Any]:
+    def _sensitivity(self, df: Columns) -> dict[str, Any]:
         sp = self.spec_
-        y = pd.to_numeric(df[sp.outcome], errors="coerce").to_numpy(dtype=float)
+        y = to_float(df[sp.outcome])
         pairs = None
         if sp.method == "nearest":
             matcher = cast("NearestNeighborMatcher", self.design_)
@@ -276,12 +297,12 @@ class Evaluation(KeywordSettings, EvaluationPlots):
             y,
             self.treated_,
             self.weights_,
-            self.subclass_,
+            self.pair_ids_,
             name=sp.outcome,
             pairs=pairs,
             survival=self.survival_,
             events=df[sp.event] if sp.event else None,
-            deniers=df[sp.deniers] if sp.deniers else None,
+            deniers=df.select([sp.deniers]).to_pandas()[sp.deniers] if sp.deniers else None,
             denier_base_rate=sp.denier_base_rate,
         )
         return out
@@ -298,12 +319,22 @@ class Evaluation(KeywordSettings, EvaluationPlots):
     def to_frame(self) -> pd.DataFrame:
         """Effect measures with 95% CIs: difference, risk/odds ratios, and the hazard ratio if fitted."""
         self._check_fitted()
-        frame = self.outcome_.to_frame()
+        import pandas as pd
+
+        from desist.evaluation.outcomes import MEASURE_COLUMNS
+
+        return pd.DataFrame(self._estimate_rows(), columns=list(MEASURE_COLUMNS))
+
+    def _estimate_rows(self) -> list[dict[str, Any]]:
+        """:meth:`to_frame`'s rows, without pandas."""
+        rows = self.outcome_.rows()
         if self.survival_ is not None:
             s = self.survival_
-            row = ["hazard_ratio", s.hazard_ratio, s.ci[0], s.ci[1], s.p_value]
-            frame.loc[len(frame)] = row  # type: ignore[assignment]  # pandas-stubs: no list row for .loc
-        return frame
+            rows.append(
+                {"measure": "hazard_ratio", "estimate": s.hazard_ratio, "ci_low": s.ci[0], "ci_high": s.ci[1],
+                 "p_value": s.p_value}
+            )  # fmt: skip
+        return rows
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON result: :meth:`result` as plain values."""
@@ -320,7 +351,7 @@ class Evaluation(KeywordSettings, EvaluationPlots):
             out["order"], out["caliper_distance_units"] = m.order_, m.caliper_
         elif sp.method == "subclass":
             sub = cast("SubclassMatcher", d)
-            out["n_subclasses"] = int(sub.subclass_.nunique())
+            out["n_subclasses"] = int(np.unique(sub.subclass_ids_[sub.subclass_ids_ > 0]).size)
             out["cuts"] = [float(c) for c in np.asarray(sub.cuts_, dtype=float).ravel()]
         out["bootstrap"], out["random_state"] = sp.bootstrap, sp.random_state
         return out
@@ -345,8 +376,6 @@ class Evaluation(KeywordSettings, EvaluationPlots):
         """
         self._check_fitted()
         sp = self.spec_
-        bal = self.balance_.astype(object).where(self.balance_.notna(), None).to_dict(orient="records")
-        estimates = self.to_frame().astype(object)
         return EvaluationResult(
             method=sp.method,
             estimand=sp.estimand,
@@ -358,9 +387,9 @@ class Evaluation(KeywordSettings, EvaluationPlots):
             data_cutoff=data_cutoff,
             data_fingerprint=self.data_fingerprint_,
             n=plain(self.n_),
-            estimates=plain(estimates.to_dict(orient="records")),
+            estimates=plain(self._estimate_rows()),
             outcome=plain(self.outcome_.to_dict()),
-            balance=plain(bal),
+            balance=plain(self.balance_rows_),
             survival=plain(self.survival_.to_dict()) if self.survival_ is not None else None,
             sensitivity=plain(self.sensitivity_),
             subgroups=plain(self.subgroups_.to_dict()) if self.subgroups_ is not None else None,
@@ -375,7 +404,7 @@ class Evaluation(KeywordSettings, EvaluationPlots):
 
     def _naive(self) -> dict[str, float]:
         """The outcome's plain mean among treated and untreated men, before matching or weighting."""
-        y = pd.to_numeric(self.data_[self.spec_.outcome], errors="coerce").to_numpy(dtype=float)
+        y = to_float(self.data_[self.spec_.outcome])
         t = self.treated_
         return {"treated": float(np.nanmean(y[t])), "untreated": float(np.nanmean(y[~t]))}
 

@@ -8,13 +8,13 @@ tests compare against. Matchers never see outcomes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from desist.domain.errors import AnalysisError, InputError
 from desist.evaluation._calipers import check_calipers, resolve_calipers
+from desist.evaluation._frame import Columns, as_columns
 from desist.evaluation._nearest import (
     match_1d_with_replacement,
     match_1d_without_replacement,
@@ -23,9 +23,12 @@ from desist.evaluation._nearest import (
 )
 from desist.evaluation._sorting import stable_order
 from desist.evaluation._subclass import nearest_weights, subclass_weights, subclassify
-from desist.evaluation.design import as_pandas, check_columns, check_missing, design_matrix, treatment_vector
+from desist.evaluation.design import check_columns, check_missing, design_columns, treatment_vector
 from desist.evaluation.estimator import BaseEstimator
 from desist.evaluation.propensity import PropensityModel
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DISTANCES = ("glm", "logit", "gbm", "mahalanobis")
 ORDERS = ("largest", "smallest", "random", "data")
@@ -45,6 +48,25 @@ def discard_mask(distance: np.ndarray, treated: np.ndarray, option: str) -> np.n
     else:  # "treated"
         outside = (distance < d0.min()) | (distance > d0.max())
     return outside
+
+
+def exact_strata(data: Columns, exact: list[str]) -> np.ndarray:
+    """Codes 0..k-1 of the combinations of values of the ``exact`` columns (compared as text)."""
+    code = np.zeros(len(data), dtype=np.int64)
+    for name in exact:
+        values = data[name]
+        text = values.astype(str) if values.dtype.kind != "O" else np.array([str(v) for v in values.tolist()])
+        levels, inverse = np.unique(text, return_inverse=True)
+        code = code * len(levels) + inverse.ravel()
+        code = np.unique(code, return_inverse=True)[1].ravel()  # renumbered: never overflows
+    return code
+
+
+def _positions_by(codes: np.ndarray) -> dict[int, np.ndarray]:
+    """For each code, the positions holding it (ascending), as pandas' ``groupby(codes).indices``."""
+    order = np.argsort(codes, kind="stable")
+    values, starts = np.unique(codes[order], return_index=True)
+    return {int(v): part for v, part in zip(values.tolist(), np.split(order, starts[1:]), strict=True)}
 
 
 def mahalanobis_transform(X: np.ndarray, treated: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -76,11 +98,12 @@ class _Matcher(BaseEstimator):
     discard: str
     random_state: int | None
     weights_: np.ndarray
+    subclass_ids_: np.ndarray
 
-    def _prepare(self, data: Any, treatment: str, covariates: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-        df = as_pandas(data)
+    def _prepare(self, data: Any, treatment: str, covariates: list[str]) -> Columns:
+        df = as_columns(data)
         check_columns(df, [treatment], "treatment column")
-        X = design_matrix(df, covariates)
+        names, X = design_columns(df, covariates)
         t = treatment_vector(df, treatment)
         if self.discard not in DISCARDS:
             raise InputError(f"discard {self.discard!r}: expected one of {', '.join(DISCARDS)}")
@@ -90,7 +113,7 @@ class _Matcher(BaseEstimator):
         if isinstance(dist, str) and dist not in DISTANCES:
             if dist in df.columns:  # a user-supplied distance column, as MatchIt's numeric `distance`
                 check_missing(df, [dist])
-                dist = df[dist].to_numpy(dtype=float)
+                dist = df[dist].astype(float)
             else:
                 raise InputError(
                     f"distance {dist!r}: expected one of {', '.join(DISTANCES)} or a column name"
@@ -98,9 +121,10 @@ class _Matcher(BaseEstimator):
         self.propensity_ = None
         if isinstance(dist, str) and dist == "mahalanobis":
             self.distance_ = np.full(len(df), np.nan)
-            self._mahal_X = X.to_numpy(dtype=float)
+            self._mahal_X = X
         elif isinstance(dist, str):
-            pm = PropensityModel("gbm" if dist == "gbm" else "glm", random_state=self.random_state).fit(X, t)
+            model = PropensityModel("gbm" if dist == "gbm" else "glm", random_state=self.random_state)
+            pm = model.fit(X, t, names)
             self.propensity_ = pm
             self.distance_ = pm.linear_predictor_ if dist == "logit" else pm.ps_
         else:
@@ -111,7 +135,17 @@ class _Matcher(BaseEstimator):
         if self.discard != "none" and np.isnan(self.distance_).any():
             raise InputError("discard: needs a propensity-score distance, not 'mahalanobis'")
         self.discarded_ = discard_mask(self.distance_, t, self.discard)
-        return df, X
+        self._index = df.index
+        return df
+
+    @property
+    def subclass_(self) -> pd.Series:
+        """Subclass or pair ids as a pandas Series (Int64, <NA> for none), made when asked for."""
+        import pandas as pd
+
+        ids = np.asarray(self.subclass_ids_, dtype=np.int64)
+        index = self._index if self._index is not None else pd.RangeIndex(len(ids))
+        return pd.Series(pd.arrays.IntegerArray(ids, ids == 0), index=index, name="subclass")
 
     def _sample_sizes(self) -> None:
         t, w = self.treated_, self.weights_
@@ -137,6 +171,8 @@ class _Matcher(BaseEstimator):
 
     def summary(self) -> pd.DataFrame:
         """Sample sizes as MatchIt prints them (All, Matched, Matched ESS, Unmatched, Discarded)."""
+        import pandas as pd
+
         rows = {}
         for label, grp in (("Control", ~self.treated_), ("Treated", self.treated_)):
             w = self.weights_[grp]
@@ -188,6 +224,7 @@ class NearestNeighborMatcher(_Matcher):
     caliper_ : float or None, the absolute caliper on the distance;
     calipers_ : dict of every absolute caliper (key "distance" and covariate names).
     subclass_ : pandas Series (Int64) of pair ids (<NA> unmatched; all <NA> with replacement, as MatchIt).
+    subclass_ids_ : (n,) int array, the same ids without pandas (0: none).
     match_matrix_ : (n_treated_matched, ratio) int array of positional indices of controls (-1: none).
     match_treated_ : (n_treated_matched,) positional indices of the treated unit of each match-matrix row.
     distance_order_ : (n,) int array, R's ``order(distance_)`` (stable); None for a Mahalanobis distance.
@@ -234,7 +271,7 @@ class NearestNeighborMatcher(_Matcher):
     def fit(self, data: Any, treatment: str, covariates: list[str]) -> NearestNeighborMatcher:
         """Match treated to control units; returns self with the attributes above."""
         self._check()
-        df, X = self._prepare(data, treatment, covariates)
+        df = self._prepare(data, treatment, covariates)
         exact = list(self.exact or [])
         check_columns(df, exact, "exact column")
         check_missing(df, exact)
@@ -258,11 +295,7 @@ class NearestNeighborMatcher(_Matcher):
             rank = np.random.default_rng(self.random_state).permutation(focal_idx)
         else:
             rank = focal_idx[np.argsort(-d[focal_idx] if order == "largest" else d[focal_idx], kind="stable")]
-        strata = (
-            pd.MultiIndex.from_frame(df[exact].astype(str)).factorize()[0]
-            if exact
-            else np.zeros(len(df), int)
-        )
+        strata = exact_strata(df, exact) if exact else np.zeros(len(df), int)
         if exact and not np.intersect1d(strata[focal], strata[~focal]).size:
             raise AnalysisError(
                 f"exact matching on {', '.join(exact)}: no stratum has both groups; no matches"
@@ -277,9 +310,9 @@ class NearestNeighborMatcher(_Matcher):
             )
             groups = []
         elif exact:
-            units_by = pd.Series(np.arange(len(df))).groupby(strata).indices
-            rows_by = pd.Series(np.arange(len(rank))).groupby(strata[rank]).indices
-            groups = [(units_by[s], rows_by[s]) for s in rows_by]
+            units_by = _positions_by(strata)
+            rows_by = _positions_by(strata[rank])
+            groups = [(units_by[s], rows_by[s]) for s in sorted(rows_by)]
         elif mX is None:  # one stratum, the whole data: no copies of unit-sized arrays (10 million units...)
             mm[:] = match_1d_without_replacement(
                 d, focal, keep, rank, self.ratio, caliper, None, cov_vals, cov_cal, sort_order=srt
@@ -309,15 +342,15 @@ class NearestNeighborMatcher(_Matcher):
         matched = mm[:, 0] >= 0
         self.match_matrix_ = mm[matched]
         self.match_treated_ = rank[matched]
-        ids = np.zeros(len(df), dtype=np.int64)
+        itype = np.int32 if len(df) < 2**31 - 1 else np.int64
+        ids = np.zeros(len(df), dtype=itype)
         if not self.replace:  # with replacement matched sets overlap, so MatchIt gives no subclass either
-            pair = np.arange(1, matched.sum() + 1)
+            pair = np.arange(1, matched.sum() + 1, dtype=itype)
             ids[self.match_treated_] = pair
             for r in range(self.ratio):
                 ok = self.match_matrix_[:, r] >= 0
                 ids[self.match_matrix_[ok, r]] = pair[ok]
-        sub_ids = pd.arrays.IntegerArray(ids, ids == 0)
-        self.subclass_ = pd.Series(sub_ids, index=df.index, name="subclass")
+        self.subclass_ids_ = ids
         self.order_ = order
         self.distance_order_ = srt
         self.caliper_ = caliper
@@ -357,13 +390,12 @@ class SubclassMatcher(_Matcher):
             raise InputError(f"estimand {self.estimand!r}: expected ATT, ATC or ATE")
         if self.distance == "mahalanobis":
             raise InputError("distance 'mahalanobis': subclassification needs a propensity-score distance")
-        df, _ = self._prepare(data, treatment, covariates)
+        self._prepare(data, treatment, covariates)
         sub, cuts = subclassify(
             self.distance_, self.treated_, self.discarded_, self.n_subclasses, self.estimand
         )
         self.weights_ = subclass_weights(sub, self.treated_, self.estimand)
-        ids = pd.arrays.IntegerArray(sub.astype(np.int64), sub == 0)
-        self.subclass_ = pd.Series(ids, index=df.index, name="subclass")
+        self.subclass_ids_ = sub
         self.cuts_ = cuts
         self.match_matrix_ = None
         self._sample_sizes()

@@ -21,13 +21,18 @@ import math
 import warnings
 from dataclasses import asdict, dataclass, field
 from statistics import NormalDist
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
 
 from desist.domain.errors import AnalysisError, InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: the columns of :meth:`OutcomeResult.to_frame`
+MEASURE_COLUMNS = ("measure", "estimate", "ci_low", "ci_high", "p_value")
 
 #: the Justice Data Lab will not publish an analysis with fewer treated people than this
 JDL_MIN_TREATED = 60
@@ -86,13 +91,20 @@ class OutcomeResult:
         d["per_100"] = self.per_100
         return d
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per measure: difference, and for binary outcomes risk ratio and odds ratio."""
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per measure (keys :data:`MEASURE_COLUMNS`): difference, and for binary outcomes risk
+        ratio and odds ratio (their p-value NaN)."""
         rows = [("difference", self.estimate, *self.ci, self.p_value)]
         for label, r in (("risk_ratio", self.risk_ratio), ("odds_ratio", self.odds_ratio)):
             if r is not None:
                 rows.append((label, r.estimate, *r.ci, np.nan))
-        return pd.DataFrame(rows, columns=["measure", "estimate", "ci_low", "ci_high", "p_value"])
+        return [dict(zip(MEASURE_COLUMNS, row, strict=True)) for row in rows]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per measure: difference, and for binary outcomes risk ratio and odds ratio."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows(), columns=list(MEASURE_COLUMNS))
 
 
 def outcome_type(y: np.ndarray) -> str:
@@ -111,7 +123,9 @@ def _as_float(y: ArrayLike, name: str) -> np.ndarray:
     if raw.dtype.kind in "biuf":  # already numbers: no per-value conversion
         arr = raw.astype(float)
         bad = np.zeros(0, dtype=bool)
-    else:
+    else:  # text or mixed values (rare): pandas' number parsing
+        import pandas as pd
+
         arr = pd.to_numeric(pd.Series(np.asarray(y, dtype=object)), errors="coerce").to_numpy(dtype=float)
         bad = np.isnan(arr) & pd.notna(pd.Series(np.asarray(y, dtype=object))).to_numpy()
     if bad.any():
@@ -141,18 +155,39 @@ def _cluster_codes(clusters: ArrayLike | None, keep: np.ndarray) -> np.ndarray |
     """
     if clusters is None:
         return None
+    if isinstance(clusters, np.ndarray) and clusters.dtype.kind in "iu":  # integer ids, none missing
+        vals = clusters[keep].astype(np.int64, copy=False)
+        missing = np.zeros(len(vals), dtype=bool)
+        if not len(vals):
+            return None
+        if vals.min() >= 0 and vals.max() <= 4 * len(vals):
+            return _number_ids(vals, missing)
+        codes = np.zeros(len(vals), dtype=np.int64)
+        codes[~missing] = np.unique(vals[~missing], return_inverse=True)[1].ravel()
+        return _own_clusters(codes, missing)
+    import pandas as pd
+
     s = clusters if isinstance(clusters, pd.Series) else pd.Series(clusters)
     missing = s.isna().to_numpy()[keep]
     if missing.all():
         return None
     vals = s.to_numpy(dtype=np.int64, na_value=0)[keep] if pd.api.types.is_integer_dtype(s.dtype) else None
     if vals is not None and vals.min() >= 0 and vals.max() <= 4 * len(vals):
-        # pair ids (1 .. pairs): number the ids present in order, by table lookup rather than a sort
-        present = np.zeros(int(vals.max()) + 1, dtype=bool)
-        present[vals[~missing]] = True
-        codes: np.ndarray = (np.cumsum(present) - 1)[vals]
-    else:
-        codes = np.asarray(pd.factorize(s.reset_index(drop=True)[keep], use_na_sentinel=True)[0])
+        return _number_ids(vals, missing)
+    codes = np.asarray(pd.factorize(s.reset_index(drop=True)[keep], use_na_sentinel=True)[0])
+    return _own_clusters(codes, missing)
+
+
+def _number_ids(vals: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """Pair ids (1 .. pairs) numbered 0 .. G-1 in order, by table lookup rather than a sort."""
+    present = np.zeros(int(vals.max()) + 1, dtype=bool)
+    present[vals[~missing]] = True
+    codes: np.ndarray = (np.cumsum(present) - 1)[vals]
+    return _own_clusters(codes, missing)
+
+
+def _own_clusters(codes: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """Rows without a cluster become clusters of their own, numbered after the others."""
     n_cl = int(codes[~missing].max()) + 1
     codes[missing] = n_cl + np.arange(int(missing.sum()))
     return codes

@@ -10,27 +10,31 @@ shrinks the coefficients and changes who gets matched to whom.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from desist.domain.errors import AnalysisError, InputError
 from desist.evaluation._glm import fit_logit, independent_columns, linkinv
 from desist.evaluation.estimator import BaseEstimator
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # R's glm warns "fitted probabilities numerically 0 or 1" below 10 * machine epsilon; we refuse instead.
 _EPS = 10 * np.finfo(float).eps
 _METHODS = ("glm", "gbm")
 
 
-def separating_covariate(X: pd.DataFrame, t: np.ndarray) -> str | None:
+def separating_covariate(X: Any, t: np.ndarray, names: list[str] | None = None) -> str | None:
     """Name a column that on its own (quasi-)separates treated from untreated, if there is one.
 
-    Checks ranges (continuous: groups do not overlap) and, for 0/1 columns, a level held by one group only.
+    ``X`` is a design matrix: a pandas frame, or an (n, p) array with its column ``names``. Checks ranges
+    (continuous: groups do not overlap) and, for 0/1 columns, a level held by one group only.
     """
-    for name in X.columns:
-        x = X[name].to_numpy(dtype=float)
+    names, values = _named(X, names)
+    for j, name in enumerate(names):
+        x = values[:, j]
         x1, x0 = x[t], x[~t]
         if x1.max() < x0.min() or x1.min() > x0.max():
             return str(name)
@@ -77,29 +81,35 @@ class PropensityModel(BaseEstimator):
         self.method = method
         self.random_state = random_state
 
-    def fit(self, X: pd.DataFrame, t: np.ndarray) -> PropensityModel:
-        """Fit the model on design matrix ``X`` (from :func:`design_matrix`) and boolean treatment ``t``."""
+    def fit(self, X: Any, t: np.ndarray, names: list[str] | None = None) -> PropensityModel:
+        """Fit the model on design matrix ``X`` (from :func:`design_matrix`, or an (n, p) array with its
+        column ``names``) and boolean treatment ``t``."""
         if self.method not in _METHODS:
             raise InputError(f"propensity method {self.method!r}: expected one of {', '.join(_METHODS)}")
-        if not isinstance(X, pd.DataFrame):
-            X = pd.DataFrame(np.asarray(X, dtype=float))
+        names, Xv = _named(X, names)
         t = np.asarray(t, dtype=bool)
-        if len(t) != len(X):
-            raise InputError(f"treatment has {len(t)} rows but the covariates have {len(X)}: expected equal")
+        if len(t) != len(Xv):
+            raise InputError(f"treatment has {len(t)} rows but the covariates have {len(Xv)}: expected equal")
         if self.method == "glm":
-            self._fit_glm(X, t)
+            self._fit_glm(Xv, t, names)
         else:
-            self._fit_gbm(X, t)
+            self._fit_gbm(Xv, t)
         return self
 
-    def _fit_glm(self, X: pd.DataFrame, t: np.ndarray) -> None:
-        Xv = np.ascontiguousarray(X.to_numpy(dtype=float))
-        names = ["(Intercept)", *map(str, X.columns)]
+    @property
+    def coef_(self) -> pd.Series:
+        """``"glm"`` only: the coefficients as a pandas Series (made when asked for)."""
+        import pandas as pd
+
+        return pd.Series(self.coef_values_, index=self.coef_names_, dtype=float)
+
+    def _fit_glm(self, Xv: np.ndarray, t: np.ndarray, columns: list[str]) -> None:
+        names = ["(Intercept)", *columns]
         keep = independent_columns(Xv)
         y = t.astype(float)
 
         def separation(reason: str) -> AnalysisError:
-            who = separating_covariate(X, t)
+            who = separating_covariate(Xv, t, columns)
             where = f"covariate {who}" if who else "a combination of covariates"
             return AnalysisError(
                 f"propensity model: {reason}; {where} predicts treatment perfectly; "
@@ -116,7 +126,7 @@ class PropensityModel(BaseEstimator):
         if ps.min() < 1e-8 or ps.max() > 1 - 1e-8:
             # quasi-complete separation: ML estimates diverge (R's glm stops early and warns); refuse if one
             # covariate explains it, since its coefficient and the scores of its rows are then meaningless
-            who = separating_covariate(X, t)
+            who = separating_covariate(Xv, t, columns)
             if who:
                 raise AnalysisError(
                     f"propensity model: quasi-perfect separation; covariate {who}; expected both groups at "
@@ -130,30 +140,40 @@ class PropensityModel(BaseEstimator):
             )
         values = np.full(len(names), np.nan)
         values[keep] = fit.coef
-        self.coef_ = pd.Series(values, index=names, dtype=float)
+        self.coef_values_, self.coef_names_ = values, names
         self.linear_predictor_ = eta
         self.ps_ = ps
         self.model_: Any = fit
 
-    def _fit_gbm(self, X: pd.DataFrame, t: np.ndarray) -> None:
+    def _fit_gbm(self, X: np.ndarray, t: np.ndarray) -> None:
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         model = HistGradientBoostingClassifier(random_state=self.random_state)
-        model.fit(X.to_numpy(dtype=float), t)
-        ps = model.predict_proba(X.to_numpy(dtype=float))[:, 1]
+        model.fit(X, t)
+        ps = model.predict_proba(X)[:, 1]
         ps = np.clip(ps, 1e-6, 1 - 1e-6)  # keep logits and inverse weights finite
         self.ps_ = ps
         self.linear_predictor_ = np.log(ps / (1 - ps))
         self.model_ = model
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
+    def predict(self, X: Any) -> np.ndarray:
         """Propensity scores for new rows with the same design columns."""
         # scikit-learn's predict_proba is untyped (Any): the annotation states the result
         scores: np.ndarray
         if self.method == "glm":
             Xc = np.column_stack([np.ones(len(X)), np.asarray(X, dtype=float)])
-            beta = self.coef_.fillna(0.0).to_numpy()
+            beta = np.nan_to_num(self.coef_values_, nan=0.0)
             scores = linkinv(Xc @ beta)
         else:
             scores = np.clip(self.model_.predict_proba(np.asarray(X, dtype=float))[:, 1], 1e-6, 1 - 1e-6)
         return scores
+
+
+def _named(X: Any, names: list[str] | None) -> tuple[list[str], np.ndarray]:
+    """Column names and the (n, p) float values (C order) of a design matrix: a pandas frame or an array."""
+    if hasattr(X, "columns") and hasattr(X, "to_numpy"):
+        return [str(c) for c in X.columns], np.ascontiguousarray(X.to_numpy(dtype=float))
+    values = np.ascontiguousarray(np.asarray(X, dtype=float))
+    if values.ndim == 1:
+        values = values.reshape(-1, 1)
+    return (list(names) if names is not None else [str(j) for j in range(values.shape[1])]), values

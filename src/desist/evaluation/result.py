@@ -26,11 +26,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from desist.domain.errors import InputError
 from desist.evaluation._fingerprint import fingerprint
@@ -38,6 +38,8 @@ from desist.evaluation._fingerprint import fingerprint
 __all__ = ["SCHEMA_VERSION", "EvaluationResult", "fingerprint", "plain"]
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from desist.evaluation.summary import ResultSummary
 
 #: bumped when a key's meaning changes, so stored runs can be read by later versions
@@ -58,11 +60,13 @@ def plain(obj: Any) -> Any:
         return None
     if obj is None or isinstance(obj, str | int | float | bool):
         return obj
-    try:
-        if pd.isna(obj):
-            return None
-    except (TypeError, ValueError):
-        pass
+    pandas = sys.modules.get("pandas")  # pandas' NA and NaT exist only if pandas is in use
+    if pandas is not None:
+        try:
+            if pandas.isna(obj):
+                return None
+        except (TypeError, ValueError):
+            pass
     return str(obj)
 
 
@@ -112,6 +116,8 @@ class EvaluationResult:
 
     def to_frame(self) -> pd.DataFrame:
         """The effect measures with 95% CIs: difference, risk/odds ratios, and the hazard ratio if fitted."""
+        import pandas as pd
+
         return pd.DataFrame(
             self.estimates, columns=["measure", "estimate", "ci_low", "ci_high", "p_value"]
         ).astype({"estimate": float, "ci_low": float, "ci_high": float, "p_value": float})

@@ -22,7 +22,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
 
 from desist.domain.errors import AnalysisError, InputError
@@ -30,6 +29,7 @@ from desist.evaluation._binomial import binomial_sf
 from desist.evaluation._plotting import PlotPath, save
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure, SubFigure
 
@@ -229,6 +229,21 @@ def rosenbaum_grid(
         The Gamma at which the upper p-value first reaches ``alpha`` (1.0: not significant even without
         hidden bias; None: still significant at Gamma = 1000).
     """
+    import pandas as pd
+
+    rows, critical = _grid(treated_only, control_only, differences, gammas, alpha, zeros)
+    return pd.DataFrame(rows, columns=["gamma", "p_upper"]), critical
+
+
+def _grid(
+    treated_only: int | None,
+    control_only: int | None,
+    differences: ArrayLike | None,
+    gammas: ArrayLike | None,
+    alpha: float,
+    zeros: str,
+) -> tuple[list[dict[str, float]], float | None]:
+    """:func:`rosenbaum_grid` with the table as a list of ``{"gamma", "p_upper"}`` rows."""
     if differences is not None:
 
         def pfun(g: float) -> float:
@@ -240,8 +255,8 @@ def rosenbaum_grid(
     else:
         raise InputError("rosenbaum_grid: give treated_only and control_only, or differences")
     grid = np.asarray(gammas if gammas is not None else np.round(np.arange(1.0, 6.01, 0.25), 2), dtype=float)
-    table = pd.DataFrame({"gamma": grid, "p_upper": [pfun(float(g)) for g in grid]})
-    return table, _critical_gamma(pfun, alpha)
+    rows = [{"gamma": float(g), "p_upper": pfun(float(g))} for g in grid]
+    return rows, _critical_gamma(pfun, alpha)
 
 
 def innocent_deniers(
@@ -286,6 +301,8 @@ def innocent_deniers(
         ``fraction, treated_mean, control_mean, estimate, ci_low, ci_high, p_value`` (NaN where an arm is
         left empty), with ``attrs["scenario"]`` describing the assumption.
     """
+    import pandas as pd
+
     from desist.evaluation.outcomes import estimate_outcome, outcome_type
 
     y = np.asarray(y, dtype=float)
@@ -383,20 +400,20 @@ def rosenbaum_matched(
     if binary:
         t_only, c_only = int((diff > 0).sum()), int((diff < 0).sum())
         first, second = (t_only, c_only) if sign > 0 else (c_only, t_only)
-        table, gcrit = rosenbaum_grid(treated_only=first, control_only=second)
+        table, gcrit = _grid(first, second, None, None, 0.05, zeros)
         info = {
             "test": "binomial (McNemar) on discordant pairs",
             "treated_only": t_only,
             "control_only": c_only,
         }
     else:
-        table, gcrit = rosenbaum_grid(differences=sign * diff, zeros=zeros)
+        table, gcrit = _grid(None, None, sign * diff, None, 0.05, zeros)
         info = {"test": "Wilcoxon signed rank", "zeros": zeros, "zero_pairs": int((diff == 0).sum())}
     return {
         "available": True,
         **info,
         "direction": "treated higher" if sign > 0 else "treated lower",
         "pairs": int(ok.sum()),
-        "table": table.to_dict(orient="records"),
+        "table": table,
         "gamma_critical": gcrit,
     }

@@ -10,12 +10,13 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from desist.domain.errors import InputError
 from desist.evaluation.sensitivity import e_value, innocent_deniers, rosenbaum_matched
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from desist.evaluation.outcomes import OutcomeResult
     from desist.evaluation.survival import SurvivalResult
 
@@ -28,7 +29,7 @@ def e_value_block(
     y: np.ndarray,
     treated: np.ndarray,
     survival: SurvivalResult | None = None,
-    events: pd.Series | None = None,
+    events: pd.Series | np.ndarray | None = None,
 ) -> dict[str, Any]:
     """E-values for the outcome estimate (risk ratio, or a standardised difference) and the hazard ratio."""
     e_block: dict[str, Any]
@@ -62,12 +63,12 @@ def sensitivity_summary(
     y: np.ndarray,
     treated: np.ndarray,
     weights: np.ndarray,
-    clusters: pd.Series | None,
+    clusters: pd.Series | np.ndarray | None,
     *,
     name: str,
     pairs: tuple[np.ndarray, np.ndarray] | None = None,
     survival: SurvivalResult | None = None,
-    events: pd.Series | None = None,
+    events: pd.Series | np.ndarray | None = None,
     deniers: pd.Series | None = None,
     denier_base_rate: float | None = None,
     wilcoxon_zeros: str = "drop",
@@ -112,7 +113,7 @@ def sensitivity_summary(
     out: dict[str, Any] = {"e_value": e_block, "rosenbaum": ros}
     table = None
     if deniers is not None:
-        if not set(pd.unique(deniers)) <= {0, 1}:
+        if not set(np.asarray(deniers, dtype=object).tolist()) <= {0, 1}:
             raise InputError(f"deniers column {deniers.name!r}: expected 0/1 (maintains innocence)")
         table = innocent_deniers(
             y,

@@ -11,11 +11,11 @@ matching loop.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
+from desist.evaluation._frame import as_columns
 from desist.evaluation._sorting import stable_order
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def _order(m: NearestNeighborMatcher, focal_idx: np.ndarray) -> np.ndarray:
     return focal_idx[np.argsort(key, kind="stable")]
 
 
-def matched_sets_with_ties(m: NearestNeighborMatcher, data: pd.DataFrame) -> int | None:
+def matched_sets_with_ties(m: NearestNeighborMatcher, data: Any) -> int | None:
     """Number of matched sets in which at least one control was picked while another control, still
     available at that moment (same exact stratum, not discarded, not yet used when matching without
     replacement), lay at the same distance (equal to 12 significant digits). None for a Mahalanobis distance
@@ -50,7 +50,11 @@ def matched_sets_with_ties(m: NearestNeighborMatcher, data: pd.DataFrame) -> int
     t = np.asarray(m.treated_, dtype=bool)
     focal = t if m.estimand == "ATT" else ~t
     exact = list(m.exact or [])
-    strata = pd.MultiIndex.from_frame(data[exact].astype(str)).factorize()[0] if exact else None
+    strata = None
+    if exact:
+        from desist.evaluation.matching import exact_strata
+
+        strata = exact_strata(as_columns(data), exact)
     pool = ~focal & ~np.asarray(m.discarded_, dtype=bool)
     mm, rows = m.match_matrix_, m.match_treated_
     n, ratio = len(d), mm.shape[1]

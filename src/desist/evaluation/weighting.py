@@ -7,15 +7,18 @@ estimator lives with the outcome models and reuses :class:`~desist.evaluation.pr
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from desist.domain.errors import InputError
-from desist.evaluation.design import as_pandas, check_columns, design_matrix, treatment_vector
+from desist.evaluation._frame import as_columns
+from desist.evaluation.design import check_columns, design_columns, treatment_vector
 from desist.evaluation.estimator import BaseEstimator
 from desist.evaluation.propensity import PropensityModel
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def ipw_weights(
@@ -184,11 +187,11 @@ class IPWWeighter(BaseEstimator):
         if self.estimand not in ("ATT", "ATE"):
             raise InputError(f"estimand {self.estimand!r}: IPW supports ATT or ATE")
         check_trim(self.trim, self.trim_rule)
-        df = as_pandas(data)
+        df = as_columns(data)
         check_columns(df, [treatment], "treatment column")
-        X = design_matrix(df, covariates)
+        names, X = design_columns(df, covariates)
         t = treatment_vector(df, treatment)
-        pm = PropensityModel(self.method, random_state=self.random_state).fit(X, t)
+        pm = PropensityModel(self.method, random_state=self.random_state).fit(X, t, names)
         w = ipw_weights(pm.ps_, t, self.estimand, self.stabilize)
         if self.trim is not None:
             w = trim_weights(
@@ -217,6 +220,8 @@ class IPWWeighter(BaseEstimator):
 
     def summary(self) -> pd.DataFrame:
         """Weight distribution per group (min, mean, max, effective sample size)."""
+        import pandas as pd
+
         rows = {}
         for label, g in (("Control", ~self.treated_), ("Treated", self.treated_)):
             w = self.weights_[g]

@@ -13,6 +13,7 @@ from typing import Any
 
 from desist.domain.access import Action, Principal
 from desist.domain.errors import DesistError, InputError, NotFound
+from desist.domain.people import full_name
 from desist.domain.referrals import ReferralStatus
 from desist.services.casework import PersonView, person_view
 from desist.services.incentives import LevelChangeView
@@ -22,6 +23,8 @@ from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 
 #: most men a search lists
 SEARCH_LIMIT = 50
+#: the longest search text: a full name (given and family names are at most 100 characters each)
+SEARCH_MAX = 100
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,13 @@ class PersonSummary:
     date_of_birth: dt.date
     establishment: str | None
     probation_region: str | None
+    given_name: str | None = None
+    family_name: str | None = None
+
+    @property
+    def name(self) -> str | None:
+        """"Given Family" as recorded, or None."""
+        return full_name(self.given_name, self.family_name)
 
 
 def organisation_filter(principal: Principal) -> str | None:
@@ -41,24 +51,36 @@ def organisation_filter(principal: Principal) -> str | None:
 
 
 def search_people(uow: UnitOfWork, text: str, *, limit: int = SEARCH_LIMIT) -> list[PersonSummary]:
-    """Men whose prison number (or PNC number) starts with ``text``, within the user's organisation.
+    """Men found by the start of a prison number, PNC number or name, within the user's organisation.
+
+    One word matches a prison number, PNC number, family name or given name; several words match names
+    that start with every word ("john smi"). Results in name order.
 
     Raises
     ------
     InputError
-        ``text`` shorter than 2 characters or longer than 20.
+        ``text`` shorter than 2 characters or longer than 100.
     """
-    query = (text or "").strip()
-    if len(query) < 2 or len(query) > 20:
+    query = " ".join((text or "").split())
+    if len(query) < 2 or len(query) > SEARCH_MAX:
         raise InputError(
-            "search: enter at least 2 and at most 20 characters of a prison number or PNC number"
+            f"search: enter at least 2 and at most {SEARCH_MAX} characters of a name, prison number or "
+            "PNC number"
         )
     with uow:
         me: Principal = uow.principal  # type: ignore[attr-defined]
         me.require(Action.PERSON_READ, "search people")
         rows = uow.caseload.search_people(query, organisation_filter(me), limit)  # type: ignore[attr-defined]
         return [
-            PersonSummary(p.id, p.prison_number, p.date_of_birth, p.establishment, p.probation_region)
+            PersonSummary(
+                p.id,
+                p.prison_number,
+                p.date_of_birth,
+                p.establishment,
+                p.probation_region,
+                p.given_name,
+                p.family_name,
+            )
             for p in rows
         ]
 

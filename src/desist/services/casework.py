@@ -24,7 +24,7 @@ from desist.domain.dates import check_happened
 from desist.domain.errors import Forbidden, InputError, NotFound
 from desist.domain.groups import Member, OffenceContact, parse_enum
 from desist.domain.histories import check_not_before
-from desist.domain.people import PRISON_NUMBER_PATTERN
+from desist.domain.people import PRISON_NUMBER_PATTERN, clean_name, full_name
 from desist.domain.records import OutcomeKind, Sex, values
 from desist.domain.risk.bands import Band
 from desist.domain.risk_member import (
@@ -66,6 +66,13 @@ class PersonView:
     recognised_appellant: bool = False
     version: int | None = None
     ldc: bool = False
+    given_name: str | None = None
+    family_name: str | None = None
+
+    @property
+    def name(self) -> str | None:
+        """"Given Family" as recorded, or None when no name is on file."""
+        return full_name(self.given_name, self.family_name)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,6 +91,8 @@ def person_view(p: Person) -> PersonView:
         bool(p.recognised_appellant),
         p.version,
         bool(p.ldc),
+        p.given_name,
+        p.family_name,
     )
 
 
@@ -129,6 +138,8 @@ def register_person(
     maintains_innocence: bool = False,
     recognised_appellant: bool = False,
     ldc: bool = False,
+    given_name: str | None = None,
+    family_name: str | None = None,
 ) -> PersonView:
     """Record a new man; a prison number already on file is a Conflict (via the unique constraint).
 
@@ -136,7 +147,8 @@ def register_person(
     read them from there; ``ldc`` (learning disability or challenges) marks him for the adapted
     programmes (see :func:`set_person_flags` to change any of them later).
     """
-    number = (prison_number or "").strip().upper()
+    # spaces only: a tab, line break or other control character is refused below, not trimmed away
+    number = (prison_number or "").strip(" ").upper()
     if not number:
         raise InputError("prison number: empty; expected an identifier such as A1234BC")
     if not re.fullmatch(PRISON_NUMBER_PATTERN, number):
@@ -161,6 +173,8 @@ def register_person(
             maintains_innocence=bool(maintains_innocence),
             recognised_appellant=bool(recognised_appellant),
             ldc=bool(ldc),
+            given_name=clean_name(given_name),
+            family_name=clean_name(family_name),
         )
         uow.people.add(person)
         view = person_view(person)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from desist.synth.names import synthetic_names
 from desist.synth.population import ESTABLISHMENTS, PNI_ITEMS, REGIONS
 
 OSP_FIELDS = (
@@ -59,9 +60,12 @@ def import_tables(
     n = len(men)
     in_custody = men["release_date"] > pd.Timestamp(end_of_data)
     rng = np.random.default_rng(0)  # where each man is held: cosmetic, so a fixed stream
+    given, family = synthetic_names(n)
     people = pd.DataFrame(
         {
             "prison_number": men["prison_number"],
+            "given_name": given,
+            "family_name": family,
             "date_of_birth": _day(men["date_of_birth"]),
             "sex": "M",
             "establishment": np.where(in_custody, rng.choice(ESTABLISHMENTS, n), ""),

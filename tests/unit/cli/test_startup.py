@@ -8,6 +8,7 @@ PostgreSQL dialect on a SQLite database.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -127,3 +128,30 @@ def test_casework_commands_import_nothing_heavy(small_db: dict[str, str], argv: 
     assert res.returncode == 0, res.stderr
     loaded = next(line[7:] for line in res.stderr.splitlines() if line.startswith("LOADED="))
     assert json.loads(loaded) == []
+
+
+def test_the_collector_is_off_until_the_store_is_opened_and_on_after(small_db: dict[str, str]) -> None:
+    from desist.entrypoints.cli import collector
+    from desist.entrypoints.cli.casework_common import open_app
+
+    assert gc.isenabled()
+    with collector.paused(True):
+        assert not gc.isenabled()
+        with open_app(small_db["DESIST_DATABASE_URL"]):
+            assert gc.isenabled()  # the command's own work is collected as usual
+            assert gc.get_freeze_count() > 10_000  # what start-up made is left out of the scans
+    assert gc.isenabled()
+    with collector.paused(False):
+        assert gc.isenabled() and gc.get_freeze_count() == 0  # the next command frees what the last froze
+        collector.resume()  # not paused: changes nothing
+        assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("argv", [["referral", "list"], ["referral", "show", "99"], ["referral", "lst"]])
+def test_a_casework_command_run_in_process_leaves_the_collector_on(
+    small_db: dict[str, str], argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main([*argv, "--db", small_db["DESIST_DATABASE_URL"], "--as", "start.team"])
+    assert gc.isenabled()
+    gc.unfreeze()

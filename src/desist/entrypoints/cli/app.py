@@ -14,18 +14,23 @@ import typer
 
 from desist.domain.errors import DesistError
 
-#: command modules, each with ``register(app: typer.Typer) -> None``
-COMMAND_MODULES = (
-    "desist.entrypoints.cli.risk",
-    "desist.entrypoints.cli.recommend",
-    "desist.entrypoints.cli.db",
-    "desist.entrypoints.cli.casework",
-    "desist.entrypoints.cli.evaluate",
-    "desist.entrypoints.cli.report",
-    "desist.entrypoints.cli.demo",
-    "desist.entrypoints.cli.monitor",
-    "desist.entrypoints.cli.serve",
-    "desist.entrypoints.cli.users",
+#: command modules, each with ``register(app: typer.Typer) -> None``, and the top-level commands each adds
+COMMAND_MODULES = {
+    "desist.entrypoints.cli.risk": ("risk",),
+    "desist.entrypoints.cli.recommend": ("recommend",),
+    "desist.entrypoints.cli.db": ("db", "import", "export", "audit"),
+    "desist.entrypoints.cli.casework": ("person", "offering", "referral", "group", "incentive"),
+    "desist.entrypoints.cli.evaluate": ("evaluate", "survival"),
+    "desist.entrypoints.cli.report": ("report",),
+    "desist.entrypoints.cli.demo": ("demo",),
+    "desist.entrypoints.cli.monitor": ("monitor",),
+    "desist.entrypoints.cli.serve": ("serve",),
+    "desist.entrypoints.cli.users": ("user",),
+}
+
+#: commands that start with the cyclic garbage collector off until they open the store (cli.collector)
+CASEWORK_COMMANDS = frozenset(
+    {"db", "import", "export", "audit", "person", "offering", "referral", "group", "incentive", "user"}
 )
 
 
@@ -34,8 +39,8 @@ def build_app(only: str | None = None) -> typer.Typer:
 
     Typer builds every command it holds before it runs one, reading each function's type hints: for the
     whole tree (over a hundred commands) that was almost half of a casework command's work after its
-    imports. ``desist referral list`` needs only ``referral``; ``desist --help`` and an unknown name get the
-    whole tree, so the help lists everything and click suggests the names.
+    imports. ``desist referral list`` needs only ``referral`` (and imports only its module); ``desist --help``
+    and an unknown name get the whole tree, so the help lists everything and click suggests the names.
     """
     app = typer.Typer(
         name="desist",
@@ -65,8 +70,11 @@ def build_app(only: str | None = None) -> typer.Typer:
 
         typer.echo(__version__)
 
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(app)
+    modules = [module for module, names in COMMAND_MODULES.items() if only in names]
+    if not modules and only != "version":  # the whole tree, or a name to look for in it
+        modules = list(COMMAND_MODULES)
+    for module in modules:
+        importlib.import_module(module).register(app)
     if only is not None:
         _keep_only(app, only)
     return app
@@ -93,6 +101,15 @@ def _group_name(info: typer.models.TyperInfo) -> str | None:
     return sub.info.name if sub is not None and isinstance(sub.info.name, str) else None
 
 
+def _command_named(args: list[str]) -> str | None:
+    """The top-level command ``args`` run, or None for the whole tree (``--help``, no arguments)."""
+    if not args:
+        return None
+    if args[0] == "--version":  # the root's own option: any command's tree has it
+        return "version"
+    return None if args[0].startswith("-") else args[0]
+
+
 def _print_version(value: bool) -> None:
     if value:
         from desist import __version__
@@ -116,15 +133,17 @@ def main(argv: list[str] | None = None) -> None:
     where the full traceback was written (``DESIST_DEBUG=1`` re-raises it instead).
     """
     args = list(sys.argv[1:] if argv is None else argv)
-    app = build_app(only=args[0] if args and not args[0].startswith("-") else None)
+    named = _command_named(args)
+    app = build_app(only=named)
     bad = next((i for i, a in enumerate(args, start=1) if not _is_utf8(a)), None)
     if bad is not None:  # Python keeps undecodable bytes as lone surrogates; they cannot be stored or shown
         shown = os.fsencode(args[bad - 1]).decode("ascii", "backslashreplace")
         typer.echo(f"error: argument {bad} ({shown}) is not valid UTF-8; expected UTF-8 text", err=True)
         sys.exit(2)
+    from desist.entrypoints.cli import collector
     from desist.entrypoints.cli.safe_output import escaped_output
 
-    with escaped_output(args):
+    with escaped_output(args), collector.paused(named in CASEWORK_COMMANDS):
         _run(app, args)
 
 

@@ -71,6 +71,8 @@ def register_person(app: typer.Typer) -> None:
     @person.command("add")
     def add(
         prison_number: str = typer.Option(..., "--prison-number", help="e.g. A1234BC"),
+        given_name: str = typer.Option(None, "--given-name", help="Given name(s), as on the case system."),
+        family_name: str = typer.Option(None, "--family-name", help="Family name (for the caseload search)."),
         dob: str = typer.Option(..., "--date-of-birth", help="Date of birth, YYYY-MM-DD."),
         sex: str = typer.Option("M", "--sex", metavar="[M|F]", help="Sex as recorded."),
         establishment: str = typer.Option(None, "--establishment", help="Prison he is held in."),
@@ -101,8 +103,11 @@ def register_person(app: typer.Typer) -> None:
                 maintains_innocence=maintains_innocence,
                 recognised_appellant=appellant,
                 ldc=ldc,
+                given_name=given_name,
+                family_name=family_name,
             )
-        typer.echo(f"person {p.id}: {p.prison_number}{_flags_text(p)}")
+        named = f" {p.name}" if p.name else ""
+        typer.echo(f"person {p.id}: {p.prison_number}{named}{_flags_text(p)}")
 
     @person.command("set-flags")
     def set_flags(

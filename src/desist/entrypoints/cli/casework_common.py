@@ -15,6 +15,7 @@ from typing import Any
 import typer
 
 from desist.domain.errors import InputError
+from desist.entrypoints.cli import collector
 from desist.entrypoints.cli.options import DbOpt, Format, FormatOpt, emit_json, plain
 
 ROLE_REMOVED = "--role was removed; act as a named user with --as USER (see desist user --help)"
@@ -51,7 +52,9 @@ def open_app(db: str | None, *, require_head: bool = True, create: bool = False)
     from desist.entrypoints.cli.options import flag_names
 
     with flag_names(database_url="database URL (--db or DESIST_DATABASE_URL)"):
-        return bootstrap(get_settings(database_url=db), require_head=require_head, create=create)
+        app = bootstrap(get_settings(database_url=db), require_head=require_head, create=create)
+    collector.resume()  # the command's imports are done: the garbage collector back on (cli.collector)
+    return app
 
 
 def uow_factory(actor: str, url: str | None = None) -> Callable[[], Any]:

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from alembic import op
 
+from desist.adapters.limit_checks import pg_checks, sqlite_condition, sqlite_triggers
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -70,28 +72,12 @@ DATES: dict[str, tuple[str, ...]] = {
 EARLIEST, LATEST = "1900-01-01", "2199-12-31"
 
 
+def _multiline(table: str) -> set[str]:
+    return {c for t, c in MULTILINE if t == table}
+
+
 def _pg_checks(table: str) -> list[tuple[str, str]]:
-    out = []
-    for col, n in LENGTHS.get(table, {}).items():
-        lf = "" if (table, col) in MULTILINE else "\\x0a"
-        controls = f"[\\x01-\\x08{lf}\\x0b-\\x1f\\x7f]"
-        out.append((f"lim_{table}_{col}", f"char_length({col}) <= {n} AND {col} !~ E'{controls}'"))
-    for col in DATES.get(table, ()):
-        out.append((f"lim_{table}_{col}", f"{col} BETWEEN DATE '{EARLIEST}' AND DATE '{LATEST}'"))
-    return out
-
-
-def _sqlite_condition(table: str) -> str:
-    """True when NEW holds a value outside the limits (NULLs are never outside)."""
-    parts = []
-    for col, n in LENGTHS.get(table, {}).items():
-        # GLOB with a character class built from char(): SQLite has no escapes in string literals
-        lf = "" if (table, col) in MULTILINE else "char(10) || "
-        cls = f"'*[' || char(1) || '-' || char(8) || {lf}char(11) || '-' || char(31) || char(127) || ']*'"
-        parts.append(f"length(NEW.{col}) > {n} OR NEW.{col} GLOB ({cls})")
-    for col in DATES.get(table, ()):
-        parts.append(f"NEW.{col} < '{EARLIEST}' OR NEW.{col} > '{LATEST}'")
-    return " OR ".join(f"({p})" for p in parts)
+    return pg_checks(table, LENGTHS.get(table, {}), DATES.get(table, ()), _multiline(table))
 
 
 def _tables() -> list[str]:
@@ -105,12 +91,9 @@ def upgrade() -> None:
                 op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({check}) NOT VALID")
         return
     for table in _tables():
-        for when in ("INSERT", "UPDATE"):
-            op.execute(
-                f"CREATE TRIGGER lim_{table}_{when.lower()} BEFORE {when} ON {table} "
-                f"WHEN {_sqlite_condition(table)} "
-                f"BEGIN SELECT RAISE(ABORT, '{table}: a value outside the limits of data/limits.yaml'); END"
-            )
+        condition = sqlite_condition(LENGTHS.get(table, {}), DATES.get(table, ()), _multiline(table))
+        for statement in sqlite_triggers(f"lim_{table}", table, condition):
+            op.execute(statement)
 
 
 def downgrade() -> None:

@@ -18,10 +18,12 @@ router = APIRouter(tags=["people"], responses=PROBLEMS)
 @router.get(
     "/people",
     response_model=PersonSearch,
-    summary="Search the caseload by prison number or PNC number (prefix)",
+    summary="Search the caseload by the start of a name, prison number or PNC number",
+    description="One word matches the start of a prison number, PNC number, family name or given name; "
+    "several words match men whose names start with every word (`john smi`). At most 50, in name order.",
 )
 def search(
-    request: Request, q: str = Query(..., min_length=2, max_length=20), principal: Principal = Caller
+    request: Request, q: str = Query(..., min_length=2, max_length=100), principal: Principal = Caller
 ) -> Any:
     from desist.services.caseload import search_people
 

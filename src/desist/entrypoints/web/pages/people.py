@@ -26,7 +26,7 @@ def caseload(request: Request, q: str | None = None) -> Response:
         try:
             results = search_people(auth.uow(request, principal), q)
         except InputError as exc:
-            errors = [FieldError("q", "Enter at least 2 characters of a prison number or PNC number")]
+            errors = [FieldError("q", "Enter 2 to 100 characters of a name, prison number or PNC number")]
             del exc
     else:  # the page itself needs the permission too
         from desist.domain.access import Action

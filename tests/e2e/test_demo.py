@@ -55,10 +55,14 @@ def test_the_database_holds_the_generated_population(demo_run):
     )
     pre = _count(db, "SELECT count(*) FROM programme_history WHERE source = 'pre_system'")
     assert pre == len(pop.history)
-    # every imported row is audited
-    assert _count(db, "SELECT count(*) FROM audit_log WHERE actor = 'demo:import'") >= 4 * MEN + len(
+    # every imported row is audited, in the name of the demo administrator who imported it
+    assert _count(db, "SELECT count(*) FROM audit_log WHERE actor = 'ada.admin'") >= 4 * MEN + len(
         pop.outcomes
     )
+    # the audit log names stored users only: no free-text actors such as demo:import
+    actors = {a for (a,) in con_rows(db, "SELECT DISTINCT actor FROM audit_log")}
+    users = {u for (u,) in con_rows(db, "SELECT username FROM app_user")}
+    assert actors - users == {"system:demo"}  # the first administrator, created before anyone could act
 
 
 def test_the_casework_cycle_is_in_the_database_and_the_audit_log(demo_run):
@@ -124,7 +128,7 @@ def test_monitor_run_reviews_the_demo_database(demo_run, capsys, tmp_path):
     folder, *_ = demo_run
     copy = tmp_path / "copy.db"
     shutil.copy(folder / "desist-demo.db", copy)
-    db = ["--db", f"sqlite:///{copy}"]
+    db = ["--db", f"sqlite:///{copy}", "--as", "nina.analyst"]
     demo_json = json.loads((folder / "desist-demo" / "evaluation.json").read_text())
     hr = next(e for e in demo_json["estimates"] if e["measure"] == "hazard_ratio")
     code, out, err = run(
@@ -142,14 +146,14 @@ def test_the_command_line_gets_the_demo_evaluation_from_its_database(demo_run, c
     """`desist evaluate --programme SOTP-CORE --as-of DATE` on the demo's database gives the demo's answer,
     and both runs are stored with everything needed to reproduce them."""
     folder, *_ = demo_run
-    db = ["--db", f"sqlite:///{folder / 'desist-demo.db'}"]
+    db = ["--db", f"sqlite:///{folder / 'desist-demo.db'}", "--as", "nina.analyst"]
     demo_json = json.loads((folder / "desist-demo" / "evaluation.json").read_text())
     code, out, err = run(["evaluate", "runs", *db, "--format", "json"], capsys)
     assert code == 0, err
     stored = json.loads(out)
     assert [(r["programme"], r["as_of"], r["actor"]) for r in stored] == [
-        ("SOTP-CORE", "2016-12-31", "demo:analyst"),
-        ("SOTP-CORE", "2024-12-31", "demo:analyst"),
+        ("SOTP-CORE", "2016-12-31", "nina.analyst"),
+        ("SOTP-CORE", "2024-12-31", "nina.analyst"),
     ]
     assert demo_json["evaluation_run"] == stored[1]["id"]
     code, out, err = run(
@@ -186,7 +190,7 @@ def test_the_documented_spec_file_runs_on_the_demo_database(demo_run, capsys):
 
     folder, *_ = demo_run
     spec = Path(__file__).resolve().parents[2] / "examples" / "evaluation" / "core_itt_2y.yaml"
-    db = ["--db", f"sqlite:///{folder / 'desist-demo.db'}"]
+    db = ["--db", f"sqlite:///{folder / 'desist-demo.db'}", "--as", "nina.analyst"]
     argv = ["evaluate", "--programme", "SOTP-CORE", "--as-of", "2024-12-31", "--spec", str(spec), *db]
     code, out, err = run([*argv, "--format", "json"], capsys)
     assert code == 0, err

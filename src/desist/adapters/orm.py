@@ -85,6 +85,11 @@ class JSONType(TypeDecorator[Any]):
             return dialect.type_descriptor(JSONB())
         return dialect.type_descriptor(JSON())
 
+
+def is_json(column_type: Any) -> bool:
+    """True for a JSON column, :class:`JSONType` included (a TypeDecorator: not itself a ``JSON``)."""
+    return isinstance(column_type, JSON) or isinstance(getattr(column_type, "impl", None), JSON)
+
 # The allowed values of constrained columns, built from the domain's enums (one word per concept; a test in
 # tests/unit/test_vocabulary.py ties each to its enum).
 SEXES = values(Sex)
@@ -144,6 +149,13 @@ def _create_partial_index(create: CreateIndex, compiler: Any, **kw: Any) -> str:
     return f"{sql} WHERE {where}" if where else sql
 
 
+def on_dialect(obj: Any, dialect: str) -> bool:
+    """Whether the schema on ``dialect`` has ``obj``: an index declared with ``ddl_if(dialect=...)`` for
+    another database has not (Alembic's comparison is told so through ``include_object``)."""
+    only = getattr(getattr(obj, "_ddl_if", None), "dialect", None)
+    return only is None or only == dialect
+
+
 def utcnow() -> dt.datetime:
     """Now in UTC (timezone-aware)."""
     return dt.datetime.now(dt.UTC)
@@ -200,6 +212,25 @@ class Person(Base):
     __table_args__ = (
         CheckConstraint(_in("sex", SEXES), name="sex"),
         Index("ix_person_family_name_lower", func.lower(family_name)),
+        # the caseload search's prefixes, compared byte by byte (migration 0011): PostgreSQL needs the
+        # pattern operator classes; SQLite compares so anyway (its unique index on prison_number and the
+        # family-name index above serve it too)
+        Index(
+            "ix_person_prison_number_prefix",
+            "prison_number",
+            postgresql_ops={"prison_number": "varchar_pattern_ops"},
+        ).ddl_if(dialect="postgresql"),
+        *(
+            Index(f"ix_person_{name}_prefix", expr.label(name), postgresql_ops={name: "text_pattern_ops"})
+            .ddl_if(dialect="postgresql")
+            for name, expr in (
+                ("pnc_number", func.upper(pnc_number)),
+                ("family_name", func.lower(family_name)),
+                ("given_name", func.lower(given_name)),
+            )
+        ),
+        Index("ix_person_pnc_number_upper", func.upper(pnc_number)).ddl_if(dialect="sqlite"),
+        Index("ix_person_given_name_lower", func.lower(given_name)).ddl_if(dialect="sqlite"),
     )
     __mapper_args__ = {"version_id_col": version}
 

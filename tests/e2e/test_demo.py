@@ -3,38 +3,19 @@ the evaluation ran on the database's rows, the report is written; bad arguments 
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import shutil
 import sqlite3
 
 import pytest
 
-from desist.entrypoints.cli import main
 from desist.synth import generate_population
 from desist.synth.cohort import evaluation_cohort, tables_from_population
 from tests.cli import run_cli as run
+from tests.e2e.conftest import DEMO_MEN as MEN
+from tests.e2e.conftest import DEMO_SEED as SEED
 
-MEN, SEED = 1500, 3
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    """Run the demo once (default --db and --out, in a fresh folder) and keep its output."""
-    folder = tmp_path_factory.mktemp("demo")
-    # capsys is function-scoped; a module-scoped run captures by hand
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(folder)
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                main(["demo", "--men", str(MEN), "--seed", str(SEED)])
-                code = 0
-            except SystemExit as exc:
-                code = exc.code or 0
-    return folder, code, out.getvalue(), err.getvalue()
 
 
 def _count(db, sql, *args):
@@ -50,7 +31,7 @@ def test_demo_runs_and_states_estimate_and_truth(demo_run):
     assert code == 0, err
     assert "estimated hazard ratio" in out and "true " in out and "demo finished in" in out
     for step in (
-        "Generating 1,500",
+        f"Generating {MEN:,}",
         "Importing into",
         "Recommendations",
         "casework cycle",
@@ -93,6 +74,11 @@ def test_the_casework_cycle_is_in_the_database_and_the_audit_log(demo_run):
     enrolled = _count(db, "SELECT count(*) FROM enrolment")
     assert 4 <= enrolled <= 8
     assert _count(db, "SELECT count(*) FROM group_session") == 12
+    # and the next group, planned and empty, for the men left waiting and for new referrals
+    assert _count(db, "SELECT label FROM programme_group ORDER BY id DESC") == "Kaizen 2"
+    assert _count(db, "SELECT count(*) FROM programme_group") == 2
+    assert _count(db, "SELECT count(*) FROM enrolment e JOIN programme_group g ON g.id = e.group_id "
+                      "WHERE g.label = 'Kaizen 2'") == 0
     assert _count(db, "SELECT count(*) FROM attendance") == 12 * enrolled
     done = _count(db, "SELECT count(*) FROM referral WHERE status = 'PROGRAMME_COMPLETE'")
     assert done == enrolled - 1

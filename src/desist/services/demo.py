@@ -200,6 +200,7 @@ class CaseworkSummary:
     completed: tuple[str, ...]
     deselected: tuple[str, ...]
     audit_rows: int
+    next_group_id: int  # "Kaizen 2": planned, no member yet, taking the men left waiting (and new referrals)
 
 
 def demo_user(engine: Engine, username: str) -> Principal:
@@ -226,7 +227,9 @@ def seed_users(engine: Engine) -> list[Any]:
 
 def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: int = 0) -> CaseworkSummary:
     """One Kaizen group run through the services: offering, group, referrals, assessment, allocation,
-    twelve sessions with attendance, completions and a deselection, each step audited.
+    twelve sessions with attendance, completions and a deselection, each step audited; then the next group
+    ("Kaizen 2", closed, 8 places, no session yet) for the men left waiting, so that a user of the web
+    application can refer a man and put him in a group.
 
     ``candidates`` are prison numbers of men in custody on ``start`` with a high or very high OSP/DC band.
     """
@@ -339,6 +342,15 @@ def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: 
                 uow("demo:tom.whatton"), group_id=group.id, person=m, targets_met=True, on=day
             )
             completed.append(m)
+    following = gs.create_group(
+        uow("demo:tom.whatton"),
+        offering_id=offering["id"],
+        kind=GroupKind.CLOSED,
+        capacity=8,
+        planned_sessions=12,
+        label="Kaizen 2",
+        facilitators=["A. Facilitator"],
+    )
     store = Store(engine, "demo")
     audit = sum(store.audit_count(actor_prefix=name, except_actor=None) for name in acting)
     return CaseworkSummary(
@@ -353,6 +365,7 @@ def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: 
         tuple(completed),
         tuple(deselected),
         audit,
+        following.id,
     )
 
 

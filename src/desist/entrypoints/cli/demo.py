@@ -201,7 +201,7 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
         f"{len(cw.referred)} referred, "
         f"{len(cw.withdrawn)} withdrawn, {len(cw.not_suitable)} not suitable, {len(cw.enrolled)} allocated"
         + (f" ({len(cw.passed_over)} passed over: {cw.passed_over[0][1]})" if cw.passed_over else "")
-        + f"; {waiting} left waiting for the next group"
+        + f"; {waiting} left waiting for the next group (group {cw.next_group_id}, Kaizen 2, no session yet)"
         + f"; {cw.sessions} sessions; {len(cw.completed)} completed, {len(cw.deselected)} deselected"
     )
     screen.say(

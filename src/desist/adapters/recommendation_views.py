@@ -6,9 +6,9 @@ run, so each chunk is rendered where it was made and only text travels back.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -34,23 +34,50 @@ def render_chunk(recs: list[Recommendation], fmt: str, width: int = 80) -> list[
     """One chunk as text: a JSON object per man (``json``), the CSV rows without header (``csv``), or the
     tables (``table``, ``width`` columns wide)."""
     if fmt == "json":
-        return [json.dumps(r.to_dict()) for r in recs]
-    buf = io.StringIO()
+        return [json_text(r) for r in recs]
     if fmt == "csv":
         from desist.adapters.spreadsheet import safe_row
 
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerows(safe_row(csv_row(r).values()) for r in recs)  # text cells neutralised for spreadsheets
-    else:
-        from rich.console import Console
+        # text cells neutralised for spreadsheets, written as csv.writer(lineterminator="\n") writes them
+        return ["".join([_csv_line(safe_row(csv_row(r).values())) for r in recs])]
+    from rich.console import Console
 
-        render_table(recs, Console(file=buf, width=width))
+    buf = io.StringIO()
+    render_table(recs, Console(file=buf, width=width))
     return [buf.getvalue()]
+
+
+class _Texts:
+    """Text made from immutable objects, memoised by the object's identity: a bulk run shares one exclusion
+    object between many men (see :mod:`desist.domain.pathways`). The memo holds each object, so no other
+    object can have its id while the entry lives; it is emptied when full."""
+
+    def __init__(self, make: Callable[[Any], str], limit: int = 250_000) -> None:
+        self._make = make
+        self._limit = limit
+        self._held: list[Any] = []
+        self.texts: dict[
+            int, str
+        ] = {}  # id -> text; read it directly: ``texts.get(id(obj)) or memo.add(obj)``
+
+    def add(self, obj: Any) -> str:
+        if len(self._held) >= self._limit:
+            self._held.clear()
+            self.texts.clear()
+        text = self._make(obj)
+        self._held.append(obj)
+        self.texts[id(obj)] = text
+        return text
+
+
+_excluded_cells = _Texts(lambda e: f"{e.code}: {' '.join(e.reasons)}")
+_excluded_json = _Texts(lambda e: json.dumps(e.to_dict()))
 
 
 def csv_row(rec: Recommendation) -> dict[str, Any]:
     """One spreadsheet-friendly row per man (lists joined with ' | ')."""
     a = rec.assessment
+    got, add = _excluded_cells.texts.get, _excluded_cells.add  # every text is non-empty
     return {
         "id": rec.id,
         "as_of": rec.as_of.isoformat(),
@@ -58,11 +85,40 @@ def csv_row(rec: Recommendation) -> dict[str, Any]:
         "risk_basis": a.basis,
         "risk_band": str(a.band),
         "intensity": None if a.target is None else str(a.target),
-        "recommended": ";".join(r.code for r in rec.recommended),
-        "recommended_reasons": " | ".join(f"{r.code}: {' '.join(r.reasons)}" for r in rec.recommended),
-        "excluded": " | ".join(f"{e.code}: {' '.join(e.reasons)}" for e in rec.excluded),
+        "recommended": ";".join([r.code for r in rec.recommended]),
+        "recommended_reasons": " | ".join([f"{r.code}: {' '.join(r.reasons)}" for r in rec.recommended]),
+        "excluded": " | ".join([got(id(e)) or add(e) for e in rec.excluded]),
         "reason": rec.reason,
     }
+
+
+def _csv_line(cells: list[str | None]) -> str:
+    """One row as ``csv.writer(fh, lineterminator="\n")`` writes text cells (a test compares the two): a cell
+    holding a comma, a double quote or a line feed is quoted, its quotes doubled; None is empty."""
+    if len(cells) == 1 and not cells[0]:
+        return '""\n'  # a row of one empty cell, quoted so that it is not a blank line
+    out = []
+    for c in cells:
+        if c is None:
+            out.append("")
+        elif "," in c or '"' in c or "\n" in c:
+            out.append('"' + c.replace('"', '""') + '"')
+        else:
+            out.append(c)
+    return ",".join(out) + "\n"
+
+
+def json_text(rec: Recommendation) -> str:
+    """``json.dumps(rec.to_dict())``, each shared exclusion's JSON made once (a test compares the two)."""
+    dumps = json.dumps
+    got, add = _excluded_json.texts.get, _excluded_json.add
+    return (
+        f'{{"id": {dumps(rec.id)}, "as_of": {dumps(rec.as_of.isoformat())},'
+        f' "pathway": {dumps(str(rec.pathway))}, "risk": {dumps(rec.assessment.to_dict())},'
+        f' "recommended": [{", ".join([dumps(r.to_dict()) for r in rec.recommended])}],'
+        f' "excluded": [{", ".join([got(id(e)) or add(e) for e in rec.excluded])}],'
+        f' "reason": {dumps(rec.reason)}}}'
+    )
 
 
 def render_table(recs: list[Recommendation], console: Console | None = None) -> None:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from desist.domain.assessment import Assessment, combine, era_on
+from desist.domain.assessment import AssessedRisk, combine, era_on
 from desist.domain.catalogue import Catalogue
 from desist.domain.profile import PNI_FIELDS, Profile
 from desist.domain.risk import frame_scorers as frame
@@ -105,7 +105,9 @@ def _subset(values: list[Any], index: list[int], results: list[Any]) -> None:
         values[i] = r
 
 
-def assess_many(profiles: Sequence[Profile], days: Sequence[date], catalogue: Catalogue) -> list[Assessment]:
+def assess_many(
+    profiles: Sequence[Profile], days: Sequence[date], catalogue: Catalogue
+) -> list[AssessedRisk]:
     """:func:`~desist.domain.assessment.assess` for many men at once (``days[i]`` is man ``i``'s date)."""
     n = len(profiles)
     if n == 0:

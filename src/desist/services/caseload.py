@@ -71,18 +71,7 @@ def search_people(uow: UnitOfWork, text: str, *, limit: int = SEARCH_LIMIT) -> l
         me: Principal = uow.principal  # type: ignore[attr-defined]
         me.require(Action.PERSON_READ, "search people")
         rows = uow.caseload.search_people(query, organisation_filter(me), limit)  # type: ignore[attr-defined]
-        return [
-            PersonSummary(
-                p.id,
-                p.prison_number,
-                p.date_of_birth,
-                p.establishment,
-                p.probation_region,
-                p.given_name,
-                p.family_name,
-            )
-            for p in rows
-        ]
+        return [PersonSummary(*row) for row in rows]
 
 
 def scoped_person(

@@ -18,6 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from desist.domain.access import Principal, StaffRole
+
+#: who the benchmark acts as (the services check roles; nobody signs in here)
+ADMIN = Principal("bench.admin", frozenset({StaffRole.ADMIN}), national=True)
+ANALYST = Principal("bench.analyst", frozenset({StaffRole.ANALYST}), national=True)
+
 
 def build(path: Path, men: int) -> None:
     from desist.adapters.migrate import upgrade
@@ -29,7 +35,7 @@ def build(path: Path, men: int) -> None:
     engine = upgrade(f"sqlite:///{path}")
     pop = generate_population(men, seed=1)
     with tempfile.TemporaryDirectory() as tmp:
-        load_population(engine, write_import_files(pop, dt.date(2024, 12, 31), Path(tmp)))
+        load_population(engine, write_import_files(pop, dt.date(2024, 12, 31), Path(tmp)), principal=ADMIN)
     engine.dispose()
     print(f"built {path}: {men:,} men in {time.perf_counter() - t0:.0f} s")
 
@@ -44,7 +50,8 @@ def main() -> None:
         build(args.db, args.men)
     import shutil
 
-    from desist.entrypoints.cli.casework_common import uow_factory
+    from desist.bootstrap import bootstrap
+    from desist.config import Settings
     from desist.services import monitoring as svc
 
     work = Path(tempfile.mkdtemp()) / "copy.db"  # reviews are stored: measure on a fresh copy each time
@@ -52,7 +59,7 @@ def main() -> None:
     from desist.adapters.migrate import upgrade
 
     upgrade(f"sqlite:///{work}").dispose()  # a database built by an earlier version
-    factory = uow_factory("bench", f"sqlite:///{work}")
+    factory = bootstrap(Settings(database_url=f"sqlite:///{work}")).uow_factory(ANALYST)
     monitor = svc.make_monitor()
     evaluator = svc.store_evaluator(factory)
     for text in args.dates.split(","):

@@ -51,7 +51,7 @@ COMMANDS = [
     ["group", "waiting", "--offering", "1"],
     ["incentive", "history", "--person", "A0001AA"],
     ["db", "status"],
-    ["audit", "--limit", "20"],
+    ["audit", "--limit", "20", "--as", "bench.admin"],  # the audit log: administrators only
 ]
 
 

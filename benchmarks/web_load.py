@@ -66,7 +66,8 @@ def prepare(url: str, men: int, clients: int, reuse: bool) -> tuple[int, list[tu
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory() as folder:
             files = write_import_files(generate_population(men, seed=11), END, Path(folder))
-            load_population(engine, files)
+            importer = Principal("load-import", frozenset({StaffRole.ADMIN}), national=True)
+            load_population(engine, files, principal=importer)
         print(f"loaded {men:,} synthetic men into PostgreSQL in {time.perf_counter() - t0:.0f} s", flush=True)
     with bootstrap(Settings(database_url=url)) as app:  # type: ignore[call-arg]
         seeder = Principal("load-seed", frozenset({StaffRole.TREATMENT_MANAGER}), national=True)

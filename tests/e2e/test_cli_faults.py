@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.cli import run_cli
+from tests.cli import ADMIN, run_cli, seed_user
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -23,6 +23,8 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
     monkeypatch.delenv("DESIST_DATABASE_URL", raising=False)
     monkeypatch.delenv("DESIST_DB_PATH", raising=False)
     assert run_cli(["db", "init"], capsys)[0] == 0
+    seed_user("sqlite:///desist.db", ADMIN)  # imports, exports and the audit log: an administrator's
+    monkeypatch.setenv("DESIST_USER", ADMIN)
     shutil.copy(EXAMPLES / "import" / "people.csv", tmp_path / "people.csv")
     assert run_cli(["import", "people", "--input", "people.csv"], capsys)[0] == 0
     return tmp_path

@@ -7,7 +7,8 @@ import json
 
 import matplotlib
 
-from tests.cli import run_cli
+from tests.cli import run_cli, seed_user
+from tests.principals import admin
 
 
 def test_core_sotp_harm_is_flagged_well_before_2017_and_kaizen_stays_quiet(capsys, tmp_path) -> None:
@@ -49,9 +50,12 @@ def test_bad_input_is_one_line(capsys) -> None:
     assert code == 2 and "before --from" in err
 
 
-def test_run_status_ack_on_a_database(capsys, tmp_path) -> None:
+def test_run_status_ack_on_a_database(capsys, tmp_path, monkeypatch) -> None:
     url = f"sqlite:///{tmp_path / 'm.db'}"
     assert run_cli(["db", "init", "--url", url], capsys)[0] == 0
+    seed_user(url, "nina", "analyst")  # runs and reads the reviews (stored also with --synthetic)
+    seed_user(url, "tess", "treatment_manager")  # acknowledges alerts
+    monkeypatch.setenv("DESIST_USER", "nina")
     args = ["monitor", "run", "--programme", "SOTP-CORE,KAIZEN", "--as-of", "2013-12-31", "--db", url,
             "--synthetic", "--men", "30000", "--format", "json"]
     code, out, err = run_cli(args, capsys)
@@ -65,12 +69,12 @@ def test_run_status_ack_on_a_database(capsys, tmp_path) -> None:
     assert code == 0, err
     state = json.loads(out)
     assert {r["programme"] for r in state["programmes"]} == {"SOTP-CORE", "KAIZEN"}
-    ack = ["monitor", "ack", "4242", "--reason", "seen", "--actor", "lead", "--db", url]
+    ack = ["monitor", "ack", "4242", "--reason", "seen", "--as", "tess", "--db", url]
     code, out, err = run_cli(ack, capsys)
     assert code != 0 and err.count("\n") == 1 and "alert 4242" in err
 
 
-def test_run_reviews_the_casework_database_as_of_each_date(capsys, tmp_path) -> None:
+def test_run_reviews_the_casework_database_as_of_each_date(capsys, tmp_path, monkeypatch) -> None:
     from desist.adapters.engine import make_engine
     from desist.services.demo import load_population
     from desist.synth import generate_population
@@ -80,8 +84,11 @@ def test_run_reviews_the_casework_database_as_of_each_date(capsys, tmp_path) -> 
     assert run_cli(["db", "init", "--url", url], capsys)[0] == 0
     engine = make_engine(url)
     pop = generate_population(1500, seed=3)
-    load_population(engine, write_import_files(pop, dt.date(2024, 12, 31), tmp_path / "files"))
+    files = write_import_files(pop, dt.date(2024, 12, 31), tmp_path / "files")
+    load_population(engine, files, principal=admin())
     engine.dispose()
+    seed_user(url, "nina", "analyst")
+    monkeypatch.setenv("DESIST_USER", "nina")
 
     def run(day: str, *extra: str) -> list[dict]:
         code, out, err = run_cli(["monitor", "run", "--programme", "SOTP-CORE", "--as-of", day, "--db", url,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from desist.entrypoints.cli.app import main
-from tests.cli import CASEWORK, seed_user
+from tests.cli import ADMIN, CASEWORK, seed_user
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 UNREACHABLE_PG = "postgresql+psycopg://nobody@127.0.0.1:1/x"
@@ -219,15 +219,20 @@ def test_casework_command_does_not_create_a_missing_sqlite_file(tmp_path, monkey
 # ------------------------------------------------------------------------------ import, export, audit
 @pytest.fixture()
 def initialised(tmp_path, monkeypatch, capsys):
-    """An initialised SQLite database in an empty working folder, with the example people imported."""
+    """An initialised SQLite database in an empty working folder, with the example people imported.
+
+    Commands act as the administrator (imports, exports, the audit log) unless a test says otherwise;
+    ``tester`` does casework.
+    """
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DESIST_DATABASE_URL", raising=False)
     monkeypatch.delenv("DESIST_DB_PATH", raising=False)
     assert run(["db", "init"], capsys)[0] == 0
+    seed_user(f"sqlite:///{tmp_path / 'desist.db'}", "tester", *CASEWORK)
+    monkeypatch.setenv("DESIST_USER", ADMIN)
     shutil.copy(EXAMPLES / "import" / "people.csv", tmp_path / "people.csv")
     assert run(["import", "people", "--input", "people.csv"], capsys)[0] == 0
     (tmp_path / "people.csv").unlink()
-    seed_user(f"sqlite:///{tmp_path / 'desist.db'}", "tester", *CASEWORK)
     return tmp_path
 
 

@@ -3,38 +3,19 @@ the evaluation ran on the database's rows, the report is written; bad arguments 
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import shutil
 import sqlite3
 
 import pytest
 
-from desist.entrypoints.cli import main
 from desist.synth import generate_population
 from desist.synth.cohort import evaluation_cohort, tables_from_population
 from tests.cli import run_cli as run
+from tests.e2e.conftest import DEMO_MEN as MEN
+from tests.e2e.conftest import DEMO_SEED as SEED
 
-MEN, SEED = 1500, 3
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    """Run the demo once (default --db and --out, in a fresh folder) and keep its output."""
-    folder = tmp_path_factory.mktemp("demo")
-    # capsys is function-scoped; a module-scoped run captures by hand
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(folder)
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                main(["demo", "--men", str(MEN), "--seed", str(SEED)])
-                code = 0
-            except SystemExit as exc:
-                code = exc.code or 0
-    return folder, code, out.getvalue(), err.getvalue()
 
 
 def _count(db, sql, *args):
@@ -50,7 +31,7 @@ def test_demo_runs_and_states_estimate_and_truth(demo_run):
     assert code == 0, err
     assert "estimated hazard ratio" in out and "true " in out and "demo finished in" in out
     for step in (
-        "Generating 1,500",
+        f"Generating {MEN:,}",
         "Importing into",
         "Recommendations",
         "casework cycle",
@@ -74,10 +55,14 @@ def test_the_database_holds_the_generated_population(demo_run):
     )
     pre = _count(db, "SELECT count(*) FROM programme_history WHERE source = 'pre_system'")
     assert pre == len(pop.history)
-    # every imported row is audited
-    assert _count(db, "SELECT count(*) FROM audit_log WHERE actor = 'demo:import'") >= 4 * MEN + len(
+    # every imported row is audited, in the name of the demo administrator who imported it
+    assert _count(db, "SELECT count(*) FROM audit_log WHERE actor = 'ada.admin'") >= 4 * MEN + len(
         pop.outcomes
     )
+    # the audit log names stored users only: no free-text actors such as demo:import
+    actors = {a for (a,) in con_rows(db, "SELECT DISTINCT actor FROM audit_log")}
+    users = {u for (u,) in con_rows(db, "SELECT username FROM app_user")}
+    assert actors - users == {"system:demo"}  # the first administrator, created before anyone could act
 
 
 def test_the_casework_cycle_is_in_the_database_and_the_audit_log(demo_run):
@@ -89,6 +74,11 @@ def test_the_casework_cycle_is_in_the_database_and_the_audit_log(demo_run):
     enrolled = _count(db, "SELECT count(*) FROM enrolment")
     assert 4 <= enrolled <= 8
     assert _count(db, "SELECT count(*) FROM group_session") == 12
+    # and the next group, planned and empty, for the men left waiting and for new referrals
+    assert _count(db, "SELECT label FROM programme_group ORDER BY id DESC") == "Kaizen 2"
+    assert _count(db, "SELECT count(*) FROM programme_group") == 2
+    assert _count(db, "SELECT count(*) FROM enrolment e JOIN programme_group g ON g.id = e.group_id "
+                      "WHERE g.label = 'Kaizen 2'") == 0
     assert _count(db, "SELECT count(*) FROM attendance") == 12 * enrolled
     done = _count(db, "SELECT count(*) FROM referral WHERE status = 'PROGRAMME_COMPLETE'")
     assert done == enrolled - 1
@@ -138,7 +128,7 @@ def test_monitor_run_reviews_the_demo_database(demo_run, capsys, tmp_path):
     folder, *_ = demo_run
     copy = tmp_path / "copy.db"
     shutil.copy(folder / "desist-demo.db", copy)
-    db = ["--db", f"sqlite:///{copy}"]
+    db = ["--db", f"sqlite:///{copy}", "--as", "nina.analyst"]
     demo_json = json.loads((folder / "desist-demo" / "evaluation.json").read_text())
     hr = next(e for e in demo_json["estimates"] if e["measure"] == "hazard_ratio")
     code, out, err = run(
@@ -156,14 +146,14 @@ def test_the_command_line_gets_the_demo_evaluation_from_its_database(demo_run, c
     """`desist evaluate --programme SOTP-CORE --as-of DATE` on the demo's database gives the demo's answer,
     and both runs are stored with everything needed to reproduce them."""
     folder, *_ = demo_run
-    db = ["--db", f"sqlite:///{folder / 'desist-demo.db'}"]
+    db = ["--db", f"sqlite:///{folder / 'desist-demo.db'}", "--as", "nina.analyst"]
     demo_json = json.loads((folder / "desist-demo" / "evaluation.json").read_text())
     code, out, err = run(["evaluate", "runs", *db, "--format", "json"], capsys)
     assert code == 0, err
     stored = json.loads(out)
     assert [(r["programme"], r["as_of"], r["actor"]) for r in stored] == [
-        ("SOTP-CORE", "2016-12-31", "demo:analyst"),
-        ("SOTP-CORE", "2024-12-31", "demo:analyst"),
+        ("SOTP-CORE", "2016-12-31", "nina.analyst"),
+        ("SOTP-CORE", "2024-12-31", "nina.analyst"),
     ]
     assert demo_json["evaluation_run"] == stored[1]["id"]
     code, out, err = run(
@@ -200,7 +190,7 @@ def test_the_documented_spec_file_runs_on_the_demo_database(demo_run, capsys):
 
     folder, *_ = demo_run
     spec = Path(__file__).resolve().parents[2] / "examples" / "evaluation" / "core_itt_2y.yaml"
-    db = ["--db", f"sqlite:///{folder / 'desist-demo.db'}"]
+    db = ["--db", f"sqlite:///{folder / 'desist-demo.db'}", "--as", "nina.analyst"]
     argv = ["evaluate", "--programme", "SOTP-CORE", "--as-of", "2024-12-31", "--spec", str(spec), *db]
     code, out, err = run([*argv, "--format", "json"], capsys)
     assert code == 0, err

@@ -1,34 +1,52 @@
-"""The referral journey in Debian's Chromium against a real server (``desist serve`` in a subprocess on a free
-port, a temporary SQLite database with a synthetic population, a stored evaluation, two prisons and one user
-per role): sign in, find a man, refer him; as the programme team move the referral through assessment, put
-him in a group, record a session's attendance, open the programme page. axe-core runs on every page visited
-(no serious or critical violation); screenshots go to build/test-artifacts. The core journey is repeated with
-JavaScript disabled (without axe, which runs inside the page). The server's log must hold no prison number.
+"""A new user's first hour, in Debian's Chromium: ``desist demo``, then ``desist serve`` on its database (the
+command the demo prints, in a subprocess on a free port), then the referral journey as the documented demo
+users (README and docs/demo.md: password ``desist-demo-password``).
+
+As ``rita.whatton`` (referrer, HMP Whatton): find a Whatton man in the caseload, refer him to Kaizen and
+submit the referral. As ``tom.whatton`` (programme team): move it through assessment, put him in the demo's
+next group (Kaizen 2), record a session's attendance, open the programme page with the demo's stored
+evaluation. As ``rhys.usk`` and ``tara.usk`` (HMP Usk): the man, his referral and the group are "not found"
+and cannot be changed. axe-core runs on every page visited (no serious or critical violation); screenshots
+go to build/test-artifacts. The journey is repeated with JavaScript disabled (without axe, which runs inside
+the page) for a second man. The server's log must hold no prison number and no password.
+
+The demo is the session's shared run (tests/e2e/conftest.py); the server gets a copy of its database.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from desist.services.demo import DEMO_PASSWORD, DEMO_USERS
 from tests.e2e.browser import ARGS, CHROMIUM, _require, screenshot, serious_violations
-from tests.web.matrix_world import PSEUDONYM_KEY, build_world, evaluated_database, settings_for
-from tests.web.seed import PASSWORD, SEEDER, WHATTON, call, uow_as
 
-REFERRER, TEAM = "referrer-w", "programme-team-w"
-MAN = "A1111AA"
+ROOT = Path(__file__).resolve().parents[2]
+REFERRER, TEAM = "rita.whatton", "tom.whatton"
+USK_REFERRER, USK_TEAM = "rhys.usk", "tara.usk"
+GROUP, OFFERING = "Kaizen 2", "KAIZEN at HMP Whatton"
+
+
+@dataclass(frozen=True)
+class Served:
+    base: str
+    log: Path
+    men: tuple[str, str]  # two Whatton men the journeys refer (no referral yet; the mixing rules let both in)
 
 
 def _free_port() -> int:
@@ -37,44 +55,55 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str]]:
-    _require()
-    from desist.adapters.migrate import upgrade
-    from desist.bootstrap import bootstrap
-    from desist.domain.groups import GroupKind
-    from desist.services.groups import create_group
+def _men_to_refer(db: Path) -> tuple[str, str]:
+    """Two men held at HMP Whatton with no referral whom the group's mixing rules let in together: a risk
+    band that is not low (high-risk men first) and the same offence contact."""
+    from desist.domain.risk_member import assessment_band, assessment_offence_type
 
+    con = sqlite3.connect(db)
+    try:
+        rows = con.execute(
+            "SELECT p.prison_number, a.inputs, a.outputs"
+            " FROM person p JOIN assessment a ON a.person_id = p.id"
+            " WHERE p.establishment = 'HMP Whatton' AND a.tool = 'osp'"
+            " AND NOT EXISTS (SELECT 1 FROM referral r WHERE r.person_id = p.id) ORDER BY p.prison_number"
+        ).fetchall()
+    finally:
+        con.close()
+    order = ("VERY_HIGH", "HIGH", "MEDIUM")
+    by_contact: dict[Any, list[tuple[int, str]]] = {}
+    for number, inputs, outputs in rows:
+        i, o = json.loads(inputs or "{}"), json.loads(outputs or "{}")
+        band, contact = str(assessment_band("osp", i, o)), assessment_offence_type("osp", i, o)
+        if band in order and contact is not None:
+            by_contact.setdefault(contact, []).append((order.index(band), number))
+    pairs = sorted(sorted(men)[:2] for men in by_contact.values() if len(men) >= 2)
+    assert pairs, f"the demo holds no two unreferred men at HMP Whatton who may join one group: {by_contact}"
+    return pairs[0][0][1], pairs[0][1][1]
+
+
+@pytest.fixture(scope="module")
+def server(
+    demo_run: tuple[Path, int, str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    _require()
+    demo_folder, code, out, err = demo_run
+    assert code == 0, err
+    # the demo ends by printing the command to run next: the test runs it (on a copy, on a free port)
+    printed = re.search(r"next: (DESIST_COOKIE_SECURE=false) desist serve --db (sqlite:///\S+)", out)
+    assert printed, out[-500:]
     folder = tmp_path_factory.mktemp("browser")
-    template = folder / "template.db"
-    upgrade(f"sqlite:///{template}").dispose()
-    path = evaluated_database(template, folder, men=1200)
-    with bootstrap(settings_for(path)) as app:
-        m = build_world(app)
-        second = m.man(WHATTON)  # a man with no referral yet, for the journey without JavaScript
-        second_number = _prison_number(app, second)
-        call(
-            create_group,
-            uow_as(app, SEEDER),
-            offering_id=m.offerings[WHATTON],
-            kind=GroupKind.CLOSED,
-            capacity=8,
-            planned_sessions=10,
-            label="Kaizen B",
-        )
+    db = folder / "desist-demo.db"
+    shutil.copyfile(demo_folder / printed[2].removeprefix("sqlite:///"), db)
+    men = _men_to_refer(db)
     port = _free_port()
     log = folder / "server.log"
-    env = {
-        **os.environ,
-        "DESIST_COOKIE_SECURE": "false",
-        "DESIST_PSEUDONYM_KEY": PSEUDONYM_KEY,
-        "PYTHONPATH": os.pathsep.join(p for p in (str(Path(__file__).resolve().parents[2] / "src"),) if p),
-    }
+    env = {**os.environ, "DESIST_COOKIE_SECURE": "false", "PYTHONPATH": str(ROOT / "src")}
     cmd = [sys.executable, "-c", "from desist.entrypoints.cli import main; main()", "serve"]
-    with log.open("w") as out:
+    with log.open("w") as sink:
         proc = subprocess.Popen(
-            [*cmd, "--db", f"sqlite:///{path}", "--port", str(port)],
-            stdout=out,
+            [*cmd, "--db", f"sqlite:///{db}", "--port", str(port)],
+            stdout=sink,
             stderr=subprocess.STDOUT,
             env=env,
         )
@@ -91,17 +120,25 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
             time.sleep(0.1)
         else:
             pytest.fail("desist serve did not answer within 30 s")
-        yield base, log, second_number
+        yield Served(base, log, men)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def _prison_number(app: Any, person_id: int) -> str:
-    from desist.services.caseload import person_page
-
-    return str(person_page(uow_as(app, SEEDER), person_id).person.prison_number)
+def test_the_journey_uses_the_documented_demo_users() -> None:
+    """The users the journey signs in as are the ones README and docs/demo.md give (with the password)."""
+    stored = {name: (roles, org) for name, roles, org, _ in DEMO_USERS}
+    assert stored[REFERRER] == (("referrer",), "HMP Whatton")
+    assert stored[TEAM] == (("programme_team",), "HMP Whatton")
+    assert stored[USK_REFERRER] == (("referrer",), "HMP Usk")
+    assert stored[USK_TEAM] == (("programme_team",), "HMP Usk")
+    for doc in (ROOT / "README.md", ROOT / "docs" / "demo.md"):
+        text = doc.read_text(encoding="utf-8")
+        assert DEMO_PASSWORD in text, doc
+        for name in (REFERRER, TEAM, USK_REFERRER, USK_TEAM):
+            assert name in text, (doc, name)
 
 
 @contextmanager
@@ -132,9 +169,7 @@ class Journey:
         assert page.url.startswith(self.base), page.url
         assert "There is a problem with the service" not in page.content()
         screenshot(page, f"web-{self.tag}-{self.n:02d}-{name}")
-        if (
-            self.axe
-        ):  # axe-core runs inside the page: not with JavaScript off (the JS run checks the same pages)
+        if self.axe:  # axe runs inside the page: not with JavaScript off (the JS run checks the same pages)
             found = serious_violations(page)
             assert found == [], f"{name} ({page.url}): {found}"
         self.visited.append(page.url.removeprefix(self.base))
@@ -143,17 +178,24 @@ class Journey:
         self.page.goto(self.base + path)
         self.check(name)
 
-    def submit(self, button: str, name: str) -> None:
+    def submit(self, button: str | re.Pattern[str], name: str) -> None:
         self.page.get_by_role("button", name=button).click()
         self.page.wait_for_load_state()
         self.check(name)
 
-    def sign_in(self, username: str) -> None:
-        self.go("/sign-in", "sign-in")
+    def follow(self, link: str | re.Pattern[str], name: str) -> None:
+        self.page.get_by_role("link", name=link).first.click()
+        self.page.wait_for_load_state()
+        self.check(name)
+
+    def sign_in(self, username: str) -> str:
+        """Sign in; returns the session's form token (from the home page's sign-out form)."""
+        self.go("/sign-in", f"sign-in-{username}")
         self.page.fill("#username", username)
-        self.page.fill("#password", PASSWORD)
+        self.page.fill("#password", DEMO_PASSWORD)
         self.submit("Sign in", "home")
-        assert "Signed in as" in self.page.content()
+        assert f"Signed in as {username}" in " ".join(self.page.inner_text("main").split())
+        return str(self.page.locator("input[name=csrf_token]").first.get_attribute("value"))
 
     def sign_out(self) -> None:
         self.page.get_by_role("button", name=re.compile("^Sign out")).click()
@@ -169,20 +211,34 @@ class Journey:
         assert label in self.page.content(), (target, self.page.url)
 
 
-def journey(page: Any, base: str, tag: str, man: str, group: str, axe: bool = True) -> Journey:
-    """Refer ``man`` (as the referrer), then assess him, put him in ``group`` and record a session (as the
-    programme team), then open the programme page. Navigation by links and forms only."""
+@dataclass(frozen=True)
+class Done:
+    journey: Journey
+    person: str  # /people/ID
+    name: str  # as his page heads it (his name, or his prison number when none is recorded)
+    referral: str  # /referrals/ID
+    group: str  # /groups/ID
+
+
+def journey(page: Any, base: str, tag: str, man: str, axe: bool = True) -> Done:
+    """Refer ``man`` (as the referrer), then assess him, put him in the demo's next group and record a
+    session (as the programme team), then open the programme page. Navigation by links and forms only."""
     j = Journey(page, base, tag, axe)
     j.sign_in(REFERRER)
-    page.get_by_role("link", name="Caseload").first.click()
-    page.wait_for_load_state()
-    j.check("caseload")
+    j.follow("Caseload", "caseload")
     page.fill("#q", man)
     j.submit("Search", "search-results")
-    page.get_by_role("link", name=man).click()
+    assert "1 person found" in " ".join(page.inner_text("main").split())
+    page.locator("main tr", has_text=man).get_by_role("link").first.click()  # his name, or his number
     page.wait_for_load_state()
     j.check("person")
-    page.select_option("#offering_id", label="KAIZEN at HMP Whatton")
+    person = page.url.removeprefix(base)
+    name = page.locator("main h1").inner_text()
+    assert re.fullmatch(r"/people/\d+", person), person
+    text = " ".join(page.inner_text("main").split())
+    assert "HMP Whatton" in text and "Recommended programmes" in text
+    assert not re.search(r"\b[A-Z]+_[A-Z_]+\b", text), "a stored value shown as it is stored"
+    page.select_option("#offering_id", label=OFFERING)
     j.submit("Start referral", "referral")
     referral = page.url.removeprefix(base)
     assert re.fullmatch(r"/referrals/\d+", referral), referral
@@ -195,44 +251,81 @@ def journey(page: Any, base: str, tag: str, man: str, group: str, axe: bool = Tr
         ("ASSESSED_SUITABLE", "Assessed suitable"),
     ):
         j.move(referral, target, label)
-    page.get_by_role("link", name="Groups").first.click()
-    page.wait_for_load_state()
-    j.check("groups")
-    page.get_by_role("link", name=group).click()
-    page.wait_for_load_state()
-    j.check("group")
+    j.follow("Groups", "groups")
+    j.follow(GROUP, "group")
+    group = page.url.removeprefix(base)
     number = referral.rsplit("/", 1)[1]
     page.locator(f"input[name=referral_id][value='{number}']").check()
     j.submit("Put him in this group", "enrolled")
-    select = page.locator("select[id^='new-mark-']")
-    assert select.count() == 1, "the new member is listed for the next session"
-    select.first.select_option("attended")
+    person_id = person.rsplit("/", 1)[1]
+    mark = page.locator(f"select#new-mark-{person_id}")
+    assert mark.count() == 1, "the new member is listed for the next session"
+    mark.select_option("attended")
     j.submit("Record session", "session")
-    assert "Session 1" in page.content()
-    assert page.locator("select[id^='s1-mark-']").first.input_value() == "attended"
-    page.get_by_role("link", name="Programmes").first.click()
-    page.wait_for_load_state()
-    j.check("programmes")
-    page.get_by_role("link", name=re.compile(r"\(SOTP-CORE\)")).click()
-    page.wait_for_load_state()
-    j.check("programme")
+    recorded = page.locator(f"select[id^='s'][id$='-mark-{person_id}']")
+    assert recorded.count() == 1 and recorded.first.input_value() == "attended"
+    j.follow("Programmes", "programmes")
+    j.follow(re.compile(r"\(SOTP-CORE\)"), "programme")
     assert "Evaluation run" in page.content()
-    return j
+    j.sign_out()
+    return Done(j, person, name, referral, group)
 
 
-def test_referral_journey_in_chromium(server: tuple[str, Path, str]) -> None:
-    base, log, _ = server
+def other_prison_cannot_see_or_change(page: Any, base: str, done: Done, man: str) -> None:
+    """HMP Usk's staff find the Whatton man, his referral and his group "not found", and a change they post
+    anyway (with a valid form token of their own session) is refused the same way, changing nothing."""
+    j = done.journey
+    token = j.sign_in(USK_REFERRER)
+    j.follow("Caseload", "usk-caseload")
+    page.fill("#q", man)
+    j.submit("Search", "usk-search")
+    assert "0 people found" in " ".join(page.inner_text("main").split())
+    for path in (done.person, done.referral, f"{done.referral}/move/WITHDRAWN"):
+        answer = page.goto(base + path)
+        assert answer is not None and answer.status == 404, path
+        assert "Page not found" in page.content(), path
+        assert man not in page.content() and done.name not in page.content(), path
+    screenshot(page, f"web-{j.tag}-usk-not-found")
+    posted = page.request.post(
+        f"{base}{done.referral}/move/WITHDRAWN",
+        form={"csrf_token": token, "reason_category": "other", "reason": "not ours", "needs_reason": "yes"},
+        max_redirects=0,
+    )
+    assert posted.status in (403, 404), posted.status
+    j.sign_out()
+    token = j.sign_in(USK_TEAM)
+    answer = page.goto(base + done.group)
+    assert answer is not None and answer.status == 404
+    posted = page.request.post(
+        f"{base}{done.group}/enrol",
+        form={"csrf_token": token, "referral_id": done.referral.rsplit("/", 1)[1]},
+        max_redirects=0,
+    )
+    assert posted.status in (403, 404), posted.status
+    j.sign_out()
+    # Whatton's referrer still sees the referral as the programme team left it
+    j.sign_in(REFERRER)
+    j.go(done.referral, "referral-after-usk")
+    assert page.locator("main .govuk-summary-list strong.govuk-tag").first.inner_text() == "On programme"
+    changes = page.locator("#history ~ table td:nth-child(3)").all_inner_texts()
+    assert changes[-1] == "Assessed suitable to On programme" and not any("Withdrawn" in c for c in changes)
+
+
+def test_demo_journey_in_chromium(server: Served) -> None:
+    man = server.men[0]
     with chromium() as page:
-        j = journey(page, base, "js", MAN, "Kaizen A")
-    assert len(j.visited) >= 20
-    text = log.read_text()
-    assert MAN not in text and PASSWORD not in text, "personal data or a password in the server log"
+        done = journey(page, server.base, "js", man)
+        other_prison_cannot_see_or_change(page, server.base, done, man)
+    assert len(done.journey.visited) >= 25
+    text = server.log.read_text()
+    assert man not in text and done.name not in text, "personal data in the server log"
+    assert DEMO_PASSWORD not in text, "a password in the server log"
 
 
-def test_referral_journey_without_javascript(server: tuple[str, Path, str]) -> None:
-    """Every core step works with JavaScript off (plain HTML forms and links), for a second man and group."""
-    base, log, second = server
+def test_demo_journey_without_javascript(server: Served) -> None:
+    """Every core step works with JavaScript off (plain HTML forms and links), for a second man."""
+    man = server.men[1]
     with chromium(javascript=False) as page:
-        j = journey(page, base, "nojs", second, "Kaizen B", axe=False)
-    assert len(j.visited) >= 20
-    assert second not in log.read_text()
+        done = journey(page, server.base, "nojs", man, axe=False)
+    assert len(done.journey.visited) >= 20
+    assert man not in server.log.read_text() and done.name not in server.log.read_text()

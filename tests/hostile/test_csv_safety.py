@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from desist.adapters import spreadsheet
 from desist.adapters.importers import read_table
-from tests.cli import run_cli
+from tests.cli import ADMIN, run_cli, seed_user
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 FORMULAS = ("=HYPERLINK(\"http://x\",\"y\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "'=1", "''@x")
@@ -63,6 +63,8 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
     monkeypatch.delenv("DESIST_DATABASE_URL", raising=False)
     monkeypatch.delenv("DESIST_DB_PATH", raising=False)
     assert run_cli(["db", "init"], capsys)[0] == 0
+    seed_user("sqlite:///desist.db", ADMIN)  # imports and identified exports: an administrator's
+    monkeypatch.setenv("DESIST_USER", ADMIN)
     return tmp_path
 
 
@@ -80,6 +82,7 @@ def test_export_import_round_trip_of_formula_text(folder: Path, capsys: pytest.C
     # into a fresh database: every value back exactly; into the same: nothing changes
     shutil.move(folder / "desist.db", folder / "first.db")
     assert run_cli(["db", "init"], capsys)[0] == 0
+    seed_user("sqlite:///desist.db", ADMIN)
     code, out, err = run_cli(["import", "people", "--input", "out.csv"], capsys)
     assert code == 0 and f"{len(people)} new" in out, err
     assert run_cli(["export", "people", "again.csv"], capsys)[0] == 0

@@ -125,12 +125,14 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Path:
-    from tests.cli import run_cli
+    from tests.cli import ADMIN, run_cli, seed_user
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DESIST_DATABASE_URL", raising=False)
     monkeypatch.delenv("DESIST_DB_PATH", raising=False)
     assert run_cli(["db", "init"], capsys)[0] == 0
+    seed_user("sqlite:///desist.db", ADMIN)  # identified exports: an administrator's
+    monkeypatch.setenv("DESIST_USER", ADMIN)
     (tmp_path / "in.json").write_text((EXAMPLES / "risk_osp.json").read_text())
     (tmp_path / "db-link.csv").symlink_to(tmp_path / "desist.db")
     return tmp_path

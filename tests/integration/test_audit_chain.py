@@ -15,7 +15,7 @@ from desist.adapters.audit_chain import verify
 from desist.adapters.engine import make_engine, make_session_factory
 from desist.adapters.orm import AuditLog, Person
 from desist.services.unit_of_work import UnitOfWork
-from tests.cli import run_cli
+from tests.cli import ADMIN, run_cli, seed_user
 
 
 def _people(uow_factory, n: int = 4) -> None:
@@ -66,6 +66,7 @@ def test_normal_work_keeps_the_chain_intact_with_database_timestamps(uow_factory
 
 @pytest.mark.parametrize("how", ["update", "delete"])
 def test_tampering_by_direct_sql_is_detected(uow_factory, engine, backend, how, capsys, database_url):
+    seed_user(database_url, ADMIN)  # who verifies the chain (2 audit rows: the account and its role)
     _people(uow_factory)
     ids = _ids(engine)
     target = ids[2]
@@ -79,13 +80,13 @@ def test_tampering_by_direct_sql_is_detected(uow_factory, engine, backend, how, 
         if how == "update"
         else f"DELETE FROM audit_log WHERE id = {target}"
     )
-    code, out, _ = run_cli(["audit", "verify", "--db", database_url], capsys)
-    assert code == 0 and "5 row(s), chain intact" in out
+    code, out, _ = run_cli(["audit", "verify", "--db", database_url, "--as", ADMIN], capsys)
+    assert code == 0 and "7 row(s), chain intact" in out
     _owner_sql(engine, backend, [*prelude, change])
     report = _verify(engine)
     first_bad = target if how == "update" else ids[3]
     assert report.broken_at == first_bad
-    code, out, err = run_cli(["audit", "verify", "--db", database_url], capsys)
+    code, out, err = run_cli(["audit", "verify", "--db", database_url, "--as", ADMIN], capsys)
     assert code == 1 and err.startswith(f"error: audit log: chain broken at row {first_bad}:")
     assert len(err.strip().splitlines()) == 1
 
@@ -93,6 +94,7 @@ def test_tampering_by_direct_sql_is_detected(uow_factory, engine, backend, how, 
 def test_cutting_the_tail_is_caught_against_a_recorded_head(
     uow_factory, engine, backend, capsys, database_url
 ):
+    seed_user(database_url, ADMIN)
     _people(uow_factory)
     head = _verify(engine).head
     last = _ids(engine)[-1]
@@ -101,7 +103,8 @@ def test_cutting_the_tail_is_caught_against_a_recorded_head(
     ]
     _owner_sql(engine, backend, [*prelude, f"DELETE FROM audit_log WHERE id = {last}"])
     assert _verify(engine).intact  # a shorter chain is still a chain ...
-    code, _, err = run_cli(["audit", "verify", "--expect-head", head, "--db", database_url], capsys)
+    argv = ["audit", "verify", "--expect-head", head, "--db", database_url, "--as", ADMIN]
+    code, _, err = run_cli(argv, capsys)
     assert code == 1 and "no row has the expected head" in err  # ... but not the one recorded
 
 

@@ -15,6 +15,8 @@ from sqlalchemy import make_url, select, text
 
 from desist.adapters.orm import Base
 from desist.services.imports import import_file
+from tests.cli import ADMIN, seed_user
+from tests.principals import importing
 
 PEOPLE = 2_000
 OUTCOMES_PER_PERSON = 100  # 200,000 rows: long enough to be killed while writing
@@ -77,11 +79,12 @@ def test_import_killed_part_way_leaves_the_database_unchanged(
     database_url, engine, session_factory, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
     people, outcomes = _write_files(tmp_path)
-    import_file(session_factory, "people", people, actor="setup")
+    import_file(importing(session_factory, "setup"), "people", people)
+    seed_user(database_url, ADMIN)  # the administrator the command line imports as
     before = _fingerprint(engine)
     engine.dispose()
 
-    env = {**os.environ, "DESIST_DATABASE_URL": database_url}
+    env = {**os.environ, "DESIST_DATABASE_URL": database_url, "DESIST_USER": ADMIN}
     proc = subprocess.Popen(
         [*CLI, "import", "outcomes", "--input", str(outcomes)],
         env=env,
@@ -111,5 +114,5 @@ def test_import_killed_part_way_leaves_the_database_unchanged(
         with engine.connect() as conn:
             assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
     # the database is usable afterwards: the same import now completes
-    report = import_file(session_factory, "outcomes", outcomes, actor="retry")
+    report = import_file(importing(session_factory, "retry"), "outcomes", outcomes)
     assert report.inserted == PEOPLE * OUTCOMES_PER_PERSON

@@ -19,6 +19,7 @@ from desist.services.evaluations import evaluate_programme, get_run, list_runs, 
 from desist.synth import generate_population
 from desist.synth.cohort import evaluation_cohort, tables_from_population
 from desist.synth.export import write_import_files
+from tests.principals import admin, analyst
 
 MEN, SEED = 1500, 3
 END = dt.date(2024, 12, 31)
@@ -31,12 +32,12 @@ def population():
 
 @pytest.fixture
 def loaded(engine, population, tmp_path):
-    load_population(engine, write_import_files(population, END, tmp_path / "files"))
+    load_population(engine, write_import_files(population, END, tmp_path / "files"), principal=admin())
     return engine
 
 
 def test_a_programme_evaluated_from_the_store(loaded, uow_factory, session_factory, population):  # noqa: PLR0915
-    run = evaluate_programme("SOTP-CORE", END, None, uow_factory("ana.lyst"))
+    run = evaluate_programme("SOTP-CORE", END, None, uow_factory(analyst("ana.lyst")))
     r = run.result
     # the database round trip lost nothing: the same cohort and answer as from the generator's frames
     memory = evaluation_cohort(tables_from_population(population), END)
@@ -64,7 +65,7 @@ def test_a_programme_evaluated_from_the_store(loaded, uow_factory, session_facto
         assert [(a.action, a.actor, a.entity_id) for a in audit] == [("insert", "ana.lyst", str(run.id))]
 
     # everything needed to reproduce it: the stored spec, re-run on the stored date, gives the same result
-    old, new = rerun(run.id, lambda: uow_factory("re.runner"))
+    old, new = rerun(run.id, lambda: uow_factory(analyst("re.runner")))
     assert new.id != old.id and new.result.same_answer(old.result)
     assert new.result.fitted_at >= old.result.fitted_at
 
@@ -85,8 +86,9 @@ def _intention_to_treat(uow_factory):
         subgroup=None,
         window="within 2 years of release",
     )
-    run = evaluate_programme("SOTP-CORE", END, spec, uow_factory())
-    completed = evaluate_programme("SOTP-CORE", END, default_spec().replace(followup_years=2), uow_factory())
+    run = evaluate_programme("SOTP-CORE", END, spec, uow_factory(analyst()))
+    two_years = default_spec().replace(followup_years=2)
+    completed = evaluate_programme("SOTP-CORE", END, two_years, uow_factory(analyst()))
     # starters include those who did not complete: more treated men under intention to treat
     assert run.result.n["treated"] > completed.result.n["treated"]
     assert run.result.treatment["definition"] == "started"
@@ -114,7 +116,7 @@ def test_refusals_are_one_line_and_store_nothing_then_another_design(loaded, uow
     for programme, as_of, spec_change, error, message in REFUSALS:
         spec = default_spec().replace(**spec_change) if spec_change else None
         with pytest.raises(error) as info:
-            evaluate_programme(programme, as_of, spec, uow_factory())
+            evaluate_programme(programme, as_of, spec, uow_factory(analyst()))
         assert message in str(info.value) and "\n" not in str(info.value)
     assert list_runs(uow_factory()) == []
     _intention_to_treat(uow_factory)

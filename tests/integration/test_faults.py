@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.cli import CASEWORK, run_cli, seed_user
+from tests.cli import ADMIN, run_cli, seed_user
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -36,8 +36,8 @@ def one_line(code: int, out: str, err: str, *mentions: str) -> str:
 @pytest.fixture
 def cli_db(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("DESIST_DATABASE_URL", database_url)
-    monkeypatch.setenv("DESIST_USER", "tester")
-    seed_user(database_url, "tester", *CASEWORK)
+    monkeypatch.setenv("DESIST_USER", ADMIN)  # these commands import and export: an administrator's
+    seed_user(database_url, ADMIN)
     monkeypatch.setenv("DESIST_BUSY_TIMEOUT_S", "0.5")
     monkeypatch.setenv("DESIST_LOCK_TIMEOUT_S", "0.5")
     monkeypatch.chdir(tmp_path)
@@ -119,7 +119,9 @@ def test_read_only_database(database_url: str, backend: str, tmp_path, monkeypat
         url = f"sqlite:///file:{path}?mode=ro&uri=true"
     else:  # a server or role that refuses writes (a read-only replica, a read-only grant)
         url = database_url.replace("options=", "options=-cdefault_transaction_read_only%3Don%20", 1)
+    seed_user(database_url, ADMIN)  # before the database is read-only
     monkeypatch.setenv("DESIST_DATABASE_URL", url)
+    monkeypatch.setenv("DESIST_USER", ADMIN)
     monkeypatch.chdir(tmp_path)
     shutil.copy(EXAMPLES / "import" / "people.csv", tmp_path / "people.csv")
     one_line(*run_cli(["import", "people", "--input", "people.csv"], capsys), "read-only")

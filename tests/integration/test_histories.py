@@ -17,6 +17,7 @@ from desist.services import incentives as inc
 from desist.services.audit import read_audit
 from desist.services.imports import ImportRejected, import_file
 from tests.integration.casework_helpers import suitable_referrals
+from tests.principals import admin, importing
 
 BORN = dt.date(1970, 1, 1)  # the first man of suitable_referrals (T0000XX)
 REFERRED = dt.date(2024, 1, 1)  # when suitable_referrals' referrals were made
@@ -96,7 +97,7 @@ def test_imports_refuse_events_before_birth_and_write_nothing(uow_factory, sessi
         encoding="utf-8",
     )
     with pytest.raises(ImportRejected) as info:
-        import_file(session_factory, "outcomes", path, actor="importer")
+        import_file(importing(session_factory, "importer"), "outcomes", path)
     # the import's limits (data/limits.yaml) refuse any event outside his life: one line for the row
     (problem,) = info.value.problems
     assert (problem.row, problem.column) == (2, "offence_date")
@@ -108,7 +109,7 @@ def test_imports_refuse_events_before_birth_and_write_nothing(uow_factory, sessi
 def test_audit_times_are_utc_with_a_zone(uow_factory, engine):
     cw.register_person(uow_factory("a"), prison_number="A0001AA", date_of_birth=BORN, sex="M")
     cw.set_person_flags(uow_factory("b"), person="A0001AA", ldc=True)
-    entries = read_audit(Store(engine, "test"), entity="person")
+    entries = read_audit(Store(engine, "test"), principal=admin(), entity="person")
     assert [e.action for e in entries] == ["update", "insert"]
     assert all(e.at.tzinfo is dt.UTC for e in entries)
     update, insert = entries

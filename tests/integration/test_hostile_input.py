@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
 from desist.domain.limits import limits
-from tests.cli import CASEWORK, run_cli, seed_user
+from tests.cli import ADMIN, CASEWORK, run_cli, seed_user
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TODAY = dt.date.today()
@@ -111,7 +111,7 @@ def test_limits_on_person_add(db: str, capsys, option: str, value: str, mention:
 
 def _people(db: str, capsys) -> None:  # type: ignore[no-untyped-def]
     shutil.copy(EXAMPLES / "import" / "people.csv", "people.csv")
-    assert run_cli(["import", "people", "--input", "people.csv"], capsys)[0] == 0
+    assert run_cli(["import", "people", "--input", "people.csv", "--as", ADMIN], capsys)[0] == 0
 
 
 def _reasons(err: str) -> str:
@@ -145,7 +145,7 @@ def test_import_refuses_out_of_limits(db: str, capsys, kind: str, row: dict[str,
     }[kind]
     pd.DataFrame([{**base, **row}]).to_parquet("in.parquet")  # parquet: the cell reaches desist as given
     before = {t: _rows(db, t) for t in ("person", "outcome", "sentence", "audit_log")}
-    code, _, err = run_cli(["import", kind, "--input", "in.parquet"], capsys)
+    code, _, err = run_cli(["import", kind, "--input", "in.parquet", "--as", ADMIN], capsys)
     assert code == 2 and mention in _reasons(err), err
     assert {t: _rows(db, t) for t in before} == before
 
@@ -175,8 +175,8 @@ def test_old_rows_with_control_characters_are_escaped_on_screen(db: str, capsys)
 
     expected = forged.replace("\x1b", "\\x1b").replace("\r", "\\x0d").replace("\u202e", "\\u202e")
     assert escape(forged) == expected
-    code, out, _ = run_cli(["audit", "--limit", "5"], capsys)
-    assert "\x1b" not in out and "\u202e" not in out
+    code, out, _ = run_cli(["audit", "--limit", "5", "--as", ADMIN], capsys)
+    assert code == 0 and "\x1b" not in out and "\u202e" not in out
 
 
 def test_limits_file_agrees_with_the_database_columns() -> None:

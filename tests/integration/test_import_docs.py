@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shlex
 from pathlib import Path
@@ -13,27 +14,45 @@ from desist.entrypoints.cli.app import main
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _commands() -> list[list[str]]:
+def _commands() -> list[tuple[list[str], str | None]]:
+    """The example's ``desist`` commands, each with the line it reads on standard input (``printf ... |``),
+    and its ``export NAME=VALUE`` lines as ``(["export", NAME, VALUE], None)``."""
     text = (ROOT / "docs" / "import.md").read_text()
     block = re.search(r"```bash\n(.*?)```", text, re.S)
     assert block, "docs/import.md lost its example"
-    lines = [line.split("#", 1)[0].strip() for line in block.group(1).splitlines()]
-    return [shlex.split(line)[1:] for line in lines if line.startswith("desist ")]
+    out: list[tuple[list[str], str | None]] = []
+    for line in block.group(1).splitlines():
+        line = line.split("#", 1)[0].strip()
+        piped = re.fullmatch(r"printf '(.*)\\n' \| (desist .*)", line)
+        if piped:
+            out.append((shlex.split(piped.group(2))[1:], piped.group(1) + "\n"))
+        elif line.startswith("desist "):
+            out.append((shlex.split(line)[1:], None))
+        elif line.startswith("export "):
+            name, _, value = line.removeprefix("export ").partition("=")
+            out.append((["export", name, value], None))
+    return out
 
 
 def test_docs_example_runs(database_url, tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("DESIST_DATABASE_URL", database_url)
+    monkeypatch.delenv("DESIST_USER", raising=False)
     outputs = []
-    for argv in _commands():
+    for argv, stdin in _commands():
+        if argv[0] == "export" and len(argv) == 3 and argv[1].startswith("DESIST_"):
+            monkeypatch.setenv(argv[1], argv[2])
+            continue
         argv = [  # the doc's exports go to /tmp/desist-example; here, to this test's own folder
             str(tmp_path / Path(a).name) if a.startswith("/tmp/desist-example/") else a for a in argv
         ]
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin or ""))
         with pytest.raises(SystemExit) as done:
             main(argv)
         assert done.value.code in (0, None), (argv, capsys.readouterr().err)
         outputs.append(capsys.readouterr().out)
-    assert "0 new, 0 updated, 2 unchanged" in outputs[6]
+    assert outputs[1] == "user ada.admin: admin; national\n"
+    assert "0 new, 0 updated, 2 unchanged" in outputs[7]
     assert (tmp_path / "outcomes.parquet").exists() and (tmp_path / "audit.csv").exists()
     assert outputs[-1].count("insert outcome") == 2
 

@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from desist.adapters.exporters import export
 from desist.adapters.orm import Assessment, AuditLog, Base, Outcome, Person
 from desist.services.imports import ImportRejected, import_file
+from tests.cli import ADMIN, seed_user
+from tests.principals import importing
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "import"
 ORDER = ("people", "sentences", "assessments", "programme-history", "outcomes")
@@ -30,7 +32,7 @@ def _counts(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
 def _import_examples(session_factory) -> dict[str, tuple[int, int, int]]:  # type: ignore[no-untyped-def]
     out = {}
     for kind in ORDER:
-        r = import_file(session_factory, kind, EXAMPLES / f"{kind}.csv", actor="tester")
+        r = import_file(importing(session_factory, "tester"), kind, EXAMPLES / f"{kind}.csv")
         out[kind] = (r.inserted, r.updated, r.unchanged)
     return out
 
@@ -65,7 +67,7 @@ def test_assessment_is_scored_and_stored_as_on_the_day(session_factory, uow_fact
 
 
 def test_a_bad_file_imports_nothing_and_lists_every_bad_row(session_factory, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import_file(session_factory, "people", EXAMPLES / "people.csv")
+    import_file(importing(session_factory), "people", EXAMPLES / "people.csv")
     before = _counts(engine)
     bad = tmp_path / "outcomes.csv"
     bad.write_text(
@@ -78,7 +80,7 @@ def test_a_bad_file_imports_nothing_and_lists_every_bad_row(session_factory, eng
         "A1003AC,2024-01-01,,violent,\n"  # proven date missing
     )
     with pytest.raises(ImportRejected) as info:
-        import_file(session_factory, "outcomes", bad)
+        import_file(importing(session_factory), "outcomes", bad)
     got = [(p.row, p.column, p.value) for p in info.value.problems]
     assert got == [
         (2, "prison_number", "Z9999ZZ"),
@@ -100,12 +102,12 @@ def test_missing_required_column_is_rejected(session_factory, tmp_path) -> None:
     bad = tmp_path / "people.csv"
     bad.write_text("prison_number,sex\nA1001AA,M\n")
     with pytest.raises(ImportRejected) as info:
-        import_file(session_factory, "people", bad)
+        import_file(importing(session_factory), "people", bad)
     assert [(p.row, p.column) for p in info.value.problems] == [(0, "date_of_birth")]
 
 
 def test_bad_risk_tool_inputs_name_the_field(session_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import_file(session_factory, "people", EXAMPLES / "people.csv")
+    import_file(importing(session_factory), "people", EXAMPLES / "people.csv")
     bad = tmp_path / "assessments.csv"
     bad.write_text(
         "prison_number,assessed_on,tool,inputs\n"
@@ -113,7 +115,7 @@ def test_bad_risk_tool_inputs_name_the_field(session_factory, tmp_path) -> None:
         "A1001AA,2023-10-03,pni,not json\n"
     )
     with pytest.raises(ImportRejected) as info:
-        import_file(session_factory, "assessments", bad)
+        import_file(importing(session_factory), "assessments", bad)
     columns = {(p.row, p.column) for p in info.value.problems}
     assert (1, "inputs.age_at_commencement_of_risk") in columns
     assert (1, "inputs.male_victim") in columns  # missing items are named too
@@ -121,10 +123,10 @@ def test_bad_risk_tool_inputs_name_the_field(session_factory, tmp_path) -> None:
 
 
 def test_changed_rows_are_updated_with_an_audit_trail(session_factory, uow_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import_file(session_factory, "people", EXAMPLES / "people.csv")
+    import_file(importing(session_factory), "people", EXAMPLES / "people.csv")
     moved = tmp_path / "people.csv"
     moved.write_text((EXAMPLES / "people.csv").read_text().replace("HMP Usk", "HMP Whatton"))
-    report = import_file(session_factory, "people", moved, actor="records-clerk")
+    report = import_file(importing(session_factory, "records-clerk"), "people", moved)
     assert (report.inserted, report.updated, report.unchanged) == (0, 1, 2)
     with uow_factory("reader") as uow:
         entry = uow.session.scalars(select(AuditLog).where(AuditLog.action == "update")).one()
@@ -133,12 +135,12 @@ def test_changed_rows_are_updated_with_an_audit_trail(session_factory, uow_facto
 
 
 def test_parquet_with_typed_columns_imports_like_csv(session_factory, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import_file(session_factory, "people", EXAMPLES / "people.csv")
+    import_file(importing(session_factory), "people", EXAMPLES / "people.csv")
     frame = pd.read_csv(EXAMPLES / "outcomes.csv", parse_dates=["offence_date", "proven_date"])
     frame.to_parquet(tmp_path / "outcomes.parquet", index=False)
-    report = import_file(session_factory, "outcomes", tmp_path / "outcomes.parquet")
+    report = import_file(importing(session_factory), "outcomes", tmp_path / "outcomes.parquet")
     assert report.inserted == 2
-    again = import_file(session_factory, "outcomes", EXAMPLES / "outcomes.csv")  # same facts via CSV
+    again = import_file(importing(session_factory), "outcomes", EXAMPLES / "outcomes.csv")  # same facts, CSV
     assert (again.inserted, again.unchanged) == (0, 2)
     with engine.connect() as conn:
         kinds = conn.execute(select(Outcome.kind).order_by(Outcome.id)).scalars().all()
@@ -152,7 +154,7 @@ def test_export_round_trips_through_import(session_factory, engine, tmp_path, su
     for kind in ORDER:
         path = tmp_path / f"{kind}{suffix}"
         assert export(engine, kind, path) == {"people": 3, "sentences": 3}.get(kind, 2)
-        report = import_file(session_factory, kind, path)
+        report = import_file(importing(session_factory), kind, path)
         assert (report.inserted, report.updated) == (0, 0), kind
     assert _counts(engine) == before
     exported = pd.read_csv(tmp_path / "outcomes.csv") if suffix == ".csv" else None
@@ -164,7 +166,8 @@ def test_export_round_trips_through_import(session_factory, engine, tmp_path, su
 
 @pytest.mark.skipif(shutil.which("desist") is None, reason="desist console script not installed")
 def test_cli_lists_every_bad_row_and_exits_2(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    env = {**os.environ, "DESIST_DATABASE_URL": database_url}
+    seed_user(database_url, ADMIN)
+    env = {**os.environ, "DESIST_DATABASE_URL": database_url, "DESIST_USER": ADMIN}
     bad = tmp_path / "people.csv"
     bad.write_text(
         "prison_number,date_of_birth,sex\nA1001AA,1971-03-14,X\nA1002AB,14/03/1971,M\nA1003AC,1970-01-01,M\n"
@@ -207,13 +210,24 @@ def test_unknown_kind_and_missing_file_are_one_line_errors(session_factory, tmp_
     from desist.domain.errors import InputError
 
     with pytest.raises(InputError, match="unknown import kind 'offences'"):
-        import_file(session_factory, "offences", EXAMPLES / "outcomes.csv")
+        import_file(importing(session_factory), "offences", EXAMPLES / "outcomes.csv")
     with pytest.raises(InputError, match="no such file"):
-        import_file(session_factory, "people", tmp_path / "absent.csv")
+        import_file(importing(session_factory), "people", tmp_path / "absent.csv")
 
 
 def test_dry_run_reports_what_would_happen_and_writes_nothing(session_factory, engine) -> None:  # type: ignore[no-untyped-def]
     before = _counts(engine)
-    report = import_file(session_factory, "people", EXAMPLES / "people.csv", dry_run=True)
+    report = import_file(importing(session_factory), "people", EXAMPLES / "people.csv", dry_run=True)
     assert (report.inserted, report.dry_run) == (3, True) and "nothing was written" in report.summary()
     assert _counts(engine) == before
+
+
+def test_json_cells_are_audited_and_compared_as_json(engine, session_factory) -> None:  # type: ignore[no-untyped-def]
+    """An assessment's inputs are a JSON object in its audit row, and a re-import finds them unchanged."""
+    for kind in ("people", "assessments"):
+        import_file(importing(session_factory), kind, EXAMPLES / f"{kind}.csv")
+    with session_factory() as s:
+        after = s.scalars(select(AuditLog.after).where(AuditLog.entity == "assessment")).first()
+    assert isinstance(after["inputs"], dict) and after["inputs"]["sex"] == "M"
+    again = import_file(importing(session_factory), "assessments", EXAMPLES / "assessments.csv")
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)

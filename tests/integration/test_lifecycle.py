@@ -27,7 +27,7 @@ from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus
 from desist.services import groups as gs
 from desist.services import referrals as rs
 from desist.services.imports import import_file
-from tests.principals import as_user
+from tests.principals import as_user, importing
 
 S = ReferralStatus
 #: the referrer and the programme team, each with their own role only (national: the men have no prison)
@@ -93,7 +93,7 @@ def test_full_lifecycle(tmp_path, session_factory, uow_factory):
         ("sentences", "sentences.csv", SENTENCES),
         ("assessments", "assessments.csv", ASSESSMENTS),
     ):
-        report = import_file(session_factory, kind, _file(tmp_path, name, text), actor="system:import")
+        report = import_file(importing(session_factory, "ada.admin"), kind, _file(tmp_path, name, text))
         assert report.inserted == 3
 
     offering = gs.create_offering(
@@ -182,7 +182,7 @@ def test_full_lifecycle(tmp_path, session_factory, uow_factory):
     assert out.status == S.DESELECTED.value
 
     report = import_file(
-        session_factory, "outcomes", _file(tmp_path, "outcomes.csv", OUTCOMES), actor="system:import"
+        importing(session_factory, "ada.admin"), "outcomes", _file(tmp_path, "outcomes.csv", OUTCOMES)
     )
     assert report.inserted == 1
 
@@ -245,7 +245,7 @@ def test_full_lifecycle(tmp_path, session_factory, uow_factory):
         assert counts["attendance:update"] == 1  # the corrected mark, with before and after
         assert counts["programme_history:insert"] == 2 and counts["outcome:insert"] == 1
         actors = set(s.scalars(select(AuditLog.actor).distinct()))
-        assert actors == {"system:import", "rita.referrer", "tom.team"}
+        assert actors == {"ada.admin", "rita.referrer", "tom.team"}
         fix = s.scalars(
             select(AuditLog).where(AuditLog.entity == "attendance", AuditLog.action == "update")
         ).one()

@@ -16,6 +16,7 @@ from desist.services.demo import load_population
 from desist.services.evaluations import evaluate_programme, get_run
 from desist.synth import generate_population
 from desist.synth.export import write_import_files
+from tests.principals import admin, analyst
 
 MEN, SEED = 1500, 3
 END = dt.date(2024, 12, 31)
@@ -29,12 +30,12 @@ def population():
 
 @pytest.fixture
 def loaded(engine, population, tmp_path):
-    load_population(engine, write_import_files(population, END, tmp_path / "files"))
+    load_population(engine, write_import_files(population, END, tmp_path / "files"), principal=admin())
     return engine
 
 
 def test_store_reviews_follow_the_cut_off_and_equal_evaluate_programme(loaded, uow_factory) -> None:
-    make = lambda: uow_factory("analyst")  # noqa: E731
+    make = lambda: uow_factory(analyst())  # noqa: E731
     # a small store: a low event threshold and a small planned information, so both looks are tested
     monitor = Monitor(GroupSequentialDesign(), 10.0, min_events=1)
     evaluator = svc.store_evaluator(make, min_treated=20)
@@ -88,7 +89,7 @@ def test_store_reviews_follow_the_cut_off_and_equal_evaluate_programme(loaded, u
 
 
 def test_too_few_treated_is_too_little_data_and_default_programmes(loaded, uow_factory) -> None:
-    make = lambda: uow_factory("analyst")  # noqa: E731
+    make = lambda: uow_factory(analyst())  # noqa: E731
     monitor = svc.make_monitor()
     evaluator = svc.store_evaluator(make)  # the Justice Data Lab's 60 treated men
     review = svc.run_reviews(make, evaluator, ["SOTP-CORE"], dt.date(2016, 12, 31), monitor,

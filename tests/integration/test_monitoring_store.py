@@ -13,6 +13,7 @@ from desist.domain.errors import Conflict, InputError, NotFound
 from desist.monitoring import GroupSequentialDesign
 from desist.monitoring.review import Look, Monitor, quarter_ends
 from desist.services.monitoring import acknowledge, run_reviews, status
+from tests.principals import analyst
 
 
 def _evaluator(programme: str, as_of: dt.date) -> Look | None:
@@ -27,7 +28,7 @@ def _evaluator(programme: str, as_of: dt.date) -> Look | None:
 
 def test_reviews_alerts_status_and_ack(uow_factory) -> None:
     monitor = Monitor(GroupSequentialDesign(), 219.0)
-    make = lambda: uow_factory("analyst")  # noqa: E731
+    make = lambda: uow_factory(analyst())  # noqa: E731
     dates = [d for d in quarter_ends(dt.date(2000, 1, 1), dt.date(2012, 12, 31)) if d.month == 12]
     stored = []
     for day in dates:
@@ -53,7 +54,7 @@ def test_reviews_alerts_status_and_ack(uow_factory) -> None:
     assert first["evidence"]["z"] >= first["evidence"]["boundary"]
     assert first["evidence"]["worst_balance"]["covariate"] == "age_at_release"
 
-    with pytest.raises(InputError, match="--reason"):
+    with pytest.raises(InputError, match="--reason"):  # "lead": a treatment manager (a casework role)
         acknowledge(lambda: uow_factory("lead"), first["id"], "  ")
     done = acknowledge(lambda: uow_factory("lead"), first["id"], "referred to the programme board")
     assert done["acknowledged_by"] == "lead"
@@ -83,7 +84,7 @@ def test_reviews_alerts_status_and_ack(uow_factory) -> None:
 def test_a_look_stored_meanwhile_by_another_run_is_read_back(uow_factory) -> None:
     """Two runs of the same date at once: the second to commit returns the first's review, no error."""
     monitor = Monitor(GroupSequentialDesign(), 219.0)
-    make = lambda: uow_factory("analyst")  # noqa: E731
+    make = lambda: uow_factory(analyst())  # noqa: E731
     day = dt.date(2008, 12, 31)
     other: list[dict[str, object]] = []
 

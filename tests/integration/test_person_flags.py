@@ -29,6 +29,7 @@ from desist.services.casework import find_person, register_person, set_person_fl
 from desist.services.imports import ImportRejected, import_file
 from tests.cli import CASEWORK, seed_user
 from tests.cli import run_cli as _cli
+from tests.principals import importing
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "import"
 FLAGS = ("maintains_innocence", "recognised_appellant")
@@ -98,7 +99,7 @@ def test_migrating_a_0001_database_keeps_its_people_with_flags_false(engine) -> 
 def test_example_people_file_carries_the_flags_and_export_round_trips(
     session_factory, engine, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
-    report = import_file(session_factory, "people", EXAMPLES / "people.csv")
+    report = import_file(importing(session_factory), "people", EXAMPLES / "people.csv")
     assert report.inserted == 3 and report.ignored_columns == ()
     assert _flags(session_factory) == {
         "A1001AA": (False, False),
@@ -110,7 +111,7 @@ def test_example_people_file_carries_the_flags_and_export_round_trips(
     assert frame.set_index("prison_number").loc["A1002AB", "maintains_innocence"] == True  # noqa: E712
     for suffix in (".csv", ".parquet"):
         export(engine, "people", tmp_path / f"people{suffix}")
-        again = import_file(session_factory, "people", tmp_path / f"people{suffix}")
+        again = import_file(importing(session_factory), "people", tmp_path / f"people{suffix}")
         assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3), suffix
 
 
@@ -123,7 +124,7 @@ def test_yes_no_spellings_and_empty_cells(session_factory, tmp_path) -> None:  #
         "A0003AA,1972-01-01,M,no,\n"
         "A0004AA,1973-01-01,M,,Yes\n"
     )
-    import_file(session_factory, "people", path)
+    import_file(importing(session_factory), "people", path)
     assert _flags(session_factory) == {
         "A0001AA": (True, False),
         "A0002AA": (True, True),
@@ -143,7 +144,7 @@ def test_typed_parquet_booleans_import(session_factory, tmp_path) -> None:  # ty
         }
     )
     frame.to_parquet(tmp_path / "people.parquet", index=False)
-    import_file(session_factory, "people", tmp_path / "people.parquet")
+    import_file(importing(session_factory), "people", tmp_path / "people.parquet")
     assert _flags(session_factory) == {"A0001AA": (True, False), "A0002AA": (False, True)}
 
 
@@ -156,7 +157,7 @@ def test_a_bad_flag_imports_nothing_and_names_the_cell(session_factory, tmp_path
         "A0003AA,1972-01-01,M,false,appealing\n"
     )
     with pytest.raises(ImportRejected) as info:
-        import_file(session_factory, "people", path)
+        import_file(importing(session_factory), "people", path)
     assert [(p.row, p.column, p.value) for p in info.value.problems] == [
         (2, "maintains_innocence", "maybe"),
         (3, "recognised_appellant", "appealing"),
@@ -166,7 +167,7 @@ def test_a_bad_flag_imports_nothing_and_names_the_cell(session_factory, tmp_path
 
 
 def test_a_file_without_the_columns_keeps_stored_flags(session_factory, uow_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import_file(session_factory, "people", EXAMPLES / "people.csv")
+    import_file(importing(session_factory), "people", EXAMPLES / "people.csv")
     set_person_flags(uow_factory("wing.officer"), person="A1001AA", recognised_appellant=True)
     older = tmp_path / "people.csv"  # the layout before the flags existed, plus one new man
     older.write_text(
@@ -175,7 +176,7 @@ def test_a_file_without_the_columns_keeps_stored_flags(session_factory, uow_fact
         "A1002AB,2003/0200471K,1985-11-02,M,HMP Usk,\n"
         "A9999ZZ,,1990-01-01,M,HMP Usk,\n"
     )
-    report = import_file(session_factory, "people", older)
+    report = import_file(importing(session_factory), "people", older)
     assert (report.inserted, report.updated, report.unchanged) == (1, 0, 2)
     flags = _flags(session_factory)
     assert flags["A1001AA"] == (False, True) and flags["A1002AB"] == (True, False)
@@ -187,7 +188,7 @@ def test_a_file_without_the_columns_keeps_stored_flags(session_factory, uow_fact
         "prison_number,date_of_birth,sex,establishment,recognised_appellant\n"
         "A1001AA,1971-03-14,M,HMP Whatton,false\n"
     )
-    report = import_file(session_factory, "people", stated, actor="records.clerk")
+    report = import_file(importing(session_factory, "records.clerk"), "people", stated)
     assert (report.updated, _flags(session_factory)["A1001AA"]) == (1, (False, False))
     with session_factory() as s:
         last = s.scalars(select(AuditLog).where(AuditLog.actor == "records.clerk")).one()

@@ -27,6 +27,7 @@ from desist.synth.cohort import evaluation_cohort, tables_from_population
 from desist.synth.export import write_import_files
 from tests.cli import CASEWORK, seed_user
 from tests.cli import run_cli as _cli
+from tests.principals import admin, importing
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "import"
 BARE_INSERT = (
@@ -75,7 +76,7 @@ def test_migration_0003_round_trip_keeps_people(engine, session_factory) -> None
 
 
 def test_example_people_file_carries_ldc_and_export_round_trips(session_factory, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    report = import_file(session_factory, "people", EXAMPLES / "people.csv")
+    report = import_file(importing(session_factory), "people", EXAMPLES / "people.csv")
     assert report.inserted == 3 and report.ignored_columns == ()
     assert _ldc(session_factory) == {"A1001AA": False, "A1002AB": False, "A1003AC": True}
     frame = read_export(engine, "people")
@@ -83,7 +84,7 @@ def test_example_people_file_carries_ldc_and_export_round_trips(session_factory,
     assert frame.set_index("prison_number")["ldc"].map(bool).to_dict() == _ldc(session_factory)
     for suffix in (".csv", ".parquet"):
         export(engine, "people", tmp_path / f"people{suffix}")
-        again = import_file(session_factory, "people", tmp_path / f"people{suffix}")
+        again = import_file(importing(session_factory), "people", tmp_path / f"people{suffix}")
         assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3), suffix
 
 
@@ -93,33 +94,33 @@ def test_ldc_spellings_empty_cells_and_a_bad_value(session_factory, tmp_path) ->
         "prison_number,date_of_birth,sex,ldc\nA0001AA,1970-01-01,M,YES\nA0002AA,1971-01-01,M,0\n"
         "A0003AA,1972-01-01,M,\n"
     )
-    import_file(session_factory, "people", path)
+    import_file(importing(session_factory), "people", path)
     assert _ldc(session_factory) == {"A0001AA": True, "A0002AA": False, "A0003AA": False}
     bad = tmp_path / "bad.csv"
     bad.write_text("prison_number,date_of_birth,sex,ldc\nA0009AA,1970-01-01,M,IQ 75\n")
     with pytest.raises(ImportRejected) as info:
-        import_file(session_factory, "people", bad)
+        import_file(importing(session_factory), "people", bad)
     assert [(p.row, p.column, p.value) for p in info.value.problems] == [(1, "ldc", "IQ 75")]
     assert "expected true/false" in info.value.problems[0].reason
     assert "A0009AA" not in _ldc(session_factory)
 
 
 def test_a_file_without_the_column_keeps_stored_ldc(session_factory, uow_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import_file(session_factory, "people", EXAMPLES / "people.csv")
+    import_file(importing(session_factory), "people", EXAMPLES / "people.csv")
     older = tmp_path / "people.csv"  # the 0002 layout (innocence flags, no ldc), plus one new man
     older.write_text(
         "prison_number,date_of_birth,sex,establishment,probation_region,maintains_innocence,recognised_appellant\n"
         "A1003AC,1962-07-30,M,,North East,false,true\n"
         "A9999ZZ,1990-01-01,M,HMP Usk,,false,false\n"
     )
-    report = import_file(session_factory, "people", older)
+    report = import_file(importing(session_factory), "people", older)
     assert (report.inserted, report.updated, report.unchanged) == (1, 0, 1)
     assert _ldc(session_factory) == {"A1001AA": False, "A1002AB": False, "A1003AC": True, "A9999ZZ": False}
     stated = tmp_path / "stated.csv"  # a file that states the column is the truth for it (audited)
     stated.write_text(
         "prison_number,date_of_birth,sex,probation_region,ldc\nA1003AC,1962-07-30,M,North East,false\n"
     )
-    report = import_file(session_factory, "people", stated, actor="records.clerk")
+    report = import_file(importing(session_factory, "records.clerk"), "people", stated)
     assert (report.updated, _ldc(session_factory)["A1003AC"]) == (1, False)
     with session_factory() as s:
         last = s.scalars(select(AuditLog).where(AuditLog.actor == "records.clerk")).one()
@@ -177,7 +178,7 @@ def test_cli_person_add_ldc_and_set_flags(database_url, session_factory, monkeyp
 
 def test_cohort_from_the_database_leaves_ldc_men_out_of_the_core_comparison(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     pop = generate_population(1_000, seed=3)
-    load_population(engine, write_import_files(pop, "2024-12-31", tmp_path))
+    load_population(engine, write_import_files(pop, "2024-12-31", tmp_path), principal=admin())
     with make_session_factory(engine)() as session:
         tables = AnalysisTables(session).tables(dt.date(2024, 12, 31))
     stored = tables["people"].set_index("prison_number")["ldc"]

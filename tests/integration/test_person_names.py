@@ -8,6 +8,7 @@ from sqlalchemy import select, text
 from desist.adapters.exporters import export, read_export
 from desist.adapters.orm import Person
 from desist.services.imports import ImportRejected, import_file
+from tests.principals import importing
 
 
 def _names(session_factory) -> dict[str, tuple[str | None, str | None]]:  # type: ignore[no-untyped-def]
@@ -26,7 +27,7 @@ def test_names_import_trimmed_export_round_trip_and_survive_a_file_without_them(
         "A0002AA,,O'Neill-Khan,1971-01-01,M\n"
         "A0003AA,,,1972-01-01,M\n"
     )
-    report = import_file(session_factory, "people", path)
+    report = import_file(importing(session_factory), "people", path)
     assert report.inserted == 3 and report.ignored_columns == ()
     assert _names(session_factory) == {
         "A0001AA": ("John", "Smith"),
@@ -37,12 +38,12 @@ def test_names_import_trimmed_export_round_trip_and_survive_a_file_without_them(
     assert list(frame.columns[:4]) == ["prison_number", "pnc_number", "given_name", "family_name"]
     out = tmp_path / "out.csv"
     export(engine, "people", out)
-    again = import_file(session_factory, "people", out)
+    again = import_file(importing(session_factory), "people", out)
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
     # an older file without the name columns changes nothing stored
     old = tmp_path / "old.csv"
     old.write_text("prison_number,date_of_birth,sex\nA0001AA,1970-01-01,M\n")
-    assert import_file(session_factory, "people", old).unchanged == 1
+    assert import_file(importing(session_factory), "people", old).unchanged == 1
     assert _names(session_factory)["A0001AA"] == ("John", "Smith")
 
 
@@ -55,7 +56,7 @@ def test_a_bad_name_is_refused_with_row_and_column(session_factory, tmp_path, ce
     path = tmp_path / "people.csv"
     path.write_text(f"prison_number,family_name,date_of_birth,sex\nA0009AA,{cell},1970-01-01,M\n")
     with pytest.raises(ImportRejected) as info:
-        import_file(session_factory, "people", path)
+        import_file(importing(session_factory), "people", path)
     (problem,) = info.value.problems
     assert (problem.row, problem.column) == (1, "family_name") and reason in problem.reason
     assert _names(session_factory) == {}

@@ -17,6 +17,7 @@ from desist.adapters.orm import Assessment
 from desist.services.imports import import_file
 from desist.services.scoring import score_records
 from tests.cli import run_cli
+from tests.principals import importing
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "import"
 
@@ -88,14 +89,14 @@ def test_frame_path_and_recommendation_read_the_same_bands() -> None:
 
 
 def test_import_scores_the_diverging_record_as_the_cli_does(session_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import_file(session_factory, "people", EXAMPLES / "people.csv")
+    import_file(importing(session_factory), "people", EXAMPLES / "people.csv")
     number = pd.read_csv(EXAMPLES / "people.csv")["prison_number"].iloc[0]
     rows = tmp_path / "assessments.csv"
     inputs = {k: v for k, v in DIVERGING.items() if k != "id"}
     pd.DataFrame(
         [{"prison_number": number, "assessed_on": "2023-10-02", "tool": "pni", "inputs": json.dumps(inputs)}]
     ).to_csv(rows, index=False)
-    import_file(session_factory, "assessments", rows)
+    import_file(importing(session_factory), "assessments", rows)
     with session_factory() as s:
         stored = s.scalars(select(Assessment).where(Assessment.tool == "pni")).one()
         outputs = stored.outputs if isinstance(stored.outputs, dict) else json.loads(stored.outputs)

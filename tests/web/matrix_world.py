@@ -187,7 +187,8 @@ def evaluated_database(template: Path, folder: Path, men: int = 1500) -> Path:
     shutil.copyfile(template, path)
     url = f"sqlite:///{path}"
     engine = make_engine(url)
-    load_population(engine, write_import_files(generate_population(men, seed=3), END, folder / "files"))
+    files = write_import_files(generate_population(men, seed=3), END, folder / "files")
+    load_population(engine, files, principal=staff("importer", "admin", org=None, national=True))
     with bootstrap(Settings(database_url=url)) as app:  # type: ignore[call-arg]
         evaluate_programme("SOTP-CORE", END, None, uow_as(app, NATIONAL_ANALYST))
     with make_session_factory(engine)() as s:

@@ -34,7 +34,8 @@ def evaluated(migrated_template: Path, tmp_path_factory: pytest.TempPathFactory)
     shutil.copyfile(migrated_template, path)
     url = f"sqlite:///{path}"
     engine = make_engine(url)
-    load_population(engine, write_import_files(generate_population(1500, seed=3), END, folder / "files"))
+    files = write_import_files(generate_population(1500, seed=3), END, folder / "files")
+    load_population(engine, files, principal=staff("importer", "admin", org=None, national=True))
     with bootstrap(Settings(database_url=url)) as app:
         evaluate_programme("SOTP-CORE", END, None, uow_as(app, ANALYST))
     with make_session_factory(engine)() as s:

@@ -22,9 +22,9 @@ import json
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import JSON, Boolean, Connection, Date, DateTime, Integer, Table, func, select
+from sqlalchemy import Boolean, Connection, Date, DateTime, Integer, Table, func, select
 
-from desist.adapters.orm import utcnow
+from desist.adapters.orm import is_json, utcnow
 
 COPY_CHUNK_ROWS = 100_000
 
@@ -126,7 +126,7 @@ def _sqlite_json_value(column) -> str:  # type: ignore[no-untyped-def]
     name = f'"{column.name}"'
     if isinstance(column.type, Boolean):
         return f"CASE WHEN {name} IS NULL THEN NULL WHEN {name} THEN json('true') ELSE json('false') END"
-    if isinstance(column.type, JSON):
+    if is_json(column.type):
         return f"json({name})"
     if isinstance(column.type, DateTime):
         return f"replace({name}, ' ', 'T')"
@@ -138,7 +138,7 @@ def typed(table: Table, name: str, text: str) -> Any:
     if text == "" or text is None:
         return None
     column_type = table.c[name].type
-    if isinstance(column_type, JSON):
+    if is_json(column_type):
         return json.loads(text)
     if isinstance(column_type, Boolean):
         return text == "true"

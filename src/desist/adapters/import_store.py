@@ -8,13 +8,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import JSON, Boolean, Column, ColumnElement, String, cast, select
+from sqlalchemy import Boolean, Column, ColumnElement, String, cast, select
 from sqlalchemy.orm import Session
 
 from desist.adapters import bulk
 from desist.adapters.import_kinds import Kind
 from desist.adapters.importers import cell_text
-from desist.adapters.orm import Person
+from desist.adapters.orm import Person, is_json
 
 DIFF_PARTITION = 100_000
 
@@ -88,14 +88,14 @@ def _diff(conn: Any, spec: Kind, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
 
 
 def _as_text_expr(column: Column[Any]) -> ColumnElement[Any]:
-    if isinstance(column.type, Boolean | JSON):
+    if isinstance(column.type, Boolean) or is_json(column.type):
         return column
     return cast(column, String).label(column.name)
 
 
 def _as_canonical(values: pd.Series, column_type: object) -> pd.Series:
     """Stored values as the canonical text the importer produces (vectorised where the type allows)."""
-    if isinstance(column_type, Boolean | JSON):
+    if isinstance(column_type, Boolean) or is_json(column_type):
         return values.map(cell_text)
     return values.astype(str).where(values.notna(), "")
 

@@ -8,8 +8,7 @@ secret carry ``info={"secret": True}``: the audit trail writes ``"[redacted]"`` 
 tables are never exported (:data:`ACCOUNT_TABLES`).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: SQLAlchemy would evaluate each annotation again (see orm).
 import datetime as dt
 
 from sqlalchemy import (

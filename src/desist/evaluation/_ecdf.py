@@ -19,10 +19,11 @@ import numpy as np
 from desist.evaluation._jit import compiled, use_compiled
 
 
-def ecdf_max(x1: np.ndarray, w1: np.ndarray, x0: np.ndarray, w0: np.ndarray) -> float:
-    """max |F1 - F0| over the values of ``x1`` and ``x0`` (weights ``w1``, ``w0``; at least one > 0 each)."""
-    a, wa = x1[w1 > 0], w1[w1 > 0]
-    b, wb = x0[w0 > 0], w0[w0 > 0]
+def ecdf_max(x1: np.ndarray, w1: np.ndarray | None, x0: np.ndarray, w0: np.ndarray | None) -> float:
+    """max |F1 - F0| over the values of ``x1`` and ``x0`` (weights ``w1``, ``w0``; at least one > 0 each;
+    None: every weight 1)."""
+    a, wa = (x1, np.ones(len(x1))) if w1 is None else (x1[w1 > 0], w1[w1 > 0])
+    b, wb = (x0, np.ones(len(x0))) if w0 is None else (x0[w0 > 0], w0[w0 > 0])
     if not len(a) + len(b):
         return 0.0
     if not (len(a) and len(b) and use_compiled(len(a) + len(b))):

@@ -8,7 +8,7 @@ import numpy as np
 from desist.domain.errors import AnalysisError
 
 
-def nearest_weights(mm: np.ndarray, treated_rows: np.ndarray, n: int, treated: np.ndarray) -> np.ndarray:
+def nearest_weights(mm: np.ndarray, treated_rows: np.ndarray, n: int) -> np.ndarray:
     """MatchIt's matching weights from a match matrix (ATT orientation: rows are focal units).
 
     A matched focal unit gets 1; each control gets the sum over the rows it appears in of 1/(controls in that
@@ -17,17 +17,17 @@ def nearest_weights(mm: np.ndarray, treated_rows: np.ndarray, n: int, treated: n
     w = np.zeros(n)
     matched_row = mm[:, 0] >= 0
     counts = (mm >= 0).sum(axis=1)
-    w[treated_rows[matched_row]] = 1.0
     for r in range(mm.shape[1]):
         sel = mm[:, r] >= 0
         np.add.at(w, mm[sel, r], 1.0 / counts[sel])
-    ctrl = ~treated
-    total = w[ctrl].sum()
+    # only matched controls have a weight yet: sum and count them without gathering every control
+    total = w.sum()
     if total == 0 or not matched_row.any():
         raise AnalysisError(
             "matching: no units were matched; expected some controls within the caliper/strata"
         )
-    w[ctrl] *= (w[ctrl] > 0).sum() / total
+    w *= np.count_nonzero(w) / total
+    w[treated_rows[matched_row]] = 1.0
     return w
 
 

@@ -1,4 +1,8 @@
-"""Reading the audit log: who changed what, when, before and after (``desist audit``)."""
+"""Reading the audit log: who changed what, when, before and after (``desist audit``).
+
+Only a user whose role allows ``audit.read`` (administrators, ``data/access_policy.yaml``) reads the log
+or checks its chain: the log holds every change to every man's record, before and after.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from desist.domain.access import Action, Principal
 from desist.domain.errors import InputError
 
 
@@ -65,15 +70,23 @@ def as_utc(value: dt.datetime) -> dt.datetime:
 
 
 def read_audit(
-    store: AuditSource, *, entity: str | None = None, entity_id: str | None = None, limit: int = 50
+    store: AuditSource,
+    *,
+    principal: Principal,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    limit: int = 50,
 ) -> list[AuditEntry]:
     """The newest ``limit`` audit entries, newest first, optionally of one table (and one row of it).
 
     Raises
     ------
+    Forbidden
+        ``principal``'s roles do not allow ``audit.read``.
     InputError
         ``entity`` is not a table; ``limit`` below 1.
     """
+    principal.require(Action.AUDIT_READ, "read the audit log")
     if limit < 1:
         raise InputError(f"limit: {limit}; expected 1 or more")
     tables = [t for t in store.table_names() if t != "audit_log"]
@@ -104,9 +117,10 @@ class ChainCheck:
     problem: str | None
 
 
-def verify_chain(store: AuditSource, *, expect_head: str | None = None) -> ChainCheck:
+def verify_chain(store: AuditSource, *, principal: Principal, expect_head: str | None = None) -> ChainCheck:
     """Check the audit log's hash chain, and (with ``expect_head``) that a head hash recorded earlier is
-    still in it (a log cut back or rewritten since would have lost it)."""
+    still in it (a log cut back or rewritten since would have lost it). Needs ``audit.read``."""
+    principal.require(Action.AUDIT_READ, "verify the audit log")
     report, known = store.audit_chain(expect_head)
     if not report.intact:
         return ChainCheck(

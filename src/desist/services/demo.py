@@ -2,6 +2,10 @@
 service, one live casework cycle through the referral and group services, and the evaluation of Core SOTP
 through the evaluation service (which runs on what the database holds, not on the generator's own frames,
 and stores the run).
+
+Every step acts as one of the documented demo users (:data:`DEMO_USERS`, stored first), through the same
+role checks as the command line and the web app: the administrator imports, the analyst evaluates, Whatton's
+staff run the casework. The audit log names them.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import numpy as np
 from desist.adapters.engine import make_engine, make_session_factory
 from desist.adapters.migrate import upgrade
 from desist.adapters.store import Store
+from desist.domain.access import Principal
 from desist.domain.errors import InputError
 from desist.services.imports import ImportReport, import_file
 from desist.services.unit_of_work import UnitOfWork
@@ -26,8 +31,6 @@ from desist.services.unit_of_work import UnitOfWork
 #: the demo's SQLAlchemy engine (typed loosely: services import no SQLAlchemy)
 Engine = Any
 
-ACTOR_IMPORT = "demo:import"
-ACTOR_ANALYST = "demo:analyst"
 #: the demo accounts' one password (documented in docs/demo.md and printed by the demo: demo use only)
 DEMO_PASSWORD = "desist-demo-password"
 #: the documented demo users: (user name, roles, organisation, national access)
@@ -41,6 +44,8 @@ DEMO_USERS: tuple[tuple[str, tuple[str, ...], str | None, bool], ...] = (
     ("tara.usk", ("programme_team",), "HMP Usk", False),
     ("uma.usk", ("treatment_manager",), "HMP Usk", False),
 )
+#: who imports the population (an administrator) and who evaluates it (an analyst)
+DEMO_ADMIN, DEMO_ANALYST = "ada.admin", "nina.analyst"
 #: who runs the demo's casework cycle (the Kaizen group at HMP Whatton)
 CYCLE_REFERRER, CYCLE_TEAM = "rita.whatton", "tom.whatton"
 #: the statistical floor of desist.evaluation (below it no estimate is made)
@@ -123,30 +128,36 @@ def prepare_database(path: Path) -> Engine:
 
 
 def load_population(
-    engine: Engine, files: dict[str, Path], progress: Callable[[str, ImportReport], None] | None = None
+    engine: Engine,
+    files: dict[str, Path],
+    progress: Callable[[str, ImportReport], None] | None = None,
+    *,
+    principal: Principal,
 ) -> list[ImportReport]:
-    """Import the five files in order through :func:`desist.services.imports.import_file`."""
+    """Import the five files in order through :func:`desist.services.imports.import_file` as ``principal``
+    (a user whose role may import: the demo's administrator)."""
     factory = make_session_factory(engine)
     reports = []
     for kind, path in files.items():
-        report = import_file(factory, kind, path, actor=ACTOR_IMPORT)
+        report = import_file(UnitOfWork(factory, principal=principal), kind, path)
         reports.append(report)
         if progress:
             progress(kind, report)
     return reports
 
 
-def evaluate_core(engine: Engine, as_of: dt.date, *, keep_fit: bool = True) -> Any:
+def evaluate_core(engine: Engine, as_of: dt.date, *, principal: Principal, keep_fit: bool = True) -> Any:
     """Evaluate Core SOTP from the database through :func:`desist.services.evaluations.evaluate_programme`
-    with the default spec (what ``desist evaluate --programme SOTP-CORE --as-of AS_OF`` runs), stored as an
-    ``evaluation_run``; returns the :class:`~desist.services.evaluations.StoredRun` with its cohort and fit.
+    with the default spec (what ``desist evaluate --programme SOTP-CORE --as-of AS_OF`` runs) as
+    ``principal`` (an analyst), stored as an ``evaluation_run``; returns the
+    :class:`~desist.services.evaluations.StoredRun` with its cohort and fit.
 
     The demo's population is synthetic and may be small (1,000 men), so fewer treated men than the Justice
     Data Lab's 60 give a warning in the result rather than a refusal.
     """
     from desist.services.evaluations import evaluate_programme
 
-    uow = UnitOfWork(make_session_factory(engine), ACTOR_ANALYST)
+    uow = UnitOfWork(make_session_factory(engine), principal=principal)
     return evaluate_programme(
         "SOTP-CORE", as_of, None, uow, min_treated=DEMO_MIN_TREATED, keep_fit=keep_fit
     )
@@ -189,10 +200,20 @@ class CaseworkSummary:
     completed: tuple[str, ...]
     deselected: tuple[str, ...]
     audit_rows: int
+    next_group_id: int  # "Kaizen 2": planned, no member yet, taking the men left waiting (and new referrals)
+
+
+def demo_user(engine: Engine, username: str) -> Principal:
+    """The stored demo user ``username`` as the services check them (see :func:`seed_users`)."""
+    from desist.services.users import principal_for
+
+    return principal_for(UnitOfWork(make_session_factory(engine), "system:demo"), username)
 
 
 def seed_users(engine: Engine) -> list[Any]:
-    """Add the documented demo users (:data:`DEMO_USERS`), all with :data:`DEMO_PASSWORD`."""
+    """Add the documented demo users (:data:`DEMO_USERS`), all with :data:`DEMO_PASSWORD`: the first is
+    the first administrator (created with no one signed in, as ``desist user add --first-admin``), who adds
+    the others."""
     from desist.services import users
 
     factory = make_session_factory(engine)
@@ -200,13 +221,15 @@ def seed_users(engine: Engine) -> list[Any]:
     first = users.create_first_admin(
         lambda: UnitOfWork(factory, "system:demo"), username=admin[0], password=DEMO_PASSWORD, national=True
     )
-    me = users.principal_for(UnitOfWork(factory, "system:demo"), first.username)
+    me = demo_user(engine, first.username)
     return [first, *users.add_users(UnitOfWork(factory, principal=me), others, password=DEMO_PASSWORD)]
 
 
 def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: int = 0) -> CaseworkSummary:
     """One Kaizen group run through the services: offering, group, referrals, assessment, allocation,
-    twelve sessions with attendance, completions and a deselection, each step audited.
+    twelve sessions with attendance, completions and a deselection, each step audited; then the next group
+    ("Kaizen 2", closed, 8 places, no session yet) for the men left waiting, so that a user of the web
+    application can refer a man and put him in a group.
 
     ``candidates`` are prison numbers of men in custody on ``start`` with a high or very high OSP/DC band.
     """
@@ -214,13 +237,10 @@ def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: 
     from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus
     from desist.services import groups as gs
     from desist.services import referrals as rs
-    from desist.services.users import principal_for
 
     S = ReferralStatus
     factory = make_session_factory(engine)
-    acting = {
-        name: principal_for(UnitOfWork(factory, "system:demo"), name) for name in (CYCLE_REFERRER, CYCLE_TEAM)
-    }
+    acting = {name: demo_user(engine, name) for name in (CYCLE_REFERRER, CYCLE_TEAM)}
 
     def uow(actor: str) -> UnitOfWork:
         name = actor.removeprefix("demo:")
@@ -322,6 +342,15 @@ def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: 
                 uow("demo:tom.whatton"), group_id=group.id, person=m, targets_met=True, on=day
             )
             completed.append(m)
+    following = gs.create_group(
+        uow("demo:tom.whatton"),
+        offering_id=offering["id"],
+        kind=GroupKind.CLOSED,
+        capacity=8,
+        planned_sessions=12,
+        label="Kaizen 2",
+        facilitators=["A. Facilitator"],
+    )
     store = Store(engine, "demo")
     audit = sum(store.audit_count(actor_prefix=name, except_actor=None) for name in acting)
     return CaseworkSummary(
@@ -336,6 +365,7 @@ def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: 
         tuple(completed),
         tuple(deselected),
         audit,
+        following.id,
     )
 
 

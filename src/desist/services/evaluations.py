@@ -7,7 +7,8 @@ the assessment in force, Justice Data Lab outcomes), runs the spec and stores th
 ``rerun`` runs a stored run's spec again on the same date.
 
 The unit of work gives the queries (``uow.analysis``) and the run store (``uow.evaluation_runs``); the
-service itself holds no SQL.
+service itself holds no SQL. It also gives the acting user: running an evaluation needs ``evaluation.run``
+(analysts), reading stored runs ``evaluation.read`` (``data/access_policy.yaml``), as in the web app.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from desist.domain.access import Action
 from desist.domain.errors import InputError
+from desist.services.scope import acting
 
 if TYPE_CHECKING:
     from desist.domain.catalogue import Catalogue
@@ -116,11 +119,14 @@ def evaluate_programme(
 
     Raises
     ------
+    Forbidden
+        The acting user's roles do not allow ``evaluation.run`` (checked first).
     NotFound
         Unknown programme code.
     InputError
         ``as_of`` in the future, a spec column the cohort does not have, or fewer than 60 treated men.
     """
+    acting(uow, Action.EVALUATION_RUN, f"evaluate {programme}")
     from desist.domain.catalogue import default_catalogue
     from desist.evaluation.cohort import default_spec, programme_cohort
     from desist.evaluation.evaluate import Evaluation
@@ -183,7 +189,8 @@ def _check_columns(spec: EvaluationSpec, columns: list[str]) -> None:
 
 
 def list_runs(uow: Any, programme: str | None = None, limit: int = 100) -> list[StoredRun]:
-    """Stored runs, newest first (optionally of one programme)."""
+    """Stored runs, newest first (optionally of one programme); needs ``evaluation.read``."""
+    acting(uow, Action.EVALUATION_READ, "list evaluation runs")
     with uow:
         return [
             _stored(r)
@@ -192,7 +199,8 @@ def list_runs(uow: Any, programme: str | None = None, limit: int = 100) -> list[
 
 
 def get_run(uow: Any, run_id: int) -> StoredRun:
-    """One stored run (``NotFound`` if there is no such id)."""
+    """One stored run (``NotFound`` if there is no such id); needs ``evaluation.read``."""
+    acting(uow, Action.EVALUATION_READ, f"read evaluation run {run_id}")
     with uow:
         return _stored(uow.evaluation_runs.get(run_id))
 

@@ -5,9 +5,12 @@ codes, PNC clashes, risk-tool inputs scored with ``desist.domain.risk``) -> if a
 :class:`ImportRejected` listing every problem -> compare with what is stored by natural key -> insert
 new rows (bulk, audited), update changed rows (ORM, audited), leave identical rows alone -> commit once.
 
+Only a user whose role allows ``import`` (administrators, ``data/access_policy.yaml``) may import; the
+check comes first, before the file is read, and the audit log names that user.
+
 Example
 -------
->>> report = import_file(factory, "people", "examples/import/people.csv", actor="me")  # doctest: +SKIP
+>>> report = import_file(app.uow(admin), "people", "examples/import/people.csv")  # doctest: +SKIP
 >>> report.inserted, report.unchanged  # doctest: +SKIP
 (3, 0)
 """
@@ -24,9 +27,10 @@ import pandas as pd
 
 from desist.adapters.import_kinds import KINDS, Kind
 from desist.adapters.importers import Problem, cell, limit_problems, positions, read_table, validate
+from desist.domain.access import Action
 from desist.domain.errors import Conflict, InputError
 from desist.services import scoring
-from desist.services.unit_of_work import UnitOfWork
+from desist.services.scope import acting
 
 Progress = Callable[[str], None]
 
@@ -71,25 +75,30 @@ class ImportReport:
 
 
 def import_file(
-    session_factory: Callable[[], Any],
+    uow: Any,
     kind: str,
     path: Path | str,
-    actor: str = "system:import",
     progress: Progress | None = None,
     dry_run: bool = False,
 ) -> ImportReport:
-    """Import one file of ``kind`` all-or-nothing; see docs/import.md for the columns.
+    """Import one file of ``kind`` all-or-nothing as ``uow``'s user; see docs/import.md for the columns.
+
+    ``uow`` is a fresh unit of work (:class:`desist.services.unit_of_work.UnitOfWork`, whose ``imports``
+    store is used) acting as a user whose role allows ``import``.
 
     With ``dry_run`` everything is checked and written inside the transaction (so database rules are
     checked too), then rolled back: the report says what an import would do.
 
     Raises
     ------
+    Forbidden
+        The acting user's roles do not allow ``import`` (checked before the file is read).
     InputError
         Unknown kind, unreadable file.
     ImportRejected
         Any bad row; nothing is written.
     """
+    acting(uow, Action.IMPORT, f"import {kind}")
     if kind not in KINDS:
         raise InputError(f"unknown import kind {kind!r}, expected one of {', '.join(KINDS)}")
     spec = KINDS[kind]
@@ -103,7 +112,7 @@ def import_file(
     if any(p.row == 0 for p in problems):  # missing columns: the rows cannot be read at all
         raise ImportRejected(path, problems)
     try:
-        with UnitOfWork(session_factory, actor) as uow:
+        with uow:
             store = uow.imports
             rows = _resolve(store, spec, clean, problems)
             del clean
@@ -111,7 +120,7 @@ def import_file(
                 raise ImportRejected(path, sorted(set(problems)))
             new, changed, same = store.diff(spec, rows)
             say(f"writing {len(new)} new and {len(changed)} changed row(s)")
-            inserted = store.insert(spec, new, actor)
+            inserted = store.insert(spec, new, uow.actor)
             store.update(spec, changed)
             if not dry_run:
                 uow.commit()

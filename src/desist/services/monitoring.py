@@ -9,6 +9,10 @@ or a ``NoLook`` saying why there is no estimate) what the evidence was on a date
   is also kept as an ``evaluation_run``); ``desist monitor run`` uses it by default;
 * :func:`synthetic_evaluators`: the synthetic national history (``desist monitor replay`` and
   ``desist monitor run --synthetic``).
+
+Whatever the evidence, a stored review is the acting user's: storing reviews needs ``monitor.run``
+(analysts), reading them ``monitor.read``, acknowledging an alert ``monitor.ack`` (treatment managers and
+analysts; ``data/access_policy.yaml``). Replaying a history stores nothing and needs no user.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from desist.domain.access import Action
 from desist.monitoring import GroupSequentialDesign, make_design, maximum_information
 from desist.monitoring.review import Evaluator, Monitor, Replay, quarter_ends, replay
+from desist.services.scope import acting
 
 #: the ``source`` of reviews made through :func:`store_evaluator`
 STORE_SOURCE = "casework store (evaluate_programme, default spec)"
@@ -84,7 +90,9 @@ def store_programmes(uow_factory: Callable[[], Any]) -> list[str]:
     from desist.evaluation.cohort import programme_rules
 
     catalogue = default_catalogue()
-    with uow_factory() as uow:
+    uow = uow_factory()
+    acting(uow, Action.MONITOR_RUN, "choose programmes to review")
+    with uow:
         present = set(uow.monitoring.programmes_in_history())
     codes = []
     for prog in catalogue:
@@ -235,6 +243,12 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
+def check_may_store_reviews(uow_factory: Callable[[], Any]) -> None:
+    """Refuse (:class:`~desist.domain.errors.Forbidden`) a user who may not store reviews (``monitor.run``):
+    asked before an expensive evaluator is built; :func:`run_reviews` checks again."""
+    acting(uow_factory(), Action.MONITOR_RUN, "store monitoring reviews")
+
+
 def run_reviews(
     uow_factory: Callable[[], Any],
     evaluator: Evaluator,
@@ -253,6 +267,7 @@ def run_reviews(
     The evaluator runs between two short transactions (it may open its own, as the store's does).
     Returns the reviews as plain dictionaries (with ``id`` and ``stored``: False when it already existed).
     """
+    check_may_store_reviews(uow_factory)
     out: list[dict[str, object]] = []
     method = monitor.design.method
     for programme in programmes:
@@ -377,8 +392,10 @@ def stored_review(row: Any) -> dict[str, object]:
 
 
 def status(uow_factory: Callable[[], Any]) -> dict[str, object]:
-    """Each programme's latest review and every alert not yet acknowledged."""
-    with uow_factory() as uow:
+    """Each programme's latest review and every alert not yet acknowledged; needs ``monitor.read``."""
+    uow = uow_factory()
+    acting(uow, Action.MONITOR_READ, "read monitoring reviews")
+    with uow:
         store = uow.monitoring
         latest: dict[str, dict[str, object]] = {}
         for row in store.reviews_in_order():
@@ -398,13 +415,16 @@ def status(uow_factory: Callable[[], Any]) -> dict[str, object]:
 
 
 def acknowledge(uow_factory: Callable[[], Any], alert_id: int, reason: str) -> dict[str, object]:
-    """Record that an alert was seen and what was decided; the unit of work's actor is who acknowledged."""
+    """Record that an alert was seen and what was decided; the unit of work's user (who needs
+    ``monitor.ack``) is who acknowledged."""
     from desist.adapters.orm import utcnow
     from desist.domain.errors import Conflict, InputError, NotFound
 
+    uow = uow_factory()
+    acting(uow, Action.MONITOR_ACK, f"acknowledge alert {alert_id}")
     if not reason or not reason.strip():
         raise InputError("--reason: empty; expected what was decided about the alert")
-    with uow_factory() as uow:
+    with uow:
         alert = uow.monitoring.alert(alert_id)
         if alert is None:
             raise NotFound(f"alert {alert_id}: no such alert")

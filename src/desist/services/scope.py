@@ -12,16 +12,22 @@ referrals' offerings; a group and an offering to their site; a referral to its m
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from desist.adapters.orm import Person, ProgrammeGroup, Referral
 from desist.domain.access import Action, Principal
 from desist.domain.errors import Forbidden, NotFound
-from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
+
+if TYPE_CHECKING:  # types only: the role check (acting) is also used on paths that load no ORM
+    from desist.adapters.orm import Person, ProgrammeGroup, Referral
+    from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 
 
 def acting(uow: UnitOfWork, action: Action, what: str) -> Principal:
-    """The acting user, if a role of theirs allows ``action`` (else :class:`Forbidden`)."""
+    """The acting user, if a role of theirs allows ``action`` (else :class:`Forbidden`).
+
+    The one role check of every service that takes a unit of work (casework, imports, evaluations,
+    monitoring): a unit of work without a user is refused (:class:`NotAuthenticated`).
+    """
     principal = uow.principal
     principal.require(action, what)
     return principal

@@ -8,7 +8,7 @@ import typer
 from desist import __version__
 from desist.entrypoints.cli.app import build_app
 from desist.entrypoints.cli.options import rewrite_deprecated
-from tests.cli import run_cli, seed_user
+from tests.cli import ADMIN, run_cli, seed_user
 
 #: the command families that follow the convention fully (the others move as their owners port them)
 CONVENTION_FAMILIES = (
@@ -138,6 +138,7 @@ def test_library_error_names_the_flag_in_the_cli(tmp_path, monkeypatch, capsys) 
     monkeypatch.chdir(tmp_path)
     url = f"sqlite:///{tmp_path / 'x.db'}"
     run_cli(["db", "init", "--db", url], capsys)
-    code, _, err = run_cli(["audit", "--entity", "nope", "--db", url], capsys)
+    seed_user(url, ADMIN)
+    code, _, err = run_cli(["audit", "--entity", "nope", "--db", url, "--as", ADMIN], capsys)
     assert code == 2
     assert err.startswith("error: --entity: 'nope' is not a table; expected one of")

@@ -19,7 +19,7 @@ import pytest
 import typer
 
 from desist.entrypoints.cli.app import build_app, main
-from tests.cli import CASEWORK, seed_user
+from tests.cli import ADMIN, CASEWORK, seed_user
 
 #: modules a casework command must not import: each costs from a twentieth of a second to most of a second
 NOT_ON_THE_CASEWORK_PATH = (
@@ -62,7 +62,7 @@ CASEWORK_COMMANDS = [
     ["person", "add", "--prison-number", "A0002AA", "--date-of-birth", "1981-02-03"],
     ["incentive", "history", "--person", "A0001AA"],
     ["db", "status"],
-    ["audit", "--limit", "5"],
+    ["audit", "--limit", "5", "--as", ADMIN],  # the audit log: an administrator's
     ["--help"],
     ["referral", "list", "--help"],
 ]

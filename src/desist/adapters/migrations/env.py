@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from desist.adapters.orm import Base
+from desist.adapters.orm import Base, on_dialect
 
 config = context.config
 target_metadata = Base.metadata
@@ -21,6 +21,9 @@ def _configure_and_run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copy-and-move
         compare_type=True,
+        include_object=lambda obj, _name, _type, reflected, _other: (
+            reflected or on_dialect(obj, connection.dialect.name)
+        ),
     )
     with context.begin_transaction():
         context.run_migrations()

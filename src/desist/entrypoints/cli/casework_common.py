@@ -57,17 +57,6 @@ def open_app(db: str | None, *, require_head: bool = True, create: bool = False)
     return app
 
 
-def uow_factory(actor: str, url: str | None = None) -> Callable[[], Any]:
-    """Fresh units of work on the database (``url``, else the settings) recorded as ``actor``, with no user.
-
-    For commands outside casework that check no role yet; casework commands act as a named user
-    (:func:`user_uow_factory`). Refuses, in one line, a database not initialised or not at the newest schema.
-    """
-    if not actor or not actor.strip():
-        raise InputError("--actor: empty; expected the name of the person acting")
-    return open_app(url).uow_factory(actor)
-
-
 def acting_user(as_user: str | None, url: str | None = None) -> tuple[Any, Any]:
     """The composition root and the :class:`Principal` of the named user ``--as`` (or ``DESIST_USER``)."""
     import os

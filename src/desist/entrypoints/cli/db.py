@@ -2,18 +2,28 @@
 
 Each command parses its options, calls one service and prints the result. The database comes from the
 composition root (``--db``, else ``DESIST_DATABASE_URL``, else the SQLite file ``desist.db`` here).
+``import``, ``export`` and ``audit`` act as a stored user (``--as USER`` or ``DESIST_USER``) whose role the
+service checks, as the web app's would be; ``db init`` and ``db status`` need no user (a database with no
+user yet is set up with ``desist db init`` and ``desist user add --first-admin``).
 """
 
 from __future__ import annotations
 
-import getpass
 import json
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 
-from desist.entrypoints.cli.casework_common import DbOpt, Format, FormatOpt, emit_json, open_app
+from desist.entrypoints.cli.casework_common import (
+    AsOpt,
+    DbOpt,
+    Format,
+    FormatOpt,
+    acting_user,
+    emit_json,
+    open_app,
+)
 from desist.entrypoints.cli.options import choices, deprecated_positional, emit_csv, flag_names
 
 
@@ -28,13 +38,6 @@ class ImportKind(StrEnum):
 
 
 KIND_NAMES = tuple(k.value for k in ImportKind)
-
-
-def _default_actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 def register(app: typer.Typer) -> None:
@@ -80,10 +83,13 @@ def register(app: typer.Typer) -> None:
             None, "--input", metavar="FILE", help="CSV or Parquet file (columns: docs/import.md)."
         ),
         url: str = DbOpt,
-        actor: str = typer.Option(None, "--actor", help="Recorded in the audit log (default cli:<user>)."),
+        as_user: str = AsOpt,
         dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
     ) -> None:
-        """Import a file all-or-nothing: any bad row imports nothing and every bad row is listed."""
+        """Import a file all-or-nothing: any bad row imports nothing and every bad row is listed.
+
+        Needs a user whose role may import (an administrator); the audit log names them.
+        """
         from desist.domain.errors import InputError
         from desist.services.imports import ImportRejected, import_file
 
@@ -92,13 +98,13 @@ def register(app: typer.Typer) -> None:
         path = deprecated_positional(file, input_path, "FILE", "--input")
         if path is None:
             raise InputError("--input: missing; expected the CSV or Parquet file to import")
-        with open_app(url) as store_app:
+        store_app, me = acting_user(as_user, url)
+        with store_app:
             try:
                 report = import_file(
-                    store_app.session_factory,
+                    store_app.uow(me),
                     kind,
                     path,
-                    actor=actor or _default_actor(),
                     progress=lambda msg: typer.echo(msg, err=True),
                     dry_run=dry_run,
                 )
@@ -113,17 +119,34 @@ def register(app: typer.Typer) -> None:
         table: str = typer.Argument(..., help="A table (e.g. outcome) or an import kind (e.g. outcomes)."),
         file: Path = typer.Argument(..., help="Output file: .csv or .parquet."),
         url: str = DbOpt,
+        as_user: str = AsOpt,
         force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
+        pseudonymised: bool = typer.Option(
+            False,
+            "--pseudonymised",
+            help="Analysts: men as pseudonyms, no direct identifier (people, referrals, programme_history, "
+            "outcomes; CSV; needs DESIST_PSEUDONYM_KEY or DESIST_PSEUDONYM_KEY_FILE).",
+        ),
     ) -> None:
         """Export a table as stored, or an import kind in its import layout (re-importable).
 
-        CSV text cells that a spreadsheet would run as a formula get a leading apostrophe (removed again by
-        import). The file is never the database, and an existing file is replaced only with --force.
+        The file names men, so it needs a user whose role may export identified data (an administrator);
+        with --pseudonymised an analyst writes one of the analysts' exports instead, every man by his
+        pseudonym. CSV text cells that a spreadsheet would run as a formula get a leading apostrophe (removed
+        again by import). The file is never the database, and an existing file is replaced only with --force.
         """
-        from desist.services.exports import export_table
+        store_app, me = acting_user(as_user, url)
+        with store_app:
+            if pseudonymised:
+                from desist.services.analyst_exports import write_pseudonymised
 
-        with open_app(url) as store_app:
-            count = export_table(store_app.store(), table, file, force=force)
+                key = store_app.settings.pseudonym_key_bytes
+                count = write_pseudonymised(store_app.uow(me), table, file, key, force=force)
+                typer.echo(f"{file}: {count} row(s) of {table}, pseudonymised")
+                return
+            from desist.services.exports import export_table
+
+            count = export_table(store_app.store(), table, file, principal=me, force=force)
         typer.echo(f"{file}: {count} row(s) of {table}")
 
     audit = typer.Typer(
@@ -140,14 +163,21 @@ def register(app: typer.Typer) -> None:
         limit: int = typer.Option(50, "--limit", min=1, max=1_000_000_000, help="Newest N entries."),
         fmt: Format = FormatOpt,
         url: str = DbOpt,
+        as_user: str = AsOpt,
     ) -> None:
-        """Show the audit log, newest first: who changed what, when (UTC), before and after."""
+        """Show the audit log, newest first: who changed what, when (UTC), before and after.
+
+        Needs a user whose role may read the audit log (an administrator).
+        """
         if ctx.invoked_subcommand is not None:
             return
         from desist.services.audit import read_audit
 
-        with open_app(url) as store_app, flag_names(entity="--entity", entity_id="--id", limit="--limit"):
-            entries = read_audit(store_app.store(), entity=entity, entity_id=entity_id, limit=limit)
+        store_app, me = acting_user(as_user, url)
+        with store_app, flag_names(entity="--entity", entity_id="--id", limit="--limit"):
+            entries = read_audit(
+                store_app.store(), principal=me, entity=entity, entity_id=entity_id, limit=limit
+            )
         if fmt is Format.JSON:
             for e in entries:  # one JSON object per line: the log can be long
                 typer.echo(json.dumps(e.to_dict(), sort_keys=True, default=str))
@@ -171,12 +201,14 @@ def register(app: typer.Typer) -> None:
             None, "--expect-head", help="The head hash an earlier verify printed; refuse if it is gone."
         ),
         url: str = DbOpt,
+        as_user: str = AsOpt,
     ) -> None:
         """Check the audit log's hash chain: exit 0 when intact, 1 naming the first row that breaks it."""
         from desist.services.audit import verify_chain
 
-        with open_app(url) as store_app:
-            check = verify_chain(store_app.store(), expect_head=expect_head)
+        store_app, me = acting_user(as_user, url)
+        with store_app:
+            check = verify_chain(store_app.store(), principal=me, expect_head=expect_head)
         if check.problem is not None:
             typer.echo(f"error: audit log: {check.problem}", err=True)
             raise typer.Exit(1)

@@ -1,8 +1,9 @@
 """CLI command: ``desist demo`` - the whole mission in one command on an embedded SQLite database.
 
-Generate a synthetic population, import it through the import service, recommend programmes for three men,
-run one Kaizen group through the casework services, evaluate Core SOTP from what the database holds, and
-write a report. See docs/demo.md.
+Generate a synthetic population, store the demo users, import the population through the import service as
+the demo administrator, recommend programmes for three men, run one Kaizen group through the casework
+services as Whatton's staff, evaluate Core SOTP from what the database holds as the demo analyst, and write
+a report. See docs/demo.md.
 """
 
 from __future__ import annotations
@@ -105,12 +106,12 @@ def _db_files(db: Path) -> list[Path]:
     return [db, *(Path(f"{db}{suffix}") for suffix in SQLITE_COMPANIONS)]
 
 
-def _early_look(svc: Any, engine: Any) -> str:
+def _early_look(svc: Any, engine: Any, analyst: Any) -> str:
     """Evaluate Core SOTP again on what the database knew at :data:`EARLY_LOOK` (stored as another run)."""
     from desist.domain.errors import DesistError
 
     try:
-        early = svc.evaluate_core(engine, EARLY_LOOK, keep_fit=False)
+        early = svc.evaluate_core(engine, EARLY_LOOK, principal=analyst, keep_fit=False)
     except DesistError as exc:
         return f"as of {EARLY_LOOK}: no estimate ({exc.message})"
     r = early.result
@@ -118,7 +119,8 @@ def _early_look(svc: Any, engine: Any) -> str:
     return (
         f"as of {EARLY_LOOK} (run {early.id}; men released by mid-2011, followed up 5 years): "
         f"{r.n['treated']} treated, hazard ratio {hr['estimate']:.2f} ({hr['ci_low']:.2f} to "
-        f"{hr['ci_high']:.2f}) - `desist evaluate --programme SOTP-CORE --as-of {EARLY_LOOK}` gives the same"
+        f"{hr['ci_high']:.2f}) - `desist evaluate --programme SOTP-CORE --as-of {EARLY_LOOK} "
+        f"--as {svc.DEMO_ANALYST}` gives the same"
     )
 
 
@@ -160,7 +162,13 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
         f"{len(pop.history):,} programme records; {len(pop.outcomes):,} proven reoffences by {end}"
     )
 
-    screen.step(f"2. Importing into {db} (desist import, validated and audited)")
+    # the users first: every later step acts as one of them, checked like a signed-in user
+    svc.seed_users(engine)
+    admin, analyst = svc.demo_user(engine, svc.DEMO_ADMIN), svc.demo_user(engine, svc.DEMO_ANALYST)
+    users = [f"{name} ({'/'.join(roles)}, {org or 'national'})" for name, roles, org, _ in svc.DEMO_USERS]
+    screen.say(f"demo users (password {svc.DEMO_PASSWORD!r}): " + ", ".join(users))
+
+    screen.step(f"2. Importing into {db} as {admin.username} (desist import, validated and audited)")
     # the Kaizen candidates are held at HMP Whatton, whose staff (demo users) refer them to its group
     held = dict.fromkeys(candidates, "HMP Whatton")
     files = write_import_files(pop, end, out / "data", protect=_db_files(db), held_at=held)
@@ -180,11 +188,7 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
             if not quiet:
                 bar.console.print(f"  {report.summary()}")
 
-        svc.load_population(engine, files, advance)
-
-    svc.seed_users(engine)
-    users = [f"{name} ({'/'.join(roles)}, {org or 'national'})" for name, roles, org, _ in svc.DEMO_USERS]
-    screen.say(f"demo users (password {svc.DEMO_PASSWORD!r}): " + ", ".join(users))
+        svc.load_population(engine, files, advance, principal=admin)
 
     screen.step("3. Recommendations for three men (desist recommend)")
     _show_recommendations(screen, example_recommendations(m))
@@ -197,17 +201,20 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
         f"{len(cw.referred)} referred, "
         f"{len(cw.withdrawn)} withdrawn, {len(cw.not_suitable)} not suitable, {len(cw.enrolled)} allocated"
         + (f" ({len(cw.passed_over)} passed over: {cw.passed_over[0][1]})" if cw.passed_over else "")
-        + f"; {waiting} left waiting for the next group"
+        + f"; {waiting} left waiting for the next group (group {cw.next_group_id}, Kaizen 2, no session yet)"
         + f"; {cw.sessions} sessions; {len(cw.completed)} completed, {len(cw.deselected)} deselected"
     )
     screen.say(
         f"audit log: {cw.audit_rows} rows written by the casework "
-        f"(see `desist audit --db sqlite:///{db} --entity referral`)"
+        f"(see `desist audit --db sqlite:///{db} --entity referral --as {admin.username}`)"
     )
 
-    screen.step("5. Evaluating Core SOTP from the database (desist evaluate --programme SOTP-CORE)")
+    screen.step(
+        f"5. Evaluating Core SOTP from the database as {analyst.username} "
+        "(desist evaluate --programme SOTP-CORE)"
+    )
     as_of = dt.date.fromisoformat(str(end))
-    run = svc.evaluate_core(engine, as_of)
+    run = svc.evaluate_core(engine, as_of, principal=analyst)
     study = study_of_run(run, pop)
     ev = study.evaluation
     hr = hazard_ratio(study)
@@ -215,9 +222,9 @@ def run_demo(db: Path, men: int, seed: int, out: Path, true_hr: float | None, qu
         screen.console.print(run.result.report(), markup=False)
         screen.say(
             f"stored as evaluation run {run.id}; the same from the command line: desist evaluate "
-            f"--programme SOTP-CORE --as-of {as_of} --db sqlite:///{db}"
+            f"--programme SOTP-CORE --as-of {as_of} --db sqlite:///{db} --as {analyst.username}"
         )
-    screen.say(_early_look(svc, engine))
+    screen.say(_early_look(svc, engine, analyst))
     screen.say(
         f"naive (unmatched) within 5 years: treated {study.naive['treated']:.1%}, untreated "
         f"{study.naive['untreated']:.1%}"

@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from desist.domain.errors import InputError
+from desist.entrypoints.cli.casework_common import AsOpt
 from desist.entrypoints.cli.options import flag_names
 
 FORMATS = ("json", "table")
@@ -154,9 +155,7 @@ def register(app: typer.Typer) -> None:
         db: str | None = typer.Option(
             None, "--db", help="With --programme: database URL (default DESIST_DATABASE_URL, else desist.db)."
         ),
-        actor: str | None = typer.Option(
-            None, "--actor", envvar="DESIST_ACTOR", help="With --programme: who runs it (audit log)."
-        ),
+        as_user: str | None = AsOpt,
         treatment: str | None = typer.Option(None, "--treatment", help="0/1 column: took the programme."),
         outcome: str | None = typer.Option(None, "--outcome", help="Outcome column (0/1, count or number)."),
         covariates: str | None = typer.Option(
@@ -213,8 +212,8 @@ def register(app: typer.Typer) -> None:
         """Estimate a programme's effect after matching or weighting, with sensitivity analyses.
 
         From a file: --input FILE with --treatment, --outcome and --covariates (or --spec FILE). From the
-        casework database: --programme CODE [--as-of DATE] [--spec FILE]; the run is stored (see
-        `desist evaluate runs`).
+        casework database: --programme CODE [--as-of DATE] [--spec FILE] --as USER (an analyst); the run is
+        stored (see `desist evaluate runs`).
         """
         if ctx.invoked_subcommand is not None:
             return
@@ -238,7 +237,7 @@ def register(app: typer.Typer) -> None:
                     "from --spec FILE (see docs/evaluation.md)"
                 )
             evaluate_runs.evaluate_store(
-                programme, as_of, spec_file, db, actor, fmt, report=report, force=force
+                programme, as_of, spec_file, db, as_user, fmt, report=report, force=force
             )
             return
         for name, value in (("--as-of", as_of), ("--db", db)):

@@ -2,13 +2,14 @@
 ``desist evaluate runs`` / ``desist evaluate runs show ID`` (the stored runs).
 
 Each command translates options into a call of :mod:`desist.services.evaluations` on the configured
-database (``--db`` or ``DESIST_DATABASE_URL``, else ``desist.db``) and prints the result.
+database (``--db`` or ``DESIST_DATABASE_URL``, else ``desist.db``) and prints the result. Each acts as a
+stored user (``--as USER`` or ``DESIST_USER``): running an evaluation needs an analyst, reading the stored
+runs a role that may read evaluations (the service checks, as for the web app).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,11 @@ from typing import Any
 import typer
 
 from desist.domain.errors import InputError
+from desist.entrypoints.cli.casework_common import AsOpt
 
 FORMATS = ("table", "json")
 DbOpt = typer.Option(None, "--db", help="Database URL (default DESIST_DATABASE_URL, else sqlite desist.db).")
+
 FormatOpt = typer.Option("table", "--format", help="table or json.")
 
 
@@ -28,22 +31,11 @@ def _format(fmt: str) -> str:
     return fmt
 
 
-def _actor(actor: str | None) -> str:
-    """Who runs it: --actor / DESIST_ACTOR, else the login name (recorded in the audit log)."""
-    if actor is not None:
-        if not actor.strip():
-            raise InputError("--actor: empty; expected the name of the person running the evaluation")
-        return actor.strip()
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no login name in a container
-        return "cli:evaluate"
+def _uow(db: str | None, as_user: str | None) -> Any:
+    """Units of work acting as the stored user ``as_user`` (looked up now, else one line)."""
+    from desist.entrypoints.cli.casework_common import user_uow_factory
 
-
-def _uow(db: str | None, actor: str) -> Any:
-    from desist.entrypoints.cli.casework_common import uow_factory
-
-    return uow_factory(actor, db)
+    return user_uow_factory(as_user, db)
 
 
 def evaluate_store(
@@ -51,7 +43,7 @@ def evaluate_store(
     as_of: str | None,
     spec_file: Path | None,
     db: str | None,
-    actor: str | None,
+    as_user: str | None,
     fmt: str,
     *,
     report: Path | None = None,
@@ -68,7 +60,7 @@ def evaluate_store(
 
     with flag_names(spec="--spec"):
         spec = EvaluationSpec.read(spec_file) if spec_file is not None else None
-    run = evaluate_programme(programme, day, spec, _uow(db, _actor(actor))())
+    run = evaluate_programme(programme, day, spec, _uow(db, as_user)())
     if report is not None:
         from desist.entrypoints.cli.report import write_report
         from desist.services.reports import run_report
@@ -116,6 +108,7 @@ def register(evaluate_app: typer.Typer) -> None:
             100, "--limit", min=1, max=100_000, help="At most this many, newest first."
         ),
         db: str | None = DbOpt,
+        as_user: str | None = AsOpt,
         fmt: str = FormatOpt,
     ) -> None:
         """List the stored evaluation runs, newest first."""
@@ -124,7 +117,7 @@ def register(evaluate_app: typer.Typer) -> None:
         from desist.services.evaluations import list_runs
 
         _format(fmt)
-        stored = list_runs(_uow(db, "cli:read")(), programme, limit)
+        stored = list_runs(_uow(db, as_user)(), programme, limit)
         if fmt == "json":
             rows = [
                 {k: v for k, v in r.to_dict().items() if k != "result"}
@@ -149,13 +142,14 @@ def register(evaluate_app: typer.Typer) -> None:
     def show(
         run_id: int = typer.Argument(..., metavar="ID", min=1, max=2**63 - 1, help="Run id (from the list)."),
         db: str | None = DbOpt,
+        as_user: str | None = AsOpt,
         fmt: str = FormatOpt,
     ) -> None:
         """Show one stored run: everything needed to reproduce it and its full result."""
         from desist.services.evaluations import get_run
 
         _format(fmt)
-        run = get_run(_uow(db, "cli:read")(), run_id)
+        run = get_run(_uow(db, as_user)(), run_id)
         if fmt == "json":
             typer.echo(json.dumps(run.to_dict(), indent=2, allow_nan=False))
             return

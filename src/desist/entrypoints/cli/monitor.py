@@ -5,6 +5,11 @@ date); by default the evidence is the casework database's own evaluation (``eval
 date), ``--synthetic`` reviews the synthetic national history instead. ``status``: each programme's latest
 review and the open alerts; ``ack``: acknowledge an alert with a reason. ``replay``: "when would we have
 known?" - reviews of the synthetic national history (``desist.synth.history``), printed.
+
+``run``, ``status`` and ``ack`` act on the casework database as a stored user (``--as USER`` or
+``DESIST_USER``) whose role the service checks: ``run`` stores reviews (an analyst, also with
+``--synthetic``: the reviews and alerts are stored beside the casework's), ``status`` reads them, ``ack``
+needs a treatment manager or an analyst. ``replay`` stores nothing and needs no user.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+
+from desist.entrypoints.cli.casework_common import AsOpt
 
 
 class Every(StrEnum):
@@ -143,9 +150,7 @@ def register(app: typer.Typer) -> None:
         ),
         seed: int = typer.Option(1, "--seed", help="With --synthetic: seed of the synthetic history."),
         men: int = typer.Option(0, "--men", help="With --synthetic: men in the history (0: national scale)."),
-        actor: str = typer.Option(
-            "cli:monitor", "--actor", envvar="DESIST_ACTOR", help="Recorded in the audit log."
-        ),
+        as_user: str = AsOpt,
         db: str = typer.Option(None, "--db", help=db_help),
         fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
     ) -> None:
@@ -156,7 +161,7 @@ def register(app: typer.Typer) -> None:
         kept as an evaluation run; --synthetic reviews the synthetic national history instead.
         """
         from desist.domain.errors import InputError
-        from desist.entrypoints.cli.casework_common import database_errors, uow_factory
+        from desist.entrypoints.cli.casework_common import database_errors, user_uow_factory
         from desist.services import monitoring as svc
 
         day = _date(as_of, "--as-of") if as_of else dt.date.today()
@@ -165,7 +170,8 @@ def register(app: typer.Typer) -> None:
         codes = [c.strip().upper() for c in (programme or "").split(",") if c.strip()]
         monitor_ = svc.make_monitor(method.value, alpha, effect)
         with database_errors():
-            factory = uow_factory(actor, db)
+            factory = user_uow_factory(as_user, db)
+            svc.check_may_store_reviews(factory)  # before building a history or evaluating anything
             if synthetic:
                 codes = codes or ["SOTP-CORE"]
                 _, evaluator = svc.synthetic_evaluators(seed, men or None, codes, day)
@@ -196,14 +202,15 @@ def register(app: typer.Typer) -> None:
     @monitor.command("status")
     def status_command(
         db: str = typer.Option(None, "--db", help=db_help),
+        as_user: str = AsOpt,
         fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
     ) -> None:
         """Each programme's latest review and the alerts not yet acknowledged."""
-        from desist.entrypoints.cli.casework_common import database_errors, uow_factory
+        from desist.entrypoints.cli.casework_common import database_errors, user_uow_factory
         from desist.services.monitoring import status
 
         with database_errors():
-            state = status(uow_factory("cli:monitor", db))
+            state = status(user_uow_factory(as_user, db))
         if fmt is Format.json:
             typer.echo(json.dumps(state, indent=2, default=str))
             return
@@ -225,13 +232,13 @@ def register(app: typer.Typer) -> None:
     def ack_command(
         alert_id: int = typer.Argument(..., help="The alert's id (from `desist monitor status`)."),
         reason: str = typer.Option(..., "--reason", help="What was decided about the alert."),
-        actor: str = typer.Option(..., "--actor", envvar="DESIST_ACTOR", help="Who is acknowledging."),
+        as_user: str = AsOpt,
         db: str = typer.Option(None, "--db", help=db_help),
     ) -> None:
-        """Acknowledge an alert: a recorded, audited action with a reason."""
-        from desist.entrypoints.cli.casework_common import database_errors, uow_factory
+        """Acknowledge an alert: a recorded, audited action with a reason (a treatment manager or analyst)."""
+        from desist.entrypoints.cli.casework_common import database_errors, user_uow_factory
         from desist.services.monitoring import acknowledge
 
         with database_errors():
-            done = acknowledge(uow_factory(actor, db), alert_id, reason)
+            done = acknowledge(user_uow_factory(as_user, db), alert_id, reason)
         typer.echo(f"alert {done['id']} ({done['programme']}) acknowledged by {done['acknowledged_by']}")

@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from desist.domain.errors import InputError
+from desist.entrypoints.cli.casework_common import AsOpt
 
 
 def write_report(
@@ -44,13 +45,17 @@ def register(app: typer.Typer) -> None:
             None, "--db", help="Database URL (default DESIST_DATABASE_URL, else sqlite file desist.db here)."
         ),
         force: bool = typer.Option(False, "--force", help="Replace an existing file of that name."),
+        as_user: str | None = AsOpt,
     ) -> None:
-        """Write report.html for a stored evaluation run: one self-contained page, charts included."""
+        """Write report.html for a stored evaluation run: one self-contained page, charts included.
+
+        Acts as a stored user whose role may read evaluations (--as USER or DESIST_USER).
+        """
         from desist.adapters.files import database_files
-        from desist.entrypoints.cli.casework_common import uow_factory
+        from desist.entrypoints.cli.casework_common import user_uow_factory
         from desist.services.reports import report_of_run
 
-        html = report_of_run(run_id, uow_factory("cli:read", db)())
+        html = report_of_run(run_id, user_uow_factory(as_user, db)())
         protect = database_files(db or _default_url())
         written = write_report(out, html, "--out", protect=protect, force=force)
         typer.echo(f"report of evaluation run {run_id}: {written}")

@@ -26,6 +26,7 @@ MISSING = "error: --as: missing; expected the user you act as (--as USER, or set
 NOBODY = "error: user nobody: not found; an administrator adds users with `desist user add`\n"
 DISABLED = "error: user dora is disabled; an administrator can enable them again\n"
 READERS = "analyst or programme_team or referrer or treatment_manager"  # evaluation.read, monitor.read
+KEY = "access-test-pseudonym-key-0123456789"
 
 
 def _counts(url: str) -> dict[str, int]:
@@ -74,6 +75,7 @@ def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> s
     monkeypatch.setenv("DESIST_DATABASE_URL", database_url)
     for name in ("DESIST_USER", "DESIST_ACTOR", "DESIST_ROLE"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DESIST_PSEUDONYM_KEY", KEY)
     seed_user(database_url, "ada", "admin")
     seed_user(database_url, "nina", "analyst")
     seed_user(database_url, "dora", "analyst")
@@ -101,6 +103,8 @@ COMMANDS = [
     (["import", "people", "--input", "people.csv", "--dry-run"], "ada", "nina",
      "import people: nina (analyst) may not; needs admin"),
     (["export", "people", "out.csv"], "ada", "nina", "export people: nina (analyst) may not; needs admin"),
+    (["export", "people", "out.csv", "--pseudonymised"], "nina", "ada",
+     "export people: ada (admin) may not; needs analyst"),
     (["audit", "--limit", "5"], "ada", "rita", "read the audit log: rita (referrer) may not; needs admin"),
     (["audit", "verify"], "ada", "nina", "verify the audit log: nina (analyst) may not; needs admin"),
     (["evaluate", "runs"], "rita", "ada", f"list evaluation runs: ada (admin) may not; needs {READERS}"),
@@ -163,6 +167,14 @@ def test_what_the_allowed_commands_wrote_names_the_user(cli: str, tmp_path: Path
     code, out, _ = run_cli(["export", "people", "out.csv", "--as", "ada"], capsys)
     assert (code, out) == (0, "out.csv: 3 row(s) of people\n")
     assert (tmp_path / "work" / "out.csv").read_text().startswith("prison_number,")
+    # an analyst gets the men as pseudonyms only: no prison number, no date of birth
+    code, out, err = run_cli(["export", "people", "p.csv", "--pseudonymised", "--as", "nina"], capsys)
+    assert (code, out) == (0, "p.csv: 3 row(s) of people, pseudonymised\n"), err
+    text = (tmp_path / "work" / "p.csv").read_text()
+    assert text.splitlines()[0] == "pseudonym,birth_year,sex,ldc,maintains_innocence"
+    assert "A1001AA" not in text and "1971-03-14" not in text and text.count("P-") == 3
+    code, _, err = run_cli(["export", "people", "p.csv", "--pseudonymised", "--as", "nina"], capsys)
+    assert code == 2 and err == "error: FILE p.csv: exists; add --force to replace it\n"
     code, out, _ = run_cli(["monitor", "ack", "1", "--reason", "seen", "--as", "tess"], capsys)
     assert (code, out) == (0, "alert 1 (SOTP-CORE) acknowledged by tess\n")
     code, out, _ = run_cli(["monitor", "status", "--as", "rita"], capsys)  # monitor.read: casework too
@@ -198,6 +210,20 @@ def test_the_analysts_commands_on_a_loaded_database(cli: str, tmp_path: Path, ca
     assert code == 0 and "review 2 stored" in out, err
     after = _counts(cli)
     assert (after["monitoring_review"], after["evaluation_run"]) == (2, 2)
+
+
+def test_a_pseudonymised_export_never_writes_over_the_database(  # type: ignore[no-untyped-def]
+    cli: str, backend: str, tmp_path: Path, capsys
+) -> None:
+    if backend != "sqlite":
+        pytest.skip("the database is a file on SQLite only")
+    db = Path(cli.removeprefix("sqlite:///"))
+    (tmp_path / "work" / "db.csv").symlink_to(db)
+    before = db.read_bytes()
+    argv = ["export", "people", "db.csv", "--pseudonymised", "--force", "--as", "nina"]
+    code, out, err = run_cli(argv, capsys)
+    assert (code, out) == (2, "") and err.startswith("error: ") and err.count("\n") == 1, err
+    assert db.read_bytes() == before
 
 
 @pytest.mark.parametrize(

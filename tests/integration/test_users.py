@@ -292,3 +292,48 @@ def test_a_hash_with_old_parameters_is_renewed_at_sign_in(uow_factory, admin, mo
     assert new != old and "t=2" in new and "m=2048" in new and "t=1" in old
     assert svc.authenticate(uow_factory("web"), "rita", PASSWORD, client="c").username == "rita"
     assert credentials.verify_password(new, PASSWORD) == (True, False)
+
+
+def test_two_first_administrators_at_once_make_one(uow_factory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Two ``desist user add --first-admin`` at the same moment, in two sessions: each reads "no user yet"
+    and would store its own administrator. The first-administrator lock is held from the check to the
+    commit, so the second waits, finds the first administrator and is refused. (Each check waits, up to
+    3 s, for the other to have checked too: without the lock both read "no user" before either writes, on
+    PostgreSQL.)"""
+    import contextlib
+    import threading
+
+    from desist.adapters.user_store import UserStore
+
+    both_checked = threading.Barrier(2, timeout=3)
+    count = UserStore.count
+
+    def count_then_wait(self: UserStore) -> int:
+        n = count(self)
+        with contextlib.suppress(threading.BrokenBarrierError):  # the other is held until this one commits
+            both_checked.wait()
+        return n
+
+    monkeypatch.setattr(UserStore, "count", count_then_wait)
+    outcomes: dict[str, object] = {}
+
+    def first_admin(name: str) -> None:
+        try:
+            outcomes[name] = svc.create_first_admin(
+                lambda: uow_factory("system:first-admin"), username=name, password=ADMIN_PASSWORD
+            )
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test checks
+            outcomes[name] = exc
+
+    threads = [threading.Thread(target=first_admin, args=(name,)) for name in ("ada", "bob")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    made = sorted(name for name, out in outcomes.items() if isinstance(out, svc.UserView))
+    refused = [out for out in outcomes.values() if isinstance(out, Forbidden)]
+    assert len(made) == 1 and len(refused) == 1, outcomes
+    assert "users exist already" in str(refused[0])
+    monkeypatch.setattr(UserStore, "count", count)
+    with uow_factory("lookup") as uow:
+        assert [u.username for u in uow.users.all_users()] == made

@@ -138,6 +138,23 @@ def _search(dialect: str, words: int, bounded: tuple[bool, ...], scoped: bool) -
     return q.order_by(*order).limit(bindparam("limit"))
 
 
+# the person page's statements, built once (building one costs about as much as running it)
+_HISTORY_OF = (
+    select(ProgrammeHistory)
+    .where(ProgrammeHistory.person_id == bindparam("person_id"))
+    .order_by(ProgrammeHistory.started_on, ProgrammeHistory.id)
+)
+_REFERRALS_OF = (
+    select(Referral)
+    .where(Referral.person_id == bindparam("person_id"))
+    .order_by(Referral.created_at, Referral.id)
+)
+_OFFERINGS = (
+    select(Offering).where(Offering.active.is_(True)).order_by(Offering.programme_code, Offering.site)
+)
+_OFFERINGS_AT = _OFFERINGS.where(func.lower(Offering.site) == bindparam("site"))
+
+
 class CaseloadQueries:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -168,16 +185,10 @@ class CaseloadQueries:
         return list(self.session.execute(stmt, params))
 
     def programme_history(self, person_id: int) -> list[ProgrammeHistory]:
-        q = (
-            select(ProgrammeHistory)
-            .where(ProgrammeHistory.person_id == person_id)
-            .order_by(ProgrammeHistory.started_on, ProgrammeHistory.id)
-        )
-        return list(self.session.scalars(q))
+        return list(self.session.scalars(_HISTORY_OF, {"person_id": person_id}))
 
     def referrals_of(self, person_id: int) -> list[Referral]:
-        q = select(Referral).where(Referral.person_id == person_id).order_by(Referral.created_at, Referral.id)
-        return list(self.session.scalars(q))
+        return list(self.session.scalars(_REFERRALS_OF, {"person_id": person_id}))
 
     def groups(self, site: str | None) -> list[tuple[ProgrammeGroup, Offering, int]]:
         """Groups with their offering and number of current members, of ``site`` (None: every site)."""
@@ -195,10 +206,10 @@ class CaseloadQueries:
         return [(g, o, int(n or 0)) for g, o, n in self.session.execute(q)]
 
     def offerings(self, site: str | None) -> list[Offering]:
-        q = select(Offering).where(Offering.active.is_(True))
-        if site is not None:
-            q = q.where(func.lower(Offering.site) == _lower(site))
-        return list(self.session.scalars(q.order_by(Offering.programme_code, Offering.site)))
+        """Active offerings, of ``site`` (None: every site), by programme and site."""
+        if site is None:
+            return list(self.session.scalars(_OFFERINGS))
+        return list(self.session.scalars(_OFFERINGS_AT, {"site": _lower(site)}))
 
     def evaluated_programmes(self) -> list[tuple[str, int]]:
         """Programme codes with stored evaluation runs, and how many."""

@@ -2,9 +2,13 @@
 
 SQLite needs three settings to behave like a real casework database under concurrency:
 foreign keys on, WAL journal (readers do not block the writer), and ``BEGIN IMMEDIATE`` so a transaction
-takes the write lock when it starts. Without the last, two transactions that both read then write
-deadlock on lock upgrade ("database is locked") instead of queueing; with it, writers wait up to
+that may write takes the write lock when it starts. Without the last, two transactions that both read then
+write deadlock on lock upgrade ("database is locked") instead of queueing; with it, writers wait up to
 ``busy_timeout`` and then run one after the other, which is what makes capacity checks race-free.
+
+A transaction that only reads (a unit of work entered with ``reading()``, whose connection carries the
+:data:`READ_ONLY` execution option) starts with a plain, deferred ``BEGIN`` instead: it reads a snapshot
+without the write lock, so page views neither queue behind a writer nor behind each other.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from desist.adapters.audit_chain import register_sqlite_functions
 
 SQLITE_BUSY_TIMEOUT_S = 30
+#: execution option of a connection whose transaction only reads (SQLite: a deferred BEGIN, no write lock)
+READ_ONLY = "desist_read_only"
 #: how often a PostgreSQL server checks, during a query, that desist is still connected
 CLIENT_CHECK_MS = 2000
 
@@ -120,7 +126,7 @@ def _configure_sqlite(engine: Engine, in_memory: bool, busy_s: float = SQLITE_BU
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

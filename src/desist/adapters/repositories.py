@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -88,16 +88,16 @@ class PersonRepository(SqlRepository[Person]):
 
 class SentenceRepository(SqlRepository[Sentence]):
     model, label = Sentence, "sentence"
+    # the person page's statements are built once: building one costs about as much as running it
+    _of_person = (
+        select(Sentence)
+        .where(Sentence.person_id == bindparam("person_id"))
+        .order_by(Sentence.start_date.desc(), Sentence.id.desc())
+    )
 
     def for_person(self, person_id: int) -> list[Sentence]:
         """His sentences, newest start first."""
-        return list(
-            self.session.scalars(
-                select(Sentence)
-                .where(Sentence.person_id == person_id)
-                .order_by(Sentence.start_date.desc(), Sentence.id.desc())
-            )
-        )
+        return list(self.session.scalars(self._of_person, {"person_id": person_id}))
 
     def latest_release_date(self, person_id: int) -> dt.date | None:
         """Release date of his most recent sentence (None when none is recorded)."""
@@ -112,15 +112,15 @@ class SentenceRepository(SqlRepository[Sentence]):
 class AssessmentRepository(SqlRepository[Assessment]):
     model, label = Assessment, "assessment"
 
+    _of_person = (
+        select(Assessment)
+        .where(Assessment.person_id == bindparam("person_id"), Assessment.assessed_on <= bindparam("until"))
+        .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())
+    )
+
     def newest_first(self, person_id: int, until: dt.date) -> list[Assessment]:
         """His assessments on or before ``until``, newest first."""
-        return list(
-            self.session.scalars(
-                select(Assessment)
-                .where(Assessment.person_id == person_id, Assessment.assessed_on <= until)
-                .order_by(Assessment.assessed_on.desc(), Assessment.id.desc())
-            )
-        )
+        return list(self.session.scalars(self._of_person, {"person_id": person_id, "until": until}))
 
 
 class OutcomeRepository(SqlRepository[Outcome]):
@@ -164,16 +164,16 @@ class ReferralRepository(SqlRepository[Referral]):
             q = q.where(Referral.person_id == person_id)
         return list(self.session.scalars(q))
 
+    _sites_of = (
+        select(Offering.site)
+        .join(Referral, Referral.offering_id == Offering.id)
+        .where(Referral.person_id == bindparam("person_id"))
+        .distinct()
+    )
+
     def sites_of(self, person_id: int) -> list[str]:
         """The sites of the offerings his referrals are for (any status): part of whose records he is."""
-        return list(
-            self.session.scalars(
-                select(Offering.site)
-                .join(Referral, Referral.offering_id == Offering.id)
-                .where(Referral.person_id == person_id)
-                .distinct()
-            )
-        )
+        return list(self.session.scalars(self._sites_of, {"person_id": person_id}))
 
     def open_referrals_of(self, person_id: int) -> list[Any]:
         """His open referrals, every programme and site, oldest first (``domain.referrals.OpenReferral``)."""
@@ -311,15 +311,15 @@ class IncentiveRepository(SqlRepository[IncentiveLevelChange]):
     def add(self, obj: IncentiveLevelChange) -> IncentiveLevelChange:
         return _add(self.session, obj, flush=False)  # many in one review: written together at commit
 
+    _of_person = (
+        select(IncentiveLevelChange)
+        .where(IncentiveLevelChange.person_id == bindparam("person_id"))
+        .order_by(IncentiveLevelChange.effective_on, IncentiveLevelChange.id)
+    )
+
     def for_person(self, person_id: int) -> list[IncentiveLevelChange]:
         """His level changes in the order they took effect."""
-        return list(
-            self.session.scalars(
-                select(IncentiveLevelChange)
-                .where(IncentiveLevelChange.person_id == person_id)
-                .order_by(IncentiveLevelChange.effective_on, IncentiveLevelChange.id)
-            )
-        )
+        return list(self.session.scalars(self._of_person, {"person_id": person_id}))
 
     def latest(self, person_id: int) -> IncentiveLevelChange | None:
         return self.session.scalars(

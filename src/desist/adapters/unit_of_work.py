@@ -11,6 +11,10 @@ repositories (:mod:`desist.adapters.repositories`)::
 Leaving the block without ``commit()`` (or by an exception) rolls back; objects read in a block that
 ends without an exception stay readable after it (detached), so read-only services can return them.
 
+A use case that only reads enters ``with uow.reading():`` instead: on SQLite its transaction then starts
+deferred (no write lock, see :mod:`desist.adapters.engine`), so readers run side by side with each other and
+with a writer; it cannot commit, and nothing it changes is flushed.
+
 Database errors a user can cause come out as one-line domain errors: a stale version (someone else
 changed the row first), a uniqueness or foreign-key violation, and a serialisation failure or deadlock
 all become :class:`Conflict`.
@@ -20,7 +24,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -81,6 +86,7 @@ class UnitOfWork:
         self._settings = settings
         self._session: Session | None = None
         self._committed = False
+        self._reading = False
 
     @property
     def session(self) -> Session:
@@ -144,12 +150,27 @@ class UnitOfWork:
 
         return EvaluationRuns(self.session)
 
+    @contextmanager
+    def reading(self) -> Iterator[UnitOfWork]:
+        """The unit of work for a use case that only reads: a transaction without the write lock (SQLite),
+        no autoflush, and :meth:`commit` refused. Enter it again plainly (``with uow:``) to write."""
+        self._reading = True
+        try:
+            with self:
+                yield self
+        finally:
+            self._reading = False
+
     def __enter__(self) -> UnitOfWork:
         from desist.adapters import repositories as r
+        from desist.adapters.engine import READ_ONLY
 
         self._session = session = self.session_factory()
         audit.install(session, self.actor)
         self._committed = False
+        if self._reading:
+            session.autoflush = False
+            session.connection(execution_options={READ_ONLY: True})  # before the transaction begins
         # the repositories the services use (services/unit_of_work.py lists them)
         self.people = r.PersonRepository(session)
         self.sentences = r.SentenceRepository(session)
@@ -173,6 +194,8 @@ class UnitOfWork:
         """Flush, write the audit rows, and commit; database conflicts are raised as :class:`Conflict`."""
         if self._committed:
             raise RuntimeError("UnitOfWork.commit() called twice; a unit of work commits once")
+        if self._reading:
+            raise RuntimeError("UnitOfWork.commit() in reading(): a reading unit of work writes nothing")
         try:
             self.session.commit()
         except Exception as exc:

@@ -7,6 +7,7 @@ redacted, see :mod:`desist.adapters.orm_users`).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +16,10 @@ from sqlalchemy.orm import Session
 
 from desist.adapters.orm_users import ApiToken, AppUser, AppUserRole, LoginAttempt, UserSession
 from desist.adapters.repositories import _add
+
+#: PostgreSQL advisory lock key of "the first administrator is being created" (any fixed 64-bit number;
+#: this is the first 8 bytes of sha256("desist:first-admin") as a signed integer)
+FIRST_ADMIN_LOCK = int.from_bytes(hashlib.sha256(b"desist:first-admin").digest()[:8], "big", signed=True)
 
 #: the account a session or token acts for, with its roles as one comma list (one query per request)
 _ACCOUNT = (
@@ -75,6 +80,19 @@ class UserStore:
 
     def count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(AppUser)) or 0)
+
+    def hold_first_admin(self) -> None:
+        """Take the first-administrator lock until this transaction ends, so that "no user exists yet" stays
+        true while the first administrator is stored: two first-administrator requests at once then run one
+        after the other, and the second finds the first's account.
+
+        PostgreSQL: a transaction-level advisory lock (``pg_advisory_xact_lock``, released at commit or
+        rollback; other account writes are not blocked). SQLite: nothing to do, every transaction that may
+        write begins with ``BEGIN IMMEDIATE`` (:mod:`desist.adapters.engine`), which holds the database's
+        one write lock already.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(select(func.pg_advisory_xact_lock(FIRST_ADMIN_LOCK)))
 
     def all_users(self) -> list[AppUser]:
         return list(self.session.scalars(select(AppUser).order_by(AppUser.username)))

@@ -45,10 +45,7 @@ def fingerprint(data: Any, columns: list[str], chunk: int = 1 << 17) -> str:
         values = data[col]
         arr = _numeric(values)
         if arr is not None and use_compiled(len(arr)):
-            for start in range(0, len(arr), _ROWS):
-                if start:
-                    digest.update(b"\x1f")
-                digest.update(_compiled_texts(arr[start : start + _ROWS]))
+            _compiled_column(arr, digest)
         else:
             for start in range(0, len(values), chunk):
                 if start:
@@ -277,20 +274,29 @@ def _write(
     return o
 
 
-def _compiled_texts(arr: np.ndarray) -> bytes:
-    """The ``\\x1f``-joined texts of a numeric array, as the definition prints them (see module docstring)."""
-    n = len(arr)
-    how = np.full(n, _INT, dtype=np.int8)
-    expo = np.zeros(n, dtype=np.int64)
-    if arr.dtype.kind == "f":
-        mant = np.zeros(n, dtype=np.int64)
-        compiled(_plan)(arr, _P10, how, mant, expo)
-    else:
-        mant = arr.astype(np.int64)
-    odd = np.flatnonzero(how == _TEXT)
-    texts = [_canonical(v).encode("utf-8") for v in arr[odd].tolist()]
-    text = np.frombuffer(b"".join(texts), dtype=np.uint8) if texts else np.zeros(0, np.uint8)
-    text_end = np.cumsum([len(t) for t in texts], dtype=np.int64) if texts else np.zeros(1, np.int64)
-    out = np.empty(22 * n + len(text), dtype=np.uint8)
-    used = compiled(_write)(how, mant, expo, text, text_end, out)
-    return out[:used].tobytes()
+def _compiled_column(arr: np.ndarray, digest: Any) -> None:
+    """Feed ``digest`` the ``\x1f``-joined texts of a numeric array, as the definition prints them (see the
+    module docstring), a million rows at a time in buffers made once."""
+    rows = min(len(arr), _ROWS)
+    how = np.empty(rows, dtype=np.int8)
+    mant = np.empty(rows, dtype=np.int64)
+    expo = np.empty(rows, dtype=np.int64)
+    out = np.empty(22 * rows, dtype=np.uint8)
+    for start in range(0, len(arr), _ROWS):
+        part = arr[start : start + _ROWS]
+        m = len(part)
+        if arr.dtype.kind == "f":
+            compiled(_plan)(part, _P10, how[:m], mant[:m], expo[:m])
+        else:
+            how[:m] = _INT
+            mant[:m] = part
+        odd = np.flatnonzero(how[:m] == _TEXT)
+        texts = [_canonical(v).encode("utf-8") for v in part[odd].tolist()]
+        text = np.frombuffer(b"".join(texts), dtype=np.uint8) if texts else np.zeros(0, np.uint8)
+        text_end = np.cumsum([len(t) for t in texts], dtype=np.int64) if texts else np.zeros(1, np.int64)
+        if len(out) < 22 * m + len(text):
+            out = np.empty(22 * m + len(text), dtype=np.uint8)
+        used = compiled(_write)(how[:m], mant[:m], expo[:m], text, text_end, out)
+        if start:
+            digest.update(b"\x1f")
+        digest.update(out[:used])  # hashed in place, not copied into a bytes object

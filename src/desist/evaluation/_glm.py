@@ -52,12 +52,6 @@ def linkinv(eta: np.ndarray) -> np.ndarray:
     return out
 
 
-def _deviance(y: np.ndarray, mu: np.ndarray) -> float:
-    """Binomial deviance as R's ``binomial_dev_resids`` computes it for 0/1 responses: 2 log(1 / mu)."""
-    with np.errstate(divide="ignore"):
-        return float(2 * np.sum(np.log(1 / np.where(y > 0, mu, 1 - mu))))
-
-
 def _chunks(n: int) -> range:
     return range(0, n, _CHUNK)
 
@@ -117,18 +111,29 @@ def _pass(
 
     ``beta=None`` is R's start (``mustart = (y + 0.5) / 2``). With ``out`` the linear predictor and the
     fitted probabilities are written there too, so the last sweep also yields the fitted values.
+
+    Each chunk's weighted design ``[X w, z w]`` is built with its columns as rows, so every step writes a
+    contiguous row (writing into every third number of a row-major block took a fifth of the sweep).
     """
     p = len(keep)
     gram = np.zeros((p + 1, p + 1))
     dev = 0.0
+    xcols = (keep[keep > 0] - 1).tolist()  # the kept covariates (column 0 of [1, X] is the intercept)
     for lo in _chunks(len(y)):
-        Xc = _design(X, lo, keep, center)
         yc = y[lo : lo + _CHUNK]
+        part = X[lo : lo + _CHUNK]
+        aug = np.empty((p + 1, len(yc)))  # rows: the kept columns of [1, X - center], then z
+        first = 0
+        if keep[0] == 0:
+            aug[0] = 1.0
+            first = 1
+        for j, c in enumerate(xcols):
+            np.subtract(part[:, c], center[c], out=aug[first + j])
         if beta is None:
             start = (yc + 0.5) / 2
             eta = np.log(start / (1 - start))
         else:
-            eta = Xc @ beta
+            eta = beta @ aug[:p]
         # R's thresholds change nothing in a chunk with every |eta| <= 30 (nearly always): skipping their
         # passes there gives the same numbers
         extreme = bool(np.max(np.abs(eta)) > _THRESH)
@@ -146,12 +151,17 @@ def _pass(
         me = e / opexp  # R's logit_mu_eta
         if extreme:
             me[np.abs(eta) > _THRESH] = _DBL_EPS
-        w = np.sqrt(me * me / (mu * (1 - mu)))
-        aug = np.empty((len(yc), p + 1))
-        np.multiply(Xc, w[:, None], out=aug[:, :p])
-        aug[:, p] = (eta + (yc - mu) / me) * w
-        gram += aug.T @ aug
-        dev += _deviance(yc, mu)
+        q = 1 - mu
+        w = np.sqrt(me * me / (mu * q))
+        aug[:p] *= w
+        z = aug[p]  # the working response, times w
+        np.subtract(yc, mu, out=z)
+        z /= me
+        z += eta
+        z *= w
+        gram += aug @ aug.T
+        with np.errstate(divide="ignore"):  # R's binomial_dev_resids for 0/1 responses: 2 log(1 / mu)
+            dev += float(2 * np.sum(np.log(1 / np.where(yc > 0, mu, q))))
     return gram, dev
 
 

@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import gc
 from array import array
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from desist.evaluation._jit import compiled as jit
 from desist.evaluation._jit import use_compiled
-from desist.evaluation._sorting import stable_order
+from desist.evaluation._sorting import stable_order, stable_sort
 
 
 def sorted_controls(
@@ -59,6 +59,76 @@ def sorted_controls(
     insert = np.empty(len(distance), dtype=itype)
     insert[order] = before
     return controls, insert, order
+
+
+class Pool(NamedTuple):
+    """The eligible controls in R's order of the distance, and where every other unit sits among them."""
+
+    controls: np.ndarray  # eligible controls, sorted (stable) by distance
+    distances: np.ndarray  # their distances, float64
+    places: np.ndarray  # their places in the sort of all units
+    insert: np.ndarray  # (n,) eligible controls before each unit in that sort (read for non-controls only)
+    positions: np.ndarray  # (n,) each unit's place in that sort (read for non-controls only)
+
+
+def sorted_pool(
+    distance: np.ndarray,
+    treated: np.ndarray,
+    eligible: np.ndarray,
+    order: np.ndarray | None = None,
+    compiled: bool | None = None,
+    sorted_distance: np.ndarray | None = None,
+) -> Pool:
+    """The :class:`Pool` of the eligible controls (see :func:`sorted_controls`), from R's ``order``
+    (and ``sorted_distance``, the distances in that order, when the caller has them).
+
+    For large data one compiled pass over the sorted units fills everything: the numpy version scatters
+    ten million positions twice and gathers their distances, in random order.
+    """
+    if order is None:
+        order, sorted_distance = stable_sort(distance)
+    if compiled if compiled is not None else use_compiled(len(distance)):
+        sorted_distance = distance[order] if sorted_distance is None else sorted_distance
+        n = len(distance)
+        is_ctrl = (~treated) & eligible
+        n0 = int(np.count_nonzero(is_ctrl))
+        itype = order.dtype
+        pool = Pool(
+            np.empty(n0, itype), np.empty(n0), np.empty(n0, itype), np.empty(n, itype), np.empty(n, itype)
+        )
+        jit(_fill_pool)(order, is_ctrl, np.ascontiguousarray(sorted_distance, dtype=np.float64), *pool)
+        return pool
+    controls, insert, _ = sorted_controls(distance, treated, eligible, order)
+    positions = sorted_positions(distance, order)
+    return Pool(
+        controls, np.ascontiguousarray(distance[controls], dtype=np.float64), positions[controls], insert,
+        positions,
+    )  # fmt: skip
+
+
+def _fill_pool(
+    order: np.ndarray,
+    is_ctrl: np.ndarray,
+    sorted_distance: np.ndarray,
+    controls: np.ndarray,
+    distances: np.ndarray,
+    places: np.ndarray,
+    insert: np.ndarray,
+    positions: np.ndarray,
+) -> None:
+    """:func:`sorted_pool`'s compiled pass: walk the sorted units once, recording each control as met and,
+    for every other unit, its place and the number of controls met before it."""
+    c = 0
+    for j in range(len(order)):
+        u = order[j]
+        if is_ctrl[u]:
+            controls[c] = u
+            distances[c] = sorted_distance[j]
+            places[c] = j
+            c += 1
+        else:
+            insert[u] = c
+            positions[u] = j
 
 
 def sorted_positions(distance: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
@@ -218,6 +288,7 @@ def match_1d_without_replacement(
     covariate_calipers: np.ndarray | None = None,
     compiled: bool | None = None,
     sort_order: np.ndarray | None = None,
+    pool: Pool | None = None,
 ) -> np.ndarray:
     """Greedy matching without replacement on a scalar distance.
 
@@ -245,6 +316,8 @@ def match_1d_without_replacement(
         nearest-neighbour search with MatchIt's order and tie rules.
     sort_order : (n,) int, optional
         ``stable_order(distance)`` when the caller already has it.
+    pool : optional
+        :func:`sorted_pool` of these arguments when the caller already has it.
 
     Returns
     -------
@@ -253,22 +326,26 @@ def match_1d_without_replacement(
     n = len(distance)
     if compiled is None:
         compiled = use_compiled(n)
-    controls, insert, srt = sorted_controls(distance, treated, eligible, sort_order)
+    if pool is None:
+        pool = sorted_pool(distance, treated, eligible, sort_order, compiled)
+    controls = pool.controls
     n0 = len(controls)
     mm = np.full((len(order), ratio), -1, dtype=np.int64)
     if n0 == 0:
         return mm
-    itype = srt.dtype  # int32 up to two thousand million units: half the memory of int64 for the walk
-    pos = sorted_positions(distance, srt) if positions is None else np.asarray(positions).astype(itype)
-    del srt
+    itype = pool.insert.dtype  # int32 up to two thousand million units: half the memory of int64 for the walk
+    if positions is None:  # places in the sort of these units
+        start, cpos = pool.positions[order], pool.places
+    else:  # places in the sort of the whole data (an exact-matching stratum)
+        whole = np.asarray(positions)
+        start, cpos = whole[order].astype(itype), whole[controls].astype(itype)
     rows = np.flatnonzero(eligible[order]).astype(itype)
-    start = pos[order]
     ncov = 0 if covariates is None else int(np.shape(covariates)[1])
     args = {
-        "p_all": insert[order].astype(itype),
+        "p_all": pool.insert[order],
         "d_all": np.ascontiguousarray(distance[order], dtype=np.float64),
-        "cd": np.ascontiguousarray(distance[controls], dtype=np.float64),
-        "cpos": pos[controls],
+        "cd": pool.distances,
+        "cpos": cpos,
         # where each treated unit's walk starts on the left and on the right (MatchIt walks on from its
         # matches)
         "lo": start,
@@ -285,7 +362,7 @@ def match_1d_without_replacement(
         # the sorted position of the control each treated unit gets in round r, row-major (-1: none)
         "got": np.full(len(order) * ratio, -1, dtype=itype),
     }
-    del insert, pos, start
+    del start, cpos, pool
     cal = float(caliper) if caliper is not None else float("inf")
     if compiled:
         jit(_walk)(nrows=len(rows), ratio=ratio, cal=cal, ncov=ncov, **args)

@@ -24,18 +24,42 @@ if TYPE_CHECKING:
     import pandas as pd
 
 THRESHOLD = 0.1
+_BLOCK = 1 << 16
 STRICT_THRESHOLD = 0.05
 
 
-def _wmean(x: np.ndarray, w: np.ndarray) -> float:
-    return float((w * x).sum() / w.sum())
+#: one group's values and weights (None: every weight 1, so no products with ones over millions of rows)
+Group = tuple[np.ndarray, np.ndarray | None]
 
 
-def _wvar(x: np.ndarray, w: np.ndarray) -> float:
+def _wmean(x: np.ndarray, w: np.ndarray | None) -> float:
+    return float(x.sum() / len(x)) if w is None else float((w * x).sum() / w.sum())
+
+
+def _wvar(x: np.ndarray, w: np.ndarray | None) -> float:
+    if w is None:  # the weighted formula with every weight 1, a block at a time (no full-size temporaries)
+        n = float(len(x))
+        denom = n - 1.0
+        m = x.sum() / n
+        ss = sum(float(((x[i : i + _BLOCK] - m) ** 2).sum()) for i in range(0, len(x), _BLOCK))
+        return ss / denom if denom > 0 else float("nan")
     sw = w.sum()
     m = (w * x).sum() / sw
     denom = sw - (w**2).sum() / sw
     return float((w * (x - m) ** 2).sum() / denom) if denom > 0 else float("nan")
+
+
+def _groups(x: np.ndarray, t: np.ndarray, w: np.ndarray | None) -> tuple[Group, Group]:
+    """Treated and control values with weight > 0 and their weights (None when all are 1)."""
+    x1, x0 = x[t], x[~t]
+    if w is None:
+        return (x1, None), (x0, None)
+    out = []
+    for xs, ws in ((x1, w[t]), (x0, w[~t])):
+        kept = ws > 0
+        xs, ws = (xs, ws) if kept.all() else (xs[kept], ws[kept])
+        out.append((xs, None if len(ws) and ws.min() == ws.max() == 1.0 else ws))
+    return out[0], out[1]
 
 
 def _flag(smd: float) -> str:
@@ -45,19 +69,17 @@ def _flag(smd: float) -> str:
     return ">0.1" if a > THRESHOLD else (">0.05" if a > STRICT_THRESHOLD else "ok")
 
 
-def _stats(
-    x: np.ndarray, t: np.ndarray, w: np.ndarray, denom: float, binary: bool
-) -> tuple[float, float, float]:
-    x1, x0, w1, w0 = x[t], x[~t], w[t], w[~t]
-    if w1.sum() <= 0 or w0.sum() <= 0:
+def _stats(treated: Group, control: Group, denom: float, binary: bool) -> tuple[float, float, float]:
+    (x1, w1), (x0, w0) = treated, control
+    if not len(x1) or not len(x0):
         return float("nan"), float("nan"), float("nan")
     diff = _wmean(x1, w1) - _wmean(x0, w0)
     smd = diff if binary else (diff / denom if denom > 0 else float("nan"))
     if binary:
         vr = float("nan")
     else:
-        v0 = _wvar(x0[w0 > 0], w0[w0 > 0])
-        vr = _wvar(x1[w1 > 0], w1[w1 > 0]) / v0 if v0 > 0 else float("nan")
+        v0 = _wvar(x0, w0)
+        vr = _wvar(x1, w1) / v0 if v0 > 0 else float("nan")
     return smd, vr, ecdf_max(x1, w1, x0, w0)
 
 
@@ -132,25 +154,27 @@ def balance_rows(
     t = treatment_vector(df, treatment)
     n = len(df)
 
-    def as_weights(w: Any, what: str) -> np.ndarray:
+    def as_weights(w: Any, what: str) -> np.ndarray | None:
         if w is None:
-            return np.ones(n)
+            return None
         arr = np.asarray(w, dtype=float)
         if arr.shape != (n,) or not np.isfinite(arr).all() or (arr < 0).any():
             raise InputError(f"{what}: expected {n} finite non-negative numbers, got shape {arr.shape}")
         return arr
 
     sw = as_weights(s_weights, "s_weights")
-    w_after = as_weights(weights, "weights") * sw
+    w_after = as_weights(weights, "weights")
+    if sw is not None:
+        w_after = sw if w_after is None else w_after * sw
     rows = []
     for j, col in enumerate(names):
         x = X[:, j]
         binary = bool(np.all((x == 0) | (x == 1)))  # not np.unique: no sort of millions of rows
-        v1 = _wvar(x[t], sw[t])
-        v0 = _wvar(x[~t], sw[~t])
+        before = _groups(x, t, sw)
+        v1, v0 = _wvar(*before[0]), _wvar(*before[1])  # the SMD's denominator: the unadjusted sample's SD
         denom = float(np.sqrt({"ATT": v1, "ATC": v0}.get(estimand, (v1 + v0) / 2)))
-        smd_b, vr_b, ks_b = _stats(x, t, sw, denom, binary)
-        smd_a, vr_a, ks_a = _stats(x, t, w_after, denom, binary)
+        smd_b, vr_b, ks_b = _stats(*before, denom, binary)
+        smd_a, vr_a, ks_a = _stats(*_groups(x, t, w_after), denom, binary)
         rows.append(
             {
                 "covariate": col,

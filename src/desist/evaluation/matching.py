@@ -19,9 +19,10 @@ from desist.evaluation._nearest import (
     match_1d_with_replacement,
     match_1d_without_replacement,
     match_matrix_distance,
+    sorted_pool,
     sorted_positions,
 )
-from desist.evaluation._sorting import stable_order
+from desist.evaluation._sorting import stable_sort
 from desist.evaluation._subclass import nearest_weights, subclass_weights, subclassify
 from desist.evaluation.design import check_columns, check_missing, design_columns, treatment_vector
 from desist.evaluation.estimator import BaseEstimator
@@ -228,6 +229,7 @@ class NearestNeighborMatcher(_Matcher):
     match_matrix_ : (n_treated_matched, ratio) int array of positional indices of controls (-1: none).
     match_treated_ : (n_treated_matched,) positional indices of the treated unit of each match-matrix row.
     distance_order_ : (n,) int array, R's ``order(distance_)`` (stable); None for a Mahalanobis distance.
+    match_order_ : (n_focal,) positional indices of the focal units in the order they were matched.
     n_ : dict with "treated", "control", "treated_matched", "control_matched".
     """
 
@@ -285,7 +287,7 @@ class NearestNeighborMatcher(_Matcher):
         cals = resolve_calipers(self.caliper, self.std_caliper, df, d, keep)
         caliper = cals.distance
         # R's order(distance), made once: matching, its tie positions and the tie count all read it
-        srt = None if mahal else stable_order(d)
+        srt, sorted_d = (None, None) if mahal else stable_sort(d)
         # places in the sort of the whole data decide ties; each exact stratum is matched on its own
         pos = sorted_positions(d, srt) if exact and srt is not None else None
         focal_idx = np.flatnonzero(focal)
@@ -295,7 +297,9 @@ class NearestNeighborMatcher(_Matcher):
             rank = np.random.default_rng(self.random_state).permutation(focal_idx)
         else:
             rank = focal_idx[np.argsort(-d[focal_idx] if order == "largest" else d[focal_idx], kind="stable")]
-        strata = exact_strata(df, exact) if exact else np.zeros(len(df), int)
+        self.match_order_ = rank
+        self._pool: tuple[np.ndarray, np.ndarray] | None = None
+        strata = exact_strata(df, exact) if exact else np.zeros(0, int)
         if exact and not np.intersect1d(strata[focal], strata[~focal]).size:
             raise AnalysisError(
                 f"exact matching on {', '.join(exact)}: no stratum has both groups; no matches"
@@ -314,9 +318,11 @@ class NearestNeighborMatcher(_Matcher):
             rows_by = _positions_by(strata[rank])
             groups = [(units_by[s], rows_by[s]) for s in sorted(rows_by)]
         elif mX is None:  # one stratum, the whole data: no copies of unit-sized arrays (10 million units...)
+            pool = sorted_pool(d, focal, keep, srt, sorted_distance=sorted_d)
             mm[:] = match_1d_without_replacement(
-                d, focal, keep, rank, self.ratio, caliper, None, cov_vals, cov_cal, sort_order=srt
+                d, focal, keep, rank, self.ratio, caliper, None, cov_vals, cov_cal, sort_order=srt, pool=pool
             )
+            self._pool = pool.controls, pool.distances  # the tie count reads them too
             groups = []
         else:
             groups = [(np.arange(len(df)), np.arange(len(rank)))]
@@ -338,7 +344,7 @@ class NearestNeighborMatcher(_Matcher):
         # report rows in data order of the focal units, as MatchIt's match.matrix
         by_data = np.argsort(rank, kind="stable")
         mm, rank = mm[by_data], rank[by_data]
-        self.weights_ = nearest_weights(mm, rank, len(df), focal)
+        self.weights_ = nearest_weights(mm, rank, len(df))
         matched = mm[:, 0] >= 0
         self.match_matrix_ = mm[matched]
         self.match_treated_ = rank[matched]

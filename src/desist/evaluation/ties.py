@@ -58,9 +58,16 @@ def matched_sets_with_ties(m: NearestNeighborMatcher, data: Any) -> int | None:
     pool = ~focal & ~np.asarray(m.discarded_, dtype=bool)
     mm, rows = m.match_matrix_, m.match_treated_
     n, ratio = len(d), mm.shape[1]
+    ranked = getattr(m, "match_order_", None)
+    ranked = _order(m, np.flatnonzero(focal)) if ranked is None else ranked
     position = np.empty(n, dtype=np.int64)
-    ranked = _order(m, np.flatnonzero(focal))
     position[ranked] = np.arange(len(ranked))
+    # the matched sets in the order they were matched: the distances of their picks then rise or fall
+    # nearly steadily with the order (largest or smallest first), which the searches below are fast on
+    by_order = np.full(len(ranked), -1, dtype=np.int64)
+    by_order[position[rows]] = np.arange(len(rows))
+    by_order = by_order[by_order >= 0]
+    mm, rows = mm[by_order], rows[by_order]
     # when each control was taken, as one sortable number: round * n + position of its focal unit
     never = np.iinfo(np.int64).max
     taken = np.full(n, never, dtype=np.int64)
@@ -78,10 +85,13 @@ def matched_sets_with_ties(m: NearestNeighborMatcher, data: Any) -> int | None:
     tied = np.zeros(len(rows), dtype=bool)
     srt = getattr(m, "distance_order_", None)
     srt = stable_order(d) if srt is None else srt  # R's order(d): every stratum's pool in sorted order
+    kept = getattr(m, "_pool", None)  # the matcher's own controls in that order, and their distances
     for s in [0] if strata is None else np.unique(strata[rows]).tolist():
-        in_pool = pool if strata is None else pool & (strata == s)
-        units = srt[in_pool[srt]]
-        sorted_d = d[units]
+        if strata is None and kept is not None:
+            units, sorted_d = kept
+        else:
+            units = srt[(pool if strata is None else pool & (strata == s))[srt]]
+            sorted_d = d[units]
         here = np.arange(len(pick_i)) if strata is None else np.flatnonzero(strata[pick_i] == s)
         di, dl = d[pick_i[here]], delta[here]
         # own members at the same distance: picked by this unit too, so not an alternative it passed over
@@ -124,12 +134,13 @@ def matched_sets_with_ties(m: NearestNeighborMatcher, data: Any) -> int | None:
 def _run(sorted_d: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where the values equal to ``target`` (to 12 significant digits) start and end in ``sorted_d``.
 
-    The targets are looked up in ascending order: each search then starts where the last ended, which for
-    a million picks among ten million controls is several times faster than looking them up in pick order.
+    The targets are looked up in ascending order (target - tol and target + tol rise with target): each
+    search then starts where the last ended, which for a million picks among ten million controls is several
+    times faster than looking them up in pick order.
     """
     tol = 1e-12 * (1.0 + np.abs(target))
     lo, hi = np.empty(len(target), dtype=np.int64), np.empty(len(target), dtype=np.int64)
-    order = np.argsort(target)  # target - tol and target + tol rise with target
+    order = np.argsort(target, kind="stable")  # merges runs: fast when the targets nearly rise or fall
     lo[order] = np.searchsorted(sorted_d, (target - tol)[order], side="left")
     hi[order] = np.searchsorted(sorted_d, (target + tol)[order], side="right")
     return lo, hi

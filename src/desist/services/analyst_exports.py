@@ -1,15 +1,20 @@
 """Analysts' exports: CSV tables in which every man appears by his pseudonym (a keyed hash of his prison
 number, :mod:`desist.domain.pseudonym`; the key comes from the settings, never the database), with no direct
-identifier and no free text. Needs ``export.pseudonymised`` (analysts)."""
+identifier and no free text. Needs ``export.pseudonymised`` (analysts). The web application downloads them
+(``/exports``); ``desist export NAME FILE --pseudonymised`` writes one to a file
+(:func:`write_pseudonymised`).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Callable
+from pathlib import Path
 
 from desist.domain.access import Action, Principal
-from desist.domain.errors import NotFound
+from desist.domain.errors import InputError, NotFound
+from desist.services.scope import acting
 from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 
 EXPORTS = {
@@ -43,6 +48,32 @@ def pseudonymised_csv(uow: UnitOfWork, name: str, key: Callable[[], bytes]) -> s
                 alias = cache[number] = pseudonym(secret, number)
             w.writerow(safe_row([alias, *(_cell(v) for v in rest)]))
         return buf.getvalue()
+
+
+def write_pseudonymised(
+    uow: UnitOfWork, name: str, path: Path | str, key: Callable[[], bytes], *, force: bool = False
+) -> int:
+    """Write the export ``name`` to the CSV file ``path``; the number of rows (men's records) written.
+
+    The file goes through :mod:`desist.adapters.files`: written whole or not at all, never onto the database's
+    own files, and over an existing file only with ``force``.
+
+    Raises
+    ------
+    Forbidden
+        The acting user's roles do not allow ``export.pseudonymised`` (checked first).
+    InputError
+        ``path`` not a ``.csv`` name, an existing file without ``force``, an unwritable path, no key.
+    """
+    from desist.adapters import files
+
+    acting(uow, Action.EXPORT_PSEUDONYMISED, f"export {name}")
+    if Path(path).suffix.lower() != ".csv":
+        raise InputError(f"{path}: a pseudonymised export is CSV; expected a file name ending .csv")
+    text = pseudonymised_csv(uow, name, key)
+    protect = files.database_files(uow.settings.database_url)  # type: ignore[attr-defined]
+    files.write_text(path, text, protect=protect, force=force, what="FILE")
+    return sum(1 for _ in csv.reader(io.StringIO(text))) - 1
 
 
 def _cell(value: object) -> object:

@@ -180,8 +180,9 @@ def start_session(uow: UnitOfWork, principal: Principal, *, now: dt.datetime | N
 def resolve_session(uow: UnitOfWork, token: str, *, now: dt.datetime | None = None) -> SessionInfo:
     """The user of a live session, else :class:`NotAuthenticated` (unknown, expired, revoked, disabled).
 
-    Every request of the web application asks this: the session and its user are read in one query; the
-    session row is written (``last_seen_at``, audited) at most once a minute.
+    Every request of the web application asks this: the session and its user are read in one query, in a
+    transaction that only reads; the session row is written (``last_seen_at``, audited) at most once a
+    minute, in a short transaction of its own.
     """
     from desist.adapters.credentials import csrf_token, token_hash
 
@@ -189,7 +190,7 @@ def resolve_session(uow: UnitOfWork, token: str, *, now: dt.datetime | None = No
     gone = NotAuthenticated("session: signed out or expired; sign in again")
     if not token or len(token) > 200:
         raise gone
-    with uow:
+    with uow.reading():
         row = uow.users.session_with_account(token_hash(token))
         if row is None or row.revoked_at is not None or row.expires_at <= at or row.disabled:
             raise gone
@@ -197,10 +198,12 @@ def resolve_session(uow: UnitOfWork, token: str, *, now: dt.datetime | None = No
         if row.last_seen_at + idle <= at:
             raise gone
         info = SessionInfo(_principal(row), csrf_token(row.csrf_secret, token), row.session_id)
-        if at - row.last_seen_at >= TOUCH_EVERY:
+    if at - row.last_seen_at >= TOUCH_EVERY:
+        with uow:
             stored = uow.users.user_session(row.session_id)
-            stored.last_seen_at = at
-            uow.commit()
+            if stored is not None and stored.revoked_at is None:  # not signed out in between
+                stored.last_seen_at = max(stored.last_seen_at, at)
+                uow.commit()
     return info
 
 
@@ -326,16 +329,18 @@ def resolve_token(uow: UnitOfWork, token: str, *, now: dt.datetime | None = None
     bad = NotAuthenticated("token: unknown, expired or revoked")
     if not token or len(token) > 200:
         raise bad
-    with uow:
+    with uow.reading():
         row = uow.users.token_with_account(token_hash(token))
         expired = row is not None and row.expires_at is not None and row.expires_at <= at
         if row is None or row.revoked_at is not None or expired or row.disabled:
             raise bad
         principal = _principal(row, scopes=frozenset(Action(s) for s in row.scopes.split(",") if s))
-        if row.last_used_at is None or at - row.last_used_at >= TOUCH_EVERY:
+    if row.last_used_at is None or at - row.last_used_at >= TOUCH_EVERY:
+        with uow:  # a short write of its own (at most once a minute)
             stored = uow.users.token(row.token_id)
-            stored.last_used_at = at
-            uow.commit()
+            if stored is not None:
+                stored.last_used_at = at if stored.last_used_at is None else max(stored.last_used_at, at)
+                uow.commit()
     return principal
 
 

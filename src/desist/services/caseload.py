@@ -67,7 +67,7 @@ def search_people(uow: UnitOfWork, text: str, *, limit: int = SEARCH_LIMIT) -> l
             f"search: enter at least 2 and at most {SEARCH_MAX} characters of a name, prison number or "
             "PNC number"
         )
-    with uow:
+    with uow.reading():
         me: Principal = uow.principal  # type: ignore[attr-defined]
         me.require(Action.PERSON_READ, "search people")
         rows = uow.caseload.search_people(query, organisation_filter(me), limit)  # type: ignore[attr-defined]
@@ -150,7 +150,7 @@ def person_page(uow: UnitOfWork, person_id: int, *, today: dt.date | None = None
     from desist.services.person_profile import assessment_view, recommendation_for
 
     day = today or dt.date.today()
-    with uow:
+    with uow.reading():
         me: Principal = uow.principal  # type: ignore[attr-defined]
         p = scoped_person(uow, person_id, Action.PERSON_READ, "read person")
         sentences = tuple(
@@ -234,7 +234,7 @@ def moves_for(principal: Principal, status: ReferralStatus) -> tuple[Move, ...]:
 
 def referral_page(uow: UnitOfWork, referral_id: int) -> ReferralRow:
     """A referral with its history and the moves this user may make (scoped through the man)."""
-    with uow:
+    with uow.reading():
         me: Principal = uow.principal  # type: ignore[attr-defined]
         r = uow.referrals.find(referral_id)
         if r is None:
@@ -258,7 +258,7 @@ def list_referrals_in_scope(
     """Referrals of the user's organisation (all with national access), oldest first, without history."""
     if not 1 <= limit <= 500:
         raise InputError(f"limit: {limit}; expected 1 to 500")
-    with uow:
+    with uow.reading():
         me: Principal = uow.principal  # type: ignore[attr-defined]
         me.require(Action.PERSON_READ, "list referrals")
         rows = uow.caseload.referrals(  # type: ignore[attr-defined]

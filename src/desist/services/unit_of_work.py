@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -93,6 +94,10 @@ class AbstractUnitOfWork(Protocol):
     groups: Groups
     programme_history: Repository
     incentives: Incentives
+
+    def reading(self) -> AbstractContextManager[AbstractUnitOfWork]:
+        """Enter for a use case that only reads (no write lock on SQLite; commit refused)."""
+        ...
 
     def __enter__(self) -> AbstractUnitOfWork: ...
     def __exit__(

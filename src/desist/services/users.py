@@ -224,7 +224,12 @@ def create_first_admin(
     national: bool = True,
     display_name: str | None = None,
 ) -> UserView:
-    """Create the first administrator, with nobody signed in: only while no user exists at all."""
+    """Create the first administrator, with nobody signed in: only while no user exists at all.
+
+    Two requests at once (two ``desist user add --first-admin`` started together) cannot both succeed: the
+    first-administrator lock is held from the check to the commit (``uow.users.hold_first_admin``), so the
+    second sees the first administrator and is refused.
+    """
     from desist.adapters.credentials import hash_password
     from desist.adapters.orm_users import AppUser
 
@@ -232,6 +237,7 @@ def create_first_admin(
     org = _organisation(organisation)
     _check_new(name, password, frozenset({StaffRole.ADMIN}), org, national)
     with uow_factory() as uow:
+        uow.users.hold_first_admin()  # a concurrent first administrator waits here, then finds this one
         if uow.users.count():
             raise Forbidden(
                 "first administrator: users exist already; an administrator adds users "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import count
 from typing import Any
 
@@ -310,6 +310,7 @@ class FakeUnitOfWork:
         self.actor = self.principal.username
         self.tables = tables or Tables()
         self.committed = False
+        self.reading_only = False
         self.people = FakePeople(self)
         self.sentences = FakeSentences(self)
         self.assessments = FakeAssessments(self)
@@ -323,6 +324,16 @@ class FakeUnitOfWork:
     @property
     def working(self) -> Tables:
         return self.tables
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[FakeUnitOfWork]:
+        """As the real one: a read that cannot commit."""
+        self.reading_only = True
+        try:
+            with self:
+                yield self
+        finally:
+            self.reading_only = False
 
     def __enter__(self) -> FakeUnitOfWork:
         # remember every row's values: leaving without commit() puts them back and drops new rows
@@ -358,6 +369,8 @@ class FakeUnitOfWork:
     def commit(self) -> None:
         if self.committed:
             raise RuntimeError("commit() called twice; a unit of work commits once")
+        if self.reading_only:
+            raise RuntimeError("commit() in reading(): a reading unit of work writes nothing")
         self.flush()
         self.committed = True
 

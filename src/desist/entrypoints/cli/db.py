@@ -121,17 +121,31 @@ def register(app: typer.Typer) -> None:
         url: str = DbOpt,
         as_user: str = AsOpt,
         force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
+        pseudonymised: bool = typer.Option(
+            False,
+            "--pseudonymised",
+            help="Analysts: men as pseudonyms, no direct identifier (people, referrals, programme_history, "
+            "outcomes; CSV; needs DESIST_PSEUDONYM_KEY or DESIST_PSEUDONYM_KEY_FILE).",
+        ),
     ) -> None:
         """Export a table as stored, or an import kind in its import layout (re-importable).
 
-        The file names men, so it needs a user whose role may export identified data (an administrator).
-        CSV text cells that a spreadsheet would run as a formula get a leading apostrophe (removed again by
-        import). The file is never the database, and an existing file is replaced only with --force.
+        The file names men, so it needs a user whose role may export identified data (an administrator);
+        with --pseudonymised an analyst writes one of the analysts' exports instead, every man by his
+        pseudonym. CSV text cells that a spreadsheet would run as a formula get a leading apostrophe (removed
+        again by import). The file is never the database, and an existing file is replaced only with --force.
         """
-        from desist.services.exports import export_table
-
         store_app, me = acting_user(as_user, url)
         with store_app:
+            if pseudonymised:
+                from desist.services.analyst_exports import write_pseudonymised
+
+                key = store_app.settings.pseudonym_key_bytes
+                count = write_pseudonymised(store_app.uow(me), table, file, key, force=force)
+                typer.echo(f"{file}: {count} row(s) of {table}, pseudonymised")
+                return
+            from desist.services.exports import export_table
+
             count = export_table(store_app.store(), table, file, principal=me, force=force)
         typer.echo(f"{file}: {count} row(s) of {table}")
 

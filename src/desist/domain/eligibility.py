@@ -137,14 +137,14 @@ def menu_on(catalogue: Catalogue, day: date) -> Menu:
 Reasons = tuple[EligibilityReason, ...]
 #: equal rule outcomes are one object, so later steps can be memoised on it (bounded: cleared when full)
 _SHARED: dict[Any, Any] = {}
-_JOINED: dict[tuple[int, ...], tuple[Any, ...]] = {}
+_RULES: dict[tuple[Any, ...], Any] = {}
 _MEMO_LIMIT = 200_000
 
 
 def clear_memos() -> None:
     """Forget every memoised rule outcome."""
     _SHARED.clear()
-    _JOINED.clear()
+    _RULES.clear()
     for memo in (menu_on, _fixed_part, _need_part, _history_part, _time_part):
         memo.cache_clear()
     for rule in (_situation_reasons, _risk_reasons, _need_reasons, _history_reasons):
@@ -181,35 +181,52 @@ def menu_reasons(
     """
     codes = menu.codes
     pni_key = None if a.pni is None else (a.pni.pathway, a.pni.risk_level)
-    fixed = _fixed_part(
+    young = man.age if man.age < menu.age_limit else None
+    done = tuple([(c.code, c.targets_met) for c in man.completed_programmes])
+    # every fact the rules but the time rules read, so most men need one look-up
+    key = (
         catalogue,
         codes,
-        menu.internet,
         man.setting,
         man.offence_type,
         man.ldc,
         man.maintains_innocence,
-        man.age if man.age < menu.age_limit else None,
+        young,
         a.band,
         a.basis,
         pni_key,
         policy.offer_low_risk,
+        a.sexual_interest,
+        man.oasys_11_12,
+        a.hsp_score,
+        man.hsp_items,
+        done,
     )
-    need = _need_part(catalogue, codes, a.sexual_interest, man.oasys_11_12, a.hsp_score, man.hsp_items)
-    history = _history_part(
-        catalogue, codes, tuple((c.code, c.targets_met) for c in man.completed_programmes)
-    )
+    rules = _RULES.get(key)
+    if rules is None:
+        fixed = _fixed_part(
+            catalogue,
+            codes,
+            menu.internet,
+            man.setting,
+            man.offence_type,
+            man.ldc,
+            man.maintains_innocence,
+            young,
+            a.band,
+            a.basis,
+            pni_key,
+            policy.offer_low_risk,
+        )
+        need = _need_part(catalogue, codes, a.sexual_interest, man.oasys_11_12, a.hsp_score, man.hsp_items)
+        history = _history_part(catalogue, codes, done)
+        rules = _shared(tuple([f + n + h for f, n, h in zip(fixed, need, history, strict=True)]))
+        if len(_RULES) > _MEMO_LIMIT:
+            _RULES.clear()
+        _RULES[key] = rules
     left = man.months_to_release
     # -0.0 equals 0.0 but is written "-0": the sign is part of the key
-    time = _time_part(catalogue, codes, man.setting, left, math.copysign(1.0, left))
-    key = (id(fixed), id(need), id(history))
-    hit = _JOINED.get(key)
-    if hit is None:  # the entry holds the parts, so their ids are not reused while it lives
-        if len(_JOINED) > _MEMO_LIMIT:
-            _JOINED.clear()
-        joined = _shared(tuple(f + n + h for f, n, h in zip(fixed, need, history, strict=True)))
-        hit = _JOINED[key] = (fixed, need, history, joined)
-    return MenuReasons(hit[3], time)
+    return MenuReasons(rules, _time_part(catalogue, codes, man.setting, left, math.copysign(1.0, left)))
 
 
 @lru_cache(maxsize=65536)

@@ -25,12 +25,11 @@ Example
 from __future__ import annotations
 
 import gc
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desist.domain import eligibility, fit_reasons
 from desist.domain.assessment import AssessedRisk, assess
@@ -56,7 +55,18 @@ from desist.domain.profile import ManFacts, OffenceType, Profile
 from desist.domain.risk.bands import Band, Pathway
 from desist.domain.words import plain
 
-__all__ = ["Excluded", "Policy", "Recommendation", "Recommended", "recommend", "recommend_many"]
+if TYPE_CHECKING:
+    from desist.domain.profile_columns import CheckedProfiles
+
+__all__ = [
+    "Excluded",
+    "Policy",
+    "Recommendation",
+    "Recommended",
+    "recommend",
+    "recommend_checked",
+    "recommend_many",
+]
 
 #: recommended programmes are listed main programme first, then sexual-interest work, then boosters
 ROLE_ORDER = {
@@ -177,34 +187,82 @@ def recommend_many(
             gc.enable()
 
 
+def recommend_checked(
+    checked: CheckedProfiles,
+    default_as_of: date | None = None,
+    policy: Policy | None = None,
+    catalogue: Catalogue | None = None,
+) -> list[Recommendation]:
+    """:func:`recommend_many` for the plain records of a chunk checked column by column
+    (:func:`desist.domain.profile_columns.check_profiles`), in row order; the other records are for the
+    Profile model and :func:`recommend_many`."""
+    import numpy as np  # numpy and pandas: only for bulk work
+
+    from desist.domain.assess_bulk import assess_checked
+
+    policy = policy or Policy()
+    catalogue = catalogue or default_catalogue()
+    fallback = default_as_of or date.today()
+    rows = np.flatnonzero(checked.plain)
+    days = [d or fallback for d in (checked.as_of[i] for i in rows.tolist())]
+    paused = gc.isenabled()  # as in recommend_many
+    gc.disable()
+    try:
+        assessments = assess_checked(checked, rows, days, catalogue)
+        return [
+            _decide(a_man, a, policy, catalogue)
+            for a_man, a in zip(_men(checked, rows), assessments, strict=True)
+        ]
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _men(checked: CheckedProfiles, rows: Any) -> list[ManFacts]:
+    return [m for i in rows.tolist() if (m := checked.men[i]) is not None]
+
+
 def _decide(man: ManFacts, a: AssessedRisk, policy: Policy, catalogue: Catalogue) -> Recommendation:
     """Apply the hard rules and RNR to one assessed man."""
     day = a.day
     menu = menu_on(catalogue, day)
     found = menu_reasons(catalogue, menu, man, a, policy)
     sifted = _sift(catalogue, menu, found.rules, man.offence_type, a.target, a.target_basis)
-    if found.time is not None:
-        sifted = _with_time(menu, sifted, found.time, man.offence_type, a.target, a.target_basis)
+    time = found.time
+    if time is not None and not sifted.stands(time):  # a programme that passed the other rules fails on time
+        sifted = _resift(menu, sifted, time, man.offence_type, a.target, a.target_basis)
+        time = None
     recommended = tuple(
-        Recommended(p.code, p.name, positive_reasons(p, man, a, catalogue)) for p in sifted.chosen
+        [Recommended(p.code, p.name, positive_reasons(p, man, a, catalogue)) for p in sifted.chosen]
     )
-    get = sifted.ruled_out.get
-    # every programme in catalogue order: the day's off-menu exclusions, the others from the rules
-    excluded = tuple(
-        [e for x in _layout(catalogue, day) if (e := x if isinstance(x, Excluded) else get(x)) is not None]
-    )
-    reason = None if recommended else _why_none(a, sifted, policy)
+    ruled_out = sifted.ruled_out
+    # every programme in catalogue order: the day's off-menu exclusions, then those on the menu (by position)
+    if time is None:
+        excluded = tuple(
+            [e for x in _layout(catalogue, day) if (e := x if isinstance(x, Excluded) else ruled_out[x])]
+        )
+    else:  # only programmes already ruled out fail on time: their exclusions gain the time reasons
+        out = []
+        for x in _layout(catalogue, day):
+            if isinstance(x, Excluded):
+                out.append(x)
+            elif (e := ruled_out[x]) is not None:
+                out.append(_later(e, more) if (more := time[x]) else e)
+        excluded = tuple(out)
+    reason = None if recommended else _why_none(a, excluded if time else sifted, policy)
     return Recommendation(man.id, day, a.pathway, a, recommended, excluded, reason, policy)
 
 
 @lru_cache(maxsize=8192)
-def _layout(catalogue: Catalogue, day: date) -> tuple[Excluded | str, ...]:
-    """Every catalogue programme in order: the day's "not available" exclusion, or the code of one that runs.
+def _layout(catalogue: Catalogue, day: date) -> tuple[Excluded | int, ...]:
+    """Every catalogue programme in order: the day's "not available" exclusion, or the position on the day's
+    menu of one that runs.
 
     The same day's exclusions recur across a bulk run; they are immutable, so they are shared."""
-    off = menu_on(catalogue, day).unavailable
+    menu = menu_on(catalogue, day)
+    off = menu.unavailable
     return tuple(
-        Excluded(code, (off[code].text,), (off[code].kind,)) if code in off else code
+        Excluded(code, (off[code].text,), (off[code].kind,)) if code in off else menu.codes.index(code)
         for code in catalogue.codes
     )
 
@@ -219,32 +277,73 @@ class _Sifted:
         keep: Any,
         rules: tuple[Reasons, ...],
         chosen: tuple[Programme, ...],
-        ruled_out: dict[str, Excluded],
+        ruled_out: tuple[Excluded | None, ...],
     ) -> None:
         self.keep = keep  # the objects this was memoised on (by id): held, so their ids are not reused
         self.rules = rules  # the outcomes of every rule but the time rules
         self.chosen = chosen  # in the order they are listed
-        self.ruled_out = ruled_out  # every other programme on the menu, in menu order
+        self.ruled_out = ruled_out  # by menu position: the exclusion, or None for a programme offered
         self._commonest: str | None = None
+
+    def stands(self, time: tuple[Reasons, ...]) -> bool:
+        """Whether the offer stands with the time rules' outcomes: only programmes the other rules rule out
+        fail on time."""
+        return all([r for r, t in zip(self.rules, time, strict=True) if t])
 
     @property
     def commonest(self) -> str:
         """The three commonest kinds of reason among the programmes ruled out (for the no-offer sentence)."""
         if self._commonest is None:
-            counts = Counter(k for e in self.ruled_out.values() for k in dict.fromkeys(e.kinds))
-            self._commonest = ", ".join(f"{_SUMMARY.get(k, k)} ({n})" for k, n in counts.most_common(3))
+            self._commonest = _commonest([e for e in self.ruled_out if e is not None])
         return self._commonest
+
+
+def _commonest(running: list[Excluded]) -> str:
+    counts: dict[str, int] = {}
+    for e in running:
+        for k in dict.fromkeys(e.kinds):
+            counts[k] = counts.get(k, 0) + 1
+    # as Counter.most_common: by count, ties in the order first met
+    top = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)[:3]
+    return ", ".join(f"{_SUMMARY.get(k, k)} ({n})" for k, n in top)
 
 
 _MEMO_LIMIT = 100_000
 _SIFTED: dict[tuple[Any, ...], _Sifted] = {}
-_TIMED: dict[tuple[int, int], _Sifted] = {}
+_RESIFTED: dict[tuple[int, int], _Sifted] = {}
+#: (code, id of its shared reasons) -> (reasons, exclusion): one exclusion object for equal outcomes
+_EXCLUSIONS: dict[tuple[Any, ...], tuple[Any, Excluded]] = {}
+
+
+def _excluded(code: str, why: Reasons) -> Excluded:
+    """The exclusion of ``code`` for ``why`` (memoised on the shared reasons, held by the entry)."""
+    hit = _EXCLUSIONS.get((code, id(why)))
+    if hit is None:
+        if len(_EXCLUSIONS) > _MEMO_LIMIT:
+            _EXCLUSIONS.clear()
+        e = Excluded(code, tuple([r.text for r in why]), tuple([r.kind for r in why]))
+        hit = _EXCLUSIONS[code, id(why)] = (why, e)
+    return hit[1]
+
+
+def _later(e: Excluded, more: Reasons) -> Excluded:
+    """``e`` with the time rules' reasons ``more`` added (memoised on both, held by the entry)."""
+    hit = _EXCLUSIONS.get((id(e), id(more)))
+    if hit is None:
+        if len(_EXCLUSIONS) > _MEMO_LIMIT:
+            _EXCLUSIONS.clear()
+        later = Excluded(
+            e.code, e.reasons + tuple([r.text for r in more]), e.kinds + tuple([r.kind for r in more])
+        )
+        hit = _EXCLUSIONS[id(e), id(more)] = ((e, more), later)
+    return hit[1]
 
 
 def clear_memos() -> None:
     """Forget every memoised rule outcome (each call is answered afresh until the memos fill again)."""
     _SIFTED.clear()
-    _TIMED.clear()
+    _RESIFTED.clear()
+    _EXCLUSIONS.clear()
     _layout.cache_clear()
     fit_reasons.clear_memos()
     eligibility.clear_memos()
@@ -269,7 +368,7 @@ def _sift(
     return hit
 
 
-def _with_time(
+def _resift(
     menu: Menu,
     sifted: _Sifted,
     time: tuple[Reasons, ...],
@@ -277,27 +376,16 @@ def _with_time(
     target: Intensity | None,
     target_basis: str,
 ) -> _Sifted:
-    """``sifted`` with the time rules' reasons added (memoised on both objects)."""
+    """:func:`_sifted` again with the time rules' outcomes too (memoised on both objects)."""
     key = (id(sifted), id(time))
-    hit = _TIMED.get(key)
-    if hit is not None:
-        return hit
-    if len(_TIMED) > _MEMO_LIMIT:
-        _TIMED.clear()
-    late = [i for i, why in enumerate(time) if why]
-    if all(sifted.rules[i] for i in late):  # only programmes already ruled out gain reasons: the offer stands
-        ruled_out = dict(sifted.ruled_out)
-        for i in late:
-            e = ruled_out[menu.codes[i]]
-            more = time[i]
-            ruled_out[e.code] = Excluded(
-                e.code, e.reasons + tuple(r.text for r in more), e.kinds + tuple(r.kind for r in more)
-            )
-        hit = _Sifted((sifted, time), sifted.rules, sifted.chosen, ruled_out)
-    else:
-        reasons = tuple(r + t for r, t in zip(sifted.rules, time, strict=True))
-        hit = _sifted(menu, (sifted, time), sifted.rules, reasons, offence, target, target_basis)
-    _TIMED[key] = hit
+    hit = _RESIFTED.get(key)
+    if hit is None:
+        if len(_RESIFTED) > _MEMO_LIMIT:
+            _RESIFTED.clear()
+        reasons = tuple([r + t for r, t in zip(sifted.rules, time, strict=True)])
+        hit = _RESIFTED[key] = _sifted(
+            menu, (sifted, time), sifted.rules, reasons, offence, target, target_basis
+        )
     return hit
 
 
@@ -317,11 +405,9 @@ def _sifted(
     chosen, dropped = _responsivity(passed, offence, target, target_basis)
     failed.update(dropped)
     chosen.sort(key=lambda p: ROLE_ORDER[p.role])  # stable: catalogue order within a role
-    ruled_out = {
-        p.code: Excluded(p.code, tuple(r.text for r in why), tuple(r.kind for r in why))
-        for p in menu.available
-        if (why := failed.get(p.code))
-    }
+    ruled_out = tuple(
+        [_excluded(p.code, why) if (why := failed.get(p.code)) else None for p in menu.available]
+    )
     return _Sifted(keep, rules, tuple(chosen), ruled_out)
 
 
@@ -409,8 +495,9 @@ _SUMMARY = {
 }
 
 
-def _why_none(a: AssessedRisk, sifted: _Sifted, policy: Policy) -> str:
-    """One sentence a programme manager can act on, saying why no programme fits."""
+def _why_none(a: AssessedRisk, excluded: tuple[Excluded, ...] | _Sifted, policy: Policy) -> str:
+    """One sentence a programme manager can act on, saying why no programme fits (``excluded``: every
+    exclusion, or the sifted outcome they were made from, whose summary is memoised)."""
     if a.band is Band.NOT_APPLICABLE:
         return (
             "No programme fits: OSP does not give him a risk level (no sexual sanction recorded, or not a"
@@ -427,10 +514,14 @@ def _why_none(a: AssessedRisk, sifted: _Sifted, policy: Policy) -> str:
             " routinely offered accredited programmes (NOMS FOI 94074); the low-risk policy switch"
             " changes this."
         )
-    # nothing offered: every programme running that day is ruled out
-    if not sifted.commonest:
+    if isinstance(excluded, _Sifted):  # nothing offered: every programme on the menu is ruled out
+        running, commonest = len(excluded.ruled_out), excluded.commonest
+    else:
+        ruled_out = [e for e in excluded if "not_available" not in e.kinds]
+        running, commonest = len(ruled_out), _commonest(ruled_out)
+    if not commonest:
         return f"No programme fits: none in the catalogue was running on {a.day.isoformat()}."
     return (
-        f"No programme fits: of the {len(sifted.ruled_out)} programmes running on {a.day.isoformat()},"
-        f" the commonest reasons were {sifted.commonest}."
+        f"No programme fits: of the {running} programmes running on {a.day.isoformat()},"
+        f" the commonest reasons were {commonest}."
     )

@@ -25,7 +25,7 @@ from pydantic import (
 
 from desist.domain.catalogue import Setting, default_catalogue, hsp_checklist
 from desist.domain.groups import OffenceContact
-from desist.domain.risk.base import AdultAge, Count, FieldError
+from desist.domain.risk.base import AdultAge, Count, FieldError, lower_word
 from desist.domain.risk.osp import OspInput
 from desist.domain.risk.pni import PniInput
 from desist.domain.risk.rm2000 import Rm2000Input
@@ -56,10 +56,6 @@ class CompletedProgramme(BaseModel):
 
     code: str
     targets_met: bool
-
-
-def _lower(value: Any) -> Any:
-    return value.strip().lower() if isinstance(value, str) else value
 
 
 def _split(value: Any, field: str = "hsp_items") -> Any:
@@ -102,8 +98,41 @@ def _completed(value: Any) -> Any:
     return out
 
 
-SettingWord = Annotated[Setting, BeforeValidator(_lower)]
-OffenceWord = Annotated[OffenceType, BeforeValidator(_lower)]
+def catalogue_spelling(done: tuple[CompletedProgramme, ...]) -> tuple[CompletedProgramme, ...]:
+    """Completed programmes with their codes spelt as the catalogue spells them.
+
+    Raises
+    ------
+    FieldError
+        A code is not in the catalogue.
+    """
+    catalogue = default_catalogue()
+    out = []
+    for d in done:
+        if d.code not in catalogue:
+            raise FieldError(
+                "completed_programmes",
+                d.code,
+                f"unknown programme code '{d.code}', expected one of {', '.join(catalogue.codes)}",
+            )
+        out.append(CompletedProgramme(code=catalogue[d.code].code, targets_met=d.targets_met))
+    return tuple(out)
+
+
+def check_hsp_items(names: tuple[str, ...]) -> None:
+    """Raise FieldError for a name that is not an item of the HSP checklist."""
+    items = hsp_checklist().items
+    for name in names:
+        if name not in items:
+            raise FieldError(
+                "hsp_items",
+                name,
+                f"unknown HSP item '{name}', expected a name from hsp_items.yaml such as {next(iter(items))}",
+            )
+
+
+SettingWord = Annotated[Setting, BeforeValidator(lower_word)]
+OffenceWord = Annotated[OffenceType, BeforeValidator(lower_word)]
 
 #: fields only Static-99R uses (stranger_victim and male_victim are shared, so they do not switch it on)
 STATIC99R_FIELDS = (
@@ -229,33 +258,9 @@ class Profile(OspInput, PniInput):
                 "'images_only' contradicts the sanction counts, expected at least one indecent image"
                 " sanction and no contact or paraphilia sanctions",
             )
-        catalogue = default_catalogue()
-        codes = []
-        for done in self.completed_programmes:
-            if done.code not in catalogue:
-                raise FieldError(
-                    "completed_programmes",
-                    done.code,
-                    f"unknown programme code '{done.code}', expected one of {', '.join(catalogue.codes)}",
-                )
-            codes.append(catalogue[done.code].code)
-        object.__setattr__(  # normalise codes to the catalogue's spelling (the model is frozen)
-            self,
-            "completed_programmes",
-            tuple(
-                CompletedProgramme(code=c, targets_met=d.targets_met)
-                for c, d in zip(codes, self.completed_programmes, strict=True)
-            ),
-        )
-        items = hsp_checklist().items
-        for name in self.hsp_items:
-            if name not in items:
-                raise FieldError(
-                    "hsp_items",
-                    name,
-                    f"unknown HSP item '{name}', expected a name from hsp_items.yaml"
-                    f" such as {next(iter(items))}",
-                )
+        # codes in the catalogue's spelling (the model is frozen)
+        object.__setattr__(self, "completed_programmes", catalogue_spelling(self.completed_programmes))
+        check_hsp_items(self.hsp_items)
         self._has_pni = any(getattr(self, name) is not None for name in PNI_FIELDS)
         if self._has_pni and self.sex == "M" and self.sexual_sanctions > 0:
             # the PNI's own precondition, checked here so a bulk run refuses the record at validation

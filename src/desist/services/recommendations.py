@@ -2,8 +2,10 @@
 
 The rules are the domain's (:func:`desist.domain.pathways.recommend_many`, the same engine ``recommend`` uses
 for one man); this module owns the use case around them: validation with one line per refused record, the
-``fail``/``skip`` choice, and (:func:`recommend_chunks`) chunk-by-chunk work so memory does not grow with the
-input.
+``fail``/``skip`` choice, and (:func:`recommend_chunks`, :func:`recommend_rendered`) chunk-by-chunk work so
+memory does not grow with the input. :func:`recommend_rendered`, the command's way, checks each chunk column
+by column first (:mod:`desist.domain.profile_columns`) and gives only the records those checks cannot accept
+outright to the Profile model.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
+import numpy as np
 from pydantic import ValidationError
 
 from desist.domain.errors import InputError
-from desist.domain.pathways import Policy, Recommendation, recommend_many
+from desist.domain.pathways import Policy, Recommendation, recommend_checked, recommend_many
 from desist.domain.profile import Profile
+from desist.domain.profile_columns import check_profiles
 from desist.domain.risk.base import FieldError
 from desist.domain.risk.rejects import Reject, to_reject
 
@@ -42,13 +46,14 @@ def parse_day(text: str | None, option: str = "as_of") -> date | None:
 
 
 def _validate(
-    records: Sequence[Mapping[str, Any]], first_row: int, on_error: str
-) -> tuple[list[Profile], list[Reject]]:
-    profiles: list[Profile] = []
+    records: Sequence[Mapping[str, Any]], rows: Sequence[int], on_error: str
+) -> tuple[list[tuple[int, Profile]], list[Reject]]:
+    """Each record through the Profile model: (row, profile) for the valid ones, and the refused ones."""
+    profiles: list[tuple[int, Profile]] = []
     rejects: list[Reject] = []
-    for row, rec in enumerate(records, start=first_row):
+    for row, rec in zip(rows, records, strict=True):
         try:
-            profiles.append(Profile.model_validate(rec))
+            profiles.append((row, Profile.model_validate(rec)))
         except (ValidationError, FieldError) as exc:
             reject = to_reject(row, rec, exc, Profile)
             if on_error == "fail":
@@ -81,9 +86,10 @@ def recommend_records(
     InputError
         ``on_error="fail"`` and a record is refused.
     """
-    profiles, rejects = _validate(records, 1, on_error)
+    profiles, rejects = _validate(records, range(1, len(records) + 1), on_error)
     # every record's own checks (including the PNI's precondition) ran in validation, so this cannot fail
-    return Recommended(recommend_many(profiles, default_as_of=as_of, policy=policy), rejects)
+    men = [p for _, p in profiles]
+    return Recommended(recommend_many(men, default_as_of=as_of, policy=policy), rejects)
 
 
 def recommend_chunks(
@@ -95,25 +101,53 @@ def recommend_chunks(
     """:func:`recommend_records` chunk by chunk (rows are numbered across chunks), one result per chunk."""
     row = 1
     for records in chunks:
-        profiles, rejects = _validate(records, row, on_error)
+        profiles, rejects = _validate(records, range(row, row + len(records)), on_error)
         row += len(records)
-        yield Recommended(recommend_many(profiles, default_as_of=as_of, policy=policy), rejects)
+        men = [p for _, p in profiles]
+        yield Recommended(recommend_many(men, default_as_of=as_of, policy=policy), rejects)
+
+
+class Records(Protocol):
+    """A chunk of a file's records (:class:`desist.adapters.record_stream.Chunk`): records ``first_row ..
+    first_row + n - 1`` as columns, and one by one as the record path reads them."""
+
+    first_row: int
+    n: int
+    columns: dict[str, Any]
+
+    def record(self, i: int) -> dict[str, Any]: ...
 
 
 def _work(
-    records: Sequence[Mapping[str, Any]],
-    first_row: int,
+    chunk: Records,
     as_of: date | None,
     policy: Policy | None,
     on_error: str,
     render: Callable[[list[Recommendation]], list[str]],
 ) -> tuple[list[str], list[Reject]]:
-    profiles, rejects = _validate(records, first_row, on_error)
-    return render(recommend_many(profiles, default_as_of=as_of, policy=policy)), rejects
+    """Check the chunk column by column, recommend for the plain records in bulk and leave the others to the
+    Profile model (refusals, odd spellings), then render all in row order."""
+    checked = check_profiles(chunk.columns, chunk.n)
+    out: list[Recommendation | None] = [None] * chunk.n
+    plain = np.flatnonzero(checked.plain).tolist()
+    for i, rec in zip(plain, recommend_checked(checked, as_of, policy), strict=True):
+        out[i] = rec
+    odd = np.flatnonzero(~checked.plain).tolist()
+    if odd:
+        records = [chunk.record(i) for i in odd]
+        profiles, rejects = _validate(records, [chunk.first_row + i for i in odd], on_error)
+        valid = {p_row - chunk.first_row: p for p_row, p in profiles}
+        for i, rec in zip(
+            valid, recommend_many(list(valid.values()), default_as_of=as_of, policy=policy), strict=True
+        ):
+            out[i] = rec
+    else:
+        rejects = []
+    return render([r for r in out if r is not None]), rejects
 
 
 def recommend_rendered(
-    chunks: Iterable[Sequence[Mapping[str, Any]]],
+    chunks: Iterable[Records],
     as_of: date | None,
     policy: Policy | None,
     on_error: str,
@@ -123,28 +157,25 @@ def recommend_rendered(
     """Recommend chunk by chunk and render each chunk with ``render``, in order: ``(text pieces, rejects)``.
 
     With ``workers > 1`` the chunks are shared out between that many processes (``render`` must then be a
-    picklable function), at most two chunks per worker in flight, so memory stays bounded; only text and
-    rejects come back.
+    picklable function), at most two chunks per worker in flight, so memory stays bounded; the chunks travel
+    as columns, and only text and rejects come back.
 
     Raises
     ------
     InputError
         ``on_error="fail"`` and a record is refused.
     """
-    row = 1
     if workers <= 1:
-        for records in chunks:
-            yield _work(records, row, as_of, policy, on_error, render)
-            row += len(records)
+        for chunk in chunks:
+            yield _work(chunk, as_of, policy, on_error, render)
         return
     from concurrent.futures import Future, ProcessPoolExecutor
 
     pending: deque[Future[tuple[list[str], list[Reject]]]] = deque()
     with ProcessPoolExecutor(workers) as pool:
         try:
-            for records in chunks:
-                pending.append(pool.submit(_work, records, row, as_of, policy, on_error, render))
-                row += len(records)
+            for chunk in chunks:
+                pending.append(pool.submit(_work, chunk, as_of, policy, on_error, render))
                 if len(pending) >= 2 * workers:
                     yield pending.popleft().result()
             while pending:

@@ -50,6 +50,11 @@ Count = Annotated[int, Field(ge=0, le=500)]
 OasysItem = Annotated[int | None, Field(default=None, ge=0, le=2)]
 
 
+def lower_word(value: Any) -> Any:
+    """Before-validator for lower-case words (a setting, an offence type): any case, surrounding spaces."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 def upper_word(value: Any) -> Any:
     """Before-validator for band words: accept any case and surrounding spaces; blank text is missing."""
     if isinstance(value, str):

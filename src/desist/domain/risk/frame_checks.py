@@ -29,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from desist.domain.risk import registry
 from desist.domain.risk.bands import Band
-from desist.domain.risk.base import FieldError, upper_word
+from desist.domain.risk.base import FieldError, lower_word, upper_word
 from desist.domain.risk.osp import SEXUAL_SANCTION_FIELDS, OspInput
 from desist.domain.risk.rejects import Reject, to_reject
 
@@ -51,6 +51,7 @@ class FieldRule:
     hi: float | None = None
     words: tuple[str, ...] = ()
     blank_is_missing: bool = False
+    lower: bool = False  # words are read in lower case (base.lower_word), not upper case
 
 
 @dataclass
@@ -118,8 +119,12 @@ def field_rules(model: type[BaseModel]) -> tuple[FieldRule, ...]:
                 getattr(m, "func", None) is upper_word
                 for m in [*info.metadata, *_validators(info.annotation)]
             )
+            lower = any(
+                getattr(m, "func", None) is lower_word
+                for m in [*info.metadata, *_validators(info.annotation)]
+            )
             words = tuple(str(m.value) for m in core)
-            out.append(FieldRule(name, "word", required, words=words, blank_is_missing=blank))
+            out.append(FieldRule(name, "word", required, words=words, blank_is_missing=blank, lower=lower))
         else:  # a type this module does not check: every given value goes to the record model
             out.append(FieldRule(name, "other", required))
     return tuple(out)
@@ -147,7 +152,7 @@ def _np(arr: Any, fill: Any) -> np.ndarray:
     return out
 
 
-def _check(rule: FieldRule, values: Any, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def check_field(rule: FieldRule, values: Any, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(normalised values, accepted, missing)`` for one column; rows neither accepted nor missing go to the
     record model."""
     arr = _arrow(values, n)
@@ -205,7 +210,7 @@ def _check(rule: FieldRule, values: Any, n: int) -> tuple[np.ndarray, np.ndarray
                 out = _np(arr, None) if isinstance(values, pa.Array | pa.ChunkedArray) else np.asarray(values)
                 out = out.astype(object, copy=False)
             else:
-                up = pc.utf8_upper(text)
+                up = pc.utf8_lower(text) if rule.lower else pc.utf8_upper(text)
                 # a blank band word is a missing one (upper_word); a blank sex is refused by the model
                 blank = _np(pc.equal(up, ""), False).astype(bool)
                 where = _np(pc.index_in(up, pa.array(rule.words)), -1).astype(np.int64)
@@ -220,7 +225,7 @@ def _check(rule: FieldRule, values: Any, n: int) -> tuple[np.ndarray, np.ndarray
     return out, ok, missing
 
 
-def _osp_rules(col: dict[str, np.ndarray]) -> np.ndarray:
+def osp_rule_breaches(col: dict[str, np.ndarray]) -> np.ndarray:
     """Rows breaking OSP's cross-field rules (the record model raises the message)."""
     counts = np.column_stack([col[f] for f in SEXUAL_SANCTION_FIELDS])
     most = counts.max(axis=1)
@@ -235,7 +240,7 @@ def _fields(
     col: dict[str, np.ndarray] = {}
     doubt = np.zeros(n, bool)
     for rule in rules:
-        values, ok, missing = _check(rule, columns.get(rule.name), n)
+        values, ok, missing = check_field(rule, columns.get(rule.name), n)
         col[rule.name] = values
         doubt |= ~ok & ~(missing & (not rule.required))
     return col, doubt
@@ -267,7 +272,7 @@ def check_columns(
     t = registry.get_tool(tool)
     col, doubt = _fields(field_rules(t.model), columns, n)
     if t.name == "osp":
-        doubt |= ~doubt & _osp_rules(col)
+        doubt |= ~doubt & osp_rule_breaches(col)
     elif t.name == "static99r":
         doubt |= col["sex"] == "F"
     elif t.name == "pni":
@@ -311,7 +316,7 @@ def _pni_osp(col: dict[str, np.ndarray], columns: Mapping[str, Any], n: int) -> 
         idx = np.flatnonzero(given)
         rules = field_rules(OspInput)
         ocol, odoubt = _fields(rules, {r.name: _take(columns.get(r.name), idx) for r in rules}, len(idx))
-        odoubt |= ~odoubt & _osp_rules(ocol)
+        odoubt |= ~odoubt & osp_rule_breaches(ocol)
         doubt[idx[odoubt]] = True
         fine = idx[~odoubt]
         if len(fine):

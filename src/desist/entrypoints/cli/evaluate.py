@@ -18,6 +18,8 @@ from desist.entrypoints.cli.casework_common import AsOpt
 from desist.entrypoints.cli.options import flag_names
 
 FORMATS = ("json", "table")
+#: files from which the evaluation keeps freed memory for reuse (see desist.entrypoints.cli.allocator)
+LARGE_FILE = 50_000_000
 
 
 def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
@@ -307,6 +309,10 @@ def register(app: typer.Typer) -> None:
                 )
         ev = Evaluation.from_spec(spec)
         _plots_folder(plots)
+        if input_.is_file() and input_.stat().st_size > LARGE_FILE:
+            from desist.entrypoints.cli.allocator import keep_freed_memory
+
+            keep_freed_memory()
         df = read_columns(input_, spec.columns())
         with flag_names(**LIBRARY_FLAGS, phrases=LIBRARY_PHRASES):
             ev.fit(df)

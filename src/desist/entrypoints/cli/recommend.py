@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
             day = parse_day(as_of, "--as-of")
             if rejects_path is not None:
                 rejects_file = RejectsFile(rejects_path, not_over=input_path, force=force)
-            chunks = (c.records() for c in read_chunks(input_path, CHUNK_MEN))
+            chunks = read_chunks(input_path, CHUNK_MEN)
             policy = Policy(offer_low_risk=offer_low_risk)
             render = functools.partial(render_chunk, fmt=fmt.value, width=Console().width)
             if fmt is Format.CSV:

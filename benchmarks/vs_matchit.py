@@ -28,6 +28,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -144,8 +145,11 @@ def load() -> str:
 
 
 def desist_cmd(path: Path) -> list[str]:
-    exe = shutil.which("desist")
-    base = [exe] if exe else [sys.executable, "-m", "desist.entrypoints.cli.app"]
+    """``desist evaluate`` as pip installs it: the console script next to this Python (not a version
+    manager's shim in front of it, such as pyenv's, which runs bash and several processes first)."""
+    script = Path(sysconfig.get_path("scripts")) / "desist"
+    exe = str(script) if script.exists() else shutil.which("desist")
+    base = [exe] if exe else [sys.executable, "-c", "from desist.entrypoints.cli import main; main()"]
     return [
         *base, "evaluate", "--input", str(path), "--treatment", "t", "--outcome", "y", "--covariates", "x",
         "--distance", "logit", "--caliper", "0.2", "--format", "json",

@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-#: units from which the loops are compiled with numba rather than run by the interpreter (or by numpy):
-#: below it they take less time than importing numba (about 0.2 s) and loading the compiled code
-COMPILED_FROM = 400_000
+#: units from which the loops are compiled with numba rather than run by the interpreter (or by numpy).
+#: Importing numba and loading the compiled code costs 0.3-0.8 s of CPU once per process; at 1.1 million
+#: units (100,000 treated) the interpreted walk and fingerprint cost about as much, and the match alone less
+COMPILED_FROM = 1_500_000
 
 _DONE: dict[Callable[..., Any], Callable[..., Any]] = {}
 

@@ -310,9 +310,13 @@ def register(app: typer.Typer) -> None:
         ev = Evaluation.from_spec(spec)
         _plots_folder(plots)
         if input_.is_file() and input_.stat().st_size > LARGE_FILE:
+            import threading
+
             from desist.entrypoints.cli.allocator import keep_freed_memory
+            from desist.evaluation._jit import warm_up
 
             keep_freed_memory()
+            threading.Thread(target=warm_up, daemon=True).start()  # numba loads while Arrow parses
         df = read_columns(input_, spec.columns())
         with flag_names(**LIBRARY_FLAGS, phrases=LIBRARY_PHRASES):
             ev.fit(df)

@@ -49,7 +49,7 @@ def warm_up() -> None:
 
     try:
         x = np.array([0.4, 0.1, 0.3, 0.2])
-        compiled(_sorting._radix_order)(x, np.arange(4, dtype=np.int32))
+        compiled(_sorting._radix_order)(x, np.empty(4, dtype=np.int32))
         treated = np.array([True, False, False, False])
         _nearest.match_1d_without_replacement(
             x, treated, np.ones(4, dtype=bool), np.array([0]), 1, None, compiled=True

@@ -18,8 +18,8 @@ _PASSES = 6  # 66 bits >= 64
 
 
 def _radix_order(x: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Stable ascending order of the finite doubles ``x`` and the sorted values; ``idx`` is
-    ``arange(len(x))`` of the index type.
+    """Stable ascending order of the finite doubles ``x`` and the sorted values; ``idx`` is an array of
+    ``len(x)`` of the index type to use (its values are not read: the first pass numbers the rows).
 
     Each double becomes an unsigned key that sorts as the number does: positive numbers with the sign bit
     set, negative numbers with every bit flipped; -0.0 is read as 0.0 (numpy's sort counts them equal, and
@@ -42,6 +42,7 @@ def _radix_order(x: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray
             counts[p, (k >> np.uint64(_BITS * p)) & mask] += 1
     keys2 = np.empty_like(keys)
     idx2 = np.empty_like(idx)
+    moved = False  # no pass has run yet: row i is still at position i
     off = np.empty(nb, np.int64)
     for p in range(_PASSES):
         c = counts[p]
@@ -57,10 +58,14 @@ def _radix_order(x: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray
             digit = (k >> shift) & mask
             o = off[digit]
             keys2[o] = k
-            idx2[o] = idx[i]
+            idx2[o] = idx[i] if moved else i
             off[digit] = o + 1
         keys, keys2 = keys2, keys
         idx, idx2 = idx2, idx
+        moved = True
+    if not moved:  # every key alike in every digit: the data order is the order
+        for i in range(n):
+            idx[i] = i
     for i in range(n):  # keys back to the doubles' bits, in place
         k = keys[i]
         keys[i] = k ^ top if k & top else ~k
@@ -83,5 +88,5 @@ def stable_sort(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if not use_compiled(len(x)):
         order = np.argsort(x, kind="stable").astype(itype, copy=False)
         return order, x[order]
-    out: tuple[np.ndarray, np.ndarray] = compiled(_radix_order)(x, np.arange(len(x), dtype=itype))
+    out: tuple[np.ndarray, np.ndarray] = compiled(_radix_order)(x, np.empty(len(x), dtype=itype))
     return out

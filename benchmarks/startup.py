@@ -4,7 +4,8 @@ A tool staff run all day must start fast (target: under 0.5 s on a small databas
 own process (as a user would run it) ``--repeat`` times on a small SQLite database made in a temporary
 folder (a handful of men, one offering, a group and referrals); the median and the best wall time are
 printed, with the median CPU time (user + system: less sensitive than wall time to other work on the
-machine), the largest peak resident memory of its runs, and whether pandas/numpy/scipy were imported.
+machine), the largest peak resident memory of its runs, and which heavy modules it imported (pandas, numpy,
+scipy, Alembic, Rich, pydantic, FastAPI, SQLAlchemy's PostgreSQL dialect: none should be).
 
 Desist's bytecode is compiled first (``compileall``), as an installed wheel has it: with
 ``PYTHONDONTWRITEBYTECODE`` set (as on the project's machines) an editable install would otherwise compile
@@ -36,7 +37,8 @@ PROBE = (
     "    main(sys.argv[1:])\n"
     "except SystemExit as exc:\n"
     "    code = exc.code or 0\n"
-    "heavy = ('pandas', 'numpy', 'scipy', 'alembic', 'matplotlib', 'pydantic', 'rich')\n"
+    "heavy = ('pandas', 'numpy', 'scipy', 'alembic', 'matplotlib', 'pydantic', 'rich', 'fastapi',\n"
+    "         'sqlalchemy.dialects.postgresql')\n"
     "heavy = [m for m in heavy if m in sys.modules]\n"
     "sys.stderr.write('HEAVY=' + ','.join(heavy) + '\\n')\n"
     "sys.exit(code)\n"
@@ -126,6 +128,7 @@ def main() -> None:
 
         compileall.compile_dir(Path(desist.__file__).parent, quiet=1)
         _setup(folder, env)
+        start_load = os.getloadavg()[0]
         print(f"{'command':<38}{'median s':>9}{'best s':>8}{'CPU s':>8}{'peak MiB':>9}  heavy imports")
         floor = [_floor(env, folder) for _ in range(args.repeat)]
         print(
@@ -147,7 +150,10 @@ def main() -> None:
                 f"  {heavy or '-'}"
             )
         load = os.getloadavg()[0]
-        print(f"slowest median {worst:.3f} s; 1-minute load average {load:.1f} on {os.cpu_count()} cores")
+        print(
+            f"slowest median {worst:.3f} s; 1-minute load average {start_load:.1f} at the start, "
+            f"{load:.1f} at the end, on {os.cpu_count()} cores"
+        )
 
 
 if __name__ == "__main__":

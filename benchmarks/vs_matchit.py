@@ -8,8 +8,9 @@ start-up, imports, reading the file, the propensity model, matching and the outc
 * R: ``read.csv`` + ``matchit(t ~ x, method = "nearest", link = "linear.logit", caliper = 0.2)`` +
   ``match.data`` + the difference in matched outcome means (1:1 nearest neighbour without replacement,
   caliper 0.2 SD of the logit). The script also writes its pairs (a few ms, timed inside R and subtracted).
-* desist: ``desist evaluate --data FILE --treatment t --outcome y --covariates x --distance logit
-  --caliper 0.2 --format json`` (which also does balance, robust CIs and sensitivity analyses).
+* desist: ``desist evaluate --input FILE --treatment t --outcome y --covariates x --distance logit
+  --caliper 0.2 --format json`` (which also does balance, robust CIs and sensitivity analyses), its bytecode
+  and its numba-compiled loops cached first, as after an installed desist's first large run.
 
 Afterwards (untimed) desist's matcher is run on the same file and its pairs compared with R's, pair by pair;
 the ATT from desist's JSON is compared with R's. MatchIt 4.7.2 is looked for in ``$R_LIBS`` (default
@@ -28,6 +29,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -144,8 +146,11 @@ def load() -> str:
 
 
 def desist_cmd(path: Path) -> list[str]:
-    exe = shutil.which("desist")
-    base = [exe] if exe else [sys.executable, "-m", "desist.entrypoints.cli.app"]
+    """``desist evaluate`` as pip installs it: the console script next to this Python (not a version
+    manager's shim in front of it, such as pyenv's, which runs bash and several processes first)."""
+    script = Path(sysconfig.get_path("scripts")) / "desist"
+    exe = str(script) if script.exists() else shutil.which("desist")
+    base = [exe] if exe else [sys.executable, "-c", "from desist.entrypoints.cli import main; main()"]
     return [
         *base, "evaluate", "--input", str(path), "--treatment", "t", "--outcome", "y", "--covariates", "x",
         "--distance", "logit", "--caliper", "0.2", "--format", "json",
@@ -172,6 +177,11 @@ def main() -> None:
 
     # as an installed wheel has it (PYTHONDONTWRITEBYTECODE would otherwise recompile desist at every start)
     compileall.compile_dir(Path(desist.__file__).parent, quiet=1)
+    # and numba's compiled loops in its disk cache, as after desist's first national-size run (compiling them
+    # takes tens of seconds once; every later run loads them)
+    from desist.evaluation._jit import warm_up
+
+    warm_up()
     no_r = r_available()
     started = datetime.now(UTC)
     print(f"# {started:%Y-%m-%d %H:%M} UTC on {machine()}; load average at start {load()}", flush=True)

@@ -43,7 +43,7 @@ def shown_url(url: str) -> str:
         return "(not a database URL)"
 
 
-def open_engine(url: str, *, create: bool = False) -> Engine:
+def open_engine(url: str, *, create: bool = False, pool_size: int | None = None) -> Engine:
     """An engine on ``url`` that has answered a connection, else one line saying why not.
 
     Without ``create`` a missing SQLite file is refused rather than created (connecting would leave an
@@ -55,6 +55,8 @@ def open_engine(url: str, *, create: bool = False) -> Engine:
         SQLAlchemy URL.
     create : bool
         Allow a SQLite file that does not exist yet (``desist db init``).
+    pool_size : int, optional
+        Connections the engine keeps open for reuse (default: SQLAlchemy's, 5).
     """
     from sqlalchemy import make_url
     from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
@@ -83,7 +85,7 @@ def open_engine(url: str, *, create: bool = False) -> Engine:
         if not create and not path.exists():
             raise InputError(f"database {shown} does not exist; run `desist db init` first")
     try:
-        engine = make_engine(url)
+        engine = make_engine(url, **({"pool_size": pool_size} if pool_size else {}))
     except (NoSuchModuleError, ImportError) as exc:
         raise InputError(
             f"database {shown}: driver {parsed.drivername!r} is not available ({_first_line(exc)}); "
@@ -201,7 +203,7 @@ def bootstrap(settings: Settings | None = None, *, require_head: bool = True, cr
     from desist.adapters.engine import make_session_factory
 
     settings = settings or get_settings()
-    engine = open_engine(settings.database_url, create=create)
+    engine = open_engine(settings.database_url, create=create, pool_size=settings.db_pool_size)
     if require_head:
         try:
             check_head(engine, settings.database_url)

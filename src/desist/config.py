@@ -33,6 +33,7 @@ _NUMBERS: dict[str, tuple[type, float, float, bool]] = {
     "statement_timeout_s": (float, 0, 86400, True),
     "lock_timeout_s": (float, 0, 86400, True),
     "busy_timeout_s": (float, 0, 86400, True),
+    "db_pool_size": (int, 1, 1000, True),
     "session_idle_minutes": (float, 0, 24 * 60, False),
     "session_absolute_hours": (float, 0, 24 * 30, False),
 }
@@ -91,6 +92,10 @@ class Settings:
     busy_timeout_s : float
         SQLite: how long a writer waits for another writer before "the database is busy"
         (``DESIST_BUSY_TIMEOUT_S``).
+    db_pool_size : int
+        Database connections each process keeps open for reuse (``DESIST_DB_POOL_SIZE``, 16). The web
+        server also runs at most this many requests at once per process, so a busy server neither waits
+        for a connection nor opens and closes extra ones (a new PostgreSQL connection costs more than a page).
     session_idle_minutes : float
         A signed-in session ends after this long without a request (``DESIST_SESSION_IDLE_MINUTES``, 30).
     session_absolute_hours : float
@@ -115,6 +120,7 @@ class Settings:
     statement_timeout_s: float = 300
     lock_timeout_s: float = 30
     busy_timeout_s: float = 30
+    db_pool_size: int = 16
     session_idle_minutes: float = 30
     session_absolute_hours: float = 10
     cookie_secure: bool = True

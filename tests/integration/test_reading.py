@@ -66,3 +66,17 @@ def test_sqlite_readers_do_not_wait_for_a_writer(database_url: str, backend: str
     assert page.person.prison_number == "A1234BC"
     assert found == ["A1234BC"]  # the writer's row is not committed: not seen
     assert took < 5, f"readers waited {took:.1f} s for the writer's lock"
+
+
+def test_postgresql_reads_without_a_transaction_and_hands_the_connection_back_transactional(
+    uow_factory, backend
+) -> None:  # type: ignore[no-untyped-def]
+    if backend != "postgresql":
+        pytest.skip("SQLite reads in a deferred transaction")
+    uow = uow_factory("reader")
+    with uow.reading():
+        dbapi = uow.session.connection().connection.dbapi_connection
+        assert dbapi.autocommit  # no BEGIN/ROLLBACK round trips: each statement reads committed data
+    assert not dbapi.autocommit  # back in the pool as every writer expects it
+    with uow:
+        assert not uow.session.connection().connection.dbapi_connection.autocommit

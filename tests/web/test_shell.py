@@ -174,3 +174,16 @@ def test_desist_serve_answers_over_http(web_url: str) -> None:
         out, err = proc.communicate(timeout=30)
     assert f"desist: serving http://127.0.0.1:{port}/" in err
     assert "GET /sign-in" not in err + out  # no access log by default
+
+
+def test_every_handler_that_reaches_the_database_runs_off_the_event_loop(client) -> None:  # type: ignore[no-untyped-def]
+    """A coroutine handler runs on the event loop, which serves every request: its database work (or the
+    sign-in's password hashing, tens of milliseconds) would hold them all up. desist's handlers are plain
+    functions, run in the thread pool; forms are read before them (``pages.forms.FORM``)."""
+    import inspect
+
+    from desist.entrypoints.web.route_actions import app_endpoints
+
+    ours = [(m, p, fn) for m, p, fn in app_endpoints(client.app) if fn.__module__.startswith("desist.")]
+    assert len(ours) > 30  # every page and API route (FastAPI's own OpenAPI route is not desist's)
+    assert sorted((m, p) for m, p, fn in ours if inspect.iscoroutinefunction(fn)) == []

@@ -76,6 +76,10 @@ def _read_csv(path: Path, columns: Sequence[str] | None, option: str):  # -> pya
     table = pacsv.read_csv(
         path,
         memory_pool=_pool(),
+        # one block up to a gigabyte: each column then comes as one Arrow array, which numpy can use as it
+        # is instead of copying hundreds of blocks into a new array (0.8 s and 260 MB of fresh pages for a
+        # national file); the parse costs the same CPU time
+        read_options=pacsv.ReadOptions(block_size=max(1 << 20, min(path.stat().st_size + 1, 1 << 30))),
         convert_options=pacsv.ConvertOptions(
             include_columns=_pick(names, columns, option, path),
             null_values=list(NA_VALUES),
@@ -182,7 +186,7 @@ def _to_numpy(col: pa.ChunkedArray) -> np.ndarray:
         else:
             parts.append(np.frombuffer(data, dtype=dtype)[lo:hi])
         valid.append(_bits(bitmap, lo, hi) if chunk.null_count else np.ones(hi - lo, dtype=bool))
-    values = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+    values = parts[0] if len(parts) == 1 else np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
     if not col.null_count:
         return values
     ok = np.concatenate(valid)

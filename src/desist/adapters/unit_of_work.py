@@ -163,14 +163,15 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         from desist.adapters import repositories as r
-        from desist.adapters.engine import READ_ONLY
+        from desist.adapters.engine import reading_options
 
         self._session = session = self.session_factory()
         audit.install(session, self.actor)
         self._committed = False
         if self._reading:
             session.autoflush = False
-            session.connection(execution_options={READ_ONLY: True})  # before the transaction begins
+            # before the transaction begins: SQLite's without the write lock, PostgreSQL's in autocommit
+            session.connection(execution_options=reading_options(session.get_bind().dialect.name))
         # the repositories the services use (services/unit_of_work.py lists them)
         self.people = r.PersonRepository(session)
         self.sentences = r.SentenceRepository(session)

@@ -22,13 +22,13 @@ from desist.evaluation._jit import compiled, use_compiled
 def ecdf_max(x1: np.ndarray, w1: np.ndarray | None, x0: np.ndarray, w0: np.ndarray | None) -> float:
     """max |F1 - F0| over the values of ``x1`` and ``x0`` (weights ``w1``, ``w0``; at least one > 0 each;
     None: every weight 1)."""
-    a, wa = (x1, np.ones(len(x1))) if w1 is None else (x1[w1 > 0], w1[w1 > 0])
-    b, wb = (x0, np.ones(len(x0))) if w0 is None else (x0[w0 > 0], w0[w0 > 0])
+    a, wa = (x1, None) if w1 is None else (x1[w1 > 0], w1[w1 > 0])
+    b, wb = (x0, None) if w0 is None else (x0[w0 > 0], w0[w0 > 0])
     if not len(a) + len(b):
         return 0.0
     if not (len(a) and len(b) and use_compiled(len(a) + len(b))):
         x = np.concatenate([a, b])
-        step = np.concatenate([wa / wa.sum(), -wb / wb.sum()])
+        step = np.concatenate([_steps(a, wa), -_steps(b, wb)])
         order = np.argsort(x)  # not stable, which is faster: the order within a run of equal values is unread
         xs = x[order]
         gap = np.cumsum(step[order])
@@ -39,9 +39,14 @@ def ecdf_max(x1: np.ndarray, w1: np.ndarray | None, x0: np.ndarray, w0: np.ndarr
     return float(compiled(_merge_gap)(a, sa, b, sb))
 
 
-def _sorted_steps(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _steps(x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    """Each row's step ``w / sum(w)`` (1 / n without weights)."""
+    return np.full(len(x), 1.0 / len(x)) if w is None else w / w.sum()
+
+
+def _sorted_steps(x: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """``x`` sorted and each row's step ``w / sum(w)`` in that order; one step when the weights are equal."""
-    if w.min() == w.max():
+    if w is None or w.min() == w.max():
         return np.sort(x), np.array([1.0 / len(x)])
     order = np.argsort(x)
     return x[order], w[order] / w.sum()

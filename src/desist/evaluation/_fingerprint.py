@@ -12,11 +12,12 @@ definition):
 * large numeric columns (from :data:`desist.evaluation._jit.COMPILED_FROM` rows): ``format`` costs about a
   microsecond a value, 11 s for a national file, so the texts are written straight into a byte buffer by a
   compiled loop. Twelve significant digits of a double ``v`` are ``m = round(|v| * 10**(11 - X))`` with
-  ``X = floor(log10|v|)``; the product is exact to within 2.5e-4 of a unit of ``m`` (powers of ten up to
-  1e22 are exact doubles and each product rounds once), so wherever the fraction of that product is not
-  within 1e-3 of one half the rounding is certainly the one ``format`` makes. The rest (about one value in
-  500: near-halves, ``m`` outside twelve digits, extreme exponents, infinities, integers past 2**62) are
-  printed by ``format`` itself, and every text is then laid out as Python's ``.12g`` lays it out.
+  ``X = floor(log10|v|)``; powers of ten up to 1e22 are exact doubles, so the product rounds once and is
+  within 6.1e-5 of the exact one (it is below 2**40, where a double's spacing is 2**-13; below 1e-11 two
+  products, within 2.5e-4), and wherever its fraction is not within 1e-4 (1e-3) of one half the rounding is
+  certainly the one ``format`` makes. The rest (about one value in 5,000: near-halves, ``m`` outside twelve
+  digits, extreme exponents, infinities, integers past 2**62) are printed by ``format`` itself, and every text
+  is then laid out as Python's ``.12g`` lays it out.
 """
 
 from __future__ import annotations
@@ -145,17 +146,19 @@ def _plan(a: np.ndarray, p10: np.ndarray, how: np.ndarray, mant: np.ndarray, exp
             continue
         x = int(math.floor(math.log10(av)))
         shift = 11 - x
+        band = 1e-4  # one rounding: s is within 6.1e-5 of the exact product (s < 2**40, ulp 2**-13)
         if shift < 0:
             s = av / p10[-shift] if shift >= -22 else -1.0
         elif shift <= 22:
             s = av * p10[shift]
         elif shift <= 44:
             s = (av * p10[22]) * p10[shift - 22]
+            band = 1e-3  # two roundings: within 2.5e-4
         else:
             s = -1.0
         fl = math.floor(s)
         frac = s - fl
-        if s < 0 or abs(frac - 0.5) < 1e-3:
+        if s < 0 or abs(frac - 0.5) < band:
             how[i] = 3
             continue
         m = np.int64(fl) + (1 if frac > 0.5 else 0)

@@ -14,12 +14,13 @@ def nearest_weights(mm: np.ndarray, treated_rows: np.ndarray, n: int) -> np.ndar
     A matched focal unit gets 1; each control gets the sum over the rows it appears in of 1/(controls in that
     row); control weights are then scaled to sum to the number of distinct matched controls.
     """
-    w = np.zeros(n)
     matched_row = mm[:, 0] >= 0
     counts = (mm >= 0).sum(axis=1)
-    for r in range(mm.shape[1]):
-        sel = mm[:, r] >= 0
-        np.add.at(w, mm[sel, r], 1.0 / counts[sel])
+    # each control's share of every row it is in, added column by column (a control reused with replacement
+    # adds up) in one bincount rather than np.add.at's slow loop
+    share = np.broadcast_to(1.0 / np.maximum(counts, 1)[:, None], mm.shape)
+    sel = (mm >= 0).T
+    w = np.bincount(mm.T[sel], weights=share.T[sel], minlength=n)
     # only matched controls have a weight yet: sum and count them without gathering every control
     total = w.sum()
     if total == 0 or not matched_row.any():

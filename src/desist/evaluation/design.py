@@ -94,6 +94,15 @@ def _levels(data: Columns, name: str) -> list[Any]:
     return sorted(present, key=lambda v: (str(type(v)), v))
 
 
+def _spread_finite(values: np.ndarray) -> bool:
+    """Whether the SD of these finite numbers can be computed (their squares do not overflow). Below 1e100
+    they cannot (ten thousand million squares of 4e200 stay below 1e308): only then is the SD computed."""
+    if not len(values) or max(abs(float(values.min())), abs(float(values.max()))) < 1e100:
+        return True
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(np.std(values)))
+
+
 def design_columns(data: Any, covariates: list[str], drop_first: bool = True) -> tuple[list[str], np.ndarray]:
     """The design matrix of :func:`design_matrix` as column names and an (n, p) float array (C order).
 
@@ -118,9 +127,7 @@ def design_columns(data: Any, covariates: list[str], drop_first: bool = True) ->
         values = col.astype(float, copy=False)
         if not np.all(np.isfinite(values)):
             raise InputError(f"covariate {name!r}: has infinite values; expected finite numbers")
-        with np.errstate(over="ignore", invalid="ignore"):
-            spread = float(np.std(values))
-        if not np.isfinite(spread):
+        if not _spread_finite(values):
             # squares overflow: the logistic fit and the balance statistics would silently give NaN/0
             biggest = float(np.max(np.abs(values)))
             raise InputError(

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from desist.domain.errors import AnalysisError
+from desist.evaluation import _background as background
 from desist.evaluation._checks import check_finite, check_subgroup_levels
 from desist.evaluation._evaluation_plots import EvaluationPlots
 from desist.evaluation._frame import Columns, as_columns, to_float
@@ -137,7 +138,8 @@ class Evaluation(KeywordSettings, EvaluationPlots):
         sp = self.spec_
         df = as_columns(data)
         check_columns(df, sp.columns(), "column")
-        self.data_fingerprint_ = fingerprint(df, sp.columns())
+        # the fingerprint needs nothing else: on national files it runs beside the design (_background.py)
+        self._fingerprint = background.start(len(df), fingerprint, df, sp.columns())
         df, self.dropped_ = complete_rows(df, sp.columns(), drop=sp.missing == "drop")
         # rows numbered 0..n-1 (the caller's index is not carried): views of the columns, not copies
         df = Columns({k: df[k] for k in df.columns}, len(df), df.levels)
@@ -237,6 +239,7 @@ class Evaluation(KeywordSettings, EvaluationPlots):
         self.balance_rows_ = balance_rows(
             df, sp.treatment, covariates, weights=self.weights_, estimand=sp.estimand
         )
+        self.data_fingerprint_ = self._fingerprint.result()
         self.warnings_ = list(self.outcome_.warnings)
         if self.dropped_:
             self.warnings_.append(f"{self.dropped_} rows with missing values were dropped")

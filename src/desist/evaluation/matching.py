@@ -22,7 +22,7 @@ from desist.evaluation._nearest import (
     sorted_pool,
     sorted_positions,
 )
-from desist.evaluation._sorting import stable_order
+from desist.evaluation._sorting import stable_sort
 from desist.evaluation._subclass import nearest_weights, subclass_weights, subclassify
 from desist.evaluation.design import check_columns, check_missing, design_columns, treatment_vector
 from desist.evaluation.estimator import BaseEstimator
@@ -287,7 +287,7 @@ class NearestNeighborMatcher(_Matcher):
         cals = resolve_calipers(self.caliper, self.std_caliper, df, d, keep)
         caliper = cals.distance
         # R's order(distance), made once: matching, its tie positions and the tie count all read it
-        srt = None if mahal else stable_order(d)
+        srt, sorted_d = (None, None) if mahal else stable_sort(d)
         # places in the sort of the whole data decide ties; each exact stratum is matched on its own
         pos = sorted_positions(d, srt) if exact and srt is not None else None
         focal_idx = np.flatnonzero(focal)
@@ -318,7 +318,7 @@ class NearestNeighborMatcher(_Matcher):
             rows_by = _positions_by(strata[rank])
             groups = [(units_by[s], rows_by[s]) for s in sorted(rows_by)]
         elif mX is None:  # one stratum, the whole data: no copies of unit-sized arrays (10 million units...)
-            pool = sorted_pool(d, focal, keep, srt)
+            pool = sorted_pool(d, focal, keep, srt, sorted_distance=sorted_d)
             mm[:] = match_1d_without_replacement(
                 d, focal, keep, rank, self.ratio, caliper, None, cov_vals, cov_cal, sort_order=srt, pool=pool
             )

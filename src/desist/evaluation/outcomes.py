@@ -132,19 +132,25 @@ def _as_float(y: ArrayLike, name: str) -> np.ndarray:
         raise InputError(
             f"outcome {name!r}: {int(bad.sum())} values are not numbers; expected 0/1 or numbers"
         )
-    finite = arr[~np.isnan(arr)]
-    if np.isinf(finite).any():
-        raise InputError(
-            f"outcome {name!r}: {int(np.isinf(finite).sum())} infinite value(s); expected finite numbers"
-        )
-    with np.errstate(over="ignore", invalid="ignore"):
-        spread = float(np.std(finite)) if len(finite) else 0.0
-    if not np.isfinite(spread):
-        # squares overflow: means, variances and every CI would come out NaN
-        raise InputError(
-            f"outcome {name!r}: values as large as {float(np.max(np.abs(finite))):.3g} are too large to "
-            "compute with; expected numbers on a sensible scale (rescale the column)"
-        )
+    if raw.dtype.kind in "biu":  # whole numbers of numpy's integer types: finite, squares far from overflow
+        return arr
+    lo, hi = (float(arr.min()), float(arr.max())) if len(arr) else (0.0, 0.0)
+    finite = arr
+    if np.isnan(lo) or np.isnan(hi):  # gaps (refused later if among the people analysed)
+        finite = arr[~np.isnan(arr)]
+        lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 0.0)
+    if np.isinf(lo) or np.isinf(hi):
+        infinite = int(np.isinf(finite).sum())
+        raise InputError(f"outcome {name!r}: {infinite} infinite value(s); expected finite numbers")
+    biggest = max(abs(lo), abs(hi))
+    if biggest >= 1e100:  # below, the squares cannot overflow (see design.py)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if not np.isfinite(np.std(finite)):
+                # squares overflow: means, variances and every CI would come out NaN
+                raise InputError(
+                    f"outcome {name!r}: values as large as {biggest:.3g} are too large to compute with; "
+                    "expected numbers on a sensible scale (rescale the column)"
+                )
     return arr
 
 

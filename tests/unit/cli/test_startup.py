@@ -77,7 +77,7 @@ def test_a_named_command_builds_only_its_own_subtree() -> None:
     names = set(full.commands)  # type: ignore[attr-defined]
     assert {"referral", "group", "db", "audit", "user", "evaluate", "version"} <= names
     for name in names:
-        part = typer.main.get_command(build_app(only=name))
+        part = typer.main.get_command(build_app([name]))
         assert set(part.commands) == {name}, name  # type: ignore[attr-defined]
         mine, theirs = part.commands[name], full.commands[name]  # type: ignore[attr-defined]
         assert [p.name for p in mine.params] == [p.name for p in theirs.params], name
@@ -86,8 +86,24 @@ def test_a_named_command_builds_only_its_own_subtree() -> None:
 
 def test_an_unknown_name_or_an_option_keeps_the_whole_tree() -> None:
     everything = _top_level(build_app())
-    assert _top_level(build_app(only="referal")) == everything
-    assert _top_level(build_app(only=None)) == everything
+    assert _top_level(build_app(["referal"])) == everything
+    assert _top_level(build_app()) == everything
+
+
+def test_a_subcommand_builds_only_itself_and_a_wrong_one_its_whole_group() -> None:
+    def subcommands(group: list[str], *rest: str) -> set[str]:
+        """The commands of ``group`` in the app built for running ``group + rest``."""
+        command = typer.main.get_command(build_app([*group, *rest]))
+        for name in group:
+            command = command.commands[name]  # type: ignore[attr-defined]
+        return set(command.commands)  # type: ignore[attr-defined]
+
+    assert subcommands(["referral"], "list") == {"list"}
+    assert subcommands(["referral"], "show", "1") == {"show"}
+    assert subcommands(["user", "token"], "list") == {"list"}
+    assert subcommands(["user"], "token", "list") == {"token"}
+    assert {"create", "list", "show", "move"} <= subcommands(["referral"], "lst")
+    assert {"create", "list", "show", "move"} <= subcommands(["referral"])
 
 
 @pytest.fixture(scope="module")

@@ -115,6 +115,27 @@ def test_polars_input_gives_the_same_answer(cohort):
     assert a == pytest.approx(b)
 
 
+def test_fingerprint_beside_the_design_is_the_same(cohort, monkeypatch):
+    """On national files the fingerprint is computed in a thread beside the design: same result."""
+    import desist.evaluation._background as background
+
+    spec = ("treated", "reoffended_2y", ["age", "risk_band"])
+    inline = Evaluation(*spec, caliper=0.2).fit(cohort).to_dict()
+    monkeypatch.setattr(background, "use_compiled", lambda n: True)
+    beside = Evaluation(*spec, caliper=0.2).fit(cohort).to_dict()
+    assert beside["data_fingerprint"] == inline["data_fingerprint"]
+    assert {**beside, "fitted_at": None} == {**inline, "fitted_at": None}
+
+    def broken(*args):
+        raise InputError("fingerprint: broken on purpose")
+
+    import desist.evaluation.evaluate as evaluate_module
+
+    monkeypatch.setattr(evaluate_module, "fingerprint", broken)
+    with pytest.raises(InputError, match="broken on purpose"):  # an error in the thread reaches the caller
+        Evaluation(*spec).fit(cohort)
+
+
 def test_rosenbaum_not_available_for_weighting(cohort):
     ev = Evaluation("treated", "reoffended_2y", COVS, method="ipw", estimand="ATE").fit(cohort)
     assert ev.sensitivity_["rosenbaum"]["available"] is False

@@ -317,9 +317,12 @@ def test_stable_order_radix_sort_equals_numpys_stable_sort(
     x[rng.random(n) < 0.05] = 0.0
     x[rng.random(n) < 0.02] = float(rng.choice([np.finfo(float).max, -np.finfo(float).max, 5e-324, -5e-324]))
     monkeypatch.setattr(sorting, "use_compiled", lambda n: True)
-    got = sorting.stable_order(x)
+    got, values = sorting.stable_sort(x)
     np.testing.assert_array_equal(got, np.argsort(x, kind="stable"))
     assert got.dtype == np.int32
+    assert (values == x[got]).all()  # the sorted values too (-0.0 may come back as 0.0, which is equal)
+    same, _ = sorting.stable_sort(np.full(7, 2.5))  # no digit differs, no pass runs: the data order
+    np.testing.assert_array_equal(same, np.arange(7))
 
 
 @pytest.mark.parametrize("seed", range(20))

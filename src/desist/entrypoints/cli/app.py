@@ -9,6 +9,7 @@ import errno
 import importlib
 import os
 import sys
+from collections.abc import Sequence
 
 import typer
 
@@ -34,13 +35,14 @@ CASEWORK_COMMANDS = frozenset(
 )
 
 
-def build_app(only: str | None = None) -> typer.Typer:
-    """The ``desist`` application; with ``only``, just that top-level command (when it exists).
+def build_app(command: Sequence[str] = ()) -> typer.Typer:
+    """The ``desist`` application; with ``command`` (``["referral", "list"]``), only what runs that command.
 
     Typer builds every command it holds before it runs one, reading each function's type hints: for the
     whole tree (over a hundred commands) that was almost half of a casework command's work after its
-    imports. ``desist referral list`` needs only ``referral`` (and imports only its module); ``desist --help``
-    and an unknown name get the whole tree, so the help lists everything and click suggests the names.
+    imports. ``desist referral list`` gets the root, ``referral`` and its ``list`` (and imports only the
+    module defining them); ``desist --help``, ``desist referral --help`` and a name that does not exist get
+    everything at that level, so the help lists it all and click suggests the names.
     """
     app = typer.Typer(
         name="desist",
@@ -70,22 +72,28 @@ def build_app(only: str | None = None) -> typer.Typer:
 
         typer.echo(__version__)
 
-    modules = [module for module, names in COMMAND_MODULES.items() if only in names]
-    if not modules and only != "version":  # the whole tree, or a name to look for in it
+    top = command[0] if command else None
+    modules = [module for module, names in COMMAND_MODULES.items() if top in names]
+    if not modules and top != "version":  # the whole tree, or a name to look for in it
         modules = list(COMMAND_MODULES)
     for module in modules:
         importlib.import_module(module).register(app)
-    if only is not None:
-        _keep_only(app, only)
+    _keep_only(app, command)
     return app
 
 
-def _keep_only(app: typer.Typer, name: str) -> None:
-    """Drop every top-level command and group but ``name``; keep them all if none is called that."""
-    commands = [c for c in app.registered_commands if _command_name(c) == name]
-    groups = [g for g in app.registered_groups if _group_name(g) == name]
-    if commands or groups:
-        app.registered_commands, app.registered_groups = commands, groups
+def _keep_only(app: typer.Typer, path: Sequence[str]) -> None:
+    """Drop the commands and groups beside each one ``path`` names, down to the first name not found."""
+    level: typer.Typer | None = app
+    for name in path:
+        if level is None:
+            return
+        commands = [c for c in level.registered_commands if _command_name(c) == name]
+        groups = [g for g in level.registered_groups if _group_name(g) == name]
+        if not commands and not groups:
+            return
+        level.registered_commands, level.registered_groups = commands, groups
+        level = groups[0].typer_instance if groups and not commands else None
 
 
 def _command_name(info: typer.models.CommandInfo) -> str | None:
@@ -101,13 +109,16 @@ def _group_name(info: typer.models.TyperInfo) -> str | None:
     return sub.info.name if sub is not None and isinstance(sub.info.name, str) else None
 
 
-def _command_named(args: list[str]) -> str | None:
-    """The top-level command ``args`` run, or None for the whole tree (``--help``, no arguments)."""
-    if not args:
-        return None
-    if args[0] == "--version":  # the root's own option: any command's tree has it
-        return "version"
-    return None if args[0].startswith("-") else args[0]
+def _command_named(args: list[str]) -> list[str]:
+    """The words before the first option (``referral list``): the command ``args`` run, perhaps arguments."""
+    if args[:1] == ["--version"]:  # the root's own option: any command's tree has it
+        return ["version"]
+    words = []
+    for arg in args:
+        if arg.startswith("-"):
+            break
+        words.append(arg)
+    return words
 
 
 def _print_version(value: bool) -> None:
@@ -134,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     """
     args = list(sys.argv[1:] if argv is None else argv)
     named = _command_named(args)
-    app = build_app(only=named)
+    app = build_app(named)
     bad = next((i for i, a in enumerate(args, start=1) if not _is_utf8(a)), None)
     if bad is not None:  # Python keeps undecodable bytes as lone surrogates; they cannot be stored or shown
         shown = os.fsencode(args[bad - 1]).decode("ascii", "backslashreplace")
@@ -143,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     from desist.entrypoints.cli import collector
     from desist.entrypoints.cli.safe_output import escaped_output
 
-    with escaped_output(args), collector.paused(named in CASEWORK_COMMANDS):
+    with escaped_output(args), collector.paused(bool(named) and named[0] in CASEWORK_COMMANDS):
         _run(app, args)
 
 

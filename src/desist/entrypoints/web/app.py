@@ -51,6 +51,10 @@ def create_app(settings: Settings | None = None, *, app: App | None = None) -> F
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         import anyio
 
+        # at most as many requests at once as the engine keeps connections: none waits for one or opens
+        # and closes an extra one (the route handlers run in this thread pool)
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = getattr(desist.settings, "db_pool_size", 16)
         await anyio.to_thread.run_sync(_warm_up)  # the first requests do not pay for imports and parsing
         yield
         if owned:

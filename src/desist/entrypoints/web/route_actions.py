@@ -72,18 +72,22 @@ ROUTE_ACTIONS: dict[tuple[str, str], Action] = {
 
 def app_routes(app: Any) -> list[tuple[str, str]]:
     """Every (method, path) the application answers (HEAD folded into GET; static files left out)."""
-    out = sorted({(m, p) for m, p in _walk(app.routes, "") if m != "HEAD"})
-    return out
+    return sorted({(m, p) for m, p, _ in app_endpoints(app) if m != "HEAD"})
 
 
-def _walk(routes: Iterable[Any], prefix: str) -> Iterator[tuple[str, str]]:
+def app_endpoints(app: Any) -> list[tuple[str, str, Any]]:
+    """Every (method, path, handler function) of the application (static files left out)."""
+    return list(_walk(app.routes, ""))
+
+
+def _walk(routes: Iterable[Any], prefix: str) -> Iterator[tuple[str, str, Any]]:
     for route in routes:
         if hasattr(route, "original_router"):  # FastAPI >= 0.165 keeps included routers as a node
             sub = getattr(getattr(route, "include_context", None), "prefix", "") or ""
             yield from _walk(route.original_router.routes, prefix + sub)
         elif getattr(route, "methods", None):
             for method in route.methods:
-                yield method, prefix + route.path
+                yield method, prefix + route.path, route.endpoint
         elif hasattr(getattr(route, "app", None), "routes"):  # a mounted application (/api/v1)
             yield from _walk(route.app.routes, prefix + route.path)
         # other mounts (/static) serve files and need no permission

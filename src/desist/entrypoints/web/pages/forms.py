@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import Depends
 from starlette.requests import Request
 
 from desist.entrypoints.web.auth import require_session
@@ -36,12 +37,17 @@ async def posted(request: Request) -> dict[str, Any]:
     return out
 
 
-async def signed_form(request: Request) -> tuple[Any, dict[str, Any]]:
-    """The session and the posted fields, after checking the form's CSRF token against the session's."""
+#: a form handler's parameter: the posted fields, read on the event loop before the handler runs. The
+#: handler itself is a plain function, so FastAPI runs it in the thread pool: its database work (and the
+#: sign-in's password hashing) never holds up the event loop, which serves every other request.
+FORM = Depends(posted)
+
+
+def signed(request: Request, fields: dict[str, Any]) -> Any:
+    """The session of a posted form, after checking the form's CSRF token against the session's."""
     info = require_session(request)
-    fields = await posted(request)
     check_csrf(info.csrf_token, fields.get("csrf_token"))
-    return info, fields
+    return info
 
 
 def errors_by_field(errors: list[FieldError]) -> dict[str, str]:

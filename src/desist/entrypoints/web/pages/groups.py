@@ -14,7 +14,7 @@ from desist.domain.errors import DesistError
 from desist.entrypoints.web import auth
 from desist.entrypoints.web.casework_calls import enrol, record_attendance, record_session
 from desist.entrypoints.web.errors import status_of
-from desist.entrypoints.web.pages.forms import FieldError, errors_by_field, signed_form
+from desist.entrypoints.web.pages.forms import FORM, FieldError, errors_by_field, signed
 from desist.entrypoints.web.templating import render
 
 router = APIRouter()
@@ -73,8 +73,8 @@ def _refused(
 
 
 @router.post("/groups/{group_id}/enrol", name="group_enrol")
-async def enrol_page(request: Request, group_id: int) -> Response:
-    info, fields = await signed_form(request)
+def enrol_page(request: Request, group_id: int, fields: dict[str, Any] = FORM) -> Response:
+    info = signed(request, fields)
     raw = str(fields.get("referral_id", "")).strip()
     if not raw.isdigit():
         return _board(
@@ -98,8 +98,8 @@ def _marks(fields: dict[str, Any]) -> dict[int, str]:
 
 
 @router.post("/groups/{group_id}/sessions", name="group_session")
-async def session_page(request: Request, group_id: int) -> Response:
-    info, fields = await signed_form(request)
+def session_page(request: Request, group_id: int, fields: dict[str, Any] = FORM) -> Response:
+    info = signed(request, fields)
     errors = []
     try:
         held_on = dt.date.fromisoformat(str(fields.get("held_on", "")).strip())
@@ -127,8 +127,8 @@ async def session_page(request: Request, group_id: int) -> Response:
 
 
 @router.post("/groups/{group_id}/sessions/{number}/attendance", name="group_attendance")
-async def attendance_page(request: Request, group_id: int, number: int) -> Response:
-    info, fields = await signed_form(request)
+def attendance_page(request: Request, group_id: int, number: int, fields: dict[str, Any] = FORM) -> Response:
+    info = signed(request, fields)
     marks = _marks(fields)
     if not marks:
         return _board(request, group_id, [FieldError(f"session-{number}", "Mark at least one man")], 400)

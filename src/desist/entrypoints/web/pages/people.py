@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -10,7 +12,7 @@ from desist.domain.errors import DesistError, InputError
 from desist.entrypoints.web import auth
 from desist.entrypoints.web.casework_calls import create_referral
 from desist.entrypoints.web.errors import status_of
-from desist.entrypoints.web.pages.forms import FieldError, errors_by_field, signed_form
+from desist.entrypoints.web.pages.forms import FORM, FieldError, errors_by_field, signed
 from desist.entrypoints.web.templating import render
 
 router = APIRouter()
@@ -71,8 +73,8 @@ def person(request: Request, person_id: int) -> Response:
 
 
 @router.post("/people/{person_id}/referrals", name="refer")
-async def refer(request: Request, person_id: int) -> Response:
-    info, fields = await signed_form(request)
+def refer(request: Request, person_id: int, fields: dict[str, Any] = FORM) -> Response:
+    info = signed(request, fields)
     raw = str(fields.get("offering_id", "")).strip()
     if not raw.isdigit():
         return _person(request, person_id, [FieldError("offering_id", "Select a programme and site")], 400)

@@ -18,7 +18,7 @@ from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus, pars
 from desist.entrypoints.web import auth
 from desist.entrypoints.web.casework_calls import move_referral
 from desist.entrypoints.web.errors import status_of
-from desist.entrypoints.web.pages.forms import FieldError, errors_by_field, signed_form
+from desist.entrypoints.web.pages.forms import FORM, FieldError, errors_by_field, signed
 from desist.entrypoints.web.templating import render
 
 router = APIRouter()
@@ -76,8 +76,8 @@ def move_form(request: Request, referral_id: int, target: str) -> Response:
 
 
 @router.post("/referrals/{referral_id}/move/{target}", name="referral_move")
-async def move(request: Request, referral_id: int, target: str) -> Response:
-    info, fields = await signed_form(request)
+def move(request: Request, referral_id: int, target: str, fields: dict[str, Any] = FORM) -> Response:
+    info = signed(request, fields)
     errors: list[FieldError] = []
     status = parse_status(target, "target")
     version_text = str(fields.get("version", "")).strip()

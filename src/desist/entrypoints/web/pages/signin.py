@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -10,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from desist.domain.errors import DesistError, Forbidden
 from desist.entrypoints.web import auth
-from desist.entrypoints.web.pages.forms import FieldError, errors_by_field, posted
+from desist.entrypoints.web.pages.forms import FORM, FieldError, errors_by_field
 from desist.entrypoints.web.security import check_csrf, new_token
 from desist.entrypoints.web.templating import render
 
@@ -66,10 +67,9 @@ def sign_in_page(request: Request, next: str | None = None) -> Response:  # noqa
 
 
 @router.post("/sign-in")
-async def sign_in(request: Request) -> Response:
+def sign_in(request: Request, fields: dict[str, Any] = FORM) -> Response:
     from desist.services import users
 
-    fields = await posted(request)
     next_url = safe_next(fields.get("next"))
     check_csrf(request.cookies.get(auth.SIGNIN_COOKIE), fields.get("csrf_token"))
     username = str(fields.get("username", "")).strip()
@@ -121,11 +121,10 @@ async def sign_in(request: Request) -> Response:
 
 
 @router.post("/sign-out", name="sign_out")
-async def sign_out(request: Request) -> Response:
+def sign_out(request: Request, fields: dict[str, Any] = FORM) -> Response:
     from desist.services import users
 
     info = auth.current_session(request)
-    fields = await posted(request)
     if info is not None:
         check_csrf(info.csrf_token, fields.get("csrf_token"))
         token = request.cookies.get(auth.COOKIE)

@@ -136,7 +136,7 @@ def _pass(
             eta = beta @ aug[:p]
         # R's thresholds change nothing in a chunk with every |eta| <= 30 (nearly always): skipping their
         # passes there gives the same numbers
-        extreme = bool(np.max(np.abs(eta)) > _THRESH)
+        extreme = bool(eta.max() > _THRESH or eta.min() < -_THRESH)
         e = np.exp(np.clip(eta, -_THRESH, _THRESH) if extreme else eta)
         opexp = 1 + e
         if extreme:

@@ -8,6 +8,7 @@ or :func:`~desist.evaluation.survival.fit_cox` call and print the result; every 
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from desist.entrypoints.cli.casework_common import AsOpt
 from desist.entrypoints.cli.options import flag_names
 
 FORMATS = ("json", "table")
-#: files from which the evaluation keeps freed memory for reuse (see desist.entrypoints.cli.allocator)
+#: files from which the evaluation runs with national-size process settings (cli/national_run.py)
 LARGE_FILE = 50_000_000
 
 
@@ -76,6 +77,15 @@ def read_columns(path: Path, columns: list[str]):
     from desist.adapters.tables import read_columns as read
 
     return read(path, columns, option="--input")
+
+
+def _settings_for(path: Path) -> AbstractContextManager[None]:
+    """Files over :data:`LARGE_FILE` bytes run with the settings of cli/national_run.py."""
+    if path.is_file() and path.stat().st_size > LARGE_FILE:
+        from desist.entrypoints.cli.national_run import national_run
+
+        return national_run()
+    return nullcontext()
 
 
 def _plots_folder(plots: Path | None) -> None:
@@ -309,18 +319,11 @@ def register(app: typer.Typer) -> None:
                 )
         ev = Evaluation.from_spec(spec)
         _plots_folder(plots)
-        if input_.is_file() and input_.stat().st_size > LARGE_FILE:
-            import threading
-
-            from desist.entrypoints.cli.allocator import keep_freed_memory
-            from desist.evaluation._jit import warm_up
-
-            keep_freed_memory()
-            threading.Thread(target=warm_up, daemon=True).start()  # numba loads while Arrow parses
-        df = read_columns(input_, spec.columns())
-        with flag_names(**LIBRARY_FLAGS, phrases=LIBRARY_PHRASES):
-            ev.fit(df)
-        result = ev.result(source={"kind": "file", "path": str(input_)}).to_dict()
+        with _settings_for(input_):
+            df = read_columns(input_, spec.columns())
+            with flag_names(**LIBRARY_FLAGS, phrases=LIBRARY_PHRASES):
+                ev.fit(df)
+            result = ev.result(source={"kind": "file", "path": str(input_)}).to_dict()
         if plots is not None:
             result["plots"] = _write_plots(ev, plots, protect=(input_,))
         if report is not None:

@@ -49,31 +49,6 @@ REFERRAL_ROW = (
 )
 
 
-#: a man as the caseload search lists him (the fields of ``PersonSummary``), in that order
-PERSON_SUMMARY = (
-    Person.id,
-    Person.prison_number,
-    Person.date_of_birth,
-    Person.establishment,
-    Person.probation_region,
-    Person.given_name,
-    Person.family_name,
-)
-#: a referral as its list shows it (the fields of ``ReferralView`` but its history), in that order
-REFERRAL_ROW = (
-    Referral.id,
-    Referral.person_id,
-    Person.prison_number,
-    Referral.offering_id,
-    Offering.programme_code,
-    Offering.site,
-    Referral.status,
-    Referral.referrer,
-    Referral.version,
-    Referral.created_at,
-)
-
-
 def _lower(value: str) -> str:
     return " ".join(value.split()).lower()
 

@@ -114,8 +114,9 @@ def generate(n: int, seed: int = 2017) -> list[dict[str, Any]]:
 
 
 def write_csv(path: Path, n: int, chunk: int = 100_000) -> None:
-    """Write ``n`` generated men to a CSV a chunk at a time (lists in CSV form: ``a;b``, ``CODE:met``)."""
-    first = True
+    """Write ``n`` generated men to a CSV a chunk at a time (lists in CSV form: ``a;b``, ``CODE:met``), every
+    chunk's columns in the header's order."""
+    columns: list[str] = []
     for start in range(0, n, chunk):
         recs = generate(min(chunk, n - start), seed=2017 + start)
         for i, r in enumerate(recs):
@@ -128,8 +129,9 @@ def write_csv(path: Path, n: int, chunk: int = 100_000) -> None:
         for c in frame.columns:
             if frame[c].dtype == bool:
                 frame[c] = frame[c].map({True: "true", False: "false"})
-        frame.to_csv(path, mode="w" if first else "a", header=first, index=False)
-        first = False
+        first = not columns
+        columns = columns or list(frame.columns)  # (a chunk orders its fields as its first man does)
+        frame.reindex(columns=columns).to_csv(path, mode="w" if first else "a", header=first, index=False)
 
 
 def _tree_pss_mb(root: int) -> float:

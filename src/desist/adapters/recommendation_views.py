@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from desist.adapters.result_writers import Piece
     from desist.domain.pathways import Recommendation
 
 CSV_COLUMNS = (
@@ -45,6 +46,21 @@ def render_chunk(recs: list[Recommendation], fmt: str, width: int = 80) -> list[
     buf = io.StringIO()
     render_table(recs, Console(file=buf, width=width))
     return [buf.getvalue()]
+
+
+def render_block(recs: list[Recommendation], fmt: str, width: int = 80) -> bytes:
+    """One chunk as UTF-8 bytes to write as they are: the CSV rows, the JSON objects separated by ",\\n" (the
+    command writes the list's brackets and the separator between chunks), or the tables."""
+    pieces = render_chunk(recs, fmt, width)
+    return (",\n".join(pieces) if fmt == "json" else "".join(pieces)).encode("utf-8")
+
+
+def write_block(recs: list[Recommendation], folder: str, fmt: str, width: int = 80) -> Piece:
+    """:func:`render_block`, written to this process's part of an output in ``folder`` (a worker process
+    writes its own chunks; see :class:`desist.adapters.result_writers.PartsSpool`)."""
+    from desist.adapters.result_writers import write_part
+
+    return write_part(folder, render_block(recs, fmt, width))
 
 
 class _Texts:

@@ -191,15 +191,15 @@ class ReferralRepository(SqlRepository[Referral]):
         # not flushed now: a stale referral then fails at commit, where callers expect the Conflict
         return _add(self.session, change, flush=False)
 
+    _history = (
+        select(ReferralStatusChange)
+        .where(ReferralStatusChange.referral_id == bindparam("referral_id"))
+        .order_by(ReferralStatusChange.id)
+    )
+
     def history(self, referral_id: int) -> list[ReferralStatusChange]:
         """Its status changes, in order."""
-        return list(
-            self.session.scalars(
-                select(ReferralStatusChange)
-                .where(ReferralStatusChange.referral_id == referral_id)
-                .order_by(ReferralStatusChange.id)
-            )
-        )
+        return list(self.session.scalars(self._history, {"referral_id": referral_id}))
 
 
 class GroupRepository(SqlRepository[ProgrammeGroup]):

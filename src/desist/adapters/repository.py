@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from desist.adapters.orm import (
@@ -117,14 +117,27 @@ def offering_by_code(session: Session, programme_code: str, site: str) -> Offeri
     return offering
 
 
+# statements every referral write or referral page runs, built once (building one costs about as much as
+# running it; the transfers' two aliases of offering cost more)
+_OPEN_REFERRALS_OF = (
+    select(Referral.id, Referral.status, Referral.programme_code, Offering.site)
+    .join(Offering, Offering.id == Referral.offering_id)
+    .where(Referral.person_id == bindparam("person_id"), Referral.status.not_in(CLOSED_REFERRAL_STATUSES))
+    .order_by(Referral.id)
+)
+_SOURCE, _TARGET = aliased(Offering), aliased(Offering)
+_TRANSFERS_OF = (
+    select(ReferralTransfer, _SOURCE.site, _TARGET.site)
+    .join(_SOURCE, _SOURCE.id == ReferralTransfer.from_offering_id)
+    .join(_TARGET, _TARGET.id == ReferralTransfer.to_offering_id)
+    .where(ReferralTransfer.referral_id == bindparam("referral_id"))
+    .order_by(ReferralTransfer.id)
+)
+
+
 def open_referrals_of(session: Session, person_id: int) -> list[OpenReferral]:
     """The man's open referrals, every programme and site, oldest first (for the one-open-referral rule)."""
-    rows = session.execute(
-        select(Referral.id, Referral.status, Referral.programme_code, Offering.site)
-        .join(Offering, Offering.id == Referral.offering_id)
-        .where(Referral.person_id == person_id, Referral.status.not_in(CLOSED_REFERRAL_STATUSES))
-        .order_by(Referral.id)
-    )
+    rows = session.execute(_OPEN_REFERRALS_OF, {"person_id": person_id})
     return [OpenReferral(rid, ReferralStatus(status), code, site) for rid, status, code, site in rows]
 
 
@@ -139,14 +152,7 @@ def former_members(session: Session, group_id: int) -> set[int]:
 
 def transfer_history(session: Session, referral_id: int) -> list[tuple[Any, ...]]:
     """A referral's transfers, oldest first: (at, actor, status, reason category, text naming both sites)."""
-    source, target = aliased(Offering), aliased(Offering)
-    rows = session.execute(
-        select(ReferralTransfer, source.site, target.site)
-        .join(source, source.id == ReferralTransfer.from_offering_id)
-        .join(target, target.id == ReferralTransfer.to_offering_id)
-        .where(ReferralTransfer.referral_id == referral_id)
-        .order_by(ReferralTransfer.id)
-    )
+    rows = session.execute(_TRANSFERS_OF, {"referral_id": referral_id})
     out = []
     for t, from_site, to_site in rows:
         text = (

@@ -8,15 +8,18 @@ coefficients have four); points and bands are exact.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
+import io
 import json
+import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -63,21 +66,127 @@ _WORD_WIDTH = {
 
 
 class Spool:
-    """A temporary text file that becomes the output only on :meth:`commit`."""
+    """A temporary file that becomes the output only on :meth:`commit`."""
 
     def __init__(self) -> None:
         # kept open across chunks and closed by commit/discard, so not a with-block
-        self.fh: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+        self._raw = tempfile.TemporaryFile("w+b")  # noqa: SIM115
+        self.fh: IO[str] = io.TextIOWrapper(self._raw, encoding="utf-8", newline="", write_through=True)
 
     def commit(self, dest: IO[str] | None = None) -> None:
         """Copy everything written to ``dest`` (default stdout) and close."""
-        self.fh.seek(0)
-        shutil.copyfileobj(self.fh, dest or sys.stdout, 1 << 20)
-        (dest or sys.stdout).flush()
+        out = dest or sys.stdout
+        self.fh.flush()
+        _Sink(out).copy(self._raw, 0, self._raw.seek(0, io.SEEK_END))
         self.fh.close()
 
     def discard(self) -> None:
         self.fh.close()
+
+
+class Piece(NamedTuple):
+    """Where one part of an output lies: ``length`` bytes from ``offset`` of the file ``path``."""
+
+    path: str
+    offset: int
+    length: int
+
+
+#: this process's part file in each folder it writes to
+_PART_FILES: dict[str, IO[bytes]] = {}
+
+
+def write_part(folder: str, data: bytes) -> Piece:
+    """Append UTF-8 text to this process's part file in ``folder`` (see :class:`PartsSpool`)."""
+    fh = _PART_FILES.get(folder)
+    if fh is None:
+        fh = _PART_FILES[folder] = open(os.path.join(folder, f"part-{os.getpid()}"), "ab")  # noqa: SIM115
+    offset = fh.tell()
+    fh.write(data)
+    fh.flush()  # in the file (the page cache) before the piece is handed on
+    return Piece(fh.name if isinstance(fh.name, str) else str(fh.name), offset, len(data))
+
+
+class PartsSpool:
+    """An output written in pieces, by this process or by worker processes, to files in a private temporary
+    folder; it becomes the output only on :meth:`commit`, which copies the pieces in the order they were
+    added. A worker writes its chunk's text itself (:func:`write_part` with :attr:`folder`) and hands back
+    only the :class:`Piece`, so the text is not passed between processes."""
+
+    def __init__(self) -> None:
+        self.folder = tempfile.mkdtemp(prefix="desist-output-")
+        self._pieces: list[Piece] = []
+
+    def write_bytes(self, data: bytes) -> None:
+        """Append UTF-8 text written here."""
+        self.add(write_part(self.folder, data))
+
+    def add(self, piece: Piece) -> None:
+        """Append a piece a worker wrote (with :func:`write_part`)."""
+        if piece.length:
+            self._pieces.append(piece)
+
+    def commit(self, dest: IO[str] | None = None) -> None:
+        """Copy every piece, in order, to ``dest`` (default stdout); then remove the folder."""
+        sink = _Sink(dest or sys.stdout)
+        files: dict[str, IO[bytes]] = {}
+        try:
+            for piece in self._pieces:
+                src = files.get(piece.path)
+                if src is None:
+                    src = files[piece.path] = open(piece.path, "rb")  # noqa: SIM115
+                sink.copy(src, piece.offset, piece.length)
+        finally:
+            for src in files.values():
+                src.close()
+            self.discard()
+
+    def discard(self) -> None:
+        """Remove the folder and everything written (safe to call twice)."""
+        own = _PART_FILES.pop(self.folder, None)
+        if own is not None:
+            own.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class _Sink:
+    """Copies byte ranges of files to a text stream: by the kernel (sendfile) where the stream is UTF-8 with a
+    descriptor that takes it, else through Python."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        out.flush()
+        self.fd: int | None = None
+        if (
+            hasattr(os, "sendfile")
+            and (getattr(out, "encoding", "") or "").lower().replace("-", "") == "utf8"
+        ):
+            with contextlib.suppress(AttributeError, OSError, io.UnsupportedOperation):
+                self.fd = out.fileno()
+
+    def copy(self, src: IO[bytes], offset: int, length: int) -> None:
+        done = 0
+        if self.fd is not None:
+            try:
+                while done < length:
+                    sent = os.sendfile(self.fd, src.fileno(), offset + done, length - done)
+                    if sent == 0:
+                        raise OSError("sendfile copied nothing")
+                    done += sent
+            except OSError:
+                if done:
+                    raise
+                self.fd = None  # the kernel will not: Python copies from here on
+        if self.fd is None:
+            src.seek(offset)
+            decoder = codecs.getincrementaldecoder("utf-8")()
+            while done < length:
+                block = src.read(min(1 << 20, length - done))
+                if not block:
+                    raise OSError(f"{src.name}: shorter than expected")
+                done += len(block)
+                self.out.write(decoder.decode(block, final=done >= length))
+        self.out.flush()
 
 
 def round_sig(x: float | None, digits: int = 4) -> float | None:

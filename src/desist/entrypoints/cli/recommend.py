@@ -54,14 +54,14 @@ def register(app: typer.Typer) -> None:
 
         from rich.console import Console
 
-        from desist.adapters.recommendation_views import CSV_COLUMNS, render_chunk
+        from desist.adapters.recommendation_views import CSV_COLUMNS, write_block
         from desist.adapters.record_stream import read_chunks
-        from desist.adapters.result_writers import RejectsFile, Spool
+        from desist.adapters.result_writers import PartsSpool, RejectsFile
         from desist.domain.pathways import Policy
         from desist.entrypoints.cli.app import fail
         from desist.services.recommendations import parse_day, recommend_rendered
 
-        spool = Spool()
+        spool = PartsSpool()
         rejects_file = None
         skipped: list[str] = []
         n_skipped = 0
@@ -74,28 +74,29 @@ def register(app: typer.Typer) -> None:
                 rejects_file = RejectsFile(rejects_path, not_over=input_path, force=force)
             chunks = read_chunks(input_path, CHUNK_MEN)
             policy = Policy(offer_low_risk=offer_low_risk)
-            render = functools.partial(render_chunk, fmt=fmt.value, width=Console().width)
+            # each chunk is rendered and written where it was recommended (in a worker process); only where
+            # its text lies comes back
+            render = functools.partial(write_block, folder=spool.folder, fmt=fmt.value, width=Console().width)
             if fmt is Format.CSV:
-                spool.fh.write(",".join(CSV_COLUMNS) + "\n")
-            for pieces, rejects in recommend_rendered(chunks, day, policy, on_error.value, render, workers):
-                if fmt is Format.JSON:
-                    for piece in pieces:
-                        spool.fh.write(("[\n" if n == 0 else ",\n") + piece)
-                        n += 1
-                else:
-                    spool.fh.write("".join(pieces))
+                spool.write_bytes((",".join(CSV_COLUMNS) + "\n").encode())
+            for piece, rejects in recommend_rendered(chunks, day, policy, on_error.value, render, workers):
+                if piece.length and fmt is Format.JSON:  # a JSON list: "[", the objects separated by ",", "]"
+                    spool.write_bytes(b"[\n" if n == 0 else b",\n")
+                    n += 1
+                spool.add(piece)
                 if rejects_file is not None:
                     rejects_file.write(rejects)
                 skipped += [f"skipped: {r}" for r in rejects[: max(0, 1000 - len(skipped))]]
                 n_skipped += len(rejects)
+            if fmt is Format.JSON:
+                spool.write_bytes(b"\n]\n" if n else b"[]\n")
+            spool.commit()
         except DesistError as exc:
-            spool.discard()
             if rejects_file is not None:
                 rejects_file.discard()
             raise fail(exc.message) from None
-        if fmt is Format.JSON:
-            spool.fh.write("\n]\n" if n else "[]\n")
-        spool.commit()
+        finally:
+            spool.discard()  # (after a commit there is nothing left to remove but the folder)
         if rejects_file is not None:
             rejects_file.finish()
         for line in skipped:

@@ -32,6 +32,7 @@ def environment() -> Environment:
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # the templates ship with the package: no file check at every page
     )
     env.filters["status_label"] = status_label
     env.filters["plain"] = plain

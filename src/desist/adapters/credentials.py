@@ -10,9 +10,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import os
 import secrets
+import threading
 
 TOKEN_BYTES = 32
+#: argon2 takes 64 MiB (its memory cost) and a quarter of a second of CPU per hash: a burst of sign-ins on
+#: the web server's threads hashes at most this many at once (one per core, at most 4), so it cannot run
+#: the server out of memory; more at once would not finish sooner
+_HASHING = threading.BoundedSemaphore(max(1, min(4, os.cpu_count() or 1)))
 #: API tokens start with this, so a leaked one is recognisable (secret scanners, logs)
 API_TOKEN_PREFIX = "dst_"
 
@@ -26,7 +32,8 @@ def _hasher() -> object:
 
 def hash_password(password: str) -> str:
     """An argon2id hash of ``password`` (salted; each call gives a different text)."""
-    return _hasher().hash(password)  # type: ignore[attr-defined, no-any-return]
+    with _HASHING:
+        return _hasher().hash(password)  # type: ignore[attr-defined, no-any-return]
 
 
 def verify_password(stored_hash: str, password: str) -> tuple[bool, bool]:
@@ -35,7 +42,8 @@ def verify_password(stored_hash: str, password: str) -> tuple[bool, bool]:
 
     hasher = _hasher()
     try:
-        hasher.verify(stored_hash, password)  # type: ignore[attr-defined]
+        with _HASHING:
+            hasher.verify(stored_hash, password)  # type: ignore[attr-defined]
     except (VerificationError, InvalidHashError):
         return False, False
     return True, bool(hasher.check_needs_rehash(stored_hash))  # type: ignore[attr-defined]

@@ -142,3 +142,23 @@ def test_library_error_names_the_flag_in_the_cli(tmp_path, monkeypatch, capsys) 
     code, _, err = run_cli(["audit", "--entity", "nope", "--db", url, "--as", ADMIN], capsys)
     assert code == 2
     assert err.startswith("error: --entity: 'nope' is not a table; expected one of")
+
+
+def _groups(command, path: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    for name, sub in getattr(command, "commands", {}).items():
+        if hasattr(sub, "commands"):
+            yield (*path, name), sub
+            yield from _groups(sub, (*path, name))
+
+
+def test_a_command_group_named_alone_prints_its_help_and_exits_0(root, capsys) -> None:
+    groups = {path: group for path, group in _groups(root) if group.no_args_is_help}
+    assert {("referral",), ("group",), ("user",), ("user", "token"), ("db",), ("monitor",)} <= set(groups)
+    for path in groups:
+        alone = run_cli(list(path), capsys)
+        assert alone == run_cli([*path, "--help"], capsys), path
+        code, out, err = alone
+        assert code == 0 and err == "", path
+        assert out.startswith(f"Usage: desist {' '.join(path)} [OPTIONS] COMMAND [ARGS]..."), path
+    alone = run_cli([], capsys)  # `desist` alone
+    assert alone == run_cli(["--help"], capsys) and alone[0] == 0

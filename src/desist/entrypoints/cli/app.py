@@ -171,8 +171,9 @@ def _run(app: typer.Typer, args: list[str]) -> None:
         typer.echo(f"error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
     except typer.TyperException as exc:  # Typer's (vendored) click errors: usage errors, bad files
-        if _is_no_args_help(exc):  # `desist person` alone: the help is already printed
-            sys.exit(exc.exit_code)
+        if _is_no_args_help(exc):  # `desist referral` alone: its help, as `desist referral --help` prints it
+            typer.echo(exc.format_message())
+            sys.exit(0)
         ctx = getattr(exc, "ctx", None)
         message = " ".join(exc.format_message().split())
         if ctx is not None:

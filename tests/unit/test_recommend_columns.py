@@ -5,6 +5,7 @@ men accepted, the same recommendations and reasons, the same text written."""
 from __future__ import annotations
 
 import functools
+import gc
 import json
 from datetime import date
 from pathlib import Path
@@ -135,6 +136,17 @@ def test_the_command_writes_the_record_paths_text(tmp_path: Path, kind: str) -> 
         assert "".join(pieces) == "".join(render_chunk(done.recommendations, fmt))
         assert rejects == done.rejects
         assert len(rejects) >= 4  # the refused records of _spelt_oddly
+    assert gc.isenabled()  # paused for each chunk only
+
+
+def test_parallel_chunks_give_the_single_process_text(tmp_path: Path) -> None:
+    path = tmp_path / "men.json"
+    path.write_text(json.dumps(_spelt_oddly(men_records(600, seed=5)), default=str))
+    render = functools.partial(render_chunk, fmt="csv")
+    one = list(recommend_rendered(read_chunks(path, 200), DAY, None, "skip", render))
+    two = list(recommend_rendered(read_chunks(path, 200), DAY, None, "skip", render, workers=2))
+    assert two == one
+    assert len(one) == 3
 
 
 #: cell texts around the edges of what the record model accepts

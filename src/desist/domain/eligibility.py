@@ -183,10 +183,7 @@ def menu_reasons(
     pni_key = None if a.pni is None else (a.pni.pathway, a.pni.risk_level)
     young = man.age if man.age < menu.age_limit else None
     done = tuple([(c.code, c.targets_met) for c in man.completed_programmes])
-    # every fact the rules but the time rules read, so most men need one look-up
-    key = (
-        catalogue,
-        codes,
+    situation = (
         man.setting,
         man.offence_type,
         man.ldc,
@@ -196,29 +193,14 @@ def menu_reasons(
         a.basis,
         pni_key,
         policy.offer_low_risk,
-        a.sexual_interest,
-        man.oasys_11_12,
-        a.hsp_score,
-        man.hsp_items,
-        done,
     )
+    needs = (a.sexual_interest, man.oasys_11_12, a.hsp_score, man.hsp_items)
+    # every fact the rules but the time rules read, so most men need one look-up
+    key = (catalogue, codes, situation, needs, done)
     rules = _RULES.get(key)
     if rules is None:
-        fixed = _fixed_part(
-            catalogue,
-            codes,
-            menu.internet,
-            man.setting,
-            man.offence_type,
-            man.ldc,
-            man.maintains_innocence,
-            young,
-            a.band,
-            a.basis,
-            pni_key,
-            policy.offer_low_risk,
-        )
-        need = _need_part(catalogue, codes, a.sexual_interest, man.oasys_11_12, a.hsp_score, man.hsp_items)
+        fixed = _fixed_part(catalogue, codes, menu.internet, *situation)
+        need = _need_part(catalogue, codes, *needs)
         history = _history_part(catalogue, codes, done)
         rules = _shared(tuple([f + n + h for f, n, h in zip(fixed, need, history, strict=True)]))
         if len(_RULES) > _MEMO_LIMIT:

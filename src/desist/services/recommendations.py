@@ -15,7 +15,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol, TypeVar
+from functools import wraps
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import numpy as np
 from pydantic import ValidationError
@@ -28,6 +29,8 @@ from desist.domain.risk.base import FieldError
 from desist.domain.risk.rejects import Reject, to_reject
 
 R = TypeVar("R")  # what a chunk is rendered as
+T = TypeVar("T")
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,27 @@ class Records(Protocol):
     def record(self, i: int) -> dict[str, Any]: ...
 
 
+def _collector_paused(work: Callable[P, T]) -> Callable[P, T]:
+    """``work`` with the cyclic garbage collector paused: it would traverse the rule memos' many small objects
+    again and again with nothing to free (it cost a third of a run). Once ``work`` has returned (its objects
+    are freed by then: only its cyclic garbage and new memo entries remain) that garbage is collected from the
+    young generations only."""
+
+    @wraps(work)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> T:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return work(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+                gc.collect(1)
+
+    return paused
+
+
+@_collector_paused
 def _work(
     chunk: Records,
     as_of: date | None,
@@ -131,28 +155,7 @@ def _work(
     render: Callable[[list[Recommendation]], R],
 ) -> tuple[R, list[Reject]]:
     """Check the chunk column by column, recommend for the plain records in bulk and leave the others to the
-    Profile model (refusals, odd spellings), then render all in row order.
-
-    The cyclic garbage collector is paused for the chunk: it would traverse the rule memos' many small objects
-    again and again with nothing to free (it cost a third of the run); the chunk's own cyclic garbage is
-    collected afterwards from the young generations only."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return _recommend_chunk(chunk, as_of, policy, on_error, render)
-    finally:  # (the chunk's objects are freed by now: only its cyclic garbage and new memo entries remain)
-        if paused:
-            gc.enable()
-            gc.collect(1)
-
-
-def _recommend_chunk(
-    chunk: Records,
-    as_of: date | None,
-    policy: Policy | None,
-    on_error: str,
-    render: Callable[[list[Recommendation]], R],
-) -> tuple[R, list[Reject]]:
+    Profile model (refusals, odd spellings), then render all in row order (the garbage collector paused)."""
     checked = check_profiles(chunk.columns, chunk.n)
     out: list[Recommendation | None] = [None] * chunk.n
     plain = np.flatnonzero(checked.plain).tolist()

@@ -290,3 +290,21 @@ def test_a_file_that_only_looks_like_a_demo_database_is_refused(demo_run, tmp_pa
     assert code == 2 and "is not a desist demo database" in err
     people = "SELECT count(*) FROM person"
     assert _count(copy, people) == _count(folder / "desist-demo.db", people)  # untouched
+
+
+def test_the_man_docs_demo_names_is_there_unreferred_at_whatton(demo_run):
+    """docs/demo.md names a man to search for in the web application: the default run must hold him, at HMP
+    Whatton (so rita.whatton sees him) and with no referral yet (so she can refer him)."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "demo.md").read_text(encoding="utf-8")
+    found = re.search(r"\(`(\w+)`, (\w+) (\w+), with the default run", doc)
+    assert found, "docs/demo.md no longer names a man for the first web journey"
+    number, given, family = found.groups()
+    folder, *_ = demo_run
+    rows = con_rows(folder / "desist-demo.db",
+                    "SELECT p.given_name, p.family_name, p.establishment,"
+                    " (SELECT COUNT(*) FROM referral r WHERE r.person_id = p.id)"
+                    f" FROM person p WHERE p.prison_number = '{number}'")
+    assert rows == [(given, family, "HMP Whatton", 0)]

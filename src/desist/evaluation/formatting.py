@@ -16,8 +16,12 @@ Example
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Concatenate, ParamSpec
+
+P = ParamSpec("P")
 
 #: printed where a number is missing (not computed, or not applicable)
 MISSING = "–"
@@ -27,19 +31,28 @@ def _missing(x: float | None) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def count(n: float | None) -> str:
+def _or_missing(write: Callable[Concatenate[float, P], str]) -> Callable[Concatenate[float | None, P], str]:
+    """``write`` for a number, :data:`MISSING` for None or NaN: the rule every writer below shares."""
+
+    @functools.wraps(write)
+    def written(x: float | None, /, *args: P.args, **kwargs: P.kwargs) -> str:
+        if _missing(x):
+            return MISSING
+        assert x is not None
+        return write(x, *args, **kwargs)
+
+    return written
+
+
+@_or_missing
+def count(n: float) -> str:
     """A whole number with thousands separators: ``count(13219) == '13,219'``."""
-    if _missing(n):
-        return MISSING
-    assert n is not None
     return f"{round(n):,}"
 
 
-def per_100(rate: float | None) -> str:
+@_or_missing
+def per_100(rate: float) -> str:
     """A proportion (0-1) as a number per 100: whole numbers from 10 up, one decimal below 10."""
-    if _missing(rate):
-        return MISSING
-    assert rate is not None
     x = 100 * rate
     return f"{x:.0f}" if abs(x) >= 9.95 else f"{x:.1f}"
 
@@ -50,22 +63,18 @@ def percent(rate: float | None) -> str:
     return value if value == MISSING else f"{value}%"
 
 
-def signed_per_100(diff: float | None) -> str:
+@_or_missing
+def signed_per_100(diff: float) -> str:
     """A difference in proportions as a signed number per 100, one decimal: ``+5.3``, ``-3.4``."""
-    if _missing(diff):
-        return MISSING
-    assert diff is not None
     x = 100 * diff
     if abs(x) < 0.05:
         return "0.0"
     return f"{x:+.1f}".replace("-", "−")
 
 
-def ratio(x: float | None) -> str:
+@_or_missing
+def ratio(x: float) -> str:
     """A hazard, risk or odds ratio: 2 decimals, or 2 significant figures when it is small."""
-    if _missing(x):
-        return MISSING
-    assert x is not None
     if math.isinf(x):
         return "∞"
     if abs(x) < 0.1:
@@ -87,11 +96,9 @@ def ratio_ci(estimate: float | None, interval: Sequence[float | None] | None) ->
     return f"{ratio(estimate)} (95% CI {ci(interval)})"
 
 
-def p_value(p: float | None) -> str:
+@_or_missing
+def p_value(p: float) -> str:
     """A p-value to 2 significant figures; ``< 0.001`` below 0.001."""
-    if _missing(p):
-        return MISSING
-    assert p is not None
     if p < 0.001:
         return "< 0.001"
     if p >= 0.995:
@@ -99,11 +106,9 @@ def p_value(p: float | None) -> str:
     return f"{p:.2g}" if p < 0.01 else f"{p:.2f}"
 
 
-def number(x: float | None, digits: int = 3) -> str:
+@_or_missing
+def number(x: float, digits: int = 3) -> str:
     """Any other statistic to ``digits`` significant figures, with thousands separators when large."""
-    if _missing(x):
-        return MISSING
-    assert x is not None
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
     if abs(x) >= 10**digits:
@@ -115,19 +120,15 @@ def number(x: float | None, digits: int = 3) -> str:
     return text
 
 
-def smd(x: float | None) -> str:
+@_or_missing
+def smd(x: float) -> str:
     """A standardised mean difference, 2 decimals with its sign."""
-    if _missing(x):
-        return MISSING
-    assert x is not None
     if abs(x) < 0.005:  # "−0.00" would suggest a sign the number does not have
         return "0.00"
     return f"{x:+.2f}".replace("-", "−")
 
 
-def years(days: float | None) -> str:
+@_or_missing
+def years(days: float) -> str:
     """A duration in days, as years to one decimal."""
-    if _missing(days):
-        return MISSING
-    assert days is not None
     return f"{days / 365.25:.1f}"

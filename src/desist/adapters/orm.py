@@ -17,7 +17,8 @@ Conventions
 - ``audit_log`` is append-only: the service API offers no update or delete, and database triggers reject
   UPDATE and DELETE on both SQLite and PostgreSQL; each row is hash-chained to the one before it by the
   database (migration 0006, :mod:`desist.adapters.audit_chain`). The schema is made by the migrations;
-  ``metadata.create_all`` gives the tables with only the plain append-only triggers below.
+  ``metadata.create_all`` gives the tables with only the plain append-only triggers
+  (:mod:`desist.adapters.append_only`).
 """
 
 # No ``from __future__ import annotations`` here: with it every ``Mapped[...]`` annotation is a string
@@ -49,6 +50,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.schema import CreateIndex
 
+from desist.adapters.append_only import append_only_ddl, append_only_drop
 from desist.domain.groups import GroupKind
 from desist.domain.incentives import IncentiveLevel
 from desist.domain.records import AttendanceMark, HistoryResult, OutcomeKind, Sex, values
@@ -472,7 +474,8 @@ class EvaluationRun(Base):
     """One stored evaluation: the spec and the full result (``EvaluationResult.to_dict()``), append-only.
 
     Runs are compared over time (monitoring re-evaluates each quarter), so a stored run is never changed:
-    the services offer no update or delete and database triggers refuse both (:data:`RUN_APPEND_ONLY_DDL`).
+    the services offer no update or delete and database triggers refuse both
+    (:mod:`desist.adapters.append_only`).
     """
 
     __tablename__ = "evaluation_run"
@@ -514,84 +517,17 @@ import desist.adapters.orm_users  # noqa: E402, F401
 #: tables written through the unit of work (everything but the audit log itself)
 AUDITED_TABLES = tuple(t for t in Base.metadata.sorted_tables if t.name != "audit_log")
 
-#: DDL making audit_log append-only, per dialect; run by the migration and by ``metadata.create_all``
-AUDIT_APPEND_ONLY_DDL: dict[str, tuple[str, ...]] = {
-    "sqlite": (
-        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
-        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
-        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-    ),
-    "postgresql": (
-        "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
-        "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
-        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
-        "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
-        "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
-    ),
-}
-AUDIT_APPEND_ONLY_DROP: dict[str, tuple[str, ...]] = {
-    "sqlite": ("DROP TRIGGER IF EXISTS audit_log_no_update", "DROP TRIGGER IF EXISTS audit_log_no_delete"),
-    "postgresql": (
-        "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log",
-        "DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log",
-        "DROP FUNCTION IF EXISTS audit_log_append_only()",
-    ),
-}
-
-
-#: DDL making evaluation_run append-only (the same guard as the audit log's), per dialect
-RUN_APPEND_ONLY_DDL: dict[str, tuple[str, ...]] = {
-    "sqlite": (
-        "CREATE TRIGGER evaluation_run_no_update BEFORE UPDATE ON evaluation_run "
-        "BEGIN SELECT RAISE(ABORT, 'evaluation_run is append-only'); END",
-        "CREATE TRIGGER evaluation_run_no_delete BEFORE DELETE ON evaluation_run "
-        "BEGIN SELECT RAISE(ABORT, 'evaluation_run is append-only'); END",
-    ),
-    "postgresql": (
-        "CREATE FUNCTION evaluation_run_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'evaluation_run is append-only'; END $$",
-        "CREATE TRIGGER evaluation_run_no_change BEFORE UPDATE OR DELETE ON evaluation_run "
-        "FOR EACH ROW EXECUTE FUNCTION evaluation_run_append_only()",
-        "CREATE TRIGGER evaluation_run_no_truncate BEFORE TRUNCATE ON evaluation_run "
-        "FOR EACH STATEMENT EXECUTE FUNCTION evaluation_run_append_only()",
-    ),
-}
-RUN_APPEND_ONLY_DROP: dict[str, tuple[str, ...]] = {
-    "sqlite": (
-        "DROP TRIGGER IF EXISTS evaluation_run_no_update",
-        "DROP TRIGGER IF EXISTS evaluation_run_no_delete",
-    ),
-    "postgresql": (
-        "DROP TRIGGER IF EXISTS evaluation_run_no_truncate ON evaluation_run",
-        "DROP TRIGGER IF EXISTS evaluation_run_no_change ON evaluation_run",
-        "DROP FUNCTION IF EXISTS evaluation_run_append_only()",
-    ),
-}
-
-
 @event.listens_for(EvaluationRun.__table__, "after_create")
-def _run_append_only(target: Any, connection: Any, **_: Any) -> None:
-    for statement in RUN_APPEND_ONLY_DDL.get(connection.dialect.name, ()):
+@event.listens_for(AuditLog.__table__, "after_create")
+def _append_only(target: Any, connection: Any, **_: Any) -> None:
+    for statement in append_only_ddl(target.name, connection.dialect.name):
         connection.exec_driver_sql(statement)
 
 
 @event.listens_for(EvaluationRun.__table__, "before_drop")
-def _run_drop_triggers(target: Any, connection: Any, **_: Any) -> None:
-    for statement in RUN_APPEND_ONLY_DROP.get(connection.dialect.name, ()):
-        connection.exec_driver_sql(statement)
-
-
-@event.listens_for(AuditLog.__table__, "after_create")
-def _audit_append_only(target: Any, connection: Any, **_: Any) -> None:
-    for statement in AUDIT_APPEND_ONLY_DDL.get(connection.dialect.name, ()):
-        connection.exec_driver_sql(statement)
-
-
 @event.listens_for(AuditLog.__table__, "before_drop")
-def _audit_drop_triggers(target: Any, connection: Any, **_: Any) -> None:
-    for statement in AUDIT_APPEND_ONLY_DROP.get(connection.dialect.name, ()):
+def _drop_append_only(target: Any, connection: Any, **_: Any) -> None:
+    for statement in append_only_drop(target.name, connection.dialect.name):
         connection.exec_driver_sql(statement)
 
 

@@ -4,8 +4,8 @@ Revision ID: 0001
 Revises: (none)
 Create Date: 2026-11-29
 
-The trigger DDL is written out here rather than imported from ``desist.adapters.orm`` so that this
-migration stays what it was when it shipped, whatever later code does.
+The trigger DDL comes from :mod:`desist.adapters.append_only`, whose functions are frozen (they never
+change what they return), so this migration stays what it was when it shipped.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
+
+from desist.adapters.append_only import append_only_ddl, append_only_drop
 
 revision = "0001"
 down_revision = None
@@ -22,31 +24,6 @@ depends_on = None
 OPEN_REFERRAL = (
     "NOT (status IN ('NOT_ELIGIBLE', 'NOT_SUITABLE', 'WITHDRAWN', 'DESELECTED', 'PROGRAMME_COMPLETE'))"
 )
-APPEND_ONLY = {
-    "sqlite": (
-        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
-        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
-        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-    ),
-    "postgresql": (
-        "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
-        "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
-        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
-        "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
-        "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
-    ),
-}
-DROP_APPEND_ONLY = {
-    "sqlite": ("DROP TRIGGER IF EXISTS audit_log_no_update", "DROP TRIGGER IF EXISTS audit_log_no_delete"),
-    "postgresql": (
-        "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log",
-        "DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log",
-        "DROP FUNCTION IF EXISTS audit_log_append_only()",
-    ),
-}
-
 
 def upgrade() -> None:
     op.create_table(
@@ -334,12 +311,12 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_attendance_enrolment_id"), "attendance", ["enrolment_id"], unique=False)
     op.create_index(op.f("ix_attendance_session_id"), "attendance", ["session_id"], unique=False)
-    for statement in APPEND_ONLY.get(op.get_bind().dialect.name, ()):
+    for statement in append_only_ddl("audit_log", op.get_bind().dialect.name):
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for statement in DROP_APPEND_ONLY.get(op.get_bind().dialect.name, ()):
+    for statement in append_only_drop("audit_log", op.get_bind().dialect.name):
         op.execute(statement)
     op.drop_index(op.f("ix_attendance_session_id"), table_name="attendance")
     op.drop_index(op.f("ix_attendance_enrolment_id"), table_name="attendance")

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from desist.adapters import audit_chain
+from desist.adapters.append_only import append_only_ddl, pg_row_trigger
 
 revision = "0006"
 down_revision = "0005"
@@ -29,16 +30,6 @@ branch_labels = None
 depends_on = None
 
 APP_ROLE = "desist_app"
-OLD_SQLITE = (
-    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
-    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
-    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-)
-PG_APPEND_ONLY = (
-    "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
-    "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
-)
 CREATE_ROLE = (
     "DO $$ BEGIN "
     f"IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN "
@@ -82,7 +73,7 @@ def upgrade() -> None:
         return
     conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log")
     audit_chain.seal_existing(conn)
-    conn.exec_driver_sql(PG_APPEND_ONLY)
+    conn.exec_driver_sql(pg_row_trigger("audit_log"))
     for statement in audit_chain.postgres_ddl():
         conn.exec_driver_sql(statement)
     conn.exec_driver_sql(CREATE_ROLE)
@@ -94,7 +85,7 @@ def downgrade() -> None:
     if conn.dialect.name == "sqlite":
         for name in audit_chain.SQLITE_TRIGGERS:
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-        for statement in OLD_SQLITE:
+        for statement in append_only_ddl("audit_log", "sqlite"):
             conn.exec_driver_sql(statement)
     else:
         for statement in audit_chain.POSTGRES_DROP:

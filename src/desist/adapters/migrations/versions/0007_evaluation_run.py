@@ -6,8 +6,8 @@ Create Date: 2026-12-01
 
 ``desist evaluate --programme`` stores every run so results can be listed, shown, compared over time and
 re-run from their spec. Like ``audit_log``, the table is append-only: triggers refuse UPDATE and DELETE
-(and TRUNCATE on PostgreSQL). The DDL is the ORM's (``RUN_APPEND_ONLY_DDL``), so a database built by
-migrations and one built by ``metadata.create_all`` carry the same guard.
+(and TRUNCATE on PostgreSQL). The DDL is :mod:`desist.adapters.append_only`'s, as the ORM's is, so a
+database built by migrations and one built by ``metadata.create_all`` carry the same guard.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-from desist.adapters.orm import RUN_APPEND_ONLY_DDL, RUN_APPEND_ONLY_DROP
+from desist.adapters.append_only import append_only_ddl, append_only_drop
 
 revision = "0007"
 down_revision = "0006"
@@ -41,12 +41,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_evaluation_run"),
     )
     op.create_index("ix_evaluation_run_programme_code", "evaluation_run", ["programme_code"])
-    for statement in RUN_APPEND_ONLY_DDL.get(op.get_bind().dialect.name, ()):
+    for statement in append_only_ddl("evaluation_run", op.get_bind().dialect.name):
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for statement in RUN_APPEND_ONLY_DROP.get(op.get_bind().dialect.name, ()):
+    for statement in append_only_drop("evaluation_run", op.get_bind().dialect.name):
         op.execute(statement)
     op.drop_index("ix_evaluation_run_programme_code", table_name="evaluation_run")
     op.drop_table("evaluation_run")

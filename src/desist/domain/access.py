@@ -26,15 +26,16 @@ desist.domain.errors.Forbidden: add group: rita (referrer) may not; needs progra
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from desist.domain.errors import Forbidden, InputError, NotFound
 from desist.domain.referrals import TRANSITIONS, ReferralStatus, Role
 
+E = TypeVar("E", bound=StrEnum)
 POLICY_FILE = Path(__file__).resolve().parent.parent / "data" / "access_policy.yaml"
 
 
@@ -100,16 +101,37 @@ def policy() -> AccessPolicy:
     )
 
 
-def parse_roles(values: Iterable[str], where: str = "roles") -> frozenset[StaffRole]:
-    """Read role names such as ``referrer`` or ``programme-team`` (case-insensitive)."""
+def parse_roles(values: Iterable[Any], where: str = "roles") -> frozenset[StaffRole]:
+    """Read role names such as ``referrer`` or ``programme-team`` (case-insensitive; members as they are).
+
+    Examples
+    --------
+    >>> sorted(parse_roles(["Programme-Team", StaffRole.REFERRER]))
+    [<StaffRole.PROGRAMME_TEAM: 'programme_team'>, <StaffRole.REFERRER: 'referrer'>]
+    """
+    return _parse_names(
+        StaffRole, values, "a role", where, lambda key: key.replace("-", "_").replace(" ", "_")
+    )
+
+
+def parse_actions(values: Iterable[Any], where: str = "actions") -> frozenset[Action]:
+    """Read action names such as ``person.read`` (case-insensitive; members pass as they are)."""
+    return _parse_names(Action, values, "an action", where, lambda key: key)
+
+
+def _parse_names(
+    enum: type[E], values: Iterable[Any], noun: str, where: str, spelling: Callable[[str], str]
+) -> frozenset[E]:
+    """The members of ``enum`` named by ``values`` (stripped, lower-cased, then ``spelling``); one line for
+    the first name that is not one."""
     out = set()
     for value in values:
-        key = value.strip().lower().replace("-", "_").replace(" ", "_")
+        text = str(getattr(value, "value", value))
         try:
-            out.add(StaffRole(key))
+            out.add(enum(spelling(text.strip().lower())))
         except ValueError:
             raise InputError(
-                f"{where}: {value!r} is not a role; expected one of {', '.join(r.value for r in StaffRole)}"
+                f"{where}: {text!r} is not {noun}; expected one of {', '.join(m.value for m in enum)}"
             ) from None
     return frozenset(out)
 

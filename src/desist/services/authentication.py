@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from desist.domain.access import Action, Principal, policy
+from desist.domain.access import Action, Principal, parse_actions, policy
 from desist.domain.errors import Forbidden, InputError, Locked, NotAuthenticated, NotFound
 from desist.domain.lockout import CLIENT_RULE, USER_RULE, locked_until, minutes_left
 from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
@@ -266,19 +266,6 @@ def _self_or_managed(uow: Any, username: str, what: str) -> Any:
 # --- API tokens --------------------------------------------------------------------------------------
 
 
-def _scopes(values: Any) -> frozenset[Action]:
-    out = set()
-    for v in values:
-        key = str(getattr(v, "value", v)).strip().lower()
-        try:
-            out.add(Action(key))
-        except ValueError:
-            raise InputError(
-                f"--scope: {key!r} is not an action; expected one of {', '.join(a.value for a in Action)}"
-            ) from None
-    return frozenset(out)
-
-
 def issue_token(
     uow: UnitOfWork,
     *,
@@ -298,7 +285,7 @@ def issue_token(
     label = " ".join((name or "").split())
     if not label or len(label) > 100:
         raise InputError("token name: expected 1 to 100 characters saying what the token is for")
-    wanted = _scopes(scopes)
+    wanted = parse_actions(scopes, where="--scope")
     if not wanted:
         raise InputError("--scope: none given; expected the actions the token may do, e.g. person.read")
     at = _now(now)

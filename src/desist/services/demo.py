@@ -237,6 +237,7 @@ def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: 
     from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus
     from desist.services import groups as gs
     from desist.services import referrals as rs
+    from desist.services.group_state import GroupView
 
     S = ReferralStatus
     factory = make_session_factory(engine)
@@ -289,16 +290,21 @@ def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: 
             not_suitable.append(number)
             continue
         rs.move_referral(uow("demo:tom.whatton"), v.id, S.ASSESSED_SUITABLE)
-    group = gs.create_group(
-        uow("demo:tom.whatton"),
-        offering_id=offering["id"],
-        kind=GroupKind.CLOSED,
-        capacity=8,
-        planned_sessions=12,
-        label="Kaizen 1",
-        facilitators=["A. Facilitator"],
-        start_date=start,
-    )
+
+    def kaizen_group(label: str, start_date: dt.date | None = None) -> GroupView:
+        """A closed group of 8 men over 12 sessions at the demo's Kaizen offering."""
+        return gs.create_group(
+            uow("demo:tom.whatton"),
+            offering_id=offering["id"],
+            kind=GroupKind.CLOSED,
+            capacity=8,
+            planned_sessions=12,
+            label=label,
+            facilitators=["A. Facilitator"],
+            start_date=start_date,
+        )
+
+    group = kaizen_group("Kaizen 1", start)
     alloc = gs.allocate(uow("demo:tom.whatton"), group_id=group.id, on=start)
     with uow("demo:read") as reading:
         enrolled = _numbers(reading, alloc.enrolled_referrals)
@@ -342,15 +348,7 @@ def casework_cycle(engine: Engine, candidates: list[str], start: dt.date, seed: 
                 uow("demo:tom.whatton"), group_id=group.id, person=m, targets_met=True, on=day
             )
             completed.append(m)
-    following = gs.create_group(
-        uow("demo:tom.whatton"),
-        offering_id=offering["id"],
-        kind=GroupKind.CLOSED,
-        capacity=8,
-        planned_sessions=12,
-        label="Kaizen 2",
-        facilitators=["A. Facilitator"],
-    )
+    following = kaizen_group("Kaizen 2")
     store = Store(engine, "demo")
     audit = sum(store.audit_count(actor_prefix=name, except_actor=None) for name in acting)
     return CaseworkSummary(

@@ -96,11 +96,11 @@ def score_chunks(tool: str, chunks: Iterable[Chunk], on_error: str = "fail") -> 
     InputError
         ``on_error="fail"`` and a record is refused (raised when met: callers spool their output).
     """
-    from desist.domain.risk.frame import score_columns
+    from desist.domain.risk.frame import check_and_score
 
     name = registry.get_tool(tool).name
     for chunk in chunks:
-        frame, rejects = score_columns(
+        _, frame, rejects = check_and_score(
             name, chunk.columns, chunk.n, chunk.record, on_error=on_error, first_row=chunk.first_row
         )
         yield Scores(frame, rejects)

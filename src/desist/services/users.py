@@ -76,7 +76,7 @@ def _organisation(value: str | None) -> str | None:
 
 
 def _roles(values: Iterable[str | StaffRole]) -> frozenset[StaffRole]:
-    return parse_roles([getattr(v, "value", v) for v in values], where="--role")
+    return parse_roles(values, where="--role")
 
 
 def _view(user: AppUser, roles: Iterable[str]) -> UserView:

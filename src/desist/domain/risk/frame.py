@@ -53,26 +53,9 @@ def score_frame(
         expected 10 to 110``.
     """
     columns = {str(c): df[c] for c in df.columns}
-    return score_columns(
+    _, scores, rejects = check_and_score(
         tool, columns, len(df), lambda i: _record(df, i), on_error=on_error, first_row=first_row
     )
-
-
-def score_columns(
-    tool: str,
-    columns: Mapping[str, Any],
-    n: int,
-    raw: Callable[[int], dict[str, Any]],
-    *,
-    on_error: str = "fail",
-    first_row: int = 1,
-) -> tuple[pd.DataFrame, list[Reject]]:
-    """:func:`score_frame` for records given as columns (lists, arrays, pyarrow arrays).
-
-    ``raw(i)`` gives record ``i`` as the record path would read it; it is called only for rows the vectorised
-    checks cannot accept outright (see :func:`desist.domain.risk.frame_checks.check_columns`).
-    """
-    clean, scores, rejects = check_and_score(tool, columns, n, raw, on_error=on_error, first_row=first_row)
     return scores, rejects
 
 
@@ -85,8 +68,13 @@ def check_and_score(
     on_error: str = "fail",
     first_row: int = 1,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[Reject]]:
-    """:func:`score_columns`, also giving the validated inputs of the accepted rows (as the tool reads them:
-    numbers as floats, NaN or "" where missing, a PNI row's computed OSP bands)."""
+    """:func:`score_frame` for records given as columns (lists, arrays, pyarrow arrays), also giving the
+    validated inputs of the accepted rows (as the tool reads them: numbers as floats, NaN or "" where missing,
+    a PNI row's computed OSP bands): ``(inputs, scores, rejects)``.
+
+    ``raw(i)`` gives record ``i`` as the record path would read it; it is called only for rows the vectorised
+    checks cannot accept outright (see :func:`desist.domain.risk.frame_checks.check_columns`).
+    """
     from desist.domain.risk.frame_checks import check_columns
 
     checked = check_columns(tool, columns, n, raw, first_row)

@@ -8,9 +8,9 @@ runs, never at import: ``--db``, else ``DESIST_DATABASE_URL``, else the SQLite f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 
@@ -38,11 +38,14 @@ PersonArg = typer.Argument(..., metavar="PERSON", help="Prison number, or #ID fo
 PersonOpt = typer.Option(..., "--person", help="Prison number, or #ID for an internal id.")
 OnOpt = typer.Option(None, "--on", help="Date it takes effect, YYYY-MM-DD (default today).")
 AppellantOpt = typer.Option(False, "--appellant", help="A recognised appellant.")
+MaintainsInnocenceOpt = typer.Option(False, "--maintains-innocence", help="He denies the offence.")
 DryRunOpt = typer.Option(False, "--dry-run", help="List who would move; write nothing.")
 #: the database option (kept under its old name for the command modules)
 UrlOpt = DbOpt
 
 __all__ = ["DbOpt", "Format", "FormatOpt", "emit_json", "plain"]
+
+T = TypeVar("T")
 
 
 def open_app(db: str | None, *, require_head: bool = True, create: bool = False) -> Any:
@@ -105,6 +108,57 @@ def database_errors() -> Iterator[None]:
         raise
 
 
+class Acting:
+    """What a casework command gets in place of ``--as``, ``--db`` and ``--format``: ``act(call)`` runs its
+    one service call as that user; ``act.fmt`` is the output format (``table`` where it has no ``--format``).
+    """
+
+    def __init__(self, as_user: str | None, url: str | None, fmt: Format) -> None:
+        self.as_user, self.url, self.fmt = as_user, url, fmt
+
+    def __call__(self, call: Callable[[Any], T]) -> T:
+        """``call(uow)`` on a unit of work of the acting user; 'no such table' is one line."""
+        with database_errors():
+            return call(user_uow_factory(self.as_user, self.url)())
+
+
+def casework_command(
+    group: typer.Typer, name: str, *, formats: bool = False
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register ``fn(act, ...)`` as ``group``'s command ``name`` with ``--as`` and ``--db`` (and ``--format``
+    with ``formats``) after its own options: ``fn`` parses its own arguments and calls ``act(service)``.
+
+    The format is checked first, then ``fn`` runs: what it parses before ``act`` is refused before the
+    database is opened, what it parses inside the call after the user is looked up.
+    """
+
+    def register(fn: Callable[..., None]) -> Callable[..., None]:
+        import inspect
+
+        own = list(inspect.signature(fn, eval_str=True).parameters.values())[1:]  # all but ``act``
+        shared = [_keyword("as_user", str, AsOpt), _keyword("url", str, UrlOpt)]
+        if formats:
+            shared.append(_keyword("fmt", Format, FormatOpt))
+
+        def command(as_user: str | None, url: str | None, fmt: Any = Format.TABLE, **options: Any) -> None:
+            fn(Acting(as_user, url, check_format(fmt)), **options)
+
+        params = own + shared
+        command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in params}
+        command.__doc__, command.__name__ = fn.__doc__, fn.__name__
+        group.command(name)(command)
+        return fn
+
+    return register
+
+
+def _keyword(name: str, annotation: Any, default: Any) -> Any:
+    import inspect
+
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
 def date_opt(value: str | None, option: str) -> dt.date | None:
     """Parse an ISO date given to ``option``; None stays None."""
     if value is None:
@@ -139,15 +193,31 @@ def check_format(fmt: Any) -> Format:
         raise InputError(f"--format: {value!r}; expected table, json or csv") from None
 
 
+def rows_per_item(view: Any, items: str, prefix: str) -> Iterator[dict[str, Any]]:
+    """CSV rows of a view with a list ``items``: one row per item, its fields named ``prefix`` + field and
+    the view's own fields repeated (the view's fields alone when the list is empty). Lazy: nothing is
+    computed unless the rows are read."""
+    base = {k: v for k, v in plain(view).items() if k != items}
+    children = getattr(view, items)
+    if not children:
+        yield base
+    for child in children:
+        yield {**base, **{f"{prefix}{k}": v for k, v in plain(child).items()}}
+
+
 def emit_rows(
-    rows: list[Any], fmt: Format, table: Callable[[], None], columns: list[str] | None = None
+    rows: Any,
+    fmt: Format,
+    table: Callable[[], None],
+    columns: list[str] | None = None,
+    csv_rows: Iterable[Any] | None = None,
 ) -> None:
-    """Print views as JSON, CSV or (``table``) by calling ``table``."""
+    """Print views as JSON, CSV (``csv_rows`` if given, else ``rows``) or (``table``) by calling ``table``."""
     from desist.entrypoints.cli.options import emit_csv
 
     if fmt is Format.JSON:
         emit_json(rows)
     elif fmt is Format.CSV:
-        emit_csv([plain(r) for r in rows], columns)
+        emit_csv(rows if csv_rows is None else csv_rows, columns)
     else:
         table()

@@ -77,6 +77,13 @@ FormatOpt = typer.Option(
 )
 
 
+def command_group(parent: typer.Typer, name: str, help: str) -> typer.Typer:
+    """A command group ``parent name`` (``desist referral``); named alone, it prints its help."""
+    group = typer.Typer(help=help, no_args_is_help=True)
+    parent.add_typer(group, name=name)
+    return group
+
+
 def InputOpt(help: str = "Input file: CSV or Parquet.", required: bool = True) -> Any:  # noqa: N802
     """The ``--input FILE`` option (a factory: help differs by command)."""
     return typer.Option(... if required else None, "--input", metavar="FILE", help=help)

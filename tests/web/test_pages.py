@@ -280,7 +280,7 @@ def test_nav_marks_the_current_page(client, world, login) -> None:  # type: igno
 
 def test_group_view_counts_progress_as_the_completion_check_does(client, world, login, desist_app) -> None:  # type: ignore[no-untyped-def]
     """The group view (board and group services alike) counts every member's sessions in three queries; the
-    completion check counts one member's with its own queries (``enrolment_progress``): the same numbers."""
+    completion check counts one member's (``enrolment_progress``): the same numbers, as entered."""
     import datetime as dt
 
     from desist.services.group_state import group_view

@@ -13,7 +13,7 @@ from desist.domain.access import Action, Principal
 from desist.domain.errors import CapacityError
 from desist.domain.groups import GroupKind, GroupPolicy, check_can_join, mixing_conflict
 from desist.services import scope
-from desist.services.group_state import GroupView, group_view
+from desist.services.group_state import GroupView, group_member, group_view, waiting_entries
 from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 
 
@@ -76,8 +76,6 @@ def list_groups(uow: UnitOfWork) -> list[GroupSummary]:
 
 def group_board(uow: UnitOfWork, group_id: int, *, on: dt.date | None = None) -> GroupBoard:
     """Everything the group board shows."""
-    from desist.services.groups import group_member, waiting_entries
-
     day = on or dt.date.today()
     with uow:
         me: Principal = uow.principal  # type: ignore[attr-defined]

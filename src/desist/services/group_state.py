@@ -1,4 +1,5 @@
-"""Shared state of a group for the group use cases: views, the group lock, members and attendance marks.
+"""Shared state of a group for the group use cases and the board: views, the group lock, members (their
+progress, as the mixing rules see them), the waiting list and attendance marks.
 
 Kept apart from :mod:`desist.services.groups` so that module holds the use cases only.
 """
@@ -10,18 +11,28 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from desist.adapters.orm import Attendance, Enrolment, GroupSession, ProgrammeGroup
+from desist.adapters.orm import Attendance, Enrolment, GroupSession, ProgrammeGroup, Referral
 from desist.domain.errors import InputError, NotFound
-from desist.domain.groups import Progress
+from desist.domain.groups import Member, Progress, WaitingEntry, order_waiting_list
 from desist.domain.histories import check_not_before
 from desist.domain.records import AttendanceMark, values
-from desist.services.casework import find_person
+from desist.domain.referrals import ReferralStatus
+from desist.services.casework import find_person, release_date, risk_member
 from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 
 ATTENDANCE_MARKS = values(AttendanceMark)
 
 
-__all__ = ["GroupView", "MemberView", "group_view", "lock_group", "mark_attendance"]
+__all__ = [
+    "GroupView",
+    "MemberView",
+    "group_member",
+    "group_view",
+    "lock_group",
+    "mark_attendance",
+    "member_progress",
+    "waiting_entries",
+]
 
 
 @dataclass(frozen=True)
@@ -75,28 +86,54 @@ def open_members(uow: UnitOfWork, group_id: int) -> list[Enrolment]:
     return uow.groups.enrolments(group_id, open_only=True)
 
 
+def member_progress(
+    e: Enrolment, held: Sequence[tuple[Any, Mapping[int, str]]], planned: int, targets_met: bool
+) -> Progress:
+    """One member's progress from his group's held sessions and their marks
+    (``uow.groups.sessions_with_marks``): the sessions offered to him are those held from his joining
+    session on and not after he left, the sessions attended his 'attended' marks. The one definition: the
+    group view and the completion check (:func:`desist.services.referrals.enrolment_progress`) count by it.
+    """
+    first = e.joined_session or 1
+    offered = sum(1 for s, _ in held if s.number >= first and (e.left_on is None or s.held_on <= e.left_on))
+    attended = sum(1 for _, marks in held if marks.get(e.id) == AttendanceMark.ATTENDED)
+    return Progress(planned, offered, attended, targets_met)
+
+
+def group_member(uow: UnitOfWork, e_or_r: Enrolment | Referral, on: dt.date) -> Member:
+    """The man of an enrolment or referral as the mixing rules see him on ``on`` (risk band, offence)."""
+    return risk_member(uow, e_or_r.person_id, key=e_or_r.person_id, on=on)
+
+
+def waiting_entries(uow: UnitOfWork, offering_id: int, on: dt.date) -> list[WaitingEntry]:
+    """An offering's waiting list in priority order, unchecked (the caller has checked the user's scope)."""
+    rows = uow.referrals.list(offering_id=offering_id, status=ReferralStatus.ASSESSED_SUITABLE.value)
+    return order_waiting_list(
+        WaitingEntry(
+            r.id,
+            r.created_at.date(),
+            release_date(uow, r.person_id),
+            risk_member(uow, r.person_id, key=r.id, on=on),
+            r.person_id,
+        )
+        for r in rows
+    )
+
+
 def group_view(
     uow: UnitOfWork, g: ProgrammeGroup, held: Sequence[tuple[Any, Mapping[int, str]]] | None = None
 ) -> GroupView:
     """The group with every member's progress, in three queries whatever its size (the offering, the held
     sessions with their attendance marks, the members with their prison numbers); ``held`` passes the
-    sessions and marks a caller has already read (``uow.groups.sessions_with_marks``).
-
-    A member's sessions offered are those held from his joining session on and not after he left, his
-    sessions attended his 'attended' marks: :func:`desist.services.referrals.enrolment_progress`'s
-    definition, counted here for all members at once.
+    sessions and marks a caller has already read (``uow.groups.sessions_with_marks``); each member's counts
+    are :func:`member_progress`'s.
     """
     offering = uow.offerings.get(g.offering_id)
     held = uow.groups.sessions_with_marks(g.id) if held is None else held
     planned = len(g.session_plan or [])
     members = []
     for e, number in uow.groups.members(g.id):
-        first = e.joined_session or 1
-        offered = sum(
-            1 for s, _ in held if s.number >= first and (e.left_on is None or s.held_on <= e.left_on)
-        )
-        attended = sum(1 for _, marks in held if marks.get(e.id) == "attended")
-        rate = Progress(planned, offered, attended, bool(e.targets_met)).attendance_rate
+        p = member_progress(e, held, planned, bool(e.targets_met))
         members.append(
             MemberView(
                 e.id,
@@ -107,9 +144,9 @@ def group_view(
                 e.joined_session,
                 e.left_on,
                 e.completed,
-                offered,
-                attended,
-                round(rate, 4),
+                p.sessions_offered,
+                p.sessions_attended,
+                round(p.attendance_rate, 4),
             )
         )
     return GroupView(

@@ -21,24 +21,23 @@ from desist.domain.errors import InputError, NotFound
 from desist.domain.groups import (
     GroupKind,
     GroupPolicy,
-    Member,
     WaitingEntry,
     check_can_join,
     check_mixing,
-    order_waiting_list,
     plan_allocation,
 )
 from desist.domain.histories import check_not_before
 from desist.domain.referrals import Reason, ReferralStatus
 from desist.services import scope
-from desist.services.casework import release_date, risk_member
 from desist.services.group_state import (
     GroupView,
+    group_member,
     group_view,
     mark_attendance,
     open_members,
     referral_of,
     sessions_held,
+    waiting_entries,
 )
 from desist.services.referrals import (
     ReferralView,
@@ -133,11 +132,6 @@ def create_group(
     return view
 
 
-def group_member(uow: UnitOfWork, e_or_r: Enrolment | Referral, on: dt.date) -> Member:
-    """The man of an enrolment or referral as the mixing rules see him on ``on`` (risk band, offence)."""
-    return risk_member(uow, e_or_r.person_id, key=e_or_r.person_id, on=on)
-
-
 def _enrol(uow: UnitOfWork, g: ProgrammeGroup, r: Referral, on: dt.date, policy: GroupPolicy) -> Enrolment:
     """Place one man (group already locked): joining rules, mixing rules, enrolment, referral ON_PROGRAMME."""
     where = f"group {g.id}"
@@ -193,21 +187,6 @@ def waiting_list(uow: UnitOfWork, offering_id: int, on: dt.date | None = None) -
     with uow:
         scope.offering_for(uow, offering_id, Action.GROUP_READ, f"waiting list of offering {offering_id}")
         return waiting_entries(uow, offering_id, on or dt.date.today())
-
-
-def waiting_entries(uow: UnitOfWork, offering_id: int, on: dt.date) -> list[WaitingEntry]:
-    """An offering's waiting list in priority order, unchecked (the caller has checked the user's scope)."""
-    rows = uow.referrals.list(offering_id=offering_id, status=S.ASSESSED_SUITABLE.value)
-    return order_waiting_list(
-        WaitingEntry(
-            r.id,
-            r.created_at.date(),
-            release_date(uow, r.person_id),
-            risk_member(uow, r.person_id, key=r.id, on=on),
-            r.person_id,
-        )
-        for r in rows
-    )
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from desist.domain.referrals import (
     check_transition,
 )
 from desist.domain.versions import check_version
+from desist.services.group_state import member_progress
 from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
 
 S = ReferralStatus
@@ -241,14 +242,8 @@ def open_enrolment(uow: UnitOfWork, referral: Referral) -> Enrolment | None:
 def enrolment_progress(uow: UnitOfWork, enrolment: Enrolment, targets_met: bool) -> Progress:
     """Sessions planned, held since he joined, and attended, for one member (rolling: his own stage)."""
     group = uow.groups.get(enrolment.group_id)
-    return Progress(
-        planned_sessions=len(group.session_plan or []),
-        sessions_offered=uow.groups.sessions_offered(
-            group.id, enrolment.joined_session or 1, enrolment.left_on
-        ),
-        sessions_attended=uow.groups.attended_count(enrolment.id),
-        targets_met=targets_met,
-    )
+    held = uow.groups.sessions_with_marks(group.id)
+    return member_progress(enrolment, held, len(group.session_plan or []), targets_met)
 
 
 def _leave_programme(

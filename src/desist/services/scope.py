@@ -12,7 +12,7 @@ referrals' offerings; a group and an offering to their site; a referral to its m
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from desist.domain.access import Action, Principal
 from desist.domain.errors import Forbidden, NotFound
@@ -20,6 +20,9 @@ from desist.domain.errors import Forbidden, NotFound
 if TYPE_CHECKING:  # types only: the role check (acting) is also used on paths that load no ORM
     from desist.adapters.orm import Person, ProgrammeGroup, Referral
     from desist.services.unit_of_work import AbstractUnitOfWork as UnitOfWork
+    from desist.services.unit_of_work import Repository
+
+R = TypeVar("R")  # a scoped record: a referral or a group
 
 
 def acting(uow: UnitOfWork, action: Action, what: str) -> Principal:
@@ -80,34 +83,56 @@ def check_person(uow: UnitOfWork, p: Person, shown: int | str) -> Person:
     return p
 
 
+def referral_organisations(uow: UnitOfWork, r: Referral) -> list[str | None]:
+    """The organisations a referral belongs to: its man's."""
+    return person_organisations(uow, uow.people.get(r.person_id))
+
+
 def referral_for(
     uow: UnitOfWork, referral_id: int, action: Action, what: str, *, lock: bool = False
 ) -> Referral:
     """The referral if the acting user may do ``action`` to it (its man within their organisation)."""
-    acting(uow, action, what)
-    return check_referral(uow, uow.referrals.lock(referral_id) if lock else uow.referrals.get(referral_id))
+    return _record_for(uow, uow.referrals, referral_id, action, what, lock, check_referral)
 
 
 def check_referral(uow: UnitOfWork, r: Referral) -> Referral:
     """``r`` if its man is within the acting user's organisation, else "not found"."""
-    if not (uow.principal.national or sees_person(uow, uow.people.get(r.person_id))):
-        raise NotFound(f"referral {r.id}: not found")
-    return r
+    return _check(uow, referral_organisations, r, f"referral {r.id}")
 
 
 def group_for(
     uow: UnitOfWork, group_id: int, action: Action, what: str, *, lock: bool = False
 ) -> ProgrammeGroup:
     """The group if the acting user may do ``action`` to it (its offering's site in their organisation)."""
-    acting(uow, action, what)
-    return check_group(uow, uow.groups.lock(group_id) if lock else uow.groups.get(group_id))
+    return _record_for(uow, uow.groups, group_id, action, what, lock, check_group)
 
 
 def check_group(uow: UnitOfWork, g: ProgrammeGroup) -> ProgrammeGroup:
     """``g`` if its site is within the acting user's organisation, else "not found"."""
-    if not sees_group(uow, g):
-        raise NotFound(f"group {g.id}: not found")
-    return g
+    return _check(uow, group_organisations, g, f"group {g.id}")
+
+
+def _record_for(
+    uow: UnitOfWork,
+    repository: Repository,
+    record_id: int,
+    action: Action,
+    what: str,
+    lock: bool,
+    check: Callable[[UnitOfWork, R], R],
+) -> R:
+    """Role first, then the record (locked for update if ``lock``) and its organisation."""
+    acting(uow, action, what)
+    return check(uow, repository.lock(record_id) if lock else repository.get(record_id))
+
+
+def _check(
+    uow: UnitOfWork, organisations: Callable[[UnitOfWork, R], list[str | None]], record: R, shown: str
+) -> R:
+    """``record`` if within the acting user's organisation, else "``shown``: not found"."""
+    if not _sees(uow, organisations, record):
+        raise NotFound(f"{shown}: not found")
+    return record
 
 
 def check_site(uow: UnitOfWork, site: str, what: str) -> None:

@@ -220,13 +220,6 @@ class FakeGroups(FakeRepository):
     def session_number(self, group_id: int, number: int) -> GroupSession | None:
         return next((s for s in self._sessions(group_id) if s.number == number), None)
 
-    def sessions_offered(self, group_id: int, first: int, left_on: dt.date | None) -> int:
-        return sum(
-            1
-            for s in self._sessions(group_id)
-            if s.number >= first and (left_on is None or s.held_on <= left_on)
-        )
-
     def add_session(self, gs: GroupSession) -> GroupSession:
         return self._add(gs)
 
@@ -265,11 +258,6 @@ class FakeGroups(FakeRepository):
 
     def add_attendance(self, a: Attendance) -> Attendance:
         return self._add(a)
-
-    def attended_count(self, enrolment_id: int) -> int:
-        return sum(
-            1 for a in self._rows(Attendance) if a.enrolment_id == enrolment_id and a.status == "attended"
-        )
 
     def sessions_with_marks(self, group_id: int) -> list[tuple[GroupSession, dict[int, str]]]:
         marks = self._rows(Attendance)

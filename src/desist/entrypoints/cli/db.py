@@ -24,7 +24,13 @@ from desist.entrypoints.cli.casework_common import (
     emit_json,
     open_app,
 )
-from desist.entrypoints.cli.options import choices, deprecated_positional, emit_csv, flag_names
+from desist.entrypoints.cli.options import (
+    choices,
+    command_group,
+    deprecated_positional,
+    emit_csv,
+    flag_names,
+)
 
 
 class ImportKind(StrEnum):
@@ -42,8 +48,7 @@ KIND_NAMES = tuple(k.value for k in ImportKind)
 
 def register(app: typer.Typer) -> None:
     """Add ``db``, ``import``, ``export`` and ``audit`` to the app."""
-    db = typer.Typer(help="Create, migrate and inspect the casework database.", no_args_is_help=True)
-    app.add_typer(db, name="db")
+    db = command_group(app, "db", "Create, migrate and inspect the casework database.")
 
     @db.command("init")
     def db_init(url: str = DbOpt) -> None:

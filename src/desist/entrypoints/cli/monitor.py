@@ -22,6 +22,7 @@ from pathlib import Path
 import typer
 
 from desist.entrypoints.cli.casework_common import AsOpt
+from desist.entrypoints.cli.options import command_group
 
 
 class Every(StrEnum):
@@ -39,6 +40,14 @@ class Format(StrEnum):
     json = "json"
 
 
+MethodOpt = typer.Option(Method.group_sequential, "--method", help="Sequential design.")
+AlphaOpt = typer.Option(0.05, "--alpha", help="Overall false-alarm probability (both sides).")
+FormatOpt = typer.Option(Format.table, "--format", help="table or json.")
+DbOpt = typer.Option(
+    None, "--db", help="Database URL (default: DESIST_DATABASE_URL, else sqlite file desist.db here)."
+)
+
+
 def _date(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -49,10 +58,9 @@ def _date(text: str, option: str) -> dt.date:
 
 
 def register(app: typer.Typer) -> None:
-    monitor = typer.Typer(
-        help="Sequential monitoring: review programmes again and again, alarm on harm.", no_args_is_help=True
+    monitor = command_group(
+        app, "monitor", "Sequential monitoring: review programmes again and again, alarm on harm."
     )
-    app.add_typer(monitor, name="monitor")
 
     @monitor.command("replay")
     def replay_command(
@@ -60,8 +68,8 @@ def register(app: typer.Typer) -> None:
         start: str = typer.Option("2000-01-01", "--from", help="First review date (YYYY-MM-DD)."),
         end: str = typer.Option("2017-03-31", "--to", help="Last review date (YYYY-MM-DD)."),
         every: Every = typer.Option(Every.quarter, "--every", help="How often to review."),
-        method: Method = typer.Option(Method.group_sequential, "--method", help="Sequential design."),
-        alpha: float = typer.Option(0.05, "--alpha", help="Overall false-alarm probability (both sides)."),
+        method: Method = MethodOpt,
+        alpha: float = AlphaOpt,
         effect: float = typer.Option(
             1.25,
             "--effect",
@@ -70,7 +78,7 @@ def register(app: typer.Typer) -> None:
         ),
         seed: int = typer.Option(1, "--seed", help="Seed of the synthetic national history."),
         men: int = typer.Option(0, "--men", help="Men in the synthetic history (0: national scale)."),
-        fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
+        fmt: Format = FormatOpt,
         chart: Path | None = typer.Option(
             None, "--chart", help="Also draw the monitoring chart to this PNG/SVG (replaces an earlier file)."
         ),
@@ -123,8 +131,6 @@ def register(app: typer.Typer) -> None:
                     f">= boundary {alert.boundary:.2f})"
                 )
 
-    db_help = "Database URL (default: DESIST_DATABASE_URL, else sqlite file desist.db here)."
-
     @monitor.command("run")
     def run_command(
         programme: str = typer.Option(
@@ -134,8 +140,8 @@ def register(app: typer.Typer) -> None:
             "history that the store evaluation supports; with --synthetic, SOTP-CORE).",
         ),
         as_of: str = typer.Option(None, "--as-of", help="Review date (YYYY-MM-DD; default today)."),
-        method: Method = typer.Option(Method.group_sequential, "--method", help="Sequential design."),
-        alpha: float = typer.Option(0.05, "--alpha", help="Overall false-alarm probability (both sides)."),
+        method: Method = MethodOpt,
+        alpha: float = AlphaOpt,
         effect: float = typer.Option(1.25, "--effect", help="Hazard ratio worth detecting."),
         min_treated: int = typer.Option(
             60,
@@ -151,8 +157,8 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(1, "--seed", help="With --synthetic: seed of the synthetic history."),
         men: int = typer.Option(0, "--men", help="With --synthetic: men in the history (0: national scale)."),
         as_user: str = AsOpt,
-        db: str = typer.Option(None, "--db", help=db_help),
-        fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
+        db: str = DbOpt,
+        fmt: Format = FormatOpt,
     ) -> None:
         """Review each programme on a date and store the review (and any alert); re-running is a no-op.
 
@@ -201,9 +207,9 @@ def register(app: typer.Typer) -> None:
 
     @monitor.command("status")
     def status_command(
-        db: str = typer.Option(None, "--db", help=db_help),
+        db: str = DbOpt,
         as_user: str = AsOpt,
-        fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
+        fmt: Format = FormatOpt,
     ) -> None:
         """Each programme's latest review and the alerts not yet acknowledged."""
         from desist.entrypoints.cli.casework_common import database_errors, user_uow_factory
@@ -233,7 +239,7 @@ def register(app: typer.Typer) -> None:
         alert_id: int = typer.Argument(..., help="The alert's id (from `desist monitor status`)."),
         reason: str = typer.Option(..., "--reason", help="What was decided about the alert."),
         as_user: str = AsOpt,
-        db: str = typer.Option(None, "--db", help=db_help),
+        db: str = DbOpt,
     ) -> None:
         """Acknowledge an alert: a recorded, audited action with a reason (a treatment manager or analyst)."""
         from desist.entrypoints.cli.casework_common import database_errors, user_uow_factory

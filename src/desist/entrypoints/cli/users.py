@@ -14,16 +14,8 @@ from typing import Any
 import typer
 
 from desist.domain.errors import InputError
-from desist.entrypoints.cli.casework_common import (
-    AsOpt,
-    Format,
-    FormatOpt,
-    UrlOpt,
-    check_format,
-    emit_rows,
-    open_app,
-    user_uow_factory,
-)
+from desist.entrypoints.cli.casework_common import MAX_ID, Acting, casework_command, emit_rows, open_app
+from desist.entrypoints.cli.options import command_group
 
 RoleOpt = typer.Option(
     None, "--role", metavar="[referrer|programme_team|treatment_manager|analyst|admin]",
@@ -52,13 +44,12 @@ def _show(view: Any) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    user = typer.Typer(help="Manage user accounts and API tokens (administrators).", no_args_is_help=True)
-    app.add_typer(user, name="user")
-    token = typer.Typer(help="Issue, list and revoke API tokens.", no_args_is_help=True)
-    user.add_typer(token, name="token")
+    user = command_group(app, "user", "Manage user accounts and API tokens (administrators).")
+    token = command_group(user, "token", "Issue, list and revoke API tokens.")
 
-    @user.command("add")
+    @casework_command(user, "add")
     def add(
+        act: Acting,
         username: str = UserArg,
         roles: list[str] = RoleOpt,
         organisation: str = typer.Option(
@@ -70,8 +61,6 @@ def register(app: typer.Typer) -> None:
             False, "--first-admin", help="Create the first administrator (only while no user exists)."
         ),
         password_stdin: bool = PasswordStdinOpt,
-        as_user: str = AsOpt,
-        url: str = UrlOpt,
     ) -> None:
         """Add a user (an administrator), or the first administrator (--first-admin)."""
         from desist.services import users
@@ -79,7 +68,7 @@ def register(app: typer.Typer) -> None:
         if first_admin:
             if roles and set(roles) != {"admin"}:
                 raise InputError("--first-admin: the first user is an administrator; expected no --role")
-            the_app = open_app(url)
+            the_app = open_app(act.url)
             with the_app:
                 factory = the_app.uow_factory("system:first-admin")
                 with the_app.uow("system:first-admin") as uow:  # refuse before asking for a password
@@ -96,93 +85,85 @@ def register(app: typer.Typer) -> None:
             return
         if not roles:
             raise InputError("--role: missing; expected at least one role for the new user")
-        factory = user_uow_factory(as_user, url)
-        view = users.add_user(
-            factory(), username=username, password=_password(password_stdin), roles=roles,
+        view = act(lambda uow: users.add_user(
+            uow, username=username, password=_password(password_stdin), roles=roles,
             organisation=organisation, national=national, display_name=display_name,
-        )
+        ))
         typer.echo(_show(view))
 
-    @user.command("disable")
-    def disable(username: str = UserArg, as_user: str = AsOpt, url: str = UrlOpt) -> None:
+    @casework_command(user, "disable")
+    def disable(act: Acting, username: str = UserArg) -> None:
         """Disable a user: no sign-in, no acting; their sessions and API tokens are revoked."""
         from desist.services.users import disable_user
 
-        typer.echo(_show(disable_user(user_uow_factory(as_user, url)(), username)))
+        typer.echo(_show(act(lambda uow: disable_user(uow, username))))
 
-    @user.command("enable")
-    def enable(username: str = UserArg, as_user: str = AsOpt, url: str = UrlOpt) -> None:
+    @casework_command(user, "enable")
+    def enable(act: Acting, username: str = UserArg) -> None:
         """Enable a disabled user again."""
         from desist.services.users import enable_user
 
-        typer.echo(_show(enable_user(user_uow_factory(as_user, url)(), username)))
+        typer.echo(_show(act(lambda uow: enable_user(uow, username))))
 
-    @user.command("grant")
+    @casework_command(user, "grant")
     def grant(
+        act: Acting,
         username: str = UserArg,
         roles: list[str] = RoleOpt,
         national: bool = typer.Option(
             None, "--national/--no-national", help="Give (or take away) access to every organisation."
         ),
         organisation: str = typer.Option(None, "--organisation", help="Move the user to this organisation."),
-        as_user: str = AsOpt,
-        url: str = UrlOpt,
     ) -> None:
         """Give a user more roles, national access, or another organisation."""
         from desist.services.users import grant as service
 
         if not roles and national is None and organisation is None:
             raise InputError("grant: nothing to change; expected --role, --national or --organisation")
-        factory = user_uow_factory(as_user, url)
-        view = service(factory(), username, roles or [], national=national, organisation=organisation)
+        view = act(
+            lambda uow: service(uow, username, roles or [], national=national, organisation=organisation)
+        )
         typer.echo(_show(view))
 
-    @user.command("revoke")
-    def revoke(username: str = UserArg, roles: list[str] = RoleOpt, as_user: str = AsOpt,
-               url: str = UrlOpt) -> None:
+    @casework_command(user, "revoke")
+    def revoke(act: Acting, username: str = UserArg, roles: list[str] = RoleOpt) -> None:
         """Take roles away from a user."""
         from desist.services.users import revoke_roles
 
         if not roles:
             raise InputError("--role: missing; expected the roles to take away")
-        typer.echo(_show(revoke_roles(user_uow_factory(as_user, url)(), username, roles)))
+        typer.echo(_show(act(lambda uow: revoke_roles(uow, username, roles))))
 
-    @user.command("password")
-    def password(
-        username: str = UserArg, password_stdin: bool = PasswordStdinOpt, as_user: str = AsOpt,
-        url: str = UrlOpt,
-    ) -> None:
+    @casework_command(user, "password")
+    def password(act: Acting, username: str = UserArg, password_stdin: bool = PasswordStdinOpt) -> None:
         """Set a user's password (an administrator, or the user themselves); their sessions end."""
         from desist.services.users import set_password
 
-        factory = user_uow_factory(as_user, url)
-        view = set_password(factory(), username, _password(password_stdin, "New password"))
+        view = act(lambda uow: set_password(uow, username, _password(password_stdin, "New password")))
         typer.echo(f"user {view.username}: password changed; their sessions were ended")
 
-    @user.command("list")
-    def list_(fmt: Format = FormatOpt, as_user: str = AsOpt, url: str = UrlOpt) -> None:
+    @casework_command(user, "list", formats=True)
+    def list_(act: Acting) -> None:
         """The users you may manage (never a password or its hash)."""
         from desist.services.users import list_users
 
-        fmt = check_format(fmt)
-        rows = list_users(user_uow_factory(as_user, url)())
+        rows = act(list_users)
 
         def table() -> None:
             for v in rows:
                 typer.echo(f"{_show(v)}; since {v.created_at:%Y-%m-%d}")
 
-        emit_rows(rows, fmt, table)
+        emit_rows(rows, act.fmt, table)
 
-    @token.command("issue")
+    @casework_command(token, "issue")
     def issue(
+        act: Acting,
         username: str = UserArg,
         name: str = typer.Option(..., "--name", help="What the token is for, e.g. 'caseload sync'."),
         scopes: list[str] = typer.Option(
             ..., "--scope", help="An action the token may do, e.g. person.read (repeat for several)."
         ),
         expires: str = typer.Option(None, "--expires", help="Last day it works, YYYY-MM-DD (default never)."),
-        as_user: str = AsOpt,
-        url: str = UrlOpt,
     ) -> None:
         """Issue an API token; it is printed once and never stored (only its hash is)."""
         from desist.services.users import issue_token
@@ -194,25 +175,22 @@ def register(app: typer.Typer) -> None:
             except ValueError:
                 raise InputError(f"--expires: {expires!r} is not a date; expected YYYY-MM-DD") from None
             ends = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-        issued = issue_token(
-            user_uow_factory(as_user, url)(), username=username, name=name, scopes=scopes, expires_at=ends
+        issued = act(
+            lambda uow: issue_token(uow, username=username, name=name, scopes=scopes, expires_at=ends)
         )
         typer.echo(f"token {issued.id} ({issued.name}; {', '.join(issued.scopes)}): {issued.token}")
         typer.echo("Keep it secret: it is shown this once; send it as 'Authorization: Bearer TOKEN'.",
                    err=True)
 
-    @token.command("list")
+    @casework_command(token, "list", formats=True)
     def token_list(
+        act: Acting,
         username: str = typer.Argument(None, metavar="[USERNAME]", help="Only this user's tokens."),
-        fmt: Format = FormatOpt,
-        as_user: str = AsOpt,
-        url: str = UrlOpt,
     ) -> None:
         """API tokens (names, scopes, dates; never the token)."""
         from desist.services.users import list_tokens
 
-        fmt = check_format(fmt)
-        rows = list_tokens(user_uow_factory(as_user, url)(), username)
+        rows = act(lambda uow: list_tokens(uow, username))
 
         def table() -> None:
             for t in rows:
@@ -220,16 +198,15 @@ def register(app: typer.Typer) -> None:
                     f"expires {t.expires_at:%Y-%m-%d}" if t.expires_at else "no expiry")
                 typer.echo(f"token {t.id} of {t.username}: {t.name}; {', '.join(t.scopes)}; {state}")
 
-        emit_rows(rows, fmt, table)
+        emit_rows(rows, act.fmt, table)
 
-    @token.command("revoke")
+    @casework_command(token, "revoke")
     def token_revoke(
-        token_id: int = typer.Argument(..., metavar="TOKEN", min=1, max=2**31 - 1, help="Token id."),
-        as_user: str = AsOpt,
-        url: str = UrlOpt,
+        act: Acting,
+        token_id: int = typer.Argument(..., metavar="TOKEN", min=1, max=MAX_ID, help="Token id."),
     ) -> None:
         """Revoke an API token (it stops working at once)."""
         from desist.services.users import revoke_token
 
-        view = revoke_token(user_uow_factory(as_user, url)(), token_id)
+        view = act(lambda uow: revoke_token(uow, token_id))
         typer.echo(f"token {view.id} of {view.username}: revoked")

@@ -185,6 +185,7 @@ def _walk(
     inf = _INF
     n0 = len(cd)
     remaining = n0
+    sides = ((left, 1), (right, 0))  # (parent, offset): the left walk stops 1 below its root, the right at it
     for r in range(ratio):
         if r:  # unmatched in round 1: out (MatchIt)
             kept = 0
@@ -197,27 +198,22 @@ def _walk(
             i = rows[j]
             p = p_all[i]
             d = d_all[i]
-            # nearest available control on the left (a) and on the right (b): union-find, path halving
-            x = p
-            while left[x] != x:
-                left[x] = left[left[x]]
-                x = left[x]
-            a = x - 1
-            x = p
-            while right[x] != x:
-                right[x] = right[right[x]]
-                x = right[x]
-            b = x
-            da = abs(d - cd[a]) if a >= 0 else inf
-            db = abs(d - cd[b]) if b < n0 else inf
-            if da > cal:
-                da = inf
-            if db > cal:
-                db = inf
-            if ncov:  # controls breaking a covariate caliper are passed over (MatchIt's walk)
-                u = units[i]
-                while da < inf:
-                    c = ci[a]
+            # nearest available control on the left (a) and on the right (b): union-find, path halving; a
+            # control breaking a covariate caliper is passed over and the walk goes on (MatchIt's walk)
+            u = units[i] if ncov else 0
+            for parent, off in sides:
+                x = p
+                while True:
+                    while parent[x] != x:
+                        parent[x] = parent[parent[x]]
+                        x = parent[x]
+                    k = x - off
+                    dk = abs(d - cd[k]) if 0 <= k < n0 else inf
+                    if dk > cal:
+                        dk = inf
+                    if dk == inf or not ncov:
+                        break
+                    c = ci[k]
                     ok = True
                     for m in range(ncov):
                         if not abs(cov[u * ncov + m] - cov[c * ncov + m]) <= ccal[m]:
@@ -225,31 +221,11 @@ def _walk(
                             break
                     if ok:
                         break
-                    x = a
-                    while left[x] != x:
-                        left[x] = left[left[x]]
-                        x = left[x]
-                    a = x - 1
-                    da = abs(d - cd[a]) if a >= 0 else inf
-                    if da > cal:
-                        da = inf
-                while db < inf:
-                    c = ci[b]
-                    ok = True
-                    for m in range(ncov):
-                        if not abs(cov[u * ncov + m] - cov[c * ncov + m]) <= ccal[m]:
-                            ok = False
-                            break
-                    if ok:
-                        break
-                    x = b + 1
-                    while right[x] != x:
-                        right[x] = right[right[x]]
-                        x = right[x]
-                    b = x
-                    db = abs(d - cd[b]) if b < n0 else inf
-                    if db > cal:
-                        db = inf
+                    x = k + 1 - off
+                if off:
+                    a, da = k, dk
+                else:
+                    b, db = k, dk
             if da == inf and db == inf:
                 continue
             if da < db:

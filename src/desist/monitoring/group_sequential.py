@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from scipy.optimize import brentq
 from scipy.special import ndtri
@@ -52,10 +52,7 @@ class Boundaries:
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready values (``inf`` written as None)."""
         return {
-            "method": self.method,
-            "spending": self.spending,
-            "alpha": self.alpha,
-            "sided": self.sided,
+            **asdict(self),
             "information_fractions": list(self.information_fractions),
             "z": [v if math.isfinite(v) else None for v in self.z],
             "alpha_spent": list(self.alpha_spent),

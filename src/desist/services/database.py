@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 
@@ -31,13 +31,7 @@ class DatabaseStatus:
         return self.revision is not None and self.revision == self.head
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "url": self.url,
-            "revision": self.revision,
-            "head": self.head,
-            "up_to_date": self.up_to_date,
-            "counts": dict(self.counts),
-        }
+        return {**asdict(self), "up_to_date": self.up_to_date}
 
 
 def initialise(store: StoreLike) -> DatabaseStatus:

@@ -14,7 +14,7 @@ Reading choices, stated here because the source leaves them open:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
@@ -78,14 +78,7 @@ class NeedResult:
     level: NeedLevel | str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "sex": self.sex,
-            "thinking": self.thinking,
-            "relationships": self.relationships,
-            "self_management": self.self_management,
-            "overall": self.overall,
-            "level": str(self.level),
-        }
+        return {**asdict(self), "level": str(self.level)}
 
 
 @dataclass(frozen=True)

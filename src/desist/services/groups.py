@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 from desist.adapters.orm import Enrolment, GroupSession, Offering, ProgrammeGroup, Referral
 from desist.domain.access import Action
@@ -40,6 +40,7 @@ from desist.services.group_state import (
     waiting_entries,
 )
 from desist.services.referrals import (
+    MoveOptions,
     ReferralView,
     apply_transition,
     get_referral,
@@ -299,19 +300,16 @@ def complete(
     policy: GroupPolicy | None = None,
 ) -> ReferralView:
     """Complete a member: attendance threshold and treatment targets checked, programme history written."""
-    with uow:
-        scope.group_for(uow, group_id, Action.GROUP_MANAGE, f"complete in group {group_id}", lock=True)
-        r = move_in_uow(
-            uow,
-            referral_of(uow, group_id, person),
-            S.PROGRAMME_COMPLETE,
-            targets_met=targets_met,
-            on=on,
-            policy=policy,
-        )
-        view = referral_view(uow, r)
-        uow.commit()
-    return view
+    return _move_member(
+        uow,
+        group_id,
+        person,
+        f"complete in group {group_id}",
+        S.PROGRAMME_COMPLETE,
+        targets_met=targets_met,
+        on=on,
+        policy=policy,
+    )
 
 
 def deselect(
@@ -329,9 +327,22 @@ def deselect(
         raise InputError(
             f"deselect to: {to.value}; expected DESELECTED, ASSESSED_SUITABLE or SUITABLE_NOT_READY"
         )
+    return _move_member(uow, group_id, person, f"deselect from group {group_id}", to, reason=reason, on=on)
+
+
+def _move_member(
+    uow: UnitOfWork,
+    group_id: int,
+    person: int | str,
+    what: str,
+    target: ReferralStatus,
+    **options: Unpack[MoveOptions],
+) -> ReferralView:
+    """Move the referral of a member of the group (locked first) to ``target``, as :func:`complete` and
+    :func:`deselect` do."""
     with uow:
-        scope.group_for(uow, group_id, Action.GROUP_MANAGE, f"deselect from group {group_id}", lock=True)
-        r = move_in_uow(uow, referral_of(uow, group_id, person), to, reason=reason, on=on)
+        scope.group_for(uow, group_id, Action.GROUP_MANAGE, what, lock=True)
+        r = move_in_uow(uow, referral_of(uow, group_id, person), target, **options)
         view = referral_view(uow, r)
         uow.commit()
     return view

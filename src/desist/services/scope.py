@@ -92,46 +92,34 @@ def referral_for(
     uow: UnitOfWork, referral_id: int, action: Action, what: str, *, lock: bool = False
 ) -> Referral:
     """The referral if the acting user may do ``action`` to it (its man within their organisation)."""
-    return _record_for(uow, uow.referrals, referral_id, action, what, lock, check_referral)
-
-
-def check_referral(uow: UnitOfWork, r: Referral) -> Referral:
-    """``r`` if its man is within the acting user's organisation, else "not found"."""
-    return _check(uow, referral_organisations, r, f"referral {r.id}")
+    return _record_for(
+        uow, action, what, uow.referrals, referral_id, lock, referral_organisations, "referral"
+    )
 
 
 def group_for(
     uow: UnitOfWork, group_id: int, action: Action, what: str, *, lock: bool = False
 ) -> ProgrammeGroup:
     """The group if the acting user may do ``action`` to it (its offering's site in their organisation)."""
-    return _record_for(uow, uow.groups, group_id, action, what, lock, check_group)
-
-
-def check_group(uow: UnitOfWork, g: ProgrammeGroup) -> ProgrammeGroup:
-    """``g`` if its site is within the acting user's organisation, else "not found"."""
-    return _check(uow, group_organisations, g, f"group {g.id}")
+    return _record_for(uow, action, what, uow.groups, group_id, lock, group_organisations, "group")
 
 
 def _record_for(
     uow: UnitOfWork,
-    repository: Repository,
-    record_id: int,
     action: Action,
     what: str,
+    repository: Repository,
+    record_id: int,
     lock: bool,
-    check: Callable[[UnitOfWork, R], R],
+    organisations: Callable[[UnitOfWork, R], list[str | None]],
+    noun: str,
 ) -> R:
-    """Role first, then the record (locked for update if ``lock``) and its organisation."""
+    """Role first, then the record (locked for update if ``lock``), then its organisations: a record outside
+    the user's reads "``noun`` ``record_id``: not found", as an unknown one does."""
     acting(uow, action, what)
-    return check(uow, repository.lock(record_id) if lock else repository.get(record_id))
-
-
-def _check(
-    uow: UnitOfWork, organisations: Callable[[UnitOfWork, R], list[str | None]], record: R, shown: str
-) -> R:
-    """``record`` if within the acting user's organisation, else "``shown``: not found"."""
+    record: R = repository.lock(record_id) if lock else repository.get(record_id)
     if not _sees(uow, organisations, record):
-        raise NotFound(f"{shown}: not found")
+        raise NotFound(f"{noun} {record_id}: not found")
     return record
 
 

@@ -13,6 +13,7 @@ with a joint covariance (needed for risk and odds ratios), so the few lines of t
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -63,6 +64,7 @@ def check_clip(clip: object) -> None:
         )
 
 
+@dataclass(eq=False, repr=False)
 class AIPWEstimator(BaseEstimator):
     """Doubly robust (augmented IPW) effect of treatment on an outcome.
 
@@ -89,17 +91,10 @@ class AIPWEstimator(BaseEstimator):
         Influence functions of the two arm means (their covariance gives the SEs).
     """
 
-    def __init__(
-        self,
-        estimand: str = "ATT",
-        method: str = "glm",
-        clip: float | None = None,
-        random_state: int | None = None,
-    ) -> None:
-        self.estimand = estimand
-        self.method = method
-        self.clip = clip
-        self.random_state = random_state
+    estimand: str = "ATT"
+    method: str = "glm"
+    clip: float | None = None
+    random_state: int | None = None
 
     def fit(
         self, X: Any, t: ArrayLike, y: ArrayLike, *, name: str = "outcome", kind: str | None = None

@@ -1,7 +1,9 @@
 """The estimator contract every design object follows (scikit-learn's, without depending on scikit-learn).
 
 ``__init__`` stores its arguments as attributes of the same names and nothing else; ``fit`` validates and
-learns state ending in ``_``. On that contract this base gives ``get_params()``, ``set_params()``, a readable
+learns state ending in ``_``. The designs keep it by declaring their settings as dataclass fields
+(``@dataclass(eq=False, repr=False)``: the generated ``__init__`` only stores them; repr and equality stay
+this base's). On that contract this base gives ``get_params()``, ``set_params()``, a readable
 ``repr`` (only the settings that differ from their defaults, as scikit-learn prints them), equality of
 settings, and :func:`clone`. scikit-learn's own ``BaseEstimator`` would do the same but would make
 scikit-learn a dependency of the statistics for four small methods, so they are written here.

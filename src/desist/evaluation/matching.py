@@ -8,6 +8,7 @@ tests compare against. Matchers never see outcomes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -188,6 +189,7 @@ class _Matcher(BaseEstimator):
         return pd.DataFrame(rows)
 
 
+@dataclass(eq=False, repr=False)
 class NearestNeighborMatcher(_Matcher):
     """Greedy k:1 nearest-neighbour matching, as ``MatchIt::matchit(method = "nearest")``.
 
@@ -233,29 +235,16 @@ class NearestNeighborMatcher(_Matcher):
     n_ : dict with "treated", "control", "treated_matched", "control_matched".
     """
 
-    def __init__(
-        self,
-        distance: Any = "glm",
-        ratio: int = 1,
-        replace: bool = False,
-        caliper: float | dict[str, float] | None = None,
-        std_caliper: bool | dict[str, bool] = True,
-        order: str | None = None,
-        exact: list[str] | None = None,
-        discard: str = "none",
-        estimand: str = "ATT",
-        random_state: int | None = None,
-    ) -> None:
-        self.distance = distance
-        self.ratio = ratio
-        self.replace = replace
-        self.caliper = caliper
-        self.std_caliper = std_caliper
-        self.order = order
-        self.exact = exact
-        self.discard = discard
-        self.estimand = estimand
-        self.random_state = random_state
+    distance: Any = "glm"
+    ratio: int = 1
+    replace: bool = False
+    caliper: float | dict[str, float] | None = None
+    std_caliper: bool | dict[str, bool] = True
+    order: str | None = None
+    exact: list[str] | None = None
+    discard: str = "none"
+    estimand: str = "ATT"
+    random_state: int | None = None
 
     def _check(self) -> None:
         if not isinstance(self.ratio, (int, np.integer)) or self.ratio < 1:
@@ -365,6 +354,7 @@ class NearestNeighborMatcher(_Matcher):
         return self
 
 
+@dataclass(eq=False, repr=False)
 class SubclassMatcher(_Matcher):
     """Subclassification on the propensity score, as ``MatchIt::matchit(method = "subclass")``.
 
@@ -374,19 +364,11 @@ class SubclassMatcher(_Matcher):
     Weights are MatchIt's subclass weights for the estimand.
     """
 
-    def __init__(
-        self,
-        n_subclasses: int = 6,
-        estimand: str = "ATT",
-        distance: Any = "glm",
-        discard: str = "none",
-        random_state: int | None = None,
-    ) -> None:
-        self.n_subclasses = n_subclasses
-        self.estimand = estimand
-        self.distance = distance
-        self.discard = discard
-        self.random_state = random_state
+    n_subclasses: int = 6
+    estimand: str = "ATT"
+    distance: Any = "glm"
+    discard: str = "none"
+    random_state: int | None = None
 
     def fit(self, data: Any, treatment: str, covariates: list[str]) -> SubclassMatcher:
         """Form subclasses and weights; returns self (``subclass_`` ids 1..k, ``weights_``, ``cuts_``)."""

@@ -10,6 +10,7 @@ shrinks the coefficients and changes who gets matched to whom.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,6 +50,7 @@ def separating_covariate(X: Any, t: np.ndarray, names: list[str] | None = None) 
     return None
 
 
+@dataclass(eq=False, repr=False)
 class PropensityModel(BaseEstimator):
     """Estimate each person's probability of treatment given covariates.
 
@@ -77,9 +79,8 @@ class PropensityModel(BaseEstimator):
         separating covariate where one exists.
     """
 
-    def __init__(self, method: str = "glm", random_state: int | None = None) -> None:
-        self.method = method
-        self.random_state = random_state
+    method: str = "glm"
+    random_state: int | None = None
 
     def fit(self, X: Any, t: np.ndarray, names: list[str] | None = None) -> PropensityModel:
         """Fit the model on design matrix ``X`` (from :func:`design_matrix`, or an (n, p) array with its

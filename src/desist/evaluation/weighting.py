@@ -7,6 +7,7 @@ estimator lives with the outcome models and reuses :class:`~desist.evaluation.pr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -124,6 +125,7 @@ def trim_weights(
     return w
 
 
+@dataclass(eq=False, repr=False)
 class IPWWeighter(BaseEstimator):
     """Propensity-score weighting design.
 
@@ -164,23 +166,13 @@ class IPWWeighter(BaseEstimator):
     True
     """
 
-    def __init__(
-        self,
-        estimand: str = "ATT",
-        stabilize: bool = False,
-        trim: float | None = None,
-        method: str = "glm",
-        random_state: int | None = None,
-        trim_rule: str = "weightit",
-        trim_lower: bool = False,
-    ) -> None:
-        self.estimand = estimand
-        self.stabilize = stabilize
-        self.trim = trim
-        self.trim_rule = trim_rule
-        self.trim_lower = trim_lower
-        self.method = method
-        self.random_state = random_state
+    estimand: str = "ATT"
+    stabilize: bool = False
+    trim: float | None = None
+    method: str = "glm"
+    random_state: int | None = None
+    trim_rule: str = "weightit"
+    trim_lower: bool = False
 
     def fit(self, data: Any, treatment: str, covariates: list[str]) -> IPWWeighter:
         """Estimate propensity scores and weights; returns self."""

@@ -124,6 +124,9 @@ def test_an_array_distance_is_shown_and_compared_safely():
     assert m != NearestNeighborMatcher(distance=d + 1) and m != NearestNeighborMatcher()
 
 
-def test_dataclass_free():
-    # estimators are plain classes (the spec is the dataclass)
-    assert not any(dataclasses.is_dataclass(c) for c in ESTIMATORS)
+def test_settings_are_fields_with_the_base_repr_and_equality():
+    # the dataclass only writes __init__; repr, equality and (no) hashing are BaseEstimator's
+    for c in ESTIMATORS:
+        assert [f.name for f in dataclasses.fields(c)] == c._param_names()
+        assert c.__repr__ is BaseEstimator.__repr__ and c.__eq__ is BaseEstimator.__eq__
+        assert c.__hash__ is None

@@ -26,16 +26,16 @@ desist.domain.errors.Forbidden: add group: rita (referrer) may not; needs progra
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from desist.domain.errors import Forbidden, InputError, NotFound
+from desist.domain.records import parse_member
 from desist.domain.referrals import TRANSITIONS, ReferralStatus, Role
 
-E = TypeVar("E", bound=StrEnum)
 POLICY_FILE = Path(__file__).resolve().parent.parent / "data" / "access_policy.yaml"
 
 
@@ -109,31 +109,12 @@ def parse_roles(values: Iterable[Any], where: str = "roles") -> frozenset[StaffR
     >>> sorted(parse_roles(["Programme-Team", StaffRole.REFERRER]))
     [<StaffRole.PROGRAMME_TEAM: 'programme_team'>, <StaffRole.REFERRER: 'referrer'>]
     """
-    return _parse_names(
-        StaffRole, values, "a role", where, lambda key: key.replace("-", "_").replace(" ", "_")
-    )
+    return frozenset(parse_member(StaffRole, v, where, "a role") for v in values)
 
 
 def parse_actions(values: Iterable[Any], where: str = "actions") -> frozenset[Action]:
-    """Read action names such as ``person.read`` (case-insensitive; members pass as they are)."""
-    return _parse_names(Action, values, "an action", where, lambda key: key)
-
-
-def _parse_names(
-    enum: type[E], values: Iterable[Any], noun: str, where: str, spelling: Callable[[str], str]
-) -> frozenset[E]:
-    """The members of ``enum`` named by ``values`` (stripped, lower-cased, then ``spelling``); one line for
-    the first name that is not one."""
-    out = set()
-    for value in values:
-        text = str(getattr(value, "value", value))
-        try:
-            out.add(enum(spelling(text.strip().lower())))
-        except ValueError:
-            raise InputError(
-                f"{where}: {text!r} is not {noun}; expected one of {', '.join(m.value for m in enum)}"
-            ) from None
-    return frozenset(out)
+    """Read action names such as ``person.read`` (case-insensitive; members as they are)."""
+    return frozenset(parse_member(Action, v, where, "an action") for v in values)
 
 
 @dataclass(frozen=True)

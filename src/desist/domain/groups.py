@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from desist.domain.errors import CapacityError, InputError, InvalidTransition
+from desist.domain.records import parse_member
 from desist.domain.risk.bands import Band
 
 
@@ -323,9 +324,4 @@ def parse_enum(enum: type[StrEnum], value: str | None, where: str) -> Any:
     """Read an enum value from text (case-insensitive, '-' as '_'); None stays None."""
     if value is None or value == "":
         return None
-    text = str(value).strip().lower().replace("-", "_").replace(" ", "_")
-    for member in enum:
-        if member.value.lower() == text:
-            return member
-    allowed = ", ".join(e.value for e in enum)
-    raise InputError(f"{where}: {value!r} is unknown; expected one of {allowed}")
+    return parse_member(enum, value, where)

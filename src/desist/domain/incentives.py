@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from desist.domain.errors import InputError, InvalidTransition
 from desist.domain.groups import policy_data
+from desist.domain.records import parse_member
 
 
 class IncentiveLevel(StrEnum):
@@ -82,12 +83,7 @@ class LevelReason:
         allowed = ", ".join(c.value for c in LevelReasonCategory)
         if not category:
             raise InputError(f"incentive reason category: missing; expected one of {allowed}")
-        try:
-            cat = LevelReasonCategory(category.strip().lower().replace("-", "_"))
-        except ValueError:
-            raise InputError(
-                f"incentive reason category: {category!r} is unknown; expected one of {allowed}"
-            ) from None
+        cat = parse_member(LevelReasonCategory, category, "incentive reason category")
         if not (text and text.strip()):
             raise InputError(
                 f"incentive reason text: empty for category {cat.value!r}; expected an explanation"
@@ -97,11 +93,7 @@ class LevelReason:
 
 def parse_level(value: str, where: str = "incentive level") -> IncentiveLevel:
     """Read a level name (case-insensitive)."""
-    try:
-        return IncentiveLevel(value.strip().lower())
-    except ValueError:
-        allowed = ", ".join(level.value for level in IncentiveLevel)
-        raise InputError(f"{where}: {value!r} is unknown; expected one of {allowed}") from None
+    return parse_member(IncentiveLevel, value, where)
 
 
 def check_level_change(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from desist.domain.errors import Conflict, Forbidden, InputError, InvalidTransition
+from desist.domain.records import parse_member
 
 
 class ReferralStatus(StrEnum):
@@ -135,12 +136,7 @@ class Reason:
             return None
         if not category:
             raise InputError(f"reason category: missing for reason {text!r}; expected one of {_categories()}")
-        try:
-            cat = ReasonCategory(category.strip().lower())
-        except ValueError:
-            raise InputError(
-                f"reason category: {category!r} is unknown; expected one of {_categories()}"
-            ) from None
+        cat = parse_member(ReasonCategory, category, "reason category")
         if not (text and text.strip()):
             raise InputError(f"reason text: empty for category {cat.value!r}; expected a short explanation")
         return cls(cat, text.strip())
@@ -187,20 +183,12 @@ def reason_required(source: ReferralStatus, target: ReferralStatus) -> bool:
 
 def parse_status(value: str, where: str = "status") -> ReferralStatus:
     """Read a status name (case-insensitive), raising a one-line :class:`InputError` if unknown."""
-    try:
-        return S(value.strip().upper())
-    except ValueError:
-        raise InputError(
-            f"{where}: {value!r} is not a referral status; expected one of {', '.join(s.value for s in S)}"
-        ) from None
+    return parse_member(S, value, where, "a referral status")
 
 
 def parse_role(value: str) -> Role:
     """Read a role name such as ``referrer`` or ``programme-team``."""
-    try:
-        return Role(value.strip().lower().replace("-", "_"))
-    except ValueError:
-        raise InputError(f"role: {value!r} is unknown; expected referrer or programme_team") from None
+    return parse_member(Role, value, "role")
 
 
 def check_transition(

@@ -51,8 +51,8 @@ def _layout(time: ArrayLike, event: ArrayLike, X: ArrayLike, weights: ArrayLike 
     x = np.asarray(X, dtype=float)
     if x.ndim == 1:
         x = x[:, None]
-    if x.shape[0] != n:
-        raise ValueError(f"covariates: expected {n} rows, got {x.shape[0]}")
+    if x.ndim != 2 or x.shape[0] != n:
+        raise ValueError(f"covariates: expected {n} rows and 1 or more columns, got shape {x.shape}")
     e = np.asarray(event).astype(bool)
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     if ties not in TIES:
@@ -213,15 +213,34 @@ def score_residuals(
     weights: ArrayLike | None = None,
     ties: str = "efron",
 ) -> Array:
-    """Score residuals as R's ``residuals(fit, type = "score")`` (``coxscore2.c``): unweighted, in row order.
+    """Weighted score residuals, R's ``residuals(fit, type = "score", weighted = TRUE)`` (``coxscore2.c``).
 
-    Row k's residual sums, over the event steps whose risk set holds it, -phi_k haz_r (x_k - mean_r) with
-    haz_r = mw / den_r; an event row adds, at its own time, (x_k - mean_r)/d for each of the d steps and is
-    in step r's risk set with weight 1 - f_r only (Efron's correction). A censored row tied with events is
-    in their risk sets in full.
+    Row k's (unweighted) residual sums, over the event steps whose risk set holds it, -phi_k haz_r
+    (x_k - mean_r) with haz_r = mw / den_r; an event row adds, at its own time, (x_k - mean_r)/d for each of
+    the d steps and is in step r's risk set with weight 1 - f_r only (Efron's correction). A censored row tied
+    with events is in their risk sets in full.
+
+    Parameters
+    ----------
+    time, event : array-like of shape (n,)
+        Follow-up times and event indicators (0/1).
+    X : array-like of shape (n, d) or (n,)
+        Covariates, in the model's column order.
+    beta : array-like of shape (d,)
+        Fitted coefficients on the scale of ``X``.
+    weights : array-like of shape (n,), optional
+        Case weights (> 0); 1 for every row when omitted.
+    ties : {"efron", "breslow"}
+
+    Returns
+    -------
+    ndarray of shape (n, d)
+        The residuals multiplied by the weights, in the rows' original order.
     """
     lay = _layout(time, event, X, weights, ties)
     b = np.asarray(beta, dtype=float).reshape(-1)
+    if b.shape[0] != lay.x.shape[1]:
+        raise ValueError(f"beta: expected {lay.x.shape[1]} coefficients, got {b.shape[0]}")
     st = _steps(lay, b)
     g, k = lay.n_groups, lay.x.shape[1]
     dg, f = lay.dead_group, lay.frac
@@ -245,4 +264,5 @@ def score_residuals(
     )
     dead, gd = lay.dead, lay.group[lay.dead]
     resid[dead] += x[dead] - Mbar[gd] - phi[dead, None] * (x[dead] * H1[gd, None] - HM1[gd])
-    return resid
+    weighted: Array = resid * lay.w[:, None]
+    return weighted

@@ -21,53 +21,6 @@ from scipy import stats
 from desist.evaluation._cox_efron import CoxFit, fit_cox_newton, score_residuals
 
 
-def _as_matrix(X: ArrayLike, n: int) -> NDArray[np.float64]:
-    x = np.asarray(X, dtype=float)
-    if x.ndim == 1:
-        x = x[:, None]
-    if x.ndim != 2 or x.shape[0] != n:
-        raise ValueError(f"covariates: expected {n} rows and 1 or more columns, got shape {x.shape}")
-    return x
-
-
-def cox_score_residuals(
-    durations: ArrayLike,
-    events: ArrayLike,
-    X: ArrayLike,
-    beta: ArrayLike,
-    weights: ArrayLike | None = None,
-    ties: str = "efron",
-) -> NDArray[np.float64]:
-    """Weighted Cox score residuals, R's ``residuals(fit, type = "score", weighted = TRUE)``.
-
-    Parameters
-    ----------
-    durations, events : array-like of shape (n,)
-        Follow-up times and event indicators (0/1).
-    X : array-like of shape (n, d) or (n,)
-        Covariates, in the model's column order.
-    beta : array-like of shape (d,)
-        Fitted coefficients on the scale of ``X``.
-    weights : array-like of shape (n,), optional
-        Case weights (> 0); 1 for every row when omitted.
-    ties : {"efron", "breslow"}
-
-    Returns
-    -------
-    ndarray of shape (n, d)
-        The residuals (already multiplied by the weights), in the rows' original order.
-    """
-    t = np.asarray(durations, dtype=float)
-    n = t.shape[0]
-    x = _as_matrix(X, n)
-    b = np.asarray(beta, dtype=float).reshape(-1)
-    if b.shape[0] != x.shape[1]:
-        raise ValueError(f"beta: expected {x.shape[1]} coefficients, got {b.shape[0]}")
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    out: NDArray[np.float64] = score_residuals(t, events, x, b, w, ties) * w[:, None]
-    return out
-
-
 def cox_robust_variance(
     durations: ArrayLike,
     events: ArrayLike,
@@ -83,7 +36,7 @@ def cox_robust_variance(
     Parameters
     ----------
     durations, events, X, beta, weights, ties
-        As for :func:`cox_score_residuals`.
+        As for :func:`desist.evaluation._cox_efron.score_residuals`.
     variance : array-like of shape (d, d)
         The model-based variance (inverse information) at ``beta``.
     clusters : array-like of shape (n,), optional
@@ -95,7 +48,7 @@ def cox_robust_variance(
     ndarray of shape (d, d)
         ``V R'R V`` where R holds the (cluster-summed) weighted score residuals.
     """
-    resid = cox_score_residuals(durations, events, X, beta, weights, ties)
+    resid = score_residuals(durations, events, X, beta, weights, ties)
     v = np.asarray(variance, dtype=float)
     if clusters is not None:
         labels = pd.Series(np.asarray(clusters))

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from lifelines import CoxPHFitter
 
-from desist.evaluation._cox_variance import cox_robust_variance, cox_score_residuals, fit_robust_cox
+from desist.evaluation._cox_efron import score_residuals
+from desist.evaluation._cox_variance import cox_robust_variance, fit_robust_cox
 
 RTOL = 1e-6
 
@@ -82,7 +83,7 @@ def test_weighted_score_residuals_sum_to_zero_at_the_maximum(tied, ties):
     df = _synthetic(3, d=2, tied=tied)
     data = df[["x0", "x1", "time", "event", "w"]]
     fit = fit_robust_cox(data, "time", "event", "w", ties=ties)
-    got = cox_score_residuals(df.time, df.event, df[["x0", "x1"]], fit.params, df.w, ties=ties)
+    got = score_residuals(df.time, df.event, df[["x0", "x1"]], fit.params, df.w, ties=ties)
     np.testing.assert_allclose(got.sum(axis=0), 0.0, atol=1e-9)
 
 
@@ -118,7 +119,7 @@ def test_bad_inputs_raise():
     with pytest.raises(ValueError, match="coefficients"):
         cox_robust_variance(df.time, df.event, df.x0, [0.1, 0.2], np.eye(2))
     with pytest.raises(ValueError, match="rows"):
-        cox_score_residuals(df.time, df.event, df.x0[:10], [0.1])
+        score_residuals(df.time, df.event, df.x0[:10], [0.1])
 
 
 def test_compare_survival_reports_the_pair_clustered_hazard_ratio():

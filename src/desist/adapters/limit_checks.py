@@ -2,9 +2,10 @@
 
 Used by the migrations that add text or date columns (0005 for the tables then, 0010 for the men's names).
 Each migration passes its own frozen figures, so a later change to data/limits.yaml never changes what an
-old migration did; this module only spells the SQL. Hand-written because no library writes a portable
-"length and no control character" check: SQLAlchemy's ``CheckConstraint`` takes the SQL text as given,
-and SQLite cannot add a CHECK to an existing table at all (hence the triggers).
+old migration did; this module only spells the SQL, and is frozen too (what a function returns for given
+figures must never change; a new spelling is a new function). Hand-written because no library writes a
+portable "length and no control character" check: SQLAlchemy's ``CheckConstraint`` takes the SQL text as
+given, and SQLite cannot add a CHECK to an existing table at all (hence the triggers).
 """
 
 from __future__ import annotations
@@ -54,3 +55,30 @@ def sqlite_triggers(name: str, table: str, condition: str) -> list[str]:
         f"BEGIN SELECT RAISE(ABORT, '{table}: a value outside the limits of data/limits.yaml'); END"
         for when in ("INSERT", "UPDATE")
     ]
+
+
+def limit_statements(
+    dialect: str,
+    table: str,
+    trigger: str,
+    lengths: Mapping[str, int],
+    dates: tuple[str, ...] = (),
+    multiline: Set[str] = frozenset(),
+    not_valid: bool = False,
+) -> list[tuple[str, str]]:
+    """``(statement adding a limit, statement removing it)`` pairs for ``table`` on ``dialect``.
+
+    PostgreSQL: one named CHECK constraint a column (``NOT VALID`` with ``not_valid``: rows already there
+    are not checked). Otherwise (SQLite): the insert and update triggers named ``<trigger>_insert`` and
+    ``<trigger>_update``.
+    """
+    if dialect == "postgresql":
+        valid = " NOT VALID" if not_valid else ""
+        return [
+            (f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({check}){valid}",
+             f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}")
+            for name, check in pg_checks(table, lengths, dates, multiline)
+        ]
+    creates = sqlite_triggers(trigger, table, sqlite_condition(lengths, dates, multiline))
+    drops = [f"DROP TRIGGER IF EXISTS {trigger}_{when}" for when in ("insert", "update")]
+    return list(zip(creates, drops, strict=True))

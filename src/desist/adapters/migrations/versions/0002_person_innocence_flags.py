@@ -13,8 +13,9 @@ keys that point at it. SQLite (3.35+) and PostgreSQL both drop a column in place
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
+
+from desist.adapters.migrations._shapes import flag
 
 revision = "0002"
 down_revision = "0001"
@@ -26,7 +27,7 @@ FLAGS = ("maintains_innocence", "recognised_appellant")
 
 def upgrade() -> None:
     for name in FLAGS:
-        op.add_column("person", sa.Column(name, sa.Boolean(), nullable=False, server_default=sa.false()))
+        op.add_column("person", flag(name))
 
 
 def downgrade() -> None:

@@ -16,8 +16,9 @@ foreign keys that point at it).
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
+
+from desist.adapters.migrations._shapes import flag
 
 revision = "0003"
 down_revision = "0002"
@@ -26,7 +27,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("person", sa.Column("ldc", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("person", flag("ldc"))
 
 
 def downgrade() -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from desist.adapters.migrations._shapes import TableShape, integer, partial_unique, string, text, timestamp
 from desist.domain.errors import InputError
 
 revision = "0004"
@@ -119,6 +120,33 @@ DUPLICATE_PLACES = (
 )
 
 
+#: one open referral (and one open place) per man and programme; 0001's index: one per man and offering
+_OPEN_ROWS = {
+    "referral": partial_unique(
+        "uq_referral_open_person_programme", ("person_id", "programme_code"), OPEN_REFERRAL
+    ),
+    "enrolment": partial_unique(
+        "uq_enrolment_open_person_programme", ("person_id", "programme_code"), "left_on IS NULL"
+    ),
+}
+_PER_OFFERING = partial_unique(
+    "uq_referral_open_person_offering", ("person_id", "offering_id"), OPEN_REFERRAL
+)
+
+
+def _transfer() -> TableShape:
+    return TableShape(
+        "referral_transfer",
+        (
+            integer("referral_id"), integer("from_offering_id"), integer("to_offering_id"),
+            string("status", 40), string("actor", 100), timestamp("transferred_at"),
+            string("reason_category", 60, nullable=True), text("reason", nullable=True),
+        ),
+        references={"referral_id": "referral", "from_offering_id": "offering", "to_offering_id": "offering"},
+        indexed=("referral_id",),
+    )
+
+
 def duplicates_line(conn: sa.Connection) -> str | None:
     """One line naming every man with two open referrals or places for one programme, or ``None``."""
     found: dict[tuple[int, str], list[str]] = {}
@@ -157,47 +185,9 @@ def upgrade() -> None:
     if line is not None:
         raise InputError(line)
     op.drop_index("uq_referral_open_person_offering", table_name="referral")
-    op.create_index(
-        "uq_referral_open_person_programme",
-        "referral",
-        ["person_id", "programme_code"],
-        unique=True,
-        sqlite_where=sa.text(OPEN_REFERRAL),
-        postgresql_where=sa.text(OPEN_REFERRAL),
-    )
-    op.create_index(
-        "uq_enrolment_open_person_programme",
-        "enrolment",
-        ["person_id", "programme_code"],
-        unique=True,
-        sqlite_where=sa.text("left_on IS NULL"),
-        postgresql_where=sa.text("left_on IS NULL"),
-    )
-    op.create_table(
-        "referral_transfer",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("referral_id", sa.Integer(), nullable=False),
-        sa.Column("from_offering_id", sa.Integer(), nullable=False),
-        sa.Column("to_offering_id", sa.Integer(), nullable=False),
-        sa.Column("status", sa.String(40), nullable=False),
-        sa.Column("actor", sa.String(100), nullable=False),
-        sa.Column("transferred_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("reason_category", sa.String(60), nullable=True),
-        sa.Column("reason", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["referral_id"], ["referral.id"], name=op.f("fk_referral_transfer_referral_id_referral")
-        ),
-        sa.ForeignKeyConstraint(
-            ["from_offering_id"], ["offering.id"], name=op.f("fk_referral_transfer_from_offering_id_offering")
-        ),
-        sa.ForeignKeyConstraint(
-            ["to_offering_id"], ["offering.id"], name=op.f("fk_referral_transfer_to_offering_id_offering")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_referral_transfer")),
-    )
-    op.create_index(
-        op.f("ix_referral_transfer_referral_id"), "referral_transfer", ["referral_id"], unique=False
-    )
+    for table, index in _OPEN_ROWS.items():
+        index.create(table)
+    _transfer().create()
     for statement in SQLITE_TRIGGERS if conn.dialect.name == "sqlite" else POSTGRES_TRIGGERS:
         conn.exec_driver_sql(statement)
 
@@ -210,17 +200,9 @@ def downgrade() -> None:
     else:
         for statement in POSTGRES_DROP:
             conn.exec_driver_sql(statement)
-    op.drop_index(op.f("ix_referral_transfer_referral_id"), table_name="referral_transfer")
-    op.drop_table("referral_transfer")
-    op.drop_index("uq_enrolment_open_person_programme", table_name="enrolment")
-    op.drop_index("uq_referral_open_person_programme", table_name="referral")
-    op.create_index(
-        "uq_referral_open_person_offering",
-        "referral",
-        ["person_id", "offering_id"],
-        unique=True,
-        sqlite_where=sa.text(OPEN_REFERRAL),
-        postgresql_where=sa.text(OPEN_REFERRAL),
-    )
+    _transfer().drop()
+    for table, index in reversed(_OPEN_ROWS.items()):
+        index.drop(table)
+    _PER_OFFERING.create("referral")
     op.drop_column("enrolment", "programme_code")
     op.drop_column("referral", "programme_code")

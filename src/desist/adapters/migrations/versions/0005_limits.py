@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from desist.adapters.limit_checks import pg_checks, sqlite_condition, sqlite_triggers
+from desist.adapters.limit_checks import limit_statements
 
 revision = "0005"
 down_revision = "0004"
@@ -72,12 +72,12 @@ DATES: dict[str, tuple[str, ...]] = {
 EARLIEST, LATEST = "1900-01-01", "2199-12-31"
 
 
-def _multiline(table: str) -> set[str]:
-    return {c for t, c in MULTILINE if t == table}
-
-
-def _pg_checks(table: str) -> list[tuple[str, str]]:
-    return pg_checks(table, LENGTHS.get(table, {}), DATES.get(table, ()), _multiline(table))
+def _limits(table: str) -> list[tuple[str, str]]:
+    multiline = {c for t, c in MULTILINE if t == table}
+    return limit_statements(
+        op.get_bind().dialect.name, table, f"lim_{table}", LENGTHS.get(table, {}), DATES.get(table, ()),
+        multiline, not_valid=True,
+    )
 
 
 def _tables() -> list[str]:
@@ -85,23 +85,12 @@ def _tables() -> list[str]:
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for table in _tables():
-            for name, check in _pg_checks(table):
-                op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({check}) NOT VALID")
-        return
     for table in _tables():
-        condition = sqlite_condition(LENGTHS.get(table, {}), DATES.get(table, ()), _multiline(table))
-        for statement in sqlite_triggers(f"lim_{table}", table, condition):
-            op.execute(statement)
+        for add, _drop in _limits(table):
+            op.execute(add)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for table in _tables():
-            for name, _check in _pg_checks(table):
-                op.execute(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}")
-        return
     for table in _tables():
-        for when in ("insert", "update"):
-            op.execute(f"DROP TRIGGER IF EXISTS lim_{table}_{when}")
+        for _add, drop in _limits(table):
+            op.execute(drop)

@@ -12,35 +12,30 @@ database built by migrations and one built by ``metadata.create_all`` carry the 
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import JSONB
 
 from desist.adapters.append_only import append_only_ddl, append_only_drop
+from desist.adapters.migrations._shapes import TableShape, date, json_column, string, timestamp
 
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-JSON = sa.JSON().with_variant(JSONB(), "postgresql")
+def _run() -> TableShape:
+    return TableShape(
+        "evaluation_run",
+        (
+            string("programme_code", 40), date("as_of"), json_column("spec"), json_column("result"),
+            string("data_fingerprint", 80), string("desist_version", 40), string("actor", 100),
+            timestamp("created_at"),
+        ),
+        indexed=("programme_code",),
+    )
 
 
 def upgrade() -> None:
-    op.create_table(
-        "evaluation_run",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("programme_code", sa.String(40), nullable=False),
-        sa.Column("as_of", sa.Date(), nullable=False),
-        sa.Column("spec", JSON, nullable=False),
-        sa.Column("result", JSON, nullable=False),
-        sa.Column("data_fingerprint", sa.String(80), nullable=False),
-        sa.Column("desist_version", sa.String(40), nullable=False),
-        sa.Column("actor", sa.String(100), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_evaluation_run"),
-    )
-    op.create_index("ix_evaluation_run_programme_code", "evaluation_run", ["programme_code"])
+    _run().create()
     for statement in append_only_ddl("evaluation_run", op.get_bind().dialect.name):
         op.execute(statement)
 
@@ -48,5 +43,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     for statement in append_only_drop("evaluation_run", op.get_bind().dialect.name):
         op.execute(statement)
-    op.drop_index("ix_evaluation_run_programme_code", table_name="evaluation_run")
-    op.drop_table("evaluation_run")
+    _run().drop()

@@ -11,79 +11,59 @@ by the unit of work like any other row.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
-from sqlalchemy.dialects import postgresql
+from desist.adapters.migrations._shapes import (
+    TableShape,
+    create_tables,
+    date,
+    drop_tables,
+    integer,
+    json_column,
+    number,
+    string,
+    timestamp,
+)
 
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
+#: the estimate and the figures of the boundary test (each may be NULL)
+ESTIMATES = ("estimate", "ci_low", "ci_high", "z", "information", "information_fraction", "boundary")
+
+
+def _tables() -> list[TableShape]:
+    return [
+        TableShape(
+            "monitoring_review",
+            (
+                string("programme_code", 20), date("as_of"), string("method", 20), json_column("design"),
+                string("source", 200), integer("treated"), integer("comparison"), integer("events"),
+                *(number(name, nullable=True) for name in ESTIMATES),
+                string("decision", 20), json_column("evidence"), timestamp("created_at"),
+            ),
+            checks={"decision": "decision IN ('continue', 'harm', 'benefit', 'too little data')"},
+            unique=(("programme_code", "as_of", "method"),),
+            indexed=("programme_code",),
+        ),
+        TableShape(
+            "monitoring_alert",
+            (
+                integer("review_id"), string("programme_code", 20), date("as_of"), string("direction", 10),
+                json_column("evidence"), timestamp("acknowledged_at", nullable=True),
+                string("acknowledged_by", 100, nullable=True), string("ack_reason", 2000, nullable=True),
+            ),
+            checks={"direction": "direction IN ('harm', 'benefit')"},
+            references={"review_id": "monitoring_review"},
+            unique=(("review_id",),),
+            indexed=("programme_code",),
+        ),
+    ]
 
 
 def upgrade() -> None:
-    op.create_table(
-        "monitoring_review",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("programme_code", sa.String(length=20), nullable=False),
-        sa.Column("as_of", sa.Date(), nullable=False),
-        sa.Column("method", sa.String(length=20), nullable=False),
-        sa.Column("design", JSON, nullable=False),
-        sa.Column("source", sa.String(length=200), nullable=False),
-        sa.Column("treated", sa.Integer(), nullable=False),
-        sa.Column("comparison", sa.Integer(), nullable=False),
-        sa.Column("events", sa.Integer(), nullable=False),
-        sa.Column("estimate", sa.Float(), nullable=True),
-        sa.Column("ci_low", sa.Float(), nullable=True),
-        sa.Column("ci_high", sa.Float(), nullable=True),
-        sa.Column("z", sa.Float(), nullable=True),
-        sa.Column("information", sa.Float(), nullable=True),
-        sa.Column("information_fraction", sa.Float(), nullable=True),
-        sa.Column("boundary", sa.Float(), nullable=True),
-        sa.Column("decision", sa.String(length=20), nullable=False),
-        sa.Column("evidence", JSON, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "decision IN ('continue', 'harm', 'benefit', 'too little data')",
-            name=op.f("ck_monitoring_review_decision"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_monitoring_review")),
-        sa.UniqueConstraint(
-            "programme_code", "as_of", "method", name=op.f("uq_monitoring_review_programme_code_as_of_method")
-        ),
-    )
-    op.create_index(
-        op.f("ix_monitoring_review_programme_code"), "monitoring_review", ["programme_code"], unique=False
-    )
-    op.create_table(
-        "monitoring_alert",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("review_id", sa.Integer(), nullable=False),
-        sa.Column("programme_code", sa.String(length=20), nullable=False),
-        sa.Column("as_of", sa.Date(), nullable=False),
-        sa.Column("direction", sa.String(length=10), nullable=False),
-        sa.Column("evidence", JSON, nullable=False),
-        sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("acknowledged_by", sa.String(length=100), nullable=True),
-        sa.Column("ack_reason", sa.String(length=2000), nullable=True),
-        sa.CheckConstraint("direction IN ('harm', 'benefit')", name=op.f("ck_monitoring_alert_direction")),
-        sa.ForeignKeyConstraint(
-            ["review_id"],
-            ["monitoring_review.id"],
-            name=op.f("fk_monitoring_alert_review_id_monitoring_review"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_monitoring_alert")),
-        sa.UniqueConstraint("review_id", name=op.f("uq_monitoring_alert_review_id")),
-    )
-    op.create_index(
-        op.f("ix_monitoring_alert_programme_code"), "monitoring_alert", ["programme_code"], unique=False
-    )
+    create_tables(_tables())
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_monitoring_alert_programme_code"), table_name="monitoring_alert")
-    op.drop_table("monitoring_alert")
-    op.drop_index(op.f("ix_monitoring_review_programme_code"), table_name="monitoring_review")
-    op.drop_table("monitoring_review")
+    drop_tables(_tables())

@@ -11,8 +11,17 @@ is audited by the unit of work like any other row, with hashes and secrets redac
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from desist.adapters.migrations._shapes import (
+    IndexShape,
+    TableShape,
+    boolean,
+    create_tables,
+    drop_tables,
+    flag,
+    integer,
+    string,
+    timestamp,
+)
 
 revision = "0009"
 down_revision = "0008"
@@ -22,91 +31,68 @@ depends_on = None
 ROLES = ("referrer", "programme_team", "treatment_manager", "analyst", "admin")
 
 
-def _ts(name: str, nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+def _tables() -> list[TableShape]:
+    return [
+        TableShape(
+            "app_user",
+            (
+                string("username", 64), string("display_name", 200, nullable=True),
+                string("password_hash", 200), string("organisation", 100, nullable=True), flag("national"),
+                flag("disabled"),
+                timestamp("created_at"), timestamp("password_changed_at"),
+            ),
+            checks={
+                "username_lower": "username = lower(username)",
+                "organisation_or_national": "national OR organisation IS NOT NULL",
+            },
+            unique=(("username",),),
+        ),
+        TableShape(
+            "app_user_role",
+            (integer("user_id"), string("role", 30)),
+            checks={"role": f"role IN ({', '.join(repr(r) for r in ROLES)})"},
+            references={"user_id": "app_user"},
+            primary_key=("user_id", "role"),
+        ),
+        TableShape(
+            "user_session",
+            (
+                string("token_hash", 64), integer("user_id"), timestamp("created_at"),
+                timestamp("last_seen_at"), timestamp("expires_at"), timestamp("revoked_at", nullable=True),
+                string("csrf_secret", 64),
+            ),
+            references={"user_id": "app_user"},
+            unique=(("token_hash",),),
+            indexed=("user_id",),
+        ),
+        TableShape(
+            "api_token",
+            (
+                string("token_hash", 64), integer("user_id"), string("name", 100), string("scopes", 500),
+                timestamp("created_at"),
+                *(timestamp(name, nullable=True) for name in ("expires_at", "revoked_at", "last_used_at")),
+            ),
+            references={"user_id": "app_user"},
+            unique=(("token_hash",),),
+            indexed=("user_id",),
+        ),
+        TableShape(
+            "login_attempt",
+            (
+                string("username", 64), timestamp("at"), boolean("ok"), string("client", 100),
+                flag("refused"),
+            ),
+            indexes=tuple(
+                IndexShape(f"ix_login_attempt_{who}_at", (who, "at"), fixed=False)
+                for who in ("username", "client")
+            ),
+        ),
+    ]
 
 
 def upgrade() -> None:
-    op.create_table(
-        "app_user",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("username", sa.String(64), nullable=False),
-        sa.Column("display_name", sa.String(200), nullable=True),
-        sa.Column("password_hash", sa.String(200), nullable=False),
-        sa.Column("organisation", sa.String(100), nullable=True),
-        sa.Column("national", sa.Boolean(), server_default=sa.false(), nullable=False),
-        sa.Column("disabled", sa.Boolean(), server_default=sa.false(), nullable=False),
-        _ts("created_at"),
-        _ts("password_changed_at"),
-        sa.CheckConstraint("username = lower(username)", name=op.f("ck_app_user_username_lower")),
-        sa.CheckConstraint(
-            "national OR organisation IS NOT NULL", name=op.f("ck_app_user_organisation_or_national")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_app_user")),
-        sa.UniqueConstraint("username", name=op.f("uq_app_user_username")),
-    )
-    op.create_table(
-        "app_user_role",
-        sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("role", sa.String(30), nullable=False),
-        sa.CheckConstraint(
-            f"role IN ({', '.join(repr(r) for r in ROLES)})", name=op.f("ck_app_user_role_role")
-        ),
-        sa.ForeignKeyConstraint(["user_id"], ["app_user.id"], name=op.f("fk_app_user_role_user_id_app_user")),
-        sa.PrimaryKeyConstraint("user_id", "role", name=op.f("pk_app_user_role")),
-    )
-    op.create_table(
-        "user_session",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("token_hash", sa.String(64), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=False),
-        _ts("created_at"),
-        _ts("last_seen_at"),
-        _ts("expires_at"),
-        _ts("revoked_at", nullable=True),
-        sa.Column("csrf_secret", sa.String(64), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["app_user.id"], name=op.f("fk_user_session_user_id_app_user")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_user_session")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_user_session_token_hash")),
-    )
-    op.create_index(op.f("ix_user_session_user_id"), "user_session", ["user_id"], unique=False)
-    op.create_table(
-        "api_token",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("token_hash", sa.String(64), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(100), nullable=False),
-        sa.Column("scopes", sa.String(500), nullable=False),
-        _ts("created_at"),
-        _ts("expires_at", nullable=True),
-        _ts("revoked_at", nullable=True),
-        _ts("last_used_at", nullable=True),
-        sa.ForeignKeyConstraint(["user_id"], ["app_user.id"], name=op.f("fk_api_token_user_id_app_user")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_token")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_api_token_token_hash")),
-    )
-    op.create_index(op.f("ix_api_token_user_id"), "api_token", ["user_id"], unique=False)
-    op.create_table(
-        "login_attempt",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("username", sa.String(64), nullable=False),
-        _ts("at"),
-        sa.Column("ok", sa.Boolean(), nullable=False),
-        sa.Column("client", sa.String(100), nullable=False),
-        sa.Column("refused", sa.Boolean(), server_default=sa.false(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_attempt")),
-    )
-    op.create_index("ix_login_attempt_username_at", "login_attempt", ["username", "at"], unique=False)
-    op.create_index("ix_login_attempt_client_at", "login_attempt", ["client", "at"], unique=False)
+    create_tables(_tables())
 
 
 def downgrade() -> None:
-    op.drop_index("ix_login_attempt_client_at", table_name="login_attempt")
-    op.drop_index("ix_login_attempt_username_at", table_name="login_attempt")
-    op.drop_table("login_attempt")
-    op.drop_index(op.f("ix_api_token_user_id"), table_name="api_token")
-    op.drop_table("api_token")
-    op.drop_index(op.f("ix_user_session_user_id"), table_name="user_session")
-    op.drop_table("user_session")
-    op.drop_table("app_user_role")
-    op.drop_table("app_user")
+    drop_tables(_tables())

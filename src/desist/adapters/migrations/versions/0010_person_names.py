@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from desist.adapters.limit_checks import pg_checks, sqlite_condition, sqlite_triggers
+from desist.adapters.limit_checks import limit_statements
 
 revision = "0010"
 down_revision = "0009"
@@ -26,25 +26,21 @@ depends_on = None
 LENGTHS = {"person": {"given_name": 100, "family_name": 100}}
 
 
+def _limits() -> list[tuple[str, str]]:
+    return limit_statements(op.get_bind().dialect.name, "person", "lim_person_names", LENGTHS["person"])
+
+
 def upgrade() -> None:
     op.add_column("person", sa.Column("given_name", sa.String(100), nullable=True))
     op.add_column("person", sa.Column("family_name", sa.String(100), nullable=True))
     op.create_index("ix_person_family_name_lower", "person", [sa.text("lower(family_name)")])
-    if op.get_bind().dialect.name == "postgresql":
-        for name, check in pg_checks("person", LENGTHS["person"]):
-            op.execute(f"ALTER TABLE person ADD CONSTRAINT {name} CHECK ({check})")
-        return
-    for statement in sqlite_triggers("lim_person_names", "person", sqlite_condition(LENGTHS["person"])):
-        op.execute(statement)
+    for add, _drop in _limits():
+        op.execute(add)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for name, _check in pg_checks("person", LENGTHS["person"]):
-            op.execute(f"ALTER TABLE person DROP CONSTRAINT IF EXISTS {name}")
-    else:
-        for when in ("insert", "update"):
-            op.execute(f"DROP TRIGGER IF EXISTS lim_person_names_{when}")
+    for _add, drop in _limits():
+        op.execute(drop)
     op.drop_index("ix_person_family_name_lower", table_name="person")
     op.drop_column("person", "family_name")
     op.drop_column("person", "given_name")

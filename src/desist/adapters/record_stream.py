@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from desist.adapters.csv_header import header_problem
 from desist.domain.errors import InputError
 
 CHUNK_ROWS = 50_000
@@ -228,20 +229,9 @@ def _header(path: Path) -> list[str]:
         raise InputError(
             f"input file {path}: no header row, expected a CSV with field names in the first row"
         )
-    seen: set[str] = set()
-    for name in names:
-        if name and name in seen:
-            raise InputError(
-                f"input file {path}: column {name!r} appears twice in the header row, expected each once"
-            )
-        seen.add(name)
-    if len(names) == 1:
-        for sep, word in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
-            if sep in names[0]:
-                raise InputError(
-                    f"input file {path}: the header row is separated by {word}, "
-                    "expected a comma-separated CSV"
-                )
+    problem = header_problem(names)
+    if problem is not None:
+        raise InputError(f"input file {path}: {problem}")
     return names
 
 

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from desist.adapters.csv_header import header_problem
 from desist.adapters.spreadsheet import restore
 from desist.domain.errors import InputError
 from desist.domain.risk.base import FieldError
@@ -89,22 +90,9 @@ def _parse_csv(text: str, path: Path) -> list[dict[str, Any]]:
         raise InputError(
             f"input file {path}: no header row, expected a CSV with field names in the first row"
         )
-    seen: set[str] = set()
-    for name in (h.strip() for h in reader.fieldnames):
-        if name and name in seen:  # DictReader would silently keep the last of the two
-            raise InputError(
-                f"input file {path}: column {name!r} appears twice in the header row, expected each once"
-            )
-        seen.add(name)
-    if len(reader.fieldnames) == 1:
-        # one column whose name holds another separator: a semicolon- or tab-separated file (as Excel
-        # writes in some locales) would otherwise fail later as "field 'sex': missing"
-        for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
-            if sep in reader.fieldnames[0]:
-                raise InputError(
-                    f"input file {path}: the header row is separated by {name}, "
-                    "expected a comma-separated CSV"
-                )
+    problem = header_problem([h.strip() for h in reader.fieldnames])
+    if problem is not None:
+        raise InputError(f"input file {path}: {problem}")
     out = []
     for i, row in enumerate(reader, start=1):
         if None in row:  # more cells than headers

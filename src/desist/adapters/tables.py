@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from desist.adapters.csv_header import header_problem
 from desist.domain.errors import InputError
 
 if TYPE_CHECKING:
@@ -39,20 +40,9 @@ def check_csv_header(p: Path) -> None:
     so both would otherwise surface later as a misleading "required column missing".
     """
     with p.open(encoding="utf-8-sig", newline="") as fh:
-        header = [h.strip() for h in next(csv.reader(fh), [])]
-    seen: set[str] = set()
-    for name in header:
-        if name and name in seen:
-            raise InputError(
-                f"{p}: column {name!r} appears twice in the header row, expected each column once"
-            )
-        seen.add(name)
-    if len(header) == 1:
-        for sep, what in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
-            if sep in header[0]:
-                raise InputError(
-                    f"{p}: the header row is separated by {what}, expected a comma-separated CSV"
-                )
+        problem = header_problem([h.strip() for h in next(csv.reader(fh), [])])
+    if problem is not None:
+        raise InputError(f"{p}: {problem}")
 
 
 def _pick(names: list[str], columns: Sequence[str] | None, option: str, path: Path) -> list[str] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
 
@@ -51,3 +52,17 @@ def test_numbers_avoid_e_notation() -> None:
     assert fmt.number(2.5e-05) == "0.000025"
     assert fmt.number(123456.7) == "123,457"
     assert fmt.number(1.4741) == "1.47"
+
+
+@pytest.mark.parametrize(
+    "write", [fmt.count, fmt.per_100, fmt.percent, fmt.signed_per_100, fmt.ratio, fmt.p_value, fmt.number,
+              fmt.smd, fmt.years],
+)  # fmt: skip
+@pytest.mark.parametrize("missing", [None, math.nan])
+def test_every_writer_prints_a_dash_for_a_missing_number(write: Callable[..., str], missing: object) -> None:
+    assert write(missing) == fmt.MISSING
+
+
+def test_a_writer_keeps_its_own_settings() -> None:
+    assert fmt.number(None, digits=2) == fmt.MISSING
+    assert fmt.number(1234.4, digits=2) == "1,234" and fmt.number(0.012345, 2) == "0.012"

@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 
 from desist.domain.errors import DesistError
-from desist.entrypoints.cli.record_files import ForceOpt, Format, FormatOpt, OnError, RejectsOpt
+from desist.entrypoints.cli.record_files import ForceOpt, Format, FormatOpt, OnError, RejectsOpt, Skipped
 
 #: men per chunk: a recommendation with every programme's reasons is ~13 KB, so 5,000 hold ~65 MB
 CHUNK_MEN = 5_000
@@ -56,22 +56,19 @@ def register(app: typer.Typer) -> None:
 
         from desist.adapters.recommendation_views import CSV_COLUMNS, write_block
         from desist.adapters.record_stream import read_chunks
-        from desist.adapters.result_writers import PartsSpool, RejectsFile
+        from desist.adapters.result_writers import PartsSpool
         from desist.domain.pathways import Policy
         from desist.entrypoints.cli.app import fail
         from desist.services.recommendations import parse_day, recommend_rendered
 
         spool = PartsSpool()
-        rejects_file = None
-        skipped: list[str] = []
-        n_skipped = 0
+        skipped = Skipped()
         n = 0
         # a big file is shared between two processes (a man's recommendation takes ~0.3 ms of CPU)
         workers = min(2, os.cpu_count() or 1) if _size(input_path) > PARALLEL_FROM_BYTES else 1
         try:
             day = parse_day(as_of, "--as-of")
-            if rejects_path is not None:
-                rejects_file = RejectsFile(rejects_path, not_over=input_path, force=force)
+            skipped.open(rejects_path, input_path, force)
             chunks = read_chunks(input_path, CHUNK_MEN)
             policy = Policy(offer_low_risk=offer_low_risk)
             # each chunk is rendered and written where it was recommended (in a worker process); only where
@@ -84,22 +81,13 @@ def register(app: typer.Typer) -> None:
                     spool.write_bytes(b"[\n" if n == 0 else b",\n")
                     n += 1
                 spool.add(piece)
-                if rejects_file is not None:
-                    rejects_file.write(rejects)
-                skipped += [f"skipped: {r}" for r in rejects[: max(0, 1000 - len(skipped))]]
-                n_skipped += len(rejects)
+                skipped.add(rejects)
             if fmt is Format.JSON:
                 spool.write_bytes(b"\n]\n" if n else b"[]\n")
             spool.commit()
         except DesistError as exc:
-            if rejects_file is not None:
-                rejects_file.discard()
+            skipped.discard()
             raise fail(exc.message) from None
         finally:
             spool.discard()  # (after a commit there is nothing left to remove but the folder)
-        if rejects_file is not None:
-            rejects_file.finish()
-        for line in skipped:
-            typer.echo(line, err=True)
-        if n_skipped > len(skipped):  # the first thousand are shown; --rejects keeps them all
-            typer.echo(f"skipped: {n_skipped - len(skipped)} more records (see --rejects)", err=True)
+        skipped.finish()

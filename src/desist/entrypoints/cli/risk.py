@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 
 from desist.domain.errors import DesistError
-from desist.entrypoints.cli.record_files import ForceOpt, Format, FormatOpt, OnError, RejectsOpt
+from desist.entrypoints.cli.record_files import ForceOpt, Format, FormatOpt, OnError, RejectsOpt, Skipped
 
 
 class Tool(StrEnum):
@@ -43,33 +43,21 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Score OSP, Static-99R, RM2000 or the PNI for every record in a file."""
         from desist.adapters.record_stream import read_chunks
-        from desist.adapters.result_writers import RejectsFile, ResultWriter
+        from desist.adapters.result_writers import ResultWriter
         from desist.domain.risk.registry import get_tool
         from desist.entrypoints.cli.app import fail
         from desist.services.scoring import score_chunks
 
         writer = ResultWriter(fmt.value, tool.value, get_tool(tool.value).title)
-        rejects_file = None
-        skipped: list[str] = []
-        n_skipped = 0
+        skipped = Skipped()
         try:
-            if rejects_path is not None:
-                rejects_file = RejectsFile(rejects_path, not_over=input_path, force=force)
+            skipped.open(rejects_path, input_path, force)
             for scores in score_chunks(tool.value, read_chunks(input_path), on_error.value):
                 writer.write(scores.frame)
-                if rejects_file is not None:
-                    rejects_file.write(scores.rejects)
-                skipped += [f"skipped: {r}" for r in scores.rejects[: max(0, 1000 - len(skipped))]]
-                n_skipped += len(scores.rejects)
+                skipped.add(scores.rejects)
         except DesistError as exc:
             writer.discard()
-            if rejects_file is not None:
-                rejects_file.discard()
+            skipped.discard()
             raise fail(exc.message) from None
         writer.finish()
-        if rejects_file is not None:
-            rejects_file.finish()
-        for line in skipped:
-            typer.echo(line, err=True)
-        if n_skipped > len(skipped):  # the first thousand are shown; --rejects keeps them all
-            typer.echo(f"skipped: {n_skipped - len(skipped)} more records (see --rejects)", err=True)
+        skipped.finish()

@@ -11,7 +11,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from desist.domain.access import Principal
-from desist.entrypoints.web import casework_calls
 from desist.entrypoints.web.api.common import PROBLEMS, Caller, etag, fields_of, uow_factory
 from desist.entrypoints.web.api.schemas import GroupBoard, GroupList, Mark
 
@@ -79,9 +78,9 @@ def get_group(request: Request, response: Response, group_id: int, principal: Pr
 def enrol(
     request: Request, response: Response, group_id: int, body: Enrolment, principal: Principal = Caller
 ) -> Any:
-    casework_calls.enrol(
-        uow_factory(request, principal), principal, group_id=group_id, referral_id=body.referral_id
-    )
+    from desist.services.groups import enrol as service
+
+    service(uow_factory(request, principal)(), group_id=group_id, referral_id=body.referral_id)
     return _board(request, response, principal, group_id)
 
 
@@ -94,13 +93,14 @@ def enrol(
 def add_session(
     request: Request, response: Response, group_id: int, body: NewSession, principal: Principal = Caller
 ) -> Any:
-    casework_calls.record_session(
-        uow_factory(request, principal),
-        principal,
+    from desist.services.groups import record_session
+
+    record_session(
+        uow_factory(request, principal)(),
         group_id=group_id,
         held_on=body.held_on,
         topic=body.topic,
-        marks=dict(body.attendance),
+        attendance=dict(body.attendance),
     )
     return _board(request, response, principal, group_id)
 
@@ -118,9 +118,10 @@ def mark(
     body: Attendance,
     principal: Principal = Caller,
 ) -> Any:
-    casework_calls.record_attendance(
-        uow_factory(request, principal),
-        principal,
+    from desist.services.groups import record_attendance
+
+    record_attendance(
+        uow_factory(request, principal)(),
         group_id=group_id,
         session_number=number,
         marks=dict(body.attendance),

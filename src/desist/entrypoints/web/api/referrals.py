@@ -13,7 +13,6 @@ from starlette.responses import Response
 from desist.domain.access import Principal
 from desist.domain.errors import DesistError
 from desist.domain.referrals import Reason, ReferralStatus
-from desist.entrypoints.web import casework_calls
 from desist.entrypoints.web.api.common import (
     PRECONDITIONS,
     PROBLEMS,
@@ -107,8 +106,10 @@ def get_referral(
     summary="Refer a man to an offering (REFERRAL_STARTED)",
 )
 def create(request: Request, response: Response, body: NewReferral, principal: Principal = Caller) -> Any:
-    view = casework_calls.create_referral(
-        uow_factory(request, principal), principal, person_id=body.person_id, offering_id=body.offering_id
+    from desist.services.referrals import create_referral
+
+    view = create_referral(
+        uow_factory(request, principal)(), person=body.person_id, offering_id=body.offering_id
     )
     return _one(request, response, principal, view.id, status=201)
 
@@ -122,18 +123,15 @@ def create(request: Request, response: Response, body: NewReferral, principal: P
 def move(
     request: Request, response: Response, referral_id: int, body: ReferralMove, principal: Principal = Caller
 ) -> Any:
-    from desist.services.caseload import referral_page
+    from desist.services.referrals import move_referral
 
     expected = if_match_version(request, "referral", referral_id, required=True)
-    current = referral_page(uow_factory(request, principal)(), referral_id).referral
     try:
         reason = Reason.parse(body.reason_category, body.reason)
-        casework_calls.move_referral(
-            uow_factory(request, principal),
-            principal,
+        move_referral(
+            uow_factory(request, principal)(),
             referral_id,
             body.target,
-            current=ReferralStatus(current.status),
             reason=reason,
             expected_version=expected,
             assessment_confirmed=body.assessment_confirmed,

@@ -4,6 +4,7 @@ attendance; enrolling a man from the waiting list, recording a session and its a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
@@ -12,7 +13,6 @@ from starlette.responses import RedirectResponse, Response
 
 from desist.domain.errors import DesistError
 from desist.entrypoints.web import auth
-from desist.entrypoints.web.casework_calls import enrol, record_attendance, record_session
 from desist.entrypoints.web.errors import status_of
 from desist.entrypoints.web.pages.forms import FORM, FieldError, errors_by_field, signed
 from desist.entrypoints.web.templating import render
@@ -63,30 +63,44 @@ def group(request: Request, group_id: int) -> Response:
     return _board(request, group_id)
 
 
-def _refused(
-    request: Request, group_id: int, exc: DesistError, field: str, values: dict[str, Any]
+def _change(
+    request: Request,
+    info: Any,
+    group_id: int,
+    fields: dict[str, Any],
+    change: Callable[[Any], object],
+    where: tuple[str, str],
 ) -> Response:
-    status, _ = status_of(exc)
-    if status in (401, 403, 404):
-        raise exc
-    return _board(request, group_id, [FieldError(field, exc.message)], status, values)
+    """``change(uow)`` as the signed-in user, then back to the board at the anchor ``where[1]``; refused, the
+    board again with the reason at the form's field ``where[0]``."""
+    try:
+        change(auth.uow(request, info.principal))
+    except DesistError as exc:
+        status, _ = status_of(exc)
+        if status in (401, 403, 404):
+            raise
+        return _board(request, group_id, [FieldError(where[0], exc.message)], status, fields)
+    return RedirectResponse(f"/groups/{group_id}#{where[1]}", status_code=303)
 
 
 @router.post("/groups/{group_id}/enrol", name="group_enrol")
 def enrol_page(request: Request, group_id: int, fields: dict[str, Any] = FORM) -> Response:
+    from desist.services.groups import enrol
+
     info = signed(request, fields)
     raw = str(fields.get("referral_id", "")).strip()
     if not raw.isdigit():
         return _board(
             request, group_id, [FieldError("referral_id", "Select a man from the waiting list")], 400
         )
-    try:
-        enrol(
-            lambda: auth.uow(request, info.principal), info.principal, group_id=group_id, referral_id=int(raw)
-        )
-    except DesistError as exc:
-        return _refused(request, group_id, exc, "referral_id", fields)
-    return RedirectResponse(f"/groups/{group_id}#members", status_code=303)
+    return _change(
+        request,
+        info,
+        group_id,
+        fields,
+        lambda uow: enrol(uow, group_id=group_id, referral_id=int(raw)),
+        ("referral_id", "members"),
+    )
 
 
 def _marks(fields: dict[str, Any]) -> dict[int, str]:
@@ -99,6 +113,8 @@ def _marks(fields: dict[str, Any]) -> dict[int, str]:
 
 @router.post("/groups/{group_id}/sessions", name="group_session")
 def session_page(request: Request, group_id: int, fields: dict[str, Any] = FORM) -> Response:
+    from desist.services.groups import record_session
+
     info = signed(request, fields)
     errors = []
     try:
@@ -112,34 +128,30 @@ def session_page(request: Request, group_id: int, fields: dict[str, Any] = FORM)
         errors.append(FieldError("topic", "Topic must be 200 characters or fewer"))
     if errors:
         return _board(request, group_id, errors, 400, fields)
-    try:
-        record_session(
-            lambda: auth.uow(request, info.principal),
-            info.principal,
-            group_id=group_id,
-            held_on=held_on,
-            topic=topic,
-            marks=_marks(fields),
-        )
-    except DesistError as exc:
-        return _refused(request, group_id, exc, "held_on", fields)
-    return RedirectResponse(f"/groups/{group_id}#sessions", status_code=303)
+    marks = _marks(fields)
+    return _change(
+        request,
+        info,
+        group_id,
+        fields,
+        lambda uow: record_session(uow, group_id=group_id, held_on=held_on, topic=topic, attendance=marks),
+        ("held_on", "sessions"),
+    )
 
 
 @router.post("/groups/{group_id}/sessions/{number}/attendance", name="group_attendance")
 def attendance_page(request: Request, group_id: int, number: int, fields: dict[str, Any] = FORM) -> Response:
+    from desist.services.groups import record_attendance
+
     info = signed(request, fields)
     marks = _marks(fields)
     if not marks:
         return _board(request, group_id, [FieldError(f"session-{number}", "Mark at least one man")], 400)
-    try:
-        record_attendance(
-            lambda: auth.uow(request, info.principal),
-            info.principal,
-            group_id=group_id,
-            session_number=number,
-            marks=marks,
-        )
-    except DesistError as exc:
-        return _refused(request, group_id, exc, f"session-{number}", fields)
-    return RedirectResponse(f"/groups/{group_id}#session-{number}", status_code=303)
+    return _change(
+        request,
+        info,
+        group_id,
+        fields,
+        lambda uow: record_attendance(uow, group_id=group_id, session_number=number, marks=marks),
+        (f"session-{number}", f"session-{number}"),
+    )

@@ -10,7 +10,6 @@ from starlette.responses import RedirectResponse, Response
 
 from desist.domain.errors import DesistError, InputError
 from desist.entrypoints.web import auth
-from desist.entrypoints.web.casework_calls import create_referral
 from desist.entrypoints.web.errors import status_of
 from desist.entrypoints.web.pages.forms import FORM, FieldError, errors_by_field, signed
 from desist.entrypoints.web.templating import render
@@ -78,13 +77,10 @@ def refer(request: Request, person_id: int, fields: dict[str, Any] = FORM) -> Re
     raw = str(fields.get("offering_id", "")).strip()
     if not raw.isdigit():
         return _person(request, person_id, [FieldError("offering_id", "Select a programme and site")], 400)
+    from desist.services.referrals import create_referral
+
     try:
-        view = create_referral(
-            lambda: auth.uow(request, info.principal),
-            info.principal,
-            person_id=person_id,
-            offering_id=int(raw),
-        )
+        view = create_referral(auth.uow(request, info.principal), person=person_id, offering_id=int(raw))
     except DesistError as exc:
         status, _ = status_of(exc)
         if status in (401, 403, 404):

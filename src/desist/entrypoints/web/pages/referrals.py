@@ -16,7 +16,6 @@ from starlette.responses import RedirectResponse, Response
 from desist.domain.errors import DesistError, NotFound
 from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus, parse_status
 from desist.entrypoints.web import auth
-from desist.entrypoints.web.casework_calls import move_referral
 from desist.entrypoints.web.errors import status_of
 from desist.entrypoints.web.pages.forms import FORM, FieldError, errors_by_field, signed
 from desist.entrypoints.web.templating import render
@@ -81,7 +80,6 @@ def move(request: Request, referral_id: int, target: str, fields: dict[str, Any]
     errors: list[FieldError] = []
     status = parse_status(target, "target")
     version_text = str(fields.get("version", "")).strip()
-    current_text = str(fields.get("current", "")).strip()
     reason = None
     category, text = fields.get("reason_category") or None, str(fields.get("reason", "")).strip()
     needs_reason = fields.get("needs_reason") == "yes"
@@ -107,13 +105,13 @@ def move(request: Request, referral_id: int, target: str, fields: dict[str, Any]
             errors.append(FieldError("reason_category", exc.message))
     if errors:
         return _move_form(request, referral_id, target, errors=errors, values=fields, status=400)
+    from desist.services.referrals import move_referral
+
     try:
         move_referral(
-            lambda: auth.uow(request, info.principal),
-            info.principal,
+            auth.uow(request, info.principal),
             referral_id,
             status,
-            current=parse_status(current_text, "current"),
             reason=reason,
             expected_version=int(version_text) if version_text.isdigit() else None,
             assessment_confirmed=fields.get("assessment_confirmed") == "yes",

@@ -7,7 +7,8 @@ import typer
 
 from desist import __version__
 from desist.entrypoints.cli.app import build_app
-from desist.entrypoints.cli.options import rewrite_deprecated
+from desist.entrypoints.cli.casework_common import Acting, casework_command
+from desist.entrypoints.cli.options import Format, rewrite_deprecated
 from tests.cli import ADMIN, run_cli, seed_user
 
 #: the command families that follow the convention fully (the others move as their owners port them)
@@ -162,3 +163,31 @@ def test_a_command_group_named_alone_prints_its_help_and_exits_0(root, capsys) -
         assert out.startswith(f"Usage: desist {' '.join(path)} [OPTIONS] COMMAND [ARGS]..."), path
     alone = run_cli([], capsys)  # `desist` alone
     assert alone == run_cli(["--help"], capsys) and alone[0] == 0
+
+
+def test_casework_command_adds_as_db_and_format_after_the_commands_own_options(monkeypatch) -> None:
+    monkeypatch.delenv("DESIST_USER", raising=False)
+    group = typer.Typer()
+    seen = []
+
+    @group.callback()
+    def root() -> None:
+        """A group."""
+
+    @casework_command(group, "probe", formats=True)
+    def probe(act: Acting, count: int = typer.Option(1, "--count", help="How many.")) -> None:
+        """Probe."""
+        seen.append((act.as_user, act.url, act.fmt, count))
+
+    @casework_command(group, "plain")
+    def plain_probe(act: Acting) -> None:
+        """Without --format."""
+        seen.append((act.as_user, act.url, act.fmt))
+
+    command = typer.main.get_command(group)
+    params = {name: [p.opts[0] for p in sub.params] for name, sub in command.commands.items()}
+    assert params == {"probe": ["--count", "--as", "--db", "--format"], "plain": ["--as", "--db"]}
+    assert command.commands["probe"].help == "Probe."
+    command.main(["probe", "--count", "3", "--as", "ann", "--format", "json"], standalone_mode=False)
+    command.main(["plain", "--db", "sqlite://"], standalone_mode=False)
+    assert seen == [("ann", None, Format.JSON, 3), (None, "sqlite://", Format.TABLE)]

@@ -1,4 +1,8 @@
-"""Shared pieces of the casework commands: the database, the acting user, and argument parsing.
+"""Shared pieces of the casework commands: the database, the acting user, argument parsing and output.
+
+A casework command is declared with :func:`casework_command`, which adds ``--as``, ``--db`` (and
+``--format``) to its own options and hands it an :class:`Acting`: the command parses its arguments and makes
+its one service call as ``act(lambda uow: service(uow, ...))``.
 
 The database is reached through the composition root (:func:`desist.bootstrap.bootstrap`) when a command
 runs, never at import: ``--db``, else ``DESIST_DATABASE_URL``, else the SQLite file ``DESIST_DB_PATH``

@@ -38,6 +38,12 @@ def test_scope_is_by_organisation_unless_national() -> None:
     assert who(StaffRole.REFERRER, org=None, national=True).sees(["HMP Usk"])
 
 
+def test_lists_are_limited_to_the_users_organisation_unless_national() -> None:
+    assert who(StaffRole.REFERRER).limited_to == "HMP Whatton"
+    assert who(StaffRole.REFERRER, org="HMP Usk", national=True).limited_to is None
+    assert who(StaffRole.ANALYST, org=None, national=True).limited_to is None
+
+
 def test_a_user_needs_a_name_and_an_organisation_or_national_access() -> None:
     with pytest.raises(InputError, match="no organisation"):
         Principal("x", frozenset({StaffRole.REFERRER}))

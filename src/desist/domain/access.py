@@ -164,6 +164,11 @@ class Principal:
         if self.scopes is not None and action not in self.scopes:
             raise Forbidden(f"{what}: this token of user {self.username} may not do {action.value}")
 
+    @property
+    def limited_to(self) -> str | None:
+        """The organisation this user's lists are limited to; None with national access (every one)."""
+        return None if self.national else self.organisation
+
     def sees(self, organisations: Iterable[str | None]) -> bool:
         """True if a record belonging to ``organisations`` is within this user's scope."""
         if self.national:

@@ -45,11 +45,6 @@ class PersonSummary:
         return full_name(self.given_name, self.family_name)
 
 
-def organisation_filter(principal: Principal) -> str | None:
-    """The organisation a list is limited to (None: national access, every organisation)."""
-    return None if principal.national else principal.organisation
-
-
 def search_people(uow: UnitOfWork, text: str, *, limit: int = SEARCH_LIMIT) -> list[PersonSummary]:
     """Men found by the start of a prison number, PNC number or name, within the user's organisation.
 
@@ -70,7 +65,7 @@ def search_people(uow: UnitOfWork, text: str, *, limit: int = SEARCH_LIMIT) -> l
     with uow.reading():
         me: Principal = uow.principal  # type: ignore[attr-defined]
         me.require(Action.PERSON_READ, "search people")
-        rows = uow.caseload.search_people(query, organisation_filter(me), limit)  # type: ignore[attr-defined]
+        rows = uow.caseload.search_people(query, me.limited_to, limit)  # type: ignore[attr-defined]
         return [PersonSummary(*row) for row in rows]
 
 
@@ -180,10 +175,9 @@ def person_page(uow: UnitOfWork, person_id: int, *, today: dt.date | None = None
         can_refer = me.can(Action.REFERRAL_CREATE)
         offerings: tuple[tuple[int, str, str], ...] = ()
         if can_refer:
-            site = None if me.national else me.organisation
             offerings = tuple(
                 (o.id, o.programme_code, o.site)
-                for o in uow.caseload.offerings(site)  # type: ignore[attr-defined]
+                for o in uow.caseload.offerings(me.limited_to)  # type: ignore[attr-defined]
             )
         return PersonPage(
             person_view(p),
@@ -262,7 +256,7 @@ def list_referrals_in_scope(
         me: Principal = uow.principal  # type: ignore[attr-defined]
         me.require(Action.PERSON_READ, "list referrals")
         rows = uow.caseload.referrals(  # type: ignore[attr-defined]
-            organisation=organisation_filter(me),
+            organisation=me.limited_to,
             status=status.value if status is not None else None,
             offering_id=offering_id,
             person_id=person_id,

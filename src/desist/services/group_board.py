@@ -59,10 +59,6 @@ class GroupBoard:
     can_manage: bool
 
 
-def _site_filter(me: Principal) -> str | None:
-    return None if me.national else me.organisation
-
-
 def list_groups(uow: UnitOfWork) -> list[GroupSummary]:
     """The groups of the user's site (every site with national access)."""
     with uow:
@@ -70,7 +66,7 @@ def list_groups(uow: UnitOfWork) -> list[GroupSummary]:
         me.require(Action.GROUP_READ, "list groups")
         return [
             GroupSummary(g.id, g.label, o.programme_code, o.site, g.kind, g.capacity, n)
-            for g, o, n in uow.caseload.groups(_site_filter(me))  # type: ignore[attr-defined]
+            for g, o, n in uow.caseload.groups(me.limited_to)  # type: ignore[attr-defined]
         ]
 
 

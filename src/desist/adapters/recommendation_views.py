@@ -11,6 +11,8 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from desist.adapters.spreadsheet import neutralise
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -37,10 +39,7 @@ def render_chunk(recs: list[Recommendation], fmt: str, width: int = 80) -> list[
     if fmt == "json":
         return [json_text(r) for r in recs]
     if fmt == "csv":
-        from desist.adapters.spreadsheet import safe_row
-
-        # text cells neutralised for spreadsheets, written as csv.writer(lineterminator="\n") writes them
-        return ["".join([_csv_line(safe_row(csv_row(r).values())) for r in recs])]
+        return ["".join([csv_line(r) for r in recs])]
     from rich.console import Console
 
     buf = io.StringIO()
@@ -86,42 +85,49 @@ class _Texts:
         return text
 
 
-_excluded_cells = _Texts(lambda e: f"{e.code}: {' '.join(e.reasons)}")
 _excluded_json = _Texts(lambda e: json.dumps(e.to_dict()))
 
 
-def csv_row(rec: Recommendation) -> dict[str, Any]:
-    """One spreadsheet-friendly row per man (lists joined with ' | ')."""
+#: the risk cells (pathway to intensity) as written, by (pathway, basis, band, intensity): few in a run
+_RISK_CELLS: dict[tuple[Any, ...], str] = {}
+
+
+def csv_line(rec: Recommendation) -> str:
+    """One man's spreadsheet row (:data:`CSV_COLUMNS`; lists joined with ' | ') as a line of CSV, text cells
+    neutralised for spreadsheets, written as ``csv.writer(fh, lineterminator="\n")`` writes them (a test
+    compares the two)."""
     a = rec.assessment
-    got, add = _excluded_cells.texts.get, _excluded_cells.add  # every text is non-empty
-    return {
-        "id": rec.id,
-        "as_of": rec.as_of.isoformat(),
-        "pathway": str(rec.pathway),
-        "risk_basis": a.basis,
-        "risk_band": str(a.band),
-        "intensity": None if a.target is None else str(a.target),
-        "recommended": ";".join([r.code for r in rec.recommended]),
-        "recommended_reasons": " | ".join([f"{r.code}: {' '.join(r.reasons)}" for r in rec.recommended]),
-        "excluded": " | ".join([got(id(e)) or add(e) for e in rec.excluded]),
-        "reason": rec.reason,
-    }
+    key = (rec.pathway, a.basis, a.band, a.target)
+    risk = _RISK_CELLS.get(key)
+    if risk is None:
+        target = None if a.target is None else str(a.target)
+        cells = (str(rec.pathway), a.basis, str(a.band), target)
+        risk = _RISK_CELLS[key] = ",".join([_csv_cell(neutralise(c)) for c in cells])
+    chosen = rec.recommended
+    return (
+        f"{_csv_cell(neutralise(rec.id))},{rec.as_of.isoformat()},{risk},"
+        f"{_csv_cell(neutralise(';'.join([r.code for r in chosen])))},"
+        f"{_csv_cell(neutralise(' | '.join([r.line for r in chosen])))},"
+        f"{_csv_cell(neutralise(' | '.join([e.line for e in rec.excluded])))},"
+        f"{_csv_cell(neutralise(rec.reason))}\n"
+    )
+
+
+def _csv_cell(c: str | None) -> str:
+    """A text cell as csv.writer writes it: quoted when it holds a comma, a double quote or a line feed, its
+    quotes doubled; None is empty."""
+    if c is None:
+        return ""
+    if "," in c or '"' in c or "\n" in c:
+        return '"' + c.replace('"', '""') + '"'
+    return c
 
 
 def _csv_line(cells: list[str | None]) -> str:
-    """One row as ``csv.writer(fh, lineterminator="\n")`` writes text cells (a test compares the two): a cell
-    holding a comma, a double quote or a line feed is quoted, its quotes doubled; None is empty."""
+    """One row as ``csv.writer(fh, lineterminator="\n")`` writes text cells (a test compares the two)."""
     if len(cells) == 1 and not cells[0]:
         return '""\n'  # a row of one empty cell, quoted so that it is not a blank line
-    out = []
-    for c in cells:
-        if c is None:
-            out.append("")
-        elif "," in c or '"' in c or "\n" in c:
-            out.append('"' + c.replace('"', '""') + '"')
-        else:
-            out.append(c)
-    return ",".join(out) + "\n"
+    return ",".join([_csv_cell(c) for c in cells]) + "\n"
 
 
 def json_text(rec: Recommendation) -> str:

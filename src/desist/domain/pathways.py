@@ -28,7 +28,7 @@ import gc
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from desist.domain import eligibility, fit_reasons
@@ -87,6 +87,11 @@ class Recommended:
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name, "reasons": list(self.reasons)}
 
+    @cached_property
+    def line(self) -> str:
+        """``CODE: reason reason ...`` on one line."""
+        return f"{self.code}: {' '.join(self.reasons)}"
+
 
 @dataclass(frozen=True)
 class Excluded:
@@ -96,6 +101,12 @@ class Excluded:
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "reasons": list(self.reasons)}
+
+    @cached_property
+    def line(self) -> str:
+        """``CODE: reason reason ...`` on one line (made once: a bulk run shares an exclusion between many
+        men)."""
+        return f"{self.code}: {' '.join(self.reasons)}"
 
 
 @dataclass(frozen=True)

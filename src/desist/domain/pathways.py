@@ -240,27 +240,20 @@ def _decide(man: ManFacts, a: AssessedRisk, policy: Policy, catalogue: Catalogue
     found = menu_reasons(catalogue, menu, man, a, policy)
     sifted = _sift(catalogue, menu, found.rules, man.offence_type, a.target, a.target_basis)
     time = found.time
-    if time is not None and not sifted.stands(time):  # a programme that passed the other rules fails on time
-        sifted = _resift(menu, sifted, time, man.offence_type, a.target, a.target_basis)
-        time = None
+    if time is not None:
+        if sifted.stands(time):  # only programmes already ruled out fail on time: they gain its reasons
+            sifted = _timed(sifted, time)
+        else:  # a programme that passed the other rules fails on time
+            sifted = _resift(menu, sifted, time, man.offence_type, a.target, a.target_basis)
     recommended = tuple(
         [Recommended(p.code, p.name, positive_reasons(p, man, a, catalogue)) for p in sifted.chosen]
     )
     ruled_out = sifted.ruled_out
     # every programme in catalogue order: the day's off-menu exclusions, then those on the menu (by position)
-    if time is None:
-        excluded = tuple(
-            [e for x in _layout(catalogue, day) if (e := x if isinstance(x, Excluded) else ruled_out[x])]
-        )
-    else:  # only programmes already ruled out fail on time: their exclusions gain the time reasons
-        out = []
-        for x in _layout(catalogue, day):
-            if isinstance(x, Excluded):
-                out.append(x)
-            elif (e := ruled_out[x]) is not None:
-                out.append(_later(e, more) if (more := time[x]) else e)
-        excluded = tuple(out)
-    reason = None if recommended else _why_none(a, excluded if time else sifted, policy)
+    excluded = tuple(
+        [e for x in _layout(catalogue, day) if (e := x if isinstance(x, Excluded) else ruled_out[x])]
+    )
+    reason = None if recommended else _why_none(a, sifted, policy)
     return Recommendation(man.id, day, a.pathway, a, recommended, excluded, reason, policy)
 
 
@@ -322,6 +315,7 @@ def _commonest(running: list[Excluded]) -> str:
 _MEMO_LIMIT = 100_000
 _SIFTED: dict[tuple[Any, ...], _Sifted] = {}
 _RESIFTED: dict[tuple[int, int], _Sifted] = {}
+_TIMED: dict[tuple[int, int], _Sifted] = {}
 #: (code, id of its shared reasons) -> (reasons, exclusion): one exclusion object for equal outcomes
 _EXCLUSIONS: dict[tuple[Any, ...], tuple[Any, Excluded]] = {}
 
@@ -354,6 +348,7 @@ def clear_memos() -> None:
     """Forget every memoised rule outcome (each call is answered afresh until the memos fill again)."""
     _SIFTED.clear()
     _RESIFTED.clear()
+    _TIMED.clear()
     _EXCLUSIONS.clear()
     _layout.cache_clear()
     fit_reasons.clear_memos()
@@ -397,6 +392,24 @@ def _resift(
         hit = _RESIFTED[key] = _sifted(
             menu, (sifted, time), sifted.rules, reasons, offence, target, target_basis
         )
+    return hit
+
+
+def _timed(sifted: _Sifted, time: tuple[Reasons, ...]) -> _Sifted:
+    """``sifted`` where the offer stands with the time rules' outcomes ``time``: the same offer, and each
+    programme ruled out gains its time reasons (memoised on both objects)."""
+    key = (id(sifted), id(time))
+    hit = _TIMED.get(key)
+    if hit is None:
+        if len(_TIMED) > _MEMO_LIMIT:
+            _TIMED.clear()
+        ruled_out = tuple(
+            [
+                _later(e, more) if e is not None and more else e
+                for e, more in zip(sifted.ruled_out, time, strict=True)
+            ]
+        )
+        hit = _TIMED[key] = _Sifted((sifted, time), sifted.rules, sifted.chosen, ruled_out)
     return hit
 
 
@@ -506,9 +519,9 @@ _SUMMARY = {
 }
 
 
-def _why_none(a: AssessedRisk, excluded: tuple[Excluded, ...] | _Sifted, policy: Policy) -> str:
-    """One sentence a programme manager can act on, saying why no programme fits (``excluded``: every
-    exclusion, or the sifted outcome they were made from, whose summary is memoised)."""
+def _why_none(a: AssessedRisk, sifted: _Sifted, policy: Policy) -> str:
+    """One sentence a programme manager can act on, saying why no programme fits (``sifted``: the outcome the
+    exclusions of the programmes on the menu were made from, whose summary is memoised)."""
     if a.band is Band.NOT_APPLICABLE:
         return (
             "No programme fits: OSP does not give him a risk level (no sexual sanction recorded, or not a"
@@ -525,11 +538,8 @@ def _why_none(a: AssessedRisk, excluded: tuple[Excluded, ...] | _Sifted, policy:
             " routinely offered accredited programmes (NOMS FOI 94074); the low-risk policy switch"
             " changes this."
         )
-    if isinstance(excluded, _Sifted):  # nothing offered: every programme on the menu is ruled out
-        running, commonest = len(excluded.ruled_out), excluded.commonest
-    else:
-        ruled_out = [e for e in excluded if "not_available" not in e.kinds]
-        running, commonest = len(ruled_out), _commonest(ruled_out)
+    # nothing offered: every programme on the menu is ruled out
+    running, commonest = len(sifted.ruled_out), sifted.commonest
     if not commonest:
         return f"No programme fits: none in the catalogue was running on {a.day.isoformat()}."
     return (

@@ -128,9 +128,10 @@ class Records(Protocol):
 
 def _collector_paused(work: Callable[P, T]) -> Callable[P, T]:
     """``work`` with the cyclic garbage collector paused: it would traverse the rule memos' many small objects
-    again and again with nothing to free (it cost a third of a run). Once ``work`` has returned (its objects
-    are freed by then: only its cyclic garbage and new memo entries remain) that garbage is collected from the
-    young generations only."""
+    again and again with nothing to free (it cost a third of a run). ``work`` makes no cyclic garbage: once it
+    has returned, its objects are freed by reference counting and only the memos' new entries remain, which
+    :func:`gc.freeze` moves out of the collector's sight for good (a collection of the young generations
+    there found nothing to free and cost ~10 us per man, scanning those entries)."""
 
     @wraps(work)
     def paused(*args: P.args, **kwargs: P.kwargs) -> T:
@@ -140,8 +141,8 @@ def _collector_paused(work: Callable[P, T]) -> Callable[P, T]:
             return work(*args, **kwargs)
         finally:
             if enabled:
+                gc.freeze()
                 gc.enable()
-                gc.collect(1)
 
     return paused
 

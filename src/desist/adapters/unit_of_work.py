@@ -22,6 +22,7 @@ all become :class:`Conflict`.
 
 from __future__ import annotations
 
+import importlib
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -44,6 +45,21 @@ if TYPE_CHECKING:
 _RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
 #: numeric_value_out_of_range: e.g. an id above 2**31 - 1 compared with a 32-bit column
 _OUT_OF_RANGE = "22003"
+
+
+class _Store:
+    """A unit of work's attribute giving the store ``module:Class`` (under ``desist.adapters``) over its
+    session, a new one each time it is read; the module is imported on first use."""
+
+    def __init__(self, path: str, doc: str) -> None:
+        self.module, self.name = path.split(":")
+        self.__doc__ = f"{doc} (:class:`desist.adapters.{self.module}.{self.name}`)"
+
+    def __get__(self, uow: UnitOfWork | None, owner: type | None = None) -> Any:
+        if uow is None:
+            return self
+        store = getattr(importlib.import_module(f"desist.adapters.{self.module}"), self.name)
+        return store(uow.session)
 
 
 class UnitOfWork:
@@ -115,40 +131,13 @@ class UnitOfWork:
             self._settings = get_settings()
         return self._settings
 
-    @property
-    def users(self) -> Any:
-        """Accounts, sessions, API tokens, sign-in attempts (``desist.adapters.user_store.UserStore``)."""
-        from desist.adapters.user_store import UserStore
-
-        return UserStore(self.session)
-
-    @property
-    def analysis(self) -> Any:
-        """The evaluation's input tables (:class:`desist.adapters.analysis.AnalysisTables`)."""
-        from desist.adapters.analysis import AnalysisTables  # pandas: loaded only by evaluations
-
-        return AnalysisTables(self.session)
-
-    @property
-    def monitoring(self) -> Any:
-        """Stored monitoring reviews and alerts (:mod:`desist.adapters.monitoring_store`)."""
-        from desist.adapters.monitoring_store import MonitoringStore
-
-        return MonitoringStore(self.session)
-
-    @property
-    def caseload(self) -> Any:
-        """The web application's read queries (:class:`desist.adapters.caseload_queries.CaseloadQueries`)."""
-        from desist.adapters.caseload_queries import CaseloadQueries
-
-        return CaseloadQueries(self.session)
-
-    @property
-    def evaluation_runs(self) -> Any:
-        """Stored evaluation runs (:class:`desist.adapters.analysis.EvaluationRuns`)."""
-        from desist.adapters.analysis import EvaluationRuns
-
-        return EvaluationRuns(self.session)
+    # the stores below import their modules on first use (pandas, the analysis stack: only where needed)
+    users = _Store("user_store:UserStore", "Accounts, sessions, API tokens, sign-in attempts.")
+    analysis = _Store("analysis:AnalysisTables", "The evaluation's input tables.")
+    monitoring = _Store("monitoring_store:MonitoringStore", "Stored monitoring reviews and alerts.")
+    caseload = _Store("caseload_queries:CaseloadQueries", "The web application's read queries.")
+    evaluation_runs = _Store("analysis:EvaluationRuns", "Stored evaluation runs.")
+    imports = _Store("import_store:ImportStore", "The bulk import's access to the store.")
 
     @contextmanager
     def reading(self) -> Iterator[UnitOfWork]:
@@ -183,13 +172,6 @@ class UnitOfWork:
         self.programme_history = r.ProgrammeHistoryRepository(session)
         self.incentives = r.IncentiveRepository(session)
         return self
-
-    @property
-    def imports(self) -> Any:
-        """The bulk import's access to the store (:class:`desist.adapters.import_store.ImportStore`)."""
-        from desist.adapters.import_store import ImportStore  # pandas: only on the import path
-
-        return ImportStore(self.session)
 
     def commit(self) -> None:
         """Flush, write the audit rows, and commit; database conflicts are raised as :class:`Conflict`."""

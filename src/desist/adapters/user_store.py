@@ -34,30 +34,28 @@ _ACCOUNT = (
     .scalar_subquery()
     .label("roles"),
 )
+
+
+def _with_account(credential: type[UserSession] | type[ApiToken], id_label: str, *columns: Any) -> Any:
+    """The credential row whose ``token_hash`` is the bound one: its id, ``columns``, and its account."""
+    return (
+        select(credential.id.label(id_label), *columns, *_ACCOUNT)
+        .join(AppUser, AppUser.id == credential.user_id)
+        .where(credential.token_hash == bindparam("token_hash"))
+    )
+
+
 # built once: every request resolves its session or token with these
-_SESSION_WITH_ACCOUNT = (
-    select(
-        UserSession.id.label("session_id"),
-        UserSession.last_seen_at,
-        UserSession.expires_at,
-        UserSession.revoked_at,
-        UserSession.csrf_secret,
-        *_ACCOUNT,
-    )
-    .join(AppUser, AppUser.id == UserSession.user_id)
-    .where(UserSession.token_hash == bindparam("token_hash"))
+_SESSION_WITH_ACCOUNT = _with_account(
+    UserSession,
+    "session_id",
+    UserSession.last_seen_at,
+    UserSession.expires_at,
+    UserSession.revoked_at,
+    UserSession.csrf_secret,
 )
-_TOKEN_WITH_ACCOUNT = (
-    select(
-        ApiToken.id.label("token_id"),
-        ApiToken.scopes,
-        ApiToken.expires_at,
-        ApiToken.revoked_at,
-        ApiToken.last_used_at,
-        *_ACCOUNT,
-    )
-    .join(AppUser, AppUser.id == ApiToken.user_id)
-    .where(ApiToken.token_hash == bindparam("token_hash"))
+_TOKEN_WITH_ACCOUNT = _with_account(
+    ApiToken, "token_id", ApiToken.scopes, ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at
 )
 
 

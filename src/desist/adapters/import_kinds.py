@@ -35,6 +35,12 @@ PRISON_NUMBER = Column(
 ASSESSMENT_TOOLS = ("osp", "static99r", "rm2000", "pni")
 
 
+def _one_of(name: str, choices: tuple[str, ...]) -> Column:
+    """A required column holding one of ``choices`` (read without regard to case, kept lower-case)."""
+    doc = "one of " + ", ".join(choices)
+    return Column(name, "choice", required=True, choices=choices, lower=True, doc=doc)
+
+
 @dataclass(frozen=True)
 class Kind:
     """An import kind: its file schema, target table, and columns compared on re-import."""
@@ -154,14 +160,7 @@ ASSESSMENTS = Kind(
         (
             PRISON_NUMBER,
             Column("assessed_on", "date", required=True, doc="date of the assessment, YYYY-MM-DD"),
-            Column(
-                "tool",
-                "choice",
-                required=True,
-                choices=ASSESSMENT_TOOLS,
-                lower=True,
-                doc="one of " + ", ".join(ASSESSMENT_TOOLS),
-            ),
+            _one_of("tool", ASSESSMENT_TOOLS),
             Column("inputs", "json", doc="the tool's inputs as a JSON object; or give them as extra columns"),
             Column("assessor", max_length=100, doc="who assessed (optional)"),
         ),
@@ -188,14 +187,7 @@ PROGRAMME_HISTORY = Kind(
             ),
             Column("started_on", "date", required=True, doc="YYYY-MM-DD"),
             Column("ended_on", "date", doc="YYYY-MM-DD (optional)"),
-            Column(
-                "result",
-                "choice",
-                required=True,
-                choices=HISTORY_RESULTS,
-                lower=True,
-                doc="completed or incomplete",
-            ),
+            _one_of("result", HISTORY_RESULTS),
             Column("targets_met", "bool", doc="treatment targets met (optional)"),
             Column(
                 "source",
@@ -219,14 +211,7 @@ OUTCOMES = Kind(
             PRISON_NUMBER,
             Column("offence_date", "date", required=True, doc="date of the new offence, YYYY-MM-DD"),
             Column("proven_date", "date", required=True, doc="date it was proven (conviction/caution)"),
-            Column(
-                "kind",
-                "choice",
-                required=True,
-                choices=OUTCOME_KINDS,
-                lower=True,
-                doc="one of " + ", ".join(OUTCOME_KINDS),
-            ),
+            _one_of("kind", OUTCOME_KINDS),
             Column("disposal", max_length=100, doc="sentence or disposal in words (optional)"),
         ),
         key=("prison_number", "offence_date", "kind"),

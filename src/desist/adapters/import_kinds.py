@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import Table
 
@@ -129,97 +130,102 @@ PEOPLE = Kind(
     kept_when_absent=("maintains_innocence", "recognised_appellant", "ldc", "given_name", "family_name"),
 )
 
-SENTENCES = Kind(
-    Schema(
-        "sentences",
-        (
-            PRISON_NUMBER,
-            Column("start_date", "date", required=True, doc="sentence or custody episode start, YYYY-MM-DD"),
-            Column("release_date", "date", doc="release date (optional)"),
-            Column("licence_end_date", "date", doc="end of licence/supervision (optional)"),
-            Column(
-                "custodial", "bool", default="true", doc="true for custody, false for a community sentence"
-            ),
-            Column("index_offence", max_length=200, doc="index offence in words (optional)"),
-        ),
-        key=("prison_number", "start_date"),
-        ordered_dates=(
-            ("start_date", "release_date"),
-            ("release_date", "licence_end_date"),
-            ("start_date", "licence_end_date"),
-        ),
+def _of_a_man(
+    model: Any,
+    name: str,
+    columns: tuple[Column, ...],
+    key: tuple[str, ...],
+    values: tuple[str, ...],
+    *,
+    ordered_dates: tuple[tuple[str, str], ...] = (),
+    open_columns: bool = False,
+    json_columns: tuple[str, ...] = (),
+) -> Kind:
+    """A kind whose rows are about one man: the file names him by ``prison_number`` (its first column and
+    the first of its key), the table by ``person_id``; ``key`` is the rest of the natural key."""
+    schema = Schema(
+        name,
+        (PRISON_NUMBER, *columns),
+        key=("prison_number", *key),
+        ordered_dates=ordered_dates,
+        open_columns=open_columns,
+    )
+    return Kind(schema, model.__table__, ("person_id", *key), values, json_columns=json_columns)
+
+
+SENTENCES = _of_a_man(
+    Sentence,
+    "sentences",
+    (
+        Column("start_date", "date", required=True, doc="sentence or custody episode start, YYYY-MM-DD"),
+        Column("release_date", "date", doc="release date (optional)"),
+        Column("licence_end_date", "date", doc="end of licence/supervision (optional)"),
+        Column("custodial", "bool", default="true", doc="true for custody, false for a community sentence"),
+        Column("index_offence", max_length=200, doc="index offence in words (optional)"),
     ),
-    Sentence.__table__,  # type: ignore[arg-type]
-    key=("person_id", "start_date"),
+    key=("start_date",),
     values=("release_date", "licence_end_date", "custodial", "index_offence"),
+    ordered_dates=(
+        ("start_date", "release_date"),
+        ("release_date", "licence_end_date"),
+        ("start_date", "licence_end_date"),
+    ),
 )
 
-ASSESSMENTS = Kind(
-    Schema(
-        "assessments",
-        (
-            PRISON_NUMBER,
-            Column("assessed_on", "date", required=True, doc="date of the assessment, YYYY-MM-DD"),
-            _one_of("tool", ASSESSMENT_TOOLS),
-            Column("inputs", "json", doc="the tool's inputs as a JSON object; or give them as extra columns"),
-            Column("assessor", max_length=100, doc="who assessed (optional)"),
-        ),
-        key=("prison_number", "assessed_on", "tool"),
-        open_columns=True,
+ASSESSMENTS = _of_a_man(
+    Assessment,
+    "assessments",
+    (
+        Column("assessed_on", "date", required=True, doc="date of the assessment, YYYY-MM-DD"),
+        _one_of("tool", ASSESSMENT_TOOLS),
+        Column("inputs", "json", doc="the tool's inputs as a JSON object; or give them as extra columns"),
+        Column("assessor", max_length=100, doc="who assessed (optional)"),
     ),
-    Assessment.__table__,  # type: ignore[arg-type]
-    key=("person_id", "assessed_on", "tool"),
+    key=("assessed_on", "tool"),
     values=("inputs", "assessor"),
+    open_columns=True,
     json_columns=("inputs", "outputs"),
 )
 
-PROGRAMME_HISTORY = Kind(
-    Schema(
-        "programme-history",
-        (
-            PRISON_NUMBER,
-            Column(
-                "programme_code",
-                required=True,
-                upper=True,
-                max_length=40,
-                doc="a programme code from the catalogue, e.g. SOTP-CORE, HORIZON",
-            ),
-            Column("started_on", "date", required=True, doc="YYYY-MM-DD"),
-            Column("ended_on", "date", doc="YYYY-MM-DD (optional)"),
-            _one_of("result", HISTORY_RESULTS),
-            Column("targets_met", "bool", doc="treatment targets met (optional)"),
-            Column(
-                "source",
-                max_length=40,
-                default="pre_system",
-                doc="where the record came from; default pre_system",
-            ),
+PROGRAMME_HISTORY = _of_a_man(
+    ProgrammeHistory,
+    "programme-history",
+    (
+        Column(
+            "programme_code",
+            required=True,
+            upper=True,
+            max_length=40,
+            doc="a programme code from the catalogue, e.g. SOTP-CORE, HORIZON",
         ),
-        key=("prison_number", "programme_code", "started_on"),
-        ordered_dates=(("started_on", "ended_on"),),
+        Column("started_on", "date", required=True, doc="YYYY-MM-DD"),
+        Column("ended_on", "date", doc="YYYY-MM-DD (optional)"),
+        _one_of("result", HISTORY_RESULTS),
+        Column("targets_met", "bool", doc="treatment targets met (optional)"),
+        Column(
+            "source",
+            max_length=40,
+            default="pre_system",
+            doc="where the record came from; default pre_system",
+        ),
     ),
-    ProgrammeHistory.__table__,  # type: ignore[arg-type]
-    key=("person_id", "programme_code", "started_on"),
+    key=("programme_code", "started_on"),
     values=("ended_on", "result", "targets_met", "source"),
+    ordered_dates=(("started_on", "ended_on"),),
 )
 
-OUTCOMES = Kind(
-    Schema(
-        "outcomes",
-        (
-            PRISON_NUMBER,
-            Column("offence_date", "date", required=True, doc="date of the new offence, YYYY-MM-DD"),
-            Column("proven_date", "date", required=True, doc="date it was proven (conviction/caution)"),
-            _one_of("kind", OUTCOME_KINDS),
-            Column("disposal", max_length=100, doc="sentence or disposal in words (optional)"),
-        ),
-        key=("prison_number", "offence_date", "kind"),
-        ordered_dates=(("offence_date", "proven_date"),),
+OUTCOMES = _of_a_man(
+    Outcome,
+    "outcomes",
+    (
+        Column("offence_date", "date", required=True, doc="date of the new offence, YYYY-MM-DD"),
+        Column("proven_date", "date", required=True, doc="date it was proven (conviction/caution)"),
+        _one_of("kind", OUTCOME_KINDS),
+        Column("disposal", max_length=100, doc="sentence or disposal in words (optional)"),
     ),
-    Outcome.__table__,  # type: ignore[arg-type]
-    key=("person_id", "offence_date", "kind"),
+    key=("offence_date", "kind"),
     values=("proven_date", "disposal"),
+    ordered_dates=(("offence_date", "proven_date"),),
 )
 
 KINDS: dict[str, Kind] = {k.name: k for k in (PEOPLE, SENTENCES, ASSESSMENTS, PROGRAMME_HISTORY, OUTCOMES)}

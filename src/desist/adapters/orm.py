@@ -145,6 +145,19 @@ def dialect_index(name: str, *expressions: Any, unique: bool = False, **dialect_
     return Index(name, *expressions, unique=unique, info={"dialect_kw": dialect_kw})
 
 
+def _one_open(table: str, open_rows: str) -> Index:
+    """At most one open row (where ``open_rows`` holds) of ``table`` per man and programme."""
+    where = text(open_rows)
+    return dialect_index(
+        f"uq_{table}_open_person_programme",
+        "person_id",
+        "programme_code",
+        unique=True,
+        sqlite_where=where,
+        postgresql_where=where,
+    )
+
+
 @compiles(CreateIndex)
 def _create_index(create: CreateIndex, compiler: Any, **kw: Any) -> str:
     index = create.element
@@ -325,14 +338,7 @@ class Referral(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     __table_args__ = (
-        dialect_index(
-            "uq_referral_open_person_programme",
-            "person_id",
-            "programme_code",
-            unique=True,
-            sqlite_where=text(f"NOT ({_in('status', CLOSED_REFERRAL_STATUSES)})"),
-            postgresql_where=text(f"NOT ({_in('status', CLOSED_REFERRAL_STATUSES)})"),
-        ),
+        _one_open("referral", f"NOT ({_in('status', CLOSED_REFERRAL_STATUSES)})"),
     )
     __mapper_args__ = {"version_id_col": version}
 
@@ -386,14 +392,7 @@ class Enrolment(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     __table_args__ = (
         UniqueConstraint("group_id", "person_id"),
-        dialect_index(
-            "uq_enrolment_open_person_programme",
-            "person_id",
-            "programme_code",
-            unique=True,
-            sqlite_where=text("left_on IS NULL"),
-            postgresql_where=text("left_on IS NULL"),
-        ),
+        _one_open("enrolment", "left_on IS NULL"),
     )
     __mapper_args__ = {"version_id_col": version}
 

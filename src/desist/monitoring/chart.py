@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from desist.monitoring.review import Review
+from desist.monitoring.record import Review
 
 #: Core SOTP's story: the last groups ran in spring 2017; the evaluation was published in June 2017
 CORE_SOTP_MILESTONES = {

@@ -135,7 +135,7 @@ def monitoring_svg(results: ProgrammeResults) -> str | None:
     """The monitoring chart of the stored reviews (None when there is nothing to draw)."""
     from desist.evaluation.charts import to_svg
     from desist.monitoring.chart import CORE_SOTP_MILESTONES, monitoring_chart
-    from desist.monitoring.review import Review
+    from desist.monitoring.record import Review
 
     reviews = [
         Review(

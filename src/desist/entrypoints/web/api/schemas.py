@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from desist.domain.referrals import ReferralStatus
 from desist.domain.risk.bands import Pathway
+from desist.monitoring.record import Review
 from desist.services.caseload import AssessmentView, Move, PersonSummary, ProgrammeRecord
 from desist.services.casework import PersonView
 from desist.services.group_board import GroupSummary, WaitingRow
@@ -30,11 +31,15 @@ from desist.services.referrals import ReferralView
 Mark = Literal["attended", "absent", "excused"]
 
 
-def view_model(name: str, view: type, doc: str, **fields: Any) -> type[BaseModel]:
-    """A model with every field of the dataclass ``view`` (all present in the answer), with ``fields``
-    (``name=(type, ...)``) added or replacing the view's."""
+def view_model(
+    name: str, view: type, doc: str, *, omit: tuple[str, ...] = (), **fields: Any
+) -> type[BaseModel]:
+    """A model with every field of the dataclass ``view`` but those in ``omit`` (all present in the answer),
+    with ``fields`` (``name=(type, ...)``) added or replacing the view's."""
     hints = typing.get_type_hints(view)
-    spec: dict[str, Any] = {f.name: (hints[f.name], ...) for f in dataclasses.fields(view)}
+    spec: dict[str, Any] = {
+        f.name: (hints[f.name], ...) for f in dataclasses.fields(view) if f.name not in omit
+    }
     spec.update(fields)
     return create_model(name, __doc__=doc, **spec)
 
@@ -181,24 +186,15 @@ class StoredEvaluation(_Body):
     headline: str | None = Field(description="The answer in one sentence (null without an outcome)")
 
 
-class MonitoringReview(_Body):
-    """One stored monitoring review (docs/monitoring.md)."""
-
-    id: int
-    programme: str
-    as_of: dt.date
-    method: str
-    treated: int
-    comparison: int
-    events: int
-    estimate: float | None
-    ci: list[float] | None
-    z: float | None
-    information_fraction: float | None
-    boundary: float | None
-    decision: str
-    source: str
-    evidence: dict[str, Any]
+MonitoringReview = view_model(
+    "MonitoringReview",
+    Review,
+    "One stored monitoring review (docs/monitoring.md).",
+    omit=("information",),
+    id=(int, ...),
+    ci=(list[float] | None, ...),
+    source=(str, ...),
+)
 
 
 class MonitoringAlert(_Body):
@@ -210,5 +206,5 @@ class MonitoringAlert(_Body):
 
 class Monitoring(_Body):
     programme: str
-    reviews: list[MonitoringReview]
+    reviews: list[MonitoringReview]  # type: ignore[valid-type]
     open_alerts: list[MonitoringAlert]

@@ -24,6 +24,7 @@ from scipy.special import log_ndtr
 
 from desist.domain.errors import InputError
 from desist.monitoring.group_sequential import Boundaries, check_alpha_sided, check_fractions
+from desist.monitoring.record import Method
 
 
 def mixture_precision(alpha: float, tightest_at: float) -> float:
@@ -73,7 +74,7 @@ class AlwaysValidDesign:
     [3.26, 3.08, 3.04, 3.13]
     """
 
-    method = "always-valid"
+    method: str = Method.ALWAYS_VALID.value
     spending = "normal-mixture"
 
     def __init__(self, alpha: float = 0.05, sided: int = 2, tightest_at: float = 1.0) -> None:

@@ -18,6 +18,7 @@ from scipy.special import ndtri
 
 from desist.domain.errors import InputError
 from desist.monitoring._integration import Recursion
+from desist.monitoring.record import Method
 from desist.monitoring.spending import SPENDING_NAMES, spending_function
 
 # rpact reports a look whose critical value exceeds 7.5 as Inf: it spends (almost) no alpha (< 1e-13).
@@ -104,7 +105,7 @@ class GroupSequentialDesign:
     [4.877, 2.963, 2.462, 2.002]
     """
 
-    method = "group-sequential"
+    method: str = Method.GROUP_SEQUENTIAL.value
 
     def __init__(
         self, alpha: float = 0.05, sided: int = 2, spending: str = "obf", gamma: float | None = None

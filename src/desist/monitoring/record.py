@@ -1,4 +1,5 @@
-"""A monitoring review as a plain record: what one look at a programme found on a date, and the decision.
+"""A monitoring review as a plain record: what one look at a programme found on a date, and the decision;
+with its vocabularies, the sequential designs (:class:`Method`) and the decisions.
 
 Light (no pandas, NumPy or SciPy): the review loop (:mod:`desist.monitoring.review`) makes these, the store
 keeps them, and the web API publishes their shape (:mod:`desist.entrypoints.web.api.schemas`).
@@ -10,6 +11,15 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Method(StrEnum):
+    """The sequential design a programme is monitored by (:func:`desist.monitoring.design.make_design`)."""
+
+    GROUP_SEQUENTIAL = "group-sequential"
+    ALWAYS_VALID = "always-valid"
+
 
 DECISIONS = ("continue", "harm", "benefit", "too little data")
 

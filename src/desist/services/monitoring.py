@@ -25,6 +25,7 @@ from typing import Any
 
 from desist.domain.access import Action
 from desist.monitoring import GroupSequentialDesign, make_design, maximum_information
+from desist.monitoring.record import Method
 from desist.monitoring.review import Evaluator, Monitor, Replay, quarter_ends, replay
 from desist.services.scope import acting
 
@@ -111,7 +112,7 @@ def replay_synthetic(
     start: dt.date,
     end: dt.date,
     *,
-    method: str = "group-sequential",
+    method: str = Method.GROUP_SEQUENTIAL,
     alpha: float = 0.05,
     effect: float = 1.25,
     seed: int = 1,
@@ -158,7 +159,7 @@ def synthetic_truth(history: Any, programme: str, as_of: dt.date) -> float:
     return float(np.exp(np.average(np.log(hr), weights=events)))
 
 
-def make_monitor(method: str = "group-sequential", alpha: float = 0.05, effect: float = 1.25) -> Monitor:
+def make_monitor(method: str = Method.GROUP_SEQUENTIAL, alpha: float = 0.05, effect: float = 1.25) -> Monitor:
     """The design for ``method`` with the planned maximum information for ``effect`` (90% power, 12 looks)."""
     design = make_design(method, alpha=alpha)
     return Monitor(design, maximum_information(GroupSequentialDesign(alpha=alpha), hazard_ratio=effect))

@@ -23,6 +23,7 @@ import typer
 
 from desist.entrypoints.cli.casework_common import AsOpt
 from desist.entrypoints.cli.options import command_group
+from desist.monitoring.record import Method
 
 
 class Every(StrEnum):
@@ -30,17 +31,12 @@ class Every(StrEnum):
     year = "year"
 
 
-class Method(StrEnum):
-    group_sequential = "group-sequential"
-    always_valid = "always-valid"
-
-
 class Format(StrEnum):
     table = "table"
     json = "json"
 
 
-MethodOpt = typer.Option(Method.group_sequential, "--method", help="Sequential design.")
+MethodOpt = typer.Option(Method.GROUP_SEQUENTIAL, "--method", help="Sequential design.")
 AlphaOpt = typer.Option(0.05, "--alpha", help="Overall false-alarm probability (both sides).")
 FormatOpt = typer.Option(Format.table, "--format", help="table or json.")
 DbOpt = typer.Option(

@@ -243,6 +243,17 @@ def test_openapi_lists_every_endpoint(client) -> None:  # type: ignore[no-untype
     ]
 
 
+def test_a_monitoring_review_in_the_api_is_the_review_record_plus_id_and_source(client) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from desist.monitoring.record import Review
+
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["MonitoringReview"]
+    record = {f.name for f in dataclasses.fields(Review)}
+    assert set(schema["required"]) == set(schema["properties"]) == record - {"information"} | {"id", "source"}
+    assert schema["properties"]["ci"]["anyOf"][0] == {"items": {"type": "number"}, "type": "array"}
+
+
 def test_token_scopes_and_revocation(client, world, desist_app) -> None:  # type: ignore[no-untyped-def]
     from desist.domain.access import Action
     from desist.services import users

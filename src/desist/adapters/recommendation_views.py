@@ -63,8 +63,8 @@ def write_block(recs: list[Recommendation], folder: str, fmt: str, width: int = 
 
 
 class _Texts:
-    """Text made from immutable objects, memoised by the object's identity: a bulk run shares one exclusion
-    object between many men (see :mod:`desist.domain.pathways`). The memo holds each object, so no other
+    """Text made from immutable objects, memoised by the object's identity: a bulk run shares each run of
+    exclusions between many men (see :mod:`desist.domain.pathways`). The memo holds each object, so no other
     object can have its id while the entry lives; it is emptied when full."""
 
     def __init__(self, make: Callable[[Any], str], limit: int = 250_000) -> None:
@@ -85,7 +85,9 @@ class _Texts:
         return text
 
 
-_excluded_json = _Texts(lambda e: json.dumps(e.to_dict()))
+#: a run of exclusions shared between many men (:attr:`Recommendation.excluded_runs`) as text, once
+_excluded_lines = _Texts(lambda run: " | ".join([e.line for e in run]))
+_excluded_json = _Texts(lambda run: ", ".join([json.dumps(e.to_dict()) for e in run]))
 
 
 #: the risk cells (pathway to intensity) as written, by (pathway, basis, band, intensity): few in a run
@@ -104,11 +106,13 @@ def csv_line(rec: Recommendation) -> str:
         cells = (str(rec.pathway), a.basis, str(a.band), target)
         risk = _RISK_CELLS[key] = ",".join([_csv_cell(neutralise(c)) for c in cells])
     chosen = rec.recommended
+    got, add = _excluded_lines.texts.get, _excluded_lines.add  # every run's text is non-empty
+    excluded = " | ".join([got(id(run)) or add(run) for run in rec.excluded_runs if run])
     return (
         f"{_csv_cell(neutralise(rec.id))},{rec.as_of.isoformat()},{risk},"
         f"{_csv_cell(neutralise(';'.join([r.code for r in chosen])))},"
         f"{_csv_cell(neutralise(' | '.join([r.line for r in chosen])))},"
-        f"{_csv_cell(neutralise(' | '.join([e.line for e in rec.excluded])))},"
+        f"{_csv_cell(neutralise(excluded))},"
         f"{_csv_cell(neutralise(rec.reason))}\n"
     )
 
@@ -138,7 +142,7 @@ def json_text(rec: Recommendation) -> str:
         f'{{"id": {dumps(rec.id)}, "as_of": {dumps(rec.as_of.isoformat())},'
         f' "pathway": {dumps(str(rec.pathway))}, "risk": {dumps(rec.assessment.to_dict())},'
         f' "recommended": [{", ".join([dumps(r.to_dict()) for r in rec.recommended])}],'
-        f' "excluded": [{", ".join([got(id(e)) or add(e) for e in rec.excluded])}],'
+        f' "excluded": [{", ".join([got(id(run)) or add(run) for run in rec.excluded_runs if run])}],'
         f' "reason": {dumps(rec.reason)}}}'
     )
 

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
+from itertools import chain, groupby
 from typing import TYPE_CHECKING, Any
 
 from desist.domain import eligibility, fit_reasons
@@ -121,6 +122,9 @@ class Recommendation:
     excluded: tuple[Excluded, ...]
     reason: str | None  # why nothing was recommended (None when something was)
     policy: Policy
+    #: ``excluded`` as the runs it was put together from: a bulk run shares each run between many men, so a
+    #: view can make each run's text once
+    excluded_runs: tuple[tuple[Excluded, ...], ...] = field(compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``desist recommend``."""
@@ -248,33 +252,36 @@ def _decide(man: ManFacts, a: AssessedRisk, policy: Policy, catalogue: Catalogue
     recommended = tuple(
         [Recommended(p.code, p.name, positive_reasons(p, man, a, catalogue)) for p in sifted.chosen]
     )
-    ruled_out = sifted.ruled_out
-    # every programme in catalogue order: the day's off-menu exclusions, then those on the menu (by position)
-    excluded = tuple(
-        [e for x in _layout(catalogue, day) if (e := x if isinstance(x, Excluded) else ruled_out[x])]
-    )
+    # every programme in catalogue order: runs of the day's off-menu exclusions and of those on the menu
+    runs = tuple([x if isinstance(x, tuple) else sifted.run(x) for x in _layout(catalogue, day)])
     reason = None if recommended else _why_none(a, sifted, policy)
-    return Recommendation(man.id, day, a.pathway, a, recommended, excluded, reason, policy)
+    excluded = tuple(chain.from_iterable(runs))
+    return Recommendation(man.id, day, a.pathway, a, recommended, excluded, reason, policy, runs)
 
 
 @lru_cache(maxsize=8192)
-def _layout(catalogue: Catalogue, day: date) -> tuple[Excluded | int, ...]:
-    """Every catalogue programme in order: the day's "not available" exclusion, or the position on the day's
-    menu of one that runs.
+def _layout(catalogue: Catalogue, day: date) -> tuple[tuple[Excluded, ...] | range, ...]:
+    """Every catalogue programme in order, in runs of neighbours: the day's "not available" exclusions (a
+    tuple), or the positions on the day's menu of programmes that run (a range: the menu keeps catalogue
+    order).
 
     The same day's exclusions recur across a bulk run; they are immutable, so they are shared."""
     menu = menu_on(catalogue, day)
     off = menu.unavailable
-    return tuple(
-        Excluded(code, (off[code].text,), (off[code].kind,)) if code in off else menu.codes.index(code)
-        for code in catalogue.codes
-    )
+    runs: list[tuple[Excluded, ...] | range] = []
+    for running, codes in groupby(catalogue.codes, key=lambda code: code not in off):
+        if running:
+            first = menu.codes.index(next(codes))
+            runs.append(range(first, first + 1 + sum(1 for _ in codes)))
+        else:
+            runs.append(tuple(Excluded(c, (off[c].text,), (off[c].kind,)) for c in codes))
+    return tuple(runs)
 
 
 class _Sifted:
     """The programmes offered and why each other programme on the menu is not, for one set of outcomes."""
 
-    __slots__ = ("_commonest", "chosen", "keep", "rules", "ruled_out")
+    __slots__ = ("_commonest", "_runs", "chosen", "keep", "rules", "ruled_out")
 
     def __init__(
         self,
@@ -288,6 +295,16 @@ class _Sifted:
         self.chosen = chosen  # in the order they are listed
         self.ruled_out = ruled_out  # by menu position: the exclusion, or None for a programme offered
         self._commonest: str | None = None
+        self._runs: dict[range, tuple[Excluded, ...]] = {}
+
+    def run(self, positions: range) -> tuple[Excluded, ...]:
+        """The exclusions of the programmes at menu ``positions`` (made once per run)."""
+        hit = self._runs.get(positions)
+        if hit is None:
+            hit = self._runs[positions] = tuple(
+                [e for e in self.ruled_out[positions.start : positions.stop] if e is not None]
+            )
+        return hit
 
     def stands(self, time: tuple[Reasons, ...]) -> bool:
         """Whether the offer stands with the time rules' outcomes: only programmes the other rules rule out

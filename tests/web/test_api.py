@@ -254,6 +254,20 @@ def test_a_monitoring_review_in_the_api_is_the_review_record_plus_id_and_source(
     assert schema["properties"]["ci"]["anyOf"][0] == {"items": {"type": "number"}, "type": "array"}
 
 
+def test_the_api_words_are_the_domain_vocabularies(client) -> None:  # type: ignore[no-untyped-def]
+    from desist.domain.records import AttendanceMark, values
+    from desist.domain.referrals import ReasonCategory
+
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert schemas["AttendanceMark"]["enum"] == list(values(AttendanceMark))
+    assert schemas["ReasonCategory"]["enum"] == list(values(ReasonCategory))
+    mark = {"$ref": "#/components/schemas/AttendanceMark"}
+    for body, field in (("NewSession", "attendance"), ("Attendance", "attendance"), ("Session", "marks")):
+        assert schemas[body]["properties"][field]["additionalProperties"] == mark, body
+    category = schemas["ReferralMove"]["properties"]["reason_category"]["anyOf"]
+    assert category == [{"$ref": "#/components/schemas/ReasonCategory"}, {"type": "null"}]
+
+
 def test_token_scopes_and_revocation(client, world, desist_app) -> None:  # type: ignore[no-untyped-def]
     from desist.domain.access import Action
     from desist.services import users

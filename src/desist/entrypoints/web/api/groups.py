@@ -11,8 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from desist.domain.access import Principal
+from desist.domain.records import AttendanceMark
 from desist.entrypoints.web.api.common import PROBLEMS, Caller, etag, fields_of, uow_factory
-from desist.entrypoints.web.api.schemas import GroupBoard, GroupList, Mark
+from desist.entrypoints.web.api.schemas import GroupBoard, GroupList
 
 router = APIRouter(tags=["groups"], responses=PROBLEMS)
 
@@ -28,12 +29,12 @@ class NewSession(BaseModel):
     model_config = ConfigDict(extra="forbid")
     held_on: dt.date
     topic: str | None = Field(default=None, max_length=200)
-    attendance: dict[int, Mark] = Field(default_factory=dict, max_length=200)
+    attendance: dict[int, AttendanceMark] = Field(default_factory=dict, max_length=200)
 
 
 class Attendance(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    attendance: dict[int, Mark] = Field(min_length=1, max_length=200)
+    attendance: dict[int, AttendanceMark] = Field(min_length=1, max_length=200)
 
 
 def _board(request: Request, response: Response, principal: Principal, group_id: int) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from desist.domain.access import Principal
 from desist.domain.errors import DesistError
-from desist.domain.referrals import Reason, ReferralStatus
+from desist.domain.referrals import Reason, ReasonCategory, ReferralStatus
 from desist.entrypoints.web.api.common import (
     PRECONDITIONS,
     PROBLEMS,
@@ -39,9 +39,7 @@ class ReferralMove(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     target: ReferralStatus
-    reason_category: (
-        Literal["motivation", "operational", "personal", "risk", "administrative", "other"] | None
-    ) = None
+    reason_category: ReasonCategory | None = None
     reason: str | None = Field(default=None, max_length=2000)
     assessment_confirmed: bool = False
     programme_history_reviewed: bool = False

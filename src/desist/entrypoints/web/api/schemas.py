@@ -13,10 +13,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import typing
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from desist.domain.records import AttendanceMark
 from desist.domain.referrals import ReferralStatus
 from desist.domain.risk.bands import Pathway
 from desist.monitoring.record import Review
@@ -27,8 +28,6 @@ from desist.services.group_state import GroupView
 from desist.services.incentives import LevelChangeView
 from desist.services.programme_results import ProgrammeLine
 from desist.services.referrals import ReferralView
-
-Mark = Literal["attended", "absent", "excused"]
 
 
 def view_model(
@@ -155,7 +154,7 @@ class Session(_Body):
     number: int
     held_on: dt.date
     topic: str | None
-    marks: dict[str, Mark] = Field(description="Attendance by enrolment id")
+    marks: dict[str, AttendanceMark] = Field(description="Attendance by enrolment id")
 
 
 class GroupBoard(_Body):

@@ -372,7 +372,8 @@ def _store_review(store: Any, review: Any, monitor: Monitor, source: str) -> Any
 
 
 def stored_review(row: Any) -> dict[str, object]:
-    """A stored review as plain values (the replay's review fields plus ``id``)."""
+    """A stored review as plain values: the :class:`~desist.monitoring.record.Review` fields but
+    ``information``, plus ``id`` and ``source`` (the API publishes this shape as ``MonitoringReview``)."""
     return {
         "id": row.id,
         "programme": row.programme_code,

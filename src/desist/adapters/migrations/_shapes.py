@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -85,9 +86,9 @@ class IndexShape:
         return op.f(self.name) if self.fixed else self.name
 
     def create(self, table: str) -> None:
-        where = {} if self.where is None else {
-            "sqlite_where": sa.text(self.where), "postgresql_where": sa.text(self.where),
-        }
+        where: dict[str, Any] = {}
+        if self.where is not None:
+            where = {"sqlite_where": sa.text(self.where), "postgresql_where": sa.text(self.where)}
         op.create_index(self._name(), table, list(self.columns), unique=self.unique, **where)
 
     def drop(self, table: str) -> None:

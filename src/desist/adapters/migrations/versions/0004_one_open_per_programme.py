@@ -184,7 +184,7 @@ def upgrade() -> None:
     line = duplicates_line(conn)
     if line is not None:
         raise InputError(line)
-    op.drop_index("uq_referral_open_person_offering", table_name="referral")
+    _PER_OFFERING.drop("referral")
     for table, index in _OPEN_ROWS.items():
         index.create(table)
     _transfer().create()

@@ -85,9 +85,10 @@ class _Texts:
         return text
 
 
-#: a run of exclusions shared between many men (:attr:`Recommendation.excluded_runs`) as text, once
-_excluded_lines = _Texts(lambda run: " | ".join([e.line for e in run]))
-_excluded_json = _Texts(lambda run: ", ".join([json.dumps(e.to_dict()) for e in run]))
+#: a run of exclusions shared between many men (:attr:`Recommendation.excluded_runs`) as text, once; a run's
+#: text is ~1 KB, so the memos hold at most 20,000 (most runs recur within a few thousand men)
+_excluded_lines = _Texts(lambda run: " | ".join([e.line for e in run]), limit=20_000)
+_excluded_json = _Texts(lambda run: ", ".join([json.dumps(e.to_dict()) for e in run]), limit=20_000)
 
 
 #: the risk cells (pathway to intensity) as written, by (pathway, basis, band, intensity): few in a run

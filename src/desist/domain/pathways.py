@@ -28,7 +28,7 @@ import gc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from itertools import chain, groupby
 from typing import TYPE_CHECKING, Any
 
@@ -88,7 +88,7 @@ class Recommended:
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name, "reasons": list(self.reasons)}
 
-    @cached_property
+    @property
     def line(self) -> str:
         """``CODE: reason reason ...`` on one line."""
         return f"{self.code}: {' '.join(self.reasons)}"
@@ -103,10 +103,9 @@ class Excluded:
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "reasons": list(self.reasons)}
 
-    @cached_property
+    @property
     def line(self) -> str:
-        """``CODE: reason reason ...`` on one line (made once: a bulk run shares an exclusion between many
-        men)."""
+        """``CODE: reason reason ...`` on one line."""
         return f"{self.code}: {' '.join(self.reasons)}"
 
 
@@ -333,6 +332,9 @@ _MEMO_LIMIT = 100_000
 _SIFTED: dict[tuple[Any, ...], _Sifted] = {}
 _RESIFTED: dict[tuple[int, int], _Sifted] = {}
 _TIMED: dict[tuple[int, int], _Sifted] = {}
+#: few men share his months to release, so few time outcomes recur: a small memo (each entry holds its own
+#: exclusions, ~2 KB)
+_TIMED_LIMIT = 10_000
 #: (code, id of its shared reasons) -> (reasons, exclusion): one exclusion object for equal outcomes
 _EXCLUSIONS: dict[tuple[Any, ...], tuple[Any, Excluded]] = {}
 
@@ -418,7 +420,7 @@ def _timed(sifted: _Sifted, time: tuple[Reasons, ...]) -> _Sifted:
     key = (id(sifted), id(time))
     hit = _TIMED.get(key)
     if hit is None:
-        if len(_TIMED) > _MEMO_LIMIT:
+        if len(_TIMED) > _TIMED_LIMIT:
             _TIMED.clear()
         ruled_out = tuple(
             [

@@ -228,8 +228,10 @@ def con_rows(db, sql):
         con.close()
 
 
-def test_a_second_run_replaces_its_own_database(demo_run, capsys):
-    folder, *_ = demo_run
+def test_a_second_run_replaces_its_own_database(demo_run, capsys, tmp_path):
+    # in a copy of the run's folder: the shared run stays as documented for the other tests
+    folder = tmp_path / "copy"
+    shutil.copytree(demo_run[0], folder)
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(folder)
         code, out, err = run(["demo", "--men", "1000", "--seed", "4", "--quiet", "--out", "again"], capsys)

@@ -138,7 +138,7 @@ Reasons = tuple[EligibilityReason, ...]
 #: equal rule outcomes are one object, so later steps can be memoised on it (bounded: cleared when full)
 _SHARED: dict[Any, Any] = {}
 _RULES: dict[tuple[Any, ...], Any] = {}
-_MEMO_LIMIT = 200_000
+_MEMO_LIMIT = 40_000  # (a key holds his facts: ~1 KB with the outcome; per worker process of a bulk run)
 
 
 def clear_memos() -> None:

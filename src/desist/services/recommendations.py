@@ -11,6 +11,7 @@ outright to the Profile model.
 from __future__ import annotations
 
 import gc
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -201,6 +202,8 @@ def recommend_rendered(
 
     pending: deque[Future[tuple[R, list[Reject]]]] = deque()
     with ProcessPoolExecutor(workers) as pool:
+        # the workers start (fork) before the first chunk is read, so they do not inherit the reader's buffers
+        pool.submit(os.getpid).result()
         try:
             for chunk in chunks:
                 pending.append(pool.submit(_work, chunk, as_of, policy, on_error, render))

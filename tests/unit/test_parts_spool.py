@@ -52,3 +52,18 @@ def test_discard_leaves_nothing() -> None:
     spool.discard()
     spool.discard()
     assert not os.path.exists(spool.folder)
+
+
+def test_workers_write_their_own_part_files() -> None:
+    spool = PartsSpool()
+    spool.write_bytes(TEXT[0].encode())  # this process's part file is open when the workers fork
+    texts = [t.splitlines(keepends=True) for t in TEXT[1:]]  # pieces of text, encoded one at a time
+    with ProcessPoolExecutor(2) as pool:
+        pieces = list(pool.map(write_part, [spool.folder] * 4, texts))
+    own = os.path.join(spool.folder, f"part-{os.getpid()}")
+    assert [p.path == own for p in pieces if p.length] == [False, False, False]
+    for piece in pieces:
+        spool.add(piece)
+    out = io.StringIO()
+    spool.commit(out)
+    assert out.getvalue() == "".join(TEXT)

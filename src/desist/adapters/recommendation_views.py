@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from itertools import chain, islice, repeat
 from typing import TYPE_CHECKING, Any
 
 from desist.adapters.spreadsheet import neutralise
@@ -34,12 +35,12 @@ CSV_COLUMNS = (
 
 
 def render_chunk(recs: list[Recommendation], fmt: str, width: int = 80) -> list[str]:
-    """One chunk as text: a JSON object per man (``json``), the CSV rows without header (``csv``), or the
-    tables (``table``, ``width`` columns wide)."""
+    """One chunk as text: a JSON object per man (``json``), a CSV row per man without header (``csv``), or
+    the tables (``table``, ``width`` columns wide)."""
     if fmt == "json":
         return [json_text(r) for r in recs]
     if fmt == "csv":
-        return ["".join([csv_line(r) for r in recs])]
+        return [csv_line(r) for r in recs]
     from rich.console import Console
 
     buf = io.StringIO()
@@ -47,19 +48,17 @@ def render_chunk(recs: list[Recommendation], fmt: str, width: int = 80) -> list[
     return [buf.getvalue()]
 
 
-def render_block(recs: list[Recommendation], fmt: str, width: int = 80) -> bytes:
-    """One chunk as UTF-8 bytes to write as they are: the CSV rows, the JSON objects separated by ",\\n" (the
-    command writes the list's brackets and the separator between chunks), or the tables."""
-    pieces = render_chunk(recs, fmt, width)
-    return (",\n".join(pieces) if fmt == "json" else "".join(pieces)).encode("utf-8")
-
-
 def write_block(recs: list[Recommendation], folder: str, fmt: str, width: int = 80) -> Piece:
-    """:func:`render_block`, written to this process's part of an output in ``folder`` (a worker process
-    writes its own chunks; see :class:`desist.adapters.result_writers.PartsSpool`)."""
+    """One chunk's text (:func:`render_chunk`: the CSV rows, the JSON objects separated by ",\\n" (the command
+    writes the list's brackets and the separator between chunks), or the tables), written piece by piece to
+    this process's part of an output in ``folder`` (a worker process writes its own chunks; see
+    :class:`desist.adapters.result_writers.PartsSpool`)."""
     from desist.adapters.result_writers import write_part
 
-    return write_part(folder, render_block(recs, fmt, width))
+    pieces: Iterable[str] = render_chunk(recs, fmt, width)
+    if fmt == "json":
+        pieces = islice(chain.from_iterable(zip(repeat(",\n"), pieces)), 1, None)
+    return write_part(folder, pieces)
 
 
 class _Texts:

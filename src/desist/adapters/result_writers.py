@@ -17,7 +17,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -93,18 +93,25 @@ class Piece(NamedTuple):
 
 
 #: this process's part file in each folder it writes to
-_PART_FILES: dict[str, IO[bytes]] = {}
+#: (keyed by process too: a worker forked after this process wrote a part inherits the dict, and must not
+#: write through the inherited handle, whose file position it would share)
+_PART_FILES: dict[tuple[str, int], IO[bytes]] = {}
 
 
-def write_part(folder: str, data: bytes) -> Piece:
-    """Append UTF-8 text to this process's part file in ``folder`` (see :class:`PartsSpool`)."""
-    fh = _PART_FILES.get(folder)
+def write_part(folder: str, data: bytes | Iterable[str]) -> Piece:
+    """Append UTF-8 text (bytes, or texts encoded one at a time: a chunk's text is never held twice) to this
+    process's part file in ``folder`` (see :class:`PartsSpool`)."""
+    pid = os.getpid()
+    fh = _PART_FILES.get((folder, pid))
     if fh is None:
-        fh = _PART_FILES[folder] = open(os.path.join(folder, f"part-{os.getpid()}"), "ab")  # noqa: SIM115
+        fh = _PART_FILES[folder, pid] = open(os.path.join(folder, f"part-{pid}"), "ab")  # noqa: SIM115
     offset = fh.tell()
-    fh.write(data)
+    if isinstance(data, bytes):
+        fh.write(data)
+    else:
+        fh.writelines(map(str.encode, data))
     fh.flush()  # in the file (the page cache) before the piece is handed on
-    return Piece(fh.name if isinstance(fh.name, str) else str(fh.name), offset, len(data))
+    return Piece(fh.name if isinstance(fh.name, str) else str(fh.name), offset, fh.tell() - offset)
 
 
 class PartsSpool:
@@ -143,7 +150,7 @@ class PartsSpool:
 
     def discard(self) -> None:
         """Remove the folder and everything written (safe to call twice)."""
-        own = _PART_FILES.pop(self.folder, None)
+        own = _PART_FILES.pop((self.folder, os.getpid()), None)
         if own is not None:
             own.close()
         shutil.rmtree(self.folder, ignore_errors=True)

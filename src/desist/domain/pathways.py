@@ -330,7 +330,7 @@ def _commonest(running: list[Excluded]) -> str:
 
 #: entries per memo: most keys recur within a few thousand men, and each entry holds its exclusions (a
 #: bulk run's worker processes hold these memos each, so their size is its memory)
-_MEMO_LIMIT = 20_000
+_MEMO_LIMIT = 40_000
 _SIFTED: dict[tuple[Any, ...], _Sifted] = {}
 _RESIFTED: dict[tuple[int, int], _Sifted] = {}
 _TIMED: dict[tuple[int, int], _Sifted] = {}

@@ -222,17 +222,6 @@ class GroupRepository(SqlRepository[ProgrammeGroup]):
             select(GroupSession).where(GroupSession.group_id == group_id, GroupSession.number == number)
         ).first()
 
-    def sessions_offered(self, group_id: int, first: int, left_on: dt.date | None) -> int:
-        """Sessions held from number ``first`` on (and, if he left, on or before ``left_on``)."""
-        q = (
-            select(func.count())
-            .select_from(GroupSession)
-            .where(GroupSession.group_id == group_id, GroupSession.number >= first)
-        )
-        if left_on is not None:  # sessions after he left were not offered to him
-            q = q.where(GroupSession.held_on <= left_on)
-        return int(self.session.scalar(q) or 0)
-
     def add_session(self, gs: GroupSession) -> GroupSession:
         return _add(self.session, gs)
 
@@ -271,14 +260,6 @@ class GroupRepository(SqlRepository[ProgrammeGroup]):
 
     def add_attendance(self, a: Attendance) -> Attendance:
         return _add(self.session, a)
-
-    def attended_count(self, enrolment_id: int) -> int:
-        stmt = (
-            select(func.count())
-            .select_from(Attendance)
-            .where(Attendance.enrolment_id == enrolment_id, Attendance.status == "attended")
-        )
-        return int(self.session.scalar(stmt) or 0)
 
     def sessions_with_marks(self, group_id: int) -> list[tuple[GroupSession, dict[int, str]]]:
         """A group's held sessions in order, each with its attendance marks by enrolment id (two queries)."""

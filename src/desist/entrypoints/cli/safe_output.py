@@ -48,6 +48,10 @@ class EscapingStream:
 @contextlib.contextmanager
 def escaped_output(args: list[str]) -> Iterator[None]:
     """Escape stdout (unless the command draws with Rich) and stderr while the command runs."""
+    # load the escaper before the streams are swapped: an import made by the first write would itself write
+    # (python -v reports every import on stderr) and, through this stream, import it again, without end
+    from desist.domain.limits import visible  # noqa: F401
+
     command = next((a for a in args if not a.startswith("-")), "")
     saved = sys.stdout, sys.stderr
     if command not in RICH_COMMANDS:

@@ -82,6 +82,8 @@ def test_tampering_by_direct_sql_is_detected(uow_factory, engine, backend, how, 
     )
     code, out, _ = run_cli(["audit", "verify", "--db", database_url, "--as", ADMIN], capsys)
     assert code == 0 and "7 row(s), chain intact" in out
+    # the group's --db and --as, given before the subcommand, reach it too
+    assert run_cli(["audit", "--db", database_url, "--as", ADMIN, "verify"], capsys)[:2] == (0, out)
     _owner_sql(engine, backend, [*prelude, change])
     report = _verify(engine)
     first_bad = target if how == "update" else ids[3]

@@ -174,7 +174,8 @@ def register(app: typer.Typer) -> None:
 
         Needs a user whose role may read the audit log (an administrator).
         """
-        if ctx.invoked_subcommand is not None:
+        if ctx.invoked_subcommand is not None:  # `audit --as X verify`: the subcommand acts as X too
+            ctx.obj = {"as_user": as_user, "url": url}
             return
         from desist.services.audit import read_audit
 
@@ -202,6 +203,7 @@ def register(app: typer.Typer) -> None:
 
     @audit.command("verify")
     def audit_verify(
+        ctx: typer.Context,
         expect_head: str = typer.Option(
             None, "--expect-head", help="The head hash an earlier verify printed; refuse if it is gone."
         ),
@@ -211,7 +213,8 @@ def register(app: typer.Typer) -> None:
         """Check the audit log's hash chain: exit 0 when intact, 1 naming the first row that breaks it."""
         from desist.services.audit import verify_chain
 
-        store_app, me = acting_user(as_user, url)
+        given = ctx.obj or {}  # --as and --db given before `verify`
+        store_app, me = acting_user(as_user or given.get("as_user"), url or given.get("url"))
         with store_app:
             check = verify_chain(store_app.store(), principal=me, expect_head=expect_head)
         if check.problem is not None:

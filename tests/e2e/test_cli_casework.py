@@ -236,6 +236,7 @@ def test_docs_walkthrough_runs(tmp_path):
     script = tmp_path / "walkthrough.sh"
     script.write_text("set -euo pipefail\n" + "\n".join(blocks), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DESIST_")}
+    env["TMPDIR"] = str(tmp_path)  # the walk-through's `cd "$(mktemp -d)"` lands in this test's folder
     proc = subprocess.run(
         ["bash", str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
     )

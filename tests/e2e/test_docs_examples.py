@@ -223,3 +223,26 @@ def test_demo_database_examples_run_as_shown(demo_run, tmp_path, monkeypatch, ca
                 if not started or statement.text.startswith("desist demo"):
                     continue
                 check_shown(statement, shell.run(statement), statement.shown)
+
+
+def _words(text: str) -> str:
+    """Text as one line of words: the page wraps the demo's long lines; rules and timings vary."""
+    text = re.sub(r"[─━]+", " ", text)
+    return " ".join(re.sub(r"\b\d+(\.\d+)? s\b", "<seconds>", TIME.sub("<time>", text)).split())
+
+
+def test_demo_page_shows_what_the_demo_prints(demo_run) -> None:
+    """docs/demo.md's output of `desist demo`, step by step (``...`` marks what the page leaves out)."""
+    _, code, out, err = demo_run
+    assert code == 0, err
+    printed = _words(out)
+    shown = [b for b in _blocks(ROOT / "docs" / "demo.md") if re.match(r"\d\. |demo users", b.text)]
+    assert len(shown) >= 5
+    for block in shown:
+        for line in block.text.splitlines():
+            if "━" in line:  # the import's progress bar (standard error, and only on a terminal)
+                continue
+            if "─" in line:  # a step's heading: a rule as wide as the terminal (80 columns here) cuts it
+                line = _words(line)[:60]
+            for piece in filter(None, (_words(p) for p in line.split("..."))):
+                assert piece in printed, f"demo.md:{block.line}: {piece!r} is not in the demo's output"

@@ -246,3 +246,15 @@ def test_demo_page_shows_what_the_demo_prints(demo_run) -> None:
                 line = _words(line)[:60]
             for piece in filter(None, (_words(p) for p in line.split("..."))):
                 assert piece in printed, f"demo.md:{block.line}: {piece!r} is not in the demo's output"
+
+
+def test_storage_python_example_runs(tmp_path, monkeypatch) -> None:
+    """docs/storage.md's Python example: a new database, its first users, a man registered as a referrer."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    text = (ROOT / "docs" / "storage.md").read_text(encoding="utf-8")
+    code = next(b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "register_person" in b)
+    namespace: dict[str, object] = {}
+    exec(compile(code, "docs/storage.md", "exec"), namespace)
+    assert getattr(namespace["person"], "prison_number", None) == "A1234BC"

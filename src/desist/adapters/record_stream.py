@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from desist.domain.errors import InputError
 CHUNK_ROWS = 50_000
 _BLOCK = 1 << 20  # characters of JSON read at a time
 _MAX_RECORD = 16 << 20  # characters one record may take
+_CSV_BLOCK = 1 << 20  # bytes of CSV parsed at a time
 _ESCAPED = r"^'([=+\-@\t\r'])"  # spreadsheet.restore's pattern, as a pyarrow (RE2) rewrite
 
 
@@ -235,6 +236,23 @@ def _header(path: Path) -> list[str]:
     return names
 
 
+def _recut(batches: Iterable[Any], rows: int) -> Iterator[Any]:
+    """The record batches cut again into batches of ``rows`` rows (the last may be shorter)."""
+    import pyarrow as pa
+
+    rest: Any = None
+    for batch in batches:
+        table = pa.Table.from_batches([batch])
+        if rest is not None:
+            table = pa.concat_tables([rest, table])
+        while table.num_rows >= rows:
+            yield table.slice(0, rows).combine_chunks().to_batches()[0]
+            table = table.slice(rows)
+        rest = table if table.num_rows else None
+    if rest is not None:
+        yield rest.combine_chunks().to_batches()[0]
+
+
 def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -248,26 +266,27 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
     )
-    read = pv.ReadOptions(column_names=names, skip_rows=1, block_size=8 << 20, encoding="utf-8")
+    # the reader parses ~two dozen blocks ahead of the one asked for: 1 MB blocks keep that to ~35 MB (8 MB
+    # blocks held ~200 MB, most of a 1,000,000-men run's main process); a record must fit in a block (the
+    # record path's csv module refuses a cell over 128 KB)
+    read = pv.ReadOptions(column_names=names, skip_rows=1, block_size=_CSV_BLOCK, encoding="utf-8")
     row = 1
     try:
         # a quoted cell may hold a line break, as the csv module (the record path) allows
         parse = pv.ParseOptions(newlines_in_values=True)
         reader = pv.open_csv(path, read_options=read, parse_options=parse, convert_options=opts)
-        for batch in reader:
-            for start in range(0, batch.num_rows, chunk_rows):
-                part = batch.slice(start, chunk_rows)
-                cols: dict[str, Any] = {}
-                for name, arr in zip(names, part.columns, strict=True):
-                    if not name:
-                        continue
-                    text = pc.utf8_trim_whitespace(arr)
-                    # undo the apostrophe desist's CSV writers put before a formula-like cell
-                    # (desist.adapters.spreadsheet.restore, as the record path's reader does)
-                    text = pc.replace_substring_regex(text, pattern=_ESCAPED, replacement=r"\1")
-                    cols[name] = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-                yield Chunk(row, part.num_rows, cols)
-                row += part.num_rows
+        for part in _recut(reader, chunk_rows):
+            cols: dict[str, Any] = {}
+            for name, arr in zip(names, part.columns, strict=True):
+                if not name:
+                    continue
+                text = pc.utf8_trim_whitespace(arr)
+                # undo the apostrophe desist's CSV writers put before a formula-like cell
+                # (desist.adapters.spreadsheet.restore, as the record path's reader does)
+                text = pc.replace_substring_regex(text, pattern=_ESCAPED, replacement=r"\1")
+                cols[name] = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+            yield Chunk(row, part.num_rows, cols)
+            row += part.num_rows
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         detail = str(exc).split("CSV parse error: ")[-1].split("\n")[0]
         raise InputError(

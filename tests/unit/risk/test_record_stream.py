@@ -57,3 +57,19 @@ def test_csv_and_parquet_read_as_the_record_path_reads(tmp_path) -> None:  # typ
     frame.to_parquet(tmp_path / "in.parquet", index=False)
     got = _all(tmp_path / "in.parquet", 3)
     assert [r["id"] for r in got] == [r["id"] for r in recs] and got[0]["age"] == recs[0]["age"]
+
+
+@pytest.mark.parametrize("rows", [1, 7, 1000])
+def test_csv_chunks_are_cut_to_size_across_blocks(tmp_path, monkeypatch, rows) -> None:  # type: ignore[no-untyped-def]
+    # 4 KB blocks hold ~80 of these records each: every chunk but the last has ``rows`` records
+    monkeypatch.setattr(rs, "_CSV_BLOCK", 4096)
+    recs = json.loads((EXAMPLES / "risk_osp.json").read_text()) * 250
+    frame = pd.DataFrame(recs)
+    frame["id"] = [f"M-{i:04d}" for i in range(len(frame))]
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    assert (tmp_path / "in.csv").stat().st_size > 4 * 4096
+    chunks = list(rs.read_chunks(tmp_path / "in.csv", rows))
+    sizes = [c.n for c in chunks]
+    assert sizes[:-1] == [rows] * (len(sizes) - 1) and 0 < sizes[-1] <= rows and sum(sizes) == len(frame)
+    assert [c.first_row for c in chunks] == list(range(1, len(frame) + 1, rows))
+    assert [r for c in chunks for r in c.records()] == read_records(tmp_path / "in.csv")

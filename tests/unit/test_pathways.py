@@ -419,6 +419,23 @@ def test_memoised_rules_give_each_man_his_own_answer(low_risk: bool) -> None:
         assert got == recommend(m, policy=policy), m.id
 
 
+def test_memos_that_forget_their_older_half_give_each_man_his_own_answer(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # memos of 8 entries forget their older half again and again; the entries kept still name their objects
+    # by identity, so every man gets what he gets alone
+    import desist.domain.eligibility as eligibility
+    import desist.domain.pathways as pathways
+
+    for module, name in [(pathways, "_MEMO_LIMIT"), (pathways, "_TIMED_LIMIT"), (eligibility, "_MEMO_LIMIT")]:
+        monkeypatch.setattr(module, name, 8)
+    clear_memos()
+    men = [Profile.model_validate(r) for r in men_records(400, seed=11)]
+    warm = [recommend(m) for m in men]
+    assert 0 < len(pathways._SIFTED) <= 8 and 0 < len(eligibility._RULES) <= 8
+    for m, got in zip(men, warm, strict=True):
+        clear_memos()
+        assert got == recommend(m), m.id
+
+
 def test_pni_items_without_the_sex_items_are_refused_at_validation() -> None:
     with pytest.raises(FieldError, match="sex items are required") as info:
         man(oasys_12_1=1)

@@ -25,6 +25,7 @@ from desist.domain.catalogue import (
     Setting,
     hsp_checklist,
 )
+from desist.domain.memos import make_room
 from desist.domain.profile import ManFacts, OffenceType
 from desist.domain.risk.bands import ORDERED_BANDS, Band, NeedLevel, Pathway
 from desist.domain.words import plain
@@ -135,10 +136,11 @@ def menu_on(catalogue: Catalogue, day: date) -> Menu:
 
 
 Reasons = tuple[EligibilityReason, ...]
-#: equal rule outcomes are one object, so later steps can be memoised on it (bounded: cleared when full)
+#: equal rule outcomes are one object, so later steps can be memoised on it (bounded: a full memo forgets
+#: its older half)
 _SHARED: dict[Any, Any] = {}
 _RULES: dict[tuple[Any, ...], Any] = {}
-_MEMO_LIMIT = 40_000  # (a key holds his facts: ~1 KB with the outcome; per worker process of a bulk run)
+_MEMO_LIMIT = 20_000  # (a key holds his facts: ~1 KB with the outcome; per worker process of a bulk run)
 
 
 def clear_memos() -> None:
@@ -152,8 +154,7 @@ def clear_memos() -> None:
 
 
 def _shared(value: T) -> T:
-    if len(_SHARED) > _MEMO_LIMIT:
-        _SHARED.clear()
+    make_room(_SHARED, _MEMO_LIMIT)
     return _SHARED.setdefault(value, value)  # type: ignore[no-any-return]
 
 
@@ -203,8 +204,7 @@ def menu_reasons(
         need = _need_part(catalogue, codes, *needs)
         history = _history_part(catalogue, codes, done)
         rules = _shared(tuple([f + n + h for f, n, h in zip(fixed, need, history, strict=True)]))
-        if len(_RULES) > _MEMO_LIMIT:
-            _RULES.clear()
+        make_room(_RULES, _MEMO_LIMIT)
         _RULES[key] = rules
     left = man.months_to_release
     # -0.0 equals 0.0 but is written "-0": the sign is part of the key

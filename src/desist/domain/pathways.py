@@ -52,6 +52,7 @@ from desist.domain.eligibility import (
     menu_reasons,
 )
 from desist.domain.fit_reasons import positive_reasons
+from desist.domain.memos import make_room
 from desist.domain.profile import ManFacts, OffenceType, Profile
 from desist.domain.risk.bands import Band, Pathway
 from desist.domain.words import plain
@@ -329,8 +330,9 @@ def _commonest(running: list[Excluded]) -> str:
 
 
 #: entries per memo: most keys recur within a few thousand men, and each entry holds its exclusions (a
-#: bulk run's worker processes hold these memos each, so their size is its memory)
-_MEMO_LIMIT = 40_000
+#: bulk run's worker processes hold these memos each, so their size is its memory); a full memo forgets its
+#: older half (:func:`make_room`)
+_MEMO_LIMIT = 20_000
 _SIFTED: dict[tuple[Any, ...], _Sifted] = {}
 _RESIFTED: dict[tuple[int, int], _Sifted] = {}
 _TIMED: dict[tuple[int, int], _Sifted] = {}
@@ -345,8 +347,7 @@ def _excluded(code: str, why: Reasons) -> Excluded:
     """The exclusion of ``code`` for ``why`` (memoised on the shared reasons, held by the entry)."""
     hit = _EXCLUSIONS.get((code, id(why)))
     if hit is None:
-        if len(_EXCLUSIONS) > _MEMO_LIMIT:
-            _EXCLUSIONS.clear()
+        make_room(_EXCLUSIONS, _MEMO_LIMIT)
         e = Excluded(code, tuple([r.text for r in why]), tuple([r.kind for r in why]))
         hit = _EXCLUSIONS[code, id(why)] = (why, e)
     return hit[1]
@@ -356,8 +357,7 @@ def _later(e: Excluded, more: Reasons) -> Excluded:
     """``e`` with the time rules' reasons ``more`` added (memoised on both, held by the entry)."""
     hit = _EXCLUSIONS.get((id(e), id(more)))
     if hit is None:
-        if len(_EXCLUSIONS) > _MEMO_LIMIT:
-            _EXCLUSIONS.clear()
+        make_room(_EXCLUSIONS, _MEMO_LIMIT)
         later = Excluded(
             e.code, e.reasons + tuple([r.text for r in more]), e.kinds + tuple([r.kind for r in more])
         )
@@ -389,8 +389,7 @@ def _sift(
     key = (catalogue, menu.codes, id(rules), offence, target, target_basis)
     hit = _SIFTED.get(key)
     if hit is None:
-        if len(_SIFTED) > _MEMO_LIMIT:
-            _SIFTED.clear()
+        make_room(_SIFTED, _MEMO_LIMIT)
         hit = _SIFTED[key] = _sifted(menu, rules, rules, rules, offence, target, target_basis)
     return hit
 
@@ -407,8 +406,7 @@ def _resift(
     key = (id(sifted), id(time))
     hit = _RESIFTED.get(key)
     if hit is None:
-        if len(_RESIFTED) > _MEMO_LIMIT:
-            _RESIFTED.clear()
+        make_room(_RESIFTED, _MEMO_LIMIT)
         reasons = tuple([r + t for r, t in zip(sifted.rules, time, strict=True)])
         hit = _RESIFTED[key] = _sifted(
             menu, (sifted, time), sifted.rules, reasons, offence, target, target_basis
@@ -422,8 +420,7 @@ def _timed(sifted: _Sifted, time: tuple[Reasons, ...]) -> _Sifted:
     key = (id(sifted), id(time))
     hit = _TIMED.get(key)
     if hit is None:
-        if len(_TIMED) > _TIMED_LIMIT:
-            _TIMED.clear()
+        make_room(_TIMED, _TIMED_LIMIT)
         ruled_out = tuple(
             [
                 _later(e, more) if e is not None and more else e

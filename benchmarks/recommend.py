@@ -204,7 +204,8 @@ def main() -> None:
             print(
                 f"  desist recommend --format {fmt}: {wall:.1f} s wall, {cpu:.1f} s CPU "
                 f"({cpu / args.n * 1e6:.0f} us CPU per man); "
-                f"peak memory {tree:.0f} MB for all its processes (main process RSS {mb:.0f} MB); "
+                f"peak memory {tree:.0f} MB for all its processes "
+                f"(largest single process, /usr/bin/time: {mb:.0f} MB); "
                 f"output {out.stat().st_size / 2**20:.0f} MB"
             )
     print("target (issue 12): 1,000,000 men under 60 s and 1 GB")

@@ -142,11 +142,13 @@ def test_monitor_run_reviews_the_demo_database(demo_run, capsys, tmp_path):
     assert review["events"] == sum(demo_json["survival"]["events"].values())
 
 
-def test_the_command_line_gets_the_demo_evaluation_from_its_database(demo_run, capsys):
+def test_the_command_line_gets_the_demo_evaluation_from_its_database(demo_run, capsys, tmp_path):
     """`desist evaluate --programme SOTP-CORE --as-of DATE` on the demo's database gives the demo's answer,
     and both runs are stored with everything needed to reproduce them."""
     folder, *_ = demo_run
-    db = ["--db", f"sqlite:///{folder / 'desist-demo.db'}", "--as", "nina.analyst"]
+    copy = tmp_path / "copy.db"  # these store evaluation runs: the shared run stays as the docs show it
+    shutil.copy(folder / "desist-demo.db", copy)
+    db = ["--db", f"sqlite:///{copy}", "--as", "nina.analyst"]
     demo_json = json.loads((folder / "desist-demo" / "evaluation.json").read_text())
     code, out, err = run(["evaluate", "runs", *db, "--format", "json"], capsys)
     assert code == 0, err
@@ -185,12 +187,14 @@ def test_the_command_line_gets_the_demo_evaluation_from_its_database(demo_run, c
     assert code == 2 and "evaluation run 999: not found" in err
 
 
-def test_the_documented_spec_file_runs_on_the_demo_database(demo_run, capsys):
+def test_the_documented_spec_file_runs_on_the_demo_database(demo_run, capsys, tmp_path):
     from pathlib import Path
 
     folder, *_ = demo_run
     spec = Path(__file__).resolve().parents[2] / "examples" / "evaluation" / "core_itt_2y.yaml"
-    db = ["--db", f"sqlite:///{folder / 'desist-demo.db'}", "--as", "nina.analyst"]
+    copy = tmp_path / "copy.db"  # these store evaluation runs: the shared run stays as the docs show it
+    shutil.copy(folder / "desist-demo.db", copy)
+    db = ["--db", f"sqlite:///{copy}", "--as", "nina.analyst"]
     argv = ["evaluate", "--programme", "SOTP-CORE", "--as-of", "2024-12-31", "--spec", str(spec), *db]
     code, out, err = run([*argv, "--format", "json"], capsys)
     assert code == 0, err
